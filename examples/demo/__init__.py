@@ -1,0 +1,1 @@
+"""A guided walk through travelcore, one scenario per module."""

@@ -1,0 +1,53 @@
+"""Developer and CI tasks. pyproject.toml is the single source of dependencies."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["lint", "mypy", "tests"]
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def _install(session: nox.Session, extras: str, *groups: str) -> None:
+    session.install("-e", f".[{extras}]")
+    for group in groups:
+        session.install(*nox.project.dependency_groups(PYPROJECT, group))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite, against real PostgreSQL, Pinecone-API and Stripe-API servers."""
+    _install(session, "all", "tests")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff (lint and format) and the import-linter layering contract."""
+    _install(session, "all", "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("lint-imports")
+
+
+@nox.session
+def mypy(session: nox.Session) -> None:
+    """mypy --strict over src/."""
+    _install(session, "all", "typing")
+    session.run("mypy")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The walk-through in examples/demo."""
+    _install(session, "all")
+    session.run("python", "-m", "examples.demo", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: travelcore against hand-written baselines, ratios from one run."""
+    _install(session, "all", "tests", "bench")
+    session.run("python", "-m", "bench", *session.posargs)

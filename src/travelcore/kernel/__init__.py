@@ -1,0 +1,86 @@
+"""The shared kernel: identifiers, money, credits, time, errors, events, policy, idempotency,
+serialization and the unit-of-work protocol."""
+
+from travelcore.kernel.clock import Clock, ManualClock, SystemClock, utc, zone
+from travelcore.kernel.errors import (
+    AccessDenied,
+    AlreadyExists,
+    CapacityExceeded,
+    Conflict,
+    IdempotencyConflict,
+    InsufficientCredits,
+    InvalidTransition,
+    NotFound,
+    PaymentDeclined,
+    PaymentGatewayUnavailable,
+    PolicyViolation,
+    RuleViolation,
+    StaleVersion,
+    TravelcoreError,
+    Unavailable,
+    ValidationFailed,
+    VectorStoreUnavailable,
+)
+from travelcore.kernel.events import Aggregate, DomainEvent
+from travelcore.kernel.idempotency import (
+    IdempotencyRecord,
+    IdempotencyStore,
+    fingerprint,
+    run_idempotent,
+)
+from travelcore.kernel.ids import TenantId, UserId, new_uuid
+from travelcore.kernel.money import MINOR_UNITS, Credits, Money, positive_credits, total
+from travelcore.kernel.policy import Policy, PolicyProvider, StaticPolicies
+from travelcore.kernel.serialization import converter, dumps, from_data, loads, to_data
+from travelcore.kernel.uow import EventBus, EventHandler, UnitOfWork, UnitOfWorkBase
+
+__all__ = [
+    "MINOR_UNITS",
+    "AccessDenied",
+    "Aggregate",
+    "AlreadyExists",
+    "CapacityExceeded",
+    "Clock",
+    "Conflict",
+    "Credits",
+    "DomainEvent",
+    "EventBus",
+    "EventHandler",
+    "IdempotencyConflict",
+    "IdempotencyRecord",
+    "IdempotencyStore",
+    "InsufficientCredits",
+    "InvalidTransition",
+    "ManualClock",
+    "Money",
+    "NotFound",
+    "PaymentDeclined",
+    "PaymentGatewayUnavailable",
+    "Policy",
+    "PolicyProvider",
+    "PolicyViolation",
+    "RuleViolation",
+    "StaleVersion",
+    "StaticPolicies",
+    "SystemClock",
+    "TenantId",
+    "TravelcoreError",
+    "Unavailable",
+    "UnitOfWork",
+    "UnitOfWorkBase",
+    "UserId",
+    "ValidationFailed",
+    "VectorStoreUnavailable",
+    "converter",
+    "dumps",
+    "fingerprint",
+    "from_data",
+    "loads",
+    "new_uuid",
+    "positive_credits",
+    "run_idempotent",
+    "to_data",
+    "total",
+    "utc",
+    "zone",
+]

@@ -1,0 +1,65 @@
+"""Time is injected: the domain never reads the wall clock itself."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Protocol, runtime_checkable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from travelcore.kernel.errors import ValidationFailed
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """A source of timezone-aware UTC instants."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class ManualClock:
+    """A clock that moves only when told to; thread-safe, for tests and simulations."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = utc(start, "start")
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, delta: timedelta) -> datetime:
+        if delta < timedelta(0):
+            raise ValidationFailed("delta", "non_negative", "a clock never goes back")
+        with self._lock:
+            self._now += delta
+            return self._now
+
+    def set(self, instant: datetime) -> None:
+        instant = utc(instant, "instant")
+        with self._lock:
+            if instant < self._now:
+                raise ValidationFailed("instant", "not_before_now", "a clock never goes back")
+            self._now = instant
+
+
+def utc(instant: datetime, field: str = "instant") -> datetime:
+    """Return ``instant`` in UTC; naive datetimes are refused."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValidationFailed(field, "timezone_aware", f"{field} must be timezone-aware")
+    return instant.astimezone(UTC)
+
+
+def zone(name: str, field: str = "timezone") -> ZoneInfo:
+    """An IANA time zone by name, or a ``ValidationFailed`` naming ``field``."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationFailed(field, "iana_zone", f"unknown IANA time zone {name!r}") from exc

@@ -1,0 +1,89 @@
+"""Idempotent use cases: the same key and request return the first result and write nothing;
+the same key with a different request raises ``IdempotencyConflict``. Keys are per tenant."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+import attrs
+
+from travelcore.kernel.errors import IdempotencyConflict, ValidationFailed
+from travelcore.kernel.serialization import dumps, from_data, to_data
+
+R = TypeVar("R")
+
+MAX_KEY_LENGTH = 255
+
+
+@attrs.frozen(kw_only=True)
+class IdempotencyRecord:
+    key: str
+    fingerprint: str
+    result: Any
+    created_at: datetime
+
+
+class IdempotencyStore(Protocol):
+    """Stored results of idempotent commands for the unit of work's tenant."""
+
+    def get(self, key: str) -> IdempotencyRecord | None: ...
+
+    def add(self, record: IdempotencyRecord) -> None:
+        """Store ``record``; raises ``AlreadyExists`` if the key is taken."""
+        ...
+
+    def purge_before(self, instant: datetime) -> int:
+        """Forget records created before ``instant``; returns how many."""
+        ...
+
+
+class HasIdempotency(Protocol):
+    idempotency: IdempotencyStore
+
+
+def check_key(key: str) -> str:
+    if not isinstance(key, str) or not key.strip():
+        raise ValidationFailed("idempotency_key", "non_empty", "an idempotency key is required")
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValidationFailed("idempotency_key", "max_length_255")
+    return key
+
+
+def fingerprint(request: Any) -> str:
+    """A stable hash of a command, its type included and its idempotency key excluded."""
+    data = to_data(request)
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k != "idempotency_key"}
+    canonical = f"{type(request).__module__}.{type(request).__qualname__}:{dumps(data)}"
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def run_idempotent(
+    uow: HasIdempotency,
+    key: str,
+    request: Any,
+    result_type: type[R],
+    now: datetime,
+    action: Callable[[], R],
+) -> R:
+    """Run ``action`` once per ``key`` inside the caller's unit of work.
+
+    The stored result is written in the same transaction as the effects of ``action``.
+    """
+    check_key(key)
+    print_ = fingerprint(request)
+    existing = uow.idempotency.get(key)
+    if existing is not None:
+        if existing.fingerprint != print_:
+            raise IdempotencyConflict(
+                f"idempotency key {key!r} was used for a different request", key=key
+            )
+        return from_data(existing.result, result_type)
+    result = action()
+    uow.idempotency.add(
+        IdempotencyRecord(key=key, fingerprint=print_, result=to_data(result), created_at=now)
+    )
+    return result

@@ -1,0 +1,128 @@
+"""The unit-of-work port and the event handling every adapter shares.
+
+A unit of work is one transaction for one tenant. It rolls back unless ``commit()`` is
+called; events emitted inside it reach subscribers only after a successful commit, so a
+notification goes out if and only if the change that caused it is durable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Protocol, Self
+
+from travelcore.kernel.events import Aggregate, DomainEvent
+from travelcore.kernel.ids import TenantId
+
+EventHandler = Callable[[DomainEvent], None]
+
+
+class UnitOfWork(Protocol):
+    """One transaction scoped to ``tenant_id``."""
+
+    tenant_id: TenantId
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def emit(self, *events: DomainEvent) -> None: ...
+
+    def track(self, *aggregates: Aggregate) -> None: ...
+
+
+class EventBus:
+    """Synchronous, in-process subscribers of committed events."""
+
+    def __init__(self) -> None:
+        self._handlers: list[EventHandler] = []
+        self.published: list[DomainEvent] = []
+
+    def subscribe(self, handler: EventHandler) -> None:
+        self._handlers.append(handler)
+
+    def publish(self, events: list[DomainEvent]) -> None:
+        for event in events:
+            self.published.append(event)
+            for handler in self._handlers:
+                handler(event)
+
+
+class UnitOfWorkBase:
+    """Event collection and the commit/rollback protocol; adapters supply the storage.
+
+    Subclasses implement ``_begin``, ``_commit`` and ``_rollback``.
+    """
+
+    def __init__(self, tenant_id: TenantId, bus: EventBus | None = None) -> None:
+        self.tenant_id = tenant_id
+        self._bus = bus
+        self._events: list[DomainEvent] = []
+        self._tracked: list[Aggregate] = []
+        self._active = False
+        self.committed_events: list[DomainEvent] = []
+
+    def __enter__(self) -> Self:
+        if self._active:
+            raise RuntimeError("unit of work is already active")
+        self._events, self._tracked, self.committed_events = [], [], []
+        self._begin()
+        self._active = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._active:
+                self.rollback()
+        finally:
+            self._finish()
+
+    def emit(self, *events: DomainEvent) -> None:
+        self._events.extend(events)
+
+    def track(self, *aggregates: Aggregate) -> None:
+        self._tracked.extend(aggregates)
+
+    def commit(self) -> None:
+        if not self._active:
+            raise RuntimeError("unit of work is not active")
+        for aggregate in self._tracked:
+            self._events.extend(aggregate.pull_events())
+        self._commit()
+        self._active = False
+        self.committed_events = self._events
+        self._events, self._tracked = [], []
+        if self._bus is not None:
+            self._bus.publish(self.committed_events)
+
+    def rollback(self) -> None:
+        if self._active:
+            self._active = False
+            self._events, self._tracked = [], []
+            self._rollback()
+
+    def _begin(self) -> None:
+        raise NotImplementedError
+
+    def _commit(self) -> None:
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        """Release resources after commit or rollback (locks, connections)."""

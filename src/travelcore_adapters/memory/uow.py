@@ -1,0 +1,52 @@
+"""The memory unit of work: one transaction over a :class:`MemoryStore` for one tenant."""
+
+from __future__ import annotations
+
+from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
+from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
+from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
+
+
+class MemoryUnitOfWork(UnitOfWorkBase):
+    """Implements every repository port of travelcore over an in-process store."""
+
+    def __init__(self, store: MemoryStore, tenant_id: TenantId, bus: EventBus | None = None):
+        super().__init__(tenant_id, bus)
+        self._store = store
+        self._tx: MemoryTransaction | None = None
+        self._locked = False
+        self.idempotency = MemoryIdempotencyStore(self)
+
+    @property
+    def tx(self) -> MemoryTransaction:
+        if self._tx is None:
+            raise RuntimeError("use the unit of work inside a `with` block")
+        return self._tx
+
+    def _begin(self) -> None:
+        self._store.lock.acquire()
+        self._locked = True
+        self._tx = MemoryTransaction(self._store)
+
+    def _commit(self) -> None:
+        self.tx.apply()
+
+    def _rollback(self) -> None:
+        self._tx = None
+
+    def _finish(self) -> None:
+        self._tx = None
+        if self._locked:
+            self._locked = False
+            self._store.lock.release()
+
+
+class MemoryDatabase:
+    """A whole in-memory back end: call it with a tenant id to get a unit of work."""
+
+    def __init__(self, bus: EventBus | None = None) -> None:
+        self.store = MemoryStore()
+        self.bus = bus
+
+    def __call__(self, tenant_id: TenantId) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self.store, tenant_id, self.bus)

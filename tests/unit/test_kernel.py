@@ -1,0 +1,193 @@
+"""The shared kernel: money, credits, clock, policy, errors, serialization, idempotency."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.strategies import money
+from travelcore.kernel import (
+    Credits,
+    IdempotencyConflict,
+    ManualClock,
+    Money,
+    Policy,
+    StaticPolicies,
+    TenantId,
+    ValidationFailed,
+    dumps,
+    fingerprint,
+    from_data,
+    loads,
+    new_uuid,
+    positive_credits,
+    to_data,
+    total,
+    utc,
+    zone,
+)
+
+
+class TestMoney:
+    def test_refuses_floats(self) -> None:
+        with pytest.raises(ValidationFailed) as err:
+            Money(1.5, "EUR")  # type: ignore[arg-type]
+        assert err.value.field == "amount"
+        assert err.value.rule == "decimal_not_float"
+
+    def test_refuses_unknown_currency(self) -> None:
+        with pytest.raises(ValidationFailed) as err:
+            Money(Decimal(1), "XXY")
+        assert (err.value.field, err.value.rule) == ("currency", "iso_4217")
+
+    def test_refuses_non_finite(self) -> None:
+        with pytest.raises(ValidationFailed):
+            Money(Decimal("NaN"), "EUR")
+
+    def test_mixing_currencies_is_an_error(self) -> None:
+        with pytest.raises(ValidationFailed) as err:
+            _ = Money.of(1, "EUR") + Money.of(1, "USD")
+        assert err.value.rule == "same_currency"
+        with pytest.raises(ValidationFailed):
+            _ = Money.of(1, "EUR") < Money.of(1, "USD")
+
+    @pytest.mark.parametrize(
+        ("amount", "currency", "expected"),
+        [
+            ("2.345", "EUR", "2.34"),
+            ("2.355", "EUR", "2.36"),
+            ("10.5", "JPY", "10"),
+            ("1.23456", "KWD", "1.235"),
+        ],
+    )
+    def test_rounds_to_minor_unit_half_even(
+        self, amount: str, currency: str, expected: str
+    ) -> None:
+        assert Money.of(amount, currency).amount == Decimal(expected)
+
+    @given(money("EUR"), money("EUR"), money("EUR"))
+    def test_addition_is_associative_and_exact(self, a: Money, b: Money, c: Money) -> None:
+        assert (a + b) + c == a + (b + c)
+        assert (a + b) - b == a
+
+    @given(st.lists(money("USD"), max_size=20))
+    def test_total_is_the_sum(self, amounts: list[Money]) -> None:
+        assert total(amounts, "USD").amount == sum((m.amount for m in amounts), Decimal(0))
+
+    def test_multiplication_by_int_and_decimal_only(self) -> None:
+        assert Money.of("2.50", "EUR") * 3 == Money.of("7.50", "EUR")
+        assert 2 * Money.of("1.25", "EUR") == Money.of("2.50", "EUR")
+        with pytest.raises(TypeError):
+            _ = Money.of(1, "EUR") * 1.5  # type: ignore[operator]
+
+    def test_str(self) -> None:
+        assert str(Money.of("3.1", "EUR")) == "3.10 EUR"
+
+
+class TestCredits:
+    def test_non_negative_int(self) -> None:
+        assert Credits(3) == 3
+        for bad, rule in [(-1, "non_negative"), (1.0, "integer"), (True, "integer")]:
+            with pytest.raises(ValidationFailed) as err:
+                Credits(bad)  # type: ignore[arg-type]
+            assert err.value.rule == rule
+
+    def test_positive_credits_names_the_field(self) -> None:
+        with pytest.raises(ValidationFailed) as err:
+            positive_credits(0, "credits_required")
+        assert (err.value.field, err.value.rule) == ("credits_required", "positive")
+
+
+class TestClock:
+    def test_manual_clock_moves_forward_only(self) -> None:
+        clock = ManualClock(datetime(2026, 1, 1, tzinfo=UTC))
+        assert clock.advance(timedelta(hours=1)) == datetime(2026, 1, 1, 1, tzinfo=UTC)
+        with pytest.raises(ValidationFailed):
+            clock.advance(timedelta(seconds=-1))
+        with pytest.raises(ValidationFailed):
+            clock.set(datetime(2025, 1, 1, tzinfo=UTC))
+
+    def test_naive_datetimes_are_refused(self) -> None:
+        with pytest.raises(ValidationFailed) as err:
+            utc(datetime(2026, 1, 1), "starts_at")
+        assert (err.value.field, err.value.rule) == ("starts_at", "timezone_aware")
+
+    def test_zone_names_are_checked(self) -> None:
+        assert zone("Europe/Lisbon").key == "Europe/Lisbon"
+        with pytest.raises(ValidationFailed) as err:
+            zone("Mars/Olympus", "session_zone")
+        assert err.value.field == "session_zone"
+
+
+class TestPolicy:
+    def test_seed_defaults(self) -> None:
+        policy = Policy()
+        assert policy.cancellation_window == timedelta(hours=48)
+        assert policy.waitlist_offer_window == timedelta(hours=4)
+        assert policy.credit_expiry_warning == timedelta(days=7)
+        assert policy.curation_min_venue_score == 60
+        assert policy.max_suggestions_per_child_per_month == 3
+        assert policy.feedback_request_delay == timedelta(hours=1)
+        assert policy.audit_retention == timedelta(days=730)
+        assert policy.child_deletion_delay == timedelta(days=30)
+        assert policy.inventory_release == timedelta(hours=72)
+        assert policy.block_booking_horizon == timedelta(days=30)
+        assert policy.platform_fee_rate == Decimal("0.175")
+
+    def test_overrides_per_tenant_from_json_data(self) -> None:
+        tenant, other = TenantId(new_uuid()), TenantId(new_uuid())
+        policies = StaticPolicies(overrides={tenant: {"cancellation_window": 86400}})
+        assert policies.policy_for(tenant).cancellation_window == timedelta(hours=24)
+        assert policies.policy_for(other).cancellation_window == timedelta(hours=48)
+
+    @pytest.mark.parametrize(
+        ("overrides", "field", "rule"),
+        [
+            ({"no_such_rule": 1}, "no_such_rule", "known_policy_parameter"),
+            ({"cancellation_window": -5}, "cancellation_window", "positive_duration"),
+            ({"curation_min_venue_score": 101}, "curation_min_venue_score", "between_0_and_100"),
+            ({"platform_fee_rate": "1.5"}, "platform_fee_rate", "decimal_rate_in_0_1"),
+            ({"platform_fee_rate": "abc"}, "platform_fee_rate", "well_formed"),
+        ],
+    )
+    def test_bad_overrides_name_field_and_rule(
+        self, overrides: dict[str, object], field: str, rule: str
+    ) -> None:
+        with pytest.raises(ValidationFailed) as err:
+            Policy().with_overrides(overrides)
+        assert (err.value.field, err.value.rule) == (field, rule)
+
+
+@attrs.frozen
+class _Cmd:
+    tenant_id: UUID
+    amount: Decimal
+    when: datetime
+    idempotency_key: str
+
+
+class TestSerializationAndIdempotency:
+    def test_round_trip(self) -> None:
+        cmd = _Cmd(new_uuid(), Decimal("1.10"), datetime(2026, 1, 1, tzinfo=UTC), "k")
+        assert from_data(to_data(cmd), _Cmd) == cmd
+        assert loads(dumps(cmd), _Cmd) == cmd
+        assert to_data(cmd)["amount"] == "1.10"
+
+    def test_fingerprint_ignores_key_but_not_content(self) -> None:
+        tid = new_uuid()
+        when = datetime(2026, 1, 1, tzinfo=UTC)
+        a = _Cmd(tid, Decimal(1), when, "k1")
+        assert fingerprint(a) == fingerprint(attrs.evolve(a, idempotency_key="k2"))
+        assert fingerprint(a) != fingerprint(attrs.evolve(a, amount=Decimal(2)))
+
+    def test_error_codes_are_stable(self) -> None:
+        err = IdempotencyConflict("x", key="k")
+        assert err.code == "idempotency_conflict"
+        assert err.to_dict() == {"code": "idempotency_conflict", "message": "x", "key": "k"}
+        assert ValidationFailed("f", "r").to_dict()["field"] == "f"
