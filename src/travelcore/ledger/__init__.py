@@ -1,4 +1,5 @@
-"""The credit ledger: balances per billing period, append-only entries, two-phase holds."""
+"""The credit ledger: balances per billing period, append-only entries, two-phase holds,
+and the corporate subscriptions that fund them."""
 
 from travelcore.ledger.model import (
     BalanceId,
@@ -10,17 +11,29 @@ from travelcore.ledger.model import (
     ExpiryWarningDue,
     Hold,
     HoldChanged,
+    HoldExpired,
     HoldId,
     HoldStatus,
     LedgerEntry,
+    LedgerIsAppendOnly,
     PeriodClosed,
     RefundExceedsDebit,
 )
-from travelcore.ledger.ports import LedgerRepository, LedgerUnitOfWork
+from travelcore.ledger.ports import LedgerRepository, LedgerUnitOfWork, SubscriptionRepository
+from travelcore.ledger.subscription import (
+    CorporateId,
+    CorporateSubscription,
+    SeatAllocations,
+    SubscriptionId,
+    SubscriptionStatus,
+    SubscriptionTier,
+)
 
 __all__ = [
     "BalanceId",
     "BillingPeriod",
+    "CorporateId",
+    "CorporateSubscription",
     "CreditBalance",
     "EntryId",
     "EntryPosted",
@@ -28,11 +41,18 @@ __all__ = [
     "ExpiryWarningDue",
     "Hold",
     "HoldChanged",
+    "HoldExpired",
     "HoldId",
     "HoldStatus",
     "LedgerEntry",
+    "LedgerIsAppendOnly",
     "LedgerRepository",
     "LedgerUnitOfWork",
     "PeriodClosed",
     "RefundExceedsDebit",
+    "SeatAllocations",
+    "SubscriptionId",
+    "SubscriptionRepository",
+    "SubscriptionStatus",
+    "SubscriptionTier",
 ]
