@@ -20,6 +20,21 @@ from travelcore.ledger.model import (
     RefundExceedsDebit,
 )
 from travelcore.ledger.ports import LedgerRepository, LedgerUnitOfWork, SubscriptionRepository
+from travelcore.ledger.service import (
+    Adjust,
+    AllocateCredits,
+    AllocatePeriodCredits,
+    BalanceView,
+    CaptureHold,
+    CreateSubscription,
+    Debit,
+    Forfeit,
+    LedgerService,
+    PlaceHold,
+    Refund,
+    Reverse,
+    VoidHold,
+)
 from travelcore.ledger.subscription import (
     CorporateId,
     CorporateSubscription,
@@ -30,15 +45,23 @@ from travelcore.ledger.subscription import (
 )
 
 __all__ = [
+    "Adjust",
+    "AllocateCredits",
+    "AllocatePeriodCredits",
     "BalanceId",
+    "BalanceView",
     "BillingPeriod",
+    "CaptureHold",
     "CorporateId",
     "CorporateSubscription",
+    "CreateSubscription",
     "CreditBalance",
+    "Debit",
     "EntryId",
     "EntryPosted",
     "EntryType",
     "ExpiryWarningDue",
+    "Forfeit",
     "Hold",
     "HoldChanged",
     "HoldExpired",
@@ -47,12 +70,17 @@ __all__ = [
     "LedgerEntry",
     "LedgerIsAppendOnly",
     "LedgerRepository",
+    "LedgerService",
     "LedgerUnitOfWork",
     "PeriodClosed",
+    "PlaceHold",
+    "Refund",
     "RefundExceedsDebit",
+    "Reverse",
     "SeatAllocations",
     "SubscriptionId",
     "SubscriptionRepository",
     "SubscriptionStatus",
     "SubscriptionTier",
+    "VoidHold",
 ]
