@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import NewType
+from typing import Any, NewType
 from uuid import UUID
 
 import attrs
@@ -134,6 +134,9 @@ class LedgerEntry:
     reverses: EntryId | None = None
     idempotency_key: str | None = None
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> LedgerEntry:
+        return self  # immutable: every field is a value
+
 
 @attrs.frozen(kw_only=True)
 class Hold:
@@ -147,6 +150,9 @@ class Hold:
     expires_at: datetime
     status: HoldStatus = HoldStatus.ACTIVE
     resolved_at: datetime | None = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Hold:
+        return self  # immutable: every field is a value
 
 
 @attrs.frozen(kw_only=True)
