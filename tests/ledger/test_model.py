@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from travelcore.kernel import (
+    Conflict,
     RuleViolation,
     TenantId,
     TravelcoreError,
@@ -105,6 +106,14 @@ class TestRules:
         balance.place_hold(booking, 2, T0, timedelta(hours=1))
         with pytest.raises(TravelcoreError):
             balance.place_hold(booking, 2, T0, timedelta(hours=1))
+
+    def test_a_held_booking_is_not_debited_directly(self) -> None:
+        balance = fresh(10)
+        booking = new_uuid()
+        balance.place_hold(booking, 2, T0, timedelta(hours=1))
+        with pytest.raises(Conflict):
+            balance.debit(booking, 2, T0)
+        assert balance.entries[-1].entry_type is EntryType.ALLOCATION
 
     def test_results_survive_serialization(self) -> None:
         balance = fresh(10)

@@ -308,7 +308,7 @@ class CreditBalance(Aggregate):
         """Reserve ``credits`` for a pending booking until ``at + timeout``."""
         self._require_open(at)
         amount = positive_credits(credits)
-        if any(h.booking_id == booking_id and h.status is HoldStatus.ACTIVE for h in self.holds):
+        if self._active_hold_for(booking_id):
             raise Conflict(
                 f"booking {booking_id} already holds credits", booking_id=str(booking_id)
             )
@@ -356,9 +356,14 @@ class CreditBalance(Aggregate):
     def debit(
         self, booking_id: UUID, credits: int, at: datetime, *, idempotency_key: str | None = None
     ) -> LedgerEntry:
-        """A one-step ``booking_debit`` (no hold)."""
+        """A one-step ``booking_debit`` (no hold); refused while the booking holds credits."""
         self._require_open(at)
         amount = positive_credits(credits)
+        if self._active_hold_for(booking_id):
+            raise Conflict(
+                f"booking {booking_id} holds credits: capture the hold",
+                booking_id=str(booking_id),
+            )
         self._require_available(amount)
         return self._post(
             EntryType.BOOKING_DEBIT,
@@ -535,6 +540,9 @@ class CreditBalance(Aggregate):
                 requested=credits,
                 available=self.available,
             )
+
+    def _active_hold_for(self, booking_id: UUID) -> bool:
+        return any(h.booking_id == booking_id and h.status is HoldStatus.ACTIVE for h in self.holds)
 
     def _active_hold(self, hold_id: HoldId, target: HoldStatus) -> Hold:
         hold = self.hold(hold_id)
