@@ -501,6 +501,27 @@ class TestPeriodEnd:
         ledger.clock.set(datetime(2026, 4, 1, tzinfo=UTC))
         refused(ledger, balance_id, lambda: debit(ledger, balance_id, 1), PeriodClosed)
 
+    def test_a_hold_stays_capturable_after_the_end_until_closing(self, ledger: Ledger) -> None:
+        balance_id = ledger.funded(30)
+        ledger.clock.set(datetime(2026, 3, 31, 20, 0, tzinfo=UTC))
+        late, later = hold(ledger, balance_id, 5), hold(ledger, balance_id, 6)
+        ledger.clock.set(datetime(2026, 4, 1, 1, 0, tzinfo=UTC))
+
+        def capture(hold_id: Any) -> Any:
+            return ledger.service.capture_hold(
+                CaptureHold(
+                    tenant_id=ledger.tenant,
+                    balance_id=balance_id,
+                    hold_id=hold_id,
+                    idempotency_key=ledger.key(),
+                )
+            )
+
+        assert capture(late.id).amount == -5
+        assert ledger.service.close_periods(ledger.tenant) == 1
+        refused(ledger, balance_id, lambda: capture(later.id), InvalidTransition)
+        assert view(ledger, balance_id).expired == 25
+
     def test_warning_fires_once_from_a_week_before_the_end(self, ledger: Ledger) -> None:
         balance_id = ledger.funded(30)
         ledger.clock.set(datetime(2026, 3, 24, 23, 59, tzinfo=UTC))

@@ -5,7 +5,7 @@ Invariants (checked by the property tests after every step):
 - ``available = balance - held`` never goes below zero;
 - refunds for a booking never exceed what was debited for it;
 - a closed period (one ``expiry`` entry, written once), or one whose end has passed, accepts
-  no new credits, refunds or spending.
+  no new credits, refunds or spending (an active hold may still be captured until closing).
 """
 
 from __future__ import annotations
@@ -330,9 +330,9 @@ class CreditBalance(Aggregate):
     def capture_hold(
         self, hold_id: HoldId, at: datetime, *, idempotency_key: str | None = None
     ) -> LedgerEntry:
-        """Turn an active hold into a ``booking_debit``."""
+        """Turn an active hold into a ``booking_debit``; reserved credits stay capturable
+        after the period's end until the hold lapses or the period is closed."""
         hold = self._active_hold(hold_id, HoldStatus.CAPTURED)
-        self._require_open(at)
         if at >= hold.expires_at:
             raise HoldExpired("the hold has expired", hold_id=str(hold_id))
         self._resolve(hold, HoldStatus.CAPTURED, at)
