@@ -603,6 +603,39 @@ class TestIdempotency:
         ledger.funded(5, view(ledger, balance_id).user_id)
         assert ledger.service.debit(cmd).amount == -7
 
+    def test_every_result_type_replays_equal(self, ledger: Ledger) -> None:
+        cmd = CreateSubscription(
+            tenant_id=ledger.tenant,
+            corporate_id=CorporateId(new_uuid()),
+            tier=SubscriptionTier.PREMIUM,
+            covered_employees=3,
+            credits_per_employee=9,
+            monthly_cost=ledger.subscription().monthly_cost,
+            start_date=date(2026, 2, 1),
+            end_date=date(2026, 12, 31),
+            billing_cycle_day=7,
+            idempotency_key="sub",
+        )
+        created = ledger.service.create_subscription(cmd)
+        assert ledger.service.create_subscription(cmd) == created
+        assert ledger.service.subscription(ledger.tenant, created.id) == created
+        balance_id = ledger.funded(20)
+        place = PlaceHold(
+            tenant_id=ledger.tenant,
+            balance_id=balance_id,
+            booking_id=new_uuid(),
+            credits=3,
+            idempotency_key="hold",
+        )
+        placed = ledger.service.place_hold(place)
+        void = VoidHold(
+            tenant_id=ledger.tenant, balance_id=balance_id, hold_id=placed.id, idempotency_key="v"
+        )
+        voided = ledger.service.void_hold(void)
+        assert ledger.service.place_hold(place) == placed
+        assert ledger.service.void_hold(void) == voided
+        assert view(ledger, balance_id).held == 0
+
     def test_keys_are_per_tenant(self, ledger: Ledger) -> None:
         other = Ledger(
             service=ledger.service,
