@@ -423,7 +423,6 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # -- invariants ------------------------------------------------------------------------
 
-    @invariant()
     def collect_events(self) -> None:
         for uow in self.opened:
             if isinstance(uow, UnitOfWorkBase):
@@ -436,6 +435,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def ledgers_hold(self) -> None:
+        self.collect_events()
         for balance_id in self.balance_ids:
             self.check_balance(self.load(balance_id))
 
