@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from travelcore.kernel import EventBus, TenantId, new_uuid
-from travelcore.testing import UnitOfWorkContract
+from travelcore.testing import UnitOfWorkContract, VectorStoreContract
+from travelcore.testing.vectors import DIMENSION
 from travelcore_adapters.memory import MemoryDatabase, MemoryStore, MemoryUnitOfWork
+from travelcore_adapters.memory.vectors import MemoryVectorStore
 
 
 @pytest.fixture
@@ -27,6 +29,12 @@ def uow_factory(memory_store: MemoryStore) -> Callable[..., Any]:
 
 class TestMemoryUnitOfWork(UnitOfWorkContract):
     pass
+
+
+class TestMemoryVectorStore(VectorStoreContract):
+    @pytest.fixture
+    def vector_store(self) -> MemoryVectorStore:
+        return MemoryVectorStore(DIMENSION)
 
 
 def test_database_hands_out_units_of_work_for_a_tenant() -> None:

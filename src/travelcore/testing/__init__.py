@@ -5,5 +5,6 @@ the fixture it names (for example ``uow_factory``) to run it against your adapte
 """
 
 from travelcore.testing.uow import UnitOfWorkContract
+from travelcore.testing.vectors import VectorStoreContract
 
-__all__ = ["UnitOfWorkContract"]
+__all__ = ["UnitOfWorkContract", "VectorStoreContract"]
