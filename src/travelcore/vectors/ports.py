@@ -81,9 +81,18 @@ class Embedder(Protocol):
 
 
 class TextSearch(Protocol):
-    """Full-text search over the documents that also have vectors (the degraded path)."""
+    """Full-text search over the documents that also have vectors (the degraded path).
 
-    def search(self, namespace: str, text: str, *, top_k: int = 10) -> list[QueryMatch]: ...
+    ``score`` of a match is the back end's text rank (higher is better); filters have the
+    same semantics as in the vector store."""
+
+    def put(self, namespace: str, id: str, text: str, metadata: Mapping[str, Any]) -> None: ...
+
+    def remove(self, namespace: str, ids: Sequence[str]) -> None: ...
+
+    def search(
+        self, namespace: str, text: str, *, top_k: int = 10, filter: Filter | None = None
+    ) -> list[QueryMatch]: ...
 
 
 class VectorSyncRepository(Protocol):

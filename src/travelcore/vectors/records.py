@@ -22,6 +22,7 @@ MAX_ID_LENGTH = 512
 MAX_METADATA_BYTES = 40_000
 MAX_TOP_K = 10_000
 MAX_FETCH_IDS = 1_000
+MAX_LIST_LIMIT = 100
 MAX_BATCH_RECORDS = 1_000
 MAX_BATCH_BYTES = 2_000_000
 """Upsert requests stay under 2 MB (estimated JSON body) and 1,000 records."""
@@ -149,6 +150,31 @@ def check_top_k(top_k: int) -> int:
     if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
         raise ValidationFailed("top_k", "range", "top_k must be an integer from 1 to 10,000")
     return top_k
+
+
+def check_list_limit(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIST_LIMIT:
+        raise ValidationFailed("limit", "range", "limit must be an integer from 1 to 100")
+    return limit
+
+
+def check_fetch_ids(ids: Sequence[str]) -> list[str]:
+    if isinstance(ids, str) or len(ids) > MAX_FETCH_IDS:
+        raise ValidationFailed("ids", "max_count", "fetch takes a list of at most 1,000 ids")
+    return [check_ascii_name(rid, "id") for rid in ids]
+
+
+def check_delete_selector(ids: object, filter: object, prefix: object) -> None:
+    """Delete takes exactly one of ids, filter and prefix."""
+    if sum(x is not None for x in (ids, filter, prefix)) != 1:
+        raise ValidationFailed("delete", "one_selector", "give exactly one of ids, filter, prefix")
+    if isinstance(ids, list | tuple):
+        for rid in ids:
+            check_ascii_name(rid, "id")
+    elif ids is not None:
+        raise ValidationFailed("ids", "list", "ids must be a list")
+    if prefix is not None:
+        check_ascii_name(prefix, "prefix")
 
 
 def batches(

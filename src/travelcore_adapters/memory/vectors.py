@@ -9,7 +9,6 @@ from travelcore.kernel.errors import NotFound, ValidationFailed
 from travelcore.vectors.filters import matches, parse_delete_filter, parse_filter
 from travelcore.vectors.ports import FilterInput
 from travelcore.vectors.records import (
-    MAX_FETCH_IDS,
     FetchResult,
     IdPage,
     QueryMatch,
@@ -20,6 +19,9 @@ from travelcore.vectors.records import (
     batches,
     check_ascii_name,
     check_batch,
+    check_delete_selector,
+    check_fetch_ids,
+    check_list_limit,
     check_top_k,
     check_vector,
     cosine,
@@ -93,10 +95,7 @@ class MemoryVectorStore:
 
     def fetch(self, namespace: str, ids: Sequence[str]) -> FetchResult:
         check_ascii_name(namespace, "namespace")
-        if len(ids) > MAX_FETCH_IDS:
-            raise ValidationFailed("ids", "max_count", "fetch at most 1,000 ids")
-        for rid in ids:
-            check_ascii_name(rid, "id")
+        ids = check_fetch_ids(ids)
         with self._lock:
             space = self._namespaces.get(namespace, {})
             found = {rid: space[rid] for rid in ids if rid in space}
@@ -111,12 +110,8 @@ class MemoryVectorStore:
         prefix: str | None = None,
     ) -> None:
         check_ascii_name(namespace, "namespace")
-        chosen = sum(x is not None for x in (ids, filter, prefix))
-        if chosen != 1:
-            raise ValidationFailed("delete", "one_selector", "give one of ids, filter, prefix")
+        check_delete_selector(ids, filter, prefix)
         node = parse_delete_filter(filter) if filter is not None else None
-        if prefix is not None:
-            check_ascii_name(prefix, "prefix")
         with self._lock:
             space = self._namespaces.get(namespace, {})
             if ids is not None:
@@ -134,8 +129,7 @@ class MemoryVectorStore:
         self, namespace: str, *, prefix: str = "", limit: int = 100, page_token: str | None = None
     ) -> IdPage:
         check_ascii_name(namespace, "namespace")
-        if not 1 <= limit <= 1000:
-            raise ValidationFailed("limit", "range", "limit must be from 1 to 1,000")
+        check_list_limit(limit)
         with self._lock:
             ids = sorted(
                 rid for rid in self._namespaces.get(namespace, {}) if rid.startswith(prefix)
