@@ -5,6 +5,7 @@ from __future__ import annotations
 from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
+from travelcore_adapters.memory.vector_sync import MemoryVectorSyncRepository
 
 
 class MemoryUnitOfWork(UnitOfWorkBase):
@@ -16,6 +17,7 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self._tx: MemoryTransaction | None = None
         self._locked = False
         self.idempotency = MemoryIdempotencyStore(self)
+        self.vector_sync = MemoryVectorSyncRepository(self)
 
     @property
     def tx(self) -> MemoryTransaction:
