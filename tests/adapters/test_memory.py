@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from travelcore.kernel import EventBus, TenantId, new_uuid
-from travelcore.testing import UnitOfWorkContract, VectorStoreContract
+from travelcore.testing import TextSearchContract, UnitOfWorkContract, VectorStoreContract
 from travelcore.testing.vectors import DIMENSION
 from travelcore_adapters.memory import MemoryDatabase, MemoryStore, MemoryUnitOfWork
+from travelcore_adapters.memory.text_search import MemoryTextSearch
 from travelcore_adapters.memory.vectors import MemoryVectorStore
 
 
@@ -42,3 +43,9 @@ def test_database_hands_out_units_of_work_for_a_tenant() -> None:
     tenant = TenantId(new_uuid())
     with database(tenant) as uow:
         assert uow.tenant_id == tenant
+
+
+class TestMemoryTextSearch(TextSearchContract):
+    @pytest.fixture
+    def text_search(self) -> MemoryTextSearch:
+        return MemoryTextSearch()

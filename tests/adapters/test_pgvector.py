@@ -9,11 +9,17 @@ import pytest
 from sqlalchemy import Engine, text
 
 from tests.adapters.vector_servers import pgvector_engine  # noqa: F401  (fixture)
-from travelcore.testing import VectorStoreContract
+from travelcore.testing import TextSearchContract, VectorStoreContract
 from travelcore.testing.vectors import DIMENSION, unit
 from travelcore.vectors import VectorRecord, parse_delete_filter
 from travelcore_adapters.memory.vectors import MemoryVectorStore
-from travelcore_adapters.pgvector import PgVectorStore, compile_filter, create_schema
+from travelcore_adapters.pgvector import (
+    PgTextSearch,
+    PgVectorStore,
+    compile_filter,
+    create_schema,
+    create_text_schema,
+)
 
 
 @pytest.fixture
@@ -100,3 +106,12 @@ def test_jsonpath_filters_can_use_the_gin_index(
             )
         )
     assert f"{pg_table}_metadata_gin" in plan
+
+
+class TestPgTextSearch(TextSearchContract):
+    @pytest.fixture
+    def text_search(self, pgvector_engine: Engine, pg_table: str) -> object:  # noqa: F811
+        create_text_schema(pgvector_engine, pg_table)
+        yield PgTextSearch(pgvector_engine, pg_table)
+        with pgvector_engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE {pg_table}"))

@@ -5,6 +5,6 @@ the fixture it names (for example ``uow_factory``) to run it against your adapte
 """
 
 from travelcore.testing.uow import UnitOfWorkContract
-from travelcore.testing.vectors import VectorStoreContract
+from travelcore.testing.vectors import TextSearchContract, VectorStoreContract
 
-__all__ = ["UnitOfWorkContract", "VectorStoreContract"]
+__all__ = ["TextSearchContract", "UnitOfWorkContract", "VectorStoreContract"]

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from travelcore.kernel.errors import InvalidFilter, NotFound, ValidationFailed
-from travelcore.vectors.ports import VectorStore
+from travelcore.vectors.filters import parse_filter
+from travelcore.vectors.ports import TextSearch, VectorStore
 from travelcore.vectors.records import VectorRecord, batches
 
 DIMENSION = 8
@@ -377,3 +378,34 @@ class VectorStoreContract:
         assert result.requests == len(chunks) >= 2
         assert [item.id for item in result.items] == [r.id for r in records]
         assert vector_store.stats().namespaces[NS] == 100
+
+
+class TextSearchContract:
+    """Subclass and provide ``text_search``: a fresh, empty full-text search adapter."""
+
+    def _load(self, text_search: TextSearch) -> None:
+        text_search.put(NS, "swim", "Swimming lessons for kids", {"age": 5, "tags": ["water"]})
+        text_search.put(NS, "chess", "Chess club for kids and parents", {"age": 8})
+        text_search.put(NS, "art", "Painting and drawing", {"age": 5})
+        text_search.put("other:activities", "swim2", "swimming", {})
+
+    def test_any_word_matches_and_best_match_comes_first(self, text_search: TextSearch) -> None:
+        self._load(text_search)
+        found = [m.id for m in text_search.search(NS, "chess for kids", top_k=10)]
+        assert found[0] == "chess"
+        assert set(found) == {"chess", "swim"}
+        assert text_search.search(NS, "opera", top_k=10) == []
+
+    def test_filters_and_namespaces_apply(self, text_search: TextSearch) -> None:
+        self._load(text_search)
+        kids = text_search.search(NS, "kids", filter=parse_filter({"age": {"$lt": 6}}))
+        assert [m.id for m in kids] == ["swim"]
+        assert kids[0].metadata == {"age": 5, "tags": ["water"]}
+        assert [m.id for m in text_search.search(NS, "swimming")] == ["swim"]
+
+    def test_put_replaces_and_remove_forgets(self, text_search: TextSearch) -> None:
+        self._load(text_search)
+        text_search.put(NS, "art", "Pottery", {"age": 5})
+        assert text_search.search(NS, "painting") == []
+        text_search.remove(NS, ["swim", "nope"])
+        assert text_search.search(NS, "swimming") == []
