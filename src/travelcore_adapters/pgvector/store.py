@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import psycopg
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
     Column,
@@ -42,7 +43,7 @@ from travelcore.kernel.errors import (
     ValidationFailed,
     VectorStoreUnavailable,
 )
-from travelcore.vectors.filters import Filter, parse_delete_filter, parse_filter
+from travelcore.vectors.filters import parse_delete_filter, parse_filter
 from travelcore.vectors.ports import FilterInput
 from travelcore.vectors.records import (
     FetchResult,
@@ -141,6 +142,10 @@ class PgVectorStore:
         self._ef_search = ef_search
         self._max_scan_tuples = max_scan_tuples
         self.exact_fallbacks = 0
+        flags = (False, True)
+        self._query_sql = {
+            (f, v, m): self._build_query_sql(f, v, m) for f in flags for v in flags for m in flags
+        }
         """How many queries the index answered short and were re-run exactly."""
 
     @contextmanager
@@ -245,11 +250,6 @@ class PgVectorStore:
 
     # ---- reads -----------------------------------------------------------------------
 
-    def _where(self, node: Filter | None) -> tuple[str, dict[str, Any]]:
-        if node is None:
-            return "", {}
-        return " AND metadata @? CAST(:path AS jsonpath)", {"path": compile_filter(node)}
-
     def query(
         self,
         namespace: str,
@@ -273,51 +273,65 @@ class PgVectorStore:
             vector = found.records[id].values
         assert vector is not None
         check_vector(vector, self.dimension, "vector")
-        where, params = self._where(node)
-        columns = "id, 1 - (embedding <=> CAST(:q AS vector)) AS score"
-        if include_values:
-            columns += ", embedding::text AS embedding"
-        if include_metadata:
-            columns += ", metadata"
-        sql = text(
-            f"SELECT {columns} FROM {self._table.name}"  # noqa: S608
-            f" WHERE namespace = :ns{where}"
-            " ORDER BY embedding <=> CAST(:q AS vector), id LIMIT :k"
-        )
-        params |= {"q": _vector_literal(vector), "ns": namespace, "k": top_k}
-
-        def run(conn: Connection) -> list[Any]:
-            self._tune(conn, top_k)
-            rows = list(conn.execute(sql, params))
-            if len(rows) < top_k:
-                self.exact_fallbacks += 1
-                conn.execute(text("SELECT set_config('enable_indexscan', 'off', true)"))
-                rows = list(conn.execute(sql, params))
-            return rows
-
-        rows = self._run(run)
-        by_id = {row.id: row for row in rows}
+        params: dict[str, Any] = {"q": _vector_literal(vector), "ns": namespace, "k": top_k}
+        if node is not None:
+            params["path"] = compile_filter(node)
+        sql = self._query_sql[node is not None, include_values, include_metadata]
+        tune = {
+            "ef": str(min(1000, max(self._ef_search, top_k))),
+            "tuples": str(max(self._max_scan_tuples, top_k * 4)),
+        }
+        rows = self._search(sql, tune, params, top_k)
+        by_id = {row[0]: row for row in rows}
         return [
             QueryMatch(
                 id=rid,
                 score=score,
-                values=tuple(json.loads(by_id[rid].embedding)) if include_values else None,
-                metadata=dict(by_id[rid].metadata) if include_metadata else None,
+                values=tuple(json.loads(by_id[rid][2])) if include_values else None,
+                metadata=dict(by_id[rid][-1]) if include_metadata else None,
             )
-            for rid, score in rank([(row.id, float(row.score)) for row in rows], top_k)
+            for rid, score in rank([(row[0], float(row[1])) for row in rows], top_k)
         ]
 
-    def _tune(self, conn: Connection, top_k: int) -> None:
-        """``SET LOCAL`` the HNSW search settings for this transaction only."""
-        settings = {
-            "hnsw.iterative_scan": "strict_order",
-            "hnsw.ef_search": str(min(1000, max(self._ef_search, top_k))),
-            "hnsw.max_scan_tuples": str(max(self._max_scan_tuples, top_k * 4)),
-        }
-        for key, value in settings.items():
-            conn.execute(
-                text("SELECT set_config(:key, :value, true)"), {"key": key, "value": value}
-            )
+    def _search(
+        self, sql: str, tune: dict[str, str], params: dict[str, Any], top_k: int
+    ) -> list[tuple[Any, ...]]:
+        """The hot path on the pooled driver connection (no SQL compilation per query):
+        ``SET LOCAL`` the HNSW settings, search, and re-run exactly if the index came back
+        short."""
+        try:
+            with self._engine.connect() as conn:
+                driver: Any = conn.connection.dbapi_connection
+                try:
+                    with driver.cursor() as cur:
+                        cur.execute(_TUNE_SQL, tune)
+                        cur.execute(sql, params)
+                        rows: list[tuple[Any, ...]] = cur.fetchall()
+                        if len(rows) < top_k:
+                            self.exact_fallbacks += 1
+                            cur.execute(_EXACT_SQL)
+                            cur.execute(sql, params)
+                            rows = cur.fetchall()
+                finally:
+                    driver.rollback()
+                return rows
+        except DBAPIError as exc:
+            raise translate(exc) from exc
+        except psycopg.Error as exc:
+            raise _translate_driver(exc) from exc
+
+    def _build_query_sql(self, filtered: bool, values: bool, metadata: bool) -> str:
+        columns = "id, 1 - (embedding <=> CAST(%(q)s AS vector)) AS score"
+        if values:
+            columns += ", embedding::text AS embedding"
+        if metadata:
+            columns += ", metadata"
+        where = " AND metadata @? CAST(%(path)s AS jsonpath)" if filtered else ""
+        return (
+            f"SELECT {columns} FROM {self._table.name}"  # noqa: S608
+            f" WHERE namespace = %(ns)s{where}"
+            " ORDER BY embedding <=> CAST(%(q)s AS vector), id LIMIT %(k)s"
+        )
 
     def fetch(self, namespace: str, ids: Sequence[str]) -> FetchResult:
         check_ascii_name(namespace, "namespace")
@@ -355,6 +369,20 @@ class PgVectorStore:
         statement = select(t.c.namespace, func.count()).group_by(t.c.namespace)
         rows = self._run(lambda conn: list(conn.execute(statement)))
         return Stats(self.dimension, self.metric, {ns: int(n) for ns, n in rows})
+
+
+_TUNE_SQL = (
+    "SELECT set_config('hnsw.iterative_scan', 'strict_order', true),"
+    " set_config('hnsw.ef_search', %(ef)s, true),"
+    " set_config('hnsw.max_scan_tuples', %(tuples)s, true)"
+)
+_EXACT_SQL = "SELECT set_config('enable_indexscan', 'off', true)"
+
+
+def _translate_driver(exc: psycopg.Error) -> TravelcoreError:
+    if isinstance(exc, psycopg.DataError | psycopg.IntegrityError | psycopg.ProgrammingError):
+        return ValidationFailed("request", "refused_by_database", str(exc))
+    return VectorStoreUnavailable(f"PostgreSQL vector store unavailable: {exc}")
 
 
 def _copy_escape(value: str) -> str:
