@@ -85,3 +85,17 @@ def test_the_adapter_survives_the_server_going_away(
     assert not recovered.degraded
     assert recovered.matches[0].id == "art"
     assert store.breaker.state == "closed"
+
+
+def test_sdk_errors_are_translated() -> None:
+    from pinecone.errors import ApiError, PineconeConnectionError, PineconeValueError
+
+    from travelcore.kernel import AccessDenied, ValidationFailed
+    from travelcore_adapters.pinecone import translate
+
+    assert isinstance(translate(PineconeConnectionError("refused")), VectorStoreUnavailable)
+    assert isinstance(translate(PineconeValueError("bad")), ValidationFailed)
+    assert isinstance(translate(ApiError("x", status_code=503)), VectorStoreUnavailable)
+    assert isinstance(translate(ApiError("x", status_code=429)), VectorStoreUnavailable)
+    assert isinstance(translate(ApiError("x", status_code=401)), AccessDenied)
+    assert isinstance(translate(ApiError("x", status_code=400)), ValidationFailed)

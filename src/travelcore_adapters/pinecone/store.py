@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from pinecone import Pinecone
-from pinecone.errors import ApiError, PineconeError
+from pinecone.errors import ApiError, PineconeError, PineconeTypeError, PineconeValueError
 from tenacity import (
     Retrying,
     retry_if_exception_type,
@@ -65,6 +65,8 @@ def translate(exc: BaseException) -> TravelcoreError:
         if status in (400, 413, 422):
             return ValidationFailed("request", "refused_by_server", str(exc))
         return VectorStoreUnavailable(f"vector store answered {status}: {exc}")
+    if isinstance(exc, PineconeValueError | PineconeTypeError):
+        return ValidationFailed("request", "refused_by_client", str(exc))
     return VectorStoreUnavailable(f"vector store unreachable: {exc}")
 
 
