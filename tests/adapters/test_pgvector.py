@@ -115,3 +115,21 @@ class TestPgTextSearch(TextSearchContract):
         yield PgTextSearch(pgvector_engine, pg_table)
         with pgvector_engine.begin() as conn:
             conn.execute(text(f"DROP TABLE {pg_table}"))
+
+
+def test_unfiltered_queries_are_served_by_the_hnsw_index(
+    pg_store: PgVectorStore,
+    pgvector_engine: Engine,  # noqa: F811
+    pg_table: str,
+) -> None:
+    pg_store.bulk_load("ns", _records(3_000))
+    params = {"q": "[" + ",".join(["0.5"] * DIMENSION) + "]", "ns": "ns", "k": 10}
+    raw = pgvector_engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(f"ANALYZE {pg_table}")
+        cursor.execute("EXPLAIN " + pg_store._query_sql[False, False, False], params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert f"Index Scan using {pg_table}_embedding_hnsw" in plan
+    finally:
+        raw.close()
