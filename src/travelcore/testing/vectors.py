@@ -240,6 +240,16 @@ class VectorStoreContract:
         assert result.records["r02"].metadata["year"] == 2021
         assert result.records["r04"].metadata == {}
 
+    def test_returned_records_do_not_alias_the_store(self, vector_store: VectorStore) -> None:
+        record = VectorRecord("a", unit(1), {"tags": ["x"]})
+        vector_store.upsert(NS, [record])
+        record.metadata["tags"].append("mutated")
+        fetched = vector_store.fetch(NS, ["a"]).records["a"]
+        fetched.metadata["tags"].append("mutated")
+        assert vector_store.fetch(NS, ["a"]).records["a"].metadata == {"tags": ["x"]}
+        match = vector_store.query(NS, vector=unit(1), top_k=1, include_metadata=True)[0]
+        assert match.metadata == {"tags": ["x"]}
+
     def test_upsert_replaces_a_record(self, vector_store: VectorStore) -> None:
         vector_store.upsert(NS, [VectorRecord("a", unit(1), {"v": 1})])
         vector_store.upsert(NS, [VectorRecord("a", unit(2), {"v": 2})])

@@ -1,5 +1,6 @@
 """Vectors: the vector-store port, its filter language, embeddings, sync and search."""
 
+from travelcore.vectors.embedder import HashingEmbedder
 from travelcore.vectors.filters import (
     And,
     Eq,
@@ -38,6 +39,8 @@ from travelcore.vectors.records import (
     batches,
     namespace_for,
 )
+from travelcore.vectors.search import SearchResult, SemanticSearch
+from travelcore.vectors.sync import SourceDocument, SyncReport, VectorSync
 from travelcore.vectors.sync_model import VectorSyncState, content_hash
 
 __all__ = [
@@ -51,6 +54,7 @@ __all__ = [
     "FilterInput",
     "Gt",
     "Gte",
+    "HashingEmbedder",
     "IdPage",
     "In",
     "Lt",
@@ -59,12 +63,17 @@ __all__ = [
     "Nin",
     "Or",
     "QueryMatch",
+    "SearchResult",
+    "SemanticSearch",
+    "SourceDocument",
     "Stats",
+    "SyncReport",
     "TextSearch",
     "UpsertItem",
     "UpsertResult",
     "VectorRecord",
     "VectorStore",
+    "VectorSync",
     "VectorSyncRepository",
     "VectorSyncState",
     "VectorsUnitOfWork",

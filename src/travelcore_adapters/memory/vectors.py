@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
+import attrs
+
 from travelcore.kernel.errors import NotFound, ValidationFailed
 from travelcore.vectors.filters import matches, parse_delete_filter, parse_filter
 from travelcore.vectors.ports import FilterInput
@@ -48,7 +50,7 @@ class MemoryVectorStore:
             for batch in batches(records):
                 requests += 1
                 for record in batch:
-                    space[record.id] = record
+                    space[record.id] = _copy(record)
         return UpsertResult(tuple(UpsertItem(r.id, ok=True) for r in records), requests)
 
     def query(
@@ -88,7 +90,7 @@ class MemoryVectorStore:
                 id=rid,
                 score=score,
                 values=space[rid].values if include_values else None,
-                metadata=dict(space[rid].metadata) if include_metadata else None,
+                metadata=_copy(space[rid]).metadata if include_metadata else None,
             )
             for rid, score in rank(scored, top_k)
         ]
@@ -98,7 +100,7 @@ class MemoryVectorStore:
         ids = check_fetch_ids(ids)
         with self._lock:
             space = self._namespaces.get(namespace, {})
-            found = {rid: space[rid] for rid in ids if rid in space}
+            found = {rid: _copy(space[rid]) for rid in ids if rid in space}
         return FetchResult(found, tuple(rid for rid in ids if rid not in found))
 
     def delete(
@@ -143,3 +145,8 @@ class MemoryVectorStore:
         with self._lock:
             counts = {ns: len(space) for ns, space in self._namespaces.items() if space}
         return Stats(self.dimension, self.metric, counts)
+
+
+def _copy(record: VectorRecord) -> VectorRecord:
+    """A record owning fresh metadata containers (the converter copies dicts and lists)."""
+    return attrs.evolve(record, metadata=record.metadata)
