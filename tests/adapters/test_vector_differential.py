@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import Engine, text
 
 from tests.adapters.vector_servers import (  # noqa: F401  (fixtures)
@@ -128,3 +129,74 @@ def test_all_adapters_refuse_the_same_invalid_filters(
             store.query("diff", vector=unit(0), filter=flt)
         with pytest.raises(InvalidFilter):
             store.delete("diff", filter=flt)
+
+
+IDS = [f"r{i:02d}" for i in range(16)]
+
+
+def test_adapters_stay_equal_through_writes_and_deletes(stores: dict[str, VectorStore]) -> None:
+    """Stateful: random upserts and deletes (by ids, filter, prefix) keep every adapter's
+    contents, listings, counts and query results identical."""
+
+    class Machine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.namespace = f"sm-{uuid.uuid4().hex[:8]}"
+
+        @rule(
+            ids=st.lists(st.sampled_from(IDS), min_size=1, max_size=5, unique=True),
+            meta=metadata,
+        )
+        def upsert(self, ids: list[str], meta: dict[str, Any]) -> None:
+            batch = [VectorRecord(rid, unit(IDS.index(rid) + len(meta)), meta) for rid in ids]
+            for store in stores.values():
+                assert store.upsert(self.namespace, batch).ok
+
+        @rule(ids=st.lists(st.sampled_from(IDS), min_size=1, max_size=4))
+        def delete_ids(self, ids: list[str]) -> None:
+            for store in stores.values():
+                store.delete(self.namespace, ids=ids)
+
+        @rule(flt=filters)
+        def delete_filter(self, flt: dict[str, Any]) -> None:
+            for store in stores.values():
+                store.delete(self.namespace, filter=flt)
+
+        @rule(prefix=st.sampled_from(["r0", "r1", "r01", "r1x"]))
+        def delete_prefix(self, prefix: str) -> None:
+            for store in stores.values():
+                store.delete(self.namespace, prefix=prefix)
+
+        @invariant()
+        def same_contents(self) -> None:
+            seen = {}
+            for name, store in stores.items():
+                listed: list[str] = []
+                token = None
+                while True:
+                    page = store.list_ids(self.namespace, limit=5, page_token=token)
+                    listed.extend(page.ids)
+                    token = page.next_token
+                    if token is None:
+                        break
+                fetched = store.fetch(self.namespace, IDS).records
+                seen[name] = (
+                    sorted(listed),
+                    {rid: record.metadata for rid, record in fetched.items()},
+                    store.stats().namespaces.get(self.namespace, 0),
+                    sorted(
+                        m.id
+                        for m in store.query(
+                            self.namespace,
+                            vector=unit(0),
+                            top_k=50,
+                            filter={"a": {"$exists": True}},
+                        )
+                    ),
+                )
+            assert seen["pgvector"] == seen["memory"]
+            assert seen["pinecone"] == seen["memory"]
+
+    run_state_machine_as_test(
+        Machine, settings=settings(max_examples=10, stateful_step_count=8, deadline=None)
+    )
