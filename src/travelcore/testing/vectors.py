@@ -250,6 +250,15 @@ class VectorStoreContract:
         match = vector_store.query(NS, vector=unit(1), top_k=1, include_metadata=True)[0]
         assert match.metadata == {"tags": ["x"]}
 
+    def test_fetch_takes_up_to_1000_ids(self, vector_store: VectorStore) -> None:
+        ids = [f"id-{i:04d}-" + "x" * 200 for i in range(1_000)]
+        vector_store.upsert(NS, [VectorRecord(rid, unit(i)) for i, rid in enumerate(ids[:300])])
+        result = vector_store.fetch(NS, ids)
+        assert sorted(result.records) == ids[:300]
+        assert result.missing == tuple(ids[300:])
+        with pytest.raises(ValidationFailed):
+            vector_store.fetch(NS, [*ids, "one-more"])
+
     def test_upsert_replaces_a_record(self, vector_store: VectorStore) -> None:
         vector_store.upsert(NS, [VectorRecord("a", unit(1), {"v": 1})])
         vector_store.upsert(NS, [VectorRecord("a", unit(2), {"v": 2})])

@@ -54,6 +54,8 @@ from travelcore.vectors.records import (
 from travelcore_adapters.breaker import CircuitBreaker
 
 T = TypeVar("T")
+FETCH_CHUNK = 100
+"""Ids per fetch request: the SDK sends them in the URL, which servers cap in length."""
 
 
 def translate(exc: BaseException) -> TravelcoreError:
@@ -242,13 +244,16 @@ class PineconeVectorStore:
         wanted = check_fetch_ids(ids)
         if not wanted:
             return FetchResult({}, ())
-        response = self._call(
-            lambda: self._index.fetch(ids=wanted, namespace=namespace, timeout=self._timeout)
-        )
-        records = {
-            rid: VectorRecord(rid, tuple(vec.values), dict(vec.metadata or {}))
-            for rid, vec in response.vectors.items()
-        }
+        records: dict[str, VectorRecord] = {}
+        for start in range(0, len(wanted), FETCH_CHUNK):
+            chunk = wanted[start : start + FETCH_CHUNK]
+            response = self._call(
+                lambda chunk=chunk: self._index.fetch(  # type: ignore[misc]
+                    ids=chunk, namespace=namespace, timeout=self._timeout
+                )
+            )
+            for rid, vec in response.vectors.items():
+                records[rid] = VectorRecord(rid, tuple(vec.values), dict(vec.metadata or {}))
         return FetchResult(records, tuple(rid for rid in wanted if rid not in records))
 
     def list_ids(
