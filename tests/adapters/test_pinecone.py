@@ -47,11 +47,11 @@ def test_negations_are_sent_with_an_exists_guard() -> None:
 
 def test_the_adapter_survives_the_server_going_away(
     needledb_server: NeedleServer,  # noqa: F811
-    pinecone_store_factory: Callable[..., Any],  # noqa: F811
     clock: ManualClock,
 ) -> None:
     embedder = HashingEmbedder(DIMENSION * 8)
-    store: PineconeVectorStore = pinecone_store_factory(embedder.dimension, clock)
+    index = needledb_server.create_index(embedder.dimension)
+    store = needledb_server.store(index, embedder.dimension, clock)
     text = MemoryTextSearch()
     docs = {"swim": "swimming lessons for kids", "chess": "chess club", "art": "art and painting"}
     vectors = embedder.embed(list(docs.values()))
@@ -85,6 +85,7 @@ def test_the_adapter_survives_the_server_going_away(
     assert not recovered.degraded
     assert recovered.matches[0].id == "art"
     assert store.breaker.state == "closed"
+    needledb_server.drop_index(index)
 
 
 def test_sdk_errors_are_translated() -> None:
