@@ -72,6 +72,7 @@ def test_a_one_percent_filter_still_returns_k_exact_rows(pg_store: PgVectorStore
         assert len(got) == 20
         assert [m.id for m in got] == [m.id for m in want]
         assert [m.score for m in got] == pytest.approx([m.score for m in want], abs=1e-5)
+    assert pg_store.exact_fallbacks == 0  # the iterative index scan found them on its own
 
 
 def test_bulk_load_upserts(pg_store: PgVectorStore) -> None:
