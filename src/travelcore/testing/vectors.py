@@ -337,7 +337,7 @@ class VectorStoreContract:
     def test_delete_by_ids_filter_and_prefix(self, vector_store: VectorStore) -> None:
         vector_store.upsert(NS, golden_records())
         vector_store.upsert(NS, [VectorRecord(f"p-{i}", unit(i), {"g": "p"}) for i in range(5)])
-        vector_store.delete(NS, ids=["r00", "r01", "nope"])
+        vector_store.delete(NS, ids=["r00", "r01", "nope", "r00"])
         vector_store.delete(NS, filter={"genre": "drama"})
         vector_store.delete(NS, prefix="p-")
         left = [m.id for m in vector_store.query(NS, vector=QUERY, top_k=100)]

@@ -117,7 +117,7 @@ class MemoryVectorStore:
         with self._lock:
             space = self._namespaces.get(namespace, {})
             if ids is not None:
-                doomed = [rid for rid in ids if rid in space]
+                doomed = [rid for rid in dict.fromkeys(ids) if rid in space]
             elif prefix is not None:
                 doomed = [rid for rid in space if rid.startswith(prefix)]
             else:

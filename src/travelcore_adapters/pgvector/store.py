@@ -142,11 +142,11 @@ class PgVectorStore:
         self._ef_search = ef_search
         self._max_scan_tuples = max_scan_tuples
         self.exact_fallbacks = 0
+        """How many queries the index answered short and were re-run exactly."""
         flags = (False, True)
         self._query_sql = {
             (f, v, m): self._build_query_sql(f, v, m) for f in flags for v in flags for m in flags
         }
-        """How many queries the index answered short and were re-run exactly."""
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
