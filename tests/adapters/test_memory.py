@@ -11,9 +11,14 @@ from travelcore.kernel import EventBus, TenantId, new_uuid
 from travelcore.testing import (
     LedgerRepositoryContract,
     SubscriptionRepositoryContract,
+    TextSearchContract,
     UnitOfWorkContract,
+    VectorStoreContract,
 )
+from travelcore.testing.vectors import DIMENSION
 from travelcore_adapters.memory import MemoryDatabase, MemoryStore, MemoryUnitOfWork
+from travelcore_adapters.memory.text_search import MemoryTextSearch
+from travelcore_adapters.memory.vectors import MemoryVectorStore
 
 
 @pytest.fixture
@@ -41,8 +46,20 @@ class TestMemorySubscriptionRepository(SubscriptionRepositoryContract):
     pass
 
 
+class TestMemoryVectorStore(VectorStoreContract):
+    @pytest.fixture
+    def vector_store(self) -> MemoryVectorStore:
+        return MemoryVectorStore(DIMENSION)
+
+
 def test_database_hands_out_units_of_work_for_a_tenant() -> None:
     database = MemoryDatabase()
     tenant = TenantId(new_uuid())
     with database(tenant) as uow:
         assert uow.tenant_id == tenant
+
+
+class TestMemoryTextSearch(TextSearchContract):
+    @pytest.fixture
+    def text_search(self) -> MemoryTextSearch:
+        return MemoryTextSearch()

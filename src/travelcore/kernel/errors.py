@@ -35,6 +35,12 @@ class ValidationFailed(TravelcoreError):
         self.rule = rule
 
 
+class InvalidFilter(ValidationFailed):
+    """A vector-store metadata filter breaks the filter language's rules."""
+
+    code = "invalid_filter"
+
+
 class NotFound(TravelcoreError):
     code = "not_found"
 

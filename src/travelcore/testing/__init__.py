@@ -7,11 +7,14 @@ the fixture it names (for example ``uow_factory``) to run it against your adapte
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
 from travelcore.testing.uow import UnitOfWorkContract
+from travelcore.testing.vectors import TextSearchContract, VectorStoreContract
 
 __all__ = [
     "LedgerMachine",
     "LedgerRepositoryContract",
     "SubscriptionRepositoryContract",
+    "TextSearchContract",
     "UnitOfWorkContract",
+    "VectorStoreContract",
     "ledger_machine",
 ]

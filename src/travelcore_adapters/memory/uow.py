@@ -6,6 +6,7 @@ from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
+from travelcore_adapters.memory.vector_sync import MemoryVectorSyncRepository
 
 
 class MemoryUnitOfWork(UnitOfWorkBase):
@@ -19,6 +20,7 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.idempotency = MemoryIdempotencyStore(self)
         self.credits = MemoryLedgerRepository(self)
         self.subscriptions = MemorySubscriptionRepository(self)
+        self.vector_sync = MemoryVectorSyncRepository(self)
 
     @property
     def tx(self) -> MemoryTransaction:

@@ -1,0 +1,260 @@
+"""Vector records and query results, validated on construction, and the upsert batching rule.
+
+A :class:`VectorRecord` that exists is valid (id, finite values, flat metadata within
+limits); the dimension and the zero-vector rule are checked by the store on write, since
+they depend on the namespace.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from travelcore.kernel.errors import ValidationFailed
+from travelcore.kernel.ids import TenantId
+from travelcore.vectors.filters import KEY_PATTERN, MAX_SAFE_INT, is_number
+
+MAX_ID_LENGTH = 512
+MAX_METADATA_BYTES = 40_000
+MAX_TOP_K = 10_000
+MAX_FETCH_IDS = 1_000
+MAX_LIST_LIMIT = 100
+MAX_BATCH_RECORDS = 1_000
+MAX_BATCH_BYTES = 2_000_000
+"""Upsert requests stay under 2 MB (estimated JSON body) and 1,000 records."""
+
+KINDS = ("activities", "child_preferences", "search_queries", "user_memory")
+
+
+def check_ascii_name(value: object, field: str) -> str:
+    """Ids and namespaces: non-empty ASCII strings of at most 512 characters."""
+    if not isinstance(value, str) or not value:
+        raise ValidationFailed(field, "non_empty_string", f"{field} must be a non-empty string")
+    if not value.isascii():
+        raise ValidationFailed(field, "ascii", f"{field} must be ASCII")
+    if len(value) > MAX_ID_LENGTH:
+        raise ValidationFailed(field, "max_length", f"{field} must be at most 512 characters")
+    return value
+
+
+def namespace_for(tenant_id: TenantId, kind: str) -> str:
+    """The namespace holding one tenant's vectors of one kind: ``"<tenant uuid>:<kind>"``.
+
+    Tenant isolation is by namespace: every query, fetch and delete names exactly one
+    namespace, so one tenant's vectors are never scanned for another.
+    """
+    if kind not in KINDS:
+        raise ValidationFailed("kind", "known_kind", f"kind must be one of {', '.join(KINDS)}")
+    return f"{tenant_id}:{kind}"
+
+
+def _check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(metadata, Mapping):
+        raise ValidationFailed("metadata", "object", "metadata must be an object")
+    clean: dict[str, Any] = {}
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+            raise ValidationFailed(
+                "metadata", "key_pattern", f"metadata key {key!r} must match [A-Za-z_][A-Za-z0-9_]*"
+            )
+        field = f"metadata.{key}"
+        if value is None:
+            raise ValidationFailed(field, "not_null", f"{field} must not be null")
+        if isinstance(value, bool | str):
+            clean[key] = value
+        elif is_number(value):
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValidationFailed(field, "finite_number", f"{field} must be finite")
+            if isinstance(value, int) and abs(value) > MAX_SAFE_INT:
+                raise ValidationFailed(field, "safe_integer", f"{field} must be within +/-2**53")
+            clean[key] = value
+        elif isinstance(value, list | tuple):
+            if not all(isinstance(item, str) for item in value):
+                raise ValidationFailed(field, "list_of_strings", f"{field}: lists hold strings")
+            clean[key] = list(value)
+        else:
+            raise ValidationFailed(
+                field, "flat_value", f"{field} must be a string, number, boolean or string list"
+            )
+    size = len(json.dumps(clean, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > MAX_METADATA_BYTES:
+        raise ValidationFailed("metadata", "max_size", f"metadata is {size} bytes (max 40,000)")
+    return clean
+
+
+def _check_values(values: Sequence[float]) -> tuple[float, ...]:
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
+        raise ValidationFailed("values", "non_empty_vector", "values must be a non-empty list")
+    out = []
+    for value in values:
+        if not is_number(value) or not math.isfinite(value):
+            raise ValidationFailed("values", "finite_numbers", "values must be finite numbers")
+        out.append(float(value))
+    return tuple(out)
+
+
+def _to_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    return _check_metadata(metadata or {})
+
+
+@attrs.frozen
+class VectorRecord:
+    """One vector: ``id`` (ASCII, <= 512), ``values`` and flat ``metadata``."""
+
+    id: str = attrs.field(validator=lambda _i, _a, v: check_ascii_name(v, "id"))
+    values: tuple[float, ...] = attrs.field(converter=_check_values)
+    metadata: dict[str, Any] = attrs.field(factory=dict, converter=_to_metadata, hash=False)
+
+    def wire_size(self) -> int:
+        """Estimated bytes of this record in a JSON upsert request (plus a separator)."""
+        body = {"id": self.id, "values": list(self.values), "metadata": self.metadata}
+        return len(json.dumps(body, separators=(",", ":")).encode()) + 1
+
+
+def norm(values: Sequence[float]) -> float:
+    return math.sqrt(math.fsum(v * v for v in values))
+
+
+def cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    """Cosine similarity (1 = same direction)."""
+    return math.fsum(x * y for x, y in zip(a, b, strict=True)) / (norm(a) * norm(b))
+
+
+def check_vector(values: Sequence[float], dimension: int, field: str = "values") -> None:
+    """The store-side rules: the namespace's dimension, and no zero vector under cosine."""
+    if len(values) != dimension:
+        raise ValidationFailed(
+            field, "dimension", f"{field} has dimension {len(values)}, expected {dimension}"
+        )
+    if norm(values) == 0.0:
+        raise ValidationFailed(field, "non_zero", f"{field} must not be the zero vector (cosine)")
+
+
+def check_batch(records: Sequence[VectorRecord], dimension: int) -> None:
+    """Every record has the right dimension, no zero vector, ids unique in the batch."""
+    seen: set[str] = set()
+    for index, record in enumerate(records):
+        if not isinstance(record, VectorRecord):
+            raise ValidationFailed(f"records[{index}]", "vector_record", "expected VectorRecord")
+        check_vector(record.values, dimension, f"records[{index}].values")
+        if record.id in seen:
+            raise ValidationFailed(f"records[{index}].id", "unique", f"duplicate id {record.id!r}")
+        seen.add(record.id)
+
+
+def check_top_k(top_k: int) -> int:
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
+        raise ValidationFailed("top_k", "range", "top_k must be an integer from 1 to 10,000")
+    return top_k
+
+
+def check_list_limit(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIST_LIMIT:
+        raise ValidationFailed("limit", "range", "limit must be an integer from 1 to 100")
+    return limit
+
+
+def check_fetch_ids(ids: Sequence[str]) -> list[str]:
+    if isinstance(ids, str) or len(ids) > MAX_FETCH_IDS:
+        raise ValidationFailed("ids", "max_count", "fetch takes a list of at most 1,000 ids")
+    return [check_ascii_name(rid, "id") for rid in ids]
+
+
+def check_delete_selector(ids: object, filter: object, prefix: object) -> None:
+    """Delete takes exactly one of ids, filter and prefix."""
+    if sum(x is not None for x in (ids, filter, prefix)) != 1:
+        raise ValidationFailed("delete", "one_selector", "give exactly one of ids, filter, prefix")
+    if isinstance(ids, list | tuple):
+        for rid in ids:
+            check_ascii_name(rid, "id")
+    elif ids is not None:
+        raise ValidationFailed("ids", "list", "ids must be a list")
+    if prefix is not None:
+        check_ascii_name(prefix, "prefix")
+
+
+def batches(
+    records: Sequence[VectorRecord],
+    max_records: int = MAX_BATCH_RECORDS,
+    max_bytes: int = MAX_BATCH_BYTES,
+) -> Iterator[list[VectorRecord]]:
+    """Split an upsert into requests of at most ``max_records`` and under ``max_bytes``."""
+    envelope = 64
+    batch: list[VectorRecord] = []
+    size = envelope
+    for record in records:
+        record_size = record.wire_size()
+        if batch and (len(batch) >= max_records or size + record_size >= max_bytes):
+            yield batch
+            batch, size = [], envelope
+        batch.append(record)
+        size += record_size
+    if batch:
+        yield batch
+
+
+@attrs.frozen
+class QueryMatch:
+    id: str
+    score: float
+    values: tuple[float, ...] | None = None
+    metadata: dict[str, Any] | None = attrs.field(default=None, hash=False)
+
+
+@attrs.frozen
+class FetchResult:
+    records: dict[str, VectorRecord] = attrs.field(hash=False)
+    missing: tuple[str, ...]
+
+
+@attrs.frozen
+class UpsertItem:
+    id: str
+    ok: bool
+    error: str | None = None
+
+
+@attrs.frozen
+class UpsertResult:
+    """Per-item outcome of an upsert and the number of requests (chunks) it took."""
+
+    items: tuple[UpsertItem, ...]
+    requests: int
+
+    @property
+    def ok(self) -> bool:
+        return all(item.ok for item in self.items)
+
+    @property
+    def failed_ids(self) -> tuple[str, ...]:
+        return tuple(item.id for item in self.items if not item.ok)
+
+    @property
+    def upserted_count(self) -> int:
+        return sum(1 for item in self.items if item.ok)
+
+
+@attrs.frozen
+class IdPage:
+    ids: tuple[str, ...]
+    next_token: str | None
+
+
+@attrs.frozen
+class Stats:
+    dimension: int
+    metric: str
+    namespaces: dict[str, int] = attrs.field(hash=False)
+
+    @property
+    def total(self) -> int:
+        return sum(self.namespaces.values())
+
+
+def rank(candidates: Sequence[tuple[str, float]], top_k: int) -> list[tuple[str, float]]:
+    """Highest score first, ties broken by id ascending."""
+    return sorted(candidates, key=lambda pair: (-pair[1], pair[0]))[:top_k]
