@@ -31,7 +31,8 @@ def create_pg_engine(
     url: str | URL, *, pool_size: int = 5, pool_timeout: float = 10.0, **kwargs: object
 ) -> Engine:
     """An engine on psycopg 3 with a bounded pool (no overflow), pre-ping on checkout, and
-    JSON through travelcore's one serialization path."""
+    JSON through travelcore's one serialization path. Sessions run in UTC."""
+    kwargs.setdefault("connect_args", {"options": "-c timezone=UTC"})
     return create_engine(
         psycopg_url(url),
         pool_size=pool_size,

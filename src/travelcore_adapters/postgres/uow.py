@@ -10,6 +10,7 @@ from sqlalchemy.engine import CursorResult
 from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
 from travelcore_adapters.postgres.errors import translated
 from travelcore_adapters.postgres.repositories.kernel import PostgresIdempotencyStore
+from travelcore_adapters.postgres.repositories.ledger import PostgresLedgerRepository
 
 SET_TENANT = text("SELECT set_config('app.tenant_id', :tid, true)")
 """Transaction-local: the setting ends with the transaction, so a pooled connection never
@@ -29,6 +30,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self._engine = engine
         self._connection: Connection | None = None
         self.idempotency = PostgresIdempotencyStore(self)
+        self.credits = PostgresLedgerRepository(self)
 
     @property
     def connection(self) -> Connection:

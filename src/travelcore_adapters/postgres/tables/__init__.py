@@ -3,7 +3,7 @@
 Adding a context means adding its module here (and a migration under ``migrations/``).
 """
 
-from travelcore_adapters.postgres.tables import kernel
+from travelcore_adapters.postgres.tables import kernel, ledger
 from travelcore_adapters.postgres.tables.base import metadata, tenant_table, tenant_tables
 
-__all__ = ["kernel", "metadata", "tenant_table", "tenant_tables"]
+__all__ = ["kernel", "ledger", "metadata", "tenant_table", "tenant_tables"]
