@@ -8,7 +8,11 @@ from typing import Any
 import pytest
 
 from travelcore.kernel import EventBus, TenantId, new_uuid
-from travelcore.testing import UnitOfWorkContract
+from travelcore.testing import (
+    LedgerRepositoryContract,
+    SubscriptionRepositoryContract,
+    UnitOfWorkContract,
+)
 from travelcore_adapters.memory import MemoryDatabase, MemoryStore, MemoryUnitOfWork
 
 
@@ -26,6 +30,14 @@ def uow_factory(memory_store: MemoryStore) -> Callable[..., Any]:
 
 
 class TestMemoryUnitOfWork(UnitOfWorkContract):
+    pass
+
+
+class TestMemoryLedgerRepository(LedgerRepositoryContract):
+    pass
+
+
+class TestMemorySubscriptionRepository(SubscriptionRepositoryContract):
     pass
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
+from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
 
 
@@ -16,6 +17,8 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self._tx: MemoryTransaction | None = None
         self._locked = False
         self.idempotency = MemoryIdempotencyStore(self)
+        self.credits = MemoryLedgerRepository(self)
+        self.subscriptions = MemorySubscriptionRepository(self)
 
     @property
     def tx(self) -> MemoryTransaction:
