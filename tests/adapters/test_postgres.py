@@ -13,7 +13,11 @@ from sqlalchemy import text
 
 from tests.postgres_fixtures import PostgresTestDatabase
 from travelcore.kernel import AccessDenied, EventBus, IdempotencyRecord, TenantId, new_uuid
-from travelcore.testing import UnitOfWorkContract
+from travelcore.testing import (
+    LedgerRepositoryContract,
+    SubscriptionRepositoryContract,
+    UnitOfWorkContract,
+)
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 from travelcore_adapters.postgres.tables import tenant_tables
 
@@ -29,6 +33,14 @@ def uow_factory(postgres_database: PostgresDatabase) -> Callable[..., Any]:
 
 
 class TestPostgresUnitOfWork(UnitOfWorkContract):
+    pass
+
+
+class TestPostgresLedgerRepository(LedgerRepositoryContract):
+    pass
+
+
+class TestPostgresSubscriptionRepository(SubscriptionRepositoryContract):
     pass
 
 

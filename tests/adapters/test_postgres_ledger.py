@@ -10,7 +10,7 @@ from uuid import UUID
 
 import attrs
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from tenacity import (
     Retrying,
     retry_if_exception_type,
@@ -30,10 +30,14 @@ from travelcore.kernel import (
     new_uuid,
     run_idempotent,
 )
-from travelcore.ledger import BalanceId, BillingPeriod, CreditBalance, EntryType
+from travelcore.ledger import BalanceId, BillingPeriod, CreditBalance, EntryType, LedgerEntry
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
-from travelcore_adapters.postgres.repositories.ledger import PostgresLedgerRepository
+from travelcore_adapters.postgres.repositories.ledger import (
+    PostgresLedgerRepository,
+    balance_figures,
+)
 from travelcore_adapters.postgres.tables.ledger import credit_balances as b
+from travelcore_adapters.postgres.tables.ledger import credit_ledger as e
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PERIOD = BillingPeriod(date(2026, 3, 1), date(2026, 4, 1))
@@ -175,14 +179,22 @@ def test_other_tenants_balances_are_out_of_reach(postgres_database: PostgresData
 
 
 class UnguardedLedgerRepository(PostgresLedgerRepository):
-    """The negative control: saves without the optimistic version check."""
+    """The negative control: a naive read-modify-write without the optimistic version check,
+    appending its new entries after whatever is stored by then."""
 
     def _update_balance_row(self, balance: CreditBalance) -> None:
         self._uow.execute(
             b.update()
             .where(b.c.tenant_id == self._uow.tenant_id, b.c.id == balance.id)
-            .values(version=b.c.version + 1)
+            .values(version=b.c.version + 1, **balance_figures(balance))
         )
+
+    def _new_entries(self, balance: CreditBalance) -> list[LedgerEntry]:
+        stored = self._uow.execute(
+            select(func.max(e.c.sequence)).where(e.c.balance_id == balance.id)
+        ).scalar_one()
+        fresh = balance.entries[len(self._entries_seen[balance.id][1]) :]
+        return [attrs.evolve(x, sequence=stored + i + 1) for i, x in enumerate(fresh)]
 
 
 @attrs.frozen

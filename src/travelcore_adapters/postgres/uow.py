@@ -10,7 +10,10 @@ from sqlalchemy.engine import CursorResult
 from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
 from travelcore_adapters.postgres.errors import translated
 from travelcore_adapters.postgres.repositories.kernel import PostgresIdempotencyStore
-from travelcore_adapters.postgres.repositories.ledger import PostgresLedgerRepository
+from travelcore_adapters.postgres.repositories.ledger import (
+    PostgresLedgerRepository,
+    PostgresSubscriptionRepository,
+)
 
 SET_TENANT = text("SELECT set_config('app.tenant_id', :tid, true)")
 """Transaction-local: the setting ends with the transaction, so a pooled connection never
@@ -31,6 +34,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self._connection: Connection | None = None
         self.idempotency = PostgresIdempotencyStore(self)
         self.credits = PostgresLedgerRepository(self)
+        self.subscriptions = PostgresSubscriptionRepository(self)
 
     @property
     def connection(self) -> Connection:

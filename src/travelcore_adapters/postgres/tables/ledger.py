@@ -3,7 +3,8 @@
 ``credit_balances`` keeps the figures derived from the entries (denormalized, as in the
 seed's ``user_credit_balances``) so that CHECK constraints back up the model's invariants;
 ``credit_ledger`` is append-only (the application role may only SELECT and INSERT);
-``credit_holds`` are the reservations of the two-phase debit.
+``credit_holds`` are the reservations of the two-phase debit; ``corporate_subscriptions``
+and ``subscription_seats`` (who received a subscription's credits in which period).
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    Numeric,
     PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from travelcore.kernel import InsufficientCredits, StaleVersion
 from travelcore.ledger import EntryType, HoldStatus
+from travelcore.ledger.subscription import SubscriptionStatus, SubscriptionTier
 from travelcore_adapters.postgres.errors import register_constraint
 from travelcore_adapters.postgres.tables.base import tenant_table
 
@@ -36,6 +39,8 @@ def _one_of(column: str, values: list[str]) -> str:
 
 ENTRY_TYPES = [t.value for t in EntryType]
 HOLD_STATUSES = [s.value for s in HoldStatus]
+TIERS = [t.value for t in SubscriptionTier]
+SUBSCRIPTION_STATUSES = [s.value for s in SubscriptionStatus]
 
 credit_balances = tenant_table(
     "credit_balances",
@@ -139,12 +144,58 @@ credit_holds = tenant_table(
     CheckConstraint("expires_at >= created_at", name="expiry_order"),
 )
 Index(
+    None,
+    credit_holds.c.tenant_id,
+    credit_holds.c.expires_at,
+    postgresql_where=credit_holds.c.status == "active",
+)
+Index(
     "uq_credit_holds_active_booking",
     credit_holds.c.tenant_id,
     credit_holds.c.balance_id,
     credit_holds.c.booking_id,
     unique=True,
     postgresql_where=credit_holds.c.status == "active",
+)
+
+corporate_subscriptions = tenant_table(
+    "corporate_subscriptions",
+    Column("id", UUID(as_uuid=True), nullable=False),
+    Column("corporate_id", UUID(as_uuid=True), nullable=False),
+    Column("tier", String(16), nullable=False),
+    Column("covered_employees", Integer, nullable=False),
+    Column("credits_per_employee", Integer, nullable=False),
+    Column("monthly_cost", Numeric, nullable=False),
+    Column("monthly_cost_currency", String(3), nullable=False),
+    Column("billing_cycle_day", Integer, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=True),
+    Column("auto_renew", Boolean, nullable=False),
+    Column("premium_venue_access", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("cancellation_reason", Text, nullable=True),
+    Column("version", Integer, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    CheckConstraint(_one_of("tier", TIERS), name="tier"),
+    CheckConstraint(_one_of("status", SUBSCRIPTION_STATUSES), name="status"),
+    CheckConstraint("covered_employees > 0", name="covered_employees_positive"),
+    CheckConstraint("credits_per_employee > 0", name="credits_per_employee_positive"),
+    CheckConstraint("monthly_cost >= 0", name="monthly_cost_not_negative"),
+    CheckConstraint("billing_cycle_day BETWEEN 1 AND 28", name="billing_cycle_day"),
+    CheckConstraint("end_date IS NULL OR end_date >= start_date", name="date_order"),
+)
+Index(None, corporate_subscriptions.c.tenant_id, corporate_subscriptions.c.corporate_id)
+
+subscription_seats = tenant_table(
+    "subscription_seats",
+    Column("subscription_id", UUID(as_uuid=True), nullable=False),
+    Column("billing_period_start", Date, nullable=False),
+    Column("billing_period_end", Date, nullable=False),
+    Column("user_ids", ARRAY(UUID(as_uuid=True)), nullable=False),
+    Column("version", Integer, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "subscription_id", "billing_period_start"),
+    CheckConstraint("billing_period_end > billing_period_start", name="period_order"),
 )
 
 

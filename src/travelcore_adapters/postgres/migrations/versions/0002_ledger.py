@@ -1,4 +1,5 @@
-"""Ledger: credit balances, the append-only credit ledger and credit holds.
+"""Ledger: credit balances, the append-only credit ledger, credit holds, corporate
+subscriptions and their seat allocations.
 
 Revision ID: 0002_ledger
 Revises: 0001_kernel
@@ -22,6 +23,15 @@ ENTRY_TYPES = (
     "'adjustment', 'expiry'"
 )
 HOLD_STATUSES = "'active', 'captured', 'voided', 'expired'"
+TIERS = "'basic', 'standard', 'premium', 'enterprise'"
+SUBSCRIPTION_STATUSES = "'active', 'cancelled'"
+TABLES = (
+    "credit_balances",
+    "credit_ledger",
+    "credit_holds",
+    "corporate_subscriptions",
+    "subscription_seats",
+)
 
 
 def _uuid(name: str, nullable: bool = False) -> sa.Column[object]:
@@ -168,21 +178,96 @@ def upgrade() -> None:
         sa.CheckConstraint("expires_at >= created_at", name=op.f("ck_credit_holds_expiry_order")),
     )
     op.create_index(
+        "ix_credit_holds_tenant_id_expires_at",
+        "credit_holds",
+        ["tenant_id", "expires_at"],
+        postgresql_where=sa.text("status = 'active'"),
+    )
+    op.create_index(
         "uq_credit_holds_active_booking",
         "credit_holds",
         ["tenant_id", "balance_id", "booking_id"],
         unique=True,
         postgresql_where=sa.text("status = 'active'"),
     )
-    for table in ("credit_balances", "credit_ledger", "credit_holds"):
+    op.create_table(
+        "corporate_subscriptions",
+        _uuid("tenant_id"),
+        _uuid("id"),
+        _uuid("corporate_id"),
+        sa.Column("tier", sa.String(16), nullable=False),
+        sa.Column("covered_employees", sa.Integer(), nullable=False),
+        sa.Column("credits_per_employee", sa.Integer(), nullable=False),
+        sa.Column("monthly_cost", sa.Numeric(), nullable=False),
+        sa.Column("monthly_cost_currency", sa.String(3), nullable=False),
+        sa.Column("billing_cycle_day", sa.Integer(), nullable=False),
+        sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=True),
+        sa.Column("auto_renew", sa.Boolean(), nullable=False),
+        sa.Column("premium_venue_access", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        _at("cancelled_at", nullable=True),
+        sa.Column("cancellation_reason", sa.Text(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name="pk_corporate_subscriptions"),
+        sa.CheckConstraint(f"tier IN ({TIERS})", name=op.f("ck_corporate_subscriptions_tier")),
+        sa.CheckConstraint(
+            f"status IN ({SUBSCRIPTION_STATUSES})", name=op.f("ck_corporate_subscriptions_status")
+        ),
+        sa.CheckConstraint(
+            "covered_employees > 0",
+            name=op.f("ck_corporate_subscriptions_covered_employees_positive"),
+        ),
+        sa.CheckConstraint(
+            "credits_per_employee > 0",
+            name=op.f("ck_corporate_subscriptions_credits_per_employee_positive"),
+        ),
+        sa.CheckConstraint(
+            "monthly_cost >= 0", name=op.f("ck_corporate_subscriptions_monthly_cost_not_negative")
+        ),
+        sa.CheckConstraint(
+            "billing_cycle_day BETWEEN 1 AND 28",
+            name=op.f("ck_corporate_subscriptions_billing_cycle_day"),
+        ),
+        sa.CheckConstraint(
+            "end_date IS NULL OR end_date >= start_date",
+            name=op.f("ck_corporate_subscriptions_date_order"),
+        ),
+    )
+    op.create_index(
+        "ix_corporate_subscriptions_tenant_id_corporate_id",
+        "corporate_subscriptions",
+        ["tenant_id", "corporate_id"],
+    )
+    op.create_table(
+        "subscription_seats",
+        _uuid("tenant_id"),
+        _uuid("subscription_id"),
+        sa.Column("billing_period_start", sa.Date(), nullable=False),
+        sa.Column("billing_period_end", sa.Date(), nullable=False),
+        sa.Column("user_ids", postgresql.ARRAY(postgresql.UUID(as_uuid=True)), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "tenant_id", "subscription_id", "billing_period_start", name="pk_subscription_seats"
+        ),
+        sa.CheckConstraint(
+            "billing_period_end > billing_period_start",
+            name=op.f("ck_subscription_seats_period_order"),
+        ),
+    )
+    for table in TABLES:
         for statement in tenant_rls(table):
             op.execute(statement)
     op.execute(grant("credit_balances", app_role, "SELECT, INSERT, UPDATE"))
     op.execute(grant("credit_ledger", app_role, "SELECT, INSERT"))  # append-only
     op.execute(grant("credit_holds", app_role, "SELECT, INSERT, UPDATE"))
+    op.execute(grant("corporate_subscriptions", app_role, "SELECT, INSERT, UPDATE"))
+    op.execute(grant("subscription_seats", app_role, "SELECT, INSERT, UPDATE"))
 
 
 def downgrade() -> None:
+    op.drop_table("subscription_seats")
+    op.drop_table("corporate_subscriptions")
     op.drop_table("credit_holds")
     op.drop_table("credit_ledger")
     op.drop_table("credit_balances")
