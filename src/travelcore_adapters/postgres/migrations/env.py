@@ -6,6 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from travelcore_adapters.postgres.database import psycopg_url
 from travelcore_adapters.postgres.migrate import DEFAULT_APP_ROLE
 from travelcore_adapters.postgres.tables import metadata
 
