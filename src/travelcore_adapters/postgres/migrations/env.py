@@ -18,6 +18,7 @@ if url is None:
     raise RuntimeError(
         "no database URL: pass -x url=... or use travelcore_adapters.postgres.migrate"
     )
+url = psycopg_url(url)
 
 if context.is_offline_mode():
     context.configure(url=url, target_metadata=metadata, literal_binds=True)
