@@ -28,7 +28,7 @@ class PostgresTestDatabase:
     superuser_url: str
 
 
-def _admin(url: str, dbname: str | None = None) -> psycopg.Connection[tuple[object, ...]]:
+def admin_connection(url: str, dbname: str | None = None) -> psycopg.Connection[tuple[object, ...]]:
     conninfo = make_url(url)
     if dbname is not None:
         conninfo = conninfo.set(database=dbname)
@@ -43,7 +43,7 @@ def create_database(superuser_url: str, migrate: bool = True) -> PostgresTestDat
     suffix = secrets.token_hex(4)
     name, owner, app = f"tc_{suffix}", f"tc_owner_{suffix}", f"tc_app_{suffix}"
     owner_password, app_password = secrets.token_hex(12), secrets.token_hex(12)
-    with _admin(superuser_url) as conn:
+    with admin_connection(superuser_url) as conn:
         conn.execute(
             sql.SQL(
                 "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD {}"
@@ -66,7 +66,7 @@ def create_database(superuser_url: str, migrate: bool = True) -> PostgresTestDat
                 sql.Identifier(name), sql.Identifier(app)
             )
         )
-    with _admin(superuser_url, name) as conn:
+    with admin_connection(superuser_url, name) as conn:
         # PostgreSQL 15+: the public schema belongs to the database owner; others may only use it.
         conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(sql.Identifier(app)))

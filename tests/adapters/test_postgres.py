@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from tests.postgres_fixtures import PostgresTestDatabase
+from tests.postgres_fixtures import PostgresTestDatabase, admin_connection
 from travelcore.kernel import AccessDenied, EventBus, IdempotencyRecord, TenantId, new_uuid
 from travelcore.testing import (
     LedgerRepositoryContract,
@@ -67,9 +67,7 @@ ORDER BY c.relname
 @pytest.fixture
 def superuser(postgres_test_database: PostgresTestDatabase) -> Iterator[psycopg.Connection[Any]]:
     url = postgres_test_database.superuser_url
-    from tests.postgres_fixtures import _admin
-
-    with _admin(url, postgres_test_database.name) as conn:
+    with admin_connection(url, postgres_test_database.name) as conn:
         yield conn
 
 

@@ -6,20 +6,72 @@ import threading
 from collections import Counter
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
+import sqlalchemy.exc as sa_exc
+from psycopg import errors as pg_errors
 from sqlalchemy import text
 
-from tests.postgres_fixtures import PostgresTestDatabase
+from tests.postgres_fixtures import PostgresTestDatabase, admin_connection
 from travelcore.kernel import (
+    AccessDenied,
     AlreadyExists,
     Conflict,
     IdempotencyRecord,
+    NotFound,
+    RuleViolation,
     TenantId,
+    TravelcoreError,
     Unavailable,
+    ValidationFailed,
     new_uuid,
 )
 from travelcore.kernel.errors import TransientConflict
-from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
+from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork, translate
+
+
+@pytest.mark.parametrize(
+    ("driver_error", "expected"),
+    [
+        (pg_errors.UniqueViolation("duplicate"), AlreadyExists),
+        (pg_errors.CheckViolation("check"), RuleViolation),
+        (pg_errors.ForeignKeyViolation("missing"), NotFound),
+        (pg_errors.NotNullViolation("null"), ValidationFailed),
+        (pg_errors.SerializationFailure("serialization"), TransientConflict),
+        (pg_errors.DeadlockDetected("deadlock"), TransientConflict),
+        (pg_errors.LockNotAvailable("nowait"), TransientConflict),
+        (pg_errors.InsufficientPrivilege("denied"), AccessDenied),
+        (pg_errors.AdminShutdown("terminating"), Unavailable),
+        (pg_errors.ConnectionFailure("gone"), Unavailable),
+        (psycopg.OperationalError("connection refused"), Unavailable),
+        (sa_exc.TimeoutError("pool"), Unavailable),
+    ],
+)
+def test_driver_errors_are_translated(
+    driver_error: Exception, expected: type[TravelcoreError]
+) -> None:
+    translated = translate(driver_error)
+    assert type(translated) is expected
+
+
+def test_unexpected_database_errors_stay_travelcore_errors() -> None:
+    translated = translate(pg_errors.SyntaxError("syntax"))
+    assert type(translated) is TravelcoreError
+    assert translated.details["sqlstate"] == "42601"
+
+
+def test_a_terminated_connection_is_unavailable(
+    postgres_database: PostgresDatabase, postgres_test_database: PostgresTestDatabase
+) -> None:
+    with postgres_database(TenantId(new_uuid())) as uow:
+        pid = uow.execute(text("SELECT pg_backend_pid()")).scalar()
+        with admin_connection(postgres_test_database.superuser_url) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        with pytest.raises(Unavailable):
+            uow.execute(text("SELECT 1"))
+    with postgres_database(TenantId(new_uuid())) as uow:  # the pool recovers
+        assert uow.execute(text("SELECT 1")).scalar() == 1
+
 
 INSERT = text(
     "INSERT INTO idempotency_keys (tenant_id, key, fingerprint, created_at) "
