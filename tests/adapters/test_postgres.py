@@ -18,6 +18,7 @@ from travelcore.testing import (
     SubscriptionRepositoryContract,
     UnitOfWorkContract,
 )
+from travelcore.testing.ledger import rich_balance, subscription
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 from travelcore_adapters.postgres.tables import tenant_tables
 
@@ -134,6 +135,12 @@ def test_app_role_is_powerless(
         [role],
     ).fetchone()
     assert owned == (0,)
+    schemas = superuser.execute(
+        "SELECT count(*) FROM pg_namespace WHERE nspowner = (SELECT oid FROM pg_roles "
+        "WHERE rolname = %s)",
+        [role],
+    ).fetchone()
+    assert schemas == (0,)
     memberships = superuser.execute(
         "SELECT count(*) FROM pg_auth_members WHERE member = (SELECT oid FROM pg_roles "
         "WHERE rolname = %s)",
@@ -195,14 +202,22 @@ def test_tenant_b_is_invisible_and_untouchable_from_tenant_a(
 
 
 def test_without_a_tenant_no_row_is_visible(postgres_database: PostgresDatabase) -> None:
-    with postgres_database(_tenant()) as uow:
+    tenant = _tenant()
+    balance = rich_balance(tenant)
+    with postgres_database(tenant) as uow:
         uow.idempotency.add(_record("k"))
+        uow.credits.add(balance)
+        uow.subscriptions.add(subscription(tenant))
         uow.commit()
     for _ in range(2):  # a fresh connection, then one that carried a tenant before
         with postgres_database.engine.connect() as raw:
-            assert raw.execute(text("SELECT count(*) FROM idempotency_keys")).scalar() == 0
+            for table in tenant_tables():
+                count = raw.execute(text(f"SELECT count(*) FROM {table.name}")).scalar()
+                assert count == 0, table.name
             setting = raw.execute(text("SELECT current_setting('app.tenant_id', true)")).scalar()
             assert setting in (None, "")
+    with postgres_database(tenant) as uow:
+        assert uow.credits.get(balance.id) == balance
 
 
 def test_alternating_tenants_on_a_small_pool_leak_nothing(
