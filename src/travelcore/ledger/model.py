@@ -4,7 +4,8 @@ Invariants (checked by the property tests after every step):
 - entries are append-only; ``balance_after`` chains from 0 and the balance is their sum;
 - ``available = balance - held`` never goes below zero;
 - refunds for a booking never exceed what was debited for it;
-- a closed period (one ``expiry`` entry, written once) accepts no new credits or spending.
+- a closed period (one ``expiry`` entry, written once), or one whose end has passed, accepts
+  no new credits, refunds or spending.
 """
 
 from __future__ import annotations
@@ -286,7 +287,7 @@ class CreditBalance(Aggregate):
         reason: str | None = None,
         idempotency_key: str | None = None,
     ) -> LedgerEntry:
-        self._require_open()
+        self._require_open(at)
         amount = positive_credits(credits)
         return self._post(
             EntryType.ALLOCATION,
@@ -299,7 +300,7 @@ class CreditBalance(Aggregate):
 
     def place_hold(self, booking_id: UUID, credits: int, at: datetime, timeout: timedelta) -> Hold:
         """Reserve ``credits`` for a pending booking until ``at + timeout``."""
-        self._require_open()
+        self._require_open(at)
         amount = positive_credits(credits)
         if any(h.booking_id == booking_id and h.status is HoldStatus.ACTIVE for h in self.holds):
             raise Conflict(
@@ -325,6 +326,7 @@ class CreditBalance(Aggregate):
     ) -> LedgerEntry:
         """Turn an active hold into a ``booking_debit``."""
         hold = self._active_hold(hold_id, HoldStatus.CAPTURED)
+        self._require_open(at)
         if at >= hold.expires_at:
             raise HoldExpired("the hold has expired", hold_id=str(hold_id))
         self._resolve(hold, HoldStatus.CAPTURED, at)
@@ -349,7 +351,7 @@ class CreditBalance(Aggregate):
         self, booking_id: UUID, credits: int, at: datetime, *, idempotency_key: str | None = None
     ) -> LedgerEntry:
         """A one-step ``booking_debit`` (no hold)."""
-        self._require_open()
+        self._require_open(at)
         amount = positive_credits(credits)
         self._require_available(amount)
         return self._post(
@@ -374,7 +376,7 @@ class CreditBalance(Aggregate):
         """Give back debited credits: all that remains (``credits=None``) or some of them.
 
         A closed period takes no refunds (its credits have expired)."""
-        self._require_open()
+        self._require_open(at)
         if any(
             e.booking_id == booking_id and e.entry_type is EntryType.FORFEIT for e in self.entries
         ):
@@ -442,7 +444,7 @@ class CreditBalance(Aggregate):
             raise ValidationFailed("credits", "non_zero_integer")
         _require_text(actor, "actor")
         _require_text(reason, "reason")
-        self._require_open()
+        self._require_open(at)
         if credits < 0:
             self._require_available(-credits)
         return self._post(
@@ -471,7 +473,7 @@ class CreditBalance(Aggregate):
             raise ValidationFailed("entry_id", "reversible_entry_type")
         if any(e.reverses == entry_id for e in self.entries):
             raise Conflict("the entry is already reversed", entry_id=str(entry_id))
-        self._require_open()
+        self._require_open(at)
         if original.amount > 0:
             self._require_available(original.amount)
         return self._post(
@@ -515,8 +517,9 @@ class CreditBalance(Aggregate):
 
     # -- internals -------------------------------------------------------------------------
 
-    def _require_open(self) -> None:
-        if self.is_closed:
+    def _require_open(self, at: datetime) -> None:
+        """Refuse changes once the period is closed or its end has passed."""
+        if self.is_closed or at >= self.period.ends_at:
             raise PeriodClosed("the billing period is closed", balance_id=str(self.id))
 
     def _require_available(self, credits: int) -> None:
