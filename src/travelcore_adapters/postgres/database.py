@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import ParamSpec, Self, TypeVar
 
 from sqlalchemy import URL, Engine, create_engine, make_url
 
@@ -14,6 +14,7 @@ from travelcore.kernel import EventBus, TenantId, dumps
 from travelcore_adapters.postgres.errors import DEFAULT_RETRY_ATTEMPTS, retry_transient
 from travelcore_adapters.postgres.uow import PostgresUnitOfWork
 
+P = ParamSpec("P")
 T = TypeVar("T")
 
 DRIVER = "postgresql+psycopg"
@@ -79,7 +80,7 @@ class PostgresDatabase:
 
         return self.retrying(once)()
 
-    def retrying(self, fn: Callable[..., T]) -> Callable[..., T]:
+    def retrying(self, fn: Callable[P, T]) -> Callable[P, T]:
         """``fn`` (typically a use case that opens its own unit of work) retried on
         ``TransientConflict``."""
         return retry_transient(fn, self.retry_attempts)

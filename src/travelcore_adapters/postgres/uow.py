@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Executable, text
@@ -44,9 +45,12 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         return self._connection
 
     def execute(
-        self, statement: Executable, params: dict[str, Any] | None = None
+        self,
+        statement: Executable,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> CursorResult[Any]:
-        """Run ``statement`` in the transaction, translating driver errors."""
+        """Run ``statement`` in the transaction (once per mapping if given a sequence of
+        them), translating driver errors."""
         with translated():
             return self.connection.execute(statement, params)
 

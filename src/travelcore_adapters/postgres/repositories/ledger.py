@@ -270,7 +270,7 @@ class PostgresLedgerRepository:
     def _insert_entries(self, entries: list[LedgerEntry]) -> None:
         rows = [entry_row(self._tid, entry) for entry in entries]
         if rows:
-            self._uow.execute(insert(e), rows)  # type: ignore[arg-type]
+            self._uow.execute(insert(e), rows)
 
     def _write_holds(self, balance: CreditBalance) -> None:
         seen = self._holds_seen.get(balance.id, {})
@@ -286,7 +286,7 @@ class PostgresLedgerRepository:
                     index_elements=[h.c.tenant_id, h.c.id],
                     set_={"status": stmt.excluded.status, "resolved_at": stmt.excluded.resolved_at},
                 ),
-                rows,  # type: ignore[arg-type]
+                rows,
             )
         self._holds_seen[balance.id] = {hold.id: hold for hold in balance.holds}
 
