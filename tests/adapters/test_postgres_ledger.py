@@ -30,7 +30,14 @@ from travelcore.kernel import (
     new_uuid,
     run_idempotent,
 )
-from travelcore.ledger import BalanceId, BillingPeriod, CreditBalance, EntryType, LedgerEntry
+from travelcore.ledger import (
+    BalanceId,
+    BillingPeriod,
+    CreditBalance,
+    EntryType,
+    LedgerEntry,
+    LedgerIsAppendOnly,
+)
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 from travelcore_adapters.postgres.repositories.ledger import (
     PostgresLedgerRepository,
@@ -322,3 +329,20 @@ def test_one_idempotency_key_gives_one_entry(
     assert len(debits) == 1
     assert set(results) == {debits[0].id}
     assert balance.available == 93
+
+
+def test_a_refused_save_writes_nothing(postgres_database: PostgresDatabase) -> None:
+    tenant = _tenant()
+    balance_id = _open(postgres_database, tenant, 5)
+    with postgres_database(tenant) as uow:
+        balance = uow.credits.get(balance_id)
+        balance.debit(new_uuid(), 2, T0)
+        balance.entries.pop(0)
+        with pytest.raises(LedgerIsAppendOnly):
+            uow.credits.save(balance)
+        uow.commit()  # the refusal left the transaction clean and unchanged
+    with postgres_database(tenant) as uow:
+        stored = uow.credits.get(balance_id)
+        row = uow.execute(b.select().where(b.c.id == balance_id)).one()
+    assert (stored.version, stored.available, len(stored.entries)) == (0, 5, 1)
+    assert (row.version, row.credits_available) == (0, 5)

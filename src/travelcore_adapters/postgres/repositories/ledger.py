@@ -202,8 +202,9 @@ class PostgresLedgerRepository:
 
     def save(self, balance: CreditBalance) -> None:
         self._check_tenant(balance)
+        new_entries = self._new_entries(balance)  # checks first, so a refusal writes nothing
         self._update_balance_row(balance)
-        self._insert_entries(self._new_entries(balance))
+        self._insert_entries(new_entries)
         self._write_holds(balance)
         balance.version += 1
         self._entries_seen[balance.id] = (balance.version, tuple(balance.entries))
@@ -245,21 +246,19 @@ class PostgresLedgerRepository:
             .values(version=b.c.version + 1, **balance_figures(balance))
         )
         if result.rowcount == 0:
-            self._require_exists(balance.id)
-            raise StaleVersion(
-                f"credit balance {balance.id} changed since version {balance.version}",
-                balance_id=str(balance.id),
-                version=balance.version,
-            )
+            self._require_version(balance)
+            raise StaleVersion(f"credit balance {balance.id} changed concurrently")
 
     def _new_entries(self, balance: CreditBalance) -> list[LedgerEntry]:
         """The entries beyond the stored ones, after checking that the stored ones are an
-        unchanged prefix (``LedgerIsAppendOnly`` otherwise). Runs after the version check,
-        so the stored entries are those of the version ``balance`` was read at."""
+        unchanged prefix (``LedgerIsAppendOnly`` otherwise). Compares with what this unit
+        of work read at ``balance.version``, else with the stored entries, after checking
+        the stored version (the version-guarded UPDATE that follows catches later races)."""
         seen = self._entries_seen.get(balance.id)
         if seen is not None and seen[0] == balance.version:
             stored: tuple[LedgerEntry, ...] | list[LedgerEntry] = seen[1]
         else:
+            self._require_version(balance)
             stored = self._load_entries(balance.id)
         if tuple(balance.entries[: len(stored)]) != tuple(stored):
             raise LedgerIsAppendOnly(
@@ -313,12 +312,20 @@ class PostgresLedgerRepository:
         self._entries_seen[balance.id] = (balance.version, tuple(entries))
         return balance
 
-    def _require_exists(self, balance_id: BalanceId) -> None:
-        found = self._uow.execute(
-            select(b.c.id).where(b.c.tenant_id == self._tid, b.c.id == balance_id)
-        ).first()
-        if found is None:
-            raise NotFound("credit_balance", balance_id)
+    def _require_version(self, balance: CreditBalance) -> None:
+        """``NotFound`` or ``StaleVersion`` unless the stored version is ``balance``'s."""
+        stored = self._uow.execute(
+            select(b.c.version).where(b.c.tenant_id == self._tid, b.c.id == balance.id)
+        ).scalar_one_or_none()
+        if stored is None:
+            raise NotFound("credit_balance", balance.id)
+        if stored != balance.version:
+            raise StaleVersion(
+                f"credit balance {balance.id} changed since version {balance.version}",
+                balance_id=str(balance.id),
+                expected=balance.version,
+                actual=stored,
+            )
 
     def _ids(self, *conditions: Any) -> list[BalanceId]:
         rows = self._uow.execute(
