@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
-from uuid import UUID
 
 import attrs
 import pytest
@@ -23,12 +22,13 @@ from travelcore.kernel import (
     AccessDenied,
     AlreadyExists,
     InsufficientCredits,
+    ManualClock,
     NotFound,
     StaleVersion,
+    StaticPolicies,
     TenantId,
     UserId,
     new_uuid,
-    run_idempotent,
 )
 from travelcore.ledger import (
     BalanceId,
@@ -38,7 +38,8 @@ from travelcore.ledger import (
     LedgerEntry,
     LedgerIsAppendOnly,
 )
-from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
+from travelcore.ledger.service import Debit, LedgerService
+from travelcore_adapters.postgres import PostgresDatabase
 from travelcore_adapters.postgres.repositories.ledger import (
     PostgresLedgerRepository,
     balance_figures,
@@ -290,44 +291,29 @@ def test_without_the_version_check_the_same_test_fails(
     assert _violations(outcome) != []
 
 
-@attrs.frozen(kw_only=True)
-class DebitCommand:
-    balance_id: UUID
-    booking_id: UUID
-    credits: int
-    idempotency_key: str
-
-
 def test_one_idempotency_key_gives_one_entry(
     postgres_test_database: PostgresTestDatabase,
 ) -> None:
+    """50 concurrent calls of the ledger service's debit with one key: one entry, and every
+    call returns it."""
     tenant = _tenant()
     with PostgresDatabase(postgres_test_database.app_url, pool_size=20) as database:
         balance_id = _open(database, tenant, 100)
-        command = DebitCommand(
-            balance_id=balance_id, booking_id=new_uuid(), credits=7, idempotency_key="pay-1"
+        service = LedgerService(database, ManualClock(T0), StaticPolicies())
+        command = Debit(
+            tenant_id=tenant,
+            balance_id=balance_id,
+            booking_id=new_uuid(),
+            credits=7,
+            idempotency_key="pay-1",
         )
-
-        def call() -> UUID:
-            with database(tenant) as uow:
-
-                def debit(uow: PostgresUnitOfWork = uow) -> UUID:
-                    balance = uow.credits.get(BalanceId(command.balance_id))
-                    entry = balance.debit(command.booking_id, command.credits, T0)
-                    uow.credits.save(balance)
-                    return entry.id
-
-                result = run_idempotent(uow, command.idempotency_key, command, UUID, T0, debit)
-                uow.commit()
-                return result
-
         with ThreadPoolExecutor(max_workers=50) as pool:
-            results = list(pool.map(lambda _: call(), range(50)))
+            results = list(pool.map(lambda _: service.debit(command), range(50)))
         with database(tenant) as uow:
             balance = uow.credits.get(balance_id)
-    debits = [e for e in balance.entries if e.entry_type is EntryType.BOOKING_DEBIT]
+    debits = [x for x in balance.entries if x.entry_type is EntryType.BOOKING_DEBIT]
     assert len(debits) == 1
-    assert set(results) == {debits[0].id}
+    assert {r.id for r in results} == {debits[0].id}
     assert balance.available == 93
 
 

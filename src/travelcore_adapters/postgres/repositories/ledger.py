@@ -172,7 +172,8 @@ class PostgresLedgerRepository:
         return self._uow.tenant_id
 
     def add(self, balance: CreditBalance) -> None:
-        self._check_tenant(balance)
+        if balance.tenant_id != self._tid:
+            raise ValidationFailed("tenant_id", "matches_unit_of_work")
         self._uow.execute(insert(b).values(balance_row(balance)))
         self._insert_entries(balance.entries)
         self._write_holds(balance)
