@@ -244,7 +244,7 @@ def _hammer(db: PostgresTestDatabase, debits: int, credits_each: int, *, guarded
                 for attempt in retrying:
                     with attempt:
                         debit_once()
-            except InsufficientCredits:
+            except (InsufficientCredits, StaleVersion):  # refused, or lost 200 races
                 pass
 
         with ThreadPoolExecutor(max_workers=20) as pool:
