@@ -190,6 +190,12 @@ class UnguardedLedgerRepository(PostgresLedgerRepository):
     """The negative control: a naive read-modify-write without the optimistic version check,
     appending its new entries after whatever is stored by then."""
 
+    def save(self, balance: CreditBalance) -> None:
+        self._update_balance_row(balance)
+        self._insert_entries(self._new_entries(balance))
+        self._write_holds(balance)
+        balance.version += 1
+
     def _update_balance_row(self, balance: CreditBalance) -> None:
         self._uow.execute(
             b.update()
