@@ -5,7 +5,7 @@ Invariants (checked by the property tests after every step):
 - ``available = balance - held`` never goes below zero;
 - refunds for a booking never exceed what was debited for it;
 - a closed period (one ``expiry`` entry, written once), or one whose end has passed, accepts
-  no new credits, refunds or spending.
+  no new credits, refunds or spending (an active hold may still be captured until closing).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import NewType
+from typing import Any, NewType
 from uuid import UUID
 
 import attrs
@@ -134,6 +134,9 @@ class LedgerEntry:
     reverses: EntryId | None = None
     idempotency_key: str | None = None
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> LedgerEntry:
+        return self  # immutable: every field is a value
+
 
 @attrs.frozen(kw_only=True)
 class Hold:
@@ -147,6 +150,9 @@ class Hold:
     expires_at: datetime
     status: HoldStatus = HoldStatus.ACTIVE
     resolved_at: datetime | None = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Hold:
+        return self  # immutable: every field is a value
 
 
 @attrs.frozen(kw_only=True)
@@ -302,7 +308,7 @@ class CreditBalance(Aggregate):
         """Reserve ``credits`` for a pending booking until ``at + timeout``."""
         self._require_open(at)
         amount = positive_credits(credits)
-        if any(h.booking_id == booking_id and h.status is HoldStatus.ACTIVE for h in self.holds):
+        if self._active_hold_for(booking_id):
             raise Conflict(
                 f"booking {booking_id} already holds credits", booking_id=str(booking_id)
             )
@@ -324,9 +330,9 @@ class CreditBalance(Aggregate):
     def capture_hold(
         self, hold_id: HoldId, at: datetime, *, idempotency_key: str | None = None
     ) -> LedgerEntry:
-        """Turn an active hold into a ``booking_debit``."""
+        """Turn an active hold into a ``booking_debit``; reserved credits stay capturable
+        after the period's end until the hold lapses or the period is closed."""
         hold = self._active_hold(hold_id, HoldStatus.CAPTURED)
-        self._require_open(at)
         if at >= hold.expires_at:
             raise HoldExpired("the hold has expired", hold_id=str(hold_id))
         self._resolve(hold, HoldStatus.CAPTURED, at)
@@ -350,9 +356,14 @@ class CreditBalance(Aggregate):
     def debit(
         self, booking_id: UUID, credits: int, at: datetime, *, idempotency_key: str | None = None
     ) -> LedgerEntry:
-        """A one-step ``booking_debit`` (no hold)."""
+        """A one-step ``booking_debit`` (no hold); refused while the booking holds credits."""
         self._require_open(at)
         amount = positive_credits(credits)
+        if self._active_hold_for(booking_id):
+            raise Conflict(
+                f"booking {booking_id} holds credits: capture the hold",
+                booking_id=str(booking_id),
+            )
         self._require_available(amount)
         return self._post(
             EntryType.BOOKING_DEBIT,
@@ -529,6 +540,9 @@ class CreditBalance(Aggregate):
                 requested=credits,
                 available=self.available,
             )
+
+    def _active_hold_for(self, booking_id: UUID) -> bool:
+        return any(h.booking_id == booking_id and h.status is HoldStatus.ACTIVE for h in self.holds)
 
     def _active_hold(self, hold_id: HoldId, target: HoldStatus) -> Hold:
         hold = self.hold(hold_id)

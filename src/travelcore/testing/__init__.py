@@ -5,6 +5,13 @@ the fixture it names (for example ``uow_factory``) to run it against your adapte
 """
 
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
+from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
 from travelcore.testing.uow import UnitOfWorkContract
 
-__all__ = ["LedgerRepositoryContract", "SubscriptionRepositoryContract", "UnitOfWorkContract"]
+__all__ = [
+    "LedgerMachine",
+    "LedgerRepositoryContract",
+    "SubscriptionRepositoryContract",
+    "UnitOfWorkContract",
+    "ledger_machine",
+]

@@ -423,7 +423,6 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # -- invariants ------------------------------------------------------------------------
 
-    @invariant()
     def collect_events(self) -> None:
         for uow in self.opened:
             if isinstance(uow, UnitOfWorkBase):
@@ -436,6 +435,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def ledgers_hold(self) -> None:
+        self.collect_events()
         for balance_id in self.balance_ids:
             self.check_balance(self.load(balance_id))
 
@@ -474,9 +474,12 @@ class LedgerMachine(RuleBasedStateMachine):
             assert expiry.created_at >= b.period.ends_at
             assert b.held == 0
             assert all(e.amount == 0 for e in b.entries[i + 1 :])
+        late = {EntryType.EXPIRY, EntryType.BOOKING_DEBIT, EntryType.FORFEIT}
         for entry in b.entries:
-            if entry.entry_type is not EntryType.EXPIRY and entry.amount != 0:
-                assert entry.created_at < b.period.ends_at
+            if entry.entry_type not in late:
+                assert entry.created_at < b.period.ends_at, "nothing new after the end"
+            if entry.entry_type is EntryType.BOOKING_DEBIT and entry.created_at >= b.period.ends_at:
+                assert any(h.booking_id == entry.booking_id for h in b.holds), "only captures"
         # the warning: once, never before end - lead, never changed
         if b.expiry_warning_sent_at is not None:
             assert b.expiry_warning_sent_at >= b.period.ends_at - self.lead
