@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from travelcore.kernel import EventBus, TenantId, new_uuid
-from travelcore.testing import UnitOfWorkContract
+from travelcore.testing import TravelRepositoriesContract, UnitOfWorkContract
 from travelcore_adapters.memory import MemoryDatabase, MemoryStore, MemoryUnitOfWork
 
 
@@ -26,6 +26,10 @@ def uow_factory(memory_store: MemoryStore) -> Callable[..., Any]:
 
 
 class TestMemoryUnitOfWork(UnitOfWorkContract):
+    pass
+
+
+class TestMemoryTravelRepositories(TravelRepositoriesContract):
     pass
 
 

@@ -5,6 +5,14 @@ from __future__ import annotations
 from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
+from travelcore_adapters.memory.travel import (
+    MemoryItineraries,
+    MemoryReminders,
+    MemoryTenants,
+    MemoryTravelPolicies,
+    MemoryTravelPreferences,
+    MemoryTrips,
+)
 
 
 class MemoryUnitOfWork(UnitOfWorkBase):
@@ -16,6 +24,12 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self._tx: MemoryTransaction | None = None
         self._locked = False
         self.idempotency = MemoryIdempotencyStore(self)
+        self.tenants = MemoryTenants(self)
+        self.travel_policies = MemoryTravelPolicies(self)
+        self.travel_preferences = MemoryTravelPreferences(self)
+        self.itineraries = MemoryItineraries(self)
+        self.trips = MemoryTrips(self)
+        self.reminders = MemoryReminders(self)
 
     @property
     def tx(self) -> MemoryTransaction:
