@@ -8,8 +8,14 @@ from typing import Any
 import pytest
 
 from travelcore.kernel import EventBus, TenantId, new_uuid
-from travelcore.testing import TravelRepositoriesContract, UnitOfWorkContract
+from travelcore.testing import (
+    PaymentGatewayContract,
+    PaymentRepositoriesContract,
+    TravelRepositoriesContract,
+    UnitOfWorkContract,
+)
 from travelcore_adapters.memory import MemoryDatabase, MemoryStore, MemoryUnitOfWork
+from travelcore_adapters.memory.payment_gateway import DECLINED_METHOD, MemoryPaymentGateway
 
 
 @pytest.fixture
@@ -31,6 +37,28 @@ class TestMemoryUnitOfWork(UnitOfWorkContract):
 
 class TestMemoryTravelRepositories(TravelRepositoriesContract):
     pass
+
+
+class TestMemoryPaymentRepositories(PaymentRepositoriesContract):
+    pass
+
+
+class TestMemoryPaymentGateway(PaymentGatewayContract):
+    @pytest.fixture
+    def webhook_secret(self) -> str:
+        return "whsec_test"
+
+    @pytest.fixture
+    def gateway(self, webhook_secret: str) -> MemoryPaymentGateway:
+        return MemoryPaymentGateway(webhook_secret)
+
+    @pytest.fixture
+    def card(self) -> Callable[[], str]:
+        return lambda: "pm_card_visa"
+
+    @pytest.fixture
+    def declined_card(self) -> Callable[[], str]:
+        return lambda: DECLINED_METHOD
 
 
 def test_database_hands_out_units_of_work_for_a_tenant() -> None:

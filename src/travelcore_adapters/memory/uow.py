@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
+from travelcore_adapters.memory.payments import MemoryPayments, MemoryWebhookEvents
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
 from travelcore_adapters.memory.travel import (
     MemoryItineraries,
@@ -30,6 +31,8 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.itineraries = MemoryItineraries(self)
         self.trips = MemoryTrips(self)
         self.reminders = MemoryReminders(self)
+        self.payments = MemoryPayments(self)
+        self.webhook_events = MemoryWebhookEvents(self)
 
     @property
     def tx(self) -> MemoryTransaction:

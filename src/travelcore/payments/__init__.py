@@ -1,0 +1,44 @@
+"""Payments: a gateway port, payments with capped refunds, webhooks applied at most once."""
+
+from travelcore.payments.model import Payment, PaymentId, PaymentStatus, Refund
+from travelcore.payments.ports import (
+    TENANT_METADATA_KEY,
+    GatewayPayment,
+    GatewayRefund,
+    PaymentGateway,
+    PaymentRepository,
+    PaymentsUnitOfWork,
+    WebhookEvent,
+    WebhookEventLog,
+)
+from travelcore.payments.service import (
+    PaymentResult,
+    PaymentService,
+    PaymentsUowFactory,
+    PayTrip,
+    RefundPayment,
+    RefundResult,
+)
+from travelcore.payments.webhooks import decode_event
+
+__all__ = [
+    "TENANT_METADATA_KEY",
+    "GatewayPayment",
+    "GatewayRefund",
+    "PayTrip",
+    "Payment",
+    "PaymentGateway",
+    "PaymentId",
+    "PaymentRepository",
+    "PaymentResult",
+    "PaymentService",
+    "PaymentStatus",
+    "PaymentsUnitOfWork",
+    "PaymentsUowFactory",
+    "Refund",
+    "RefundPayment",
+    "RefundResult",
+    "WebhookEvent",
+    "WebhookEventLog",
+    "decode_event",
+]

@@ -1,0 +1,109 @@
+"""Payments for trips: initiated -> succeeded | failed, with refunds capped by the capture."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import NewType
+from uuid import UUID
+
+import attrs
+
+from travelcore.kernel import InvalidTransition, Money, TenantId, ValidationFailed, total, utc
+from travelcore.kernel.errors import RefundExceedsCaptured
+from travelcore.travel import TripId
+
+PaymentId = NewType("PaymentId", UUID)
+
+
+class PaymentStatus(StrEnum):
+    INITIATED = "initiated"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@attrs.frozen(kw_only=True)
+class Refund:
+    provider_ref: str
+    amount: Money
+    created_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class Payment:
+    """Money taken for a trip through a gateway (``provider``, e.g. "stripe")."""
+
+    id: PaymentId
+    tenant_id: TenantId
+    trip_id: TripId
+    amount: Money
+    provider: str
+    provider_ref: str | None = None
+    status: PaymentStatus = PaymentStatus.INITIATED
+    failure: str | None = None
+    refunds: tuple[Refund, ...] = ()
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+
+    def __attrs_post_init__(self) -> None:
+        if self.amount.is_negative() or self.amount.is_zero():
+            raise ValidationFailed("amount", "positive")
+
+    @property
+    def captured(self) -> Money:
+        return self.amount if self.status is PaymentStatus.SUCCEEDED else Money.zero(self.currency)
+
+    @property
+    def currency(self) -> str:
+        return self.amount.currency
+
+    @property
+    def refunded(self) -> Money:
+        return total((r.amount for r in self.refunds), self.currency)
+
+    @property
+    def refundable(self) -> Money:
+        return self.captured - self.refunded
+
+    def _settle(self, target: PaymentStatus, now: datetime, failure: str | None = None) -> Payment:
+        if self.status is not PaymentStatus.INITIATED:
+            raise InvalidTransition("payment", self.status, target)
+        return attrs.evolve(
+            self,
+            status=target,
+            failure=failure,
+            updated_at=utc(now, "now"),
+            version=self.version + 1,
+        )
+
+    def started(self, provider_ref: str) -> Payment:
+        """The gateway accepted the payment under ``provider_ref``."""
+        return attrs.evolve(self, provider_ref=provider_ref)
+
+    def succeeded(self, now: datetime) -> Payment:
+        return self._settle(PaymentStatus.SUCCEEDED, now)
+
+    def failed(self, reason: str, now: datetime) -> Payment:
+        return self._settle(PaymentStatus.FAILED, now, reason)
+
+    def check_refund(self, amount: Money) -> None:
+        """Refuse a refund that is not positive or exceeds what is left of the capture."""
+        if amount.currency != self.currency:
+            raise ValidationFailed("amount", "same_currency")
+        if amount.is_negative() or amount.is_zero():
+            raise ValidationFailed("amount", "positive")
+        if amount > self.refundable:
+            raise RefundExceedsCaptured(
+                f"refund of {amount} exceeds the refundable {self.refundable}",
+                refundable=str(self.refundable),
+            )
+
+    def with_refund(self, refund: Refund) -> Payment:
+        self.check_refund(refund.amount)
+        return attrs.evolve(
+            self,
+            refunds=(*self.refunds, refund),
+            updated_at=refund.created_at,
+            version=self.version + 1,
+        )
