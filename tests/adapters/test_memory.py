@@ -9,6 +9,7 @@ import pytest
 
 from travelcore.kernel import EventBus, TenantId, new_uuid
 from travelcore.testing import (
+    AccountRepositoriesContract,
     PaymentGatewayContract,
     PaymentRepositoriesContract,
     TravelRepositoriesContract,
@@ -40,6 +41,10 @@ class TestMemoryTravelRepositories(TravelRepositoriesContract):
 
 
 class TestMemoryPaymentRepositories(PaymentRepositoriesContract):
+    pass
+
+
+class TestMemoryAccountRepositories(AccountRepositoriesContract):
     pass
 
 

@@ -4,13 +4,21 @@ Each suite is a pytest base class whose tests talk only to the port; subclass it
 the fixture it names (for example ``uow_factory``) to run it against your adapter.
 """
 
+from travelcore.testing.accounts import (
+    AccountRepositoriesContract,
+    PasswordHasherContract,
+    SecretBoxContract,
+)
 from travelcore.testing.payments import PaymentGatewayContract, PaymentRepositoriesContract
 from travelcore.testing.travel import TravelRepositoriesContract
 from travelcore.testing.uow import UnitOfWorkContract
 
 __all__ = [
+    "AccountRepositoriesContract",
+    "PasswordHasherContract",
     "PaymentGatewayContract",
     "PaymentRepositoriesContract",
+    "SecretBoxContract",
     "TravelRepositoriesContract",
     "UnitOfWorkContract",
 ]

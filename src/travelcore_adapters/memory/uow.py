@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
+from travelcore_adapters.memory.accounts import (
+    MemoryAccounts,
+    MemoryConversations,
+    MemoryCredentials,
+)
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.payments import MemoryPayments, MemoryWebhookEvents
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
@@ -33,6 +38,9 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.reminders = MemoryReminders(self)
         self.payments = MemoryPayments(self)
         self.webhook_events = MemoryWebhookEvents(self)
+        self.accounts = MemoryAccounts(self)
+        self.conversations = MemoryConversations(self)
+        self.credentials = MemoryCredentials(self)
 
     @property
     def tx(self) -> MemoryTransaction:
