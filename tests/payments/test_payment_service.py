@@ -28,6 +28,7 @@ from travelcore.payments import (
     PaymentStatus,
     PayTrip,
     RefundPayment,
+    WebhookOutcome,
 )
 from travelcore.testing.payments import event_payload, sign_payload
 from travelcore.travel import (
@@ -234,8 +235,8 @@ def test_webhook_replays_are_ignored(env: Env) -> None:
     payload = event_payload("evt_ok", "payment_intent.succeeded", paid.provider_ref, env.tenant)
     signature = sign_payload(payload, env.secret)
     # already succeeded: recorded, nothing to change
-    assert env.payments.handle_webhook(payload, signature) is False
-    assert env.payments.handle_webhook(payload, signature) is False
+    assert env.payments.handle_webhook(payload, signature) is WebhookOutcome.RECORDED
+    assert env.payments.handle_webhook(payload, signature) is WebhookOutcome.REPLAY
     with pytest.raises(ValidationFailed):
         env.payments.handle_webhook(payload, sign_payload(payload, "whsec_forged"))
 
@@ -261,13 +262,41 @@ def test_webhook_settles_an_initiated_payment_once(clock: ManualClock) -> None:
         uow.commit()
     payload = event_payload("evt_1", "payment_intent.succeeded", "pi_pending", env.tenant)
     signature = sign_payload(payload, WEBHOOK_SECRET)
-    assert env.payments.handle_webhook(payload, signature) is True
-    assert env.payments.handle_webhook(payload, signature) is False
+    assert env.payments.handle_webhook(payload, signature) is WebhookOutcome.APPLIED
+    assert env.payments.handle_webhook(payload, signature) is WebhookOutcome.REPLAY
     stored = env.payments.payment(env.tenant, payment.id)
     assert (stored.status, stored.version) == (PaymentStatus.SUCCEEDED, 2)
     assert env.travel.trip(env.tenant, trip).status is TripStatus.CONFIRMED
     no_tenant = event_payload("evt_2", "payment_intent.succeeded", "pi_pending", None)
-    assert env.payments.handle_webhook(no_tenant, sign_payload(no_tenant, WEBHOOK_SECRET)) is False
+    outcome = env.payments.handle_webhook(no_tenant, sign_payload(no_tenant, WEBHOOK_SECRET))
+    assert outcome is WebhookOutcome.UNROUTED
+
+
+def test_webhook_fails_an_initiated_payment(clock: ManualClock) -> None:
+    env = Env(MemoryPaymentGateway(WEBHOOK_SECRET), clock, str, str, WEBHOOK_SECRET)
+    trip = env.trip()
+    from travelcore.payments import Payment, PaymentId
+
+    payment = Payment(
+        id=PaymentId(new_uuid()),
+        tenant_id=env.tenant,
+        trip_id=trip,
+        amount=Money.of("220.00", "EUR"),
+        provider="memory",
+        provider_ref="pi_3ds",
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    with env.db(env.tenant) as uow:
+        uow.payments.add(payment)
+        uow.commit()
+    payload = event_payload("evt_f", "payment_intent.payment_failed", "pi_3ds", env.tenant)
+    outcome = env.payments.handle_webhook(payload, sign_payload(payload, WEBHOOK_SECRET))
+    assert outcome is WebhookOutcome.APPLIED
+    stored = env.payments.payment(env.tenant, payment.id)
+    assert stored.status is PaymentStatus.FAILED
+    assert stored.failure == "provider event payment_intent.payment_failed"
+    assert env.travel.trip(env.tenant, trip).status is TripStatus.PENDING
 
 
 def test_gateway_outage_writes_nothing(clock: ManualClock) -> None:

@@ -150,5 +150,5 @@ def test_stripe_gateway_sequences(stripe_gateway: Any, stripe_card: Callable[[],
 
     run_state_machine_as_test(
         StripeMachine,
-        settings=settings(max_examples=6, stateful_step_count=8, deadline=None, database=None),
+        settings=settings(max_examples=10, stateful_step_count=10, deadline=None, database=None),
     )

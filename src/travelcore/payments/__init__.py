@@ -18,6 +18,7 @@ from travelcore.payments.service import (
     PayTrip,
     RefundPayment,
     RefundResult,
+    WebhookOutcome,
 )
 from travelcore.payments.webhooks import decode_event
 
@@ -40,5 +41,6 @@ __all__ = [
     "RefundResult",
     "WebhookEvent",
     "WebhookEventLog",
+    "WebhookOutcome",
     "decode_event",
 ]

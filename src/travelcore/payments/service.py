@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from enum import StrEnum
 
 import attrs
 
@@ -22,6 +23,13 @@ from travelcore.payments.ports import TENANT_METADATA_KEY, PaymentGateway, Payme
 from travelcore.travel import TripId, TripStatus
 
 PaymentsUowFactory = Callable[[TenantId], PaymentsUnitOfWork]
+
+
+class WebhookOutcome(StrEnum):
+    APPLIED = "applied"  # the event changed a payment
+    RECORDED = "recorded"  # new, but nothing to change (e.g. already settled)
+    REPLAY = "replay"  # seen before: ignored
+    UNROUTED = "unrouted"  # no tenant in the event's metadata: ignored
 
 
 @attrs.frozen(kw_only=True)
@@ -161,35 +169,34 @@ class PaymentService:
             uow.commit()
         return result
 
-    def handle_webhook(self, payload: bytes, signature: str) -> bool:
-        """Apply a signed provider event once; returns ``False`` for replays and events that
-        concern no known payment."""
+    def handle_webhook(self, payload: bytes, signature: str) -> WebhookOutcome:
+        """Verify and apply a provider event at most once (its id is stored with the change)."""
         event = self._gateway.parse_webhook(payload, signature)
         if event.tenant_id is None:
-            return False
+            return WebhookOutcome.UNROUTED
         now = self._clock.now()
         with self._uow(event.tenant_id) as uow:
             if uow.webhook_events.seen(event.id):
-                return False
+                return WebhookOutcome.REPLAY
             uow.webhook_events.add(event.id, now)
             payment = (
                 uow.payments.find_by_provider_ref(event.provider_ref)
                 if event.provider_ref
                 else None
             )
-            applied = False
+            outcome = WebhookOutcome.RECORDED
             if payment is not None and payment.status is PaymentStatus.INITIATED:
                 if event.status is PaymentStatus.SUCCEEDED:
                     uow.payments.save(payment.succeeded(now))
                     trip = uow.trips.get(payment.trip_id)
                     if trip.status is TripStatus.PENDING:
                         uow.trips.save(trip.confirmed(now))
-                    applied = True
+                    outcome = WebhookOutcome.APPLIED
                 elif event.status is PaymentStatus.FAILED:
                     uow.payments.save(payment.failed(f"provider event {event.type}", now))
-                    applied = True
+                    outcome = WebhookOutcome.APPLIED
             uow.commit()
-        return applied
+        return outcome
 
     def payments_for_trip(self, tenant_id: TenantId, trip_id: TripId) -> Sequence[Payment]:
         with self._uow(tenant_id) as uow:
