@@ -34,7 +34,10 @@ def localstripe_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     binary = shutil.which("localstripe") or str(Path(sys.executable).with_name("localstripe"))
     port = _free_port()
     log = (tmp_path_factory.mktemp("localstripe") / "server.log").open("wb")
-    process = subprocess.Popen([binary, "--port", str(port)], stdout=log, stderr=log)
+    # --from-scratch: never load /tmp/localstripe.pickle, which every localstripe on the
+    # machine shares (and rewrites on each change).
+    command = [binary, "--port", str(port), "--from-scratch"]
+    process = subprocess.Popen(command, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     try:
