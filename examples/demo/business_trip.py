@@ -15,7 +15,7 @@ from travelcore.kernel import (
     UserId,
     new_uuid,
 )
-from travelcore.payments import PaymentService, PayTrip
+from travelcore.payments import PaymentGateway, PaymentService, PayTrip
 from travelcore.travel import (
     BookTrip,
     CabinClass,
@@ -37,7 +37,8 @@ from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
 
 
-def run() -> None:
+def run(gateway: PaymentGateway | None = None) -> None:
+    """Print the scenario; payments go through ``gateway`` (the memory gateway by default)."""
     print("== A business trip ==")
     clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     bus = EventBus()
@@ -48,7 +49,7 @@ def run() -> None:
     travel = TravelService(
         db, clock, reminder_offsets=(ReminderOffset(days_before=1, at=time(9, 0)),)
     )
-    payments = PaymentService(db, MemoryPaymentGateway(), clock)
+    payments = PaymentService(db, gateway or MemoryPaymentGateway(), clock)
     acme, ada = TenantId(new_uuid()), UserId(new_uuid())
 
     travel.register_tenant(RegisterTenant(tenant_id=acme, name="Acme", idempotency_key="t"))

@@ -28,6 +28,7 @@ from travelcore.payments import (
     PaymentStatus,
     PayTrip,
     RefundPayment,
+    RefundTrip,
     WebhookOutcome,
 )
 from travelcore.testing.payments import event_payload, sign_payload
@@ -206,6 +207,23 @@ def test_declined_card_records_a_failed_payment(env: Env) -> None:
         env.refund(result.payment_id, "1.00", "r")
     retried = env.pay(trip, "second-card")
     assert retried.status is PaymentStatus.SUCCEEDED
+
+
+def test_cancelling_a_trip_refunds_what_is_left(env: Env) -> None:
+    trip = env.trip()
+    paid = env.pay(trip, "p")
+    env.refund(paid.payment_id, "20.00", "r1")
+    command = RefundTrip(tenant_id=env.tenant, trip_id=trip, idempotency_key="all")
+    with pytest.raises(InvalidTransition):
+        env.payments.refund_trip(command)
+    env.travel.cancel_trip(ChangeTrip(tenant_id=env.tenant, trip_id=trip, idempotency_key="c"))
+    result = env.payments.refund_trip(command)
+    assert [r.amount for r in result.refunds] == [Money.of("200.00", "EUR")]
+    assert env.payments.refund_trip(command) == result
+    payment = env.payments.payment(env.tenant, paid.payment_id)
+    assert payment.refundable == Money.of("0.00", "EUR")
+    again = RefundTrip(tenant_id=env.tenant, trip_id=trip, idempotency_key="all-2")
+    assert env.payments.refund_trip(again).refunds == ()
 
 
 def test_cancelled_trips_cannot_be_paid(env: Env) -> None:

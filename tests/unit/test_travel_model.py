@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import attrs
@@ -19,7 +19,6 @@ from travelcore.kernel import (
     new_uuid,
 )
 from travelcore.travel import (
-    CabinClass,
     Category,
     Itinerary,
     ItineraryDay,
@@ -180,9 +179,9 @@ class TestTrip:
     @given(
         st.lists(
             st.tuples(
-                st.sampled_from([c for c in Category if c not in (Category.HOTEL, Category.CAR)]),
+                st.sampled_from(list(Category)),
                 st.decimals(min_value=0, max_value=10_000, places=2),
-                st.integers(min_value=1, max_value=9),
+                st.integers(min_value=1, max_value=30),
             ),
             min_size=1,
             max_size=8,
@@ -190,22 +189,53 @@ class TestTrip:
     )
     def test_total_is_the_sum_of_items(self, specs: list[tuple[Category, Decimal, int]]) -> None:
         items = tuple(
-            LineItem(
-                kind=kind,
-                provider="P",
-                external_ref="R",
-                unit_price=Money(price, "EUR"),
-                quantity=quantity,
-                starts_on=date(2026, 4, 1),
-                cabin_class=CabinClass.ECONOMY if kind is Category.FLIGHT else None,
-            )
-            for kind, price, quantity in specs
+            make_item(kind, Money(price, "EUR"), quantity) for kind, price, quantity in specs
         )
         booked = trip(*items)
         assert booked.total.amount == sum((p * q for _, p, q in specs), Decimal(0))
+        assert booked.total == sum((item.total for item in items), Money.zero("EUR"))
         assert sum((m.amount for m in booked.by_category().values()), Decimal(0)) == (
             booked.total.amount
         )
+
+
+def make_item(kind: Category, price: Money, quantity: int) -> LineItem:
+    """An item of ``kind`` built by its own constructor, ``quantity`` in its own unit."""
+    day = date(2026, 4, 1)
+    later = day + timedelta(days=quantity)
+    if kind is Category.HOTEL:
+        return LineItem.hotel(
+            provider="P", external_ref="R", price_per_night=price, check_in=day, check_out=later
+        )
+    if kind is Category.CAR:
+        return LineItem.car(
+            provider="P", external_ref="R", price_per_day=price, pick_up=day, drop_off=later
+        )
+    if kind is Category.TOUR:
+        return LineItem.tour(
+            provider="P",
+            external_ref="R",
+            price_per_person=price,
+            participants=quantity,
+            scheduled_on=day,
+        )
+    if kind is Category.FLIGHT:
+        return LineItem.flight(
+            provider="P",
+            external_ref="R",
+            fare=price,
+            passengers=quantity,
+            departs_on=day,
+            destination="X",
+        )
+    return LineItem(
+        kind=kind,
+        provider="P",
+        external_ref="R",
+        unit_price=price,
+        quantity=quantity,
+        starts_on=day,
+    )
 
 
 class TestItinerary:

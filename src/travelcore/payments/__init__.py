@@ -18,6 +18,8 @@ from travelcore.payments.service import (
     PayTrip,
     RefundPayment,
     RefundResult,
+    RefundTrip,
+    TripRefund,
     WebhookOutcome,
 )
 from travelcore.payments.webhooks import decode_event
@@ -39,6 +41,8 @@ __all__ = [
     "Refund",
     "RefundPayment",
     "RefundResult",
+    "RefundTrip",
+    "TripRefund",
     "WebhookEvent",
     "WebhookEventLog",
     "WebhookOutcome",

@@ -53,6 +53,15 @@ class RefundPayment:
 
 
 @attrs.frozen(kw_only=True)
+class RefundTrip:
+    """Return everything still refundable on a cancelled trip."""
+
+    tenant_id: TenantId
+    trip_id: TripId
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
 class PaymentResult:
     payment_id: PaymentId
     status: PaymentStatus
@@ -68,6 +77,12 @@ class RefundResult:
     amount: Money
     refunded: Money
     refundable: Money
+
+
+@attrs.frozen(kw_only=True)
+class TripRefund:
+    trip_id: TripId
+    refunds: tuple[RefundResult, ...]
 
 
 class PaymentService:
@@ -166,6 +181,44 @@ class PaymentService:
                 )
 
             result = run_idempotent(uow, cmd.idempotency_key, cmd, RefundResult, now, action)
+            uow.commit()
+        return result
+
+    def refund_trip(self, cmd: RefundTrip) -> TripRefund:
+        """After a cancellation, refund every payment of the trip in full (what is left)."""
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> TripRefund:
+                trip = uow.trips.get(cmd.trip_id)
+                if trip.status is not TripStatus.CANCELLED:
+                    raise InvalidTransition("trip", trip.status, "refunded")
+                results = []
+                for payment in uow.payments.for_trip(trip.id):
+                    amount = payment.refundable
+                    if payment.provider_ref is None or amount.is_zero():
+                        continue
+                    refund = self._gateway.refund(
+                        payment.provider_ref,
+                        amount,
+                        idempotency_key=f"{cmd.tenant_id}:{cmd.idempotency_key}:{payment.id}",
+                    )
+                    payment = payment.with_refund(
+                        Refund(provider_ref=refund.provider_ref, amount=amount, created_at=now)
+                    )
+                    uow.payments.save(payment)
+                    results.append(
+                        RefundResult(
+                            payment_id=payment.id,
+                            provider_ref=refund.provider_ref,
+                            amount=amount,
+                            refunded=payment.refunded,
+                            refundable=payment.refundable,
+                        )
+                    )
+                return TripRefund(trip_id=trip.id, refunds=tuple(results))
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, TripRefund, now, action)
             uow.commit()
         return result
 

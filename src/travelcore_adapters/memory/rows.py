@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from travelcore.kernel import AccessDenied, AlreadyExists, NotFound, StaleVersion
 
 if TYPE_CHECKING:
     from travelcore_adapters.memory.uow import MemoryUnitOfWork
+
+
+class Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
 
 T = TypeVar("T")
 
@@ -48,8 +54,7 @@ class Rows(Generic[T]):
         """Replace a row whose stored version is exactly one below ``value.version``."""
         self._own(value)
         stored = self.get(key)
-        expected = getattr(value, "version") - 1  # noqa: B009
-        if getattr(stored, "version") != expected:  # noqa: B009
+        if cast(Versioned, stored).version != cast(Versioned, value).version - 1:
             raise StaleVersion(f"{self._entity} {key} changed since it was read", key=str(key))
         self._uow.tx.put(self._table, self._row(key), value)
 
