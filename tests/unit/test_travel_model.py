@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -317,6 +318,25 @@ class TestReminderOffset:
         assert offset.due_at(date(2026, 3, 29), "Europe/Berlin") == datetime(
             2026, 3, 28, 8, 0, tzinfo=UTC
         )
+
+    @settings(max_examples=150)
+    @given(
+        departs_on=st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31)),
+        days_before=st.integers(0, 30),
+        hour=st.integers(6, 22),
+        timezone=st.sampled_from(
+            ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
+        ),
+    )
+    def test_due_at_is_the_wall_time_in_the_zone(
+        self, departs_on: date, days_before: int, hour: int, timezone: str
+    ) -> None:
+        offset = ReminderOffset(days_before=days_before, at=time(hour, 0))
+        due = offset.due_at(departs_on, timezone)
+        assert due.tzinfo is UTC
+        local = due.astimezone(ZoneInfo(timezone))
+        assert local.date() == departs_on - timedelta(days=days_before)
+        assert local.time() == time(hour, 0)
 
     def test_negative_offsets_are_refused(self) -> None:
         with pytest.raises(ValidationFailed):

@@ -103,6 +103,7 @@ class AccountService:
         self._clock = clock
         self._box = secret_box
         self._hasher = hasher
+        self._decoy: str | None = None
 
     def register(self, cmd: RegisterAccount) -> UserId:
         check_password(cmd.password)
@@ -135,13 +136,22 @@ class AccountService:
             raise refused from None
         with self._uow(tenant_id) as uow:
             account = uow.accounts.find_by_email(email)
-            if account is None or not self._hasher.verify(account.password_hash, password):
+            if account is None:
+                # Spend the same work as for a known email, so timing does not tell them apart.
+                self._hasher.verify(self._decoy_hash(), password)
+                raise refused
+            if not self._hasher.verify(account.password_hash, password):
                 raise refused
             if self._hasher.needs_rehash(account.password_hash):
                 account = account.with_password_hash(self._hasher.hash(password))
                 uow.accounts.save(account)
                 uow.commit()
         return account
+
+    def _decoy_hash(self) -> str:
+        if self._decoy is None:
+            self._decoy = self._hasher.hash(Secret(new_uuid().hex))
+        return self._decoy
 
     def store_credential(self, cmd: StoreCredential) -> CredentialId:
         if not cmd.fields:
