@@ -31,6 +31,7 @@ from travelcore.travel import (
     Category,
     ChangeTrip,
     DraftItinerary,
+    ItineraryDay,
     ItineraryStatus,
     LineItem,
     Period,
@@ -451,3 +452,51 @@ def test_categories_always_sum_to_the_total(
             (line.total.amount for line in report.lines if line.currency == currency), Decimal(0)
         )
         assert got == expected
+
+
+def test_check_plan_reports_without_writing(env: Env) -> None:
+    from travelcore.travel import Plan
+
+    env.policy(PolicyKey.PER_TRIP_CAP, {"amount": "500", "currency": "EUR"})
+    env.policy(PolicyKey.HOTEL_STARS, {"max": 3}, Severity.WARNING)
+    findings = env.service.check_plan(env.tenant, Plan(starts_on=START, items=items()))
+    assert [(f.rule, f.severity) for f in findings] == [
+        (PolicyKey.HOTEL_STARS, Severity.WARNING),
+        (PolicyKey.PER_TRIP_CAP, Severity.REFUSAL),
+    ]
+    assert env.service.trips(env.tenant) == []
+
+
+def test_days_are_added_to_drafts_only(env: Env) -> None:
+    from travelcore.travel import AddItineraryDay
+
+    draft = env.draft()
+    day = ItineraryDay(day=START + timedelta(days=1), activity_type="meeting", details={"at": "HQ"})
+    itinerary = env.service.add_itinerary_day(
+        AddItineraryDay(tenant_id=env.tenant, itinerary_id=draft.id, day=day, idempotency_key="d1")
+    )
+    assert itinerary.days == (day,)
+    with pytest.raises(ValidationFailed) as err:
+        env.service.add_itinerary_day(
+            AddItineraryDay(
+                tenant_id=env.tenant,
+                itinerary_id=draft.id,
+                day=ItineraryDay(day=START + timedelta(days=9), activity_type="tour"),
+                idempotency_key="d2",
+            )
+        )
+    assert err.value.rule == "within_trip_dates"
+    env.book(draft.id)
+    with pytest.raises(InvalidTransition):
+        env.service.add_itinerary_day(
+            AddItineraryDay(
+                tenant_id=env.tenant, itinerary_id=draft.id, day=day, idempotency_key="d3"
+            )
+        )
+
+
+def test_removing_an_absent_rule_is_a_no_op(env: Env) -> None:
+    removed = env.service.remove_policy_rule(
+        RemovePolicyRule(tenant_id=env.tenant, key=PolicyKey.PER_TRIP_CAP, idempotency_key="rm")
+    )
+    assert removed is False
