@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 class MemoryAccounts:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._rows = Rows[UserAccount](uow, "accounts", "account")
+        self._rows = Rows[UserAccount](uow, "travel/accounts", "account")
 
     def add(self, account: UserAccount) -> None:
         if self.find_by_email(account.email) is not None:
@@ -45,7 +45,7 @@ class MemoryAccounts:
 
 class MemoryCredentials:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._rows = Rows[Credential](uow, "credentials", "credential")
+        self._rows = Rows[Credential](uow, "travel/credentials", "credential")
 
     def add(self, credential: Credential) -> None:
         self._rows.add(credential.id, credential)
@@ -63,8 +63,8 @@ class MemoryCredentials:
 
 class MemoryConversations:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._rows = Rows[Conversation](uow, "conversations", "conversation")
-        self._messages = Rows[Message](uow, "conversation_messages", "message")
+        self._rows = Rows[Conversation](uow, "travel/conversations", "conversation")
+        self._messages = Rows[Message](uow, "travel/conversation_messages", "message")
 
     def add(self, conversation: Conversation) -> None:
         self._rows.add(conversation.id, conversation)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 class MemoryPayments:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._rows = Rows[Payment](uow, "payments", "payment")
+        self._rows = Rows[Payment](uow, "travel/payments", "payment")
 
     def add(self, payment: Payment) -> None:
         self._rows.add(payment.id, payment)
@@ -45,7 +45,7 @@ class _Seen:
 
 class MemoryWebhookEvents:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._rows = Rows[_Seen](uow, "webhook_events", "webhook event")
+        self._rows = Rows[_Seen](uow, "travel/webhook_events", "webhook event")
 
     def seen(self, event_id: str) -> bool:
         return self._rows.find(event_id) is not None

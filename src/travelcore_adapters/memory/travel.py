@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 class MemoryTenants:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
         self._uow = uow
-        self._rows = Rows[Tenant](uow, "tenants", "tenant")
+        self._rows = Rows[Tenant](uow, "travel/tenants", "tenant")
 
     def add(self, tenant: Tenant) -> None:
         if tenant.id != self._uow.tenant_id:
@@ -47,7 +47,7 @@ class MemoryTenants:
 
 class MemoryTravelPolicies:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._rows = Rows[PolicyRule](uow, "travel_policies", "policy rule")
+        self._rows = Rows[PolicyRule](uow, "travel/travel_policies", "policy rule")
 
     def add(self, rule: PolicyRule) -> None:
         self._rows.add(rule.key, rule)
@@ -70,7 +70,7 @@ class MemoryTravelPolicies:
 
 class MemoryTravelPreferences:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._rows = Rows[TravelPreferences](uow, "travel_preferences", "travel preferences")
+        self._rows = Rows[TravelPreferences](uow, "travel/travel_preferences", "travel preferences")
 
     def add(self, preferences: TravelPreferences) -> None:
         self._rows.add(preferences.user_id, preferences)
@@ -84,7 +84,7 @@ class MemoryTravelPreferences:
 
 class MemoryItineraries:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._rows = Rows[Itinerary](uow, "itineraries", "itinerary")
+        self._rows = Rows[Itinerary](uow, "travel/itineraries", "itinerary")
 
     def add(self, itinerary: Itinerary) -> None:
         self._rows.add(itinerary.id, itinerary)
@@ -108,7 +108,7 @@ class MemoryItineraries:
 
 class MemoryTrips:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._rows = Rows[Trip](uow, "trips", "trip")
+        self._rows = Rows[Trip](uow, "travel/trips", "trip")
 
     def add(self, trip: Trip) -> None:
         self._rows.add(trip.id, trip)
@@ -126,7 +126,7 @@ class MemoryTrips:
 
 class MemoryReminders:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._rows = Rows[Reminder](uow, "reminders", "reminder")
+        self._rows = Rows[Reminder](uow, "travel/reminders", "reminder")
 
     def add(self, reminder: Reminder) -> None:
         self._rows.add(reminder.id, reminder)
