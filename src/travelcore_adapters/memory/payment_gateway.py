@@ -56,12 +56,10 @@ class MemoryPaymentGateway:
         self._payments: dict[str, GatewayPayment] = {}
         self._refunds: dict[str, GatewayRefund] = {}
         self.available = True
-        self.calls = 0
 
     def _enter(self) -> None:
         if not self.available:
             raise PaymentGatewayUnavailable("the memory gateway is switched off")
-        self.calls += 1
 
     def create_payment(
         self,
