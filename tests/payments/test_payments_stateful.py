@@ -46,7 +46,8 @@ class PaymentsMachine(RuleBasedStateMachine):
         clock = ManualClock(datetime(2026, 3, 1, tzinfo=UTC))
         db = MemoryDatabase()
         self.travel = TravelService(db, clock)
-        self.service = PaymentService(db, type(self).make_gateway(), clock)
+        self.gateway = type(self).make_gateway()
+        self.service = PaymentService(db, self.gateway, clock)
         self.tenant = TenantId(new_uuid())
         self.travel.register_tenant(
             RegisterTenant(tenant_id=self.tenant, name="T", idempotency_key="t")
@@ -135,6 +136,8 @@ class PaymentsMachine(RuleBasedStateMachine):
             assert payment.captured.amount == captured
             assert payment.refunded.amount == self.refunded[payment_id]
             assert payment.refunded <= payment.captured
+            if isinstance(self.gateway, MemoryPaymentGateway):  # the provider agrees
+                assert self.gateway.refunded(str(payment.provider_ref)) == payment.refunded
 
 
 def test_memory_gateway_sequences() -> None:
