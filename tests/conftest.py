@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, settings
 
 from travelcore.kernel import ManualClock
 
+pytest_plugins = ["tests.postgres_fixtures"]
+
 settings.register_profile(
     "ci",
     deadline=None,

@@ -13,6 +13,8 @@ from travelcore.testing import (
     PaymentGatewayContract,
     PaymentRepositoriesContract,
     TravelRepositoriesContract,
+    LedgerRepositoryContract,
+    SubscriptionRepositoryContract,
     UnitOfWorkContract,
 )
 from travelcore_adapters.memory import MemoryDatabase, MemoryStore, MemoryUnitOfWork
@@ -64,6 +66,14 @@ class TestMemoryPaymentGateway(PaymentGatewayContract):
     @pytest.fixture
     def declined_card(self) -> Callable[[], str]:
         return lambda: DECLINED_METHOD
+
+
+class TestMemoryLedgerRepository(LedgerRepositoryContract):
+    pass
+
+
+class TestMemorySubscriptionRepository(SubscriptionRepositoryContract):
+    pass
 
 
 def test_database_hands_out_units_of_work_for_a_tenant() -> None:

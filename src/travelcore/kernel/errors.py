@@ -66,6 +66,13 @@ class IdempotencyConflict(Conflict):
     code = "idempotency_conflict"
 
 
+class TransientConflict(Conflict):
+    """A concurrent transaction won a race (serialization failure, deadlock); the whole
+    operation may be retried and will then usually succeed."""
+
+    code = "transient_conflict"
+
+
 class InvalidTransition(TravelcoreError):
     code = "invalid_transition"
 

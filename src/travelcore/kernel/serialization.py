@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from enum import Enum, IntEnum, StrEnum
 from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -34,6 +35,8 @@ def _make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(time, time.isoformat)
     conv.register_unstructure_hook(timedelta, timedelta.total_seconds)
     conv.register_unstructure_hook(ZoneInfo, lambda z: z.key)
+    for enum_base in (Enum, StrEnum, IntEnum):
+        conv.register_unstructure_hook(enum_base, lambda e: e.value)
     _structure(conv, Decimal, lambda v: Decimal(v if isinstance(v, str | int) else str(v)))
     _structure(conv, UUID, UUID)
     _structure(conv, datetime, datetime.fromisoformat)

@@ -9,16 +9,19 @@ from travelcore.testing.accounts import (
     PasswordHasherContract,
     SecretBoxContract,
 )
+from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.payments import PaymentGatewayContract, PaymentRepositoriesContract
 from travelcore.testing.travel import TravelRepositoriesContract
 from travelcore.testing.uow import UnitOfWorkContract
 
 __all__ = [
     "AccountRepositoriesContract",
+    "LedgerRepositoryContract",
     "PasswordHasherContract",
     "PaymentGatewayContract",
     "PaymentRepositoriesContract",
     "SecretBoxContract",
+    "SubscriptionRepositoryContract",
     "TravelRepositoriesContract",
     "UnitOfWorkContract",
 ]

@@ -10,6 +10,7 @@ from travelcore_adapters.memory.accounts import (
 )
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.payments import MemoryPayments, MemoryWebhookEvents
+from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
 from travelcore_adapters.memory.travel import (
     MemoryItineraries,
@@ -41,6 +42,8 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.accounts = MemoryAccounts(self)
         self.conversations = MemoryConversations(self)
         self.credentials = MemoryCredentials(self)
+        self.credits = MemoryLedgerRepository(self)
+        self.subscriptions = MemorySubscriptionRepository(self)
 
     @property
     def tx(self) -> MemoryTransaction:

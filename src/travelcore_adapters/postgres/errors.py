@@ -1,0 +1,120 @@
+"""Translation of psycopg and SQLAlchemy errors into travelcore errors.
+
+Constraint names carry the meaning: a table module registers what a violation of each of its
+named unique/check/foreign-key constraints means in domain terms (``register_constraint``);
+unregistered violations fall back to ``AlreadyExists``, ``RuleViolation`` and ``NotFound``.
+Serialization failures and deadlocks become ``TransientConflict`` (a ``Conflict``), which
+:func:`retry_transient` retries a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
+import psycopg
+import sqlalchemy.exc as sa_exc
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from travelcore.kernel.errors import (
+    AccessDenied,
+    AlreadyExists,
+    NotFound,
+    RuleViolation,
+    TransientConflict,
+    TravelcoreError,
+    Unavailable,
+    ValidationFailed,
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+ErrorFactory = Callable[[str], TravelcoreError]
+"""Builds the domain error for a violated constraint from the server's detail message."""
+
+_CONSTRAINT_ERRORS: dict[str, ErrorFactory] = {}
+
+UNIQUE_VIOLATION = "23505"
+CHECK_VIOLATION = "23514"
+FOREIGN_KEY_VIOLATION = "23503"
+NOT_NULL_VIOLATION = "23502"
+TRANSIENT = frozenset({"40001", "40P01", "55P03"})  # serialization, deadlock, lock not available
+UNAVAILABLE_PREFIXES = ("08", "53", "57P")  # connection, resources, operator intervention
+INSUFFICIENT_PRIVILEGE = "42501"  # also: a row-level security policy refused a row
+
+DEFAULT_RETRY_ATTEMPTS = 5
+
+
+def register_constraint(name: str, factory: ErrorFactory) -> None:
+    """Declare which domain error a violation of constraint ``name`` means."""
+    _CONSTRAINT_ERRORS[name] = factory
+
+
+def translate(exc: BaseException) -> TravelcoreError:
+    """The travelcore error for a driver or SQLAlchemy exception."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return Unavailable("no database connection free in the pool", cause=str(exc))
+    orig = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return Unavailable("the database connection was lost", cause=str(orig))
+    if not isinstance(orig, psycopg.Error):
+        return TravelcoreError(f"database error: {exc}")
+    state = orig.sqlstate or ""
+    diag = orig.diag
+    constraint = diag.constraint_name or ""
+    detail = diag.message_detail or diag.message_primary or str(orig)
+    factory = _CONSTRAINT_ERRORS.get(constraint)
+    if factory is not None and state.startswith("23"):
+        return factory(detail)
+    if state == UNIQUE_VIOLATION:
+        return AlreadyExists(f"duplicate: {detail}", constraint=constraint)
+    if state == CHECK_VIOLATION:
+        return RuleViolation(f"refused by {constraint}: {detail}", constraint=constraint)
+    if state == FOREIGN_KEY_VIOLATION:
+        return NotFound(diag.table_name or "referenced row", detail)
+    if state == NOT_NULL_VIOLATION:
+        return ValidationFailed(diag.column_name or "unknown", "required", detail)
+    if state in TRANSIENT:
+        return TransientConflict("a concurrent transaction interfered", sqlstate=state)
+    if state == INSUFFICIENT_PRIVILEGE:
+        return AccessDenied(diag.message_primary or str(orig), sqlstate=state)
+    if (
+        not state
+        or state.startswith(UNAVAILABLE_PREFIXES)
+        or isinstance(orig, psycopg.OperationalError)
+    ):
+        return Unavailable("the database is unavailable", sqlstate=state, cause=str(orig))
+    return TravelcoreError(f"database error: {diag.message_primary or orig}", sqlstate=state)
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Re-raise driver and SQLAlchemy errors as travelcore errors."""
+    try:
+        yield
+    except (sa_exc.SQLAlchemyError, psycopg.Error) as exc:
+        raise translate(exc) from exc
+
+
+def retry_transient(fn: Callable[P, T], attempts: int = DEFAULT_RETRY_ATTEMPTS) -> Callable[P, T]:
+    """Run ``fn`` again (at most ``attempts`` times in all, with jittered back-off) while it
+    raises ``TransientConflict``; the last one propagates. ``fn`` must open its own unit of
+    work, so every attempt is a fresh transaction (idempotent use cases are safe to rerun)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        retrying = Retrying(
+            retry=retry_if_exception_type(TransientConflict),
+            stop=stop_after_attempt(attempts),
+            wait=wait_random_exponential(multiplier=0.005, max=0.2),
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                return fn(*args, **kwargs)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return wrapper

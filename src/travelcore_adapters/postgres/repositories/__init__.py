@@ -1,0 +1,1 @@
+"""Repositories: explicit row <-> entity mapping, one module per bounded context."""

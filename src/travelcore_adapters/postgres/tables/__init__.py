@@ -1,0 +1,9 @@
+"""SQLAlchemy Core tables, one module per bounded context, all on one ``metadata``.
+
+Adding a context means adding its module here (and a migration under ``migrations/``).
+"""
+
+from travelcore_adapters.postgres.tables import kernel, ledger
+from travelcore_adapters.postgres.tables.base import metadata, tenant_table, tenant_tables
+
+__all__ = ["kernel", "ledger", "metadata", "tenant_table", "tenant_tables"]

@@ -1,0 +1,80 @@
+"""The PostgreSQL unit of work: one transaction on one pooled connection for one tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Executable, text
+from sqlalchemy.engine import CursorResult
+
+from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
+from travelcore_adapters.postgres.errors import translated
+from travelcore_adapters.postgres.repositories.kernel import PostgresIdempotencyStore
+from travelcore_adapters.postgres.repositories.ledger import (
+    PostgresLedgerRepository,
+    PostgresSubscriptionRepository,
+)
+
+SET_TENANT = text("SELECT set_config('app.tenant_id', :tid, true)")
+"""Transaction-local: the setting ends with the transaction, so a pooled connection never
+carries one tenant's id into another tenant's transaction."""
+
+
+class PostgresUnitOfWork(UnitOfWorkBase):
+    """Implements travelcore's repository ports over PostgreSQL.
+
+    The first statement of the transaction sets ``app.tenant_id``, which the row-level
+    security policies of every tenant table compare with each row's ``tenant_id``;
+    repositories also state ``tenant_id = :tid`` in every query.
+    """
+
+    def __init__(self, engine: Engine, tenant_id: TenantId, bus: EventBus | None = None):
+        super().__init__(tenant_id, bus)
+        self._engine = engine
+        self._connection: Connection | None = None
+        self.idempotency = PostgresIdempotencyStore(self)
+        self.credits = PostgresLedgerRepository(self)
+        self.subscriptions = PostgresSubscriptionRepository(self)
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection (raw SQL still sees only this tenant's rows)."""
+        if self._connection is None:
+            raise RuntimeError("use the unit of work inside a `with` block")
+        return self._connection
+
+    def execute(
+        self,
+        statement: Executable,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    ) -> CursorResult[Any]:
+        """Run ``statement`` in the transaction (once per mapping if given a sequence of
+        them), translating driver errors."""
+        with translated():
+            return self.connection.execute(statement, params)
+
+    def _begin(self) -> None:
+        with translated():
+            connection = self._engine.connect()
+            try:
+                connection.execute(SET_TENANT, {"tid": str(self.tenant_id)})
+            except BaseException:
+                connection.close()
+                raise
+        self._connection = connection
+
+    def _commit(self) -> None:
+        with translated():
+            self.connection.commit()
+
+    def _rollback(self) -> None:
+        if self._connection is not None:
+            with translated():
+                self._connection.rollback()
+
+    def _finish(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with translated():
+                connection.close()
