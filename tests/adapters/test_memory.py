@@ -10,11 +10,11 @@ import pytest
 from travelcore.kernel import EventBus, TenantId, new_uuid
 from travelcore.testing import (
     AccountRepositoriesContract,
+    LedgerRepositoryContract,
     PaymentGatewayContract,
     PaymentRepositoriesContract,
-    TravelRepositoriesContract,
-    LedgerRepositoryContract,
     SubscriptionRepositoryContract,
+    TravelRepositoriesContract,
     UnitOfWorkContract,
 )
 from travelcore_adapters.memory import MemoryDatabase, MemoryStore, MemoryUnitOfWork

@@ -9,8 +9,8 @@ from travelcore_adapters.memory.accounts import (
     MemoryCredentials,
 )
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
-from travelcore_adapters.memory.payments import MemoryPayments, MemoryWebhookEvents
 from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
+from travelcore_adapters.memory.payments import MemoryPayments, MemoryWebhookEvents
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
 from travelcore_adapters.memory.travel import (
     MemoryItineraries,
