@@ -1,6 +1,13 @@
 """Payments: a gateway port, payments with capped refunds, webhooks applied at most once."""
 
-from travelcore.payments.model import Payment, PaymentId, PaymentStatus, Refund
+from travelcore.payments.model import (
+    Payment,
+    PaymentId,
+    PaymentStatus,
+    Refund,
+    RefundId,
+    RefundStatus,
+)
 from travelcore.payments.ports import (
     TENANT_METADATA_KEY,
     GatewayPayment,
@@ -39,8 +46,10 @@ __all__ = [
     "PaymentsUnitOfWork",
     "PaymentsUowFactory",
     "Refund",
+    "RefundId",
     "RefundPayment",
     "RefundResult",
+    "RefundStatus",
     "RefundTrip",
     "TripRefund",
     "WebhookEvent",

@@ -9,11 +9,21 @@ from uuid import UUID
 
 import attrs
 
-from travelcore.kernel import InvalidTransition, Money, TenantId, ValidationFailed, total, utc
+from travelcore.kernel import (
+    InvalidTransition,
+    Money,
+    NotFound,
+    TenantId,
+    ValidationFailed,
+    new_uuid,
+    total,
+    utc,
+)
 from travelcore.kernel.errors import RefundExceedsCaptured
 from travelcore.travel import TripId
 
 PaymentId = NewType("PaymentId", UUID)
+RefundId = NewType("RefundId", UUID)
 
 
 class PaymentStatus(StrEnum):
@@ -22,11 +32,23 @@ class PaymentStatus(StrEnum):
     FAILED = "failed"
 
 
+class RefundStatus(StrEnum):
+    PENDING = "pending"  # recorded (counted against the cap) before the provider is called
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # the provider refused it: it no longer counts
+
+
+def _refund_id() -> RefundId:
+    return RefundId(new_uuid())
+
+
 @attrs.frozen(kw_only=True)
 class Refund:
-    provider_ref: str
+    provider_ref: str | None
     amount: Money
     created_at: datetime
+    id: RefundId = attrs.field(factory=_refund_id)
+    status: RefundStatus = RefundStatus.SUCCEEDED
 
 
 @attrs.frozen(kw_only=True)
@@ -60,11 +82,21 @@ class Payment:
 
     @property
     def refunded(self) -> Money:
-        return total((r.amount for r in self.refunds), self.currency)
+        """What the provider refunded."""
+        done = (r.amount for r in self.refunds if r.status is RefundStatus.SUCCEEDED)
+        return total(done, self.currency)
 
     @property
     def refundable(self) -> Money:
-        return self.captured - self.refunded
+        """The capture less every refund that succeeded or is still pending."""
+        held = (r.amount for r in self.refunds if r.status is not RefundStatus.FAILED)
+        return self.captured - total(held, self.currency)
+
+    def refund(self, refund_id: RefundId) -> Refund:
+        for refund in self.refunds:
+            if refund.id == refund_id:
+                return refund
+        raise NotFound("refund", refund_id)
 
     def _settle(self, target: PaymentStatus, now: datetime, failure: str | None = None) -> Payment:
         if self.status is not PaymentStatus.INITIATED:
@@ -100,10 +132,28 @@ class Payment:
             )
 
     def with_refund(self, refund: Refund) -> Payment:
+        """Add a refund (pending or done), within the cap."""
         self.check_refund(refund.amount)
         return attrs.evolve(
             self,
             refunds=(*self.refunds, refund),
             updated_at=refund.created_at,
             version=self.version + 1,
+        )
+
+    def refund_settled(
+        self, refund_id: RefundId, provider_ref: str | None, now: datetime
+    ) -> Payment:
+        """A pending refund succeeded (``provider_ref`` given) or failed (``None``)."""
+        pending = self.refund(refund_id)
+        if pending.status is not RefundStatus.PENDING:
+            raise InvalidTransition("refund", pending.status, "settled")
+        settled = attrs.evolve(
+            pending,
+            provider_ref=provider_ref,
+            status=RefundStatus.FAILED if provider_ref is None else RefundStatus.SUCCEEDED,
+        )
+        refunds = tuple(settled if r.id == refund_id else r for r in self.refunds)
+        return attrs.evolve(
+            self, refunds=refunds, updated_at=utc(now, "now"), version=self.version + 1
         )

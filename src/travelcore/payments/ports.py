@@ -69,7 +69,9 @@ class PaymentGateway(Protocol):
 
 
 class PaymentRepository(Protocol):
-    def add(self, payment: Payment) -> None: ...
+    def add(self, payment: Payment) -> None:
+        """``Conflict`` if the trip already has an ``initiated`` payment (one in flight)."""
+        ...
 
     def get(self, payment_id: PaymentId) -> Payment: ...
 

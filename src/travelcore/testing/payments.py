@@ -15,6 +15,7 @@ import pytest
 
 from travelcore.kernel import (
     AlreadyExists,
+    Conflict,
     Money,
     NotFound,
     PaymentDeclined,
@@ -106,7 +107,7 @@ class PaymentRepositoriesContract:
 
     def test_lookups_and_isolation(self, uow_factory: Callable[..., Any], tenant: TenantId) -> None:
         trip = TripId(new_uuid())
-        first = make_payment(tenant, trip, T0)
+        first = make_payment(tenant, trip, T0).failed("declined", T0)
         second = make_payment(tenant, trip, T0 + timedelta(hours=1))
         unrelated = make_payment(tenant)
         with uow_factory(tenant, None) as uow:
@@ -123,6 +124,23 @@ class PaymentRepositoriesContract:
             assert uow.payments.find_by_provider_ref(str(first.provider_ref)) is None
             with pytest.raises(NotFound):
                 uow.payments.get(first.id)
+
+    def test_one_initiated_payment_per_trip(
+        self, uow_factory: Callable[..., Any], tenant: TenantId
+    ) -> None:
+        trip = TripId(new_uuid())
+        first = make_payment(tenant, trip)
+        with uow_factory(tenant, None) as uow:
+            uow.payments.add(first)
+            uow.commit()
+        with uow_factory(tenant, None) as uow, pytest.raises(Conflict):
+            uow.payments.add(make_payment(tenant, trip))
+        with uow_factory(tenant, None) as uow:
+            uow.payments.save(first.failed("declined", T0))
+            uow.payments.add(make_payment(tenant, trip))
+            uow.commit()
+        with uow_factory(tenant, None) as uow:
+            assert len(uow.payments.for_trip(trip)) == 2
 
     def test_webhook_event_log(self, uow_factory: Callable[..., Any], tenant: TenantId) -> None:
         with uow_factory(tenant, None) as uow:

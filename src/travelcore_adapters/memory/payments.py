@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from travelcore.payments import Payment, PaymentId
+from travelcore.kernel import Conflict
+from travelcore.payments import Payment, PaymentId, PaymentStatus
 from travelcore.travel import TripId
 from travelcore_adapters.memory.rows import Rows
 
@@ -21,6 +22,11 @@ class MemoryPayments:
         self._rows = Rows[Payment](uow, "travel/payments", "payment")
 
     def add(self, payment: Payment) -> None:
+        if payment.status is PaymentStatus.INITIATED and any(
+            p.status is PaymentStatus.INITIATED and p.id != payment.id
+            for p in self.for_trip(payment.trip_id)
+        ):
+            raise Conflict("a payment for this trip is in progress", trip_id=str(payment.trip_id))
         self._rows.add(payment.id, payment)
 
     def get(self, payment_id: PaymentId) -> Payment:
