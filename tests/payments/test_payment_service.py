@@ -317,13 +317,20 @@ def test_webhook_fails_an_initiated_payment(clock: ManualClock) -> None:
     assert env.travel.trip(env.tenant, trip).status is TripStatus.PENDING
 
 
-def test_gateway_outage_writes_nothing(clock: ManualClock) -> None:
+def test_gateway_outage_leaves_an_initiated_payment_that_the_same_key_completes(
+    clock: ManualClock,
+) -> None:
     gateway = MemoryPaymentGateway()
     env = Env(gateway, clock, lambda: "pm_card_visa", str, "whsec_memory")
     trip = env.trip()
     gateway.available = False
     with pytest.raises(PaymentGatewayUnavailable):
         env.pay(trip, "p")
-    assert env.payments.payments_for_trip(env.tenant, trip) == []
+    (pending,) = env.payments.payments_for_trip(env.tenant, trip)
+    assert (pending.status, pending.provider_ref) == (PaymentStatus.INITIATED, None)
+    with pytest.raises(Conflict):
+        env.pay(trip, "another-key")  # one payment of a trip in flight at a time
     gateway.available = True
-    assert env.pay(trip, "p").status is PaymentStatus.SUCCEEDED
+    done = env.pay(trip, "p")
+    assert (done.status, done.payment_id) == (PaymentStatus.SUCCEEDED, pending.id)
+    assert len(env.payments.payments_for_trip(env.tenant, trip)) == 1

@@ -98,26 +98,38 @@ class Payment:
                 return refund
         raise NotFound("refund", refund_id)
 
-    def _settle(self, target: PaymentStatus, now: datetime, failure: str | None = None) -> Payment:
+    def _settle(
+        self,
+        target: PaymentStatus,
+        now: datetime,
+        failure: str | None = None,
+        provider_ref: str | None = None,
+    ) -> Payment:
         if self.status is not PaymentStatus.INITIATED:
             raise InvalidTransition("payment", self.status, target)
         return attrs.evolve(
             self,
             status=target,
             failure=failure,
+            provider_ref=provider_ref or self.provider_ref,
             updated_at=utc(now, "now"),
             version=self.version + 1,
         )
 
-    def started(self, provider_ref: str) -> Payment:
-        """The gateway accepted the payment under ``provider_ref``."""
-        return attrs.evolve(self, provider_ref=provider_ref)
+    def started(self, provider_ref: str, now: datetime) -> Payment:
+        """The gateway accepted the payment under ``provider_ref``; the outcome comes later
+        (e.g. by webhook after 3-D Secure)."""
+        if self.status is not PaymentStatus.INITIATED:
+            raise InvalidTransition("payment", self.status, "started")
+        return attrs.evolve(
+            self, provider_ref=provider_ref, updated_at=utc(now, "now"), version=self.version + 1
+        )
 
-    def succeeded(self, now: datetime) -> Payment:
-        return self._settle(PaymentStatus.SUCCEEDED, now)
+    def succeeded(self, now: datetime, provider_ref: str | None = None) -> Payment:
+        return self._settle(PaymentStatus.SUCCEEDED, now, provider_ref=provider_ref)
 
-    def failed(self, reason: str, now: datetime) -> Payment:
-        return self._settle(PaymentStatus.FAILED, now, reason)
+    def failed(self, reason: str, now: datetime, provider_ref: str | None = None) -> Payment:
+        return self._settle(PaymentStatus.FAILED, now, reason, provider_ref)
 
     def check_refund(self, amount: Money) -> None:
         """Refuse a refund that is not positive or exceeds what is left of the capture."""
