@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from uuid import UUID
 
 import attrs
 import pytest
@@ -25,6 +26,7 @@ from travelcore.accounts import (
 from travelcore.kernel import (
     AccessDenied,
     AlreadyExists,
+    IdempotencyConflict,
     InvalidTransition,
     ManualClock,
     TenantId,
@@ -34,6 +36,7 @@ from travelcore.kernel import (
     new_uuid,
 )
 from travelcore.kernel.errors import SecretUnreadable
+from travelcore.kernel.idempotency import fingerprint, fingerprint_data
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.security import AesGcmSecretBox, Argon2PasswordHasher
 
@@ -272,3 +275,31 @@ def test_conversations(env: Env) -> None:
         )
     assert [c.id for c in env.chats.conversations(env.tenant, env.user)] == [chat]
     assert env.chats.conversations(TenantId(new_uuid()), env.user) == []
+
+
+def test_store_credential_retry_with_another_secret_is_an_idempotency_conflict(env: Env) -> None:
+    first = env.store("c", "KEY-ONE")
+    assert env.store("c", "KEY-ONE") == first  # the same request: the first result
+    with pytest.raises(IdempotencyConflict):
+        env.store("c", "KEY-TWO")  # the same key, another secret
+    assert len(env.accounts.credentials(env.tenant, env.user)) == 1
+    with env.db(env.tenant) as uow:
+        record = uow.idempotency.get("c")
+    assert record is not None
+    assert "KEY-ONE" not in dumps(record)
+
+
+def test_credential_fingerprint_covers_the_secret_without_holding_it() -> None:
+    def command(api_key: str, key: str = "k") -> StoreCredential:
+        return StoreCredential(
+            tenant_id=TenantId(UUID(int=1)),
+            user_id=UserId(UUID(int=2)),
+            provider="Amadeus",
+            fields={"api_key": Secret(api_key)},
+            idempotency_key=key,
+        )
+
+    data = dumps(fingerprint_data(command("AMADEUS-KEY-123")))
+    assert "AMADEUS" not in data
+    assert fingerprint(command("a")) == fingerprint(command("a"))
+    assert fingerprint(command("a")) != fingerprint(command("b"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
@@ -54,6 +55,17 @@ class StoreCredential:
     provider: str
     fields: Mapping[str, Secret]
     idempotency_key: str
+
+    def fingerprint_data(self) -> dict[str, Any]:
+        """Idempotency covers the secrets as salted digests: a retry with the same key and
+        another secret is a conflict, and no secret is stored in clear."""
+        salt = f"{self.tenant_id}:{self.idempotency_key}"
+        return {
+            "tenant_id": str(self.tenant_id),
+            "user_id": str(self.user_id),
+            "provider": self.provider,
+            "fields": {name: secret.digest(salt) for name, secret in self.fields.items()},
+        }
 
 
 @attrs.frozen(kw_only=True)
