@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pytest
+from sqlalchemy import text
 
-from travelcore.kernel import EventBus, TenantId
+from travelcore.kernel import AccessDenied, EventBus, NotFound, TenantId, UserId, new_uuid
 from travelcore.testing import (
     AccountRepositoriesContract,
     PaymentRepositoriesContract,
     TravelRepositoriesContract,
 )
+from travelcore.testing.travel import T0, make_itinerary, make_trip
+from travelcore.travel import Itinerary, Trip
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 
 
@@ -35,3 +39,91 @@ class TestPostgresPaymentRepositories(PaymentRepositoriesContract):
 
 class TestPostgresAccountRepositories(AccountRepositoriesContract):
     pass
+
+
+# --- tenant isolation of itineraries and trip bookings ------------------------------------
+
+TABLES = ("itineraries", "itinerary_days", "trips", "trip_items")
+
+
+def _seed(database: PostgresDatabase, tenant: TenantId) -> tuple[Itinerary, Trip]:
+    user = UserId(new_uuid())
+    itinerary = make_itinerary(tenant, user)
+    trip = attrs.evolve(make_trip(tenant, user), itinerary_id=itinerary.id)
+    with database(tenant) as uow:
+        uow.itineraries.add(itinerary)
+        uow.trips.add(trip)
+        uow.commit()
+    return itinerary, trip
+
+
+def test_itineraries_and_trips_of_tenant_b_are_invisible_and_untouchable_from_a(
+    postgres_database: PostgresDatabase,
+) -> None:
+    a, b = TenantId(new_uuid()), TenantId(new_uuid())
+    mine = _seed(postgres_database, a)
+    theirs_itinerary, theirs_trip = _seed(postgres_database, b)
+    with postgres_database(a) as uow:
+        # through the adapter
+        assert [i.id for i in uow.itineraries.list()] == [mine[0].id]
+        assert [t.id for t in uow.trips.list()] == [mine[1].id]
+        with pytest.raises(NotFound):
+            uow.itineraries.get(theirs_itinerary.id)
+        with pytest.raises(NotFound):
+            uow.trips.get(theirs_trip.id)
+        with pytest.raises(AccessDenied):
+            uow.trips.save(theirs_trip.confirmed(T0))
+        with pytest.raises(AccessDenied):
+            uow.itineraries.save(theirs_itinerary.booked())
+        # through raw SQL on the adapter's own connection
+        raw = uow.connection
+        params = {"b": str(b)}
+        for table in TABLES:
+            assert (
+                raw.execute(
+                    text(f"SELECT count(*) FROM {table} WHERE tenant_id = :b"), params
+                ).scalar()
+                == 0
+            )
+            assert raw.execute(text(f"SELECT count(DISTINCT tenant_id) FROM {table}")).scalar() == 1
+        assert (
+            raw.execute(
+                text("UPDATE trips SET status = 'cancelled' WHERE tenant_id = :b"), params
+            ).rowcount
+            == 0
+        )
+        assert (
+            raw.execute(
+                text("UPDATE itineraries SET is_draft = false WHERE tenant_id = :b"), params
+            ).rowcount
+            == 0
+        )
+        assert (
+            raw.execute(text("DELETE FROM itinerary_days WHERE tenant_id = :b"), params).rowcount
+            == 0
+        )
+        assert (
+            raw.execute(text("DELETE FROM trip_items WHERE tenant_id = :b"), params).rowcount == 0
+        )
+        uow.commit()
+    with postgres_database(a) as uow, pytest.raises(AccessDenied):  # rows for B are refused
+        uow.execute(
+            text(
+                "INSERT INTO itineraries (tenant_id, id, user_id, start_date, end_date, "
+                "destinations, is_draft, created_at, version) "
+                "VALUES (:b, gen_random_uuid(), gen_random_uuid(), '2026-01-01', '2026-01-02', "
+                "'[\"Oslo\"]', true, now(), 1)"
+            ),
+            {"b": str(b)},
+        )
+    with postgres_database(a) as uow, pytest.raises(AccessDenied):  # moving a row to B too
+        uow.execute(text("UPDATE trips SET tenant_id = :b"), {"b": str(b)})
+    with postgres_database(a) as uow, pytest.raises(AccessDenied):
+        uow.trips.add(make_trip(b, UserId(new_uuid())))
+    with postgres_database(a) as uow, pytest.raises(NotFound):  # B's itinerary is no parent
+        uow.trips.add(
+            attrs.evolve(make_trip(a, UserId(new_uuid())), itinerary_id=theirs_itinerary.id)
+        )
+    with postgres_database(b) as uow:
+        assert uow.itineraries.get(theirs_itinerary.id) == theirs_itinerary
+        assert uow.trips.get(theirs_trip.id) == theirs_trip
