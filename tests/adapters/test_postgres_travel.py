@@ -10,7 +10,17 @@ import attrs
 import pytest
 from sqlalchemy import text
 
-from travelcore.kernel import AccessDenied, EventBus, NotFound, TenantId, UserId, new_uuid
+from travelcore.accounts import AccountService, CredentialId, Secret, StoreCredential
+from travelcore.kernel import (
+    AccessDenied,
+    EventBus,
+    IdempotencyConflict,
+    ManualClock,
+    NotFound,
+    TenantId,
+    UserId,
+    new_uuid,
+)
 from travelcore.testing import (
     AccountRepositoriesContract,
     PaymentRepositoriesContract,
@@ -19,6 +29,7 @@ from travelcore.testing import (
 from travelcore.testing.travel import T0, make_itinerary, make_trip
 from travelcore.travel import Itinerary, Trip
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
+from travelcore_adapters.security import AesGcmSecretBox, Argon2PasswordHasher
 
 
 @pytest.fixture
@@ -127,3 +138,39 @@ def test_itineraries_and_trips_of_tenant_b_are_invisible_and_untouchable_from_a(
     with postgres_database(b) as uow:
         assert uow.itineraries.get(theirs_itinerary.id) == theirs_itinerary
         assert uow.trips.get(theirs_trip.id) == theirs_trip
+
+
+def test_credentials_reach_postgres_only_as_ciphertext(
+    postgres_database: PostgresDatabase, clock: ManualClock
+) -> None:
+    box = AesGcmSecretBox({"k1": AesGcmSecretBox.generate_key()}, current="k1")
+    hasher = Argon2PasswordHasher(time_cost=1, memory_cost=512, parallelism=1)
+    service = AccountService(postgres_database, clock, box, hasher)
+    tenant, user = TenantId(new_uuid()), UserId(new_uuid())
+
+    def store(api_key: str) -> CredentialId:
+        return service.store_credential(
+            StoreCredential(
+                tenant_id=tenant,
+                user_id=user,
+                provider="Amadeus",
+                fields={"api_key": Secret(api_key)},
+                idempotency_key="store",
+            )
+        )
+
+    credential_id = store("AMADEUS-KEY-123")
+    assert store("AMADEUS-KEY-123") == credential_id
+    with pytest.raises(IdempotencyConflict):
+        store("ANOTHER-KEY")
+    with postgres_database(tenant) as uow:
+        (sealed,) = uow.connection.execute(text("SELECT sealed FROM credentials")).one()
+        dump = uow.connection.execute(
+            text("SELECT string_agg(t::text, ' ') FROM idempotency_keys t")
+        ).scalar()
+    assert isinstance(sealed, bytes)
+    assert b"AMADEUS" not in sealed
+    assert "AMADEUS" not in str(dump)
+    assert service.reveal_credential(tenant, credential_id)["api_key"].reveal() == (
+        "AMADEUS-KEY-123"
+    )
