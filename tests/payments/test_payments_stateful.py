@@ -37,6 +37,7 @@ amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal(400), places=
 
 class PaymentsMachine(RuleBasedStateMachine):
     make_gateway: ClassVar[Callable[[], PaymentGateway]] = MemoryPaymentGateway
+    make_db: ClassVar[Callable[[], Any]] = MemoryDatabase
     card: ClassVar[Callable[[], str]] = staticmethod(lambda: "pm_card_visa")
 
     payments = Bundle("payments")
@@ -44,7 +45,7 @@ class PaymentsMachine(RuleBasedStateMachine):
     @initialize()
     def setup(self) -> None:
         clock = ManualClock(datetime(2026, 3, 1, tzinfo=UTC))
-        db = MemoryDatabase()
+        db = type(self).make_db()
         self.travel = TravelService(db, clock)
         self.gateway = type(self).make_gateway()
         self.service = PaymentService(db, self.gateway, clock)
@@ -154,4 +155,14 @@ def test_stripe_gateway_sequences(stripe_gateway: Any, stripe_card: Callable[[],
     run_state_machine_as_test(
         StripeMachine,
         settings=settings(max_examples=10, stateful_step_count=10, deadline=None, database=None),
+    )
+
+
+def test_memory_gateway_sequences_on_postgres(postgres_database: Any) -> None:
+    class PostgresMachine(PaymentsMachine):
+        make_db = staticmethod(lambda: postgres_database)
+
+    run_state_machine_as_test(
+        PostgresMachine,
+        settings=settings(max_examples=20, stateful_step_count=10, deadline=None, database=None),
     )
