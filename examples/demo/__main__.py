@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from examples.demo import credits_month
+from examples.demo import business_trip, credits_month
 
 
 def main() -> None:
     credits_month.run()
+    business_trip.run()
 
 
 if __name__ == "__main__":

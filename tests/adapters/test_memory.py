@@ -9,14 +9,19 @@ import pytest
 
 from travelcore.kernel import EventBus, TenantId, new_uuid
 from travelcore.testing import (
+    AccountRepositoriesContract,
     LedgerRepositoryContract,
+    PaymentGatewayContract,
+    PaymentRepositoriesContract,
     SubscriptionRepositoryContract,
     TextSearchContract,
+    TravelRepositoriesContract,
     UnitOfWorkContract,
     VectorStoreContract,
 )
 from travelcore.testing.vectors import DIMENSION
 from travelcore_adapters.memory import MemoryDatabase, MemoryStore, MemoryUnitOfWork
+from travelcore_adapters.memory.payment_gateway import DECLINED_METHOD, MemoryPaymentGateway
 from travelcore_adapters.memory.text_search import MemoryTextSearch
 from travelcore_adapters.memory.vectors import MemoryVectorStore
 
@@ -36,6 +41,36 @@ def uow_factory(memory_store: MemoryStore) -> Callable[..., Any]:
 
 class TestMemoryUnitOfWork(UnitOfWorkContract):
     pass
+
+
+class TestMemoryTravelRepositories(TravelRepositoriesContract):
+    pass
+
+
+class TestMemoryPaymentRepositories(PaymentRepositoriesContract):
+    pass
+
+
+class TestMemoryAccountRepositories(AccountRepositoriesContract):
+    pass
+
+
+class TestMemoryPaymentGateway(PaymentGatewayContract):
+    @pytest.fixture
+    def webhook_secret(self) -> str:
+        return "whsec_test"
+
+    @pytest.fixture
+    def gateway(self, webhook_secret: str) -> MemoryPaymentGateway:
+        return MemoryPaymentGateway(webhook_secret)
+
+    @pytest.fixture
+    def card(self) -> Callable[[], str]:
+        return lambda: "pm_card_visa"
+
+    @pytest.fixture
+    def declined_card(self) -> Callable[[], str]:
+        return lambda: DECLINED_METHOD
 
 
 class TestMemoryLedgerRepository(LedgerRepositoryContract):

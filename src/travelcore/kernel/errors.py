@@ -131,3 +131,15 @@ class PaymentGatewayUnavailable(Unavailable):
 
 class PaymentDeclined(RuleViolation):
     code = "payment_declined"
+
+
+class RefundExceedsCaptured(RuleViolation):
+    """A refund would return more money than was captured and not yet refunded."""
+
+    code = "refund_exceeds_captured"
+
+
+class SecretUnreadable(AccessDenied):
+    """A sealed secret cannot be opened: wrong key, wrong row or tampered ciphertext."""
+
+    code = "secret_unreadable"

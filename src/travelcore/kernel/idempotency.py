@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
@@ -52,11 +52,28 @@ def check_key(key: str) -> str:
     return key
 
 
-def fingerprint(request: Any) -> str:
-    """A stable hash of a command, its type included and its idempotency key excluded."""
+@runtime_checkable
+class Fingerprinted(Protocol):
+    """A command whose serialized form hides something the fingerprint must still cover
+    (e.g. secrets, serialized as ``"***"``): it provides the data to fingerprint itself."""
+
+    def fingerprint_data(self) -> Any: ...
+
+
+def fingerprint_data(request: Any) -> Any:
+    """What the fingerprint of ``request`` covers: its serialized form without the
+    idempotency key, or what a :class:`Fingerprinted` command provides."""
+    if isinstance(request, Fingerprinted):
+        return request.fingerprint_data()
     data = to_data(request)
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if k != "idempotency_key"}
+    return data
+
+
+def fingerprint(request: Any) -> str:
+    """A stable hash of a command, its type included and its idempotency key excluded."""
+    data = fingerprint_data(request)
     canonical = f"{type(request).__module__}.{type(request).__qualname__}:{dumps(data)}"
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
+from travelcore_adapters.memory.accounts import (
+    MemoryAccounts,
+    MemoryConversations,
+    MemoryCredentials,
+)
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
+from travelcore_adapters.memory.payments import MemoryPayments, MemoryWebhookEvents
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
+from travelcore_adapters.memory.travel import (
+    MemoryItineraries,
+    MemoryReminders,
+    MemoryTenants,
+    MemoryTravelPolicies,
+    MemoryTravelPreferences,
+    MemoryTrips,
+)
 from travelcore_adapters.memory.vector_sync import MemoryVectorSyncRepository
 
 
@@ -18,6 +32,17 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self._tx: MemoryTransaction | None = None
         self._locked = False
         self.idempotency = MemoryIdempotencyStore(self)
+        self.tenants = MemoryTenants(self)
+        self.travel_policies = MemoryTravelPolicies(self)
+        self.travel_preferences = MemoryTravelPreferences(self)
+        self.itineraries = MemoryItineraries(self)
+        self.trips = MemoryTrips(self)
+        self.reminders = MemoryReminders(self)
+        self.payments = MemoryPayments(self)
+        self.webhook_events = MemoryWebhookEvents(self)
+        self.accounts = MemoryAccounts(self)
+        self.conversations = MemoryConversations(self)
+        self.credentials = MemoryCredentials(self)
         self.credits = MemoryLedgerRepository(self)
         self.subscriptions = MemorySubscriptionRepository(self)
         self.vector_sync = MemoryVectorSyncRepository(self)

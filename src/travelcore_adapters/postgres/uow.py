@@ -10,10 +10,27 @@ from sqlalchemy.engine import CursorResult
 
 from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
 from travelcore_adapters.postgres.errors import translated
+from travelcore_adapters.postgres.repositories.accounts import (
+    PostgresAccounts,
+    PostgresConversations,
+    PostgresCredentials,
+)
 from travelcore_adapters.postgres.repositories.kernel import PostgresIdempotencyStore
 from travelcore_adapters.postgres.repositories.ledger import (
     PostgresLedgerRepository,
     PostgresSubscriptionRepository,
+)
+from travelcore_adapters.postgres.repositories.payments import (
+    PostgresPayments,
+    PostgresWebhookEvents,
+)
+from travelcore_adapters.postgres.repositories.travel import (
+    PostgresItineraries,
+    PostgresReminders,
+    PostgresTenants,
+    PostgresTravelPolicies,
+    PostgresTravelPreferences,
+    PostgresTrips,
 )
 
 SET_TENANT = text("SELECT set_config('app.tenant_id', :tid, true)")
@@ -36,6 +53,17 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.idempotency = PostgresIdempotencyStore(self)
         self.credits = PostgresLedgerRepository(self)
         self.subscriptions = PostgresSubscriptionRepository(self)
+        self.tenants = PostgresTenants(self)
+        self.travel_policies = PostgresTravelPolicies(self)
+        self.travel_preferences = PostgresTravelPreferences(self)
+        self.itineraries = PostgresItineraries(self)
+        self.trips = PostgresTrips(self)
+        self.reminders = PostgresReminders(self)
+        self.payments = PostgresPayments(self)
+        self.webhook_events = PostgresWebhookEvents(self)
+        self.accounts = PostgresAccounts(self)
+        self.conversations = PostgresConversations(self)
+        self.credentials = PostgresCredentials(self)
 
     @property
     def connection(self) -> Connection:

@@ -1,0 +1,63 @@
+"""Accounts: users with hashed passwords, sealed provider credentials, conversations."""
+
+from travelcore.accounts.model import (
+    Conversation,
+    ConversationId,
+    Credential,
+    CredentialId,
+    Message,
+    MessageId,
+    Modality,
+    Role,
+    Secret,
+    UserAccount,
+    associated_data,
+)
+from travelcore.accounts.ports import (
+    AccountRepository,
+    AccountsUnitOfWork,
+    ConversationRepository,
+    CredentialRepository,
+    PasswordHasher,
+    SecretBox,
+)
+from travelcore.accounts.service import (
+    AccountService,
+    AccountsUowFactory,
+    ConversationService,
+    EndConversation,
+    PostMessage,
+    RegisterAccount,
+    RotateCredentials,
+    StartConversation,
+    StoreCredential,
+)
+
+__all__ = [
+    "AccountRepository",
+    "AccountService",
+    "AccountsUnitOfWork",
+    "AccountsUowFactory",
+    "Conversation",
+    "ConversationId",
+    "ConversationRepository",
+    "ConversationService",
+    "Credential",
+    "CredentialId",
+    "CredentialRepository",
+    "EndConversation",
+    "Message",
+    "MessageId",
+    "Modality",
+    "PasswordHasher",
+    "PostMessage",
+    "RegisterAccount",
+    "Role",
+    "RotateCredentials",
+    "Secret",
+    "SecretBox",
+    "StartConversation",
+    "StoreCredential",
+    "UserAccount",
+    "associated_data",
+]

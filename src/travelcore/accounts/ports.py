@@ -1,0 +1,93 @@
+"""Ports of the accounts context: repositories, the secret box and the password hasher."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from travelcore.accounts.model import (
+    Conversation,
+    ConversationId,
+    Credential,
+    CredentialId,
+    Message,
+    Secret,
+    UserAccount,
+)
+from travelcore.kernel import UnitOfWork, UserId
+from travelcore.kernel.idempotency import IdempotencyStore
+
+
+class SecretBox(Protocol):
+    """Authenticated encryption with a key ring: seals with the current key, opens with any
+    key of the ring. ``associated_data`` binds a ciphertext to its row; opening with other
+    data, an unknown key or a tampered token raises ``SecretUnreadable``."""
+
+    def seal(self, plaintext: bytes, associated_data: bytes) -> bytes: ...
+
+    def open(self, sealed: bytes, associated_data: bytes) -> bytes: ...
+
+    def is_current(self, sealed: bytes) -> bool:
+        """Whether ``sealed`` uses the current key (else it needs re-sealing)."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: Secret) -> str: ...
+
+    def verify(self, password_hash: str, password: Secret) -> bool:
+        """``False`` for a wrong password or a malformed hash; never raises for those."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """Whether ``password_hash`` was made with weaker parameters than the current ones."""
+        ...
+
+
+class AccountRepository(Protocol):
+    def add(self, account: UserAccount) -> None:
+        """``AlreadyExists`` for a known user id or email (per tenant)."""
+        ...
+
+    def get(self, user_id: UserId) -> UserAccount: ...
+
+    def find_by_email(self, email: str) -> UserAccount | None: ...
+
+    def save(self, account: UserAccount) -> None: ...
+
+
+class CredentialRepository(Protocol):
+    def add(self, credential: Credential) -> None: ...
+
+    def get(self, credential_id: CredentialId) -> Credential: ...
+
+    def save(self, credential: Credential) -> None: ...
+
+    def list(self, *, user_id: UserId | None = None) -> Sequence[Credential]:
+        """By creation time."""
+        ...
+
+
+class ConversationRepository(Protocol):
+    def add(self, conversation: Conversation) -> None: ...
+
+    def get(self, conversation_id: ConversationId) -> Conversation: ...
+
+    def save(self, conversation: Conversation) -> None: ...
+
+    def for_user(self, user_id: UserId) -> Sequence[Conversation]:
+        """By start time."""
+        ...
+
+    def add_message(self, message: Message) -> None: ...
+
+    def messages(self, conversation_id: ConversationId) -> Sequence[Message]:
+        """By send time."""
+        ...
+
+
+class AccountsUnitOfWork(UnitOfWork, Protocol):
+    idempotency: IdempotencyStore
+    accounts: AccountRepository
+    credentials: CredentialRepository
+    conversations: ConversationRepository

@@ -1,0 +1,299 @@
+"""Use cases: accounts with hashed passwords, sealed provider credentials, conversations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from travelcore.accounts.model import (
+    Conversation,
+    ConversationId,
+    Credential,
+    CredentialId,
+    Message,
+    MessageId,
+    Modality,
+    Role,
+    Secret,
+    UserAccount,
+    associated_data,
+    check_password,
+    normalise_email,
+)
+from travelcore.accounts.ports import AccountsUnitOfWork, PasswordHasher, SecretBox
+from travelcore.kernel import (
+    AccessDenied,
+    Clock,
+    InvalidTransition,
+    TenantId,
+    UserId,
+    ValidationFailed,
+    new_uuid,
+    run_idempotent,
+)
+
+AccountsUowFactory = Callable[[TenantId], AccountsUnitOfWork]
+
+
+@attrs.frozen(kw_only=True)
+class RegisterAccount:
+    tenant_id: TenantId
+    user_id: UserId
+    email: str
+    name: str
+    password: Secret
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class StoreCredential:
+    tenant_id: TenantId
+    user_id: UserId
+    provider: str
+    fields: Mapping[str, Secret]
+    idempotency_key: str
+
+    def fingerprint_data(self) -> dict[str, Any]:
+        """Idempotency covers the secrets as salted digests: a retry with the same key and
+        another secret is a conflict, and no secret is stored in clear."""
+        salt = f"{self.tenant_id}:{self.idempotency_key}"
+        return {
+            "tenant_id": str(self.tenant_id),
+            "user_id": str(self.user_id),
+            "provider": self.provider,
+            "fields": {name: secret.digest(salt) for name, secret in self.fields.items()},
+        }
+
+
+@attrs.frozen(kw_only=True)
+class RotateCredentials:
+    """Re-seal every credential of the tenant that is not under the current key."""
+
+    tenant_id: TenantId
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class StartConversation:
+    tenant_id: TenantId
+    user_id: UserId
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class PostMessage:
+    tenant_id: TenantId
+    conversation_id: ConversationId
+    role: Role
+    content: str
+    modality: Modality = Modality.TEXT
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class EndConversation:
+    tenant_id: TenantId
+    conversation_id: ConversationId
+    idempotency_key: str
+
+
+class AccountService:
+    """Registration and sign-in (argon2id behind ``PasswordHasher``) and provider
+    credentials (sealed by ``SecretBox``; only ``reveal_credential`` opens them)."""
+
+    def __init__(
+        self,
+        uow_factory: AccountsUowFactory,
+        clock: Clock,
+        secret_box: SecretBox,
+        hasher: PasswordHasher,
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._box = secret_box
+        self._hasher = hasher
+        self._decoy: str | None = None
+
+    def register(self, cmd: RegisterAccount) -> UserId:
+        check_password(cmd.password)
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> UserId:
+                account = UserAccount(
+                    tenant_id=cmd.tenant_id,
+                    user_id=cmd.user_id,
+                    email=cmd.email,
+                    name=cmd.name,
+                    password_hash=self._hasher.hash(cmd.password),
+                    created_at=now,
+                )
+                uow.accounts.add(account)
+                return account.user_id
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, UserId, now, action)
+            uow.commit()
+        return result
+
+    def authenticate(self, tenant_id: TenantId, email: str, password: Secret) -> UserAccount:
+        """The account for ``email`` if ``password`` matches (else ``AccessDenied``); a hash
+        made with outdated parameters is replaced on the way."""
+        refused = AccessDenied("unknown email or wrong password")
+        try:
+            email = normalise_email(email)
+        except ValidationFailed:
+            raise refused from None
+        with self._uow(tenant_id) as uow:
+            account = uow.accounts.find_by_email(email)
+            if account is None:
+                # Spend the same work as for a known email, so timing does not tell them apart.
+                self._hasher.verify(self._decoy_hash(), password)
+                raise refused
+            if not self._hasher.verify(account.password_hash, password):
+                raise refused
+            if self._hasher.needs_rehash(account.password_hash):
+                account = account.with_password_hash(self._hasher.hash(password))
+                uow.accounts.save(account)
+                uow.commit()
+        return account
+
+    def _decoy_hash(self) -> str:
+        if self._decoy is None:
+            self._decoy = self._hasher.hash(Secret(new_uuid().hex))
+        return self._decoy
+
+    def store_credential(self, cmd: StoreCredential) -> CredentialId:
+        if not cmd.fields:
+            raise ValidationFailed("fields", "non_empty")
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> CredentialId:
+                credential_id = CredentialId(new_uuid())
+                plaintext = json.dumps({k: v.reveal() for k, v in cmd.fields.items()}).encode()
+                uow.credentials.add(
+                    Credential(
+                        id=credential_id,
+                        tenant_id=cmd.tenant_id,
+                        user_id=cmd.user_id,
+                        provider=cmd.provider,
+                        sealed=self._box.seal(
+                            plaintext, associated_data(cmd.tenant_id, credential_id)
+                        ),
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                return credential_id
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, CredentialId, now, action)
+            uow.commit()
+        return result
+
+    def reveal_credential(
+        self, tenant_id: TenantId, credential_id: CredentialId
+    ) -> dict[str, Secret]:
+        """The credential's fields, still wrapped as ``Secret``."""
+        with self._uow(tenant_id) as uow:
+            credential = uow.credentials.get(credential_id)
+        data = json.loads(self._box.open(credential.sealed, credential.associated_data))
+        return {key: Secret(value) for key, value in data.items()}
+
+    def credentials(self, tenant_id: TenantId, user_id: UserId) -> Sequence[Credential]:
+        with self._uow(tenant_id) as uow:
+            return uow.credentials.list(user_id=user_id)
+
+    def rotate_credentials(self, cmd: RotateCredentials) -> int:
+        """Re-seal under the current key; returns how many credentials changed."""
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> int:
+                changed = 0
+                for credential in uow.credentials.list():
+                    if self._box.is_current(credential.sealed):
+                        continue
+                    plaintext = self._box.open(credential.sealed, credential.associated_data)
+                    sealed = self._box.seal(plaintext, credential.associated_data)
+                    uow.credentials.save(credential.resealed(sealed, now))
+                    changed += 1
+                return changed
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, int, now, action)
+            uow.commit()
+        return result
+
+
+class ConversationService:
+    """Text and voice sessions between a user and the agent."""
+
+    def __init__(self, uow_factory: AccountsUowFactory, clock: Clock) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+
+    def start(self, cmd: StartConversation) -> ConversationId:
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> ConversationId:
+                conversation = Conversation(
+                    id=ConversationId(new_uuid()),
+                    tenant_id=cmd.tenant_id,
+                    user_id=cmd.user_id,
+                    started_at=now,
+                )
+                uow.conversations.add(conversation)
+                return conversation.id
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, ConversationId, now, action)
+            uow.commit()
+        return result
+
+    def post(self, cmd: PostMessage) -> MessageId:
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> MessageId:
+                conversation = uow.conversations.get(cmd.conversation_id)
+                if conversation.ended_at is not None:
+                    raise InvalidTransition("conversation", "ended", "message posted")
+                message = Message(
+                    id=MessageId(new_uuid()),
+                    tenant_id=cmd.tenant_id,
+                    conversation_id=conversation.id,
+                    role=cmd.role,
+                    modality=cmd.modality,
+                    content=cmd.content,
+                    sent_at=now,
+                )
+                uow.conversations.add_message(message)
+                return message.id
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, MessageId, now, action)
+            uow.commit()
+        return result
+
+    def end(self, cmd: EndConversation) -> Conversation:
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> Conversation:
+                conversation = uow.conversations.get(cmd.conversation_id).ended(now)
+                uow.conversations.save(conversation)
+                return conversation
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, Conversation, now, action)
+            uow.commit()
+        return result
+
+    def transcript(self, tenant_id: TenantId, conversation_id: ConversationId) -> Sequence[Message]:
+        with self._uow(tenant_id) as uow:
+            uow.conversations.get(conversation_id)
+            return uow.conversations.messages(conversation_id)
+
+    def conversations(self, tenant_id: TenantId, user_id: UserId) -> Sequence[Conversation]:
+        with self._uow(tenant_id) as uow:
+            return uow.conversations.for_user(user_id)

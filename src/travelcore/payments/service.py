@@ -1,0 +1,476 @@
+"""Paying for trips, refunding, and applying provider webhooks at most once.
+
+No database transaction stays open across a call to the provider. Each use case runs in
+three steps: a first unit of work records the intent (a payment ``initiated``, or a refund
+``pending``, which already counts against the refund cap) together with the request's
+idempotency key, and commits; then the gateway is called with idempotency keys derived from
+the request's; then a second unit of work records the outcome and the final result. A retry
+with the same key after a crash between the steps finds the committed intent and completes
+it (the provider, given the same idempotency keys, returns what it did the first time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
+
+import attrs
+
+from travelcore.kernel import (
+    Clock,
+    Conflict,
+    IdempotencyRecord,
+    InvalidTransition,
+    Money,
+    PaymentDeclined,
+    StaleVersion,
+    TenantId,
+    from_data,
+    new_uuid,
+    run_idempotent,
+    to_data,
+    total,
+)
+from travelcore.kernel.idempotency import fingerprint
+from travelcore.payments.model import (
+    Payment,
+    PaymentId,
+    PaymentStatus,
+    Refund,
+    RefundId,
+    RefundStatus,
+)
+from travelcore.payments.ports import TENANT_METADATA_KEY, PaymentGateway, PaymentsUnitOfWork
+from travelcore.travel import TripId, TripStatus
+
+PaymentsUowFactory = Callable[[TenantId], PaymentsUnitOfWork]
+R = TypeVar("R")
+
+
+class WebhookOutcome(StrEnum):
+    APPLIED = "applied"  # the event changed a payment
+    RECORDED = "recorded"  # new, but nothing to change (e.g. already settled)
+    REPLAY = "replay"  # seen before: ignored
+    UNROUTED = "unrouted"  # no tenant in the event's metadata: ignored
+
+
+@attrs.frozen(kw_only=True)
+class PayTrip:
+    """Charge what is still due on a trip with ``payment_method`` (a provider token)."""
+
+    tenant_id: TenantId
+    trip_id: TripId
+    payment_method: str
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class RefundPayment:
+    """Refund ``amount`` of a payment, or everything still refundable when ``None``."""
+
+    tenant_id: TenantId
+    payment_id: PaymentId
+    amount: Money | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class RefundTrip:
+    """Return everything still refundable on a cancelled trip."""
+
+    tenant_id: TenantId
+    trip_id: TripId
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class PaymentResult:
+    payment_id: PaymentId
+    status: PaymentStatus
+    amount: Money
+    provider_ref: str | None
+    failure: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RefundResult:
+    payment_id: PaymentId
+    provider_ref: str
+    amount: Money
+    refunded: Money
+    refundable: Money
+
+
+@attrs.frozen(kw_only=True)
+class TripRefund:
+    trip_id: TripId
+    refunds: tuple[RefundResult, ...]
+
+
+@attrs.frozen(kw_only=True)
+class PaymentStarted:
+    """What the first unit of work of ``pay`` committed under the request's key."""
+
+    payment_id: PaymentId
+
+
+@attrs.frozen(kw_only=True)
+class RefundStarted:
+    """A pending refund recorded by the first unit of work of a refund."""
+
+    payment_id: PaymentId
+    refund_id: RefundId
+
+
+@attrs.frozen(kw_only=True)
+class TripRefundStarted:
+    trip_id: TripId
+    refunds: tuple[RefundStarted, ...]
+
+
+def settled_key(key: str) -> str:
+    """The key under which the final result of the request with ``key`` is stored."""
+    return f"settled:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def _find_settled(uow: PaymentsUnitOfWork, key: str, result_type: type[R]) -> R | None:
+    record = uow.idempotency.get(settled_key(key))
+    return None if record is None else from_data(record.result, result_type)
+
+
+def _store_settled(
+    uow: PaymentsUnitOfWork, key: str, request: object, result: object, now: datetime
+) -> None:
+    uow.idempotency.add(
+        IdempotencyRecord(
+            key=settled_key(key),
+            fingerprint=fingerprint(request),
+            result=to_data(result),
+            created_at=now,
+        )
+    )
+
+
+SETTLE_ATTEMPTS = 10
+
+
+def _settling(record: Callable[[], R]) -> R:
+    """Run ``record`` (a unit of work that records an outcome the provider already gave) again
+    on ``StaleVersion``: recording an outcome commutes with concurrent changes, so it re-reads
+    and applies it instead of leaving it unrecorded."""
+    for _ in range(SETTLE_ATTEMPTS - 1):
+        try:
+            return record()
+        except StaleVersion:
+            continue
+    return record()
+
+
+def _payment_result(payment: Payment) -> PaymentResult:
+    return PaymentResult(
+        payment_id=payment.id,
+        status=payment.status,
+        amount=payment.amount,
+        provider_ref=payment.provider_ref,
+        failure=payment.failure,
+    )
+
+
+@attrs.frozen
+class _Charge:
+    """What the provider said about a payment."""
+
+    provider_ref: str | None
+    status: PaymentStatus
+    failure: str | None = None
+
+
+class PaymentService:
+    """Use cases over a :class:`PaymentGateway`. Travelcore itself enforces idempotency and
+    refund caps: a provider that ignores idempotency keys or over-refunds changes nothing."""
+
+    def __init__(self, uow_factory: PaymentsUowFactory, gateway: PaymentGateway, clock: Clock):
+        self._uow = uow_factory
+        self._gateway = gateway
+        self._clock = clock
+
+    # -- paying ----------------------------------------------------------------------------
+
+    def pay(self, cmd: PayTrip) -> PaymentResult:
+        """Pay what is due (the total less what was captured already, refunds notwithstanding);
+        success confirms a pending trip. A declined card gives a ``failed`` result (recorded,
+        with the reason) rather than an exception. While a payment of the trip is in flight,
+        another request for the trip raises ``Conflict`` (retry with the same key)."""
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+            started = run_idempotent(
+                uow,
+                cmd.idempotency_key,
+                cmd,
+                PaymentStarted,
+                now,
+                lambda: self._record_initiated(uow, cmd),
+            )
+            settled = _find_settled(uow, cmd.idempotency_key, PaymentResult)
+            payment = uow.payments.get(started.payment_id)
+            uow.commit()
+        if settled is not None:
+            return settled
+        charge = self._charge(cmd, payment) if payment.status is PaymentStatus.INITIATED else None
+        return _settling(lambda: self._record_outcome(cmd, payment.id, charge))
+
+    def _record_initiated(self, uow: PaymentsUnitOfWork, cmd: PayTrip) -> PaymentStarted:
+        now = self._clock.now()
+        trip = uow.trips.get(cmd.trip_id)
+        if trip.status is TripStatus.CANCELLED:
+            raise InvalidTransition("trip", trip.status, "paid")
+        payments = uow.payments.for_trip(trip.id)
+        if any(p.status is PaymentStatus.INITIATED for p in payments):
+            raise Conflict("a payment for this trip is in progress", trip_id=str(trip.id))
+        due = trip.total - total((p.captured for p in payments), trip.currency)
+        if due.is_negative() or due.is_zero():
+            raise Conflict("the trip is already paid", trip_id=str(trip.id))
+        payment = Payment(
+            id=PaymentId(new_uuid()),
+            tenant_id=cmd.tenant_id,
+            trip_id=trip.id,
+            amount=due,
+            provider=self._gateway.name,
+            created_at=now,
+            updated_at=now,
+        )
+        uow.payments.add(payment)
+        return PaymentStarted(payment_id=payment.id)
+
+    def _charge(self, cmd: PayTrip, payment: Payment) -> _Charge:
+        """Create and confirm the payment at the provider (no transaction is open)."""
+        key = f"{cmd.tenant_id}:{cmd.idempotency_key}"
+        try:
+            created = self._gateway.create_payment(
+                payment.amount,
+                payment_method=cmd.payment_method,
+                idempotency_key=f"{key}:create",
+                metadata={TENANT_METADATA_KEY: str(cmd.tenant_id), "trip_id": str(payment.trip_id)},
+            )
+        except PaymentDeclined as declined:
+            return _Charge(None, PaymentStatus.FAILED, declined.message)
+        try:
+            outcome = self._gateway.confirm_payment(
+                created.provider_ref, idempotency_key=f"{key}:confirm"
+            )
+        except PaymentDeclined as declined:
+            return _Charge(created.provider_ref, PaymentStatus.FAILED, declined.message)
+        failure = None
+        if outcome.status is PaymentStatus.FAILED:
+            failure = "the provider did not capture the payment"
+        return _Charge(created.provider_ref, outcome.status, failure)
+
+    def _record_outcome(
+        self, cmd: PayTrip, payment_id: PaymentId, charge: _Charge | None
+    ) -> PaymentResult:
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+            settled = _find_settled(uow, cmd.idempotency_key, PaymentResult)
+            if settled is not None:
+                return settled  # a concurrent retry finished first
+            stored = payment = uow.payments.get(payment_id)
+            if charge is not None and payment.status is PaymentStatus.INITIATED:
+                if charge.status is PaymentStatus.SUCCEEDED:
+                    payment = payment.succeeded(now, charge.provider_ref)
+                    trip = uow.trips.get(payment.trip_id)
+                    if trip.status is TripStatus.PENDING:
+                        uow.trips.save(trip.confirmed(now))
+                elif charge.status is PaymentStatus.FAILED:
+                    failure = charge.failure or "the payment failed"
+                    payment = payment.failed(failure, now, charge.provider_ref)
+                elif charge.provider_ref and payment.provider_ref != charge.provider_ref:
+                    payment = payment.started(charge.provider_ref, now)  # a webhook will settle it
+            if payment is not stored:
+                uow.payments.save(payment)
+            result = _payment_result(payment)
+            if payment.status is not PaymentStatus.INITIATED:
+                _store_settled(uow, cmd.idempotency_key, cmd, result, now)
+            uow.commit()
+        return result
+
+    # -- refunding -------------------------------------------------------------------------
+
+    def refund(self, cmd: RefundPayment) -> RefundResult:
+        """Refund part or all of a payment; never more than was captured and not refunded.
+        The refund is recorded ``pending`` (counted against the cap) before the provider is
+        called, so concurrent refunds cannot together exceed the capture."""
+        now = self._clock.now()
+
+        def start(uow: PaymentsUnitOfWork) -> RefundStarted:
+            payment = uow.payments.get(cmd.payment_id)
+            if payment.provider_ref is None:
+                raise InvalidTransition("payment", payment.status, "refunded")
+            amount = cmd.amount if cmd.amount is not None else payment.refundable
+            return self._record_pending(uow, payment, amount, now)
+
+        with self._uow(cmd.tenant_id) as uow:
+            started = run_idempotent(
+                uow, cmd.idempotency_key, cmd, RefundStarted, now, lambda: start(uow)
+            )
+            settled = _find_settled(uow, cmd.idempotency_key, RefundResult)
+            uow.commit()
+        if settled is not None:
+            return settled
+        provider_key = f"{cmd.tenant_id}:{cmd.idempotency_key}:refund"
+        outcome = self._refund_at_provider(cmd.tenant_id, started, provider_key)
+        outcomes = {started: outcome}
+        results = _settling(
+            lambda: self._record_refunds(cmd.tenant_id, cmd.idempotency_key, cmd, outcomes)
+        )
+        return results[0]
+
+    def refund_trip(self, cmd: RefundTrip) -> TripRefund:
+        """After a cancellation, refund every payment of the trip in full (what is left)."""
+        now = self._clock.now()
+
+        def start(uow: PaymentsUnitOfWork) -> TripRefundStarted:
+            trip = uow.trips.get(cmd.trip_id)
+            if trip.status is not TripStatus.CANCELLED:
+                raise InvalidTransition("trip", trip.status, "refunded")
+            pending = [
+                self._record_pending(uow, payment, payment.refundable, now)
+                for payment in uow.payments.for_trip(trip.id)
+                if payment.provider_ref is not None and not payment.refundable.is_zero()
+            ]
+            return TripRefundStarted(trip_id=trip.id, refunds=tuple(pending))
+
+        with self._uow(cmd.tenant_id) as uow:
+            started = run_idempotent(
+                uow, cmd.idempotency_key, cmd, TripRefundStarted, now, lambda: start(uow)
+            )
+            settled = _find_settled(uow, cmd.idempotency_key, TripRefund)
+            uow.commit()
+        if settled is not None:
+            return settled
+        outcomes = {
+            item: self._refund_at_provider(
+                cmd.tenant_id,
+                item,
+                f"{cmd.tenant_id}:{cmd.idempotency_key}:{item.payment_id}",
+            )
+            for item in started.refunds
+        }
+        results = _settling(
+            lambda: self._record_refunds(cmd.tenant_id, cmd.idempotency_key, None, outcomes)
+        )
+        trip_refund = TripRefund(trip_id=started.trip_id, refunds=tuple(results))
+        with self._uow(cmd.tenant_id) as uow:
+            settled = _find_settled(uow, cmd.idempotency_key, TripRefund)
+            if settled is not None:
+                return settled
+            _store_settled(uow, cmd.idempotency_key, cmd, trip_refund, now)
+            uow.commit()
+        return trip_refund
+
+    def _record_pending(
+        self, uow: PaymentsUnitOfWork, payment: Payment, amount: Money, now: datetime
+    ) -> RefundStarted:
+        refund = Refund(
+            provider_ref=None, amount=amount, created_at=now, status=RefundStatus.PENDING
+        )
+        uow.payments.save(payment.with_refund(refund))
+        return RefundStarted(payment_id=payment.id, refund_id=refund.id)
+
+    def _refund_at_provider(
+        self, tenant_id: TenantId, started: RefundStarted, provider_key: str
+    ) -> str | None:
+        """The provider's refund reference, or ``None`` if it declined (no transaction open).
+        A refund settled already (by an earlier attempt) is not sent again."""
+        with self._uow(tenant_id) as uow:
+            payment = uow.payments.get(started.payment_id)
+        refund = payment.refund(started.refund_id)
+        if refund.status is not RefundStatus.PENDING:
+            return refund.provider_ref
+        if payment.provider_ref is None:
+            raise InvalidTransition("payment", payment.status, "refunded")
+        try:
+            done = self._gateway.refund(
+                payment.provider_ref, refund.amount, idempotency_key=provider_key
+            )
+        except PaymentDeclined:
+            return None
+        return done.provider_ref
+
+    def _record_refunds(
+        self,
+        tenant_id: TenantId,
+        key: str,
+        request: RefundPayment | None,
+        outcomes: dict[RefundStarted, str | None],
+    ) -> list[RefundResult]:
+        """Settle the pending refunds; store the result of a single refund (``request``)."""
+        now = self._clock.now()
+        results = []
+        with self._uow(tenant_id) as uow:
+            if request is not None:
+                settled = _find_settled(uow, key, RefundResult)
+                if settled is not None:
+                    return [settled]
+            for started, provider_ref in outcomes.items():
+                payment = uow.payments.get(started.payment_id)
+                refund = payment.refund(started.refund_id)
+                if refund.status is RefundStatus.PENDING:
+                    payment = payment.refund_settled(refund.id, provider_ref, now)
+                    uow.payments.save(payment)
+                    refund = payment.refund(refund.id)
+                if refund.status is RefundStatus.FAILED or refund.provider_ref is None:
+                    uow.commit()
+                    raise PaymentDeclined("the provider declined the refund", refund=str(refund.id))
+                results.append(
+                    RefundResult(
+                        payment_id=payment.id,
+                        provider_ref=refund.provider_ref,
+                        amount=refund.amount,
+                        refunded=payment.refunded,
+                        refundable=payment.refundable,
+                    )
+                )
+            if request is not None:
+                _store_settled(uow, key, request, results[0], now)
+            uow.commit()
+        return results
+
+    def handle_webhook(self, payload: bytes, signature: str) -> WebhookOutcome:
+        """Verify and apply a provider event at most once (its id is stored with the change)."""
+        event = self._gateway.parse_webhook(payload, signature)
+        if event.tenant_id is None:
+            return WebhookOutcome.UNROUTED
+        now = self._clock.now()
+        with self._uow(event.tenant_id) as uow:
+            if uow.webhook_events.seen(event.id):
+                return WebhookOutcome.REPLAY
+            uow.webhook_events.add(event.id, now)
+            payment = (
+                uow.payments.find_by_provider_ref(event.provider_ref)
+                if event.provider_ref
+                else None
+            )
+            outcome = WebhookOutcome.RECORDED
+            if payment is not None and payment.status is PaymentStatus.INITIATED:
+                if event.status is PaymentStatus.SUCCEEDED:
+                    uow.payments.save(payment.succeeded(now))
+                    trip = uow.trips.get(payment.trip_id)
+                    if trip.status is TripStatus.PENDING:
+                        uow.trips.save(trip.confirmed(now))
+                    outcome = WebhookOutcome.APPLIED
+                elif event.status is PaymentStatus.FAILED:
+                    uow.payments.save(payment.failed(f"provider event {event.type}", now))
+                    outcome = WebhookOutcome.APPLIED
+            uow.commit()
+        return outcome
+
+    def payments_for_trip(self, tenant_id: TenantId, trip_id: TripId) -> Sequence[Payment]:
+        with self._uow(tenant_id) as uow:
+            return uow.payments.for_trip(trip_id)
+
+    def payment(self, tenant_id: TenantId, payment_id: PaymentId) -> Payment:
+        with self._uow(tenant_id) as uow:
+            return uow.payments.get(payment_id)

@@ -1,0 +1,480 @@
+"""Use cases of the travel context. Every mutating one takes an idempotency key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from travelcore.kernel import (
+    AccessDenied,
+    Clock,
+    Money,
+    TenantId,
+    UserId,
+    ValidationFailed,
+    new_uuid,
+    run_idempotent,
+    zone,
+)
+from travelcore.travel.analytics import Period, SpendReport, spend_report
+from travelcore.travel.events import ReminderDue, TripBooked, TripCancelled
+from travelcore.travel.model import (
+    DEFAULT_REMINDERS,
+    CabinClass,
+    Itinerary,
+    ItineraryDay,
+    ItineraryId,
+    ItineraryStatus,
+    LineItem,
+    Reminder,
+    ReminderId,
+    ReminderOffset,
+    Tenant,
+    TravelPreferences,
+    Trip,
+    TripId,
+    TripStatus,
+)
+from travelcore.travel.policy import Finding, Plan, PolicyKey, PolicyRule, Severity, check, enforce
+from travelcore.travel.ports import TravelUnitOfWork
+
+TravelUowFactory = Callable[[TenantId], TravelUnitOfWork]
+
+
+@attrs.frozen(kw_only=True)
+class RegisterTenant:
+    tenant_id: TenantId
+    name: str
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class SetPolicyRule:
+    tenant_id: TenantId
+    key: PolicyKey
+    value: Any
+    severity: Severity = Severity.REFUSAL
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class RemovePolicyRule:
+    tenant_id: TenantId
+    key: PolicyKey
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class SetTravelPreferences:
+    tenant_id: TenantId
+    user_id: UserId
+    seat_class: CabinClass | None = None
+    hotel_rating: int | None = None
+    budget_min: Money | None = None
+    budget_max: Money | None = None
+    loyalty_numbers: dict[str, str] = attrs.field(factory=dict)
+    language: str = "en"
+    timezone: str = "UTC"
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class DraftItinerary:
+    tenant_id: TenantId
+    user_id: UserId
+    starts_on: date
+    ends_on: date
+    destinations: tuple[str, ...]
+    days: tuple[ItineraryDay, ...] = ()
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class AddItineraryDay:
+    tenant_id: TenantId
+    itinerary_id: ItineraryId
+    day: ItineraryDay
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class BookTrip:
+    tenant_id: TenantId
+    user_id: UserId
+    currency: str
+    items: tuple[LineItem, ...]
+    itinerary_id: ItineraryId | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class ChangeTrip:
+    """Confirm or cancel a trip."""
+
+    tenant_id: TenantId
+    trip_id: TripId
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class SendDueReminders:
+    tenant_id: TenantId
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class PlanResult:
+    """The new itinerary or trip and the policy warnings it is flagged with."""
+
+    id: UUID
+    warnings: tuple[Finding, ...] = ()
+    total: Money | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SentReminders:
+    reminder_ids: tuple[ReminderId, ...]
+
+
+class TravelService:
+    """Tenants, policies, preferences, itineraries, trips, reminders and spend analytics."""
+
+    def __init__(
+        self,
+        uow_factory: TravelUowFactory,
+        clock: Clock,
+        reminder_offsets: Sequence[ReminderOffset] = DEFAULT_REMINDERS,
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._offsets = tuple(reminder_offsets)
+
+    # tenants and policies -------------------------------------------------------------
+
+    def register_tenant(self, cmd: RegisterTenant) -> Tenant:
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> Tenant:
+                tenant = Tenant(id=cmd.tenant_id, name=cmd.name, created_at=now)
+                uow.tenants.add(tenant)
+                return tenant
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, Tenant, now, action)
+            uow.commit()
+        return result
+
+    def set_policy_rule(self, cmd: SetPolicyRule) -> PolicyRule:
+        """Create or replace the tenant's rule for ``cmd.key`` (value validated first)."""
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> PolicyRule:
+                uow.tenants.get()
+                current = uow.travel_policies.find(cmd.key)
+                rule = PolicyRule(
+                    tenant_id=cmd.tenant_id,
+                    key=cmd.key,
+                    value=cmd.value,
+                    severity=cmd.severity,
+                    updated_at=now,
+                    version=1 if current is None else current.version + 1,
+                )
+                if current is None:
+                    uow.travel_policies.add(rule)
+                else:
+                    uow.travel_policies.save(rule)
+                return rule
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, PolicyRule, now, action)
+            uow.commit()
+        return result
+
+    def remove_policy_rule(self, cmd: RemovePolicyRule) -> bool:
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> bool:
+                if uow.travel_policies.find(cmd.key) is None:
+                    return False
+                uow.travel_policies.remove(cmd.key)
+                return True
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, bool, now, action)
+            uow.commit()
+        return result
+
+    def policy_rules(self, tenant_id: TenantId) -> Sequence[PolicyRule]:
+        with self._uow(tenant_id) as uow:
+            return uow.travel_policies.list()
+
+    def check_plan(self, tenant_id: TenantId, plan: Plan) -> tuple[Finding, ...]:
+        """Every rule of the tenant that ``plan`` breaks (nothing is raised or written)."""
+        with self._uow(tenant_id) as uow:
+            return check(uow.travel_policies.list(), plan, self._clock.now().date())
+
+    # preferences ------------------------------------------------------------------------
+
+    def set_preferences(self, cmd: SetTravelPreferences) -> TravelPreferences:
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> TravelPreferences:
+                current = uow.travel_preferences.find(cmd.user_id)
+                fields = attrs.asdict(cmd, recurse=False)
+                del fields["idempotency_key"]
+                preferences = TravelPreferences(
+                    **fields, version=1 if current is None else current.version + 1
+                )
+                if current is None:
+                    uow.travel_preferences.add(preferences)
+                else:
+                    uow.travel_preferences.save(preferences)
+                return preferences
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, TravelPreferences, now, action)
+            uow.commit()
+        return result
+
+    def preferences(self, tenant_id: TenantId, user_id: UserId) -> TravelPreferences:
+        """The user's preferences, or the defaults if none were set."""
+        with self._uow(tenant_id) as uow:
+            found = uow.travel_preferences.find(user_id)
+        return found or TravelPreferences(tenant_id=tenant_id, user_id=user_id)
+
+    # itineraries -----------------------------------------------------------------------
+
+    def draft_itinerary(self, cmd: DraftItinerary) -> PlanResult:
+        """A new draft; refused if a refusal rule breaks, else flagged with the warnings."""
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> PlanResult:
+                uow.tenants.get()
+                itinerary = Itinerary(
+                    id=ItineraryId(new_uuid()),
+                    tenant_id=cmd.tenant_id,
+                    user_id=cmd.user_id,
+                    starts_on=cmd.starts_on,
+                    ends_on=cmd.ends_on,
+                    destinations=cmd.destinations,
+                    days=tuple(sorted(cmd.days, key=lambda d: d.day)),
+                    created_at=now,
+                )
+                today = self._today(uow, cmd.user_id, now)
+                rules = uow.travel_policies.list()
+                warnings = enforce(check(rules, Plan(starts_on=cmd.starts_on), today))
+                uow.itineraries.add(itinerary)
+                return PlanResult(id=itinerary.id, warnings=warnings)
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, PlanResult, now, action)
+            uow.commit()
+        return result
+
+    def add_itinerary_day(self, cmd: AddItineraryDay) -> Itinerary:
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> Itinerary:
+                itinerary = uow.itineraries.get(cmd.itinerary_id).with_day(cmd.day)
+                uow.itineraries.save(itinerary)
+                return itinerary
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, Itinerary, now, action)
+            uow.commit()
+        return result
+
+    def itinerary(self, tenant_id: TenantId, itinerary_id: ItineraryId) -> Itinerary:
+        with self._uow(tenant_id) as uow:
+            return uow.itineraries.get(itinerary_id)
+
+    def itineraries(
+        self,
+        tenant_id: TenantId,
+        *,
+        user_id: UserId | None = None,
+        status: ItineraryStatus | None = None,
+    ) -> Sequence[Itinerary]:
+        """Drafts or booked itineraries of one user, or of the whole tenant."""
+        with self._uow(tenant_id) as uow:
+            return uow.itineraries.list(user_id=user_id, status=status)
+
+    # trips -----------------------------------------------------------------------------
+
+    def book_trip(self, cmd: BookTrip) -> PlanResult:
+        """Book line items (and turn the itinerary from draft to booked, atomically)."""
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> PlanResult:
+                uow.tenants.get()
+                destinations = tuple(
+                    dict.fromkeys(i.destination for i in cmd.items if i.destination)
+                )
+                if cmd.itinerary_id is not None:
+                    itinerary = uow.itineraries.get(cmd.itinerary_id)
+                    if itinerary.user_id != cmd.user_id:
+                        raise AccessDenied("the itinerary belongs to another user")
+                    for item in cmd.items:
+                        if not itinerary.starts_on <= item.starts_on <= itinerary.ends_on:
+                            raise ValidationFailed("items", "within_itinerary_dates")
+                    uow.itineraries.save(itinerary.booked())
+                    destinations = itinerary.destinations
+                trip = Trip(
+                    id=TripId(new_uuid()),
+                    tenant_id=cmd.tenant_id,
+                    user_id=cmd.user_id,
+                    itinerary_id=cmd.itinerary_id,
+                    currency=cmd.currency,
+                    items=cmd.items,
+                    destinations=destinations,
+                    created_at=now,
+                    updated_at=now,
+                )
+                today = self._today(uow, cmd.user_id, now)
+                plan = Plan(starts_on=trip.departs_on, items=trip.items)
+                warnings = enforce(check(uow.travel_policies.list(), plan, today))
+                trip = attrs.evolve(trip, policy_flags=tuple(str(w.rule) for w in warnings))
+                uow.trips.add(trip)
+                self._schedule_reminders(uow, trip, now)
+                uow.emit(
+                    TripBooked(
+                        tenant_id=cmd.tenant_id,
+                        occurred_at=now,
+                        trip_id=trip.id,
+                        user_id=trip.user_id,
+                        itinerary_id=trip.itinerary_id,
+                        total=trip.total,
+                    )
+                )
+                return PlanResult(id=trip.id, warnings=warnings, total=trip.total)
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, PlanResult, now, action)
+            uow.commit()
+        return result
+
+    def confirm_trip(self, cmd: ChangeTrip) -> Trip:
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> Trip:
+                trip = uow.trips.get(cmd.trip_id).confirmed(now)
+                uow.trips.save(trip)
+                return trip
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, Trip, now, action)
+            uow.commit()
+        return result
+
+    def cancel_trip(self, cmd: ChangeTrip) -> Trip:
+        """Cancel a trip; its unsent reminders are withdrawn."""
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> Trip:
+                trip = uow.trips.get(cmd.trip_id).cancelled(now)
+                uow.trips.save(trip)
+                for reminder in uow.reminders.for_trip(trip.id):
+                    if reminder.sent_at is None:
+                        uow.reminders.remove(reminder.id)
+                uow.emit(
+                    TripCancelled(
+                        tenant_id=cmd.tenant_id,
+                        occurred_at=now,
+                        trip_id=trip.id,
+                        user_id=trip.user_id,
+                    )
+                )
+                return trip
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, Trip, now, action)
+            uow.commit()
+        return result
+
+    def trip(self, tenant_id: TenantId, trip_id: TripId) -> Trip:
+        with self._uow(tenant_id) as uow:
+            return uow.trips.get(trip_id)
+
+    def trips(self, tenant_id: TenantId, *, user_id: UserId | None = None) -> Sequence[Trip]:
+        with self._uow(tenant_id) as uow:
+            return uow.trips.list(user_id=user_id)
+
+    def history(self, tenant_id: TenantId, user_id: UserId) -> Sequence[Trip]:
+        """Confirmed trips that have already departed, most recent first."""
+        today = self._clock.now().date()
+        past = [
+            t
+            for t in self.trips(tenant_id, user_id=user_id)
+            if t.status is TripStatus.CONFIRMED and t.departs_on <= today
+        ]
+        return sorted(past, key=lambda t: t.departs_on, reverse=True)
+
+    def spend(
+        self, tenant_id: TenantId, period: Period, *, user_id: UserId | None = None
+    ) -> SpendReport:
+        """Spend per period, currency and category for one user or the whole tenant."""
+        return spend_report(self.trips(tenant_id, user_id=user_id), period)
+
+    # reminders -------------------------------------------------------------------------
+
+    def due_reminders(self, tenant_id: TenantId) -> Sequence[Reminder]:
+        with self._uow(tenant_id) as uow:
+            return uow.reminders.due(self._clock.now())
+
+    def send_due_reminders(self, cmd: SendDueReminders) -> SentReminders:
+        """Mark every due reminder sent and publish one ``ReminderDue`` each, after commit."""
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+
+            def action() -> SentReminders:
+                sent = []
+                for reminder in uow.reminders.due(now):
+                    uow.reminders.save(reminder.sent(now))
+                    uow.emit(
+                        ReminderDue(
+                            tenant_id=cmd.tenant_id,
+                            occurred_at=now,
+                            reminder_id=reminder.id,
+                            trip_id=reminder.trip_id,
+                            user_id=reminder.user_id,
+                            message=reminder.message,
+                        )
+                    )
+                    sent.append(reminder.id)
+                return SentReminders(reminder_ids=tuple(sent))
+
+            result = run_idempotent(uow, cmd.idempotency_key, cmd, SentReminders, now, action)
+            uow.commit()
+        return result
+
+    # helpers ---------------------------------------------------------------------------
+
+    def _today(self, uow: TravelUnitOfWork, user_id: UserId, now: datetime) -> date:
+        preferences = uow.travel_preferences.find(user_id)
+        timezone = preferences.timezone if preferences else "UTC"
+        return now.astimezone(zone(timezone)).date()
+
+    def _schedule_reminders(self, uow: TravelUnitOfWork, trip: Trip, now: datetime) -> None:
+        preferences = uow.travel_preferences.find(trip.user_id)
+        timezone = preferences.timezone if preferences else "UTC"
+        where = ", ".join(trip.destinations) or "your trip"
+        for offset in self._offsets:
+            due_at = offset.due_at(trip.departs_on, timezone)
+            if due_at <= now:
+                continue
+            days = offset.days_before
+            when = "tomorrow" if days == 1 else "today" if days == 0 else f"in {days} days"
+            uow.reminders.add(
+                Reminder(
+                    id=ReminderId(new_uuid()),
+                    tenant_id=trip.tenant_id,
+                    trip_id=trip.id,
+                    user_id=trip.user_id,
+                    due_at=due_at,
+                    message=f"Your trip to {where} departs {when} ({trip.departs_on}).",
+                )
+            )
