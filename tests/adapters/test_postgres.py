@@ -21,6 +21,7 @@ from travelcore.testing import (
 from travelcore.testing.ledger import rich_balance, subscription
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 from travelcore_adapters.postgres.tables import tenant_tables
+from travelcore_adapters.postgres.uow import TransactionAborted
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -240,3 +241,21 @@ def test_alternating_tenants_on_a_small_pool_leak_nothing(
         with database.engine.connect() as raw:
             assert raw.execute(text("SELECT count(*) FROM idempotency_keys")).scalar() == 0
     assert written == dict.fromkeys(tenants, 500)
+
+
+def test_commit_after_a_failed_statement_raises_and_writes_nothing(
+    postgres_database: PostgresDatabase,
+) -> None:
+    tenant = TenantId(new_uuid())
+    record = IdempotencyRecord(
+        key="aborted", fingerprint="f" * 64, result={}, created_at=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    with postgres_database(tenant) as uow:
+        uow.idempotency.add(record)
+        with pytest.raises(Exception, match="division by zero"):
+            uow.connection.execute(text("SELECT 1 / 0"))
+        with pytest.raises(TransactionAborted) as err:
+            uow.commit()
+    assert err.value.code == "transaction_aborted"
+    with postgres_database(tenant) as uow:
+        assert uow.idempotency.get("aborted") is None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
+import psycopg
+from psycopg import pq
 from sqlalchemy import Connection, Engine, Executable, text
 from sqlalchemy.engine import CursorResult
 
-from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
+from travelcore.kernel import Conflict, EventBus, TenantId, UnitOfWorkBase
 from travelcore_adapters.postgres.errors import translated
 from travelcore_adapters.postgres.repositories.accounts import (
     PostgresAccounts,
@@ -32,6 +34,13 @@ from travelcore_adapters.postgres.repositories.travel import (
     PostgresTravelPreferences,
     PostgresTrips,
 )
+
+
+class TransactionAborted(Conflict):
+    """``commit()`` on a transaction that PostgreSQL had already aborted."""
+
+    code = "transaction_aborted"
+
 
 SET_TENANT = text("SELECT set_config('app.tenant_id', :tid, true)")
 """Transaction-local: the setting ends with the transaction, so a pooled connection never
@@ -94,7 +103,16 @@ class PostgresUnitOfWork(UnitOfWorkBase):
 
     def _commit(self) -> None:
         with translated():
+            if self._aborted():
+                raise TransactionAborted(
+                    "an earlier statement failed, so PostgreSQL rolled the transaction back; "
+                    "nothing was committed"
+                )
             self.connection.commit()
+
+    def _aborted(self) -> bool:
+        raw = cast("psycopg.Connection[Any] | None", self.connection.connection.dbapi_connection)
+        return raw is not None and raw.info.transaction_status is pq.TransactionStatus.INERROR
 
     def _rollback(self) -> None:
         if self._connection is not None:
