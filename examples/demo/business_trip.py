@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import attrs
 
+from examples.demo.backends import OpenDatabase
 from travelcore.kernel import (
     EventBus,
     ManualClock,
@@ -37,7 +38,9 @@ from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
 
 
-def run(gateway: PaymentGateway | None = None) -> None:
+def run(
+    open_database: OpenDatabase = MemoryDatabase, gateway: PaymentGateway | None = None
+) -> None:
     """Print the scenario; payments go through ``gateway`` (the memory gateway by default)."""
     print("== A business trip ==")
     clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
@@ -45,7 +48,7 @@ def run(gateway: PaymentGateway | None = None) -> None:
     bus.subscribe(
         lambda event: isinstance(event, ReminderDue) and print(f"  reminder: {event.message}")
     )
-    db = MemoryDatabase(bus)
+    db = open_database(bus)
     travel = TravelService(
         db, clock, reminder_offsets=(ReminderOffset(days_before=1, at=time(9, 0)),)
     )

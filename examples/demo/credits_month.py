@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from examples.demo.backends import OpenDatabase
 from travelcore.kernel import (
     DomainEvent,
     EventBus,
@@ -47,13 +48,13 @@ def _figures(view: BalanceView) -> str:
     )
 
 
-def run() -> BalanceView:
+def run(open_database: OpenDatabase = MemoryDatabase) -> BalanceView:
     print("== A month of credits ==")
     bus = EventBus()
     warnings: list[DomainEvent] = []
     bus.subscribe(lambda e: warnings.append(e) if isinstance(e, ExpiryWarningDue) else None)
     clock = ManualClock(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
-    ledger = LedgerService(MemoryDatabase(bus), clock, StaticPolicies())
+    ledger = LedgerService(open_database(bus), clock, StaticPolicies())
     tenant, parent = TenantId(new_uuid()), UserId(new_uuid())
 
     def step(when: datetime, what: str) -> None:

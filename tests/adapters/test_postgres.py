@@ -11,7 +11,6 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from tests.postgres_fixtures import PostgresTestDatabase, admin_connection
 from travelcore.kernel import AccessDenied, EventBus, IdempotencyRecord, TenantId, new_uuid
 from travelcore.testing import (
     LedgerRepositoryContract,
@@ -20,6 +19,7 @@ from travelcore.testing import (
 )
 from travelcore.testing.ledger import rich_balance, subscription
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
+from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
 from travelcore_adapters.postgres.tables import tenant_tables
 from travelcore_adapters.postgres.uow import TransactionAborted
 
@@ -67,7 +67,7 @@ ORDER BY c.relname
 
 
 @pytest.fixture
-def superuser(postgres_test_database: PostgresTestDatabase) -> Iterator[psycopg.Connection[Any]]:
+def superuser(postgres_test_database: ProvisionedDatabase) -> Iterator[psycopg.Connection[Any]]:
     url = postgres_test_database.superuser_url
     with admin_connection(url, postgres_test_database.name) as conn:
         yield conn
@@ -121,7 +121,7 @@ def test_every_table_is_tenant_scoped_and_row_level_secure(
 
 
 def test_app_role_is_powerless(
-    superuser: psycopg.Connection[Any], postgres_test_database: PostgresTestDatabase
+    superuser: psycopg.Connection[Any], postgres_test_database: ProvisionedDatabase
 ) -> None:
     role = postgres_test_database.app_role
     row = superuser.execute(
@@ -151,7 +151,7 @@ def test_app_role_is_powerless(
 
 
 def test_library_connects_as_the_app_role(
-    postgres_database: PostgresDatabase, postgres_test_database: PostgresTestDatabase
+    postgres_database: PostgresDatabase, postgres_test_database: ProvisionedDatabase
 ) -> None:
     with postgres_database(_tenant()) as uow:
         who = uow.connection.execute(text("SELECT current_user")).scalar()
@@ -222,7 +222,7 @@ def test_without_a_tenant_no_row_is_visible(postgres_database: PostgresDatabase)
 
 
 def test_alternating_tenants_on_a_small_pool_leak_nothing(
-    postgres_test_database: PostgresTestDatabase,
+    postgres_test_database: ProvisionedDatabase,
 ) -> None:
     tenants = (_tenant(), _tenant())
     written: dict[TenantId, int] = dict.fromkeys(tenants, 0)

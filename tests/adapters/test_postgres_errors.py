@@ -12,7 +12,6 @@ import sqlalchemy.exc as sa_exc
 from psycopg import errors as pg_errors
 from sqlalchemy import text
 
-from tests.postgres_fixtures import PostgresTestDatabase, admin_connection
 from travelcore.kernel import (
     AccessDenied,
     AlreadyExists,
@@ -28,6 +27,7 @@ from travelcore.kernel import (
 )
 from travelcore.kernel.errors import TransientConflict
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork, translate
+from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,7 @@ def test_unexpected_database_errors_stay_travelcore_errors() -> None:
 
 
 def test_a_terminated_connection_is_unavailable(
-    postgres_database: PostgresDatabase, postgres_test_database: PostgresTestDatabase
+    postgres_database: PostgresDatabase, postgres_test_database: ProvisionedDatabase
 ) -> None:
     with postgres_database(TenantId(new_uuid())) as uow:
         pid = uow.execute(text("SELECT pg_backend_pid()")).scalar()
@@ -93,7 +93,7 @@ def test_unreachable_server_is_unavailable(tmp_path: object) -> None:
         pass
 
 
-def test_exhausted_pool_is_unavailable(postgres_test_database: PostgresTestDatabase) -> None:
+def test_exhausted_pool_is_unavailable(postgres_test_database: ProvisionedDatabase) -> None:
     with PostgresDatabase(
         postgres_test_database.app_url, pool_size=1, pool_timeout=0.05
     ) as database:
@@ -140,7 +140,7 @@ def _deadlocking_pair(database: PostgresDatabase) -> tuple[list[object], Counter
     return outcomes, attempts
 
 
-def test_deadlock_is_retried(postgres_test_database: PostgresTestDatabase) -> None:
+def test_deadlock_is_retried(postgres_test_database: ProvisionedDatabase) -> None:
     with PostgresDatabase(postgres_test_database.app_url, pool_size=2) as database:
         outcomes, attempts = _deadlocking_pair(database)
     assert sorted(map(str, outcomes)) == ["x", "y"]
@@ -148,7 +148,7 @@ def test_deadlock_is_retried(postgres_test_database: PostgresTestDatabase) -> No
 
 
 def test_deadlock_without_retries_is_a_conflict(
-    postgres_test_database: PostgresTestDatabase,
+    postgres_test_database: ProvisionedDatabase,
 ) -> None:
     with PostgresDatabase(
         postgres_test_database.app_url, pool_size=2, retry_attempts=1

@@ -17,7 +17,6 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from tests.postgres_fixtures import PostgresTestDatabase
 from travelcore.kernel import (
     AccessDenied,
     AlreadyExists,
@@ -40,6 +39,7 @@ from travelcore.ledger import (
 )
 from travelcore.ledger.service import Debit, LedgerService
 from travelcore_adapters.postgres import PostgresDatabase
+from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.postgres.repositories.ledger import (
     PostgresLedgerRepository,
     balance_figures,
@@ -219,7 +219,7 @@ class Outcome:
     row_balance: int
 
 
-def _hammer(db: PostgresTestDatabase, debits: int, credits_each: int, *, guarded: bool) -> Outcome:
+def _hammer(db: ProvisionedDatabase, debits: int, credits_each: int, *, guarded: bool) -> Outcome:
     """``debits`` concurrent debits of ``credits_each`` on 20 threads and 20 connections
     against a balance of 1,000 credits; stale saves are retried (bounded)."""
     tenant = _tenant()
@@ -283,7 +283,7 @@ def _violations(outcome: Outcome) -> list[str]:
     return found
 
 
-def test_concurrent_debits_never_overdraw(postgres_test_database: PostgresTestDatabase) -> None:
+def test_concurrent_debits_never_overdraw(postgres_test_database: ProvisionedDatabase) -> None:
     outcome = _hammer(postgres_test_database, 500, 7, guarded=True)
     assert _violations(outcome) == []
     assert outcome.accepted == 994  # drained down to the last debit that fits
@@ -291,14 +291,14 @@ def test_concurrent_debits_never_overdraw(postgres_test_database: PostgresTestDa
 
 
 def test_without_the_version_check_the_same_test_fails(
-    postgres_test_database: PostgresTestDatabase,
+    postgres_test_database: ProvisionedDatabase,
 ) -> None:
     outcome = _hammer(postgres_test_database, 500, 7, guarded=False)
     assert _violations(outcome) != []
 
 
 def test_one_idempotency_key_gives_one_entry(
-    postgres_test_database: PostgresTestDatabase,
+    postgres_test_database: ProvisionedDatabase,
 ) -> None:
     """50 concurrent calls of the ledger service's debit with one key: one entry, and every
     call returns it."""

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from tests.postgres_fixtures import create_database
 from travelcore_adapters.postgres import downgrade, psycopg_url, upgrade
+from travelcore_adapters.postgres.provision import provision_database
 from travelcore_adapters.postgres.tables import metadata
 
 
@@ -21,7 +21,7 @@ def _tables(url: object) -> set[str]:
 
 
 def test_upgrade_to_head_and_back_to_base(postgres_superuser_url: str) -> None:
-    db = create_database(postgres_superuser_url, migrate=False)
+    db = provision_database(postgres_superuser_url, migrate=False)
     url = db.owner_url.render_as_string(hide_password=False)
     assert _tables(url) == set()
     upgrade(url, app_role=db.app_role)
@@ -33,7 +33,7 @@ def test_upgrade_to_head_and_back_to_base(postgres_superuser_url: str) -> None:
 
 
 def test_head_matches_the_table_modules(postgres_superuser_url: str) -> None:
-    db = create_database(postgres_superuser_url)
+    db = provision_database(postgres_superuser_url)
     engine = create_engine(psycopg_url(db.owner_url))
     try:
         with engine.connect() as conn:

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from tests.postgres_fixtures import PostgresTestDatabase
 from travelcore.kernel import (
     Conflict,
     ManualClock,
@@ -42,6 +41,7 @@ from travelcore.travel import (
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
 from travelcore_adapters.postgres import PostgresDatabase
+from travelcore_adapters.postgres.provision import ProvisionedDatabase
 
 
 class Crash(Exception):
@@ -201,7 +201,7 @@ def test_a_retry_after_a_crash_completes_the_trip_refund(world: World) -> None:
 
 
 def test_concurrent_refunds_never_exceed_the_capture(
-    postgres_test_database: PostgresTestDatabase, clock: ManualClock
+    postgres_test_database: ProvisionedDatabase, clock: ManualClock
 ) -> None:
     with PostgresDatabase(postgres_test_database.app_url, pool_size=4) as database:
         world = World(database, clock)
