@@ -21,23 +21,19 @@ from travelcore.accounts import (
     UserAccount,
 )
 from travelcore.kernel import AlreadyExists, NotFound, TenantId, UserId
-from travelcore_adapters.postgres.repositories.common import insert_new, own, save_versioned
+from travelcore_adapters.postgres.repositories.common import (
+    Repository,
+    insert_new,
+    own,
+    save_versioned,
+)
 from travelcore_adapters.postgres.tables.accounts import accounts as acc
 from travelcore_adapters.postgres.tables.accounts import conversation_messages as msg
 from travelcore_adapters.postgres.tables.accounts import conversations as conv
 from travelcore_adapters.postgres.tables.accounts import credentials as cred
 
 if TYPE_CHECKING:
-    from travelcore_adapters.postgres.uow import PostgresUnitOfWork
-
-
-class _Repository:
-    def __init__(self, uow: PostgresUnitOfWork) -> None:
-        self._uow = uow
-
-    @property
-    def _tid(self) -> TenantId:
-        return self._uow.tenant_id
+    pass
 
 
 def _account(row: Any) -> UserAccount:
@@ -52,7 +48,7 @@ def _account(row: Any) -> UserAccount:
     )
 
 
-class PostgresAccounts(_Repository):
+class PostgresAccounts(Repository):
     """Accounts; emails are unique per tenant (``uq_accounts_tenant_id_email``)."""
 
     def add(self, account: UserAccount) -> None:
@@ -119,7 +115,7 @@ def _credential(row: Any) -> Credential:
     )
 
 
-class PostgresCredentials(_Repository):
+class PostgresCredentials(Repository):
     def add(self, credential: Credential) -> None:
         own(self._uow, credential.tenant_id, "credential")
         insert_new(
@@ -180,7 +176,7 @@ def _conversation(row: Any) -> Conversation:
     )
 
 
-class PostgresConversations(_Repository):
+class PostgresConversations(Repository):
     """Conversations and their messages (a message's conversation must exist: foreign key)."""
 
     def add(self, conversation: Conversation) -> None:

@@ -15,6 +15,17 @@ if TYPE_CHECKING:
     from travelcore_adapters.postgres.uow import PostgresUnitOfWork
 
 
+class Repository:
+    """Base of the repositories that hang off a :class:`PostgresUnitOfWork`."""
+
+    def __init__(self, uow: PostgresUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _tid(self) -> TenantId:
+        return self._uow.tenant_id
+
+
 def own(uow: PostgresUnitOfWork, tenant_id: TenantId, entity: str) -> None:
     """Refuse an entity of another tenant before the database's policy has to."""
     if tenant_id != uow.tenant_id:

@@ -44,6 +44,7 @@ from travelcore.travel import (
     TripStatus,
 )
 from travelcore_adapters.postgres.repositories.common import (
+    Repository,
     amount,
     insert_new,
     money,
@@ -60,22 +61,13 @@ from travelcore_adapters.postgres.tables.travel import trip_items as items
 from travelcore_adapters.postgres.tables.travel import trips as tr
 
 if TYPE_CHECKING:
-    from travelcore_adapters.postgres.uow import PostgresUnitOfWork
-
-
-class _Repository:
-    def __init__(self, uow: PostgresUnitOfWork) -> None:
-        self._uow = uow
-
-    @property
-    def _tid(self) -> TenantId:
-        return self._uow.tenant_id
+    pass
 
 
 # -- tenants -------------------------------------------------------------------------------
 
 
-class PostgresTenants(_Repository):
+class PostgresTenants(Repository):
     def add(self, tenant: Tenant) -> None:
         if tenant.id != self._tid:
             raise AccessDenied("a unit of work registers only its own tenant")
@@ -124,7 +116,7 @@ def _rule(row: Any) -> PolicyRule:
     )
 
 
-class PostgresTravelPolicies(_Repository):
+class PostgresTravelPolicies(Repository):
     def add(self, rule: PolicyRule) -> None:
         own(self._uow, rule.tenant_id, "policy rule")
         insert_new(
@@ -189,7 +181,7 @@ def _preferences_values(p: TravelPreferences) -> dict[str, Any]:
     }
 
 
-class PostgresTravelPreferences(_Repository):
+class PostgresTravelPreferences(Repository):
     def add(self, preferences: TravelPreferences) -> None:
         own(self._uow, preferences.tenant_id, "travel preferences")
         insert_new(
@@ -239,7 +231,7 @@ class PostgresTravelPreferences(_Repository):
 # -- itineraries ---------------------------------------------------------------------------
 
 
-class PostgresItineraries(_Repository):
+class PostgresItineraries(Repository):
     def add(self, itinerary: Itinerary) -> None:
         own(self._uow, itinerary.tenant_id, "itinerary")
         insert_new(
@@ -390,7 +382,7 @@ def _item(row: Any) -> LineItem:
     )
 
 
-class PostgresTrips(_Repository):
+class PostgresTrips(Repository):
     """Trips and their line items. Items are written with the trip and rewritten on a save
     that changed them."""
 
@@ -502,7 +494,7 @@ def _reminder(row: Any) -> Reminder:
     )
 
 
-class PostgresReminders(_Repository):
+class PostgresReminders(Repository):
     def add(self, reminder: Reminder) -> None:
         own(self._uow, reminder.tenant_id, "reminder")
         insert_new(
