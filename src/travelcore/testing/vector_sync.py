@@ -12,12 +12,36 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from travelcore.kernel import TenantId, ValidationFailed, new_uuid
 from travelcore.vectors.records import namespace_for
 from travelcore.vectors.sync_model import SyncStatus, VectorSyncState, content_hash
 
 T0 = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+
+# Text a SQL database can store: no NUL, no lone surrogates.
+_text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"))
+_offsets = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+
+
+@st.composite
+def sync_states(draw: st.DrawFn, tenant: TenantId) -> VectorSyncState:
+    """Any state of ``tenant`` (the strategy the round-trip property draws from)."""
+    micros = draw(st.integers(0, 230 * 365 * 86_400 * 10**6))
+    moment = datetime(1970, 1, 2, tzinfo=UTC) + timedelta(microseconds=micros)
+    return VectorSyncState(
+        tenant_id=tenant,
+        namespace=draw(_text.filter(bool)),
+        source_id=draw(_text.filter(bool)),
+        content_hash=draw(_text),
+        model=draw(_text),
+        status=draw(st.sampled_from(["synced", "failed", "delete_pending"])),
+        attempts=draw(st.integers(0, 2**31 - 1)),
+        last_error=draw(st.none() | _text),
+        updated_at=moment.astimezone(draw(_offsets)),
+    )
 
 
 def sync_state(
@@ -81,6 +105,31 @@ class VectorSyncRepositoryContract:
         assert loaded == state
         assert loaded is not None
         assert loaded.updated_at.utcoffset() is not None
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        # The fixture only opens units of work; each example uses a fresh tenant. The method
+        # runs once per adapter subclass, which is what differing_executors reports.
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.differing_executors,
+        ],
+    )
+    @given(data=st.data())
+    def test_any_state_round_trips(
+        self, uow_factory: Callable[..., Any], data: st.DataObject
+    ) -> None:
+        tenant = TenantId(new_uuid())
+        state = data.draw(sync_states(tenant))
+        with uow_factory(tenant) as uow:
+            uow.vector_sync.save(state)
+            uow.commit()
+        with uow_factory(tenant) as uow:
+            assert uow.vector_sync.get(state.namespace, state.source_id) == state
+            assert uow.vector_sync.pending(state.namespace) == (
+                [] if state.status == "synced" else [state]
+            )
 
     def test_save_replaces_the_previous_state(
         self, uow_factory: Callable[..., Any], tenant: TenantId
