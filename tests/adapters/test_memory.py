@@ -18,6 +18,7 @@ from travelcore.testing import (
     TravelRepositoriesContract,
     UnitOfWorkContract,
     VectorStoreContract,
+    VectorSyncRepositoryContract,
 )
 from travelcore.testing.vectors import DIMENSION
 from travelcore_adapters.memory import MemoryDatabase, MemoryStore, MemoryUnitOfWork
@@ -78,6 +79,10 @@ class TestMemoryLedgerRepository(LedgerRepositoryContract):
 
 
 class TestMemorySubscriptionRepository(SubscriptionRepositoryContract):
+    pass
+
+
+class TestMemoryVectorSyncRepository(VectorSyncRepositoryContract):
     pass
 
 

@@ -14,6 +14,7 @@ from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
 from travelcore.testing.payments import PaymentGatewayContract, PaymentRepositoriesContract
 from travelcore.testing.travel import TravelRepositoriesContract
 from travelcore.testing.uow import UnitOfWorkContract
+from travelcore.testing.vector_sync import VectorSyncRepositoryContract
 from travelcore.testing.vectors import TextSearchContract, VectorStoreContract
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "TravelRepositoriesContract",
     "UnitOfWorkContract",
     "VectorStoreContract",
+    "VectorSyncRepositoryContract",
     "ledger_machine",
 ]

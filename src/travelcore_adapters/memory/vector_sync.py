@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from travelcore.kernel.errors import ValidationFailed
 from travelcore.vectors.sync_model import VectorSyncState
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ class MemoryVectorSyncRepository:
 
     def save(self, state: VectorSyncState) -> None:
         if state.tenant_id != self._uow.tenant_id:
-            raise ValueError("state belongs to another tenant")
+            raise ValidationFailed("tenant_id", "matches_unit_of_work")
         self._uow.tx.put(TABLE, (state.tenant_id, state.namespace, state.source_id), state)
 
     def remove(self, namespace: str, source_id: str) -> None:

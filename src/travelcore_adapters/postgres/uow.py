@@ -34,6 +34,7 @@ from travelcore_adapters.postgres.repositories.travel import (
     PostgresTravelPreferences,
     PostgresTrips,
 )
+from travelcore_adapters.postgres.repositories.vectors import PostgresVectorSyncRepository
 
 
 class TransactionAborted(Conflict):
@@ -73,6 +74,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.accounts = PostgresAccounts(self)
         self.conversations = PostgresConversations(self)
         self.credentials = PostgresCredentials(self)
+        self.vector_sync = PostgresVectorSyncRepository(self)
 
     @property
     def connection(self) -> Connection:

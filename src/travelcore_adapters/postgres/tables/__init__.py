@@ -3,7 +3,14 @@
 Adding a context means adding its module here (and a migration under ``migrations/``).
 """
 
-from travelcore_adapters.postgres.tables import accounts, kernel, ledger, payments, travel
+from travelcore_adapters.postgres.tables import (
+    accounts,
+    kernel,
+    ledger,
+    payments,
+    travel,
+    vectors,
+)
 from travelcore_adapters.postgres.tables.base import metadata, tenant_table, tenant_tables
 
 __all__ = [
@@ -15,4 +22,5 @@ __all__ = [
     "tenant_table",
     "tenant_tables",
     "travel",
+    "vectors",
 ]
