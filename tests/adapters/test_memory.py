@@ -8,7 +8,16 @@ from typing import Any
 import pytest
 
 from travelcore.kernel import EventBus, TenantId, new_uuid
-from travelcore.testing import UnitOfWorkContract
+from travelcore.testing import (
+    ActivityRepositoryContract,
+    ChildRepositoryContract,
+    CorporateRepositoryContract,
+    ScheduleRepositoryContract,
+    SessionRepositoryContract,
+    UnitOfWorkContract,
+    UserRepositoryContract,
+    VenueRepositoryContract,
+)
 from travelcore_adapters.memory import MemoryDatabase, MemoryStore, MemoryUnitOfWork
 
 
@@ -34,3 +43,31 @@ def test_database_hands_out_units_of_work_for_a_tenant() -> None:
     tenant = TenantId(new_uuid())
     with database(tenant) as uow:
         assert uow.tenant_id == tenant
+
+
+class TestMemoryCorporates(CorporateRepositoryContract):
+    pass
+
+
+class TestMemoryUsers(UserRepositoryContract):
+    pass
+
+
+class TestMemoryChildren(ChildRepositoryContract):
+    pass
+
+
+class TestMemoryVenues(VenueRepositoryContract):
+    pass
+
+
+class TestMemoryActivities(ActivityRepositoryContract):
+    pass
+
+
+class TestMemorySessions(SessionRepositoryContract):
+    pass
+
+
+class TestMemorySchedules(ScheduleRepositoryContract):
+    pass

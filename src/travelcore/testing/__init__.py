@@ -4,6 +4,28 @@ Each suite is a pytest base class whose tests talk only to the port; subclass it
 the fixture it names (for example ``uow_factory``) to run it against your adapter.
 """
 
+from travelcore.testing.accounts import (
+    ChildRepositoryContract,
+    CorporateRepositoryContract,
+    UserRepositoryContract,
+)
+from travelcore.testing.catalog import (
+    ActivityRepositoryContract,
+    ScheduleRepositoryContract,
+    SessionRepositoryContract,
+    VenueRepositoryContract,
+)
+from travelcore.testing.repositories import RepositoryContract
 from travelcore.testing.uow import UnitOfWorkContract
 
-__all__ = ["UnitOfWorkContract"]
+__all__ = [
+    "ActivityRepositoryContract",
+    "ChildRepositoryContract",
+    "CorporateRepositoryContract",
+    "RepositoryContract",
+    "ScheduleRepositoryContract",
+    "SessionRepositoryContract",
+    "UnitOfWorkContract",
+    "UserRepositoryContract",
+    "VenueRepositoryContract",
+]

@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
+from travelcore_adapters.memory.accounts import (
+    MemoryChildRepository,
+    MemoryCorporateRepository,
+    MemoryUserRepository,
+)
+from travelcore_adapters.memory.booking import MemoryBookingRepository, MemoryWaitlistRepository
+from travelcore_adapters.memory.catalog import (
+    MemoryActivityRepository,
+    MemoryScheduleRepository,
+    MemorySessionRepository,
+    MemoryVenueRepository,
+)
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
 
@@ -16,6 +28,15 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self._tx: MemoryTransaction | None = None
         self._locked = False
         self.idempotency = MemoryIdempotencyStore(self)
+        self.corporates = MemoryCorporateRepository(self)
+        self.users = MemoryUserRepository(self)
+        self.children = MemoryChildRepository(self)
+        self.venues = MemoryVenueRepository(self)
+        self.activities = MemoryActivityRepository(self)
+        self.sessions = MemorySessionRepository(self)
+        self.schedules = MemoryScheduleRepository(self)
+        self.bookings = MemoryBookingRepository(self)
+        self.waitlist = MemoryWaitlistRepository(self)
 
     @property
     def tx(self) -> MemoryTransaction:
