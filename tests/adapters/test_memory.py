@@ -12,8 +12,10 @@ from travelcore.testing import (
     ActivityRepositoryContract,
     ChildRepositoryContract,
     CorporateRepositoryContract,
+    LedgerRepositoryContract,
     ScheduleRepositoryContract,
     SessionRepositoryContract,
+    SubscriptionRepositoryContract,
     UnitOfWorkContract,
     UserRepositoryContract,
     VenueRepositoryContract,
@@ -35,6 +37,14 @@ def uow_factory(memory_store: MemoryStore) -> Callable[..., Any]:
 
 
 class TestMemoryUnitOfWork(UnitOfWorkContract):
+    pass
+
+
+class TestMemoryLedgerRepository(LedgerRepositoryContract):
+    pass
+
+
+class TestMemorySubscriptionRepository(SubscriptionRepositoryContract):
     pass
 
 

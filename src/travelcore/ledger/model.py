@@ -66,6 +66,16 @@ class PeriodClosed(RuleViolation):
     code = "period_closed"
 
 
+class HoldExpired(RuleViolation):
+    code = "hold_expired"
+
+
+class LedgerIsAppendOnly(Conflict):
+    """A save would change or remove entries already stored."""
+
+    code = "ledger_append_only"
+
+
 @attrs.frozen
 class BillingPeriod:
     """``[start, end)`` in calendar days."""
@@ -316,7 +326,7 @@ class CreditBalance(Aggregate):
         """Turn an active hold into a ``booking_debit``."""
         hold = self._active_hold(hold_id, HoldStatus.CAPTURED)
         if at >= hold.expires_at:
-            raise RuleViolation("the hold has expired", hold_id=str(hold_id))
+            raise HoldExpired("the hold has expired", hold_id=str(hold_id))
         self._resolve(hold, HoldStatus.CAPTURED, at)
         return self._post(
             EntryType.BOOKING_DEBIT,
@@ -361,7 +371,10 @@ class CreditBalance(Aggregate):
         reason: str | None = None,
         idempotency_key: str | None = None,
     ) -> LedgerEntry:
-        """Give back debited credits: all that remains (``credits=None``) or some of them."""
+        """Give back debited credits: all that remains (``credits=None``) or some of them.
+
+        A closed period takes no refunds (its credits have expired)."""
+        self._require_open()
         if any(
             e.booking_id == booking_id and e.entry_type is EntryType.FORFEIT for e in self.entries
         ):

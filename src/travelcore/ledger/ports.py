@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from travelcore.kernel import IdempotencyStore, UnitOfWork, UserId
 from travelcore.ledger.model import BalanceId, CreditBalance
+from travelcore.ledger.subscription import CorporateSubscription, SeatAllocations, SubscriptionId
 
 
 class LedgerRepository(Protocol):
@@ -28,7 +29,11 @@ class LedgerRepository(Protocol):
         """The user's balance whose period contains ``day``."""
         ...
 
-    def save(self, balance: CreditBalance) -> None: ...
+    def save(self, balance: CreditBalance) -> None:
+        """Store changes: the stored version must equal ``balance.version`` (else
+        ``StaleVersion``); stored entries must be kept unchanged as a prefix (else
+        ``Conflict``). Sets ``balance.version`` to the next version."""
+        ...
 
     def open_ending_by(self, day: date) -> list[BalanceId]:
         """Balances not yet closed whose period ends on or before ``day``."""
@@ -38,7 +43,38 @@ class LedgerRepository(Protocol):
         """Open balances without an expiry warning whose period ends on or before ``day``."""
         ...
 
+    def with_holds_expiring_by(self, instant: datetime) -> list[BalanceId]:
+        """Balances with an active hold whose ``expires_at`` is on or before ``instant``."""
+        ...
+
+
+class SubscriptionRepository(Protocol):
+    """Corporate subscriptions and their per-period seat allocations, for one tenant."""
+
+    def add(self, subscription: CorporateSubscription) -> None:
+        """``AlreadyExists`` if the id is taken."""
+        ...
+
+    def get(self, subscription_id: SubscriptionId) -> CorporateSubscription:
+        """The subscription, or ``NotFound``."""
+        ...
+
+    def save(self, subscription: CorporateSubscription) -> None:
+        """Optimistic: ``StaleVersion`` unless the stored version equals the given one;
+        then bumps ``subscription.version``."""
+        ...
+
+    def seats(self, subscription_id: SubscriptionId, period_start: date) -> SeatAllocations | None:
+        """The seats given in the period starting on ``period_start``, if any."""
+        ...
+
+    def save_seats(self, seats: SeatAllocations) -> None:
+        """Insert (version 0, ``AlreadyExists`` if present) or update (``StaleVersion`` unless
+        the stored version matches); bumps ``seats.version``."""
+        ...
+
 
 class LedgerUnitOfWork(UnitOfWork, Protocol):
     credits: LedgerRepository
+    subscriptions: SubscriptionRepository
     idempotency: IdempotencyStore

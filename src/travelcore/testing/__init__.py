@@ -15,6 +15,7 @@ from travelcore.testing.catalog import (
     SessionRepositoryContract,
     VenueRepositoryContract,
 )
+from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.repositories import RepositoryContract
 from travelcore.testing.uow import UnitOfWorkContract
 
@@ -22,9 +23,11 @@ __all__ = [
     "ActivityRepositoryContract",
     "ChildRepositoryContract",
     "CorporateRepositoryContract",
+    "LedgerRepositoryContract",
     "RepositoryContract",
     "ScheduleRepositoryContract",
     "SessionRepositoryContract",
+    "SubscriptionRepositoryContract",
     "UnitOfWorkContract",
     "UserRepositoryContract",
     "VenueRepositoryContract",

@@ -16,6 +16,7 @@ from travelcore_adapters.memory.catalog import (
     MemoryVenueRepository,
 )
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
+from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
 
 
@@ -28,6 +29,8 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self._tx: MemoryTransaction | None = None
         self._locked = False
         self.idempotency = MemoryIdempotencyStore(self)
+        self.credits = MemoryLedgerRepository(self)
+        self.subscriptions = MemorySubscriptionRepository(self)
         self.corporates = MemoryCorporateRepository(self)
         self.users = MemoryUserRepository(self)
         self.children = MemoryChildRepository(self)

@@ -1,0 +1,529 @@
+"""Ledger use cases: commands (each with an idempotency key), background jobs and queries.
+
+Every command runs in one unit of work through :func:`run_idempotent`: a retry with the
+same key and request returns the first result and writes nothing; the same key with a
+different request raises ``IdempotencyConflict``. A rejected command writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TypeVar
+from uuid import UUID
+
+import attrs
+
+from travelcore.kernel import (
+    Clock,
+    Money,
+    PolicyProvider,
+    StaleVersion,
+    TenantId,
+    UserId,
+    run_idempotent,
+)
+from travelcore.ledger.model import (
+    BalanceId,
+    BillingPeriod,
+    CreditBalance,
+    EntryId,
+    Hold,
+    HoldId,
+    LedgerEntry,
+)
+from travelcore.ledger.ports import LedgerUnitOfWork
+from travelcore.ledger.subscription import (
+    CorporateId,
+    CorporateSubscription,
+    SeatAllocations,
+    SubscriptionId,
+    SubscriptionTier,
+)
+
+R = TypeVar("R")
+UowFactory = Callable[[TenantId], LedgerUnitOfWork]
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class CreateSubscription:
+    tenant_id: TenantId
+    corporate_id: CorporateId
+    tier: SubscriptionTier
+    covered_employees: int
+    credits_per_employee: int
+    monthly_cost: Money
+    start_date: date
+    billing_cycle_day: int = 1
+    end_date: date | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class AllocatePeriodCredits:
+    """Give ``user_id`` the subscription's credits for the period containing ``day``."""
+
+    tenant_id: TenantId
+    subscription_id: SubscriptionId
+    user_id: UserId
+    day: date
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class AllocateCredits:
+    """Allocate credits directly to the user's balance for the period containing ``day``
+    (periods start on ``billing_cycle_day``), opening it if needed."""
+
+    tenant_id: TenantId
+    user_id: UserId
+    day: date
+    credits: int
+    billing_cycle_day: int = 1
+    actor: str | None = None
+    reason: str | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class PlaceHold:
+    tenant_id: TenantId
+    balance_id: BalanceId
+    booking_id: UUID
+    credits: int
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class CaptureHold:
+    tenant_id: TenantId
+    balance_id: BalanceId
+    hold_id: HoldId
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class VoidHold:
+    tenant_id: TenantId
+    balance_id: BalanceId
+    hold_id: HoldId
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class Debit:
+    tenant_id: TenantId
+    balance_id: BalanceId
+    booking_id: UUID
+    credits: int
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class Refund:
+    """A full refund of what is left (``credits=None``) or a partial one."""
+
+    tenant_id: TenantId
+    balance_id: BalanceId
+    booking_id: UUID
+    credits: int | None = None
+    actor: str | None = None
+    reason: str | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class Forfeit:
+    tenant_id: TenantId
+    balance_id: BalanceId
+    booking_id: UUID
+    actor: str | None = None
+    reason: str | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class Adjust:
+    tenant_id: TenantId
+    balance_id: BalanceId
+    credits: int
+    actor: str
+    reason: str
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class Reverse:
+    tenant_id: TenantId
+    balance_id: BalanceId
+    entry_id: EntryId
+    actor: str
+    reason: str
+    idempotency_key: str
+
+
+# -- read model ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class BalanceView:
+    """A balance's figures, entries and holds at one moment."""
+
+    balance_id: BalanceId
+    user_id: UserId
+    period: BillingPeriod
+    balance: int
+    held: int
+    available: int
+    allocated: int
+    used: int
+    refunded: int
+    forfeited: int
+    expired: int
+    is_closed: bool
+    expiry_warning_sent_at: datetime | None
+    entries: tuple[LedgerEntry, ...]
+    holds: tuple[Hold, ...]
+    version: int
+
+    @classmethod
+    def of(cls, balance: CreditBalance) -> BalanceView:
+        return cls(
+            balance_id=balance.id,
+            user_id=balance.user_id,
+            period=balance.period,
+            balance=balance.balance,
+            held=balance.held,
+            available=balance.available,
+            allocated=balance.allocated,
+            used=balance.used,
+            refunded=balance.refunded,
+            forfeited=balance.forfeited,
+            expired=balance.expired,
+            is_closed=balance.is_closed,
+            expiry_warning_sent_at=balance.expiry_warning_sent_at,
+            entries=tuple(balance.entries),
+            holds=tuple(balance.holds),
+            version=balance.version,
+        )
+
+
+# -- the service ---------------------------------------------------------------------------
+
+
+class LedgerService:
+    def __init__(self, uow_factory: UowFactory, clock: Clock, policies: PolicyProvider) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._policies = policies
+
+    # commands
+
+    def create_subscription(self, cmd: CreateSubscription) -> CorporateSubscription:
+        def action(uow: LedgerUnitOfWork, now: datetime) -> CorporateSubscription:
+            subscription = CorporateSubscription.create(
+                tenant_id=cmd.tenant_id,
+                corporate_id=cmd.corporate_id,
+                tier=cmd.tier,
+                covered_employees=cmd.covered_employees,
+                credits_per_employee=cmd.credits_per_employee,
+                monthly_cost=cmd.monthly_cost,
+                start_date=cmd.start_date,
+                billing_cycle_day=cmd.billing_cycle_day,
+                end_date=cmd.end_date,
+            )
+            uow.subscriptions.add(subscription)
+            return subscription
+
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, CorporateSubscription, action)
+
+    def allocate_period_credits(self, cmd: AllocatePeriodCredits) -> LedgerEntry:
+        def action(uow: LedgerUnitOfWork, now: datetime) -> LedgerEntry:
+            subscription = uow.subscriptions.get(cmd.subscription_id)
+            subscription.require_covers(cmd.day)
+            period = subscription.period_containing(cmd.day)
+            seats = uow.subscriptions.seats(subscription.id, period.start) or SeatAllocations(
+                tenant_id=cmd.tenant_id, subscription_id=subscription.id, period=period
+            )
+            seats.take(cmd.user_id, subscription.covered_employees)
+            entry = self._allocate(
+                uow,
+                cmd.user_id,
+                cmd.day,
+                period,
+                subscription.credits_per_employee,
+                now,
+                actor=f"subscription:{subscription.id}",
+                reason=f"{subscription.tier.value} credits for {period.start.isoformat()}",
+                idempotency_key=cmd.idempotency_key,
+            )
+            uow.subscriptions.save_seats(seats)
+            return entry
+
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, LedgerEntry, action)
+
+    def allocate_credits(self, cmd: AllocateCredits) -> LedgerEntry:
+        def action(uow: LedgerUnitOfWork, now: datetime) -> LedgerEntry:
+            period = BillingPeriod.containing(cmd.day, cmd.billing_cycle_day)
+            return self._allocate(
+                uow,
+                cmd.user_id,
+                cmd.day,
+                period,
+                cmd.credits,
+                now,
+                actor=cmd.actor,
+                reason=cmd.reason,
+                idempotency_key=cmd.idempotency_key,
+            )
+
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, LedgerEntry, action)
+
+    def place_hold(self, cmd: PlaceHold) -> Hold:
+        timeout = self._policies.policy_for(cmd.tenant_id).credit_hold_timeout
+        return self._on_balance(
+            cmd.tenant_id,
+            cmd.balance_id,
+            cmd,
+            cmd.idempotency_key,
+            Hold,
+            lambda b, now: b.place_hold(cmd.booking_id, cmd.credits, now, timeout),
+        )
+
+    def capture_hold(self, cmd: CaptureHold) -> LedgerEntry:
+        return self._on_balance(
+            cmd.tenant_id,
+            cmd.balance_id,
+            cmd,
+            cmd.idempotency_key,
+            LedgerEntry,
+            lambda b, now: b.capture_hold(cmd.hold_id, now, idempotency_key=cmd.idempotency_key),
+        )
+
+    def void_hold(self, cmd: VoidHold) -> Hold:
+        return self._on_balance(
+            cmd.tenant_id,
+            cmd.balance_id,
+            cmd,
+            cmd.idempotency_key,
+            Hold,
+            lambda b, now: b.void_hold(cmd.hold_id, now),
+        )
+
+    def debit(self, cmd: Debit) -> LedgerEntry:
+        return self._on_balance(
+            cmd.tenant_id,
+            cmd.balance_id,
+            cmd,
+            cmd.idempotency_key,
+            LedgerEntry,
+            lambda b, now: b.debit(
+                cmd.booking_id, cmd.credits, now, idempotency_key=cmd.idempotency_key
+            ),
+        )
+
+    def refund(self, cmd: Refund) -> LedgerEntry:
+        return self._on_balance(
+            cmd.tenant_id,
+            cmd.balance_id,
+            cmd,
+            cmd.idempotency_key,
+            LedgerEntry,
+            lambda b, now: b.refund(
+                cmd.booking_id,
+                now,
+                credits=cmd.credits,
+                partial=cmd.credits is not None,
+                actor=cmd.actor,
+                reason=cmd.reason,
+                idempotency_key=cmd.idempotency_key,
+            ),
+        )
+
+    def forfeit(self, cmd: Forfeit) -> LedgerEntry:
+        return self._on_balance(
+            cmd.tenant_id,
+            cmd.balance_id,
+            cmd,
+            cmd.idempotency_key,
+            LedgerEntry,
+            lambda b, now: b.forfeit(
+                cmd.booking_id,
+                now,
+                actor=cmd.actor,
+                reason=cmd.reason,
+                idempotency_key=cmd.idempotency_key,
+            ),
+        )
+
+    def adjust(self, cmd: Adjust) -> LedgerEntry:
+        return self._on_balance(
+            cmd.tenant_id,
+            cmd.balance_id,
+            cmd,
+            cmd.idempotency_key,
+            LedgerEntry,
+            lambda b, now: b.adjust(
+                cmd.credits,
+                now,
+                actor=cmd.actor,
+                reason=cmd.reason,
+                idempotency_key=cmd.idempotency_key,
+            ),
+        )
+
+    def reverse(self, cmd: Reverse) -> LedgerEntry:
+        return self._on_balance(
+            cmd.tenant_id,
+            cmd.balance_id,
+            cmd,
+            cmd.idempotency_key,
+            LedgerEntry,
+            lambda b, now: b.reverse(
+                cmd.entry_id,
+                now,
+                actor=cmd.actor,
+                reason=cmd.reason,
+                idempotency_key=cmd.idempotency_key,
+            ),
+        )
+
+    # jobs (safe to run repeatedly and concurrently; each balance in its own unit of work)
+
+    def expire_holds(self, tenant_id: TenantId) -> int:
+        """Expire every active hold whose time is up; returns how many."""
+        now = self._clock.now()
+        with self._uow_factory(tenant_id) as uow:
+            due = uow.credits.with_holds_expiring_by(now)
+        return sum(
+            self._job_step(tenant_id, balance_id, lambda b: len(b.expire_holds(now)))
+            for balance_id in due
+        )
+
+    def close_periods(self, tenant_id: TenantId) -> int:
+        """Write the ``expiry`` entry of every ended period, once; returns how many."""
+        now = self._clock.now()
+        with self._uow_factory(tenant_id) as uow:
+            ended = uow.credits.open_ending_by(now.date())
+        return sum(
+            self._job_step(tenant_id, balance_id, lambda b: int(b.expire(now) is not None))
+            for balance_id in ended
+        )
+
+    def send_expiry_warnings(self, tenant_id: TenantId) -> int:
+        """Record (and announce, via ``ExpiryWarningDue``) each due warning once."""
+        now = self._clock.now()
+        lead = self._policies.policy_for(tenant_id).credit_expiry_warning
+        with self._uow_factory(tenant_id) as uow:
+            due = uow.credits.unwarned_ending_by((now + lead).date())
+        return sum(
+            self._job_step(tenant_id, balance_id, lambda b: int(b.warn_of_expiry(now, lead)))
+            for balance_id in due
+        )
+
+    def purge_idempotency_keys(self, tenant_id: TenantId) -> int:
+        """Forget idempotency records older than ``policy.idempotency_retention``."""
+        retention = self._policies.policy_for(tenant_id).idempotency_retention
+        with self._uow_factory(tenant_id) as uow:
+            purged = uow.idempotency.purge_before(self._clock.now() - retention)
+            uow.commit()
+        return purged
+
+    # queries
+
+    def balance(self, tenant_id: TenantId, balance_id: BalanceId) -> BalanceView:
+        with self._uow_factory(tenant_id) as uow:
+            return BalanceView.of(uow.credits.get(balance_id))
+
+    def balance_for(self, tenant_id: TenantId, user_id: UserId, day: date) -> BalanceView | None:
+        """The user's balance for the period containing ``day``, if one is open."""
+        with self._uow_factory(tenant_id) as uow:
+            found = uow.credits.find(user_id, day)
+        return None if found is None else BalanceView.of(found)
+
+    def subscription(
+        self, tenant_id: TenantId, subscription_id: SubscriptionId
+    ) -> CorporateSubscription:
+        with self._uow_factory(tenant_id) as uow:
+            return uow.subscriptions.get(subscription_id)
+
+    # internals
+
+    def _run(
+        self,
+        tenant_id: TenantId,
+        cmd: object,
+        key: str,
+        result_type: type[R],
+        action: Callable[[LedgerUnitOfWork, datetime], R],
+    ) -> R:
+        now = self._clock.now()
+        with self._uow_factory(tenant_id) as uow:
+            result = run_idempotent(uow, key, cmd, result_type, now, lambda: action(uow, now))
+            uow.commit()
+        return result
+
+    def _on_balance(
+        self,
+        tenant_id: TenantId,
+        balance_id: BalanceId,
+        cmd: object,
+        key: str,
+        result_type: type[R],
+        change: Callable[[CreditBalance, datetime], R],
+    ) -> R:
+        def action(uow: LedgerUnitOfWork, now: datetime) -> R:
+            balance = uow.credits.get(balance_id)
+            uow.track(balance)
+            result = change(balance, now)
+            uow.credits.save(balance)
+            return result
+
+        return self._run(tenant_id, cmd, key, result_type, action)
+
+    def _allocate(
+        self,
+        uow: LedgerUnitOfWork,
+        user_id: UserId,
+        day: date,
+        period: BillingPeriod,
+        credits: int,
+        now: datetime,
+        *,
+        actor: str | None,
+        reason: str | None,
+        idempotency_key: str,
+    ) -> LedgerEntry:
+        balance = uow.credits.find(user_id, day)
+        is_new = balance is None
+        if balance is None:
+            balance = CreditBalance.open(uow.tenant_id, user_id, period, now)
+        uow.track(balance)
+        entry = balance.allocate(
+            credits, now, actor=actor, reason=reason, idempotency_key=idempotency_key
+        )
+        if is_new:
+            uow.credits.add(balance)
+        else:
+            uow.credits.save(balance)
+        return entry
+
+    def _job_step(
+        self, tenant_id: TenantId, balance_id: BalanceId, change: Callable[[CreditBalance], int]
+    ) -> int:
+        """Apply ``change`` to one balance; a concurrent writer wins and is left alone."""
+        with self._uow_factory(tenant_id) as uow:
+            balance = uow.credits.get(balance_id)
+            uow.track(balance)
+            changed = change(balance)
+            if not changed:
+                return 0
+            try:
+                uow.credits.save(balance)
+                uow.commit()
+            except StaleVersion:
+                return 0
+        return changed
