@@ -10,6 +10,7 @@ import pytest
 from travelcore.kernel import EventBus, TenantId, new_uuid
 from travelcore.testing import (
     ActivityRepositoryContract,
+    BookingRepositoryContract,
     ChildRepositoryContract,
     CorporateRepositoryContract,
     LedgerRepositoryContract,
@@ -19,6 +20,7 @@ from travelcore.testing import (
     UnitOfWorkContract,
     UserRepositoryContract,
     VenueRepositoryContract,
+    WaitlistRepositoryContract,
 )
 from travelcore_adapters.memory import MemoryDatabase, MemoryStore, MemoryUnitOfWork
 
@@ -80,4 +82,12 @@ class TestMemorySessions(SessionRepositoryContract):
 
 
 class TestMemorySchedules(ScheduleRepositoryContract):
+    pass
+
+
+class TestMemoryBookings(BookingRepositoryContract):
+    pass
+
+
+class TestMemoryWaitlist(WaitlistRepositoryContract):
     pass

@@ -9,6 +9,7 @@ from travelcore.testing.accounts import (
     CorporateRepositoryContract,
     UserRepositoryContract,
 )
+from travelcore.testing.booking import BookingRepositoryContract, WaitlistRepositoryContract
 from travelcore.testing.catalog import (
     ActivityRepositoryContract,
     ScheduleRepositoryContract,
@@ -21,6 +22,7 @@ from travelcore.testing.uow import UnitOfWorkContract
 
 __all__ = [
     "ActivityRepositoryContract",
+    "BookingRepositoryContract",
     "ChildRepositoryContract",
     "CorporateRepositoryContract",
     "LedgerRepositoryContract",
@@ -31,4 +33,5 @@ __all__ = [
     "UnitOfWorkContract",
     "UserRepositoryContract",
     "VenueRepositoryContract",
+    "WaitlistRepositoryContract",
 ]
