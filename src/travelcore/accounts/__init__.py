@@ -15,15 +15,25 @@ from travelcore.accounts.ports import (
     CorporateRepository,
     UserRepository,
 )
+from travelcore.accounts.service import (
+    AccountsService,
+    AddChild,
+    RegisterCorporate,
+    RegisterUser,
+)
 
 __all__ = [
+    "AccountsService",
     "AccountsUnitOfWork",
+    "AddChild",
     "Child",
     "ChildId",
     "ChildRepository",
     "Corporate",
     "CorporateId",
     "CorporateRepository",
+    "RegisterCorporate",
+    "RegisterUser",
     "User",
     "UserRepository",
     "UserRole",

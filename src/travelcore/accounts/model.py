@@ -9,6 +9,7 @@ from uuid import UUID
 
 import attrs
 
+from travelcore.catalog.model import ActivityCategory
 from travelcore.kernel import TenantId, UserId, ValidationFailed, new_uuid
 
 CorporateId = NewType("CorporateId", UUID)
@@ -166,6 +167,9 @@ class Child:
             raise ValidationFailed("date_of_birth", "age_at_most_18")
         if len(interests) > 3:
             raise ValidationFailed("interests", "at_most_3")
+        known = {c.value for c in ActivityCategory}
+        if not set(interests) <= known:
+            raise ValidationFailed("interests", "activity_categories")
         return cls(
             id=ChildId(new_uuid()),
             tenant_id=tenant_id,

@@ -28,6 +28,17 @@ from travelcore.catalog.ports import (
     VenueRepository,
 )
 from travelcore.catalog.schedule import RecurringSchedule, seed_weekday, session_id_for
+from travelcore.catalog.service import (
+    ApplyVenue,
+    CatalogService,
+    ChangeVenueStatus,
+    CreateActivity,
+    CreateSchedule,
+    Generated,
+    GenerateSessions,
+    ScheduleSession,
+    UpdateInsurance,
+)
 
 __all__ = [
     "MIN_INSURANCE_COVERAGE",
@@ -35,11 +46,19 @@ __all__ = [
     "ActivityCategory",
     "ActivityId",
     "ActivityRepository",
+    "ApplyVenue",
+    "CatalogService",
     "CatalogUnitOfWork",
+    "ChangeVenueStatus",
+    "CreateActivity",
+    "CreateSchedule",
+    "GenerateSessions",
+    "Generated",
     "InventoryReleased",
     "RecurringSchedule",
     "ScheduleId",
     "ScheduleRepository",
+    "ScheduleSession",
     "Session",
     "SessionCancelled",
     "SessionCompleted",
@@ -47,6 +66,7 @@ __all__ = [
     "SessionNotBookable",
     "SessionRepository",
     "TimeOfDay",
+    "UpdateInsurance",
     "Venue",
     "VenueId",
     "VenueNotBookable",
