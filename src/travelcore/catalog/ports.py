@@ -76,8 +76,8 @@ class SessionRepository(Protocol):
         ...
 
     def due_for_release(self, before: datetime) -> list[Session]:
-        """Sessions not cancelled whose inventory is unreleased and that start before
-        ``before``, by start instant."""
+        """Sessions not cancelled whose inventory is unreleased and that start at or
+        before ``before``, by start instant."""
         ...
 
 

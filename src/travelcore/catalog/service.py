@@ -103,7 +103,7 @@ class ScheduleSession:
 class CreateSchedule:
     tenant_id: TenantId
     activity_id: ActivityId
-    days_of_week: frozenset[int]
+    days_of_week: tuple[int, ...]
     start_time: time
     duration_minutes: int
     capacity: int

@@ -72,7 +72,7 @@ class MemorySessionRepository(MemoryRepository[Session]):
     def due_for_release(self, before: datetime) -> list[Session]:
         rows = self._rows(
             lambda row: (
-                not row.is_cancelled and not row.inventory_released and row.starts_at < before
+                not row.is_cancelled and not row.inventory_released and row.starts_at <= before
             )
         )
         return sorted(rows, key=lambda row: (row.starts_at, str(row.id)))
