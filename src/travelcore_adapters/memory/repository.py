@@ -42,12 +42,13 @@ class MemoryRepository(Generic[E]):
         return stored
 
     def _rows(self, where: Callable[[E], bool] | None = None) -> list[E]:
+        """The tenant's rows matching ``where`` (only those are copied out)."""
         tenant = self._uow.tenant_id
-        return [
-            row
-            for key, row in self._uow.tx.scan(self.table)
-            if isinstance(key, tuple) and key[0] == tenant and (where is None or where(row))
-        ]
+
+        def match(key: Hashable, row: Any) -> bool:
+            return isinstance(key, tuple) and key[0] == tenant and (where is None or where(row))
+
+        return [row for _, row in self._uow.tx.scan(self.table, match)]
 
     def add(self, entity: E) -> None:
         if self._uow.tx.contains(self.table, self._key(entity.id)):
