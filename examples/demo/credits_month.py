@@ -1,7 +1,192 @@
-"""A month of credits for one family."""
+"""A month of credits for one family.
+
+An employer's subscription funds a parent's March credits; the parent books activities
+(a hold captured at checkout, a direct debit), one session is cancelled and refunded, a
+no-show is forfeited, an admin corrects the balance, the expiry warning goes out a week
+before the period ends, and what is left expires on 1 April.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 
-def run() -> None:
+from travelcore.kernel import (
+    DomainEvent,
+    EventBus,
+    ManualClock,
+    Money,
+    StaticPolicies,
+    TenantId,
+    UserId,
+    new_uuid,
+)
+from travelcore.ledger import (
+    Adjust,
+    AllocatePeriodCredits,
+    BalanceView,
+    CaptureHold,
+    CorporateId,
+    CreateSubscription,
+    Debit,
+    ExpiryWarningDue,
+    Forfeit,
+    LedgerService,
+    PlaceHold,
+    Refund,
+    SubscriptionTier,
+    VoidHold,
+)
+from travelcore_adapters.memory import MemoryDatabase
+
+
+def _figures(view: BalanceView) -> str:
+    return (
+        f"balance {view.balance}, held {view.held}, available {view.available} | "
+        f"allocated {view.allocated}, used {view.used}, refunded {view.refunded}, "
+        f"forfeited {view.forfeited}, expired {view.expired}"
+    )
+
+
+def run() -> BalanceView:
     print("== A month of credits ==")
+    bus = EventBus()
+    warnings: list[DomainEvent] = []
+    bus.subscribe(lambda e: warnings.append(e) if isinstance(e, ExpiryWarningDue) else None)
+    clock = ManualClock(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
+    ledger = LedgerService(MemoryDatabase(bus), clock, StaticPolicies())
+    tenant, parent = TenantId(new_uuid()), UserId(new_uuid())
+
+    def step(when: datetime, what: str) -> None:
+        clock.set(when)
+        print(f"{when:%a %d %b %H:%M}  {what}")
+
+    step(clock.now(), "Acme subscribes: premium, 25 employees x 60 credits, cycle day 1")
+    subscription = ledger.create_subscription(
+        CreateSubscription(
+            tenant_id=tenant,
+            corporate_id=CorporateId(new_uuid()),
+            tier=SubscriptionTier.PREMIUM,
+            covered_employees=25,
+            credits_per_employee=60,
+            monthly_cost=Money.of("1500.00", "EUR"),
+            start_date=date(2026, 3, 1),
+            idempotency_key="acme-subscription",
+        )
+    )
+    allocation = AllocatePeriodCredits(
+        tenant_id=tenant,
+        subscription_id=subscription.id,
+        user_id=parent,
+        day=clock.now().date(),
+        idempotency_key="acme-2026-03-parent",
+    )
+    balance_id = ledger.allocate_period_credits(allocation).balance_id
+    ledger.allocate_period_credits(allocation)  # a retry: same result, nothing written
+
+    pottery, football, coding, theatre = (new_uuid() for _ in range(4))
+    step(datetime(2026, 3, 3, 19, 0, tzinfo=UTC), "checkout starts: hold 12 for pottery")
+    pottery_hold = ledger.place_hold(
+        PlaceHold(
+            tenant_id=tenant,
+            balance_id=balance_id,
+            booking_id=pottery,
+            credits=12,
+            idempotency_key="hold-pottery",
+        )
+    )
+    step(datetime(2026, 3, 3, 19, 5, tzinfo=UTC), "payment confirmed: capture the hold")
+    ledger.capture_hold(
+        CaptureHold(
+            tenant_id=tenant,
+            balance_id=balance_id,
+            hold_id=pottery_hold.id,
+            idempotency_key="capture-pottery",
+        )
+    )
+    step(datetime(2026, 3, 4, 12, 0, tzinfo=UTC), "hold 15 for theatre, then abandon it")
+    theatre_hold = ledger.place_hold(
+        PlaceHold(
+            tenant_id=tenant,
+            balance_id=balance_id,
+            booking_id=theatre,
+            credits=15,
+            idempotency_key="hold-theatre",
+        )
+    )
+    ledger.void_hold(
+        VoidHold(
+            tenant_id=tenant,
+            balance_id=balance_id,
+            hold_id=theatre_hold.id,
+            idempotency_key="void-theatre",
+        )
+    )
+    for when, booking, credits, name in [
+        (datetime(2026, 3, 6, 9, 0, tzinfo=UTC), football, 10, "football"),
+        (datetime(2026, 3, 9, 9, 0, tzinfo=UTC), coding, 8, "coding club"),
+    ]:
+        step(when, f"book {name}: debit {credits}")
+        ledger.debit(
+            Debit(
+                tenant_id=tenant,
+                balance_id=balance_id,
+                booking_id=booking,
+                credits=credits,
+                idempotency_key=f"debit-{name}",
+            )
+        )
+    step(datetime(2026, 3, 12, 10, 0, tzinfo=UTC), "the venue cancels football: full refund")
+    ledger.refund(
+        Refund(
+            tenant_id=tenant,
+            balance_id=balance_id,
+            booking_id=football,
+            reason="venue cancelled the session",
+            idempotency_key="refund-football",
+        )
+    )
+    step(datetime(2026, 3, 16, 18, 0, tzinfo=UTC), "no-show at coding club: forfeit")
+    ledger.forfeit(
+        Forfeit(
+            tenant_id=tenant,
+            balance_id=balance_id,
+            booking_id=coding,
+            actor="venue:code-kids",
+            reason="no-show",
+            idempotency_key="forfeit-coding",
+        )
+    )
+    step(datetime(2026, 3, 18, 11, 0, tzinfo=UTC), "support grants 5 goodwill credits")
+    ledger.adjust(
+        Adjust(
+            tenant_id=tenant,
+            balance_id=balance_id,
+            credits=5,
+            actor="support:maria",
+            reason="goodwill after a billing mix-up",
+            idempotency_key="adjust-goodwill",
+        )
+    )
+    step(datetime(2026, 3, 25, 6, 0, tzinfo=UTC), "daily job: expiry warnings")
+    ledger.send_expiry_warnings(tenant)
+    for warning in warnings:
+        assert isinstance(warning, ExpiryWarningDue)
+        print(f"    warning: {warning.credits} credits expire at {warning.expires_at:%d %b %H:%M}")
+    step(datetime(2026, 4, 1, 0, 30, tzinfo=UTC), "daily job: close ended periods")
+    ledger.close_periods(tenant)
+    ledger.close_periods(tenant)  # running it twice writes one expiry entry
+
+    view = ledger.balance(tenant, balance_id)
+    print(f"\nLedger for {view.period.start} to {view.period.end}:")
+    print(f"  {'#':>2}  {'type':<15} {'amount':>6}  {'balance_after':>13}")
+    for entry in view.entries:
+        print(
+            f"  {entry.sequence:>2}  {entry.entry_type.value:<15} {entry.amount:>+6}  "
+            f"{entry.balance_after:>13}"
+        )
+    print(_figures(view))
+    return view
+
+
+if __name__ == "__main__":
+    run()

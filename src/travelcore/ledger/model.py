@@ -4,7 +4,8 @@ Invariants (checked by the property tests after every step):
 - entries are append-only; ``balance_after`` chains from 0 and the balance is their sum;
 - ``available = balance - held`` never goes below zero;
 - refunds for a booking never exceed what was debited for it;
-- a closed period (one ``expiry`` entry, written once) accepts no new credits or spending.
+- a closed period (one ``expiry`` entry, written once), or one whose end has passed, accepts
+  no new credits, refunds or spending (an active hold may still be captured until closing).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import NewType
+from typing import Any, NewType
 from uuid import UUID
 
 import attrs
@@ -133,6 +134,9 @@ class LedgerEntry:
     reverses: EntryId | None = None
     idempotency_key: str | None = None
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> LedgerEntry:
+        return self  # immutable: every field is a value
+
 
 @attrs.frozen(kw_only=True)
 class Hold:
@@ -146,6 +150,9 @@ class Hold:
     expires_at: datetime
     status: HoldStatus = HoldStatus.ACTIVE
     resolved_at: datetime | None = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Hold:
+        return self  # immutable: every field is a value
 
 
 @attrs.frozen(kw_only=True)
@@ -286,7 +293,7 @@ class CreditBalance(Aggregate):
         reason: str | None = None,
         idempotency_key: str | None = None,
     ) -> LedgerEntry:
-        self._require_open()
+        self._require_open(at)
         amount = positive_credits(credits)
         return self._post(
             EntryType.ALLOCATION,
@@ -299,9 +306,9 @@ class CreditBalance(Aggregate):
 
     def place_hold(self, booking_id: UUID, credits: int, at: datetime, timeout: timedelta) -> Hold:
         """Reserve ``credits`` for a pending booking until ``at + timeout``."""
-        self._require_open()
+        self._require_open(at)
         amount = positive_credits(credits)
-        if any(h.booking_id == booking_id and h.status is HoldStatus.ACTIVE for h in self.holds):
+        if self._active_hold_for(booking_id):
             raise Conflict(
                 f"booking {booking_id} already holds credits", booking_id=str(booking_id)
             )
@@ -323,7 +330,8 @@ class CreditBalance(Aggregate):
     def capture_hold(
         self, hold_id: HoldId, at: datetime, *, idempotency_key: str | None = None
     ) -> LedgerEntry:
-        """Turn an active hold into a ``booking_debit``."""
+        """Turn an active hold into a ``booking_debit``; reserved credits stay capturable
+        after the period's end until the hold lapses or the period is closed."""
         hold = self._active_hold(hold_id, HoldStatus.CAPTURED)
         if at >= hold.expires_at:
             raise HoldExpired("the hold has expired", hold_id=str(hold_id))
@@ -348,9 +356,14 @@ class CreditBalance(Aggregate):
     def debit(
         self, booking_id: UUID, credits: int, at: datetime, *, idempotency_key: str | None = None
     ) -> LedgerEntry:
-        """A one-step ``booking_debit`` (no hold)."""
-        self._require_open()
+        """A one-step ``booking_debit`` (no hold); refused while the booking holds credits."""
+        self._require_open(at)
         amount = positive_credits(credits)
+        if self._active_hold_for(booking_id):
+            raise Conflict(
+                f"booking {booking_id} holds credits: capture the hold",
+                booking_id=str(booking_id),
+            )
         self._require_available(amount)
         return self._post(
             EntryType.BOOKING_DEBIT,
@@ -374,7 +387,7 @@ class CreditBalance(Aggregate):
         """Give back debited credits: all that remains (``credits=None``) or some of them.
 
         A closed period takes no refunds (its credits have expired)."""
-        self._require_open()
+        self._require_open(at)
         if any(
             e.booking_id == booking_id and e.entry_type is EntryType.FORFEIT for e in self.entries
         ):
@@ -442,7 +455,7 @@ class CreditBalance(Aggregate):
             raise ValidationFailed("credits", "non_zero_integer")
         _require_text(actor, "actor")
         _require_text(reason, "reason")
-        self._require_open()
+        self._require_open(at)
         if credits < 0:
             self._require_available(-credits)
         return self._post(
@@ -471,7 +484,7 @@ class CreditBalance(Aggregate):
             raise ValidationFailed("entry_id", "reversible_entry_type")
         if any(e.reverses == entry_id for e in self.entries):
             raise Conflict("the entry is already reversed", entry_id=str(entry_id))
-        self._require_open()
+        self._require_open(at)
         if original.amount > 0:
             self._require_available(original.amount)
         return self._post(
@@ -515,8 +528,9 @@ class CreditBalance(Aggregate):
 
     # -- internals -------------------------------------------------------------------------
 
-    def _require_open(self) -> None:
-        if self.is_closed:
+    def _require_open(self, at: datetime) -> None:
+        """Refuse changes once the period is closed or its end has passed."""
+        if self.is_closed or at >= self.period.ends_at:
             raise PeriodClosed("the billing period is closed", balance_id=str(self.id))
 
     def _require_available(self, credits: int) -> None:
@@ -526,6 +540,9 @@ class CreditBalance(Aggregate):
                 requested=credits,
                 available=self.available,
             )
+
+    def _active_hold_for(self, booking_id: UUID) -> bool:
+        return any(h.booking_id == booking_id and h.status is HoldStatus.ACTIVE for h in self.holds)
 
     def _active_hold(self, hold_id: HoldId, target: HoldStatus) -> Hold:
         hold = self.hold(hold_id)

@@ -215,6 +215,9 @@ class BalanceView:
 
 
 class LedgerService:
+    """The ledger's use cases over ``uow_factory(tenant_id)``, an injected clock and the
+    tenants' policies (hold timeout, expiry-warning lead, idempotency retention)."""
+
     def __init__(self, uow_factory: UowFactory, clock: Clock, policies: PolicyProvider) -> None:
         self._uow_factory = uow_factory
         self._clock = clock

@@ -10,6 +10,7 @@ from travelcore.testing.accounts import (
     UserRepositoryContract,
 )
 from travelcore.testing.booking import BookingRepositoryContract, WaitlistRepositoryContract
+from travelcore.testing.booking_machine import booking_machine
 from travelcore.testing.catalog import (
     ActivityRepositoryContract,
     ScheduleRepositoryContract,
@@ -17,6 +18,7 @@ from travelcore.testing.catalog import (
     VenueRepositoryContract,
 )
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
+from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
 from travelcore.testing.repositories import RepositoryContract
 from travelcore.testing.uow import UnitOfWorkContract
 
@@ -25,6 +27,7 @@ __all__ = [
     "BookingRepositoryContract",
     "ChildRepositoryContract",
     "CorporateRepositoryContract",
+    "LedgerMachine",
     "LedgerRepositoryContract",
     "RepositoryContract",
     "ScheduleRepositoryContract",
@@ -34,4 +37,6 @@ __all__ = [
     "UserRepositoryContract",
     "VenueRepositoryContract",
     "WaitlistRepositoryContract",
+    "booking_machine",
+    "ledger_machine",
 ]
