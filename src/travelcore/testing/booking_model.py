@@ -19,7 +19,7 @@ from travelcore.kernel import (
     InvalidTransition,
     RuleViolation,
 )
-from travelcore.ledger import HoldExpired
+from travelcore.ledger import HoldExpired, RefundExceedsDebit
 
 WINDOW = timedelta(hours=48)
 OFFER = timedelta(hours=4)
@@ -196,6 +196,15 @@ class Model:
         if self._now() < self.sessions[booking["session"]]["start"]:
             raise Refused(RuleViolation)
         booking["status"] = "completed" if attended else "no_show"
+
+    def partial_refund(self, bid: Any, credits: int) -> None:
+        booking = self.bookings[bid]
+        if booking["status"] not in ("confirmed", "completed"):
+            raise Refused(RuleViolation)
+        if credits > booking["debited"] - booking["refunded"]:
+            raise Refused(RefundExceedsDebit)
+        booking["refunded"] += credits
+        self.wallets[booking["parent"]]["balance"] += credits
 
     def cancel_session(self, sid: Any) -> None:
         session = self.sessions[sid]
