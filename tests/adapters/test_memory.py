@@ -9,9 +9,18 @@ import pytest
 
 from travelcore.kernel import EventBus, TenantId, new_uuid
 from travelcore.testing import (
+    ActivityRepositoryContract,
+    BookingRepositoryContract,
+    ChildRepositoryContract,
+    CorporateRepositoryContract,
     LedgerRepositoryContract,
+    ScheduleRepositoryContract,
+    SessionRepositoryContract,
     SubscriptionRepositoryContract,
     UnitOfWorkContract,
+    UserRepositoryContract,
+    VenueRepositoryContract,
+    WaitlistRepositoryContract,
 )
 from travelcore_adapters.memory import MemoryDatabase, MemoryStore, MemoryUnitOfWork
 
@@ -46,3 +55,39 @@ def test_database_hands_out_units_of_work_for_a_tenant() -> None:
     tenant = TenantId(new_uuid())
     with database(tenant) as uow:
         assert uow.tenant_id == tenant
+
+
+class TestMemoryCorporates(CorporateRepositoryContract):
+    pass
+
+
+class TestMemoryUsers(UserRepositoryContract):
+    pass
+
+
+class TestMemoryChildren(ChildRepositoryContract):
+    pass
+
+
+class TestMemoryVenues(VenueRepositoryContract):
+    pass
+
+
+class TestMemoryActivities(ActivityRepositoryContract):
+    pass
+
+
+class TestMemorySessions(SessionRepositoryContract):
+    pass
+
+
+class TestMemorySchedules(ScheduleRepositoryContract):
+    pass
+
+
+class TestMemoryBookings(BookingRepositoryContract):
+    pass
+
+
+class TestMemoryWaitlist(WaitlistRepositoryContract):
+    pass

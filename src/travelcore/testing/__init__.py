@@ -4,14 +4,39 @@ Each suite is a pytest base class whose tests talk only to the port; subclass it
 the fixture it names (for example ``uow_factory``) to run it against your adapter.
 """
 
+from travelcore.testing.accounts import (
+    ChildRepositoryContract,
+    CorporateRepositoryContract,
+    UserRepositoryContract,
+)
+from travelcore.testing.booking import BookingRepositoryContract, WaitlistRepositoryContract
+from travelcore.testing.booking_machine import booking_machine
+from travelcore.testing.catalog import (
+    ActivityRepositoryContract,
+    ScheduleRepositoryContract,
+    SessionRepositoryContract,
+    VenueRepositoryContract,
+)
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
+from travelcore.testing.repositories import RepositoryContract
 from travelcore.testing.uow import UnitOfWorkContract
 
 __all__ = [
+    "ActivityRepositoryContract",
+    "BookingRepositoryContract",
+    "ChildRepositoryContract",
+    "CorporateRepositoryContract",
     "LedgerMachine",
     "LedgerRepositoryContract",
+    "RepositoryContract",
+    "ScheduleRepositoryContract",
+    "SessionRepositoryContract",
     "SubscriptionRepositoryContract",
     "UnitOfWorkContract",
+    "UserRepositoryContract",
+    "VenueRepositoryContract",
+    "WaitlistRepositoryContract",
+    "booking_machine",
     "ledger_machine",
 ]

@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
+from travelcore_adapters.memory.accounts import (
+    MemoryChildRepository,
+    MemoryCorporateRepository,
+    MemoryUserRepository,
+)
+from travelcore_adapters.memory.booking import MemoryBookingRepository, MemoryWaitlistRepository
+from travelcore_adapters.memory.catalog import (
+    MemoryActivityRepository,
+    MemoryScheduleRepository,
+    MemorySessionRepository,
+    MemoryVenueRepository,
+)
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
@@ -19,6 +31,15 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.idempotency = MemoryIdempotencyStore(self)
         self.credits = MemoryLedgerRepository(self)
         self.subscriptions = MemorySubscriptionRepository(self)
+        self.corporates = MemoryCorporateRepository(self)
+        self.users = MemoryUserRepository(self)
+        self.children = MemoryChildRepository(self)
+        self.venues = MemoryVenueRepository(self)
+        self.activities = MemoryActivityRepository(self)
+        self.sessions = MemorySessionRepository(self)
+        self.schedules = MemoryScheduleRepository(self)
+        self.bookings = MemoryBookingRepository(self)
+        self.waitlist = MemoryWaitlistRepository(self)
 
     @property
     def tx(self) -> MemoryTransaction:
