@@ -6,14 +6,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from travelcore.accounts import (
-    AccountsService,
-    AddChild,
-    ChildId,
-    RegisterCorporate,
-    RegisterUser,
-    UserRole,
-)
 from travelcore.booking import (
     BookGroup,
     BookingService,
@@ -36,6 +28,14 @@ from travelcore.catalog import (
 )
 from travelcore.kernel import EventBus, ManualClock, StaticPolicies, TenantId, UserId, new_uuid
 from travelcore.ledger import AllocateCredits, LedgerService
+from travelcore.people import (
+    AddChild,
+    ChildId,
+    PeopleService,
+    RegisterCorporate,
+    RegisterUser,
+    UserRole,
+)
 from travelcore_adapters.memory import MemoryDatabase
 
 TENANT = TenantId(new_uuid())
@@ -47,7 +47,7 @@ def run() -> None:
     bus = EventBus()
     db = MemoryDatabase(bus)
     policies = StaticPolicies()
-    accounts = AccountsService(db, clock)
+    people = PeopleService(db, clock)
     catalog = CatalogService(db, clock, policies)
     ledger = LedgerService(db, clock, policies)
     bookings = BookingService(db, clock, policies)
@@ -57,7 +57,7 @@ def run() -> None:
     def key() -> str:
         return f"demo-{next(keys)}"
 
-    corporate = accounts.register_corporate(
+    corporate = people.register_corporate(
         RegisterCorporate(
             tenant_id=TENANT,
             company_name="Acme",
@@ -69,7 +69,7 @@ def run() -> None:
     )
 
     def family(name: str, credits: int, *kids: tuple[str, date]) -> tuple[UserId, list[ChildId]]:
-        parent = accounts.register_user(
+        parent = people.register_user(
             RegisterUser(
                 tenant_id=TENANT,
                 email=f"{name.lower()}@acme.example",
@@ -90,7 +90,7 @@ def run() -> None:
             )
         )
         children = [
-            accounts.add_child(
+            people.add_child(
                 AddChild(
                     tenant_id=TENANT,
                     parent_id=parent,

@@ -8,7 +8,6 @@ from itertools import product
 
 import pytest
 
-from travelcore.accounts import Child, age_on
 from travelcore.catalog import (
     Activity,
     ActivityCategory,
@@ -36,6 +35,7 @@ from travelcore.kernel import (
     ValidationFailed,
     new_uuid,
 )
+from travelcore.people import Child, age_on
 from travelcore.testing.builders import a_venue, an_activity
 from travelcore_adapters.memory import MemoryDatabase
 

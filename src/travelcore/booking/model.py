@@ -19,7 +19,6 @@ from uuid import UUID
 
 import attrs
 
-from travelcore.accounts.model import ChildId
 from travelcore.catalog.model import SessionId
 from travelcore.kernel import (
     Aggregate,
@@ -31,6 +30,7 @@ from travelcore.kernel import (
     positive_credits,
 )
 from travelcore.ledger import BalanceId, HoldId
+from travelcore.people.model import ChildId
 
 BookingId = NewType("BookingId", UUID)
 GroupBookingId = NewType("GroupBookingId", UUID)

@@ -1,6 +1,6 @@
 """What bookings and the waitlist need from storage.
 
-A booking's unit of work spans the catalog, the accounts, the ledger (``credits``) and the
+A booking's unit of work spans the catalog, the people context, the ledger (``credits``) and the
 two repositories below, so a seat, its credit hold or debit and the waitlist change commit
 in one transaction.
 """
@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from travelcore.accounts.model import ChildId
-from travelcore.accounts.ports import AccountsUnitOfWork
 from travelcore.booking.model import Booking, BookingId, GroupBookingId
 from travelcore.booking.waitlist import WaitlistEntry, WaitlistEntryId
 from travelcore.catalog.model import SessionId
 from travelcore.catalog.ports import CatalogUnitOfWork
 from travelcore.kernel import UserId
 from travelcore.ledger import LedgerUnitOfWork
+from travelcore.people.model import ChildId
+from travelcore.people.ports import PeopleUnitOfWork
 
 
 class BookingRepository(Protocol):
@@ -70,6 +70,6 @@ class WaitlistRepository(Protocol):
         ...
 
 
-class BookingUnitOfWork(CatalogUnitOfWork, AccountsUnitOfWork, LedgerUnitOfWork, Protocol):
+class BookingUnitOfWork(CatalogUnitOfWork, PeopleUnitOfWork, LedgerUnitOfWork, Protocol):
     bookings: BookingRepository
     waitlist: WaitlistRepository

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from travelcore.accounts import Child, ChildId
 from travelcore.booking.model import (
     Booking,
     BookingId,
@@ -34,6 +33,7 @@ from travelcore.kernel import (
     ValidationFailed,
 )
 from travelcore.ledger import BalanceId, CreditBalance, PeriodClosed
+from travelcore.people import Child, ChildId
 
 CodeFactory = Callable[[], str]
 

@@ -14,7 +14,6 @@ from typing import TypeVar
 
 import attrs
 
-from travelcore.accounts import ChildId
 from travelcore.booking import rules
 from travelcore.booking.model import (
     Booking,
@@ -42,6 +41,7 @@ from travelcore.kernel import (
     new_uuid,
     run_idempotent,
 )
+from travelcore.people import ChildId
 
 R = TypeVar("R")
 UowFactory = Callable[[TenantId], BookingUnitOfWork]

@@ -14,9 +14,9 @@ from uuid import UUID
 
 import attrs
 
-from travelcore.accounts.model import ChildId
 from travelcore.catalog.model import SessionId
 from travelcore.kernel import Aggregate, DomainEvent, InvalidTransition, TenantId, UserId, new_uuid
+from travelcore.people.model import ChildId
 
 WaitlistEntryId = NewType("WaitlistEntryId", UUID)
 

@@ -4,11 +4,6 @@ Each suite is a pytest base class whose tests talk only to the port; subclass it
 the fixture it names (for example ``uow_factory``) to run it against your adapter.
 """
 
-from travelcore.testing.accounts import (
-    ChildRepositoryContract,
-    CorporateRepositoryContract,
-    UserRepositoryContract,
-)
 from travelcore.testing.booking import BookingRepositoryContract, WaitlistRepositoryContract
 from travelcore.testing.booking_machine import booking_machine
 from travelcore.testing.catalog import (
@@ -19,6 +14,11 @@ from travelcore.testing.catalog import (
 )
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
+from travelcore.testing.people import (
+    ChildRepositoryContract,
+    CorporateRepositoryContract,
+    UserRepositoryContract,
+)
 from travelcore.testing.repositories import RepositoryContract
 from travelcore.testing.uow import UnitOfWorkContract
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from travelcore.accounts import User
 from travelcore.booking import (
     Booking,
     BookingStatus,
@@ -20,9 +19,10 @@ from travelcore.booking import (
 from travelcore.catalog import Session
 from travelcore.kernel import AlreadyExists, TenantId, new_uuid
 from travelcore.ledger import BillingPeriod, CreditBalance
-from travelcore.testing.accounts import add_parent
+from travelcore.people import User
 from travelcore.testing.builders import a_child, a_session, at
 from travelcore.testing.catalog import add_activity
+from travelcore.testing.people import add_parent
 from travelcore.testing.repositories import RepositoryContract, UowFactory
 
 T0 = at(2026, 3, 2, 9)

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from itertools import count
 
-from travelcore.accounts import Child, Corporate, User, UserRole
 from travelcore.catalog import (
     Activity,
     ActivityCategory,
@@ -15,6 +14,7 @@ from travelcore.catalog import (
     VenueStatus,
 )
 from travelcore.kernel import TenantId
+from travelcore.people import Child, Corporate, User, UserRole
 
 _serial = count(1)
 

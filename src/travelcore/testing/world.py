@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from itertools import count
 
-from travelcore.accounts import ChildId
 from travelcore.booking import (
     Booking,
     BookingId,
@@ -28,6 +27,7 @@ from travelcore.kernel import (
     zone,
 )
 from travelcore.ledger import AllocateCredits, BalanceView, LedgerService
+from travelcore.people import ChildId
 from travelcore.testing.builders import a_child, a_corporate, a_parent, a_venue, an_activity
 
 Database = Callable[[TenantId], BookingUnitOfWork]

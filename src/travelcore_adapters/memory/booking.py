@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from travelcore.accounts import ChildId
 from travelcore.booking import (
     ACTIVE_STATUSES,
     Booking,
@@ -14,6 +13,7 @@ from travelcore.booking import (
 )
 from travelcore.catalog import SessionId
 from travelcore.kernel import UserId
+from travelcore.people import ChildId
 from travelcore_adapters.memory.repository import MemoryRepository
 
 

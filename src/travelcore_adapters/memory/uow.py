@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
-from travelcore_adapters.memory.accounts import (
-    MemoryChildRepository,
-    MemoryCorporateRepository,
-    MemoryUserRepository,
-)
 from travelcore_adapters.memory.booking import MemoryBookingRepository, MemoryWaitlistRepository
 from travelcore_adapters.memory.catalog import (
     MemoryActivityRepository,
@@ -17,6 +12,11 @@ from travelcore_adapters.memory.catalog import (
 )
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
+from travelcore_adapters.memory.people import (
+    MemoryChildRepository,
+    MemoryCorporateRepository,
+    MemoryUserRepository,
+)
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
 
 

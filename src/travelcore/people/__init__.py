@@ -1,6 +1,6 @@
 """People: corporates, users with roles, and children."""
 
-from travelcore.accounts.model import (
+from travelcore.people.model import (
     Child,
     ChildId,
     Corporate,
@@ -9,22 +9,20 @@ from travelcore.accounts.model import (
     UserRole,
     age_on,
 )
-from travelcore.accounts.ports import (
-    AccountsUnitOfWork,
+from travelcore.people.ports import (
     ChildRepository,
     CorporateRepository,
+    PeopleUnitOfWork,
     UserRepository,
 )
-from travelcore.accounts.service import (
-    AccountsService,
+from travelcore.people.service import (
     AddChild,
+    PeopleService,
     RegisterCorporate,
     RegisterUser,
 )
 
 __all__ = [
-    "AccountsService",
-    "AccountsUnitOfWork",
     "AddChild",
     "Child",
     "ChildId",
@@ -32,6 +30,8 @@ __all__ = [
     "Corporate",
     "CorporateId",
     "CorporateRepository",
+    "PeopleService",
+    "PeopleUnitOfWork",
     "RegisterCorporate",
     "RegisterUser",
     "User",

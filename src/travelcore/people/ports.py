@@ -1,12 +1,12 @@
-"""What the accounts context needs from storage (same rules as the catalog's ports:
+"""What the people context needs from storage (same rules as the catalog's ports:
 ``AlreadyExists`` on duplicates, ``NotFound`` on misses, optimistic ``save``)."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from travelcore.accounts.model import Child, ChildId, Corporate, CorporateId, User
 from travelcore.kernel import IdempotencyStore, UnitOfWork, UserId
+from travelcore.people.model import Child, ChildId, Corporate, CorporateId, User
 
 
 class CorporateRepository(Protocol):
@@ -41,7 +41,7 @@ class ChildRepository(Protocol):
         ...
 
 
-class AccountsUnitOfWork(UnitOfWork, Protocol):
+class PeopleUnitOfWork(UnitOfWork, Protocol):
     corporates: CorporateRepository
     users: UserRepository
     children: ChildRepository

@@ -1,9 +1,9 @@
-"""Accounts repositories in memory: corporates, users, children."""
+"""People repositories in memory: corporates, users, children."""
 
 from __future__ import annotations
 
-from travelcore.accounts import Child, Corporate, User
 from travelcore.kernel import UserId
+from travelcore.people import Child, Corporate, User
 from travelcore_adapters.memory.repository import MemoryRepository
 
 

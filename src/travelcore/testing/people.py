@@ -1,4 +1,4 @@
-"""Contract suites for the accounts repositories: corporates, users, children."""
+"""Contract suites for the people repositories: corporates, users, children."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from travelcore.accounts import Child, Corporate, User
 from travelcore.kernel import AlreadyExists, TenantId
+from travelcore.people import Child, Corporate, User
 from travelcore.testing.builders import a_child, a_corporate, a_parent
 from travelcore.testing.repositories import RepositoryContract, UowFactory
 

@@ -1,4 +1,4 @@
-"""Accounts use cases: corporates, users and children."""
+"""People use cases: corporates, users and children."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from uuid import UUID
 
 import attrs
 
-from travelcore.accounts.model import (
+from travelcore.kernel import AlreadyExists, Clock, TenantId, UserId, run_idempotent
+from travelcore.people.model import (
     Child,
     ChildId,
     Corporate,
@@ -18,11 +19,10 @@ from travelcore.accounts.model import (
     User,
     UserRole,
 )
-from travelcore.accounts.ports import AccountsUnitOfWork
-from travelcore.kernel import AlreadyExists, Clock, TenantId, UserId, run_idempotent
+from travelcore.people.ports import PeopleUnitOfWork
 
 R = TypeVar("R")
-UowFactory = Callable[[TenantId], AccountsUnitOfWork]
+UowFactory = Callable[[TenantId], PeopleUnitOfWork]
 
 
 @attrs.frozen(kw_only=True)
@@ -61,13 +61,13 @@ class AddChild:
     idempotency_key: str
 
 
-class AccountsService:
+class PeopleService:
     def __init__(self, uow_factory: UowFactory, clock: Clock) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
 
     def register_corporate(self, cmd: RegisterCorporate) -> CorporateId:
-        def action(uow: AccountsUnitOfWork, now: datetime) -> CorporateId:
+        def action(uow: PeopleUnitOfWork, now: datetime) -> CorporateId:
             corporate = Corporate.create(
                 cmd.tenant_id,
                 company_name=cmd.company_name,
@@ -82,7 +82,7 @@ class AccountsService:
         return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, CorporateId, action)
 
     def register_user(self, cmd: RegisterUser) -> UserId:
-        def action(uow: AccountsUnitOfWork, now: datetime) -> UserId:
+        def action(uow: PeopleUnitOfWork, now: datetime) -> UserId:
             user = User.create(
                 cmd.tenant_id,
                 email=cmd.email,
@@ -102,7 +102,7 @@ class AccountsService:
         return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, UserId, action)
 
     def add_child(self, cmd: AddChild) -> ChildId:
-        def action(uow: AccountsUnitOfWork, now: datetime) -> ChildId:
+        def action(uow: PeopleUnitOfWork, now: datetime) -> ChildId:
             uow.users.get(cmd.parent_id)
             child = Child.create(
                 cmd.tenant_id,
@@ -131,7 +131,7 @@ class AccountsService:
         cmd: object,
         key: str,
         result_type: type[R],
-        action: Callable[[AccountsUnitOfWork, datetime], R],
+        action: Callable[[PeopleUnitOfWork, datetime], R],
     ) -> R:
         now = self._clock.now()
         with self._uow_factory(tenant_id) as uow:
