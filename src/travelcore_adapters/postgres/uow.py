@@ -10,10 +10,25 @@ from sqlalchemy.engine import CursorResult
 
 from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
 from travelcore_adapters.postgres.errors import translated
+from travelcore_adapters.postgres.repositories.booking import (
+    PostgresBookingRepository,
+    PostgresWaitlistRepository,
+)
+from travelcore_adapters.postgres.repositories.catalog import (
+    PostgresActivityRepository,
+    PostgresScheduleRepository,
+    PostgresSessionRepository,
+    PostgresVenueRepository,
+)
 from travelcore_adapters.postgres.repositories.kernel import PostgresIdempotencyStore
 from travelcore_adapters.postgres.repositories.ledger import (
     PostgresLedgerRepository,
     PostgresSubscriptionRepository,
+)
+from travelcore_adapters.postgres.repositories.people import (
+    PostgresChildRepository,
+    PostgresCorporateRepository,
+    PostgresUserRepository,
 )
 
 SET_TENANT = text("SELECT set_config('app.tenant_id', :tid, true)")
@@ -36,6 +51,15 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.idempotency = PostgresIdempotencyStore(self)
         self.credits = PostgresLedgerRepository(self)
         self.subscriptions = PostgresSubscriptionRepository(self)
+        self.corporates = PostgresCorporateRepository(self)
+        self.users = PostgresUserRepository(self)
+        self.children = PostgresChildRepository(self)
+        self.venues = PostgresVenueRepository(self)
+        self.activities = PostgresActivityRepository(self)
+        self.sessions = PostgresSessionRepository(self)
+        self.schedules = PostgresScheduleRepository(self)
+        self.bookings = PostgresBookingRepository(self)
+        self.waitlist = PostgresWaitlistRepository(self)
 
     @property
     def connection(self) -> Connection:

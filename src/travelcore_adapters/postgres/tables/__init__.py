@@ -3,7 +3,16 @@
 Adding a context means adding its module here (and a migration under ``migrations/``).
 """
 
-from travelcore_adapters.postgres.tables import kernel, ledger
+from travelcore_adapters.postgres.tables import booking, catalog, kernel, ledger, people
 from travelcore_adapters.postgres.tables.base import metadata, tenant_table, tenant_tables
 
-__all__ = ["kernel", "ledger", "metadata", "tenant_table", "tenant_tables"]
+__all__ = [
+    "booking",
+    "catalog",
+    "kernel",
+    "ledger",
+    "metadata",
+    "people",
+    "tenant_table",
+    "tenant_tables",
+]
