@@ -1,7 +1,7 @@
 """Bookings per second through travelcore's ``BookingService`` on PostgreSQL vs a
 hand-written psycopg transaction doing the same minimal work, on the same server.
 
-    python -m bench.bookings                 # 2,000 bookings per run
+    python -m bench.bookings                 # 1,000 bookings per run
     python -m bench.bookings --bookings 5000
 
 The baseline transaction: set the tenant, take a seat with a conditional UPDATE
@@ -197,7 +197,7 @@ def measure(book: Callable[[Item], None], items: list[Item], threads: int) -> fl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--bookings", type=int, default=2000)
+    parser.add_argument("--bookings", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
     with superuser_url() as url:
