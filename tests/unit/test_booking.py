@@ -23,6 +23,7 @@ from travelcore.booking import (
     CancelBooking,
     CancellationReason,
     CancelSession,
+    CompensateActivityChange,
     CompleteSession,
     ConfirmBooking,
     GrantPartialRefund,
@@ -566,3 +567,27 @@ def test_book_again_links_the_original(world: World) -> None:
     assert booking.source is BookingSource.REBOOK
     assert booking.original_booking_id == original.booking_id
     assert booking.child_id == child
+
+
+def test_an_activity_change_compensates_every_confirmed_upcoming_booking(world: World) -> None:
+    parent, [a, b] = world.family(credits=30, born=[date(2018, 1, 1), date(2019, 1, 1)])
+    session_id = world.session(credits=5)
+    first = book(world, session_id, parent, a)
+    book(world, session_id, parent, b)  # pending: nothing debited, nothing to give back
+    confirm(world, first.booking_id)
+    activity_id = world.get_session(session_id).activity_id
+    command = CompensateActivityChange(
+        tenant_id=world.tenant,
+        activity_id=activity_id,
+        credits=2,
+        reason="no robots, only drawings",
+        idempotency_key="change",
+    )
+    [receipt] = world.bookings.compensate_activity_change(command)
+    assert (receipt.booking_id, receipt.credits_refunded) == (first.booking_id, 2)
+    assert world.bookings.compensate_activity_change(command) == (receipt,)
+    again = world.bookings.compensate_activity_change(
+        attrs.evolve(command, credits=9, idempotency_key="change-2")
+    )
+    assert [r.credits_refunded for r in again] == [3]  # capped by what was left
+    assert world.balance(parent).refunded == 5

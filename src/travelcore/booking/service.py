@@ -31,7 +31,7 @@ from travelcore.booking.waitlist import (
     WaitlistEntry,
     WaitlistEntryId,
 )
-from travelcore.catalog import SessionId
+from travelcore.catalog import ActivityId, SessionId
 from travelcore.kernel import (
     Clock,
     PolicyProvider,
@@ -136,6 +136,19 @@ class GrantPartialRefund:
 
     tenant_id: TenantId
     booking_id: BookingId
+    credits: int
+    reason: str
+    actor: str | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class CompensateActivityChange:
+    """The venue changed an activity: every confirmed booking on its sessions that have not
+    started gets up to ``credits`` back (never more than what is left of its debit)."""
+
+    tenant_id: TenantId
+    activity_id: ActivityId
     credits: int
     reason: str
     actor: str | None = None
@@ -433,6 +446,34 @@ class BookingService(_Service):
             )
 
         return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, RefundReceipt, action, cmd.actor)
+
+    def compensate_activity_change(
+        self, cmd: CompensateActivityChange
+    ) -> tuple[RefundReceipt, ...]:
+        def action(txn: rules.Txn) -> tuple[RefundReceipt, ...]:
+            receipts = []
+            for session in txn.uow.sessions.for_activity(cmd.activity_id):
+                if session.is_cancelled or session.has_started(txn.now):
+                    continue
+                for booking in txn.uow.bookings.for_session(session.id):
+                    if booking.status is not BookingStatus.CONFIRMED:
+                        continue
+                    left = txn.balance(booking.balance_id).net_debit_for(booking.id)
+                    credits = min(cmd.credits, left)
+                    if credits > 0:
+                        rules.partial_refund(txn, booking, credits, cmd.reason)
+                        receipts.append(
+                            RefundReceipt(
+                                booking_id=booking.id,
+                                credits_refunded=credits,
+                                total_refunded=booking.credits_refunded,
+                            )
+                        )
+            return tuple(receipts)
+
+        return self._run(
+            cmd.tenant_id, cmd, cmd.idempotency_key, tuple[RefundReceipt, ...], action, cmd.actor
+        )
 
     # -- queries ---------------------------------------------------------------------------
 
