@@ -9,9 +9,10 @@ version = :v``; no row updated means ``StaleVersion`` (or ``NotFound``).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Table, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from travelcore.kernel import AlreadyExists, NotFound, StaleVersion, TenantId, ValidationFailed
@@ -31,6 +32,15 @@ class Versioned(Protocol):
 
 
 E = TypeVar("E", bound=Versioned)
+
+
+@functools.cache
+def _get_statement(table: Table, lock: bool) -> Select[Any]:
+    """``get``'s query, built once per table (no statement construction per call)."""
+    query = select(table).where(
+        table.c.tenant_id == bindparam("tid"), table.c.id == bindparam("id")
+    )
+    return query.with_for_update(key_share=True) if lock else query
 
 
 class TableRepository(Generic[E]):
@@ -63,10 +73,9 @@ class TableRepository(Generic[E]):
             raise AlreadyExists(f"{self.entity} {entity.id} or one of its keys exists")
 
     def get(self, entity_id: Any) -> E:
-        query = self._select(self.table.c.id == entity_id)
-        if self.lock_on_get:
-            query = query.with_for_update(key_share=True)
-        row = self._uow.execute(query).one_or_none()
+        row = self._uow.execute(
+            _get_statement(self.table, self.lock_on_get), {"tid": self._tid, "id": entity_id}
+        ).one_or_none()
         if row is None:
             raise NotFound(self.entity, entity_id)
         return self.to_entity(row)
