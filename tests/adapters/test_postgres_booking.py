@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import text, update
 
-from travelcore.kernel import EventBus, TenantId
+from travelcore.kernel import AccessDenied, CapacityExceeded, EventBus, TenantId, new_uuid
 from travelcore.testing import (
     ActivityRepositoryContract,
     BookingRepositoryContract,
@@ -19,7 +20,9 @@ from travelcore.testing import (
     VenueRepositoryContract,
     WaitlistRepositoryContract,
 )
+from travelcore.testing.booking import add_session
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
+from travelcore_adapters.postgres.tables.catalog import activity_sessions
 
 
 @pytest.fixture
@@ -64,3 +67,26 @@ class TestPostgresBookings(BookingRepositoryContract):
 
 class TestPostgresWaitlist(WaitlistRepositoryContract):
     pass
+
+
+def test_seat_check_constraint_backs_up_the_model(postgres_database: PostgresDatabase) -> None:
+    """Raw SQL past the repository still cannot overbook: the CHECK constraint refuses it
+    and the adapter reports ``CapacityExceeded``."""
+    tenant = TenantId(new_uuid())
+    with postgres_database(tenant) as uow:
+        session = add_session(uow)
+        uow.commit()
+    with postgres_database(tenant) as uow, pytest.raises(CapacityExceeded):
+        uow.execute(
+            update(activity_sessions)
+            .where(activity_sessions.c.id == session.id)
+            .values(booked_count=activity_sessions.c.total_capacity + 1)
+        )
+
+
+@pytest.mark.parametrize(
+    "table", ["corporates", "users", "children", "venues", "activities", "bookings", "waitlist"]
+)
+def test_the_app_role_cannot_delete(postgres_database: PostgresDatabase, table: str) -> None:
+    with postgres_database(TenantId(new_uuid())) as uow, pytest.raises(AccessDenied):
+        uow.execute(text(f"DELETE FROM {table}"))
