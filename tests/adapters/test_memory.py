@@ -10,15 +10,24 @@ import pytest
 from travelcore.kernel import EventBus, TenantId, new_uuid
 from travelcore.testing import (
     AccountRepositoriesContract,
+    ActivityRepositoryContract,
+    BookingRepositoryContract,
+    ChildRepositoryContract,
+    CorporateRepositoryContract,
     LedgerRepositoryContract,
     PaymentGatewayContract,
     PaymentRepositoriesContract,
+    ScheduleRepositoryContract,
+    SessionRepositoryContract,
     SubscriptionRepositoryContract,
     TextSearchContract,
     TravelRepositoriesContract,
     UnitOfWorkContract,
+    UserRepositoryContract,
     VectorStoreContract,
     VectorSyncRepositoryContract,
+    VenueRepositoryContract,
+    WaitlistRepositoryContract,
 )
 from travelcore.testing.vectors import DIMENSION
 from travelcore_adapters.memory import MemoryDatabase, MemoryStore, MemoryUnitOfWork
@@ -103,3 +112,39 @@ class TestMemoryTextSearch(TextSearchContract):
     @pytest.fixture
     def text_search(self) -> MemoryTextSearch:
         return MemoryTextSearch()
+
+
+class TestMemoryCorporates(CorporateRepositoryContract):
+    pass
+
+
+class TestMemoryUsers(UserRepositoryContract):
+    pass
+
+
+class TestMemoryChildren(ChildRepositoryContract):
+    pass
+
+
+class TestMemoryVenues(VenueRepositoryContract):
+    pass
+
+
+class TestMemoryActivities(ActivityRepositoryContract):
+    pass
+
+
+class TestMemorySessions(SessionRepositoryContract):
+    pass
+
+
+class TestMemorySchedules(ScheduleRepositoryContract):
+    pass
+
+
+class TestMemoryBookings(BookingRepositoryContract):
+    pass
+
+
+class TestMemoryWaitlist(WaitlistRepositoryContract):
+    pass

@@ -13,6 +13,7 @@ def test_demo_runs_every_scenario_on_embedded_postgres(capsys: pytest.CaptureFix
     assert "== A month of credits ==" in out
     assert "expired 45" in out
     assert "== A business trip ==" in out
+    assert "== A family books, the class fills" in out
     assert "Payment succeeded: 730.00 EUR" in out
 
 

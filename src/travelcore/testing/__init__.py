@@ -9,9 +9,23 @@ from travelcore.testing.accounts import (
     PasswordHasherContract,
     SecretBoxContract,
 )
+from travelcore.testing.booking import BookingRepositoryContract, WaitlistRepositoryContract
+from travelcore.testing.booking_machine import booking_machine
+from travelcore.testing.catalog import (
+    ActivityRepositoryContract,
+    ScheduleRepositoryContract,
+    SessionRepositoryContract,
+    VenueRepositoryContract,
+)
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
 from travelcore.testing.payments import PaymentGatewayContract, PaymentRepositoriesContract
+from travelcore.testing.people import (
+    ChildRepositoryContract,
+    CorporateRepositoryContract,
+    UserRepositoryContract,
+)
+from travelcore.testing.repositories import RepositoryContract
 from travelcore.testing.travel import TravelRepositoriesContract
 from travelcore.testing.uow import UnitOfWorkContract
 from travelcore.testing.vector_sync import VectorSyncRepositoryContract
@@ -19,17 +33,28 @@ from travelcore.testing.vectors import TextSearchContract, VectorStoreContract
 
 __all__ = [
     "AccountRepositoriesContract",
+    "ActivityRepositoryContract",
+    "BookingRepositoryContract",
+    "ChildRepositoryContract",
+    "CorporateRepositoryContract",
     "LedgerMachine",
     "LedgerRepositoryContract",
     "PasswordHasherContract",
     "PaymentGatewayContract",
     "PaymentRepositoriesContract",
+    "RepositoryContract",
+    "ScheduleRepositoryContract",
     "SecretBoxContract",
+    "SessionRepositoryContract",
     "SubscriptionRepositoryContract",
     "TextSearchContract",
     "TravelRepositoriesContract",
     "UnitOfWorkContract",
+    "UserRepositoryContract",
     "VectorStoreContract",
     "VectorSyncRepositoryContract",
+    "VenueRepositoryContract",
+    "WaitlistRepositoryContract",
+    "booking_machine",
     "ledger_machine",
 ]

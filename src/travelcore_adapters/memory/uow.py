@@ -8,9 +8,21 @@ from travelcore_adapters.memory.accounts import (
     MemoryConversations,
     MemoryCredentials,
 )
+from travelcore_adapters.memory.booking import MemoryBookingRepository, MemoryWaitlistRepository
+from travelcore_adapters.memory.catalog import (
+    MemoryActivityRepository,
+    MemoryScheduleRepository,
+    MemorySessionRepository,
+    MemoryVenueRepository,
+)
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
 from travelcore_adapters.memory.payments import MemoryPayments, MemoryWebhookEvents
+from travelcore_adapters.memory.people import (
+    MemoryChildRepository,
+    MemoryCorporateRepository,
+    MemoryUserRepository,
+)
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
 from travelcore_adapters.memory.travel import (
     MemoryItineraries,
@@ -46,6 +58,15 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.credits = MemoryLedgerRepository(self)
         self.subscriptions = MemorySubscriptionRepository(self)
         self.vector_sync = MemoryVectorSyncRepository(self)
+        self.corporates = MemoryCorporateRepository(self)
+        self.users = MemoryUserRepository(self)
+        self.children = MemoryChildRepository(self)
+        self.venues = MemoryVenueRepository(self)
+        self.activities = MemoryActivityRepository(self)
+        self.sessions = MemorySessionRepository(self)
+        self.schedules = MemoryScheduleRepository(self)
+        self.bookings = MemoryBookingRepository(self)
+        self.waitlist = MemoryWaitlistRepository(self)
 
     @property
     def tx(self) -> MemoryTransaction:

@@ -17,6 +17,16 @@ from travelcore_adapters.postgres.repositories.accounts import (
     PostgresConversations,
     PostgresCredentials,
 )
+from travelcore_adapters.postgres.repositories.booking import (
+    PostgresBookingRepository,
+    PostgresWaitlistRepository,
+)
+from travelcore_adapters.postgres.repositories.catalog import (
+    PostgresActivityRepository,
+    PostgresScheduleRepository,
+    PostgresSessionRepository,
+    PostgresVenueRepository,
+)
 from travelcore_adapters.postgres.repositories.kernel import PostgresIdempotencyStore
 from travelcore_adapters.postgres.repositories.ledger import (
     PostgresLedgerRepository,
@@ -25,6 +35,11 @@ from travelcore_adapters.postgres.repositories.ledger import (
 from travelcore_adapters.postgres.repositories.payments import (
     PostgresPayments,
     PostgresWebhookEvents,
+)
+from travelcore_adapters.postgres.repositories.people import (
+    PostgresChildRepository,
+    PostgresCorporateRepository,
+    PostgresUserRepository,
 )
 from travelcore_adapters.postgres.repositories.travel import (
     PostgresItineraries,
@@ -75,6 +90,15 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.conversations = PostgresConversations(self)
         self.credentials = PostgresCredentials(self)
         self.vector_sync = PostgresVectorSyncRepository(self)
+        self.corporates = PostgresCorporateRepository(self)
+        self.users = PostgresUserRepository(self)
+        self.children = PostgresChildRepository(self)
+        self.venues = PostgresVenueRepository(self)
+        self.activities = PostgresActivityRepository(self)
+        self.sessions = PostgresSessionRepository(self)
+        self.schedules = PostgresScheduleRepository(self)
+        self.bookings = PostgresBookingRepository(self)
+        self.waitlist = PostgresWaitlistRepository(self)
 
     @property
     def connection(self) -> Connection:

@@ -6,7 +6,7 @@
 means someone else saved first (``StaleVersion``). Entries are only ever inserted (those
 beyond the stored ones, which must be an unchanged prefix); holds are upserted when they
 changed. What was read in this unit of work is remembered, so a save after a get needs no
-second read of the entries.
+second read of the entries, and a second read of an unchanged balance reads only its row.
 """
 
 from __future__ import annotations
@@ -299,6 +299,11 @@ class PostgresLedgerRepository:
         return [to_entry(r) for r in rows]
 
     def _load(self, row: Any) -> CreditBalance:
+        seen = self._entries_seen.get(row.id)
+        if seen is not None and seen[0] == row.version and row.id in self._holds_seen:
+            # read earlier in this unit of work at this version: entries and holds (frozen
+            # values) are unchanged, since every change bumps the version
+            return to_balance(row, list(seen[1]), list(self._holds_seen[row.id].values()))
         entries = self._load_entries(BalanceId(row.id))
         holds = [
             to_hold(r)

@@ -5,9 +5,12 @@ Adding a context means adding its module here (and a migration under ``migration
 
 from travelcore_adapters.postgres.tables import (
     accounts,
+    booking,
+    catalog,
     kernel,
     ledger,
     payments,
+    people,
     travel,
     vectors,
 )
@@ -15,10 +18,13 @@ from travelcore_adapters.postgres.tables.base import metadata, tenant_table, ten
 
 __all__ = [
     "accounts",
+    "booking",
+    "catalog",
     "kernel",
     "ledger",
     "metadata",
     "payments",
+    "people",
     "tenant_table",
     "tenant_tables",
     "travel",

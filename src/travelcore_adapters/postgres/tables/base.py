@@ -33,5 +33,10 @@ def tenant_table(name: str, *items: SchemaItem, **kwargs: Any) -> Table:
     )
 
 
+def one_of(column: str, values: list[str]) -> str:
+    """A CHECK expression: ``column`` is one of ``values``."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 def tenant_tables() -> list[Table]:
     return [t for t in metadata.sorted_tables if t.info.get("tenant_owned")]

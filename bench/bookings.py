@@ -1,0 +1,233 @@
+"""Bookings per second through travelcore's ``BookingService`` on PostgreSQL vs a
+hand-written psycopg transaction doing the same minimal work, on the same server.
+
+    python -m bench.bookings                 # 1,000 bookings per run
+    python -m bench.bookings --bookings 5000
+
+The baseline transaction: set the tenant, take a seat with a conditional UPDATE
+(``booked_count + offered_count < total_capacity``), hold the credits with a conditional
+UPDATE of the balance (``credits_available >= n``), insert the hold and the booking,
+commit. travelcore does what the use case requires on top (idempotency record, eligibility
+reads of venue, activity, child and waitlist, a unique confirmation code, the ledger
+mapping). Both run as the application role (row-level security on), each on its own
+tenant, with the same pool size, under contention (8 threads over 4 sessions) and without
+(1 thread). Reports bookings/s and the ratio travelcore / baseline.
+
+PostgreSQL: ``TRAVELCORE_BENCH_DATABASE_URL`` (a superuser ``postgresql://`` URL) or an
+embedded server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import queue
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from travelcore.booking import BookSession
+from travelcore.kernel import ManualClock, TenantId, UserId
+from travelcore.ledger import BillingPeriod, CreditBalance
+from travelcore.people import ChildId
+from travelcore.testing.builders import a_child, a_corporate, a_parent
+from travelcore.testing.world import World
+from travelcore_adapters.postgres import PostgresDatabase
+from travelcore_adapters.postgres.provision import embedded_server, provision_database
+
+T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+PERIOD = BillingPeriod(date(2026, 3, 1), date(2026, 4, 1))
+SESSIONS, CHILDREN_PER_PARENT, CREDITS = 4, 4, 1
+Item = tuple[Any, UserId, ChildId, Any]  # session, parent, child, balance
+
+
+@contextlib.contextmanager
+def superuser_url() -> Iterator[str]:
+    url = os.environ.get("TRAVELCORE_BENCH_DATABASE_URL")
+    if url:
+        yield url
+        return
+    with embedded_server() as url:
+        yield url
+
+
+def setup(database: PostgresDatabase, bookings: int) -> tuple[World, list[Item]]:
+    """A tenant with 4 sessions and enough families for ``bookings`` (one per child and
+    session), ordered so that neighbouring bookings belong to different parents."""
+    world = World(database, ManualClock(T0))
+    sessions = [
+        world.session(capacity=bookings, credits=CREDITS, starts_in=timedelta(days=5))
+        for _ in range(SESSIONS)
+    ]
+    parents = -(-bookings // (SESSIONS * CHILDREN_PER_PARENT))
+    families = []
+    with database(world.tenant) as uow:
+        corporate = a_corporate(world.tenant)
+        uow.corporates.add(corporate)
+        for _ in range(parents):
+            parent = a_parent(world.tenant, corporate)
+            uow.users.add(parent)
+            kids = [a_child(world.tenant, parent) for _ in range(CHILDREN_PER_PARENT)]
+            for kid in kids:
+                uow.children.add(kid)
+            balance = CreditBalance.open(world.tenant, parent.id, PERIOD, T0)
+            balance.allocate(10 * bookings, T0, actor="bench")
+            uow.credits.add(balance)
+            families.append((parent.id, [k.id for k in kids], balance.id))
+        uow.commit()
+    items = [
+        (session, parent, kids[k], balance)
+        for k in range(CHILDREN_PER_PARENT)
+        for session in sessions
+        for parent, kids, balance in families
+    ]
+    return world, items[:bookings]
+
+
+def travelcore_booker(database: PostgresDatabase, world: World) -> Callable[[Item], None]:
+    book = database.retrying(world.bookings.book)
+
+    def run(item: Item) -> None:
+        session, parent, child, _ = item
+        book(
+            BookSession(
+                tenant_id=world.tenant,
+                session_id=session,
+                child_id=child,
+                parent_id=parent,
+                idempotency_key=f"bench-{session}-{child}",
+            )
+        )
+
+    return run
+
+
+BASELINE = [
+    "SELECT set_config('app.tenant_id', %(tid)s, true)",
+    "UPDATE activity_sessions SET booked_count = booked_count + 1, version = version + 1"
+    " WHERE tenant_id = %(tid)s AND id = %(session)s AND NOT is_cancelled"
+    " AND booked_count + offered_count < total_capacity RETURNING id",
+    "UPDATE credit_balances SET credits_held = credits_held + %(credits)s,"
+    " credits_available = credits_available - %(credits)s, version = version + 1"
+    " WHERE tenant_id = %(tid)s AND id = %(balance)s AND credits_available >= %(credits)s"
+    " RETURNING version",
+    "INSERT INTO credit_holds (tenant_id, id, balance_id, position, booking_id, credits,"
+    " created_at, expires_at, status) VALUES (%(tid)s, gen_random_uuid(), %(balance)s,"
+    " %(position)s, %(booking)s, %(credits)s, %(now)s, %(expires)s, 'active')",
+    "INSERT INTO bookings (tenant_id, id, session_id, child_id, booked_by, status,"
+    " credits_charged, balance_id, confirmation_code, booking_source, created_at,"
+    " credits_refunded, attendance_marked, version) VALUES (%(tid)s, %(booking)s,"
+    " %(session)s, %(child)s, %(parent)s, 'pending', %(credits)s, %(balance)s, %(code)s,"
+    " 'browse', %(now)s, 0, false, 0)",
+]
+
+
+def baseline_booker(pool: ConnectionPool[Any], tenant: TenantId) -> Callable[[Item], None]:
+    """The same minimal work by hand: five statements in one transaction."""
+    set_tenant, take_seat, hold, insert_hold, insert_booking = BASELINE
+
+    def run(item: Item) -> None:
+        session, parent, child, balance = item
+        params = {
+            "tid": str(tenant),
+            "session": session,
+            "balance": balance,
+            "child": child,
+            "parent": parent,
+            "credits": CREDITS,
+            "booking": uuid.uuid4(),
+            "code": secrets.token_hex(5).upper(),
+            "now": T0,
+            "expires": T0 + timedelta(days=7),
+        }
+        with pool.connection() as conn, conn.transaction():
+            conn.execute(set_tenant, params)
+            if conn.execute(take_seat, params).fetchone() is None:
+                raise RuntimeError("session full")
+            row = conn.execute(hold, params).fetchone()
+            if row is None:
+                raise RuntimeError("insufficient credits")
+            conn.execute(insert_hold, {**params, "position": row[0]})
+            conn.execute(insert_booking, params)
+
+    return run
+
+
+def measure(book: Callable[[Item], None], items: list[Item], threads: int) -> float:
+    """Bookings per second with ``threads`` workers draining ``items``."""
+    work: queue.SimpleQueue[Item] = queue.SimpleQueue()
+    for item in items:
+        work.put(item)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        while True:
+            try:
+                item = work.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                book(item)
+            except Exception as error:
+                errors.append(error)
+                return
+
+    started = time.perf_counter()
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    return len(items) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bookings", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+    with superuser_url() as url:
+        db = provision_database(url)
+        app_url = db.app_url.render_as_string(hide_password=False)
+        conninfo = app_url.replace("postgresql+psycopg", "postgresql")
+        database = PostgresDatabase(app_url, pool_size=args.threads, retry_attempts=20)
+        pool: ConnectionPool[Any] = ConnectionPool(
+            conninfo,
+            min_size=args.threads,
+            max_size=args.threads,
+            kwargs={"options": "-c timezone=UTC"},
+            open=True,
+        )
+        try:
+            rows = []
+            for label, threads in (("contended", args.threads), ("single", 1)):
+                world, items = setup(database, args.bookings)
+                tc = measure(travelcore_booker(database, world), items, threads)
+                base_world, base_items = setup(database, args.bookings)
+                base = measure(baseline_booker(pool, base_world.tenant), base_items, threads)
+                rows.append((label, threads, tc, base))
+        finally:
+            pool.close()
+            database.dispose()
+    print(f"{'run':<10} {'threads':>7} {'travelcore/s':>13} {'baseline/s':>11} {'ratio':>6}")
+    for label, threads, tc, base in rows:
+        print(f"{label:<10} {threads:>7} {tc:>13.0f} {base:>11.0f} {tc / base:>6.2f}")
+    print(
+        f"({args.bookings} bookings per run, {SESSIONS} sessions, PostgreSQL "
+        f"{psycopg.pq.version()} client)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,579 @@
+"""Booking and waitlist use cases.
+
+Each command carries an ``idempotency_key`` and runs in one unit of work through
+``run_idempotent``: seats, credit holds or debits, refunds, waitlist changes and the
+stored result commit together, or nothing does. A unit of work that loses an optimistic
+race (``StaleVersion``) is retried from the start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+import attrs
+
+from travelcore.booking import rules
+from travelcore.booking.model import (
+    Booking,
+    BookingId,
+    BookingSource,
+    BookingStatus,
+    CancellationReason,
+    GroupBookingId,
+    new_confirmation_code,
+)
+from travelcore.booking.ports import BookingUnitOfWork
+from travelcore.booking.waitlist import (
+    EntryStatus,
+    RemovalReason,
+    WaitlistEntry,
+    WaitlistEntryId,
+)
+from travelcore.catalog import ActivityId, SessionId
+from travelcore.kernel import (
+    Clock,
+    PolicyProvider,
+    StaleVersion,
+    TenantId,
+    UserId,
+    new_uuid,
+    run_idempotent,
+)
+from travelcore.people import ChildId
+
+R = TypeVar("R")
+UowFactory = Callable[[TenantId], BookingUnitOfWork]
+ATTEMPTS = 5
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class BookSession:
+    tenant_id: TenantId
+    session_id: SessionId
+    child_id: ChildId
+    parent_id: UserId
+    source: BookingSource = BookingSource.BROWSE
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class BookGroup:
+    """Siblings on one session: every seat and every credit hold, or nothing."""
+
+    tenant_id: TenantId
+    session_id: SessionId
+    child_ids: tuple[ChildId, ...]
+    parent_id: UserId
+    source: BookingSource = BookingSource.BROWSE
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class BookAgain:
+    """Book the original booking's child on another session (source ``rebook``)."""
+
+    tenant_id: TenantId
+    original_booking_id: BookingId
+    session_id: SessionId
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class ConfirmBooking:
+    tenant_id: TenantId
+    booking_id: BookingId
+    actor: str | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class CancelBooking:
+    """``by_venue`` cancels as the venue (always a full refund)."""
+
+    tenant_id: TenantId
+    booking_id: BookingId
+    reason: CancellationReason
+    by_venue: bool = False
+    notes: str | None = None
+    actor: str | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class CancelSession:
+    tenant_id: TenantId
+    session_id: SessionId
+    reason: str
+    actor: str | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class MarkAttendance:
+    tenant_id: TenantId
+    booking_id: BookingId
+    attended: bool
+    actor: str | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class CompleteSession:
+    tenant_id: TenantId
+    session_id: SessionId
+    actor: str | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class GrantPartialRefund:
+    """The venue changed the activity: give back ``credits`` (capped by the debit)."""
+
+    tenant_id: TenantId
+    booking_id: BookingId
+    credits: int
+    reason: str
+    actor: str | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class CompensateActivityChange:
+    """The venue changed an activity: every confirmed booking on its sessions that have not
+    started gets up to ``credits`` back (never more than what is left of its debit)."""
+
+    tenant_id: TenantId
+    activity_id: ActivityId
+    credits: int
+    reason: str
+    actor: str | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class JoinWaitlist:
+    tenant_id: TenantId
+    session_id: SessionId
+    child_id: ChildId
+    parent_id: UserId
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class RespondToOffer:
+    tenant_id: TenantId
+    entry_id: WaitlistEntryId
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class LeaveWaitlist:
+    tenant_id: TenantId
+    entry_id: WaitlistEntryId
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class PromoteWaitlist:
+    tenant_id: TenantId
+    session_id: SessionId
+    idempotency_key: str
+
+
+# -- results -------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class BookingReceipt:
+    booking_id: BookingId
+    session_id: SessionId
+    child_id: ChildId
+    confirmation_code: str
+    status: BookingStatus
+    credits_charged: int
+    group_booking_id: GroupBookingId | None = None
+
+    @classmethod
+    def of(cls, booking: Booking) -> BookingReceipt:
+        return cls(
+            booking_id=booking.id,
+            session_id=booking.session_id,
+            child_id=booking.child_id,
+            confirmation_code=booking.confirmation_code,
+            status=booking.status,
+            credits_charged=booking.credits_charged,
+            group_booking_id=booking.group_booking_id,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class GroupReceipt:
+    group_booking_id: GroupBookingId
+    bookings: tuple[BookingReceipt, ...]
+
+
+@attrs.frozen(kw_only=True)
+class CancellationReceipt:
+    booking_id: BookingId
+    status: BookingStatus
+    refund_eligible: bool
+    credits_refunded: int
+    credits_forfeited: int
+
+
+@attrs.frozen(kw_only=True)
+class SessionCancellationReceipt:
+    session_id: SessionId
+    cancelled_bookings: tuple[BookingId, ...]
+    credits_refunded: int
+
+
+@attrs.frozen(kw_only=True)
+class RefundReceipt:
+    booking_id: BookingId
+    credits_refunded: int
+    total_refunded: int
+
+
+@attrs.frozen(kw_only=True)
+class WaitlistReceipt:
+    entry_id: WaitlistEntryId
+    session_id: SessionId
+    child_id: ChildId
+    position: int
+    status: EntryStatus
+    removed_reason: RemovalReason | None = None
+    offer_expires_at: datetime | None = None
+
+    @classmethod
+    def of(cls, entry: WaitlistEntry) -> WaitlistReceipt:
+        return cls(
+            entry_id=entry.id,
+            session_id=entry.session_id,
+            child_id=entry.child_id,
+            position=entry.position,
+            status=entry.status,
+            removed_reason=entry.removed_reason,
+            offer_expires_at=entry.spot_expires_at,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class PromotionReceipt:
+    session_id: SessionId
+    expired: tuple[WaitlistEntryId, ...]
+    offered: tuple[WaitlistEntryId, ...]
+
+
+# -- services ------------------------------------------------------------------------------
+
+
+class _Service:
+    def __init__(
+        self,
+        uow_factory: UowFactory,
+        clock: Clock,
+        policies: PolicyProvider,
+        code_factory: rules.CodeFactory = new_confirmation_code,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._policies = policies
+        self._code_factory = code_factory
+
+    def _run(
+        self,
+        tenant_id: TenantId,
+        cmd: object,
+        key: str,
+        result_type: type[R],
+        action: Callable[[rules.Txn], R],
+        actor: str | None = None,
+        commit_on: tuple[type[Exception], ...] = (),
+    ) -> R:
+        """Run ``action`` idempotently in one unit of work, retrying lost races.
+
+        An error listed in ``commit_on`` still commits what was done before it (a sweep
+        that expired an offer) and is then raised.
+        """
+        for attempt in range(ATTEMPTS):
+            now = self._clock.now()
+            try:
+                with self._uow_factory(tenant_id) as uow:
+                    txn = rules.Txn(
+                        uow, now, self._policies.policy_for(tenant_id), actor, self._code_factory
+                    )
+
+                    def step(txn: rules.Txn = txn) -> R:
+                        result = action(txn)
+                        txn.flush()
+                        return result
+
+                    try:
+                        result = run_idempotent(uow, key, cmd, result_type, now, step)
+                    except commit_on:
+                        txn.flush()
+                        uow.commit()
+                        raise
+                    uow.commit()
+                    return result
+            except StaleVersion:
+                if attempt == ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+
+class BookingService(_Service):
+    """Book, confirm, cancel, refund and close out sessions."""
+
+    def book(self, cmd: BookSession) -> BookingReceipt:
+        def action(txn: rules.Txn) -> BookingReceipt:
+            [booking] = rules.book(
+                txn, cmd.session_id, [cmd.child_id], cmd.parent_id, source=cmd.source
+            )
+            return BookingReceipt.of(booking)
+
+        return self._run(
+            cmd.tenant_id, cmd, cmd.idempotency_key, BookingReceipt, action, f"user:{cmd.parent_id}"
+        )
+
+    def book_group(self, cmd: BookGroup) -> GroupReceipt:
+        def action(txn: rules.Txn) -> GroupReceipt:
+            group = GroupBookingId(new_uuid())
+            bookings = rules.book(
+                txn,
+                cmd.session_id,
+                cmd.child_ids,
+                cmd.parent_id,
+                source=cmd.source,
+                group_booking_id=group,
+            )
+            return GroupReceipt(
+                group_booking_id=group, bookings=tuple(BookingReceipt.of(b) for b in bookings)
+            )
+
+        return self._run(
+            cmd.tenant_id, cmd, cmd.idempotency_key, GroupReceipt, action, f"user:{cmd.parent_id}"
+        )
+
+    def book_again(self, cmd: BookAgain) -> BookingReceipt:
+        def action(txn: rules.Txn) -> BookingReceipt:
+            original = txn.uow.bookings.get(cmd.original_booking_id)
+            [booking] = rules.book(
+                txn,
+                cmd.session_id,
+                [original.child_id],
+                original.parent_id,
+                source=BookingSource.REBOOK,
+                original_booking_id=original.id,
+            )
+            return BookingReceipt.of(booking)
+
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, BookingReceipt, action)
+
+    def confirm(self, cmd: ConfirmBooking) -> BookingReceipt:
+        def action(txn: rules.Txn) -> BookingReceipt:
+            booking = txn.uow.bookings.get(cmd.booking_id)
+            rules.confirm(txn, booking)
+            return BookingReceipt.of(booking)
+
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, BookingReceipt, action, cmd.actor)
+
+    def cancel(self, cmd: CancelBooking) -> CancellationReceipt:
+        """By the parent: a refund iff at least ``cancellation_window`` before the start,
+        otherwise the credits are forfeited. By the venue: always a full refund."""
+        target = BookingStatus.CANCELLED_VENUE if cmd.by_venue else BookingStatus.CANCELLED_PARENT
+
+        def action(txn: rules.Txn) -> CancellationReceipt:
+            booking = txn.uow.bookings.get(cmd.booking_id)
+            refunded, forfeited = rules.cancel(txn, booking, target, cmd.reason, cmd.notes)
+            return CancellationReceipt(
+                booking_id=booking.id,
+                status=booking.status,
+                refund_eligible=bool(booking.refund_eligible),
+                credits_refunded=refunded,
+                credits_forfeited=forfeited,
+            )
+
+        return self._run(
+            cmd.tenant_id, cmd, cmd.idempotency_key, CancellationReceipt, action, cmd.actor
+        )
+
+    def cancel_session(self, cmd: CancelSession) -> SessionCancellationReceipt:
+        def action(txn: rules.Txn) -> SessionCancellationReceipt:
+            session = txn.session(cmd.session_id)
+            cancelled, refunded = rules.cancel_session(txn, session, cmd.reason)
+            return SessionCancellationReceipt(
+                session_id=session.id,
+                cancelled_bookings=tuple(b.id for b in cancelled),
+                credits_refunded=refunded,
+            )
+
+        return self._run(
+            cmd.tenant_id, cmd, cmd.idempotency_key, SessionCancellationReceipt, action, cmd.actor
+        )
+
+    def mark_attendance(self, cmd: MarkAttendance) -> BookingReceipt:
+        def action(txn: rules.Txn) -> BookingReceipt:
+            booking = txn.uow.bookings.get(cmd.booking_id)
+            rules.mark_attendance(txn, booking, cmd.attended)
+            return BookingReceipt.of(booking)
+
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, BookingReceipt, action, cmd.actor)
+
+    def complete_session(self, cmd: CompleteSession) -> tuple[BookingId, ...]:
+        def action(txn: rules.Txn) -> tuple[BookingId, ...]:
+            completed = rules.complete_session(txn, txn.session(cmd.session_id))
+            return tuple(b.id for b in completed)
+
+        return self._run(
+            cmd.tenant_id, cmd, cmd.idempotency_key, tuple[BookingId, ...], action, cmd.actor
+        )
+
+    def partial_refund(self, cmd: GrantPartialRefund) -> RefundReceipt:
+        def action(txn: rules.Txn) -> RefundReceipt:
+            booking = txn.uow.bookings.get(cmd.booking_id)
+            rules.partial_refund(txn, booking, cmd.credits, cmd.reason)
+            return RefundReceipt(
+                booking_id=booking.id,
+                credits_refunded=cmd.credits,
+                total_refunded=booking.credits_refunded,
+            )
+
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, RefundReceipt, action, cmd.actor)
+
+    def compensate_activity_change(
+        self, cmd: CompensateActivityChange
+    ) -> tuple[RefundReceipt, ...]:
+        def action(txn: rules.Txn) -> tuple[RefundReceipt, ...]:
+            receipts = []
+            for session in txn.uow.sessions.for_activity(cmd.activity_id):
+                if session.is_cancelled or session.has_started(txn.now):
+                    continue
+                for booking in txn.uow.bookings.for_session(session.id):
+                    if booking.status is not BookingStatus.CONFIRMED:
+                        continue
+                    left = txn.balance(booking.balance_id).net_debit_for(booking.id)
+                    credits = min(cmd.credits, left)
+                    if credits > 0:
+                        rules.partial_refund(txn, booking, credits, cmd.reason)
+                        receipts.append(
+                            RefundReceipt(
+                                booking_id=booking.id,
+                                credits_refunded=credits,
+                                total_refunded=booking.credits_refunded,
+                            )
+                        )
+            return tuple(receipts)
+
+        return self._run(
+            cmd.tenant_id, cmd, cmd.idempotency_key, tuple[RefundReceipt, ...], action, cmd.actor
+        )
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def get(self, tenant_id: TenantId, booking_id: BookingId) -> Booking:
+        with self._uow_factory(tenant_id) as uow:
+            return uow.bookings.get(booking_id)
+
+    def find_by_code(self, tenant_id: TenantId, confirmation_code: str) -> Booking | None:
+        with self._uow_factory(tenant_id) as uow:
+            return uow.bookings.find_by_code(confirmation_code)
+
+    def for_session(self, tenant_id: TenantId, session_id: SessionId) -> list[Booking]:
+        with self._uow_factory(tenant_id) as uow:
+            return uow.bookings.for_session(session_id)
+
+
+class WaitlistService(_Service):
+    """Join, leave, offers and their responses, and the sweep that expires stale offers."""
+
+    def join(self, cmd: JoinWaitlist) -> WaitlistReceipt:
+        def action(txn: rules.Txn) -> WaitlistReceipt:
+            entry = rules.join_waitlist(txn, cmd.session_id, cmd.child_id, cmd.parent_id)
+            return WaitlistReceipt.of(entry)
+
+        return self._run(
+            cmd.tenant_id,
+            cmd,
+            cmd.idempotency_key,
+            WaitlistReceipt,
+            action,
+            f"user:{cmd.parent_id}",
+        )
+
+    def accept(self, cmd: RespondToOffer) -> BookingReceipt:
+        """Book the offered seat (source ``waitlist``); ``OfferExpired`` once it lapsed."""
+
+        def action(txn: rules.Txn) -> BookingReceipt:
+            entry = rules.live_offer(txn, cmd.entry_id, "accepted")
+            return BookingReceipt.of(rules.accept_offer(txn, entry))
+
+        return self._run(
+            cmd.tenant_id,
+            cmd,
+            cmd.idempotency_key,
+            BookingReceipt,
+            action,
+            commit_on=(rules.OfferExpired,),
+        )
+
+    def decline(self, cmd: RespondToOffer) -> WaitlistReceipt:
+        def action(txn: rules.Txn) -> WaitlistReceipt:
+            entry = rules.live_offer(txn, cmd.entry_id, "declined")
+            rules.leave_waitlist(txn, entry, RemovalReason.SPOT_DECLINED)
+            return WaitlistReceipt.of(entry)
+
+        return self._run(
+            cmd.tenant_id,
+            cmd,
+            cmd.idempotency_key,
+            WaitlistReceipt,
+            action,
+            commit_on=(rules.OfferExpired,),
+        )
+
+    def leave(self, cmd: LeaveWaitlist) -> WaitlistReceipt:
+        def action(txn: rules.Txn) -> WaitlistReceipt:
+            entry = txn.uow.waitlist.get(cmd.entry_id)
+            rules.leave_waitlist(txn, entry, RemovalReason.USER_REMOVED)
+            return WaitlistReceipt.of(entry)
+
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, WaitlistReceipt, action)
+
+    def promote(self, cmd: PromoteWaitlist) -> PromotionReceipt:
+        def action(txn: rules.Txn) -> PromotionReceipt:
+            expired, offered = rules.promote(txn, txn.session(cmd.session_id))
+            return PromotionReceipt(
+                session_id=cmd.session_id,
+                expired=tuple(e.id for e in expired),
+                offered=tuple(e.id for e in offered),
+            )
+
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, PromotionReceipt, action)
+
+    def expire_offers(self, tenant_id: TenantId) -> int:
+        """The sweep job: expire every lapsed offer and offer its seat onwards."""
+        now = self._clock.now()
+        with self._uow_factory(tenant_id) as uow:
+            due = uow.waitlist.sessions_with_offers_due(now)
+        expired = 0
+        for session_id in due:
+            receipt = self.promote(
+                PromoteWaitlist(
+                    tenant_id=tenant_id,
+                    session_id=session_id,
+                    idempotency_key=f"sweep:{session_id}:{now.isoformat()}",
+                )
+            )
+            expired += len(receipt.expired)
+        return expired
+
+    def entries(self, tenant_id: TenantId, session_id: SessionId) -> list[WaitlistEntry]:
+        with self._uow_factory(tenant_id) as uow:
+            return uow.waitlist.for_session(session_id)

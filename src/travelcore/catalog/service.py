@@ -1,0 +1,318 @@
+"""Catalog use cases: venue onboarding, activities, sessions and schedule generation."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import TypeVar
+
+import attrs
+
+from travelcore.catalog.model import (
+    Activity,
+    ActivityCategory,
+    ActivityId,
+    ScheduleId,
+    Session,
+    SessionId,
+    Venue,
+    VenueId,
+    VenueStatus,
+)
+from travelcore.catalog.ports import CatalogUnitOfWork
+from travelcore.catalog.schedule import RecurringSchedule
+from travelcore.kernel import (
+    Clock,
+    PolicyProvider,
+    StaleVersion,
+    TenantId,
+    ValidationFailed,
+    run_idempotent,
+)
+
+R = TypeVar("R")
+UowFactory = Callable[[TenantId], CatalogUnitOfWork]
+
+
+@attrs.frozen(kw_only=True)
+class ApplyVenue:
+    tenant_id: TenantId
+    name: str
+    slug: str
+    timezone: str = "America/New_York"
+    insurance_coverage: Decimal | None = None
+    insurance_expiry_date: date | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class ChangeVenueStatus:
+    """``action`` is one of approve, reject, suspend, reinstate."""
+
+    tenant_id: TenantId
+    venue_id: VenueId
+    action: str
+    reason: str | None = None
+    actor: str | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class UpdateInsurance:
+    tenant_id: TenantId
+    venue_id: VenueId
+    coverage: Decimal
+    expiry_date: date
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class CreateActivity:
+    tenant_id: TenantId
+    venue_id: VenueId
+    name: str
+    category: ActivityCategory
+    min_age: int
+    max_age: int
+    duration_minutes: int
+    credits_required: int
+    capacity_per_session: int
+    tags: tuple[str, ...] = ()
+    is_published: bool = True
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class ScheduleSession:
+    """A one-off session at wall-clock times in ``timezone`` (the venue's by default)."""
+
+    tenant_id: TenantId
+    activity_id: ActivityId
+    session_date: date
+    start_time: time
+    end_time: time
+    timezone: str | None = None
+    total_capacity: int | None = None
+    platform_allocated_spots: int = 0
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class CreateSchedule:
+    tenant_id: TenantId
+    activity_id: ActivityId
+    days_of_week: tuple[int, ...]
+    start_time: time
+    duration_minutes: int
+    capacity: int
+    effective_from: date
+    effective_until: date | None = None
+    timezone: str | None = None
+    platform_allocated_spots: int = 0
+    name: str | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class GenerateSessions:
+    tenant_id: TenantId
+    schedule_id: ScheduleId
+    through: date
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class Generated:
+    schedule_id: ScheduleId
+    created: tuple[SessionId, ...]
+    generated_until: date | None
+
+
+class CatalogService:
+    def __init__(self, uow_factory: UowFactory, clock: Clock, policies: PolicyProvider) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._policies = policies
+
+    def apply_venue(self, cmd: ApplyVenue) -> VenueId:
+        def action(uow: CatalogUnitOfWork, now: datetime) -> VenueId:
+            venue = Venue.apply(
+                cmd.tenant_id,
+                name=cmd.name,
+                slug=cmd.slug,
+                timezone=cmd.timezone,
+                insurance_coverage=cmd.insurance_coverage,
+                insurance_expiry_date=cmd.insurance_expiry_date,
+            )
+            uow.venues.add(venue)
+            return venue.id
+
+        return self._run(cmd.tenant_id, cmd, VenueId, action)
+
+    def change_venue_status(self, cmd: ChangeVenueStatus) -> VenueStatus:
+        def action(uow: CatalogUnitOfWork, now: datetime) -> VenueStatus:
+            venue = uow.venues.get(cmd.venue_id)
+            uow.track(venue)
+            if cmd.action == "approve":
+                venue.approve(now, actor=cmd.actor)
+            elif cmd.action == "reject":
+                venue.reject(now, reason=cmd.reason or "", actor=cmd.actor)
+            elif cmd.action == "suspend":
+                venue.suspend(now, reason=cmd.reason or "", actor=cmd.actor)
+            elif cmd.action == "reinstate":
+                venue.reinstate(now, actor=cmd.actor)
+            else:
+                raise ValidationFailed("action", "approve_reject_suspend_or_reinstate")
+            uow.venues.save(venue)
+            return venue.status
+
+        return self._run(cmd.tenant_id, cmd, VenueStatus, action)
+
+    def update_insurance(self, cmd: UpdateInsurance) -> VenueId:
+        def action(uow: CatalogUnitOfWork, now: datetime) -> VenueId:
+            venue = uow.venues.get(cmd.venue_id)
+            venue.update_insurance(cmd.coverage, cmd.expiry_date)
+            uow.venues.save(venue)
+            return venue.id
+
+        return self._run(cmd.tenant_id, cmd, VenueId, action)
+
+    def create_activity(self, cmd: CreateActivity) -> ActivityId:
+        def action(uow: CatalogUnitOfWork, now: datetime) -> ActivityId:
+            uow.venues.get(cmd.venue_id)
+            activity = Activity.create(
+                cmd.tenant_id,
+                venue_id=cmd.venue_id,
+                name=cmd.name,
+                category=cmd.category,
+                min_age=cmd.min_age,
+                max_age=cmd.max_age,
+                duration_minutes=cmd.duration_minutes,
+                credits_required=cmd.credits_required,
+                capacity_per_session=cmd.capacity_per_session,
+                tags=cmd.tags,
+                is_published=cmd.is_published,
+            )
+            uow.activities.add(activity)
+            return activity.id
+
+        return self._run(cmd.tenant_id, cmd, ActivityId, action)
+
+    def schedule_session(self, cmd: ScheduleSession) -> SessionId:
+        def action(uow: CatalogUnitOfWork, now: datetime) -> SessionId:
+            activity = uow.activities.get(cmd.activity_id)
+            timezone = cmd.timezone or uow.venues.get(activity.venue_id).timezone
+            session = Session.create(
+                cmd.tenant_id,
+                activity=activity,
+                session_date=cmd.session_date,
+                start_time=cmd.start_time,
+                end_time=cmd.end_time,
+                timezone=timezone,
+                total_capacity=cmd.total_capacity,
+                platform_allocated_spots=cmd.platform_allocated_spots,
+            )
+            uow.sessions.add(session)
+            return session.id
+
+        return self._run(cmd.tenant_id, cmd, SessionId, action)
+
+    def create_schedule(self, cmd: CreateSchedule) -> ScheduleId:
+        def action(uow: CatalogUnitOfWork, now: datetime) -> ScheduleId:
+            activity = uow.activities.get(cmd.activity_id)
+            schedule = RecurringSchedule.create(
+                cmd.tenant_id,
+                activity=activity,
+                days_of_week=cmd.days_of_week,
+                start_time=cmd.start_time,
+                duration_minutes=cmd.duration_minutes,
+                capacity=cmd.capacity,
+                effective_from=cmd.effective_from,
+                effective_until=cmd.effective_until,
+                timezone=cmd.timezone or uow.venues.get(activity.venue_id).timezone,
+                platform_allocated_spots=cmd.platform_allocated_spots,
+                name=cmd.name,
+            )
+            uow.schedules.add(schedule)
+            return schedule.id
+
+        return self._run(cmd.tenant_id, cmd, ScheduleId, action)
+
+    def generate_sessions(self, cmd: GenerateSessions) -> Generated:
+        """Create the schedule's sessions up to ``through``; sessions that already exist
+        are left alone, so re-running (or resuming) never duplicates one."""
+
+        def action(uow: CatalogUnitOfWork, now: datetime) -> Generated:
+            schedule = uow.schedules.get(cmd.schedule_id)
+            activity = uow.activities.get(schedule.activity_id)
+            created = []
+            for session in schedule.generate(activity, cmd.through):
+                if uow.sessions.find_for_schedule(schedule.id, session.session_date) is None:
+                    uow.sessions.add(session)
+                    created.append(session.id)
+            uow.schedules.save(schedule)
+            return Generated(
+                schedule_id=schedule.id,
+                created=tuple(created),
+                generated_until=schedule.sessions_generated_until,
+            )
+
+        return self._run(cmd.tenant_id, cmd, Generated, action)
+
+    def release_inventory(self, tenant_id: TenantId) -> int:
+        """The job: release unsold platform spots of sessions starting within
+        ``policy.inventory_release`` (72 h). Returns the number of spots released."""
+        now = self._clock.now()
+        lead = self._policies.policy_for(tenant_id).inventory_release
+        released = 0
+        with self._uow_factory(tenant_id) as uow:
+            for session in uow.sessions.due_for_release(now + lead):
+                uow.track(session)
+                released += session.release_inventory(now, lead)
+                uow.sessions.save(session)
+            uow.commit()
+        return released
+
+    # queries
+
+    def venue(self, tenant_id: TenantId, venue_id: VenueId) -> Venue:
+        with self._uow_factory(tenant_id) as uow:
+            return uow.venues.get(venue_id)
+
+    def session(self, tenant_id: TenantId, session_id: SessionId) -> Session:
+        with self._uow_factory(tenant_id) as uow:
+            return uow.sessions.get(session_id)
+
+    def sessions(
+        self,
+        tenant_id: TenantId,
+        activity_id: ActivityId,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> list[Session]:
+        with self._uow_factory(tenant_id) as uow:
+            return uow.sessions.for_activity(activity_id, start, end)
+
+    def _run(
+        self,
+        tenant_id: TenantId,
+        cmd: object,
+        result_type: type[R],
+        action: Callable[[CatalogUnitOfWork, datetime], R],
+    ) -> R:
+        key: str = getattr(cmd, "idempotency_key")  # noqa: B009
+        for attempt in range(3):
+            now = self._clock.now()
+            try:
+                with self._uow_factory(tenant_id) as uow:
+                    result = run_idempotent(
+                        uow, key, cmd, result_type, now, functools.partial(action, uow, now)
+                    )
+                    uow.commit()
+                    return result
+            except StaleVersion:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")

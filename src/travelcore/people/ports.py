@@ -1,0 +1,48 @@
+"""What the people context needs from storage (same rules as the catalog's ports:
+``AlreadyExists`` on duplicates, ``NotFound`` on misses, optimistic ``save``)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from travelcore.kernel import IdempotencyStore, UnitOfWork, UserId
+from travelcore.people.model import Child, ChildId, Corporate, CorporateId, User
+
+
+class CorporateRepository(Protocol):
+    def add(self, corporate: Corporate) -> None: ...
+
+    def get(self, corporate_id: CorporateId) -> Corporate: ...
+
+    def save(self, corporate: Corporate) -> None: ...
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> None:
+        """``AlreadyExists`` for a taken id or email."""
+        ...
+
+    def get(self, user_id: UserId) -> User: ...
+
+    def save(self, user: User) -> None: ...
+
+    def find_by_email(self, email: str) -> User | None: ...
+
+
+class ChildRepository(Protocol):
+    def add(self, child: Child) -> None: ...
+
+    def get(self, child_id: ChildId) -> Child: ...
+
+    def save(self, child: Child) -> None: ...
+
+    def for_parent(self, parent_id: UserId) -> list[Child]:
+        """The parent's children, ordered by date of birth then id."""
+        ...
+
+
+class PeopleUnitOfWork(UnitOfWork, Protocol):
+    corporates: CorporateRepository
+    users: UserRepository
+    children: ChildRepository
+    idempotency: IdempotencyStore

@@ -1,0 +1,142 @@
+"""People use cases: corporates, users and children."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TypeVar
+from uuid import UUID
+
+import attrs
+
+from travelcore.kernel import AlreadyExists, Clock, TenantId, UserId, run_idempotent
+from travelcore.people.model import (
+    Child,
+    ChildId,
+    Corporate,
+    CorporateId,
+    User,
+    UserRole,
+)
+from travelcore.people.ports import PeopleUnitOfWork
+
+R = TypeVar("R")
+UowFactory = Callable[[TenantId], PeopleUnitOfWork]
+
+
+@attrs.frozen(kw_only=True)
+class RegisterCorporate:
+    tenant_id: TenantId
+    company_name: str
+    primary_contact_name: str
+    primary_contact_email: str
+    contract_start_date: date
+    contract_end_date: date | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class RegisterUser:
+    tenant_id: TenantId
+    email: str
+    role: UserRole
+    first_name: str
+    last_name: str
+    corporate_id: CorporateId | None = None
+    venue_id: UUID | None = None
+    idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class AddChild:
+    tenant_id: TenantId
+    parent_id: UserId
+    first_name: str
+    date_of_birth: date
+    interests: tuple[str, ...] = ()
+    activities_to_avoid: tuple[str, ...] = ()
+    accessibility_needs: tuple[str, ...] = ()
+    parental_consent: bool = False
+    idempotency_key: str
+
+
+class PeopleService:
+    def __init__(self, uow_factory: UowFactory, clock: Clock) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+
+    def register_corporate(self, cmd: RegisterCorporate) -> CorporateId:
+        def action(uow: PeopleUnitOfWork, now: datetime) -> CorporateId:
+            corporate = Corporate.create(
+                cmd.tenant_id,
+                company_name=cmd.company_name,
+                primary_contact_name=cmd.primary_contact_name,
+                primary_contact_email=cmd.primary_contact_email,
+                contract_start_date=cmd.contract_start_date,
+                contract_end_date=cmd.contract_end_date,
+            )
+            uow.corporates.add(corporate)
+            return corporate.id
+
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, CorporateId, action)
+
+    def register_user(self, cmd: RegisterUser) -> UserId:
+        def action(uow: PeopleUnitOfWork, now: datetime) -> UserId:
+            user = User.create(
+                cmd.tenant_id,
+                email=cmd.email,
+                role=cmd.role,
+                first_name=cmd.first_name,
+                last_name=cmd.last_name,
+                corporate_id=cmd.corporate_id,
+                venue_id=cmd.venue_id,
+            )
+            if user.corporate_id is not None:
+                uow.corporates.get(user.corporate_id)
+            if uow.users.find_by_email(user.email) is not None:
+                raise AlreadyExists("the email is taken", key="email")
+            uow.users.add(user)
+            return user.id
+
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, UserId, action)
+
+    def add_child(self, cmd: AddChild) -> ChildId:
+        def action(uow: PeopleUnitOfWork, now: datetime) -> ChildId:
+            uow.users.get(cmd.parent_id)
+            child = Child.create(
+                cmd.tenant_id,
+                parent_id=cmd.parent_id,
+                first_name=cmd.first_name,
+                date_of_birth=cmd.date_of_birth,
+                today=now.date(),
+                interests=cmd.interests,
+                activities_to_avoid=cmd.activities_to_avoid,
+                accessibility_needs=cmd.accessibility_needs,
+            )
+            if cmd.parental_consent:
+                child.give_consent(now)
+            uow.children.add(child)
+            return child.id
+
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, ChildId, action)
+
+    def children(self, tenant_id: TenantId, parent_id: UserId) -> list[Child]:
+        with self._uow_factory(tenant_id) as uow:
+            return uow.children.for_parent(parent_id)
+
+    def _run(
+        self,
+        tenant_id: TenantId,
+        cmd: object,
+        key: str,
+        result_type: type[R],
+        action: Callable[[PeopleUnitOfWork, datetime], R],
+    ) -> R:
+        now = self._clock.now()
+        with self._uow_factory(tenant_id) as uow:
+            result = run_idempotent(
+                uow, key, cmd, result_type, now, functools.partial(action, uow, now)
+            )
+            uow.commit()
+        return result

@@ -1,0 +1,17 @@
+"""The family-booking demo runs and tells the story."""
+
+from __future__ import annotations
+
+import pytest
+from examples.demo import family_booking
+
+
+def test_family_booking_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    family_booking.run()
+    out = capsys.readouterr().out
+    assert "the class is full" in out
+    assert "Patels put Ria on the waitlist at position 1." in out
+    assert "Ria accepts" in out
+    assert "3 bookings cancelled, 15 credits refunded." in out
+    assert "  Garcia: 20 available, 10 spent, 10 refunded" in out
+    assert "  Patel: 10 available, 5 spent, 5 refunded" in out
