@@ -16,9 +16,10 @@ from sqlalchemy import ColumnElement, Select, Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from travelcore.kernel import AlreadyExists, NotFound, StaleVersion, TenantId, ValidationFailed
+from travelcore_adapters.postgres.repositories.common import Repository
 
 if TYPE_CHECKING:
-    from travelcore_adapters.postgres.uow import PostgresUnitOfWork
+    pass
 
 
 class Versioned(Protocol):
@@ -43,20 +44,13 @@ def _get_statement(table: Table, lock: bool) -> Select[Any]:
     return query.with_for_update(key_share=True) if lock else query
 
 
-class TableRepository(Generic[E]):
+class TableRepository(Repository, Generic[E]):
     """Subclasses set ``table`` and ``entity`` and implement ``to_row`` / ``to_entity``."""
 
     table: ClassVar[Table]
     entity: ClassVar[str]
     lock_on_get: ClassVar[bool] = False
     """``get`` takes a ``FOR NO KEY UPDATE`` row lock (entities that are read to change)."""
-
-    def __init__(self, uow: PostgresUnitOfWork) -> None:
-        self._uow = uow
-
-    @property
-    def _tid(self) -> TenantId:
-        return self._uow.tenant_id
 
     def to_row(self, entity: E) -> dict[str, Any]:
         raise NotImplementedError
