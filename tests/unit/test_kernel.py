@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -18,6 +19,7 @@ from travelcore.kernel import (
     ManualClock,
     Money,
     Policy,
+    StaleVersion,
     StaticPolicies,
     TenantId,
     ValidationFailed,
@@ -27,6 +29,7 @@ from travelcore.kernel import (
     loads,
     new_uuid,
     positive_credits,
+    run_use_case,
     to_data,
     total,
     utc,
@@ -191,3 +194,45 @@ class TestSerializationAndIdempotency:
         assert err.code == "idempotency_conflict"
         assert err.to_dict() == {"code": "idempotency_conflict", "message": "x", "key": "k"}
         assert ValidationFailed("f", "r").to_dict()["field"] == "f"
+
+
+class TestRunUseCase:
+    def _database(self) -> Any:
+        from travelcore_adapters.memory import MemoryDatabase
+
+        return MemoryDatabase()
+
+    def test_runs_once_per_key_and_commits(self) -> None:
+        database, tenant = self._database(), TenantId(new_uuid())
+        clock = ManualClock(datetime(2026, 1, 1, tzinfo=UTC))
+        calls: list[datetime] = []
+        cmd = _Cmd(new_uuid(), Decimal(1), datetime(2026, 1, 1, tzinfo=UTC), "k")
+
+        def action(uow: Any, now: datetime) -> int:
+            calls.append(now)
+            return 7
+
+        for _ in range(2):
+            assert run_use_case(database, tenant, clock, "k", cmd, int, action) == 7
+        assert calls == [clock.now()]
+        with database(tenant) as uow:
+            assert uow.idempotency.get("k") is not None
+
+    def test_lost_races_rerun_the_unit_of_work_then_propagate(self) -> None:
+        database, tenant = self._database(), TenantId(new_uuid())
+        clock = ManualClock(datetime(2026, 1, 1, tzinfo=UTC))
+        cmd = _Cmd(new_uuid(), Decimal(1), datetime(2026, 1, 1, tzinfo=UTC), "race")
+        attempts: list[int] = []
+
+        def losing(uow: Any, now: datetime) -> int:
+            attempts.append(1)
+            raise StaleVersion("lost the race")
+
+        with pytest.raises(StaleVersion):
+            run_use_case(database, tenant, clock, "race", cmd, int, losing, attempts=3)
+        assert len(attempts) == 3
+        with database(tenant) as uow:
+            assert uow.idempotency.get("race") is None
+        with pytest.raises(ValidationFailed) as err:
+            run_use_case(database, tenant, clock, "race", cmd, int, losing, attempts=0)
+        assert (err.value.field, err.value.rule) == ("attempts", "positive_integer")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -33,6 +34,7 @@ from travelcore.kernel import (
     ValidationFailed,
     new_uuid,
     run_idempotent,
+    run_use_case,
 )
 
 AccountsUowFactory = Callable[[TenantId], AccountsUnitOfWork]
@@ -208,23 +210,21 @@ class AccountService:
 
     def rotate_credentials(self, cmd: RotateCredentials) -> int:
         """Re-seal under the current key; returns how many credentials changed."""
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
 
-            def action() -> int:
-                changed = 0
-                for credential in uow.credentials.list():
-                    if self._box.is_current(credential.sealed):
-                        continue
-                    plaintext = self._box.open(credential.sealed, credential.associated_data)
-                    sealed = self._box.seal(plaintext, credential.associated_data)
-                    uow.credentials.save(credential.resealed(sealed, now))
-                    changed += 1
-                return changed
+        def action(uow: AccountsUnitOfWork, now: datetime) -> int:
+            changed = 0
+            for credential in uow.credentials.list():
+                if self._box.is_current(credential.sealed):
+                    continue
+                plaintext = self._box.open(credential.sealed, credential.associated_data)
+                sealed = self._box.seal(plaintext, credential.associated_data)
+                uow.credentials.save(credential.resealed(sealed, now))
+                changed += 1
+            return changed
 
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, int, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, int, action
+        )
 
 
 class ConversationService:
@@ -235,59 +235,50 @@ class ConversationService:
         self._clock = clock
 
     def start(self, cmd: StartConversation) -> ConversationId:
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
+        def action(uow: AccountsUnitOfWork, now: datetime) -> ConversationId:
+            conversation = Conversation(
+                id=ConversationId(new_uuid()),
+                tenant_id=cmd.tenant_id,
+                user_id=cmd.user_id,
+                started_at=now,
+            )
+            uow.conversations.add(conversation)
+            return conversation.id
 
-            def action() -> ConversationId:
-                conversation = Conversation(
-                    id=ConversationId(new_uuid()),
-                    tenant_id=cmd.tenant_id,
-                    user_id=cmd.user_id,
-                    started_at=now,
-                )
-                uow.conversations.add(conversation)
-                return conversation.id
-
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, ConversationId, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, ConversationId, action
+        )
 
     def post(self, cmd: PostMessage) -> MessageId:
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
+        def action(uow: AccountsUnitOfWork, now: datetime) -> MessageId:
+            conversation = uow.conversations.get(cmd.conversation_id)
+            if conversation.ended_at is not None:
+                raise InvalidTransition("conversation", "ended", "message posted")
+            message = Message(
+                id=MessageId(new_uuid()),
+                tenant_id=cmd.tenant_id,
+                conversation_id=conversation.id,
+                role=cmd.role,
+                modality=cmd.modality,
+                content=cmd.content,
+                sent_at=now,
+            )
+            uow.conversations.add_message(message)
+            return message.id
 
-            def action() -> MessageId:
-                conversation = uow.conversations.get(cmd.conversation_id)
-                if conversation.ended_at is not None:
-                    raise InvalidTransition("conversation", "ended", "message posted")
-                message = Message(
-                    id=MessageId(new_uuid()),
-                    tenant_id=cmd.tenant_id,
-                    conversation_id=conversation.id,
-                    role=cmd.role,
-                    modality=cmd.modality,
-                    content=cmd.content,
-                    sent_at=now,
-                )
-                uow.conversations.add_message(message)
-                return message.id
-
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, MessageId, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, MessageId, action
+        )
 
     def end(self, cmd: EndConversation) -> Conversation:
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
+        def action(uow: AccountsUnitOfWork, now: datetime) -> Conversation:
+            conversation = uow.conversations.get(cmd.conversation_id).ended(now)
+            uow.conversations.save(conversation)
+            return conversation
 
-            def action() -> Conversation:
-                conversation = uow.conversations.get(cmd.conversation_id).ended(now)
-                uow.conversations.save(conversation)
-                return conversation
-
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, Conversation, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, Conversation, action
+        )
 
     def transcript(self, tenant_id: TenantId, conversation_id: ConversationId) -> Sequence[Message]:
         with self._uow(tenant_id) as uow:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -26,10 +25,9 @@ from travelcore.catalog.schedule import RecurringSchedule
 from travelcore.kernel import (
     Clock,
     PolicyProvider,
-    StaleVersion,
     TenantId,
     ValidationFailed,
-    run_idempotent,
+    run_use_case,
 )
 
 R = TypeVar("R")
@@ -303,16 +301,6 @@ class CatalogService:
         action: Callable[[CatalogUnitOfWork, datetime], R],
     ) -> R:
         key: str = getattr(cmd, "idempotency_key")  # noqa: B009
-        for attempt in range(3):
-            now = self._clock.now()
-            try:
-                with self._uow_factory(tenant_id) as uow:
-                    result = run_idempotent(
-                        uow, key, cmd, result_type, now, functools.partial(action, uow, now)
-                    )
-                    uow.commit()
-                    return result
-            except StaleVersion:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        return run_use_case(
+            self._uow_factory, tenant_id, self._clock, key, cmd, result_type, action, attempts=3
+        )

@@ -28,6 +28,7 @@ from travelcore.kernel.idempotency import (
     IdempotencyStore,
     fingerprint,
     run_idempotent,
+    run_use_case,
 )
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
 from travelcore.kernel.money import MINOR_UNITS, Credits, Money, positive_credits, total
@@ -81,6 +82,7 @@ __all__ = [
     "new_uuid",
     "positive_credits",
     "run_idempotent",
+    "run_use_case",
     "to_data",
     "total",
     "utc",

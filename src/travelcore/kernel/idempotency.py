@@ -3,6 +3,7 @@ the same key with a different request raises ``IdempotencyConflict``. Keys are p
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
@@ -10,10 +11,14 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
-from travelcore.kernel.errors import IdempotencyConflict, ValidationFailed
+from travelcore.kernel.clock import Clock
+from travelcore.kernel.errors import IdempotencyConflict, StaleVersion, ValidationFailed
+from travelcore.kernel.ids import TenantId
 from travelcore.kernel.serialization import dumps, from_data, to_data
+from travelcore.kernel.uow import UnitOfWork
 
 R = TypeVar("R")
+U = TypeVar("U", bound="IdempotentUnitOfWork")
 
 MAX_KEY_LENGTH = 255
 
@@ -42,6 +47,10 @@ class IdempotencyStore(Protocol):
 
 class HasIdempotency(Protocol):
     idempotency: IdempotencyStore
+
+
+class IdempotentUnitOfWork(UnitOfWork, HasIdempotency, Protocol):
+    """A unit of work with an idempotency store: what every mutating use case needs."""
 
 
 def check_key(key: str) -> str:
@@ -104,3 +113,34 @@ def run_idempotent(
         IdempotencyRecord(key=key, fingerprint=print_, result=to_data(result), created_at=now)
     )
     return result
+
+
+def run_use_case(
+    uow_factory: Callable[[TenantId], U],
+    tenant_id: TenantId,
+    clock: Clock,
+    key: str,
+    request: Any,
+    result_type: type[R],
+    action: Callable[[U, datetime], R],
+    *,
+    attempts: int = 1,
+) -> R:
+    """One mutating use case: open a unit of work for ``tenant_id``, run ``action`` through
+    :func:`run_idempotent` and commit. A ``StaleVersion`` (a lost race) reruns the whole unit
+    of work, at most ``attempts`` times in all, then propagates."""
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise ValidationFailed("attempts", "positive_integer")
+    for attempt in range(1, attempts + 1):
+        now = clock.now()
+        try:
+            with uow_factory(tenant_id) as uow:
+                result = run_idempotent(
+                    uow, key, request, result_type, now, functools.partial(action, uow, now)
+                )
+                uow.commit()
+            return result
+        except StaleVersion:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")

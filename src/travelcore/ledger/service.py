@@ -21,7 +21,7 @@ from travelcore.kernel import (
     StaleVersion,
     TenantId,
     UserId,
-    run_idempotent,
+    run_use_case,
 )
 from travelcore.ledger.model import (
     BalanceId,
@@ -463,11 +463,9 @@ class LedgerService:
         result_type: type[R],
         action: Callable[[LedgerUnitOfWork, datetime], R],
     ) -> R:
-        now = self._clock.now()
-        with self._uow_factory(tenant_id) as uow:
-            result = run_idempotent(uow, key, cmd, result_type, now, lambda: action(uow, now))
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow_factory, tenant_id, self._clock, key, cmd, result_type, action
+        )
 
     def _on_balance(
         self,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import TypeVar
@@ -10,7 +9,7 @@ from uuid import UUID
 
 import attrs
 
-from travelcore.kernel import AlreadyExists, Clock, TenantId, UserId, run_idempotent
+from travelcore.kernel import AlreadyExists, Clock, TenantId, UserId, run_use_case
 from travelcore.people.model import (
     Child,
     ChildId,
@@ -133,10 +132,6 @@ class PeopleService:
         result_type: type[R],
         action: Callable[[PeopleUnitOfWork, datetime], R],
     ) -> R:
-        now = self._clock.now()
-        with self._uow_factory(tenant_id) as uow:
-            result = run_idempotent(
-                uow, key, cmd, result_type, now, functools.partial(action, uow, now)
-            )
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow_factory, tenant_id, self._clock, key, cmd, result_type, action
+        )

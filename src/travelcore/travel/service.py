@@ -17,7 +17,7 @@ from travelcore.kernel import (
     UserId,
     ValidationFailed,
     new_uuid,
-    run_idempotent,
+    run_use_case,
     zone,
 )
 from travelcore.travel.analytics import Period, SpendReport, spend_report
@@ -156,57 +156,49 @@ class TravelService:
     # tenants and policies -------------------------------------------------------------
 
     def register_tenant(self, cmd: RegisterTenant) -> Tenant:
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
+        def action(uow: TravelUnitOfWork, now: datetime) -> Tenant:
+            tenant = Tenant(id=cmd.tenant_id, name=cmd.name, created_at=now)
+            uow.tenants.add(tenant)
+            return tenant
 
-            def action() -> Tenant:
-                tenant = Tenant(id=cmd.tenant_id, name=cmd.name, created_at=now)
-                uow.tenants.add(tenant)
-                return tenant
-
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, Tenant, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, Tenant, action
+        )
 
     def set_policy_rule(self, cmd: SetPolicyRule) -> PolicyRule:
         """Create or replace the tenant's rule for ``cmd.key`` (value validated first)."""
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
 
-            def action() -> PolicyRule:
-                uow.tenants.get()
-                current = uow.travel_policies.find(cmd.key)
-                rule = PolicyRule(
-                    tenant_id=cmd.tenant_id,
-                    key=cmd.key,
-                    value=cmd.value,
-                    severity=cmd.severity,
-                    updated_at=now,
-                    version=1 if current is None else current.version + 1,
-                )
-                if current is None:
-                    uow.travel_policies.add(rule)
-                else:
-                    uow.travel_policies.save(rule)
-                return rule
+        def action(uow: TravelUnitOfWork, now: datetime) -> PolicyRule:
+            uow.tenants.get()
+            current = uow.travel_policies.find(cmd.key)
+            rule = PolicyRule(
+                tenant_id=cmd.tenant_id,
+                key=cmd.key,
+                value=cmd.value,
+                severity=cmd.severity,
+                updated_at=now,
+                version=1 if current is None else current.version + 1,
+            )
+            if current is None:
+                uow.travel_policies.add(rule)
+            else:
+                uow.travel_policies.save(rule)
+            return rule
 
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, PolicyRule, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, PolicyRule, action
+        )
 
     def remove_policy_rule(self, cmd: RemovePolicyRule) -> bool:
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
+        def action(uow: TravelUnitOfWork, now: datetime) -> bool:
+            if uow.travel_policies.find(cmd.key) is None:
+                return False
+            uow.travel_policies.remove(cmd.key)
+            return True
 
-            def action() -> bool:
-                if uow.travel_policies.find(cmd.key) is None:
-                    return False
-                uow.travel_policies.remove(cmd.key)
-                return True
-
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, bool, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, bool, action
+        )
 
     def policy_rules(self, tenant_id: TenantId) -> Sequence[PolicyRule]:
         with self._uow(tenant_id) as uow:
@@ -220,25 +212,28 @@ class TravelService:
     # preferences ------------------------------------------------------------------------
 
     def set_preferences(self, cmd: SetTravelPreferences) -> TravelPreferences:
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
+        def action(uow: TravelUnitOfWork, now: datetime) -> TravelPreferences:
+            current = uow.travel_preferences.find(cmd.user_id)
+            fields = attrs.asdict(cmd, recurse=False)
+            del fields["idempotency_key"]
+            preferences = TravelPreferences(
+                **fields, version=1 if current is None else current.version + 1
+            )
+            if current is None:
+                uow.travel_preferences.add(preferences)
+            else:
+                uow.travel_preferences.save(preferences)
+            return preferences
 
-            def action() -> TravelPreferences:
-                current = uow.travel_preferences.find(cmd.user_id)
-                fields = attrs.asdict(cmd, recurse=False)
-                del fields["idempotency_key"]
-                preferences = TravelPreferences(
-                    **fields, version=1 if current is None else current.version + 1
-                )
-                if current is None:
-                    uow.travel_preferences.add(preferences)
-                else:
-                    uow.travel_preferences.save(preferences)
-                return preferences
-
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, TravelPreferences, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            TravelPreferences,
+            action,
+        )
 
     def preferences(self, tenant_id: TenantId, user_id: UserId) -> TravelPreferences:
         """The user's preferences, or the defaults if none were set."""
@@ -250,43 +245,38 @@ class TravelService:
 
     def draft_itinerary(self, cmd: DraftItinerary) -> PlanResult:
         """A new draft; refused if a refusal rule breaks, else flagged with the warnings."""
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
 
-            def action() -> PlanResult:
-                uow.tenants.get()
-                itinerary = Itinerary(
-                    id=ItineraryId(new_uuid()),
-                    tenant_id=cmd.tenant_id,
-                    user_id=cmd.user_id,
-                    starts_on=cmd.starts_on,
-                    ends_on=cmd.ends_on,
-                    destinations=cmd.destinations,
-                    days=tuple(sorted(cmd.days, key=lambda d: d.day)),
-                    created_at=now,
-                )
-                today = self._today(uow, cmd.user_id, now)
-                rules = uow.travel_policies.list()
-                warnings = enforce(check(rules, Plan(starts_on=cmd.starts_on), today))
-                uow.itineraries.add(itinerary)
-                return PlanResult(id=itinerary.id, warnings=warnings)
+        def action(uow: TravelUnitOfWork, now: datetime) -> PlanResult:
+            uow.tenants.get()
+            itinerary = Itinerary(
+                id=ItineraryId(new_uuid()),
+                tenant_id=cmd.tenant_id,
+                user_id=cmd.user_id,
+                starts_on=cmd.starts_on,
+                ends_on=cmd.ends_on,
+                destinations=cmd.destinations,
+                days=tuple(sorted(cmd.days, key=lambda d: d.day)),
+                created_at=now,
+            )
+            today = self._today(uow, cmd.user_id, now)
+            rules = uow.travel_policies.list()
+            warnings = enforce(check(rules, Plan(starts_on=cmd.starts_on), today))
+            uow.itineraries.add(itinerary)
+            return PlanResult(id=itinerary.id, warnings=warnings)
 
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, PlanResult, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, PlanResult, action
+        )
 
     def add_itinerary_day(self, cmd: AddItineraryDay) -> Itinerary:
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
+        def action(uow: TravelUnitOfWork, now: datetime) -> Itinerary:
+            itinerary = uow.itineraries.get(cmd.itinerary_id).with_day(cmd.day)
+            uow.itineraries.save(itinerary)
+            return itinerary
 
-            def action() -> Itinerary:
-                itinerary = uow.itineraries.get(cmd.itinerary_id).with_day(cmd.day)
-                uow.itineraries.save(itinerary)
-                return itinerary
-
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, Itinerary, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, Itinerary, action
+        )
 
     def itinerary(self, tenant_id: TenantId, itinerary_id: ItineraryId) -> Itinerary:
         with self._uow(tenant_id) as uow:
@@ -307,93 +297,84 @@ class TravelService:
 
     def book_trip(self, cmd: BookTrip) -> PlanResult:
         """Book line items (and turn the itinerary from draft to booked, atomically)."""
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
 
-            def action() -> PlanResult:
-                uow.tenants.get()
-                destinations = tuple(
-                    dict.fromkeys(i.destination for i in cmd.items if i.destination)
-                )
-                if cmd.itinerary_id is not None:
-                    itinerary = uow.itineraries.get(cmd.itinerary_id)
-                    if itinerary.user_id != cmd.user_id:
-                        raise AccessDenied("the itinerary belongs to another user")
-                    for item in cmd.items:
-                        if not itinerary.starts_on <= item.starts_on <= itinerary.ends_on:
-                            raise ValidationFailed("items", "within_itinerary_dates")
-                    uow.itineraries.save(itinerary.booked())
-                    destinations = itinerary.destinations
-                trip = Trip(
-                    id=TripId(new_uuid()),
+        def action(uow: TravelUnitOfWork, now: datetime) -> PlanResult:
+            uow.tenants.get()
+            destinations = tuple(dict.fromkeys(i.destination for i in cmd.items if i.destination))
+            if cmd.itinerary_id is not None:
+                itinerary = uow.itineraries.get(cmd.itinerary_id)
+                if itinerary.user_id != cmd.user_id:
+                    raise AccessDenied("the itinerary belongs to another user")
+                for item in cmd.items:
+                    if not itinerary.starts_on <= item.starts_on <= itinerary.ends_on:
+                        raise ValidationFailed("items", "within_itinerary_dates")
+                uow.itineraries.save(itinerary.booked())
+                destinations = itinerary.destinations
+            trip = Trip(
+                id=TripId(new_uuid()),
+                tenant_id=cmd.tenant_id,
+                user_id=cmd.user_id,
+                itinerary_id=cmd.itinerary_id,
+                currency=cmd.currency,
+                items=cmd.items,
+                destinations=destinations,
+                created_at=now,
+                updated_at=now,
+            )
+            today = self._today(uow, cmd.user_id, now)
+            plan = Plan(starts_on=trip.departs_on, items=trip.items)
+            warnings = enforce(check(uow.travel_policies.list(), plan, today))
+            trip = attrs.evolve(trip, policy_flags=tuple(str(w.rule) for w in warnings))
+            uow.trips.add(trip)
+            self._schedule_reminders(uow, trip, now)
+            uow.emit(
+                TripBooked(
                     tenant_id=cmd.tenant_id,
-                    user_id=cmd.user_id,
-                    itinerary_id=cmd.itinerary_id,
-                    currency=cmd.currency,
-                    items=cmd.items,
-                    destinations=destinations,
-                    created_at=now,
-                    updated_at=now,
+                    occurred_at=now,
+                    trip_id=trip.id,
+                    user_id=trip.user_id,
+                    itinerary_id=trip.itinerary_id,
+                    total=trip.total,
                 )
-                today = self._today(uow, cmd.user_id, now)
-                plan = Plan(starts_on=trip.departs_on, items=trip.items)
-                warnings = enforce(check(uow.travel_policies.list(), plan, today))
-                trip = attrs.evolve(trip, policy_flags=tuple(str(w.rule) for w in warnings))
-                uow.trips.add(trip)
-                self._schedule_reminders(uow, trip, now)
-                uow.emit(
-                    TripBooked(
-                        tenant_id=cmd.tenant_id,
-                        occurred_at=now,
-                        trip_id=trip.id,
-                        user_id=trip.user_id,
-                        itinerary_id=trip.itinerary_id,
-                        total=trip.total,
-                    )
-                )
-                return PlanResult(id=trip.id, warnings=warnings, total=trip.total)
+            )
+            return PlanResult(id=trip.id, warnings=warnings, total=trip.total)
 
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, PlanResult, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, PlanResult, action
+        )
 
     def confirm_trip(self, cmd: ChangeTrip) -> Trip:
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
+        def action(uow: TravelUnitOfWork, now: datetime) -> Trip:
+            trip = uow.trips.get(cmd.trip_id).confirmed(now)
+            uow.trips.save(trip)
+            return trip
 
-            def action() -> Trip:
-                trip = uow.trips.get(cmd.trip_id).confirmed(now)
-                uow.trips.save(trip)
-                return trip
-
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, Trip, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, Trip, action
+        )
 
     def cancel_trip(self, cmd: ChangeTrip) -> Trip:
         """Cancel a trip; its unsent reminders are withdrawn."""
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
 
-            def action() -> Trip:
-                trip = uow.trips.get(cmd.trip_id).cancelled(now)
-                uow.trips.save(trip)
-                for reminder in uow.reminders.for_trip(trip.id):
-                    if reminder.sent_at is None:
-                        uow.reminders.remove(reminder.id)
-                uow.emit(
-                    TripCancelled(
-                        tenant_id=cmd.tenant_id,
-                        occurred_at=now,
-                        trip_id=trip.id,
-                        user_id=trip.user_id,
-                    )
+        def action(uow: TravelUnitOfWork, now: datetime) -> Trip:
+            trip = uow.trips.get(cmd.trip_id).cancelled(now)
+            uow.trips.save(trip)
+            for reminder in uow.reminders.for_trip(trip.id):
+                if reminder.sent_at is None:
+                    uow.reminders.remove(reminder.id)
+            uow.emit(
+                TripCancelled(
+                    tenant_id=cmd.tenant_id,
+                    occurred_at=now,
+                    trip_id=trip.id,
+                    user_id=trip.user_id,
                 )
-                return trip
+            )
+            return trip
 
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, Trip, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, Trip, action
+        )
 
     def trip(self, tenant_id: TenantId, trip_id: TripId) -> Trip:
         with self._uow(tenant_id) as uow:
@@ -427,29 +408,27 @@ class TravelService:
 
     def send_due_reminders(self, cmd: SendDueReminders) -> SentReminders:
         """Mark every due reminder sent and publish one ``ReminderDue`` each, after commit."""
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
 
-            def action() -> SentReminders:
-                sent = []
-                for reminder in uow.reminders.due(now):
-                    uow.reminders.save(reminder.sent(now))
-                    uow.emit(
-                        ReminderDue(
-                            tenant_id=cmd.tenant_id,
-                            occurred_at=now,
-                            reminder_id=reminder.id,
-                            trip_id=reminder.trip_id,
-                            user_id=reminder.user_id,
-                            message=reminder.message,
-                        )
+        def action(uow: TravelUnitOfWork, now: datetime) -> SentReminders:
+            sent = []
+            for reminder in uow.reminders.due(now):
+                uow.reminders.save(reminder.sent(now))
+                uow.emit(
+                    ReminderDue(
+                        tenant_id=cmd.tenant_id,
+                        occurred_at=now,
+                        reminder_id=reminder.id,
+                        trip_id=reminder.trip_id,
+                        user_id=reminder.user_id,
+                        message=reminder.message,
                     )
-                    sent.append(reminder.id)
-                return SentReminders(reminder_ids=tuple(sent))
+                )
+                sent.append(reminder.id)
+            return SentReminders(reminder_ids=tuple(sent))
 
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, SentReminders, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, SentReminders, action
+        )
 
     # helpers ---------------------------------------------------------------------------
 
