@@ -7,7 +7,8 @@ in one transaction.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Protocol
 
 from travelcore.booking.model import Booking, BookingId, GroupBookingId
@@ -73,3 +74,18 @@ class WaitlistRepository(Protocol):
 class BookingUnitOfWork(CatalogUnitOfWork, PeopleUnitOfWork, LedgerUnitOfWork, Protocol):
     bookings: BookingRepository
     waitlist: WaitlistRepository
+
+    def prefetch_booking(
+        self,
+        session_id: SessionId,
+        child_ids: Sequence[ChildId],
+        parent_id: UserId,
+        day: date,
+        codes: Sequence[str],
+    ) -> None:
+        """A hint that ``child_ids`` are about to be booked on ``session_id``: storage may
+        read ahead, at once, what the booking rules will ask for (the session with its
+        seat lock, activity, venue and waitlist; the children with their bookings and
+        waitlist entries on it; the parent's balance on ``day``; whether the confirmation
+        ``codes`` are taken). It changes no result."""
+        ...

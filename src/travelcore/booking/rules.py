@@ -81,8 +81,19 @@ class Txn:
         self.policy = policy
         self.actor = actor
         self.code_factory = code_factory
+        self._drawn: list[str] = []
         self._sessions: dict[SessionId, Session] = {}
         self._balances: dict[BalanceId, CreditBalance] = {}
+
+    def draw_codes(self, count: int) -> list[str]:
+        """Draw the next ``count`` confirmation codes now (so storage can check them
+        ahead); :meth:`next_code` hands them out first."""
+        drawn = [self.code_factory() for _ in range(count)]
+        self._drawn += drawn
+        return drawn
+
+    def next_code(self) -> str:
+        return self._drawn.pop(0) if self._drawn else self.code_factory()
 
     def session(self, session_id: SessionId) -> Session:
         if session_id not in self._sessions:
@@ -165,13 +176,22 @@ def hold_timeout(txn: Txn, session: Session) -> timedelta:
 
 def unique_code(txn: Txn) -> str:
     for _ in range(20):
-        code = txn.code_factory()
+        code = txn.next_code()
         if txn.uow.bookings.find_by_code(code) is None:
             return code
     raise Conflict("could not find a free confirmation code")
 
 
 # -- booking -------------------------------------------------------------------------------
+
+
+def prefetch_booking(
+    txn: Txn, session_id: SessionId, child_ids: Sequence[ChildId], parent_id: UserId
+) -> None:
+    """Tell storage what :func:`book` is about to read (with the confirmation codes it
+    will try first)."""
+    codes = txn.draw_codes(len(child_ids))
+    txn.uow.prefetch_booking(session_id, child_ids, parent_id, txn.now.date(), codes)
 
 
 def book(

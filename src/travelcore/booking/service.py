@@ -295,11 +295,13 @@ class _Service:
         action: Callable[[rules.Txn], R],
         actor: str | None = None,
         commit_on: tuple[type[Exception], ...] = (),
+        prefetch: Callable[[rules.Txn], None] | None = None,
     ) -> R:
         """Run ``action`` idempotently in one unit of work, retrying lost races.
 
         An error listed in ``commit_on`` still commits what was done before it (a sweep
-        that expired an offer) and is then raised.
+        that expired an offer) and is then raised. ``prefetch`` tells storage what
+        ``action`` will read.
         """
         for attempt in range(ATTEMPTS):
             now = self._clock.now()
@@ -314,8 +316,11 @@ class _Service:
                         txn.flush()
                         return result
 
+                    if prefetch is not None:
+                        prefetch(txn)
                     try:
-                        result = run_idempotent(uow, key, cmd, result_type, now, step)
+                        with uow.batched():
+                            result = run_idempotent(uow, key, cmd, result_type, now, step)
                     except commit_on:
                         txn.flush()
                         uow.commit()
@@ -338,8 +343,17 @@ class BookingService(_Service):
             )
             return BookingReceipt.of(booking)
 
+        def prefetch(txn: rules.Txn) -> None:
+            rules.prefetch_booking(txn, cmd.session_id, [cmd.child_id], cmd.parent_id)
+
         return self._run(
-            cmd.tenant_id, cmd, cmd.idempotency_key, BookingReceipt, action, f"user:{cmd.parent_id}"
+            cmd.tenant_id,
+            cmd,
+            cmd.idempotency_key,
+            BookingReceipt,
+            action,
+            f"user:{cmd.parent_id}",
+            prefetch=prefetch,
         )
 
     def book_group(self, cmd: BookGroup) -> GroupReceipt:
@@ -357,8 +371,17 @@ class BookingService(_Service):
                 group_booking_id=group, bookings=tuple(BookingReceipt.of(b) for b in bookings)
             )
 
+        def prefetch(txn: rules.Txn) -> None:
+            rules.prefetch_booking(txn, cmd.session_id, cmd.child_ids, cmd.parent_id)
+
         return self._run(
-            cmd.tenant_id, cmd, cmd.idempotency_key, GroupReceipt, action, f"user:{cmd.parent_id}"
+            cmd.tenant_id,
+            cmd,
+            cmd.idempotency_key,
+            GroupReceipt,
+            action,
+            f"user:{cmd.parent_id}",
+            prefetch=prefetch,
         )
 
     def book_again(self, cmd: BookAgain) -> BookingReceipt:

@@ -135,9 +135,10 @@ def run_use_case(
         now = clock.now()
         try:
             with uow_factory(tenant_id) as uow:
-                result = run_idempotent(
-                    uow, key, request, result_type, now, functools.partial(action, uow, now)
-                )
+                with uow.batched():
+                    result = run_idempotent(
+                        uow, key, request, result_type, now, functools.partial(action, uow, now)
+                    )
                 uow.commit()
             return result
         except StaleVersion:

@@ -7,7 +7,8 @@ notification goes out if and only if the change that caused it is durable.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -34,6 +35,12 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
+
+    def batched(self) -> AbstractContextManager[None]:
+        """Lets the storage send the writes made inside together: a refused write
+        (``AlreadyExists``, ``StaleVersion``) may raise when the block ends rather than at
+        its call."""
+        ...
 
     def emit(self, *events: DomainEvent) -> None: ...
 
@@ -108,6 +115,11 @@ class UnitOfWorkBase:
         self._events, self._tracked = [], []
         if self._bus is not None:
             self._bus.publish(self.committed_events)
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Storage that writes at once has nothing to batch."""
+        yield
 
     def rollback(self) -> None:
         if self._active:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase
+from collections.abc import Sequence
+from datetime import date
+
+from travelcore.catalog import SessionId
+from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase, UserId
+from travelcore.people import ChildId
 from travelcore_adapters.memory.accounts import (
     MemoryAccounts,
     MemoryConversations,
@@ -73,6 +78,16 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         if self._tx is None:
             raise RuntimeError("use the unit of work inside a `with` block")
         return self._tx
+
+    def prefetch_booking(
+        self,
+        session_id: SessionId,
+        child_ids: Sequence[ChildId],
+        parent_id: UserId,
+        day: date,
+        codes: Sequence[str],
+    ) -> None:
+        """Every read is already in memory: nothing to fetch ahead."""
 
     def _begin(self) -> None:
         self._store.lock.acquire()

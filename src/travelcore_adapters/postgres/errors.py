@@ -3,8 +3,9 @@
 Constraint names carry the meaning: a table module registers what a violation of each of its
 named unique/check/foreign-key constraints means in domain terms (``register_constraint``);
 unregistered violations fall back to ``AlreadyExists``, ``RuleViolation`` and ``NotFound``.
-Serialization failures and deadlocks become ``TransientConflict`` (a ``Conflict``), which
-:func:`retry_transient` retries a bounded number of times.
+Serialization failures and deadlocks become ``TransientConflict`` (a ``Conflict``) and a
+dropped connection ``ConnectionLost`` (``Unavailable``); :func:`retry_transient` retries
+both a bounded number of times.
 """
 
 from __future__ import annotations
@@ -45,7 +46,16 @@ TRANSIENT = frozenset({"40001", "40P01", "55P03"})  # serialization, deadlock, l
 UNAVAILABLE_PREFIXES = ("08", "53", "57P")  # connection, resources, operator intervention
 INSUFFICIENT_PRIVILEGE = "42501"  # also: a row-level security policy refused a row
 
+LOST = frozenset({"57P01", "57P02", "57P03"})  # terminated, crash shutdown, cannot connect
+
 DEFAULT_RETRY_ATTEMPTS = 5
+
+
+class ConnectionLost(Unavailable):
+    """The connection dropped (server restart, terminated backend): the transaction is
+    gone and the connection is discarded; running the operation again uses a new one."""
+
+    code = "connection_lost"
 
 
 def register_constraint(name: str, factory: ErrorFactory) -> None:
@@ -59,7 +69,7 @@ def translate(exc: BaseException) -> TravelcoreError:
         return Unavailable("no database connection free in the pool", cause=str(exc))
     orig = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
-        return Unavailable("the database connection was lost", cause=str(orig))
+        return ConnectionLost("the database connection was lost", cause=str(orig))
     if not isinstance(orig, psycopg.Error):
         return TravelcoreError(f"database error: {exc}")
     state = orig.sqlstate or ""
@@ -81,6 +91,12 @@ def translate(exc: BaseException) -> TravelcoreError:
         return TransientConflict("a concurrent transaction interfered", sqlstate=state)
     if state == INSUFFICIENT_PRIVILEGE:
         return AccessDenied(diag.message_primary or str(orig), sqlstate=state)
+    if state in LOST or (
+        not state
+        and isinstance(orig, psycopg.OperationalError)
+        and not isinstance(orig, psycopg.errors.PipelineAborted)
+    ):
+        return ConnectionLost("the database connection was lost", sqlstate=state, cause=str(orig))
     if (
         not state
         or state.startswith(UNAVAILABLE_PREFIXES)
@@ -101,13 +117,14 @@ def translated() -> Iterator[None]:
 
 def retry_transient(fn: Callable[P, T], attempts: int = DEFAULT_RETRY_ATTEMPTS) -> Callable[P, T]:
     """Run ``fn`` again (at most ``attempts`` times in all, with jittered back-off) while it
-    raises ``TransientConflict``; the last one propagates. ``fn`` must open its own unit of
-    work, so every attempt is a fresh transaction (idempotent use cases are safe to rerun)."""
+    raises ``TransientConflict`` or ``ConnectionLost``; the last one propagates. ``fn`` must
+    open its own unit of work, so every attempt is a fresh transaction (idempotent use
+    cases are safe to rerun, even when a lost COMMIT had in fact landed)."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         retrying = Retrying(
-            retry=retry_if_exception_type(TransientConflict),
+            retry=retry_if_exception_type((TransientConflict, ConnectionLost)),
             stop=stop_after_attempt(attempts),
             wait=wait_random_exponential(multiplier=0.005, max=0.2),
             reraise=True,

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
+from datetime import date
+from operator import itemgetter
+from typing import Any
 
 import psycopg
 from psycopg import pq
-from sqlalchemy import Connection, Engine, Executable, text
+from psycopg.rows import namedtuple_row
+from sqlalchemy import Connection, Engine, Executable, bindparam, func, select
 from sqlalchemy.engine import CursorResult
 
-from travelcore.kernel import Conflict, EventBus, TenantId, UnitOfWorkBase
+from travelcore.catalog import SessionId
+from travelcore.kernel import (
+    Conflict,
+    EventBus,
+    TenantId,
+    TravelcoreError,
+    UnitOfWorkBase,
+    UserId,
+)
+from travelcore.people import ChildId
 from travelcore_adapters.postgres.errors import translated
 from travelcore_adapters.postgres.repositories.accounts import (
     PostgresAccounts,
@@ -41,6 +54,7 @@ from travelcore_adapters.postgres.repositories.people import (
     PostgresCorporateRepository,
     PostgresUserRepository,
 )
+from travelcore_adapters.postgres.repositories.prefetch import prefetch_booking
 from travelcore_adapters.postgres.repositories.travel import (
     PostgresItineraries,
     PostgresReminders,
@@ -50,6 +64,9 @@ from travelcore_adapters.postgres.repositories.travel import (
     PostgresTrips,
 )
 from travelcore_adapters.postgres.repositories.vectors import PostgresVectorSyncRepository
+from travelcore_adapters.postgres.statements import Cursor, Statement
+
+Check = Callable[[Cursor], None]
 
 
 class TransactionAborted(Conflict):
@@ -58,7 +75,7 @@ class TransactionAborted(Conflict):
     code = "transaction_aborted"
 
 
-SET_TENANT = text("SELECT set_config('app.tenant_id', :tid, true)")
+SET_TENANT = Statement(select(func.set_config("app.tenant_id", bindparam("tid"), True)))
 """Transaction-local: the setting ends with the transaction, so a pooled connection never
 carries one tenant's id into another tenant's transaction."""
 
@@ -69,12 +86,23 @@ class PostgresUnitOfWork(UnitOfWorkBase):
     The first statement of the transaction sets ``app.tenant_id``, which the row-level
     security policies of every tenant table compare with each row's ``tenant_id``;
     repositories also state ``tenant_id = :tid`` in every query.
+
+    Statements travel in psycopg's pipeline mode: whatever is queued (the tenant setting,
+    writes inside :meth:`batched`, a :meth:`prefetch`) goes to the server with the next
+    statement that needs an answer, in one round trip.
     """
 
     def __init__(self, engine: Engine, tenant_id: TenantId, bus: EventBus | None = None):
         super().__init__(tenant_id, bus)
         self._engine = engine
         self._connection: Connection | None = None
+        self._raw: psycopg.Connection[Any] | None = None
+        self._pipeline: AbstractContextManager[psycopg.Pipeline] | None = None
+        self._checks: list[tuple[Cursor, Check]] = []
+        self._arrivals: list[Callable[[], None]] = []
+        self._batching = 0
+        self._writes = 0
+        self._prefetched: dict[Hashable, list[Any]] = {}
         self.idempotency = PostgresIdempotencyStore(self)
         self.credits = PostgresLedgerRepository(self)
         self.subscriptions = PostgresSubscriptionRepository(self)
@@ -105,6 +133,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         """The transaction's connection (raw SQL still sees only this tenant's rows)."""
         if self._connection is None:
             raise RuntimeError("use the unit of work inside a `with` block")
+        self._sync()
         return self._connection
 
     def execute(
@@ -112,41 +141,213 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         statement: Executable,
         params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> CursorResult[Any]:
-        """Run ``statement`` in the transaction (once per mapping if given a sequence of
-        them), translating driver errors."""
+        """Run a SQLAlchemy statement in the transaction (once per mapping if given a
+        sequence of them), translating driver errors."""
+        connection = self.connection
+        self._writes += 1
+        self._prefetched.clear()
         with translated():
-            return self.connection.execute(statement, params)
+            return connection.execute(statement, params)
+
+    def prefetch_booking(
+        self,
+        session_id: SessionId,
+        child_ids: Sequence[ChildId],
+        parent_id: UserId,
+        day: date,
+        codes: Sequence[str],
+    ) -> None:
+        prefetch_booking(self, session_id, child_ids, parent_id, day, codes)
+
+    # -- prebuilt statements on the driver connection ---------------------------------------
+
+    def rows(self, statement: Statement, params: Mapping[str, Any]) -> list[Any]:
+        """The rows of a query, sent with everything queued in one round trip (or, once,
+        the rows a :meth:`prefetch` of the same query and parameters read)."""
+        if self._prefetched:
+            found = self._prefetched.pop(_key(statement, params), None)
+            if found is not None:
+                return found
+        cursor = self._queue(statement, params)
+        self._sync()
+        return cursor.fetchall()
+
+    def prefetch(
+        self,
+        queries: Sequence[tuple[Statement, Mapping[str, Any]]],
+        then: Callable[[list[list[Any]]], None] | None = None,
+    ) -> None:
+        """Queue ``queries`` to go with the next query; each one's rows then answer the
+        next identical :meth:`rows` call, unless a write comes first. ``then`` receives
+        all their rows (to :meth:`remember` some under other queries)."""
+        cursors = [self._queue(statement, params) for statement, params in queries]
+        writes = self._writes
+
+        def arrived() -> None:
+            if self._writes != writes:
+                return
+            results = [cursor.fetchall() for cursor in cursors]
+            for (statement, params), rows in zip(queries, results, strict=True):
+                self.remember(statement, params, rows)
+            if then is not None:
+                then(results)
+
+        self._arrivals.append(arrived)
+
+    def remember(self, statement: Statement, params: Mapping[str, Any], rows: list[Any]) -> None:
+        """Answer the next :meth:`rows` call for ``statement`` and ``params`` with ``rows``
+        (read by a prefetch that reached them another way)."""
+        self._prefetched[_key(statement, params)] = rows
+
+    def write(
+        self, statement: Statement, params: Mapping[str, Any], check: Check | None = None
+    ) -> None:
+        """Run a write; ``check`` inspects its cursor (rows returned, ``rowcount``) and
+        raises if the write did not happen. Inside :meth:`batched` the write is queued and
+        checked when the batch is sent."""
+        self._writes += 1
+        self._prefetched.clear()
+        cursor = self._queue(statement, params)
+        if check is not None:
+            self._checks.append((cursor, check))
+        if not self._batching:
+            self._sync()
+
+    def enqueue(self, statement: Statement, params: Mapping[str, Any]) -> None:
+        """Send a statement whose answer nobody reads (a lock) with the next query."""
+        self._queue(statement, params)
+
+    def write_many(self, statement: Statement, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run a write once per row (queued like :meth:`write`)."""
+        if not rows:
+            return
+        self._writes += 1
+        self._prefetched.clear()
+        with self._refusals():
+            self._pipe().cursor().executemany(statement.sql, [statement.params(r) for r in rows])
+        if not self._batching:
+            self._sync()
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Queue the writes made inside and send them with the next query, or when the
+        block ends; a refused write (``AlreadyExists``, ``StaleVersion``) raises then."""
+        self._batching += 1
+        try:
+            yield
+        finally:
+            self._batching -= 1
+        if not self._batching:
+            self._sync()
+
+    def _pipe(self) -> psycopg.Connection[Any]:
+        if self._raw is None:
+            raise RuntimeError("use the unit of work inside a `with` block")
+        if self._pipeline is None:
+            pipeline = self._raw.pipeline()
+            pipeline.__enter__()
+            self._pipeline = pipeline
+        return self._raw
+
+    def _queue(self, statement: Statement, params: Mapping[str, Any]) -> Cursor:
+        with self._refusals():  # psycopg reports answers that arrived meanwhile
+            cursor = self._pipe().cursor(row_factory=namedtuple_row)
+            cursor.execute(statement.sql, statement.params(params))
+        return cursor
+
+    def _sync(self) -> None:
+        """Send what is queued, wait for every answer, run the writes' checks and hand
+        the prefetched rows on."""
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is not None:
+            with self._refusals():
+                pipeline.__exit__(None, None, None)
+        checks, self._checks = self._checks, []
+        arrivals, self._arrivals = self._arrivals, []
+        for cursor, check in checks:
+            check(cursor)
+        for arrived in arrivals:
+            arrived()
+
+    @contextmanager
+    def _refusals(self) -> Iterator[None]:
+        """Translate a statement the server refused; but first run the checks of the
+        writes it had answered before: a write that found its row changed
+        (``StaleVersion``) explains a later refusal (the hold of a balance that someone
+        else saved first)."""
+        try:
+            with translated():
+                yield
+        except TravelcoreError:
+            checks, self._checks, self._arrivals = self._checks, [], []
+            for cursor, check in checks:
+                if cursor.pgresult is None:  # refused, or skipped after the refusal
+                    break
+                check(cursor)
+            raise
+
+    # -- the transaction --------------------------------------------------------------------
 
     def _begin(self) -> None:
         with translated():
             connection = self._engine.connect()
-            try:
-                connection.execute(SET_TENANT, {"tid": str(self.tenant_id)})
-            except BaseException:
-                connection.close()
-                raise
         self._connection = connection
+        self._raw = connection.connection.driver_connection
+        try:
+            self._queue(SET_TENANT, {"tid": str(self.tenant_id)})  # sent with the first query
+        except BaseException:
+            self._finish()
+            raise
 
     def _commit(self) -> None:
+        self._sync()
         with translated():
-            if self._aborted():
+            if self.aborted:
                 raise TransactionAborted(
                     "an earlier statement failed, so PostgreSQL rolled the transaction back; "
                     "nothing was committed"
                 )
-            self.connection.commit()
+            self._end(commit=True)
 
-    def _aborted(self) -> bool:
-        raw = cast("psycopg.Connection[Any] | None", self.connection.connection.dbapi_connection)
+    @property
+    def aborted(self) -> bool:
+        """Whether PostgreSQL aborted the transaction (a statement failed)."""
+        raw = self._raw
         return raw is not None and raw.info.transaction_status is pq.TransactionStatus.INERROR
 
     def _rollback(self) -> None:
+        pipeline, self._pipeline = self._pipeline, None
+        self._checks, self._arrivals, self._prefetched = [], [], {}
+        if pipeline is not None:
+            with suppress(psycopg.Error):  # answers of a transaction being rolled back
+                pipeline.__exit__(None, None, None)
         if self._connection is not None:
             with translated():
-                self._connection.rollback()
+                self._end(commit=False)
+
+    def _end(self, *, commit: bool) -> None:
+        connection, raw = self.connection, self._raw
+        if raw is None:
+            raise RuntimeError("use the unit of work inside a `with` block")
+        # through SQLAlchemy if it ran statements, so its connection knows the end
+        end: Connection | psycopg.Connection[Any] = (
+            connection if connection.in_transaction() else raw
+        )
+        if commit:
+            end.commit()
+        else:
+            end.rollback()
 
     def _finish(self) -> None:
-        connection, self._connection = self._connection, None
+        connection, raw = self._connection, self._raw
+        self._connection = self._raw = self._pipeline = None
+        self._checks, self._arrivals, self._prefetched, self._batching = [], [], {}, 0
         if connection is not None:
             with translated():
+                if raw is not None and raw.broken:
+                    connection.invalidate()  # not back into the pool
                 connection.close()
+
+
+def _key(statement: Statement, params: Mapping[str, Any]) -> Hashable:
+    return statement, tuple(sorted(params.items(), key=itemgetter(0)))

@@ -9,17 +9,20 @@ version = :v``; no row updated means ``StaleVersion`` (or ``NotFound``).
 
 from __future__ import annotations
 
-import functools
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, Select, Table, select
 
 from travelcore.kernel import AlreadyExists, NotFound, StaleVersion, TenantId, ValidationFailed
 from travelcore_adapters.postgres.repositories.common import Repository
-
-if TYPE_CHECKING:
-    pass
+from travelcore_adapters.postgres.statements import (
+    Cursor,
+    Statement,
+    get_statement,
+    insert_statement,
+    update_statement,
+    version_statement,
+)
 
 
 class Versioned(Protocol):
@@ -33,15 +36,6 @@ class Versioned(Protocol):
 
 
 E = TypeVar("E", bound=Versioned)
-
-
-@functools.cache
-def _get_statement(table: Table, lock: bool) -> Select[Any]:
-    """``get``'s query, built once per table (no statement construction per call)."""
-    query = select(table).where(
-        table.c.tenant_id == bindparam("tid"), table.c.id == bindparam("id")
-    )
-    return query.with_for_update(key_share=True) if lock else query
 
 
 class TableRepository(Repository, Generic[E]):
@@ -62,31 +56,32 @@ class TableRepository(Repository, Generic[E]):
 
     def add(self, entity: E) -> None:
         self._check(entity)
-        stmt = insert(self.table).values(self.to_row(entity)).on_conflict_do_nothing()
-        if self._uow.execute(stmt.returning(self.table.c.id)).first() is None:
-            raise AlreadyExists(f"{self.entity} {entity.id} or one of its keys exists")
+
+        def inserted(cursor: Cursor) -> None:
+            if cursor.fetchone() is None:
+                raise AlreadyExists(f"{self.entity} {entity.id} or one of its keys exists")
+
+        self._uow.write(insert_statement(self.table), self.to_row(entity), inserted)
 
     def get(self, entity_id: Any) -> E:
-        row = self._uow.execute(
-            _get_statement(self.table, self.lock_on_get), {"tid": self._tid, "id": entity_id}
-        ).one_or_none()
-        if row is None:
+        rows = self._uow.rows(
+            get_statement(self.table, self.lock_on_get), {"tid": self._tid, "id": entity_id}
+        )
+        if not rows:
             raise NotFound(self.entity, entity_id)
-        return self.to_entity(row)
+        return self.to_entity(rows[0])
 
     def save(self, entity: E) -> None:
         self._check(entity)
         values = self.to_row(entity)
-        for key in ("tenant_id", "id", "version"):
-            values.pop(key)
-        t = self.table
-        result = self._uow.execute(
-            update(t)
-            .where(t.c.tenant_id == self._tid, t.c.id == entity.id, t.c.version == entity.version)
-            .values(version=t.c.version + 1, **values)
-        )
-        if result.rowcount == 0:
-            self._stale(entity)
+        values["tid"], values["expected_version"] = values.pop("tenant_id"), values.pop("version")
+        columns = tuple(name for name in values if name not in ("tid", "id", "expected_version"))
+
+        def updated(cursor: Cursor) -> None:
+            if cursor.rowcount == 0:
+                self._stale(entity.id, values["expected_version"])
+
+        self._uow.write(update_statement(self.table, columns), values, updated)
         entity.version += 1
 
     # -- helpers ---------------------------------------------------------------------------
@@ -95,19 +90,29 @@ class TableRepository(Repository, Generic[E]):
         if entity.tenant_id != self._tid:
             raise ValidationFailed("tenant_id", "matches_unit_of_work")
 
-    def _stale(self, entity: E) -> None:
-        t = self.table
-        exists = self._uow.execute(
-            select(t.c.version).where(t.c.tenant_id == self._tid, t.c.id == entity.id)
-        ).first()
-        if exists is None:
-            raise NotFound(self.entity, entity.id)
+    def _stale(self, entity_id: Any, expected: int) -> None:
+        """``NotFound`` or ``StaleVersion`` for a save that updated no row (just
+        ``StaleVersion`` once the transaction has failed and cannot be asked)."""
+        stored = None
+        if not self._uow.aborted:
+            rows = self._uow.rows(
+                version_statement(self.table), {"tid": self._tid, "id": entity_id}
+            )
+            if not rows:
+                raise NotFound(self.entity, entity_id)
+            stored = rows[0].version
         raise StaleVersion(
-            f"{self.entity} {entity.id} changed since it was read",
+            f"{self.entity} {entity_id} changed since it was read",
             entity=self.entity,
-            expected=entity.version,
-            stored=exists.version,
+            expected=expected,
+            stored=stored,
         )
+
+    def _query(self, statement: Statement, **params: Any) -> list[E]:
+        """The entities a prebuilt query returns (``tid`` is added)."""
+        return [
+            self.to_entity(row) for row in self._uow.rows(statement, {"tid": self._tid, **params})
+        ]
 
     def _select(self, *where: ColumnElement[bool]) -> Select[Any]:
         return select(self.table).where(self.table.c.tenant_id == self._tid, *where)

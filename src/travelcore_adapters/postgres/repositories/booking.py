@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 
 from travelcore.booking import (
     ACTIVE_STATUSES,
@@ -25,10 +25,41 @@ from travelcore.kernel import TenantId, UserId
 from travelcore.ledger import BalanceId, HoldId
 from travelcore.people import ChildId
 from travelcore_adapters.postgres.repositories.base import TableRepository
+from travelcore_adapters.postgres.statements import Statement
 from travelcore_adapters.postgres.tables.booking import bookings as b
 from travelcore_adapters.postgres.tables.booking import waitlist as w
 
 _ACTIVE = [status.value for status in ACTIVE_STATUSES]
+
+BY_CODE = Statement(
+    select(b)
+    .where(b.c.tenant_id == bindparam("tid"), b.c.confirmation_code == bindparam("code"))
+    .limit(1)
+)
+ACTIVE_FOR_CHILD = Statement(
+    select(b)
+    .where(
+        b.c.tenant_id == bindparam("tid"),
+        b.c.session_id == bindparam("session_id"),
+        b.c.child_id == bindparam("child_id"),
+        or_(*(b.c.status == status for status in _ACTIVE)),
+    )
+    .limit(1)
+)
+WAITLIST_ENTRY = Statement(
+    select(w)
+    .where(
+        w.c.tenant_id == bindparam("tid"),
+        w.c.session_id == bindparam("session_id"),
+        w.c.child_id == bindparam("child_id"),
+    )
+    .limit(1)
+)
+WAITLIST_OF_SESSION = Statement(
+    select(w)
+    .where(w.c.tenant_id == bindparam("tid"), w.c.session_id == bindparam("session_id"))
+    .order_by(w.c.position, w.c.joined_at, w.c.id)
+)
 
 
 class PostgresBookingRepository(TableRepository[Booking]):
@@ -105,7 +136,7 @@ class PostgresBookingRepository(TableRepository[Booking]):
         )
 
     def find_by_code(self, confirmation_code: str) -> Booking | None:
-        return self._first(self._select(b.c.confirmation_code == confirmation_code))
+        return next(iter(self._query(BY_CODE, code=confirmation_code)), None)
 
     def for_session(self, session_id: SessionId) -> list[Booking]:
         query = self._select(b.c.session_id == session_id)
@@ -120,11 +151,8 @@ class PostgresBookingRepository(TableRepository[Booking]):
         return self._all(query.order_by(b.c.created_at.desc(), b.c.id.desc()))
 
     def active_for_child(self, session_id: SessionId, child_id: ChildId) -> Booking | None:
-        return self._first(
-            self._select(b.c.session_id == session_id, b.c.child_id == child_id).where(
-                b.c.status.in_(_ACTIVE)
-            )
-        )
+        found = self._query(ACTIVE_FOR_CHILD, session_id=session_id, child_id=child_id)
+        return next(iter(found), None)
 
 
 class PostgresWaitlistRepository(TableRepository[WaitlistEntry]):
@@ -175,11 +203,11 @@ class PostgresWaitlistRepository(TableRepository[WaitlistEntry]):
         )
 
     def for_session(self, session_id: SessionId) -> list[WaitlistEntry]:
-        query = self._select(w.c.session_id == session_id)
-        return self._all(query.order_by(w.c.position, w.c.joined_at, w.c.id))
+        return self._query(WAITLIST_OF_SESSION, session_id=session_id)
 
     def find(self, session_id: SessionId, child_id: ChildId) -> WaitlistEntry | None:
-        return self._first(self._select(w.c.session_id == session_id, w.c.child_id == child_id))
+        found = self._query(WAITLIST_ENTRY, session_id=session_id, child_id=child_id)
+        return next(iter(found), None)
 
     def sessions_with_offers_due(self, at: datetime) -> list[SessionId]:
         query = (

@@ -5,14 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert
+from psycopg.types.json import Jsonb
+from sqlalchemy import bindparam, delete, func, select
 
-from travelcore.kernel import AlreadyExists, IdempotencyRecord
+from travelcore.kernel import AlreadyExists, IdempotencyRecord, dumps
+from travelcore_adapters.postgres.statements import Cursor, Statement, insert_statement
 from travelcore_adapters.postgres.tables.kernel import idempotency_keys as t
 
 if TYPE_CHECKING:
     from travelcore_adapters.postgres.uow import PostgresUnitOfWork
+
+
+LOCK = Statement(select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("lock"), 0))))
+GET = Statement(select(t).where(t.c.tenant_id == bindparam("tid"), t.c.key == bindparam("key")))
+INSERT = insert_statement(t)
 
 
 def _record(row: Any) -> IdempotencyRecord:
@@ -34,26 +40,23 @@ class PostgresIdempotencyStore:
 
     def get(self, key: str) -> IdempotencyRecord | None:
         tid = self._uow.tenant_id
-        lock_id = func.hashtextextended(f"idempotency:{tid}:{key}", 0)
-        self._uow.execute(select(func.pg_advisory_xact_lock(lock_id)))
-        row = self._uow.execute(select(t).where(t.c.tenant_id == tid, t.c.key == key)).one_or_none()
-        return None if row is None else _record(row)
+        self._uow.enqueue(LOCK, {"lock": f"idempotency:{tid}:{key}"})
+        rows = self._uow.rows(GET, {"tid": tid, "key": key})
+        return _record(rows[0]) if rows else None
 
     def add(self, record: IdempotencyRecord) -> None:
-        stmt = (
-            insert(t)
-            .values(
-                tenant_id=self._uow.tenant_id,
-                key=record.key,
-                fingerprint=record.fingerprint,
-                result=record.result,
-                created_at=record.created_at,
-            )
-            .on_conflict_do_nothing(index_elements=[t.c.tenant_id, t.c.key])
-            .returning(t.c.key)
-        )
-        if self._uow.execute(stmt).first() is None:
-            raise AlreadyExists(f"idempotency key {record.key!r} exists", key=record.key)
+        def inserted(cursor: Cursor) -> None:
+            if cursor.fetchone() is None:
+                raise AlreadyExists(f"idempotency key {record.key!r} exists", key=record.key)
+
+        row = {
+            "tenant_id": self._uow.tenant_id,
+            "key": record.key,
+            "fingerprint": record.fingerprint,
+            "result": Jsonb(record.result, dumps),
+            "created_at": record.created_at,
+        }
+        self._uow.write(INSERT, row, inserted)
 
     def purge_before(self, instant: datetime) -> int:
         stmt = delete(t).where(t.c.tenant_id == self._uow.tenant_id, t.c.created_at < instant)

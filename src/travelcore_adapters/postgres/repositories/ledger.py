@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from travelcore.kernel import Money, NotFound, StaleVersion, TenantId, UserId, ValidationFailed
@@ -37,6 +37,14 @@ from travelcore.ledger.subscription import (
     SubscriptionId,
     SubscriptionStatus,
     SubscriptionTier,
+)
+from travelcore_adapters.postgres.statements import (
+    Cursor,
+    Statement,
+    get_statement,
+    insert_statement,
+    update_statement,
+    version_statement,
 )
 from travelcore_adapters.postgres.tables.ledger import corporate_subscriptions as s
 from travelcore_adapters.postgres.tables.ledger import credit_balances as b
@@ -156,6 +164,61 @@ def to_balance(row: Any, entries: list[LedgerEntry], holds: list[Hold]) -> Credi
     )
 
 
+# -- statements ----------------------------------------------------------------------------
+
+GET = get_statement(b)
+_CURRENT = (
+    select(b)
+    .where(
+        b.c.tenant_id == bindparam("tid"),
+        b.c.user_id == bindparam("user_id"),
+        b.c.billing_period_start <= bindparam("day"),
+        b.c.billing_period_end > bindparam("day"),
+    )
+    .order_by(b.c.billing_period_start.desc())
+    .limit(1)
+)
+CURRENT = Statement(_CURRENT)
+CURRENT_LOCKED = Statement(_CURRENT.with_for_update(key_share=True))
+"""The user's balance for ``day`` with a row lock: bookings of one parent queue on it
+instead of racing to save it."""
+ENTRIES = Statement(
+    select(e)
+    .where(e.c.tenant_id == bindparam("tid"), e.c.balance_id == bindparam("balance_id"))
+    .order_by(e.c.sequence)
+)
+HOLDS = Statement(
+    select(h)
+    .where(h.c.tenant_id == bindparam("tid"), h.c.balance_id == bindparam("balance_id"))
+    .order_by(h.c.position)
+)
+FIGURES = (
+    "credits_allocated",
+    "credits_balance",
+    "credits_held",
+    "credits_available",
+    "credits_used",
+    "credits_refunded",
+    "credits_forfeited",
+    "is_closed",
+    "expiry_warning_sent_at",
+)
+UPDATE_FIGURES = update_statement(b, FIGURES)
+
+
+def _upsert_holds() -> Statement:
+    stmt = insert(h).values({c.name: bindparam(c.name, type_=c.type) for c in h.c})
+    return Statement(
+        stmt.on_conflict_do_update(
+            index_elements=[h.c.tenant_id, h.c.id],
+            set_={"status": stmt.excluded.status, "resolved_at": stmt.excluded.resolved_at},
+        )
+    )
+
+
+UPSERT_HOLD = _upsert_holds()
+
+
 # -- the repository ------------------------------------------------------------------------
 
 
@@ -174,32 +237,20 @@ class PostgresLedgerRepository:
     def add(self, balance: CreditBalance) -> None:
         if balance.tenant_id != self._tid:
             raise ValidationFailed("tenant_id", "matches_unit_of_work")
-        self._uow.execute(insert(b).values(balance_row(balance)))
+        self._uow.write(insert_statement(b, on_conflict="error"), balance_row(balance))
         self._insert_entries(balance.entries)
         self._write_holds(balance)
         self._entries_seen[balance.id] = (balance.version, tuple(balance.entries))
 
     def get(self, balance_id: BalanceId) -> CreditBalance:
-        row = self._uow.execute(
-            select(b).where(b.c.tenant_id == self._tid, b.c.id == balance_id)
-        ).one_or_none()
-        if row is None:
+        rows = self._uow.rows(GET, {"tid": self._tid, "id": balance_id})
+        if not rows:
             raise NotFound("credit_balance", balance_id)
-        return self._load(row)
+        return self._load(rows[0])
 
     def find(self, user_id: UserId, day: date) -> CreditBalance | None:
-        row = self._uow.execute(
-            select(b)
-            .where(
-                b.c.tenant_id == self._tid,
-                b.c.user_id == user_id,
-                b.c.billing_period_start <= day,
-                b.c.billing_period_end > day,
-            )
-            .order_by(b.c.billing_period_start.desc())
-            .limit(1)
-        ).one_or_none()
-        return None if row is None else self._load(row)
+        rows = self._uow.rows(CURRENT, {"tid": self._tid, "user_id": user_id, "day": day})
+        return self._load(rows[0]) if rows else None
 
     def save(self, balance: CreditBalance) -> None:
         self._check_tenant(balance)
@@ -237,18 +288,20 @@ class PostgresLedgerRepository:
 
     def _update_balance_row(self, balance: CreditBalance) -> None:
         """Bump the stored version if it is still the one ``balance`` was read at."""
-        result = self._uow.execute(
-            update(b)
-            .where(
-                b.c.tenant_id == self._tid,
-                b.c.id == balance.id,
-                b.c.version == balance.version,
-            )
-            .values(version=b.c.version + 1, **balance_figures(balance))
-        )
-        if result.rowcount == 0:
-            self._require_version(balance)
-            raise StaleVersion(f"credit balance {balance.id} changed concurrently")
+        params = {
+            "tid": self._tid,
+            "id": balance.id,
+            "expected_version": balance.version,
+            **balance_figures(balance),
+        }
+
+        def updated(cursor: Cursor) -> None:
+            if cursor.rowcount == 0:
+                if not self._uow.aborted:  # else the transaction cannot be asked
+                    self._require_version(balance.id, params["expected_version"])
+                raise StaleVersion(f"credit balance {balance.id} changed concurrently")
+
+        self._uow.write(UPDATE_FIGURES, params, updated)
 
     def _new_entries(self, balance: CreditBalance) -> list[LedgerEntry]:
         """The entries beyond the stored ones, after checking that the stored ones are an
@@ -259,7 +312,7 @@ class PostgresLedgerRepository:
         if seen is not None and seen[0] == balance.version:
             stored: tuple[LedgerEntry, ...] | list[LedgerEntry] = seen[1]
         else:
-            self._require_version(balance)
+            self._require_version(balance.id, balance.version)
             stored = self._load_entries(balance.id)
         if tuple(balance.entries[: len(stored)]) != tuple(stored):
             raise LedgerIsAppendOnly(
@@ -269,8 +322,7 @@ class PostgresLedgerRepository:
 
     def _insert_entries(self, entries: list[LedgerEntry]) -> None:
         rows = [entry_row(self._tid, entry) for entry in entries]
-        if rows:
-            self._uow.execute(insert(e), rows)
+        self._uow.write_many(insert_statement(e, on_conflict="error"), rows)
 
     def _write_holds(self, balance: CreditBalance) -> None:
         seen = self._holds_seen.get(balance.id, {})
@@ -279,23 +331,11 @@ class PostgresLedgerRepository:
             for position, hold in enumerate(balance.holds)
             if seen.get(hold.id) != hold
         ]
-        if rows:
-            stmt = insert(h)
-            self._uow.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[h.c.tenant_id, h.c.id],
-                    set_={"status": stmt.excluded.status, "resolved_at": stmt.excluded.resolved_at},
-                ),
-                rows,
-            )
+        self._uow.write_many(UPSERT_HOLD, rows)
         self._holds_seen[balance.id] = {hold.id: hold for hold in balance.holds}
 
     def _load_entries(self, balance_id: BalanceId) -> list[LedgerEntry]:
-        rows = self._uow.execute(
-            select(e)
-            .where(e.c.tenant_id == self._tid, e.c.balance_id == balance_id)
-            .order_by(e.c.sequence)
-        )
+        rows = self._uow.rows(ENTRIES, {"tid": self._tid, "balance_id": balance_id})
         return [to_entry(r) for r in rows]
 
     def _load(self, row: Any) -> CreditBalance:
@@ -306,31 +346,24 @@ class PostgresLedgerRepository:
             return to_balance(row, list(seen[1]), list(self._holds_seen[row.id].values()))
         entries = self._load_entries(BalanceId(row.id))
         holds = [
-            to_hold(r)
-            for r in self._uow.execute(
-                select(h)
-                .where(h.c.tenant_id == self._tid, h.c.balance_id == row.id)
-                .order_by(h.c.position)
-            )
+            to_hold(r) for r in self._uow.rows(HOLDS, {"tid": self._tid, "balance_id": row.id})
         ]
         balance = to_balance(row, entries, holds)
         self._holds_seen[balance.id] = {hold.id: hold for hold in holds}
         self._entries_seen[balance.id] = (balance.version, tuple(entries))
         return balance
 
-    def _require_version(self, balance: CreditBalance) -> None:
-        """``NotFound`` or ``StaleVersion`` unless the stored version is ``balance``'s."""
-        stored = self._uow.execute(
-            select(b.c.version).where(b.c.tenant_id == self._tid, b.c.id == balance.id)
-        ).scalar_one_or_none()
-        if stored is None:
-            raise NotFound("credit_balance", balance.id)
-        if stored != balance.version:
+    def _require_version(self, balance_id: BalanceId, version: int) -> None:
+        """``NotFound`` or ``StaleVersion`` unless the stored version is ``version``."""
+        rows = self._uow.rows(version_statement(b), {"tid": self._tid, "id": balance_id})
+        if not rows:
+            raise NotFound("credit_balance", balance_id)
+        if rows[0].version != version:
             raise StaleVersion(
-                f"credit balance {balance.id} changed since version {balance.version}",
-                balance_id=str(balance.id),
-                expected=balance.version,
-                actual=stored,
+                f"credit balance {balance_id} changed since version {version}",
+                balance_id=str(balance_id),
+                expected=version,
+                actual=rows[0].version,
             )
 
     def _ids(self, *conditions: Any) -> list[BalanceId]:

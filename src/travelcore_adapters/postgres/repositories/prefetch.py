@@ -1,0 +1,161 @@
+"""Read-ahead for the booking rules: what booking a child reads, in the round trip of the
+use case's first query.
+
+Each query is the one the repository method would run, or one that reaches the same rows
+through the session or the parent (the activity, the venue, the balance's entries and
+holds) and is remembered under the repository's own query; the repositories then find
+the rows without asking the server.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import namedtuple
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Table, and_, bindparam, or_, select
+
+from travelcore.booking import ACTIVE_STATUSES
+from travelcore.catalog import SessionId
+from travelcore.kernel import UserId
+from travelcore.people import ChildId
+from travelcore_adapters.postgres.repositories import ledger
+from travelcore_adapters.postgres.repositories.booking import (
+    ACTIVE_FOR_CHILD,
+    BY_CODE,
+    WAITLIST_ENTRY,
+    WAITLIST_OF_SESSION,
+)
+from travelcore_adapters.postgres.statements import Statement, get_statement
+from travelcore_adapters.postgres.tables.booking import bookings, waitlist
+from travelcore_adapters.postgres.tables.catalog import activities, activity_sessions, venues
+from travelcore_adapters.postgres.tables.ledger import credit_balances, credit_holds, credit_ledger
+from travelcore_adapters.postgres.tables.people import children
+
+if TYPE_CHECKING:
+    from travelcore_adapters.postgres.uow import PostgresUnitOfWork
+
+
+@functools.cache
+def _row_type(table: Table) -> Any:
+    """Rows of ``table`` (fields named after its columns), cut out of a joined row."""
+    return namedtuple(f"{table.name}_row", table.c.keys())
+
+
+def _joined(*tables: Table) -> list[Any]:
+    """The columns of ``tables`` side by side, labelled so their names do not clash."""
+    return [c.label(f"{t.name}__{c.name}") for t in tables for c in t.c]
+
+
+def _split(row: Any, *tables: Table) -> list[list[Any]]:
+    """A joined row cut into one row per table ([] where an outer join found none)."""
+    parts, start = [], 0
+    for table in tables:
+        values = row[start : start + len(table.c)]
+        start += len(table.c)
+        found = values[table.c.keys().index("id")] is not None
+        parts.append([_row_type(table)(*values)] if found else [])
+    return parts
+
+
+def _of_current_balance(table: Table, order: str) -> Statement:
+    """The rows of ``table`` that belong to the user's balance for ``day``."""
+    b = credit_balances
+    current = (
+        select(b.c.id)
+        .where(
+            b.c.tenant_id == bindparam("tid"),
+            b.c.user_id == bindparam("user_id"),
+            b.c.billing_period_start <= bindparam("day"),
+            b.c.billing_period_end > bindparam("day"),
+        )
+        .order_by(b.c.billing_period_start.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return Statement(
+        select(table)
+        .where(table.c.tenant_id == bindparam("tid"), table.c.balance_id == current)
+        .order_by(table.c[order])
+    )
+
+
+s, a, v = activity_sessions, activities, venues
+SESSION = Statement(
+    select(*_joined(s, a, v))
+    .join_from(s, a, and_(a.c.tenant_id == s.c.tenant_id, a.c.id == s.c.activity_id))
+    .join(v, and_(v.c.tenant_id == s.c.tenant_id, v.c.id == s.c.venue_id))
+    .where(s.c.tenant_id == bindparam("tid"), s.c.id == bindparam("session_id"))
+    .with_for_update(key_share=True, of=s)
+)
+c, bk, w = children, bookings, waitlist
+CHILD = Statement(
+    select(*_joined(c, bk, w))
+    .select_from(
+        c.outerjoin(
+            bk,
+            and_(
+                bk.c.tenant_id == c.c.tenant_id,
+                bk.c.session_id == bindparam("session_id"),
+                bk.c.child_id == c.c.id,
+                or_(*(bk.c.status == status.value for status in ACTIVE_STATUSES)),
+            ),
+        ).outerjoin(
+            w,
+            and_(
+                w.c.tenant_id == c.c.tenant_id,
+                w.c.session_id == bindparam("session_id"),
+                w.c.child_id == c.c.id,
+            ),
+        )
+    )
+    .where(c.c.tenant_id == bindparam("tid"), c.c.id == bindparam("child_id"))
+)
+ENTRIES_OF_CURRENT = _of_current_balance(credit_ledger, "sequence")
+HOLDS_OF_CURRENT = _of_current_balance(credit_holds, "position")
+
+
+def prefetch_booking(
+    uow: PostgresUnitOfWork,
+    session_id: SessionId,
+    child_ids: Sequence[ChildId],
+    parent_id: UserId,
+    day: date,
+    codes: Sequence[str],
+) -> None:
+    tid = uow.tenant_id
+    session = {"tid": tid, "session_id": session_id}
+    current = {"tid": tid, "user_id": parent_id, "day": day}
+    queries: list[tuple[Statement, dict[str, Any]]] = [
+        (SESSION, session),
+        (WAITLIST_OF_SESSION, session),
+        (ledger.CURRENT_LOCKED, current),
+        (ENTRIES_OF_CURRENT, current),
+        (HOLDS_OF_CURRENT, current),
+        *((CHILD, {**session, "child_id": child_id}) for child_id in child_ids),
+        *((BY_CODE, {"tid": tid, "code": code}) for code in codes),
+    ]
+
+    def remember(results: list[list[Any]]) -> None:
+        joined, _, balance, entries, holds, *kids = results[: 5 + len(child_ids)]
+        if joined:
+            for table, rows in zip((s, a, v), _split(joined[0], s, a, v), strict=True):
+                lock = table is s
+                uow.remember(get_statement(table, lock), {"tid": tid, "id": rows[0].id}, rows)
+        if balance:
+            of_balance = {"tid": tid, "balance_id": balance[0].id}
+            uow.remember(ledger.CURRENT, current, balance)
+            uow.remember(ledger.GET, {"tid": tid, "id": balance[0].id}, balance)
+            uow.remember(ledger.ENTRIES, of_balance, entries)
+            uow.remember(ledger.HOLDS, of_balance, holds)
+        for child_id, rows in zip(child_ids, kids, strict=True):
+            child, booking, entry = _split(rows[0], c, bk, w) if rows else ([], [], [])
+            uow.remember(get_statement(c, False), {"tid": tid, "id": child_id}, child)
+            if child:  # then its booking and waitlist entry on the session are known too
+                kid = {**session, "child_id": child_id}
+                uow.remember(ACTIVE_FOR_CHILD, kid, booking)
+                uow.remember(WAITLIST_ENTRY, kid, entry)
+
+    uow.prefetch(queries, remember)

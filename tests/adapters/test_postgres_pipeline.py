@@ -1,0 +1,129 @@
+"""How the PostgreSQL unit of work sends statements: read-ahead, batched writes, the order
+of errors in a batch, and a connection lost under it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+
+from travelcore.booking import BookingReceipt, BookSession
+from travelcore.kernel import AlreadyExists, ManualClock, StaleVersion, TenantId, new_uuid
+from travelcore.ledger import BalanceId
+from travelcore.people import ChildId
+from travelcore.testing.world import World
+from travelcore_adapters.postgres import ConnectionLost, PostgresDatabase
+from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
+
+from .test_postgres_booking_concurrency import T0
+
+
+@pytest.fixture
+def world(postgres_database: PostgresDatabase) -> World:
+    return World(postgres_database, ManualClock(T0))
+
+
+@pytest.fixture
+def superuser(postgres_test_database: ProvisionedDatabase) -> Iterator[psycopg.Connection[Any]]:
+    url = postgres_test_database.superuser_url
+    with admin_connection(url, postgres_test_database.name) as conn:
+        conn.autocommit = True
+        yield conn
+
+
+def _rename_activities(superuser: psycopg.Connection[Any], tenant: TenantId, name: str) -> None:
+    superuser.execute("UPDATE activities SET name = %s WHERE tenant_id = %s", (name, tenant))
+
+
+def test_a_prefetch_answers_the_rules_reads_until_the_first_write(
+    world: World, postgres_database: PostgresDatabase, superuser: psycopg.Connection[Any]
+) -> None:
+    session_id = world.session()
+    parent, [child] = world.family()
+    with postgres_database(world.tenant) as uow:
+        session = uow.sessions.get(session_id)
+    with postgres_database(world.tenant) as uow:
+        uow.prefetch_booking(session_id, [child], parent, T0.date(), ["TC-AAAA-AAAA"])
+        assert uow.sessions.get(session_id).booked_count == 0  # the prefetch arrives
+        _rename_activities(superuser, world.tenant, "Renamed")
+        assert uow.activities.get(session.activity_id).name != "Renamed"  # read ahead
+        assert uow.activities.get(session.activity_id).name == "Renamed"  # once only
+    with postgres_database(world.tenant) as uow:
+        uow.prefetch_booking(session_id, [child], parent, T0.date(), [])
+        assert uow.children.get(child).parent_id == parent
+        _rename_activities(superuser, world.tenant, "Again")
+        uow.sessions.save(uow.sessions.get(session_id))  # a write forgets the prefetch
+        assert uow.activities.get(session.activity_id).name == "Again"
+
+
+def test_a_batched_refusal_raises_when_the_batch_is_sent(
+    world: World, postgres_database: PostgresDatabase
+) -> None:
+    session_id = world.session()
+    with postgres_database(world.tenant) as uow:
+        session = uow.sessions.get(session_id)
+        venue = uow.venues.get(session.venue_id)
+    with postgres_database(world.tenant) as uow:
+        batch = uow.batched()
+        batch.__enter__()
+        uow.venues.add(venue)  # queued: no error yet
+        with pytest.raises(AlreadyExists):
+            batch.__exit__(None, None, None)
+
+
+def test_in_a_batch_a_stale_save_explains_the_refusal_that_follows(
+    world: World, postgres_database: PostgresDatabase
+) -> None:
+    """Two units of work hold one balance each; the first saves a new hold and commits.
+    The second's save then updates no row (``StaleVersion``), and its hold, at the same
+    position, breaks a unique key: the error is the cause, ``StaleVersion``."""
+    parent, _ = world.family(credits=10)
+    with postgres_database(world.tenant) as uow:
+        found = uow.credits.find(parent, T0.date())
+        assert found is not None
+        balance_id = BalanceId(found.id)
+    first, second = postgres_database(world.tenant), postgres_database(world.tenant)
+    with first, second:
+        mine, theirs = first.credits.get(balance_id), second.credits.get(balance_id)
+        mine.place_hold(new_uuid(), 1, T0, timedelta(days=1))
+        theirs.place_hold(new_uuid(), 1, T0, timedelta(days=1))
+        first.credits.save(mine)
+        first.commit()
+        with pytest.raises(StaleVersion), second.batched():
+            second.credits.save(theirs)
+
+
+def test_a_lost_connection_is_discarded_and_the_use_case_retried(
+    postgres_test_database: ProvisionedDatabase, superuser: psycopg.Connection[Any]
+) -> None:
+    with PostgresDatabase(postgres_test_database.app_url, pool_size=1) as database:
+        world = World(database, ManualClock(T0))
+        session_id = world.session()
+        parent, [first, second] = world.family(born=(date(2018, 5, 1), date(2019, 5, 1)))
+
+        def kill_the_pooled_connection() -> None:
+            with database(world.tenant) as uow:
+                pid = uow.connection.connection.driver_connection.info.backend_pid
+            superuser.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+
+        def book(child: ChildId, key: str) -> BookingReceipt:
+            return world.bookings.book(
+                BookSession(
+                    tenant_id=world.tenant,
+                    session_id=session_id,
+                    child_id=child,
+                    parent_id=parent,
+                    idempotency_key=key,
+                )
+            )
+
+        kill_the_pooled_connection()
+        with pytest.raises(ConnectionLost):
+            book(first, "first")
+        kill_the_pooled_connection()
+        receipt = database.retrying(book)(second, "second")
+        assert [b.id for b in world.bookings_on(session_id)] == [receipt.booking_id]
+        assert book(first, "first").booking_id != receipt.booking_id
