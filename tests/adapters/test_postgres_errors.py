@@ -26,7 +26,12 @@ from travelcore.kernel import (
     new_uuid,
 )
 from travelcore.kernel.errors import TransientConflict
-from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork, translate
+from travelcore_adapters.postgres import (
+    ConnectionLost,
+    PostgresDatabase,
+    PostgresUnitOfWork,
+    translate,
+)
 from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
 
 
@@ -41,9 +46,10 @@ from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_co
         (pg_errors.DeadlockDetected("deadlock"), TransientConflict),
         (pg_errors.LockNotAvailable("nowait"), TransientConflict),
         (pg_errors.InsufficientPrivilege("denied"), AccessDenied),
-        (pg_errors.AdminShutdown("terminating"), Unavailable),
+        (pg_errors.AdminShutdown("terminating"), ConnectionLost),
         (pg_errors.ConnectionFailure("gone"), Unavailable),
-        (psycopg.OperationalError("connection refused"), Unavailable),
+        (psycopg.OperationalError("server closed the connection"), ConnectionLost),
+        (pg_errors.PipelineAborted("an earlier statement failed"), Unavailable),
         (sa_exc.TimeoutError("pool"), Unavailable),
     ],
 )

@@ -11,9 +11,17 @@ import psycopg
 import pytest
 
 from travelcore.booking import BookingReceipt, BookSession
-from travelcore.kernel import AlreadyExists, ManualClock, StaleVersion, TenantId, new_uuid
+from travelcore.kernel import (
+    AlreadyExists,
+    ManualClock,
+    NotFound,
+    StaleVersion,
+    TenantId,
+    new_uuid,
+)
 from travelcore.ledger import BalanceId
 from travelcore.people import ChildId
+from travelcore.testing.builders import a_venue
 from travelcore.testing.world import World
 from travelcore_adapters.postgres import ConnectionLost, PostgresDatabase
 from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
@@ -74,12 +82,30 @@ def test_a_batched_refusal_raises_when_the_batch_is_sent(
             batch.__exit__(None, None, None)
 
 
-def test_in_a_batch_a_stale_save_explains_the_refusal_that_follows(
+def test_a_commit_in_a_batch_with_a_refused_write_commits_nothing(
+    world: World, postgres_database: PostgresDatabase
+) -> None:
+    session_id = world.session()
+    with postgres_database(world.tenant) as uow:
+        venue = uow.venues.get(uow.sessions.get(session_id).venue_id)
+    other = a_venue(world.tenant)
+    with postgres_database(world.tenant) as uow:
+        batch = uow.batched()
+        batch.__enter__()
+        uow.venues.add(other)
+        uow.venues.add(venue)
+        with pytest.raises(AlreadyExists):
+            uow.commit()  # the writes and COMMIT go together; the server stops at the refusal
+    with postgres_database(world.tenant) as uow, pytest.raises(NotFound):
+        uow.venues.get(other.id)
+
+
+def test_in_a_batch_a_stale_save_stops_the_batch_where_it_happened(
     world: World, postgres_database: PostgresDatabase
 ) -> None:
     """Two units of work hold one balance each; the first saves a new hold and commits.
-    The second's save then updates no row (``StaleVersion``), and its hold, at the same
-    position, breaks a unique key: the error is the cause, ``StaleVersion``."""
+    The second's save updates no row, and its hold, at the same position, would break a
+    unique key: the server refuses the save first, so the error is ``StaleVersion``."""
     parent, _ = world.family(credits=10)
     with postgres_database(world.tenant) as uow:
         found = uow.credits.find(parent, T0.date())

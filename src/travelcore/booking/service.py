@@ -321,11 +321,11 @@ class _Service:
                     try:
                         with uow.batched():
                             result = run_idempotent(uow, key, cmd, result_type, now, step)
+                            uow.commit()
                     except commit_on:
                         txn.flush()
                         uow.commit()
                         raise
-                    uow.commit()
                     return result
             except StaleVersion:
                 if attempt == ATTEMPTS - 1:

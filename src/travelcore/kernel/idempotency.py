@@ -139,7 +139,7 @@ def run_use_case(
                     result = run_idempotent(
                         uow, key, request, result_type, now, functools.partial(action, uow, now)
                     )
-                uow.commit()
+                    uow.commit()
             return result
         except StaleVersion:
             if attempt == attempts:

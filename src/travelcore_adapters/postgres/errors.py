@@ -24,11 +24,13 @@ from travelcore.kernel.errors import (
     AlreadyExists,
     NotFound,
     RuleViolation,
+    StaleVersion,
     TransientConflict,
     TravelcoreError,
     Unavailable,
     ValidationFailed,
 )
+from travelcore_adapters.postgres.statements import DUPLICATE, STALE
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -52,8 +54,9 @@ DEFAULT_RETRY_ATTEMPTS = 5
 
 
 class ConnectionLost(Unavailable):
-    """The connection dropped (server restart, terminated backend): the transaction is
-    gone and the connection is discarded; running the operation again uses a new one."""
+    """The connection dropped or could not be made (server restart, terminated backend):
+    the transaction is gone and the connection is discarded; running the operation again
+    uses a new one."""
 
     code = "connection_lost"
 
@@ -79,6 +82,10 @@ def translate(exc: BaseException) -> TravelcoreError:
     factory = _CONSTRAINT_ERRORS.get(constraint)
     if factory is not None and state.startswith("23"):
         return factory(detail)
+    if state == STALE:
+        return StaleVersion(diag.message_primary or str(orig))
+    if state == DUPLICATE:
+        return AlreadyExists(diag.message_primary or str(orig))
     if state == UNIQUE_VIOLATION:
         return AlreadyExists(f"duplicate: {detail}", constraint=constraint)
     if state == CHECK_VIOLATION:

@@ -3,39 +3,72 @@
 The repositories' frequent statements (get, add and save of every table, and the finders
 the booking rules call) are prebuilt :class:`Statement` objects: a call costs neither
 statement building nor compilation, and the unit of work can send several of them in one
-round trip (psycopg's pipeline mode). Parameters are always named ``bindparam`` values.
+round trip (psycopg's pipeline mode). Parameters are named ``bindparam`` values; the SQL
+uses PostgreSQL's own ``$n`` placeholders, so psycopg has no query text to convert.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import re
+from collections import namedtuple
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
+import attrs
 import psycopg
-from sqlalchemy import Table, bindparam, literal_column, select, update
+from psycopg.rows import RowFactory, args_row, tuple_row
+from sqlalchemy import Select, Table, bindparam, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.elements import ColumnClause
 
 DIALECT = PGDialect_psycopg()  # type: ignore[no-untyped-call]
 
 Cursor = psycopg.Cursor[Any]
+ONE: ColumnClause[Any] = literal_column("1")
+
+STALE, DUPLICATE = "TC409", "TC410"
+"""SQLSTATEs of writes refused by ``travelcore_require`` (migration 0006): the row changed
+since it was read, or the row or one of its unique keys exists."""
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
 
 
 class Statement:
-    """A statement compiled for psycopg: its SQL with ``%(name)s`` placeholders, plus the
-    values of the constants it embeds."""
+    """A statement compiled for psycopg: its SQL with ``$n`` placeholders, the parameter
+    names in their order, the values of the constants it embeds, and a row type named
+    after its result columns."""
 
-    __slots__ = ("constants", "sql")
+    __slots__ = ("constants", "names", "row_factory", "source", "sql")
 
     def __init__(self, statement: ClauseElement) -> None:
+        self.source = statement
         compiled = statement.compile(dialect=DIALECT)
-        self.sql = compiled.string.encode()
-        self.constants = {k: v for k, v in compiled.params.items() if v is not None}
+        names: list[str] = []
 
-    def params(self, given: Mapping[str, Any]) -> Mapping[str, Any]:
-        return {**self.constants, **given} if self.constants else given
+        def number(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name is None:  # an escaped percent sign
+                return "%"
+            if name not in names:
+                names.append(name)
+            return f"${names.index(name) + 1}"
+
+        self.sql = PLACEHOLDER.sub(number, compiled.string).encode()
+        self.names = tuple(names)
+        self.constants = {k: v for k, v in compiled.params.items() if v is not None}
+        self.row_factory: RowFactory[Any] = tuple_row
+        if isinstance(statement, Select):
+            columns = list(statement.selected_columns.keys())
+            self.row_factory = args_row(namedtuple("Row", columns, rename=True))
+
+    def args(self, given: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The parameter values in placeholder order."""
+        values = {**self.constants, **given} if self.constants else given
+        return tuple(values[name] for name in self.names)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Statement) and other.sql == self.sql
@@ -45,6 +78,18 @@ class Statement:
 
     def __repr__(self) -> str:
         return f"Statement({self.sql.decode()!r})"
+
+
+@attrs.frozen
+class Expect:
+    """A write that must change exactly one row. Inside a batch the server refuses it
+    otherwise (``sqlstate`` and ``message``, see :func:`checked`), so nothing after it
+    runs; outside one, ``check`` inspects its cursor and may ask more (does the row
+    exist at all?)."""
+
+    sqlstate: str
+    message: str
+    check: Callable[[Cursor], None]
 
 
 @functools.cache
@@ -67,14 +112,14 @@ def insert_statement(
     values = {column.name: bindparam(column.name, type_=column.type) for column in table.c}
     stmt = insert(table).values(values)
     if on_conflict == "nothing":
-        return Statement(stmt.on_conflict_do_nothing().returning(literal_column("1")))
+        return Statement(stmt.on_conflict_do_nothing().returning(ONE))
     return Statement(stmt)
 
 
 @functools.cache
 def update_statement(table: Table, columns: tuple[str, ...]) -> Statement:
     """``UPDATE table SET <columns>, version = version + 1 WHERE tenant_id = :tid AND
-    id = :id AND version = :expected_version``."""
+    id = :id AND version = :expected_version`` (returning one row per row updated)."""
     c = table.c
     return Statement(
         update(table)
@@ -87,6 +132,7 @@ def update_statement(table: Table, columns: tuple[str, ...]) -> Statement:
             {name: bindparam(name, type_=c[name].type) for name in columns}
             | {"version": c.version + 1}
         )
+        .returning(ONE)
     )
 
 
@@ -97,3 +143,13 @@ def version_statement(table: Table) -> Statement:
     return Statement(
         select(c.version).where(c.tenant_id == bindparam("tid"), c.id == bindparam("id"))
     )
+
+
+@functools.cache
+def checked(statement: Statement, sqlstate: str) -> Statement:
+    """``statement`` (a write returning one row per row written) made to fail on the
+    server, with ``sqlstate`` and the ``refusal`` parameter as its message, unless it
+    writes exactly one row."""
+    written = statement.source.cte("written")  # type: ignore[attr-defined]
+    require = func.travelcore_require(func.count() == 1, sqlstate, bindparam("refusal"))
+    return Statement(select(require).select_from(written))

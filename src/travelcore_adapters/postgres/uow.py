@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import date
-from operator import itemgetter
 from typing import Any
 
 import psycopg
 from psycopg import pq
-from psycopg.rows import namedtuple_row
-from sqlalchemy import Connection, Engine, Executable, bindparam, func, select
+from sqlalchemy import Connection, Engine, Executable, bindparam, func, select, text
 from sqlalchemy.engine import CursorResult
 
 from travelcore.catalog import SessionId
@@ -19,7 +17,6 @@ from travelcore.kernel import (
     Conflict,
     EventBus,
     TenantId,
-    TravelcoreError,
     UnitOfWorkBase,
     UserId,
 )
@@ -64,9 +61,7 @@ from travelcore_adapters.postgres.repositories.travel import (
     PostgresTrips,
 )
 from travelcore_adapters.postgres.repositories.vectors import PostgresVectorSyncRepository
-from travelcore_adapters.postgres.statements import Cursor, Statement
-
-Check = Callable[[Cursor], None]
+from travelcore_adapters.postgres.statements import Cursor, Expect, Statement, checked
 
 
 class TransactionAborted(Conflict):
@@ -75,6 +70,7 @@ class TransactionAborted(Conflict):
     code = "transaction_aborted"
 
 
+COMMIT = Statement(text("COMMIT"))
 SET_TENANT = Statement(select(func.set_config("app.tenant_id", bindparam("tid"), True)))
 """Transaction-local: the setting ends with the transaction, so a pooled connection never
 carries one tenant's id into another tenant's transaction."""
@@ -98,7 +94,6 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self._connection: Connection | None = None
         self._raw: psycopg.Connection[Any] | None = None
         self._pipeline: AbstractContextManager[psycopg.Pipeline] | None = None
-        self._checks: list[tuple[Cursor, Check]] = []
         self._arrivals: list[Callable[[], None]] = []
         self._batching = 0
         self._writes = 0
@@ -200,18 +195,23 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self._prefetched[_key(statement, params)] = rows
 
     def write(
-        self, statement: Statement, params: Mapping[str, Any], check: Check | None = None
+        self, statement: Statement, params: Mapping[str, Any], expect: Expect | None = None
     ) -> None:
-        """Run a write; ``check`` inspects its cursor (rows returned, ``rowcount``) and
-        raises if the write did not happen. Inside :meth:`batched` the write is queued and
-        checked when the batch is sent."""
+        """Run a write. Inside :meth:`batched` it is queued, and a write that does not do
+        what ``expect`` says is refused by the server (which then runs nothing after it);
+        outside, it runs at once and ``expect.check`` inspects it."""
         self._writes += 1
         self._prefetched.clear()
-        cursor = self._queue(statement, params)
-        if check is not None:
-            self._checks.append((cursor, check))
         if not self._batching:
+            cursor = self._queue(statement, params)
             self._sync()
+            if expect is not None:
+                expect.check(cursor)
+        elif expect is None:
+            self._queue(statement, params)
+        else:
+            refusal = {**params, "refusal": expect.message}
+            self._queue(checked(statement, expect.sqlstate), refusal)
 
     def enqueue(self, statement: Statement, params: Mapping[str, Any]) -> None:
         """Send a statement whose answer nobody reads (a lock) with the next query."""
@@ -223,15 +223,17 @@ class PostgresUnitOfWork(UnitOfWorkBase):
             return
         self._writes += 1
         self._prefetched.clear()
-        with self._refusals():
-            self._pipe().cursor().executemany(statement.sql, [statement.params(r) for r in rows])
+        with translated():
+            cursor = psycopg.RawCursor(self._pipe())
+            cursor.executemany(statement.sql, [statement.args(row) for row in rows])
         if not self._batching:
             self._sync()
 
     @contextmanager
     def batched(self) -> Iterator[None]:
-        """Queue the writes made inside and send them with the next query, or when the
-        block ends; a refused write (``AlreadyExists``, ``StaleVersion``) raises then."""
+        """Queue the writes made inside and send them with the next query, the commit,
+        or when the block ends; a refused write (``AlreadyExists``, ``StaleVersion``)
+        raises then."""
         self._batching += 1
         try:
             yield
@@ -250,41 +252,20 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         return self._raw
 
     def _queue(self, statement: Statement, params: Mapping[str, Any]) -> Cursor:
-        with self._refusals():  # psycopg reports answers that arrived meanwhile
-            cursor = self._pipe().cursor(row_factory=namedtuple_row)
-            cursor.execute(statement.sql, statement.params(params))
+        with translated():  # psycopg also reports refusals of statements sent before
+            cursor = psycopg.RawCursor(self._pipe(), row_factory=statement.row_factory)
+            cursor.execute(statement.sql, statement.args(params))
         return cursor
 
     def _sync(self) -> None:
-        """Send what is queued, wait for every answer, run the writes' checks and hand
-        the prefetched rows on."""
+        """Send what is queued, wait for every answer and hand the prefetched rows on."""
         pipeline, self._pipeline = self._pipeline, None
-        if pipeline is not None:
-            with self._refusals():
-                pipeline.__exit__(None, None, None)
-        checks, self._checks = self._checks, []
         arrivals, self._arrivals = self._arrivals, []
-        for cursor, check in checks:
-            check(cursor)
+        if pipeline is not None:
+            with translated():
+                pipeline.__exit__(None, None, None)
         for arrived in arrivals:
             arrived()
-
-    @contextmanager
-    def _refusals(self) -> Iterator[None]:
-        """Translate a statement the server refused; but first run the checks of the
-        writes it had answered before: a write that found its row changed
-        (``StaleVersion``) explains a later refusal (the hold of a balance that someone
-        else saved first)."""
-        try:
-            with translated():
-                yield
-        except TravelcoreError:
-            checks, self._checks, self._arrivals = self._checks, [], []
-            for cursor, check in checks:
-                if cursor.pgresult is None:  # refused, or skipped after the refusal
-                    break
-                check(cursor)
-            raise
 
     # -- the transaction --------------------------------------------------------------------
 
@@ -300,7 +281,6 @@ class PostgresUnitOfWork(UnitOfWorkBase):
             raise
 
     def _commit(self) -> None:
-        self._sync()
         with translated():
             if self.aborted:
                 raise TransactionAborted(
@@ -317,7 +297,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
 
     def _rollback(self) -> None:
         pipeline, self._pipeline = self._pipeline, None
-        self._checks, self._arrivals, self._prefetched = [], [], {}
+        self._arrivals, self._prefetched = [], {}
         if pipeline is not None:
             with suppress(psycopg.Error):  # answers of a transaction being rolled back
                 pipeline.__exit__(None, None, None)
@@ -326,9 +306,14 @@ class PostgresUnitOfWork(UnitOfWorkBase):
                 self._end(commit=False)
 
     def _end(self, *, commit: bool) -> None:
-        connection, raw = self.connection, self._raw
-        if raw is None:
+        connection, raw = self._connection, self._raw
+        if connection is None or raw is None:
             raise RuntimeError("use the unit of work inside a `with` block")
+        if commit and self._pipeline is not None and not connection.in_transaction():
+            self._queue(COMMIT, {})  # with the queued writes, in one round trip
+            self._sync()
+            return
+        self._sync()
         # through SQLAlchemy if it ran statements, so its connection knows the end
         end: Connection | psycopg.Connection[Any] = (
             connection if connection.in_transaction() else raw
@@ -341,7 +326,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
     def _finish(self) -> None:
         connection, raw = self._connection, self._raw
         self._connection = self._raw = self._pipeline = None
-        self._checks, self._arrivals, self._prefetched, self._batching = [], [], {}, 0
+        self._arrivals, self._prefetched, self._batching = [], {}, 0
         if connection is not None:
             with translated():
                 if raw is not None and raw.broken:
@@ -350,4 +335,4 @@ class PostgresUnitOfWork(UnitOfWorkBase):
 
 
 def _key(statement: Statement, params: Mapping[str, Any]) -> Hashable:
-    return statement, tuple(sorted(params.items(), key=itemgetter(0)))
+    return statement, statement.args(params)

@@ -16,7 +16,10 @@ from sqlalchemy import ColumnElement, Select, Table, select
 from travelcore.kernel import AlreadyExists, NotFound, StaleVersion, TenantId, ValidationFailed
 from travelcore_adapters.postgres.repositories.common import Repository
 from travelcore_adapters.postgres.statements import (
+    DUPLICATE,
+    STALE,
     Cursor,
+    Expect,
     Statement,
     get_statement,
     insert_statement,
@@ -57,11 +60,14 @@ class TableRepository(Repository, Generic[E]):
     def add(self, entity: E) -> None:
         self._check(entity)
 
+        refusal = f"{self.entity} {entity.id} or one of its keys exists"
+
         def inserted(cursor: Cursor) -> None:
             if cursor.fetchone() is None:
-                raise AlreadyExists(f"{self.entity} {entity.id} or one of its keys exists")
+                raise AlreadyExists(refusal)
 
-        self._uow.write(insert_statement(self.table), self.to_row(entity), inserted)
+        expect = Expect(DUPLICATE, refusal, inserted)
+        self._uow.write(insert_statement(self.table), self.to_row(entity), expect)
 
     def get(self, entity_id: Any) -> E:
         rows = self._uow.rows(
@@ -81,7 +87,8 @@ class TableRepository(Repository, Generic[E]):
             if cursor.rowcount == 0:
                 self._stale(entity.id, values["expected_version"])
 
-        self._uow.write(update_statement(self.table, columns), values, updated)
+        expect = Expect(STALE, f"{self.entity} {entity.id} changed since it was read", updated)
+        self._uow.write(update_statement(self.table, columns), values, expect)
         entity.version += 1
 
     # -- helpers ---------------------------------------------------------------------------
@@ -91,21 +98,15 @@ class TableRepository(Repository, Generic[E]):
             raise ValidationFailed("tenant_id", "matches_unit_of_work")
 
     def _stale(self, entity_id: Any, expected: int) -> None:
-        """``NotFound`` or ``StaleVersion`` for a save that updated no row (just
-        ``StaleVersion`` once the transaction has failed and cannot be asked)."""
-        stored = None
-        if not self._uow.aborted:
-            rows = self._uow.rows(
-                version_statement(self.table), {"tid": self._tid, "id": entity_id}
-            )
-            if not rows:
-                raise NotFound(self.entity, entity_id)
-            stored = rows[0].version
+        """``NotFound`` or ``StaleVersion`` for a save that updated no row."""
+        rows = self._uow.rows(version_statement(self.table), {"tid": self._tid, "id": entity_id})
+        if not rows:
+            raise NotFound(self.entity, entity_id)
         raise StaleVersion(
             f"{self.entity} {entity_id} changed since it was read",
             entity=self.entity,
             expected=expected,
-            stored=stored,
+            stored=rows[0].version,
         )
 
     def _query(self, statement: Statement, **params: Any) -> list[E]:

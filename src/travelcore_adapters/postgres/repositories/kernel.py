@@ -9,7 +9,13 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import bindparam, delete, func, select
 
 from travelcore.kernel import AlreadyExists, IdempotencyRecord, dumps
-from travelcore_adapters.postgres.statements import Cursor, Statement, insert_statement
+from travelcore_adapters.postgres.statements import (
+    DUPLICATE,
+    Cursor,
+    Expect,
+    Statement,
+    insert_statement,
+)
 from travelcore_adapters.postgres.tables.kernel import idempotency_keys as t
 
 if TYPE_CHECKING:
@@ -45,9 +51,11 @@ class PostgresIdempotencyStore:
         return _record(rows[0]) if rows else None
 
     def add(self, record: IdempotencyRecord) -> None:
+        refusal = f"idempotency key {record.key!r} exists"
+
         def inserted(cursor: Cursor) -> None:
             if cursor.fetchone() is None:
-                raise AlreadyExists(f"idempotency key {record.key!r} exists", key=record.key)
+                raise AlreadyExists(refusal, key=record.key)
 
         row = {
             "tenant_id": self._uow.tenant_id,
@@ -56,7 +64,7 @@ class PostgresIdempotencyStore:
             "result": Jsonb(record.result, dumps),
             "created_at": record.created_at,
         }
-        self._uow.write(INSERT, row, inserted)
+        self._uow.write(INSERT, row, Expect(DUPLICATE, refusal, inserted))
 
     def purge_before(self, instant: datetime) -> int:
         stmt = delete(t).where(t.c.tenant_id == self._uow.tenant_id, t.c.created_at < instant)

@@ -39,7 +39,9 @@ from travelcore.ledger.subscription import (
     SubscriptionTier,
 )
 from travelcore_adapters.postgres.statements import (
+    STALE,
     Cursor,
+    Expect,
     Statement,
     get_statement,
     insert_statement,
@@ -295,13 +297,14 @@ class PostgresLedgerRepository:
             **balance_figures(balance),
         }
 
+        refusal = f"credit balance {balance.id} changed concurrently"
+
         def updated(cursor: Cursor) -> None:
             if cursor.rowcount == 0:
-                if not self._uow.aborted:  # else the transaction cannot be asked
-                    self._require_version(balance.id, params["expected_version"])
-                raise StaleVersion(f"credit balance {balance.id} changed concurrently")
+                self._require_version(balance.id, params["expected_version"])
+                raise StaleVersion(refusal)
 
-        self._uow.write(UPDATE_FIGURES, params, updated)
+        self._uow.write(UPDATE_FIGURES, params, Expect(STALE, refusal, updated))
 
     def _new_entries(self, balance: CreditBalance) -> list[LedgerEntry]:
         """The entries beyond the stored ones, after checking that the stored ones are an
