@@ -134,12 +134,11 @@ def run_use_case(
     for attempt in range(1, attempts + 1):
         now = clock.now()
         try:
-            with uow_factory(tenant_id) as uow:
-                with uow.batched():
-                    result = run_idempotent(
-                        uow, key, request, result_type, now, functools.partial(action, uow, now)
-                    )
-                    uow.commit()
+            with uow_factory(tenant_id) as uow, uow.batched():
+                result = run_idempotent(
+                    uow, key, request, result_type, now, functools.partial(action, uow, now)
+                )
+                uow.commit()
             return result
         except StaleVersion:
             if attempt == attempts:

@@ -68,7 +68,7 @@ class Statement:
     def args(self, given: Mapping[str, Any]) -> tuple[Any, ...]:
         """The parameter values in placeholder order."""
         values = {**self.constants, **given} if self.constants else given
-        return tuple(values[name] for name in self.names)
+        return tuple(map(values.__getitem__, self.names))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Statement) and other.sql == self.sql
