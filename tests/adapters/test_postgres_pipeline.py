@@ -4,7 +4,7 @@ of errors in a batch, and a connection lost under it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -26,7 +26,7 @@ from travelcore.testing.world import World
 from travelcore_adapters.postgres import ConnectionLost, PostgresDatabase
 from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
 
-from .test_postgres_booking_concurrency import T0
+T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 
 @pytest.fixture

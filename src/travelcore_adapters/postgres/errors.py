@@ -11,8 +11,8 @@ both a bounded number of times.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from types import TracebackType
 from typing import ParamSpec, TypeVar
 
 import psycopg
@@ -113,13 +113,27 @@ def translate(exc: BaseException) -> TravelcoreError:
     return TravelcoreError(f"database error: {diag.message_primary or orig}", sqlstate=state)
 
 
-@contextmanager
-def translated() -> Iterator[None]:
-    """Re-raise driver and SQLAlchemy errors as travelcore errors."""
-    try:
-        yield
-    except (sa_exc.SQLAlchemyError, psycopg.Error) as exc:
-        raise translate(exc) from exc
+class _Translated:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, sa_exc.SQLAlchemyError | psycopg.Error):
+            raise translate(exc) from exc
+
+
+_TRANSLATED = _Translated()
+
+
+def translated() -> _Translated:
+    """A context that re-raises driver and SQLAlchemy errors as travelcore errors (a
+    class, not a generator: it wraps every statement)."""
+    return _TRANSLATED
 
 
 def retry_transient(fn: Callable[P, T], attempts: int = DEFAULT_RETRY_ATTEMPTS) -> Callable[P, T]:
