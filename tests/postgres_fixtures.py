@@ -5,12 +5,15 @@ and has neither SUPERUSER nor BYPASSRLS (so row-level security applies to it).""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import psycopg
 import pytest
 
 from travelcore_adapters.postgres import PostgresDatabase
 from travelcore_adapters.postgres.provision import (
     ProvisionedDatabase,
+    admin_connection,
     provision_database,
 )
 
@@ -26,3 +29,12 @@ def postgres_database(postgres_test_database: ProvisionedDatabase) -> Iterator[P
     """A ``PostgresDatabase`` connected as the application role."""
     with PostgresDatabase(postgres_test_database.app_url, pool_size=5) as database:
         yield database
+
+
+@pytest.fixture
+def superuser(postgres_test_database: ProvisionedDatabase) -> Iterator[psycopg.Connection[Any]]:
+    """An autocommit superuser connection to the test database (to inspect the catalog or
+    change rows behind the adapter's back)."""
+    url = postgres_test_database.superuser_url
+    with admin_connection(url, postgres_test_database.name) as conn:
+        yield conn

@@ -3,7 +3,7 @@ the roles, on a real server."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from travelcore.testing import (
 )
 from travelcore.testing.ledger import rich_balance, subscription
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
-from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
+from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.postgres.tables import tenant_tables
 from travelcore_adapters.postgres.uow import TransactionAborted
 
@@ -64,13 +64,6 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> 'alembic_version'
 ORDER BY c.relname
 """
-
-
-@pytest.fixture
-def superuser(postgres_test_database: ProvisionedDatabase) -> Iterator[psycopg.Connection[Any]]:
-    url = postgres_test_database.superuser_url
-    with admin_connection(url, postgres_test_database.name) as conn:
-        yield conn
 
 
 def test_every_table_is_tenant_scoped_and_row_level_secure(

@@ -3,7 +3,6 @@ of errors in a batch, and a connection lost under it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -24,7 +23,7 @@ from travelcore.people import ChildId
 from travelcore.testing.builders import a_venue
 from travelcore.testing.world import World
 from travelcore_adapters.postgres import ConnectionLost, PostgresDatabase
-from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
+from travelcore_adapters.postgres.provision import ProvisionedDatabase
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -32,14 +31,6 @@ T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 @pytest.fixture
 def world(postgres_database: PostgresDatabase) -> World:
     return World(postgres_database, ManualClock(T0))
-
-
-@pytest.fixture
-def superuser(postgres_test_database: ProvisionedDatabase) -> Iterator[psycopg.Connection[Any]]:
-    url = postgres_test_database.superuser_url
-    with admin_connection(url, postgres_test_database.name) as conn:
-        conn.autocommit = True
-        yield conn
 
 
 def _rename_activities(superuser: psycopg.Connection[Any], tenant: TenantId, name: str) -> None:

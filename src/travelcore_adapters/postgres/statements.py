@@ -19,10 +19,12 @@ import attrs
 import psycopg
 from psycopg.rows import RowFactory, args_row, tuple_row
 from sqlalchemy import Select, Table, bindparam, func, literal_column, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.elements import ColumnClause
+
+from travelcore.kernel import AlreadyExists
 
 DIALECT = PGDialect_psycopg()  # type: ignore[no-untyped-call]
 
@@ -92,6 +94,17 @@ class Expect:
     check: Callable[[Cursor], None]
 
 
+def expect_inserted(refusal: str, **details: Any) -> Expect:
+    """An ``INSERT ... ON CONFLICT DO NOTHING RETURNING 1`` that must write its row:
+    ``AlreadyExists(refusal)`` otherwise."""
+
+    def inserted(cursor: Cursor) -> None:
+        if cursor.fetchone() is None:
+            raise AlreadyExists(refusal, **details)
+
+    return Expect(DUPLICATE, refusal, inserted)
+
+
 @functools.cache
 def get_statement(table: Table, lock: bool = False) -> Statement:
     """``SELECT * FROM table WHERE tenant_id = :tid AND id = :id`` (``FOR NO KEY UPDATE``
@@ -102,6 +115,11 @@ def get_statement(table: Table, lock: bool = False) -> Statement:
     return Statement(query.with_for_update(key_share=True) if lock else query)
 
 
+def insert_values(table: Table) -> Insert:
+    """``INSERT INTO table`` of every column, from parameters named after the columns."""
+    return insert(table).values({c.name: bindparam(c.name, type_=c.type) for c in table.c})
+
+
 @functools.cache
 def insert_statement(
     table: Table, on_conflict: Literal["nothing", "error"] = "nothing"
@@ -109,8 +127,7 @@ def insert_statement(
     """An INSERT of every column from parameters named after the columns. On a clash with
     a unique key, ``nothing`` skips the row (it returns one row per row written); ``error``
     fails the statement."""
-    values = {column.name: bindparam(column.name, type_=column.type) for column in table.c}
-    stmt = insert(table).values(values)
+    stmt = insert_values(table)
     if on_conflict == "nothing":
         return Statement(stmt.on_conflict_do_nothing().returning(ONE))
     return Statement(stmt)

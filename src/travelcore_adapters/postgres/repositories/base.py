@@ -13,14 +13,14 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select, Table, select
 
-from travelcore.kernel import AlreadyExists, NotFound, StaleVersion, TenantId, ValidationFailed
+from travelcore.kernel import NotFound, StaleVersion, TenantId, ValidationFailed
 from travelcore_adapters.postgres.repositories.common import Repository
 from travelcore_adapters.postgres.statements import (
-    DUPLICATE,
     STALE,
     Cursor,
     Expect,
     Statement,
+    expect_inserted,
     get_statement,
     insert_statement,
     update_statement,
@@ -59,14 +59,7 @@ class TableRepository(Repository, Generic[E]):
 
     def add(self, entity: E) -> None:
         self._check(entity)
-
-        refusal = f"{self.entity} {entity.id} or one of its keys exists"
-
-        def inserted(cursor: Cursor) -> None:
-            if cursor.fetchone() is None:
-                raise AlreadyExists(refusal)
-
-        expect = Expect(DUPLICATE, refusal, inserted)
+        expect = expect_inserted(f"{self.entity} {entity.id} or one of its keys exists")
         self._uow.write(insert_statement(self.table), self.to_row(entity), expect)
 
     def get(self, entity_id: Any) -> E:
@@ -114,6 +107,10 @@ class TableRepository(Repository, Generic[E]):
         return [
             self.to_entity(row) for row in self._uow.rows(statement, {"tid": self._tid, **params})
         ]
+
+    def _query_first(self, statement: Statement, **params: Any) -> E | None:
+        """The first entity a prebuilt query returns, if any."""
+        return next(iter(self._query(statement, **params)), None)
 
     def _select(self, *where: ColumnElement[bool]) -> Select[Any]:
         return select(self.table).where(self.table.c.tenant_id == self._tid, *where)

@@ -136,7 +136,7 @@ class PostgresBookingRepository(TableRepository[Booking]):
         )
 
     def find_by_code(self, confirmation_code: str) -> Booking | None:
-        return next(iter(self._query(BY_CODE, code=confirmation_code)), None)
+        return self._query_first(BY_CODE, code=confirmation_code)
 
     def for_session(self, session_id: SessionId) -> list[Booking]:
         query = self._select(b.c.session_id == session_id)
@@ -151,8 +151,7 @@ class PostgresBookingRepository(TableRepository[Booking]):
         return self._all(query.order_by(b.c.created_at.desc(), b.c.id.desc()))
 
     def active_for_child(self, session_id: SessionId, child_id: ChildId) -> Booking | None:
-        found = self._query(ACTIVE_FOR_CHILD, session_id=session_id, child_id=child_id)
-        return next(iter(found), None)
+        return self._query_first(ACTIVE_FOR_CHILD, session_id=session_id, child_id=child_id)
 
 
 class PostgresWaitlistRepository(TableRepository[WaitlistEntry]):
@@ -206,8 +205,7 @@ class PostgresWaitlistRepository(TableRepository[WaitlistEntry]):
         return self._query(WAITLIST_OF_SESSION, session_id=session_id)
 
     def find(self, session_id: SessionId, child_id: ChildId) -> WaitlistEntry | None:
-        found = self._query(WAITLIST_ENTRY, session_id=session_id, child_id=child_id)
-        return next(iter(found), None)
+        return self._query_first(WAITLIST_ENTRY, session_id=session_id, child_id=child_id)
 
     def sessions_with_offers_due(self, at: datetime) -> list[SessionId]:
         query = (

@@ -8,12 +8,10 @@ from typing import TYPE_CHECKING, Any
 from psycopg.types.json import Jsonb
 from sqlalchemy import bindparam, delete, func, select
 
-from travelcore.kernel import AlreadyExists, IdempotencyRecord, dumps
+from travelcore.kernel import IdempotencyRecord, dumps
 from travelcore_adapters.postgres.statements import (
-    DUPLICATE,
-    Cursor,
-    Expect,
     Statement,
+    expect_inserted,
     insert_statement,
 )
 from travelcore_adapters.postgres.tables.kernel import idempotency_keys as t
@@ -51,12 +49,6 @@ class PostgresIdempotencyStore:
         return _record(rows[0]) if rows else None
 
     def add(self, record: IdempotencyRecord) -> None:
-        refusal = f"idempotency key {record.key!r} exists"
-
-        def inserted(cursor: Cursor) -> None:
-            if cursor.fetchone() is None:
-                raise AlreadyExists(refusal, key=record.key)
-
         row = {
             "tenant_id": self._uow.tenant_id,
             "key": record.key,
@@ -64,7 +56,8 @@ class PostgresIdempotencyStore:
             "result": Jsonb(record.result, dumps),
             "created_at": record.created_at,
         }
-        self._uow.write(INSERT, row, Expect(DUPLICATE, refusal, inserted))
+        expect = expect_inserted(f"idempotency key {record.key!r} exists", key=record.key)
+        self._uow.write(INSERT, row, expect)
 
     def purge_before(self, instant: datetime) -> int:
         stmt = delete(t).where(t.c.tenant_id == self._uow.tenant_id, t.c.created_at < instant)

@@ -45,6 +45,7 @@ from travelcore_adapters.postgres.statements import (
     Statement,
     get_statement,
     insert_statement,
+    insert_values,
     update_statement,
     version_statement,
 )
@@ -169,7 +170,7 @@ def to_balance(row: Any, entries: list[LedgerEntry], holds: list[Hold]) -> Credi
 # -- statements ----------------------------------------------------------------------------
 
 GET = get_statement(b)
-_CURRENT = (
+CURRENT_QUERY = (
     select(b)
     .where(
         b.c.tenant_id == bindparam("tid"),
@@ -180,8 +181,8 @@ _CURRENT = (
     .order_by(b.c.billing_period_start.desc())
     .limit(1)
 )
-CURRENT = Statement(_CURRENT)
-CURRENT_LOCKED = Statement(_CURRENT.with_for_update(key_share=True))
+CURRENT = Statement(CURRENT_QUERY)
+CURRENT_LOCKED = Statement(CURRENT_QUERY.with_for_update(key_share=True))
 """The user's balance for ``day`` with a row lock: bookings of one parent queue on it
 instead of racing to save it."""
 ENTRIES = Statement(
@@ -194,22 +195,10 @@ HOLDS = Statement(
     .where(h.c.tenant_id == bindparam("tid"), h.c.balance_id == bindparam("balance_id"))
     .order_by(h.c.position)
 )
-FIGURES = (
-    "credits_allocated",
-    "credits_balance",
-    "credits_held",
-    "credits_available",
-    "credits_used",
-    "credits_refunded",
-    "credits_forfeited",
-    "is_closed",
-    "expiry_warning_sent_at",
-)
-UPDATE_FIGURES = update_statement(b, FIGURES)
 
 
 def _upsert_holds() -> Statement:
-    stmt = insert(h).values({c.name: bindparam(c.name, type_=c.type) for c in h.c})
+    stmt = insert_values(h)
     return Statement(
         stmt.on_conflict_do_update(
             index_elements=[h.c.tenant_id, h.c.id],
@@ -290,21 +279,18 @@ class PostgresLedgerRepository:
 
     def _update_balance_row(self, balance: CreditBalance) -> None:
         """Bump the stored version if it is still the one ``balance`` was read at."""
-        params = {
-            "tid": self._tid,
-            "id": balance.id,
-            "expected_version": balance.version,
-            **balance_figures(balance),
-        }
-
+        figures = balance_figures(balance)
+        expected = balance.version
+        params = {"tid": self._tid, "id": balance.id, "expected_version": expected}
         refusal = f"credit balance {balance.id} changed concurrently"
 
         def updated(cursor: Cursor) -> None:
             if cursor.rowcount == 0:
-                self._require_version(balance.id, params["expected_version"])
+                self._require_version(balance.id, expected)
                 raise StaleVersion(refusal)
 
-        self._uow.write(UPDATE_FIGURES, params, Expect(STALE, refusal, updated))
+        statement = update_statement(b, tuple(figures))
+        self._uow.write(statement, params | figures, Expect(STALE, refusal, updated))
 
     def _new_entries(self, balance: CreditBalance) -> list[LedgerEntry]:
         """The entries beyond the stored ones, after checking that the stored ones are an

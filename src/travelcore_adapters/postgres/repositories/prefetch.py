@@ -62,19 +62,7 @@ def _split(row: Any, *tables: Table) -> list[list[Any]]:
 
 def _of_current_balance(table: Table, order: str) -> Statement:
     """The rows of ``table`` that belong to the user's balance for ``day``."""
-    b = credit_balances
-    current = (
-        select(b.c.id)
-        .where(
-            b.c.tenant_id == bindparam("tid"),
-            b.c.user_id == bindparam("user_id"),
-            b.c.billing_period_start <= bindparam("day"),
-            b.c.billing_period_end > bindparam("day"),
-        )
-        .order_by(b.c.billing_period_start.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    current = ledger.CURRENT_QUERY.with_only_columns(credit_balances.c.id).scalar_subquery()
     return Statement(
         select(table)
         .where(table.c.tenant_id == bindparam("tid"), table.c.balance_id == current)
