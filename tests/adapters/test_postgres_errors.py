@@ -45,6 +45,7 @@ from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_co
         (pg_errors.SerializationFailure("serialization"), TransientConflict),
         (pg_errors.DeadlockDetected("deadlock"), TransientConflict),
         (pg_errors.LockNotAvailable("nowait"), TransientConflict),
+        (pg_errors.InvalidSqlStatementName("deallocated"), TransientConflict),
         (pg_errors.InsufficientPrivilege("denied"), AccessDenied),
         (pg_errors.AdminShutdown("terminating"), ConnectionLost),
         (pg_errors.ConnectionFailure("gone"), Unavailable),

@@ -1,5 +1,5 @@
-"""How the PostgreSQL unit of work sends statements: read-ahead, batched writes, the order
-of errors in a batch, and a connection lost under it."""
+"""How the PostgreSQL unit of work sends statements: prepared once per connection, read
+ahead, batched writes, the order of errors in a batch, and a connection lost under it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from sqlalchemy import text
 
 from travelcore.booking import BookingReceipt, BookSession
 from travelcore.kernel import (
@@ -18,12 +19,15 @@ from travelcore.kernel import (
     TenantId,
     new_uuid,
 )
+from travelcore.kernel.errors import TransientConflict, TravelcoreError
 from travelcore.ledger import BalanceId
 from travelcore.people import ChildId
 from travelcore.testing.builders import a_venue
 from travelcore.testing.world import World
-from travelcore_adapters.postgres import ConnectionLost, PostgresDatabase
+from travelcore_adapters.postgres import ConnectionLost, PostgresDatabase, PostgresUnitOfWork
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
+from travelcore_adapters.postgres.statements import get_statement
+from travelcore_adapters.postgres.tables.ledger import credit_balances
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -35,6 +39,67 @@ def world(postgres_database: PostgresDatabase) -> World:
 
 def _rename_activities(superuser: psycopg.Connection[Any], tenant: TenantId, name: str) -> None:
     superuser.execute("UPDATE activities SET name = %s WHERE tenant_id = %s", (name, tenant))
+
+
+def _prepared(uow: PostgresUnitOfWork) -> set[str]:
+    rows = uow.execute(text("SELECT name FROM pg_prepared_statements")).scalars()
+    return set(rows)
+
+
+def test_statements_are_prepared_once_per_connection_and_survive_rollbacks(
+    postgres_test_database: ProvisionedDatabase,
+) -> None:
+    with PostgresDatabase(postgres_test_database.app_url, pool_size=1) as database:
+        world = World(database, ManualClock(T0))
+        parent, _ = world.family(credits=10)
+        with database(world.tenant) as uow:
+            assert uow.credits.find(parent, T0.date()) is not None
+            first = _prepared(uow)
+        assert first
+        assert all(name.startswith("tc_") for name in first)
+        with database.engine.connect() as connection:  # rolled back by SQLAlchemy
+            for _ in range(6):  # psycopg would prepare it, and deallocate on rollback
+                connection.execute(text("SELECT count(*) FROM credit_balances"))
+        with pytest.raises(NotFound), database(world.tenant) as uow:
+            uow.credits.get(BalanceId(new_uuid()))
+        with database(world.tenant) as uow:
+            assert uow.credits.find(parent, T0.date()) is not None
+            assert _prepared(uow) >= first  # still there, not prepared again
+
+
+def test_statements_deallocated_behind_its_back_are_prepared_again(
+    postgres_test_database: ProvisionedDatabase,
+) -> None:
+    with PostgresDatabase(postgres_test_database.app_url, pool_size=1) as database:
+        world = World(database, ManualClock(T0))
+        parent, _ = world.family(credits=10)
+
+        def find() -> Any:
+            with database(world.tenant) as uow:
+                return uow.credits.find(parent, T0.date())
+
+        def deallocate_all() -> None:
+            with database.engine.connect() as connection:  # the one pooled connection
+                connection.execute(text("DEALLOCATE ALL"))
+
+        assert find() is not None
+        deallocate_all()
+        with pytest.raises(TransientConflict):
+            find()
+        assert find() is not None  # prepared again
+        deallocate_all()
+        assert database.retrying(find)() is not None
+
+
+def test_a_value_the_driver_cannot_send_leaves_the_transaction_usable(
+    postgres_database: PostgresDatabase,
+) -> None:
+    tenant = TenantId(new_uuid())
+    with postgres_database(tenant) as uow:
+        with pytest.raises(TravelcoreError):
+            uow.rows(get_statement(credit_balances), {"tid": tenant, "id": object()})
+        assert uow.rows(get_statement(credit_balances), {"tid": tenant, "id": new_uuid()}) == []
+        uow.commit()
 
 
 def test_a_prefetch_answers_the_rules_reads_until_the_first_write(

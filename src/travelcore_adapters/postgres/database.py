@@ -39,10 +39,15 @@ def create_pg_engine(
     """An engine on psycopg 3 with a bounded pool (no overflow) and JSON through
     travelcore's one serialization path. Sessions run in UTC.
 
+    psycopg does not prepare statements itself (``prepare_threshold=None``): its
+    ``ROLLBACK`` would deallocate every statement prepared on the connection, including
+    the ones travelcore prepares and keeps there (see ``postgres/wire.py``).
+
     No ping on checkout (it would cost a round trip per transaction): a connection found
     broken is discarded when its unit of work ends, and connections are replaced after
     ``pool_recycle`` seconds."""
-    kwargs.setdefault("connect_args", {"options": "-c timezone=UTC"})
+    given: dict[str, object] = dict(kwargs.pop("connect_args", {}))  # type: ignore[call-overload]
+    connect_args = {"options": "-c timezone=UTC", **given, "prepare_threshold": None}
     return create_engine(
         psycopg_url(url),
         pool_size=pool_size,
@@ -51,6 +56,7 @@ def create_pg_engine(
         pool_recycle=pool_recycle,
         json_serializer=dumps,
         json_deserializer=json.loads,
+        connect_args=connect_args,
         **kwargs,
     )
 

@@ -3,9 +3,9 @@
 Constraint names carry the meaning: a table module registers what a violation of each of its
 named unique/check/foreign-key constraints means in domain terms (``register_constraint``);
 unregistered violations fall back to ``AlreadyExists``, ``RuleViolation`` and ``NotFound``.
-Serialization failures and deadlocks become ``TransientConflict`` (a ``Conflict``) and a
-dropped connection ``ConnectionLost`` (``Unavailable``); :func:`retry_transient` retries
-both a bounded number of times.
+Serialization failures, deadlocks and deallocated prepared statements become
+``TransientConflict`` (a ``Conflict``) and a dropped connection ``ConnectionLost``
+(``Unavailable``); :func:`retry_transient` retries both a bounded number of times.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ CHECK_VIOLATION = "23514"
 FOREIGN_KEY_VIOLATION = "23503"
 NOT_NULL_VIOLATION = "23502"
 TRANSIENT = frozenset({"40001", "40P01", "55P03"})  # serialization, deadlock, lock not available
+DEALLOCATED = "26000"  # a prepared statement is gone (DEALLOCATE or DISCARD ALL ran)
 UNAVAILABLE_PREFIXES = ("08", "53", "57P")  # connection, resources, operator intervention
 INSUFFICIENT_PRIVILEGE = "42501"  # also: a row-level security policy refused a row
 
@@ -96,6 +97,8 @@ def translate(exc: BaseException) -> TravelcoreError:
         return ValidationFailed(diag.column_name or "unknown", "required", detail)
     if state in TRANSIENT:
         return TransientConflict("a concurrent transaction interfered", sqlstate=state)
+    if state == DEALLOCATED:  # the next transaction prepares the statements again
+        return TransientConflict("a statement prepared on the connection was deallocated")
     if state == INSUFFICIENT_PRIVILEGE:
         return AccessDenied(diag.message_primary or str(orig), sqlstate=state)
     if state in LOST or (

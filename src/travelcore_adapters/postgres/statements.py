@@ -2,22 +2,22 @@
 
 The repositories' frequent statements (get, add and save of every table, and the finders
 the booking rules call) are prebuilt :class:`Statement` objects: a call costs neither
-statement building nor compilation, and the unit of work can send several of them in one
-round trip (psycopg's pipeline mode). Parameters are named ``bindparam`` values; the SQL
-uses PostgreSQL's own ``$n`` placeholders, so psycopg has no query text to convert.
+statement building nor compilation, and the unit of work sends several of them in one
+round trip (:mod:`travelcore_adapters.postgres.wire`). Parameters are named
+``bindparam`` values; the SQL uses PostgreSQL's own ``$n`` placeholders.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections import namedtuple
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
-import psycopg
-from psycopg.rows import RowFactory, args_row, tuple_row
+from psycopg.rows import RowMaker
 from sqlalchemy import Select, Table, bindparam, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
@@ -26,9 +26,11 @@ from sqlalchemy.sql.elements import ColumnClause
 
 from travelcore.kernel import AlreadyExists
 
+if TYPE_CHECKING:
+    from travelcore_adapters.postgres.wire import Reply
+
 DIALECT = PGDialect_psycopg()  # type: ignore[no-untyped-call]
 
-Cursor = psycopg.Cursor[Any]
 ONE: ColumnClause[Any] = literal_column("1")
 
 STALE, DUPLICATE = "TC409", "TC410"
@@ -40,11 +42,11 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
 
 
 class Statement:
-    """A statement compiled for psycopg: its SQL with ``$n`` placeholders, the parameter
-    names in their order, the values of the constants it embeds, and a row type named
-    after its result columns."""
+    """A compiled statement: its SQL with ``$n`` placeholders, the name it is prepared
+    under, the parameter names in their order, the values of the constants it embeds,
+    and how to make a row (a named tuple of its result columns for a query)."""
 
-    __slots__ = ("constants", "names", "row_factory", "source", "sql")
+    __slots__ = ("constants", "make_row", "name", "names", "source", "sql")
 
     def __init__(self, statement: ClauseElement) -> None:
         self.source = statement
@@ -60,12 +62,14 @@ class Statement:
             return f"${names.index(name) + 1}"
 
         self.sql = PLACEHOLDER.sub(number, compiled.string).encode()
+        self.name = b"tc_" + hashlib.blake2b(self.sql, digest_size=10).hexdigest().encode()
         self.names = tuple(names)
         self.constants = {k: v for k, v in compiled.params.items() if v is not None}
-        self.row_factory: RowFactory[Any] = tuple_row
+        self.make_row: RowMaker[Any] = tuple
         if isinstance(statement, Select):
             columns = list(statement.selected_columns.keys())
-            self.row_factory = args_row(namedtuple("Row", columns, rename=True))
+            row: Any = namedtuple("Row", columns, rename=True)  # type: ignore[misc]
+            self.make_row = row._make
 
     def args(self, given: Mapping[str, Any]) -> tuple[Any, ...]:
         """The parameter values in placeholder order."""
@@ -86,20 +90,20 @@ class Statement:
 class Expect:
     """A write that must change exactly one row. Inside a batch the server refuses it
     otherwise (``sqlstate`` and ``message``, see :func:`checked`), so nothing after it
-    runs; outside one, ``check`` inspects its cursor and may ask more (does the row
-    exist at all?)."""
+    runs; outside one, ``check`` inspects the server's reply and may ask more (does the
+    row exist at all?)."""
 
     sqlstate: str
     message: str
-    check: Callable[[Cursor], None]
+    check: Callable[[Reply], None]
 
 
 def expect_inserted(refusal: str, **details: Any) -> Expect:
     """An ``INSERT ... ON CONFLICT DO NOTHING RETURNING 1`` that must write its row:
     ``AlreadyExists(refusal)`` otherwise."""
 
-    def inserted(cursor: Cursor) -> None:
-        if cursor.fetchone() is None:
+    def inserted(reply: Reply) -> None:
+        if reply.rowcount == 0:
             raise AlreadyExists(refusal, **details)
 
     return Expect(DUPLICATE, refusal, inserted)

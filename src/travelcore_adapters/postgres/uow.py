@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import contextmanager
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from psycopg import pq
@@ -61,7 +61,8 @@ from travelcore_adapters.postgres.repositories.travel import (
     PostgresTrips,
 )
 from travelcore_adapters.postgres.repositories.vectors import PostgresVectorSyncRepository
-from travelcore_adapters.postgres.statements import Cursor, Expect, Statement, checked
+from travelcore_adapters.postgres.statements import Expect, Statement, checked
+from travelcore_adapters.postgres.wire import Batch, Reply
 
 
 class TransactionAborted(Conflict):
@@ -70,7 +71,7 @@ class TransactionAborted(Conflict):
     code = "transaction_aborted"
 
 
-COMMIT = Statement(text("COMMIT"))
+BEGIN, COMMIT, ROLLBACK = (Statement(text(word)) for word in ("BEGIN", "COMMIT", "ROLLBACK"))
 SET_TENANT = Statement(select(func.set_config("app.tenant_id", bindparam("tid"), True)))
 """Transaction-local: the setting ends with the transaction, so a pooled connection never
 carries one tenant's id into another tenant's transaction."""
@@ -83,9 +84,10 @@ class PostgresUnitOfWork(UnitOfWorkBase):
     security policies of every tenant table compare with each row's ``tenant_id``;
     repositories also state ``tenant_id = :tid`` in every query.
 
-    Statements travel in psycopg's pipeline mode: whatever is queued (the tenant setting,
-    writes inside :meth:`batched`, a :meth:`prefetch`) goes to the server with the next
-    statement that needs an answer, in one round trip.
+    Prebuilt statements travel in batches (:mod:`~travelcore_adapters.postgres.wire`):
+    whatever is queued (the start of the transaction and the tenant setting, writes inside
+    :meth:`batched`, a :meth:`prefetch`) goes to the server with the next statement that
+    needs an answer, in one round trip.
     """
 
     def __init__(self, engine: Engine, tenant_id: TenantId, bus: EventBus | None = None):
@@ -93,7 +95,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self._engine = engine
         self._connection: Connection | None = None
         self._raw: psycopg.Connection[Any] | None = None
-        self._pipeline: AbstractContextManager[psycopg.Pipeline] | None = None
+        self._batch: Batch | None = None
         self._arrivals: list[Callable[[], None]] = []
         self._batching = 0
         self._writes = 0
@@ -163,9 +165,9 @@ class PostgresUnitOfWork(UnitOfWorkBase):
             found = self._prefetched.pop(_key(statement, params), None)
             if found is not None:
                 return found
-        cursor = self._queue(statement, params)
+        reply = self._queue(statement, params)
         self._sync()
-        return cursor.fetchall()
+        return reply.rows
 
     def prefetch(
         self,
@@ -175,13 +177,13 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         """Queue ``queries`` to go with the next query; each one's rows then answer the
         next identical :meth:`rows` call, unless a write comes first. ``then`` receives
         all their rows (to :meth:`remember` some under other queries)."""
-        cursors = [self._queue(statement, params) for statement, params in queries]
+        replies = [self._queue(statement, params) for statement, params in queries]
         writes = self._writes
 
         def arrived() -> None:
             if self._writes != writes:
                 return
-            results = [cursor.fetchall() for cursor in cursors]
+            results = [reply.rows for reply in replies]
             for (statement, params), rows in zip(queries, results, strict=True):
                 self.remember(statement, params, rows)
             if then is not None:
@@ -203,10 +205,10 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self._writes += 1
         self._prefetched.clear()
         if not self._batching:
-            cursor = self._queue(statement, params)
+            reply = self._queue(statement, params)
             self._sync()
             if expect is not None:
-                expect.check(cursor)
+                expect.check(reply)
         elif expect is None:
             self._queue(statement, params)
         else:
@@ -223,9 +225,8 @@ class PostgresUnitOfWork(UnitOfWorkBase):
             return
         self._writes += 1
         self._prefetched.clear()
-        with translated():
-            cursor = psycopg.RawCursor(self._pipe())
-            cursor.executemany(statement.sql, [statement.args(row) for row in rows])
+        for row in rows:
+            self._queue(statement, row)
         if not self._batching:
             self._sync()
 
@@ -242,28 +243,17 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         if not self._batching:
             self._sync()
 
-    def _pipe(self) -> psycopg.Connection[Any]:
-        if self._raw is None:
+    def _queue(self, statement: Statement, params: Mapping[str, Any]) -> Reply:
+        if self._batch is None:
             raise RuntimeError("use the unit of work inside a `with` block")
-        if self._pipeline is None:
-            pipeline = self._raw.pipeline()
-            pipeline.__enter__()
-            self._pipeline = pipeline
-        return self._raw
-
-    def _queue(self, statement: Statement, params: Mapping[str, Any]) -> Cursor:
-        with translated():  # psycopg also reports refusals of statements sent before
-            cursor = psycopg.RawCursor(self._pipe(), row_factory=statement.row_factory)
-            cursor.execute(statement.sql, statement.args(params))
-        return cursor
+        return self._batch.queue(statement, statement.args(params))
 
     def _sync(self) -> None:
         """Send what is queued, wait for every answer and hand the prefetched rows on."""
-        pipeline, self._pipeline = self._pipeline, None
         arrivals, self._arrivals = self._arrivals, []
-        if pipeline is not None:
+        if self._batch is not None and len(self._batch):
             with translated():
-                pipeline.__exit__(None, None, None)
+                self._batch.send()
         for arrived in arrivals:
             arrived()
 
@@ -273,12 +263,10 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         with translated():
             connection = self._engine.connect()
         self._connection = connection
-        self._raw = connection.connection.driver_connection
-        try:
-            self._queue(SET_TENANT, {"tid": str(self.tenant_id)})  # sent with the first query
-        except BaseException:
-            self._finish()
-            raise
+        self._raw = raw = cast(psycopg.Connection[Any], connection.connection.driver_connection)
+        self._batch = Batch(raw)
+        self._queue(BEGIN, {})  # sent with the first query
+        self._queue(SET_TENANT, {"tid": str(self.tenant_id)})
 
     def _commit(self) -> None:
         with translated():
@@ -287,7 +275,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
                     "an earlier statement failed, so PostgreSQL rolled the transaction back; "
                     "nothing was committed"
                 )
-            self._end(commit=True)
+            self._end(COMMIT)
 
     @property
     def aborted(self) -> bool:
@@ -296,36 +284,30 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         return raw is not None and raw.info.transaction_status is pq.TransactionStatus.INERROR
 
     def _rollback(self) -> None:
-        pipeline, self._pipeline = self._pipeline, None
         self._arrivals, self._prefetched = [], {}
-        if pipeline is not None:
-            with suppress(psycopg.Error):  # answers of a transaction being rolled back
-                pipeline.__exit__(None, None, None)
+        if self._batch is not None:
+            self._batch.clear()  # nothing queued reaches the server
         if self._connection is not None:
             with translated():
-                self._end(commit=False)
+                self._end(ROLLBACK)
 
-    def _end(self, *, commit: bool) -> None:
+    def _end(self, end: Statement) -> None:
+        """Send what is queued and end the transaction with ``end``, in one round trip."""
         connection, raw = self._connection, self._raw
-        if connection is None or raw is None:
+        if connection is None or raw is None or self._batch is None:
             raise RuntimeError("use the unit of work inside a `with` block")
-        if commit and self._pipeline is not None and not connection.in_transaction():
-            self._queue(COMMIT, {})  # with the queued writes, in one round trip
+        status = raw.info.transaction_status
+        if not raw.broken and (self._batch or status is not pq.TransactionStatus.IDLE):
+            self._queue(end, {})
             self._sync()
-            return
-        self._sync()
-        # through SQLAlchemy if it ran statements, so its connection knows the end
-        end: Connection | psycopg.Connection[Any] = (
-            connection if connection.in_transaction() else raw
-        )
-        if commit:
-            end.commit()
-        else:
-            end.rollback()
+        if connection.in_transaction():  # SQLAlchemy ran statements: tell it the end
+            # (psycopg finds the connection idle, so it sends nothing and, unlike its own
+            # ROLLBACK, keeps the statements prepared on the connection)
+            (connection.commit if end is COMMIT else connection.rollback)()
 
     def _finish(self) -> None:
         connection, raw = self._connection, self._raw
-        self._connection = self._raw = self._pipeline = None
+        self._connection = self._raw = self._batch = None
         self._arrivals, self._prefetched, self._batching = [], {}, 0
         if connection is not None:
             with translated():

@@ -17,7 +17,6 @@ from travelcore.kernel import NotFound, StaleVersion, TenantId, ValidationFailed
 from travelcore_adapters.postgres.repositories.common import Repository
 from travelcore_adapters.postgres.statements import (
     STALE,
-    Cursor,
     Expect,
     Statement,
     expect_inserted,
@@ -26,6 +25,7 @@ from travelcore_adapters.postgres.statements import (
     update_statement,
     version_statement,
 )
+from travelcore_adapters.postgres.wire import Reply
 
 
 class Versioned(Protocol):
@@ -76,8 +76,8 @@ class TableRepository(Repository, Generic[E]):
         values["tid"], values["expected_version"] = values.pop("tenant_id"), values.pop("version")
         columns = tuple(name for name in values if name not in ("tid", "id", "expected_version"))
 
-        def updated(cursor: Cursor) -> None:
-            if cursor.rowcount == 0:
+        def updated(reply: Reply) -> None:
+            if reply.rowcount == 0:
                 self._stale(entity.id, values["expected_version"])
 
         expect = Expect(STALE, f"{self.entity} {entity.id} changed since it was read", updated)

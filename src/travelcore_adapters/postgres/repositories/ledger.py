@@ -40,7 +40,6 @@ from travelcore.ledger.subscription import (
 )
 from travelcore_adapters.postgres.statements import (
     STALE,
-    Cursor,
     Expect,
     Statement,
     get_statement,
@@ -54,6 +53,7 @@ from travelcore_adapters.postgres.tables.ledger import credit_balances as b
 from travelcore_adapters.postgres.tables.ledger import credit_holds as h
 from travelcore_adapters.postgres.tables.ledger import credit_ledger as e
 from travelcore_adapters.postgres.tables.ledger import subscription_seats as seats
+from travelcore_adapters.postgres.wire import Reply
 
 if TYPE_CHECKING:
     from travelcore_adapters.postgres.uow import PostgresUnitOfWork
@@ -284,8 +284,8 @@ class PostgresLedgerRepository:
         params = {"tid": self._tid, "id": balance.id, "expected_version": expected}
         refusal = f"credit balance {balance.id} changed concurrently"
 
-        def updated(cursor: Cursor) -> None:
-            if cursor.rowcount == 0:
+        def updated(reply: Reply) -> None:
+            if reply.rowcount == 0:
                 self._require_version(balance.id, expected)
                 raise StaleVersion(refusal)
 
