@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import attrs
 import psycopg
 import pytest
 from sqlalchemy import text
@@ -21,7 +22,7 @@ from travelcore.kernel import (
 )
 from travelcore.kernel.errors import TransientConflict, TravelcoreError
 from travelcore.ledger import BalanceId
-from travelcore.people import ChildId
+from travelcore.people import Child, ChildId
 from travelcore.testing.builders import a_venue
 from travelcore.testing.world import World
 from travelcore_adapters.postgres import ConnectionLost, PostgresDatabase, PostgresUnitOfWork
@@ -100,6 +101,48 @@ def test_a_value_the_driver_cannot_send_leaves_the_transaction_usable(
             uow.rows(get_statement(credit_balances), {"tid": tenant, "id": object()})
         assert uow.rows(get_statement(credit_balances), {"tid": tenant, "id": new_uuid()}) == []
         uow.commit()
+
+
+def test_a_save_writes_what_changed_since_the_row_it_guards(
+    world: World, postgres_database: PostgresDatabase, superuser: psycopg.Connection[Any]
+) -> None:
+    _, [child_id] = world.family()
+
+    def stored() -> Child:
+        with postgres_database(world.tenant) as uow:
+            return uow.children.get(child_id)
+
+    def rename_behind_its_back(name: str) -> None:  # no version bump: invisible to saves
+        superuser.execute("UPDATE children SET first_name = %s WHERE id = %s", (name, child_id))
+
+    with postgres_database(world.tenant) as uow:
+        child = uow.children.get(child_id)
+        rename_behind_its_back("Behind")
+        uow.children.save(attrs.evolve(child, interests=("chess",)))
+        uow.commit()
+    assert (stored().first_name, stored().interests) == ("Behind", ("chess",))
+    with postgres_database(world.tenant) as uow:  # changed, then changed back: both written
+        child = uow.children.get(child_id)
+        uow.children.save(changed := attrs.evolve(child, interests=("judo",)))
+        uow.children.save(attrs.evolve(changed, interests=("chess",)))
+        uow.commit()
+    assert stored().interests == ("chess",)
+    assert stored().version == child.version + 2
+    with postgres_database(world.tenant) as uow:  # the version it guards is not the one read
+        read = uow.children.get(child_id)
+        with postgres_database(world.tenant) as other:
+            other.children.save(attrs.evolve(read, is_active=False))
+            other.commit()
+        uow.children.save(attrs.evolve(read, version=read.version + 1, first_name="Own"))
+        uow.commit()
+    assert (stored().first_name, stored().is_active) == ("Own", True)
+    new = attrs.evolve(stored(), id=ChildId(new_uuid()), version=0)
+    with postgres_database(world.tenant) as uow:  # added, then saved
+        uow.children.add(new)
+        uow.children.save(attrs.evolve(new, first_name="Renamed"))
+        uow.commit()
+    with postgres_database(world.tenant) as uow:
+        assert uow.children.get(new.id).first_name == "Renamed"
 
 
 def test_a_prefetch_answers_the_rules_reads_until_the_first_write(

@@ -72,8 +72,9 @@ class Fingerprinted(Protocol):
 def fingerprint_data(request: Any) -> Any:
     """What the fingerprint of ``request`` covers: its serialized form without the
     idempotency key, or what a :class:`Fingerprinted` command provides."""
-    if isinstance(request, Fingerprinted):
-        return request.fingerprint_data()
+    provided = getattr(request, "fingerprint_data", None)  # a Fingerprinted command
+    if callable(provided):
+        return provided()
     data = to_data(request)
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if k != "idempotency_key"}

@@ -43,20 +43,24 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
 
 class Statement:
     """A compiled statement: its SQL with ``$n`` placeholders, the name it is prepared
-    under, the parameter names in their order, the values of the constants it embeds,
-    and how to make a row (a named tuple of its result columns for a query)."""
+    under, the parameter names in their order, the values of the constants it embeds
+    that are not written into the SQL, and how to make a row (a named tuple of its result
+    columns for a query)."""
 
     __slots__ = ("constants", "make_row", "name", "names", "source", "sql")
 
     def __init__(self, statement: ClauseElement) -> None:
         self.source = statement
         compiled = statement.compile(dialect=DIALECT)
+        values = {k: v for k, v in compiled.params.items() if v is not None}
         names: list[str] = []
 
         def number(match: re.Match[str]) -> str:
             name = match.group(1)
             if name is None:  # an escaped percent sign
                 return "%"
+            if name in values and (literal := _literal(values[name])) is not None:
+                return literal
             if name not in names:
                 names.append(name)
             return f"${names.index(name) + 1}"
@@ -64,7 +68,7 @@ class Statement:
         self.sql = PLACEHOLDER.sub(number, compiled.string).encode()
         self.name = b"tc_" + hashlib.blake2b(self.sql, digest_size=10).hexdigest().encode()
         self.names = tuple(names)
-        self.constants = {k: v for k, v in compiled.params.items() if v is not None}
+        self.constants = {k: v for k, v in values.items() if k in names}
         self.make_row: RowMaker[Any] = tuple
         if isinstance(statement, Select):
             columns = list(statement.selected_columns.keys())
@@ -84,6 +88,18 @@ class Statement:
 
     def __repr__(self) -> str:
         return f"Statement({self.sql.decode()!r})"
+
+
+def _literal(value: object) -> str | None:
+    """A constant as SQL (a whole number, a truth value, a plain word or dotted name),
+    else ``None``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and re.fullmatch(r"[\w.]*", value):
+        return f"'{value}'"
+    return None
 
 
 @attrs.frozen

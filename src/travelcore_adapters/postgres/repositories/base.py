@@ -3,13 +3,16 @@ tenant-scoped queries and optimistic saves.
 
 ``add`` is ``INSERT ... ON CONFLICT DO NOTHING``: a duplicate on any unique key (partial
 unique indexes included) reports ``AlreadyExists`` without aborting the transaction.
-``save`` is ``UPDATE ... SET version = version + 1 WHERE tenant_id = :tid AND id = :id AND
-version = :v``; no row updated means ``StaleVersion`` (or ``NotFound``).
+``save`` is ``UPDATE ... SET <the columns that changed>, version = version + 1 WHERE
+tenant_id = :tid AND id = :id AND version = :v``; no row updated means ``StaleVersion`` (or
+``NotFound``). The columns that changed are those whose value differs from the row this unit
+of work read or wrote last (all of them for an entity it did not read).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, Table, select
 
@@ -26,6 +29,9 @@ from travelcore_adapters.postgres.statements import (
     version_statement,
 )
 from travelcore_adapters.postgres.wire import Reply
+
+if TYPE_CHECKING:
+    from travelcore_adapters.postgres.uow import PostgresUnitOfWork
 
 
 class Versioned(Protocol):
@@ -49,6 +55,10 @@ class TableRepository(Repository, Generic[E]):
     lock_on_get: ClassVar[bool] = False
     """``get`` takes a ``FOR NO KEY UPDATE`` row lock (entities that are read to change)."""
 
+    def __init__(self, uow: PostgresUnitOfWork) -> None:
+        super().__init__(uow)
+        self._stored: dict[Any, Any] = {}  # id -> the row as read (or written) last
+
     def to_row(self, entity: E) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -60,7 +70,9 @@ class TableRepository(Repository, Generic[E]):
     def add(self, entity: E) -> None:
         self._check(entity)
         expect = expect_inserted(f"{self.entity} {entity.id} or one of its keys exists")
-        self._uow.write(insert_statement(self.table), self.to_row(entity), expect)
+        row = self.to_row(entity)
+        self._uow.write(insert_statement(self.table), row, expect)
+        self._stored[entity.id] = row
 
     def get(self, entity_id: Any) -> E:
         rows = self._uow.rows(
@@ -68,21 +80,30 @@ class TableRepository(Repository, Generic[E]):
         )
         if not rows:
             raise NotFound(self.entity, entity_id)
-        return self.to_entity(rows[0])
+        return self._entity(rows[0])
 
     def save(self, entity: E) -> None:
         self._check(entity)
-        values = self.to_row(entity)
-        values["tid"], values["expected_version"] = values.pop("tenant_id"), values.pop("version")
-        columns = tuple(name for name in values if name not in ("tid", "id", "expected_version"))
+        row = self.to_row(entity)
+        expected = entity.version
+        stored = _as_mapping(self._stored.get(entity.id))
+        if stored is None or stored.get("version") != expected:
+            stored = {}  # not the row the version check guards: write every column
+        changed = {
+            name: value
+            for name, value in row.items()
+            if name not in KEYS and stored.get(name, UNKNOWN) != value
+        }
 
         def updated(reply: Reply) -> None:
             if reply.rowcount == 0:
-                self._stale(entity.id, values["expected_version"])
+                self._stale(entity.id, expected)
 
         expect = Expect(STALE, f"{self.entity} {entity.id} changed since it was read", updated)
-        self._uow.write(update_statement(self.table, columns), values, expect)
+        params = changed | {"tid": self._tid, "id": entity.id, "expected_version": expected}
+        self._uow.write(update_statement(self.table, tuple(changed)), params, expect)
         entity.version += 1
+        self._stored[entity.id] = row | {"version": entity.version}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -105,7 +126,7 @@ class TableRepository(Repository, Generic[E]):
     def _query(self, statement: Statement, **params: Any) -> list[E]:
         """The entities a prebuilt query returns (``tid`` is added)."""
         return [
-            self.to_entity(row) for row in self._uow.rows(statement, {"tid": self._tid, **params})
+            self._entity(row) for row in self._uow.rows(statement, {"tid": self._tid, **params})
         ]
 
     def _query_first(self, statement: Statement, **params: Any) -> E | None:
@@ -116,8 +137,24 @@ class TableRepository(Repository, Generic[E]):
         return select(self.table).where(self.table.c.tenant_id == self._tid, *where)
 
     def _all(self, query: Select[Any]) -> list[E]:
-        return [self.to_entity(row) for row in self._uow.execute(query)]
+        return [self._entity(row) for row in self._uow.execute(query)]
 
     def _first(self, query: Select[Any]) -> E | None:
         row = self._uow.execute(query.limit(1)).first()
-        return None if row is None else self.to_entity(row)
+        return None if row is None else self._entity(row)
+
+    def _entity(self, row: Any) -> E:
+        """The entity of a row read (and the row kept, to find what a save changes)."""
+        self._stored[row.id] = row
+        return self.to_entity(row)
+
+
+KEYS = frozenset({"tenant_id", "id", "version"})
+UNKNOWN = object()
+
+
+def _as_mapping(row: Any) -> Mapping[str, Any] | None:
+    """A kept row by column name: a dict, a named tuple or a SQLAlchemy row."""
+    if row is None or isinstance(row, dict):
+        return row
+    return cast(Mapping[str, Any], row._asdict())

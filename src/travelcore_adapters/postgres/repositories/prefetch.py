@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, and_, bindparam, or_, select
+from sqlalchemy import Table, and_, bindparam, exists, or_, select
 
 from travelcore.booking import ACTIVE_STATUSES
 from travelcore.catalog import SessionId
@@ -39,9 +39,11 @@ if TYPE_CHECKING:
 
 
 @functools.cache
-def _row_type(table: Table) -> Any:
-    """Rows of ``table`` (fields named after its columns), cut out of a joined row."""
-    return namedtuple(f"{table.name}_row", table.c.keys())
+def _row_type(table: Table) -> tuple[Any, int, int]:
+    """Rows of ``table`` (fields named after its columns), cut out of a joined row; how
+    many columns it has, and where its ``id`` is."""
+    columns = table.c.keys()
+    return namedtuple(f"{table.name}_row", columns), len(columns), columns.index("id")
 
 
 def _joined(*tables: Table) -> list[Any]:
@@ -53,10 +55,10 @@ def _split(row: Any, *tables: Table) -> list[list[Any]]:
     """A joined row cut into one row per table ([] where an outer join found none)."""
     parts, start = [], 0
     for table in tables:
-        values = row[start : start + len(table.c)]
-        start += len(table.c)
-        found = values[table.c.keys().index("id")] is not None
-        parts.append([_row_type(table)(*values)] if found else [])
+        row_type, width, id_at = _row_type(table)
+        values = row[start : start + width]
+        start += width
+        parts.append([row_type._make(values)] if values[id_at] is not None else [])
     return parts
 
 
@@ -78,9 +80,14 @@ SESSION = Statement(
     .where(s.c.tenant_id == bindparam("tid"), s.c.id == bindparam("session_id"))
     .with_for_update(key_share=True, of=s)
 )
-c, bk, w = children, bookings, waitlist
+c, bk, w, taken = children, bookings, waitlist, bookings.alias("taken")
+CODE_TAKEN = (
+    exists()
+    .where(taken.c.tenant_id == bindparam("tid"), taken.c.confirmation_code == bindparam("code"))
+    .label("code_taken")
+)
 CHILD = Statement(
-    select(*_joined(c, bk, w))
+    select(*_joined(c, bk, w), CODE_TAKEN)
     .select_from(
         c.outerjoin(
             bk,
@@ -116,14 +123,15 @@ def prefetch_booking(
     tid = uow.tenant_id
     session = {"tid": tid, "session_id": session_id}
     current = {"tid": tid, "user_id": parent_id, "day": day}
+    paired = list(zip(child_ids, [*codes, *[None] * len(child_ids)], strict=False))
     queries: list[tuple[Statement, dict[str, Any]]] = [
         (SESSION, session),
         (WAITLIST_OF_SESSION, session),
         (ledger.CURRENT_LOCKED, current),
         (ENTRIES_OF_CURRENT, current),
         (HOLDS_OF_CURRENT, current),
-        *((CHILD, {**session, "child_id": child_id}) for child_id in child_ids),
-        *((BY_CODE, {"tid": tid, "code": code}) for code in codes),
+        *((CHILD, {**session, "child_id": kid, "code": code}) for kid, code in paired),
+        *((BY_CODE, {"tid": tid, "code": code}) for code in codes[len(child_ids) :]),
     ]
 
     def remember(results: list[list[Any]]) -> None:
@@ -138,12 +146,14 @@ def prefetch_booking(
             uow.remember(ledger.GET, {"tid": tid, "id": balance[0].id}, balance)
             uow.remember(ledger.ENTRIES, of_balance, entries)
             uow.remember(ledger.HOLDS, of_balance, holds)
-        for child_id, rows in zip(child_ids, kids, strict=True):
+        for (child_id, code), rows in zip(paired, kids, strict=True):
             child, booking, entry = _split(rows[0], c, bk, w) if rows else ([], [], [])
             uow.remember(get_statement(c, False), {"tid": tid, "id": child_id}, child)
             if child:  # then its booking and waitlist entry on the session are known too
                 kid = {**session, "child_id": child_id}
                 uow.remember(ACTIVE_FOR_CHILD, kid, booking)
                 uow.remember(WAITLIST_ENTRY, kid, entry)
+                if code is not None and not rows[0].code_taken:
+                    uow.remember(BY_CODE, {"tid": tid, "code": code}, [])
 
     uow.prefetch(queries, remember)
