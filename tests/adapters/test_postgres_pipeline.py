@@ -3,6 +3,7 @@ ahead, batched writes, the order of errors in a batch, and a connection lost und
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -47,49 +48,54 @@ def _prepared(uow: PostgresUnitOfWork) -> set[str]:
     return set(rows)
 
 
-def test_statements_are_prepared_once_per_connection_and_survive_rollbacks(
-    postgres_test_database: ProvisionedDatabase,
-) -> None:
+@pytest.fixture
+def single(postgres_test_database: ProvisionedDatabase) -> Iterator[tuple[PostgresDatabase, World]]:
+    """A database with one pooled connection, and a world on it."""
     with PostgresDatabase(postgres_test_database.app_url, pool_size=1) as database:
-        world = World(database, ManualClock(T0))
-        parent, _ = world.family(credits=10)
-        with database(world.tenant) as uow:
-            assert uow.credits.find(parent, T0.date()) is not None
-            first = _prepared(uow)
-        assert first
-        assert all(name.startswith("tc_") for name in first)
-        with database.engine.connect() as connection:  # rolled back by SQLAlchemy
-            for _ in range(6):  # psycopg would prepare it, and deallocate on rollback
-                connection.execute(text("SELECT count(*) FROM credit_balances"))
-        with pytest.raises(NotFound), database(world.tenant) as uow:
-            uow.credits.get(BalanceId(new_uuid()))
-        with database(world.tenant) as uow:
-            assert uow.credits.find(parent, T0.date()) is not None
-            assert _prepared(uow) >= first  # still there, not prepared again
+        yield database, World(database, ManualClock(T0))
+
+
+def test_statements_are_prepared_once_per_connection_and_survive_rollbacks(
+    single: tuple[PostgresDatabase, World],
+) -> None:
+    database, world = single
+    parent, _ = world.family(credits=10)
+    with database(world.tenant) as uow:
+        assert uow.credits.find(parent, T0.date()) is not None
+        first = _prepared(uow)
+    assert first
+    assert all(name.startswith("tc_") for name in first)
+    with database.engine.connect() as connection:  # rolled back by SQLAlchemy
+        for _ in range(6):  # psycopg would prepare it, and deallocate on rollback
+            connection.execute(text("SELECT count(*) FROM credit_balances"))
+    with pytest.raises(NotFound), database(world.tenant) as uow:
+        uow.credits.get(BalanceId(new_uuid()))
+    with database(world.tenant) as uow:
+        assert uow.credits.find(parent, T0.date()) is not None
+        assert _prepared(uow) >= first  # still there, not prepared again
 
 
 def test_statements_deallocated_behind_its_back_are_prepared_again(
-    postgres_test_database: ProvisionedDatabase,
+    single: tuple[PostgresDatabase, World],
 ) -> None:
-    with PostgresDatabase(postgres_test_database.app_url, pool_size=1) as database:
-        world = World(database, ManualClock(T0))
-        parent, _ = world.family(credits=10)
+    database, world = single
+    parent, _ = world.family(credits=10)
 
-        def find() -> Any:
-            with database(world.tenant) as uow:
-                return uow.credits.find(parent, T0.date())
+    def find() -> Any:
+        with database(world.tenant) as uow:
+            return uow.credits.find(parent, T0.date())
 
-        def deallocate_all() -> None:
-            with database.engine.connect() as connection:  # the one pooled connection
-                connection.execute(text("DEALLOCATE ALL"))
+    def deallocate_all() -> None:
+        with database.engine.connect() as connection:  # the one pooled connection
+            connection.execute(text("DEALLOCATE ALL"))
 
-        assert find() is not None
-        deallocate_all()
-        with pytest.raises(TransientConflict):
-            find()
-        assert find() is not None  # prepared again
-        deallocate_all()
-        assert database.retrying(find)() is not None
+    assert find() is not None
+    deallocate_all()
+    with pytest.raises(TransientConflict):
+        find()
+    assert find() is not None  # prepared again
+    deallocate_all()
+    assert database.retrying(find)() is not None
 
 
 def test_a_value_the_driver_cannot_send_leaves_the_transaction_usable(
