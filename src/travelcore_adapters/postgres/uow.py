@@ -251,7 +251,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
     def _sync(self) -> None:
         """Send what is queued, wait for every answer and hand the prefetched rows on."""
         arrivals, self._arrivals = self._arrivals, []
-        if self._batch is not None and len(self._batch):
+        if self._batch is not None:  # (sending an empty batch does nothing)
             with translated():
                 self._batch.send()
         for arrived in arrivals:
