@@ -52,7 +52,7 @@ def run(
     travel = TravelService(
         db, clock, reminder_offsets=(ReminderOffset(days_before=1, at=time(9, 0)),)
     )
-    payments = PaymentService(db, gateway or MemoryPaymentGateway(), clock)
+    payments = PaymentService(db, clock, gateway=gateway or MemoryPaymentGateway())
     acme, ada = TenantId(new_uuid()), UserId(new_uuid())
 
     travel.register_tenant(RegisterTenant(tenant_id=acme, name="Acme", idempotency_key="t"))

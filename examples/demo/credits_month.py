@@ -54,7 +54,7 @@ def run(open_database: OpenDatabase = MemoryDatabase) -> BalanceView:
     warnings: list[DomainEvent] = []
     bus.subscribe(lambda e: warnings.append(e) if isinstance(e, ExpiryWarningDue) else None)
     clock = ManualClock(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
-    ledger = LedgerService(open_database(bus), clock, StaticPolicies())
+    ledger = LedgerService(open_database(bus), clock, policies=StaticPolicies())
     tenant, parent = TenantId(new_uuid()), UserId(new_uuid())
 
     def step(when: datetime, what: str) -> None:

@@ -49,10 +49,10 @@ def run(open_database: OpenDatabase = MemoryDatabase) -> None:
     db = open_database(bus)
     policies = StaticPolicies()
     people = PeopleService(db, clock)
-    catalog = CatalogService(db, clock, policies)
-    ledger = LedgerService(db, clock, policies)
-    bookings = BookingService(db, clock, policies)
-    waitlist = WaitlistService(db, clock, policies)
+    catalog = CatalogService(db, clock, policies=policies)
+    ledger = LedgerService(db, clock, policies=policies)
+    bookings = BookingService(db, clock, policies=policies)
+    waitlist = WaitlistService(db, clock, policies=policies)
     keys = iter(range(1, 1000))
 
     def key() -> str:

@@ -17,11 +17,6 @@ from travelcore.catalog.model import Activity, ActivityId, ScheduleId, Session, 
 from travelcore.kernel import TenantId, ValidationFailed, new_uuid, zone
 
 
-def seed_weekday(day: date) -> int:
-    """0 = Sunday ... 6 = Saturday, as schedules store them."""
-    return day.isoweekday() % 7
-
-
 def session_id_for(schedule_id: ScheduleId, day: date) -> SessionId:
     """The one session id a schedule can generate for a local date."""
     return SessionId(uuid.uuid5(schedule_id, day.isoformat()))
@@ -104,7 +99,7 @@ class RecurringSchedule:
         last = through if self.effective_until is None else min(through, self.effective_until)
         days = (last - first).days + 1
         candidates = (first + timedelta(days=n) for n in range(max(days, 0)))
-        return [d for d in candidates if seed_weekday(d) in self.days_of_week]
+        return [d for d in candidates if d.weekday() in self.days_of_week]
 
     def generate(self, activity: Activity, through: date) -> list[Session]:
         """The sessions due up to ``through``; advances ``sessions_generated_until``."""

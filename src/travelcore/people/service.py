@@ -32,7 +32,7 @@ class RegisterCorporate:
     primary_contact_email: str
     contract_start_date: date
     contract_end_date: date | None = None
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -44,7 +44,7 @@ class RegisterUser:
     last_name: str
     corporate_id: CorporateId | None = None
     venue_id: UUID | None = None
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -57,7 +57,7 @@ class AddChild:
     activities_to_avoid: tuple[str, ...] = ()
     accessibility_needs: tuple[str, ...] = ()
     parental_consent: bool = False
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 class PeopleService:
@@ -128,7 +128,7 @@ class PeopleService:
         self,
         tenant_id: TenantId,
         cmd: object,
-        key: str,
+        key: str | None,
         result_type: type[R],
         action: Callable[[PeopleUnitOfWork, datetime], R],
     ) -> R:

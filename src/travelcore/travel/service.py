@@ -49,7 +49,7 @@ TravelUowFactory = Callable[[TenantId], TravelUnitOfWork]
 class RegisterTenant:
     tenant_id: TenantId
     name: str
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -58,14 +58,14 @@ class SetPolicyRule:
     key: PolicyKey
     value: Any
     severity: Severity = Severity.REFUSAL
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class RemovePolicyRule:
     tenant_id: TenantId
     key: PolicyKey
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -79,7 +79,7 @@ class SetTravelPreferences:
     loyalty_numbers: dict[str, str] = attrs.field(factory=dict)
     language: str = "en"
     timezone: str = "UTC"
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -147,6 +147,7 @@ class TravelService:
         self,
         uow_factory: TravelUowFactory,
         clock: Clock,
+        *,
         reminder_offsets: Sequence[ReminderOffset] = DEFAULT_REMINDERS,
     ) -> None:
         self._uow = uow_factory
