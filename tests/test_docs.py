@@ -64,7 +64,7 @@ def test_blocks_are_run_except_the_listed_few() -> None:
     skipped = {page.name: sum(not runs for _, _, runs in python_blocks(page)) for page in PAGES}
     assert {name: n for name, n in skipped.items() if n} == NOT_RUN
     total = sum(len(python_blocks(page)) for page in PAGES)
-    assert total - sum(NOT_RUN.values()) >= 20, "every page shows runnable examples"
+    assert total - sum(NOT_RUN.values()) >= 19, "no example fell out of the run (a fence typo?)"
 
 
 def test_the_readme_opens_with_the_demo_and_the_test_suite() -> None:
