@@ -118,6 +118,9 @@ class ScheduleSession:
 
 @attrs.frozen(kw_only=True)
 class CreateSchedule:
+    """A recurring schedule; ``days_of_week`` count as ``date.weekday()`` does (Monday = 0
+    ... Sunday = 6)."""
+
     tenant_id: TenantId
     activity_id: ActivityId
     days_of_week: tuple[int, ...]
@@ -148,6 +151,10 @@ class Generated:
 
 
 class CatalogService:
+    """Venue onboarding, activities, sessions and schedules. Its commands are set-up
+    commands: their ``idempotency_key`` is optional (without one a command runs each time
+    it is sent)."""
+
     def __init__(
         self, uow_factory: UowFactory, clock: Clock, *, policies: PolicyProvider | None = None
     ) -> None:

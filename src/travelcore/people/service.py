@@ -61,6 +61,9 @@ class AddChild:
 
 
 class PeopleService:
+    """Corporates, users and children. Its commands are set-up commands: their
+    ``idempotency_key`` is optional (without one a command runs each time it is sent)."""
+
     def __init__(self, uow_factory: UowFactory, clock: Clock) -> None:
         self._uow_factory = uow_factory
         self._clock = clock

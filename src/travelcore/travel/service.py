@@ -1,4 +1,5 @@
-"""Use cases of the travel context. Every mutating one takes an idempotency key."""
+"""Use cases of the travel context. Each mutating one takes an idempotency key, optional on
+the set-up commands (the tenant, its policy rules, travel preferences)."""
 
 from __future__ import annotations
 
