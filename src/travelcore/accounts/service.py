@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from travelcore.accounts.model import (
+    MAX_MESSAGE_LENGTH,
     Conversation,
     ConversationId,
     Credential,
@@ -36,6 +37,7 @@ from travelcore.kernel import (
     run_idempotent,
     run_use_case,
 )
+from travelcore.kernel import validation as v
 
 AccountsUowFactory = Callable[[TenantId], AccountsUnitOfWork]
 
@@ -143,6 +145,7 @@ class AccountService:
     def authenticate(self, tenant_id: TenantId, email: str, password: Secret) -> UserAccount:
         """The account for ``email`` if ``password`` matches (else ``AccessDenied``); a hash
         made with outdated parameters is replaced on the way."""
+        _secret(MAX_PASSWORD_LENGTH)(password, "password")
         refused = AccessDenied("unknown email or wrong password")
         try:
             email = normalise_email(email)
@@ -199,12 +202,14 @@ class AccountService:
         self, tenant_id: TenantId, credential_id: CredentialId
     ) -> dict[str, Secret]:
         """The credential's fields, still wrapped as ``Secret``."""
+        v.uuid(credential_id, "credential_id")
         with self._uow(tenant_id) as uow:
             credential = uow.credentials.get(credential_id)
         data = json.loads(self._box.open(credential.sealed, credential.associated_data))
         return {key: Secret(value) for key, value in data.items()}
 
     def credentials(self, tenant_id: TenantId, user_id: UserId) -> Sequence[Credential]:
+        v.uuid(user_id, "user_id")
         with self._uow(tenant_id) as uow:
             return uow.credentials.list(user_id=user_id)
 
@@ -281,10 +286,64 @@ class ConversationService:
         )
 
     def transcript(self, tenant_id: TenantId, conversation_id: ConversationId) -> Sequence[Message]:
+        v.uuid(conversation_id, "conversation_id")
         with self._uow(tenant_id) as uow:
             uow.conversations.get(conversation_id)
             return uow.conversations.messages(conversation_id)
 
     def conversations(self, tenant_id: TenantId, user_id: UserId) -> Sequence[Conversation]:
+        v.uuid(user_id, "user_id")
         with self._uow(tenant_id) as uow:
             return uow.conversations.for_user(user_id)
+
+
+# -- boundary checks -----------------------------------------------------------------------
+
+MAX_PASSWORD_LENGTH = 1_024
+MAX_CREDENTIAL_FIELDS = 20
+MAX_CREDENTIAL_VALUE_LENGTH = 4_096
+
+
+def _secret(max_length: int) -> v.Check:
+    def check(value: Any, field: str) -> None:
+        if not isinstance(value, Secret):
+            raise ValidationFailed(field, "secret", f"{field} must be a Secret")
+        v.text(max_length, strip=False)(value.reveal(), field)
+
+    return check
+
+
+_KEY = {"idempotency_key": v.optional(v.text(255))}
+v.validated(
+    RegisterAccount,
+    tenant_id=v.uuid,
+    user_id=v.uuid,
+    email=v.text(255),
+    name=v.text(100),
+    password=_secret(MAX_PASSWORD_LENGTH),
+    **_KEY,
+)
+v.validated(
+    StoreCredential,
+    tenant_id=v.uuid,
+    user_id=v.uuid,
+    provider=v.text(50),
+    fields=v.entries(
+        v.text(64),
+        _secret(MAX_CREDENTIAL_VALUE_LENGTH),
+        max_items=MAX_CREDENTIAL_FIELDS,
+    ),
+    **_KEY,
+)
+v.validated(RotateCredentials, tenant_id=v.uuid, **_KEY)
+v.validated(StartConversation, tenant_id=v.uuid, user_id=v.uuid, **_KEY)
+v.validated(
+    PostMessage,
+    tenant_id=v.uuid,
+    conversation_id=v.uuid,
+    role=v.member(Role),
+    content=v.text(MAX_MESSAGE_LENGTH),
+    modality=v.member(Modality),
+    **_KEY,
+)
+v.validated(EndConversation, tenant_id=v.uuid, conversation_id=v.uuid, **_KEY)

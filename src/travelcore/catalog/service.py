@@ -29,6 +29,7 @@ from travelcore.kernel import (
     ValidationFailed,
     run_use_case,
 )
+from travelcore.kernel import validation as v
 
 R = TypeVar("R")
 UowFactory = Callable[[TenantId], CatalogUnitOfWork]
@@ -304,3 +305,6 @@ class CatalogService:
         return run_use_case(
             self._uow_factory, tenant_id, self._clock, key, cmd, result_type, action, attempts=3
         )
+
+
+v.validated(GenerateSessions, tenant_id=v.uuid, schedule_id=v.uuid, through=v.day)
