@@ -38,6 +38,8 @@ from travelcore.kernel import (
     run_use_case,
 )
 from travelcore.kernel import validation as v
+from travelcore.kernel.errors import SecretUnreadable
+from travelcore.kernel.idempotency import fingerprint_data
 
 AccountsUowFactory = Callable[[TenantId], AccountsUnitOfWork]
 
@@ -60,17 +62,6 @@ class StoreCredential:
     fields: Mapping[str, Secret]
     idempotency_key: str
 
-    def fingerprint_data(self) -> dict[str, Any]:
-        """Idempotency covers the secrets as salted digests: a retry with the same key and
-        another secret is a conflict, and no secret is stored in clear."""
-        salt = f"{self.tenant_id}:{self.idempotency_key}"
-        return {
-            "tenant_id": str(self.tenant_id),
-            "user_id": str(self.user_id),
-            "provider": self.provider,
-            "fields": {name: secret.digest(salt) for name, secret in self.fields.items()},
-        }
-
 
 @attrs.frozen(kw_only=True)
 class RotateCredentials:
@@ -78,6 +69,32 @@ class RotateCredentials:
 
     tenant_id: TenantId
     idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class RotationReport:
+    """What a rotation re-sealed, and the credentials it could not open (left as they are)."""
+
+    resealed: tuple[CredentialId, ...]
+    unreadable: tuple[CredentialId, ...]
+
+
+@attrs.frozen
+class KeyedRequest:
+    """A command whose idempotency fingerprint covers its secrets as keyed digests: a retry
+    with the same key and another secret is an ``IdempotencyConflict``, and the stored
+    fingerprint confirms no guess of a secret to anyone without the application's key."""
+
+    command: Any
+    digests: Mapping[str, str]
+
+    def fingerprint_data(self) -> dict[str, Any]:
+        kind = type(self.command)
+        return {
+            "command": f"{kind.__module__}.{kind.__qualname__}",
+            "data": fingerprint_data(self.command),
+            "secrets": dict(self.digests),
+        }
 
 
 @attrs.frozen(kw_only=True)
@@ -122,7 +139,9 @@ class AccountService:
         self._decoy: str | None = None
 
     def register(self, cmd: RegisterAccount) -> UserId:
+        v.check_command(cmd)
         check_password(cmd.password)
+        request = self._keyed(cmd, {"password": cmd.password})
         now = self._clock.now()
         with self._uow(cmd.tenant_id) as uow:
 
@@ -138,9 +157,25 @@ class AccountService:
                 uow.accounts.add(account)
                 return account.user_id
 
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, UserId, now, action)
+            result = run_idempotent(uow, cmd.idempotency_key, request, UserId, now, action)
             uow.commit()
         return result
+
+    def _keyed(
+        self, cmd: RegisterAccount | StoreCredential, secrets: Mapping[str, Secret]
+    ) -> KeyedRequest:
+        """``cmd`` with each secret's keyed digest, bound to the tenant, key and field."""
+        return KeyedRequest(
+            cmd,
+            {
+                name: self._box.digest(
+                    "\0".join(
+                        (str(cmd.tenant_id), cmd.idempotency_key, name, secret.reveal())
+                    ).encode()
+                )
+                for name, secret in secrets.items()
+            },
+        )
 
     def authenticate(self, tenant_id: TenantId, email: str, password: Secret) -> UserAccount:
         """The account for ``email`` if ``password`` matches (else ``AccessDenied``); a hash
@@ -171,8 +206,8 @@ class AccountService:
         return self._decoy
 
     def store_credential(self, cmd: StoreCredential) -> CredentialId:
-        if not cmd.fields:
-            raise ValidationFailed("fields", "non_empty")
+        v.check_command(cmd)
+        request = self._keyed(cmd, cmd.fields)
         now = self._clock.now()
         with self._uow(cmd.tenant_id) as uow:
 
@@ -194,7 +229,7 @@ class AccountService:
                 )
                 return credential_id
 
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, CredentialId, now, action)
+            result = run_idempotent(uow, cmd.idempotency_key, request, CredentialId, now, action)
             uow.commit()
         return result
 
@@ -213,22 +248,27 @@ class AccountService:
         with self._uow(tenant_id) as uow:
             return uow.credentials.list(user_id=user_id)
 
-    def rotate_credentials(self, cmd: RotateCredentials) -> int:
-        """Re-seal under the current key; returns how many credentials changed."""
+    def rotate_credentials(self, cmd: RotateCredentials) -> RotationReport:
+        """Re-seal under the current key what is not under it yet; a credential that does
+        not open (an unknown key, a tampered token) is reported and left as it is."""
 
-        def action(uow: AccountsUnitOfWork, now: datetime) -> int:
-            changed = 0
+        def action(uow: AccountsUnitOfWork, now: datetime) -> RotationReport:
+            resealed, unreadable = [], []
             for credential in uow.credentials.list():
-                if self._box.is_current(credential.sealed):
+                try:
+                    if self._box.is_current(credential.sealed):
+                        continue
+                    plaintext = self._box.open(credential.sealed, credential.associated_data)
+                except SecretUnreadable:
+                    unreadable.append(credential.id)
                     continue
-                plaintext = self._box.open(credential.sealed, credential.associated_data)
                 sealed = self._box.seal(plaintext, credential.associated_data)
                 uow.credentials.save(credential.resealed(sealed, now))
-                changed += 1
-            return changed
+                resealed.append(credential.id)
+            return RotationReport(resealed=tuple(resealed), unreadable=tuple(unreadable))
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, int, action
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, RotationReport, action
         )
 
 
