@@ -33,6 +33,7 @@ from travelcore.kernel import (
     TenantId,
     UserId,
     ValidationFailed,
+    checked_clock,
     new_uuid,
     run_idempotent,
     run_use_case,
@@ -133,7 +134,7 @@ class AccountService:
         hasher: PasswordHasher,
     ) -> None:
         self._uow = uow_factory
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._box = secret_box
         self._hasher = hasher
         self._decoy: str | None = None
@@ -277,7 +278,7 @@ class ConversationService:
 
     def __init__(self, uow_factory: AccountsUowFactory, clock: Clock) -> None:
         self._uow = uow_factory
-        self._clock = clock
+        self._clock = checked_clock(clock)
 
     def start(self, cmd: StartConversation) -> ConversationId:
         def action(uow: AccountsUnitOfWork, now: datetime) -> ConversationId:

@@ -21,6 +21,7 @@ from travelcore.kernel import (
     StaleVersion,
     TenantId,
     UserId,
+    checked_clock,
     run_use_case,
 )
 from travelcore.kernel import validation as v
@@ -225,7 +226,7 @@ class LedgerService:
 
     def __init__(self, uow_factory: UowFactory, clock: Clock, policies: PolicyProvider) -> None:
         self._uow_factory = uow_factory
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._policies = policies
 
     # commands

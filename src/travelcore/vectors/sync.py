@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from travelcore.kernel.clock import Clock
+from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.errors import ValidationFailed, VectorStoreUnavailable
 from travelcore.kernel.ids import TenantId
 from travelcore.vectors.ports import Embedder, TextSearch, VectorStore, VectorsUnitOfWork
@@ -60,7 +60,7 @@ class VectorSync:
         self._uow_factory = uow_factory
         self._store = store
         self._embedder = embedder
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._text = text_search
 
     @property
