@@ -103,7 +103,7 @@ def test_unique_violation_is_already_exists(postgres_database: PostgresDatabase)
 
 
 def test_unreachable_server_is_unavailable(tmp_path: object) -> None:
-    database = PostgresDatabase(f"postgresql://nobody@/db?host={tmp_path}")
+    database = PostgresDatabase(f"postgresql://nobody@/db?host={tmp_path}", reconnect_within=0)
     with pytest.raises(Unavailable), database(TenantId(new_uuid())):
         pass
 
