@@ -470,3 +470,20 @@ def test_create_activity_through_the_service(clock: ManualClock) -> None:
     )
     with db(TENANT) as uow:
         assert uow.activities.get(activity_id).category is ActivityCategory.MUSIC
+
+
+def test_one_call_generates_at_most_400_days(clock: ManualClock) -> None:
+    service, activity = _service(clock)
+    schedule_id = _schedule(service, activity, days_of_week=(1,))  # Mondays from 2026-03-02
+    start = date(2026, 3, 2)
+    with pytest.raises(ValidationFailed) as err:
+        _generate(service, schedule_id, date(9999, 12, 31), "far")
+    assert (err.value.field, err.value.rule) == ("through", "max_400_days")
+    with pytest.raises(ValidationFailed):
+        _generate(service, schedule_id, start + timedelta(days=400), "past")
+    assert service.sessions(TENANT, activity.id) == []
+    first = _generate(service, schedule_id, start + timedelta(days=399), "at")
+    assert first.generated_until == start + timedelta(days=399)
+    assert len(first.created) == 58  # Mondays in 400 days from a Monday
+    resumed = _generate(service, schedule_id, start + timedelta(days=799), "resumed")
+    assert len(resumed.created) == 57

@@ -16,6 +16,9 @@ import attrs
 from travelcore.catalog.model import Activity, ActivityId, ScheduleId, Session, SessionId
 from travelcore.kernel import TenantId, ValidationFailed, new_uuid, zone
 
+MAX_GENERATION_DAYS = 400
+"""The most days of sessions one generation call covers (resume for more)."""
+
 
 def session_id_for(schedule_id: ScheduleId, day: date) -> SessionId:
     """The one session id a schedule can generate for a local date."""
@@ -92,12 +95,20 @@ class RecurringSchedule:
         return (start + timedelta(minutes=self.duration_minutes)).time()
 
     def pending_dates(self, through: date) -> list[date]:
-        """Local dates still to generate, up to ``through``."""
+        """Local dates still to generate, up to ``through``: at most
+        :data:`MAX_GENERATION_DAYS` days from the first one not yet generated."""
         first = self.effective_from
         if self.sessions_generated_until is not None:
             first = max(first, self.sessions_generated_until + timedelta(days=1))
         last = through if self.effective_until is None else min(through, self.effective_until)
         days = (last - first).days + 1
+        if days > MAX_GENERATION_DAYS:
+            raise ValidationFailed(
+                "through",
+                f"max_{MAX_GENERATION_DAYS}_days",
+                f"one call generates at most {MAX_GENERATION_DAYS} days of sessions "
+                f"(from {first.isoformat()})",
+            )
         candidates = (first + timedelta(days=n) for n in range(max(days, 0)))
         return [d for d in candidates if d.weekday() in self.days_of_week]
 

@@ -31,6 +31,7 @@ from travelcore.kernel import (
     ValidationFailed,
     run_use_case,
 )
+from travelcore.kernel import validation as v
 
 R = TypeVar("R")
 UowFactory = Callable[[TenantId], CatalogUnitOfWork]
@@ -338,3 +339,6 @@ def _after(start: time, minutes: int) -> time:
     ``Session.create`` refuses as an end not after the start)."""
     end = datetime.combine(date.min, start) + timedelta(minutes=minutes)
     return end.time() if end.date() == date.min else time(0)
+
+
+v.validated(GenerateSessions, tenant_id=v.uuid, schedule_id=v.uuid, through=v.day)

@@ -54,6 +54,20 @@ class ManualClock:
             self._now = instant
 
 
+def checked_clock(clock: Clock, field: str = "clock") -> Clock:
+    """``clock``, once its ``now()`` has returned a timezone-aware UTC instant; anything
+    else is refused when the clock is injected, not deep inside a use case."""
+    now = getattr(clock, "now", None)
+    if not callable(now):
+        raise ValidationFailed(field, "clock", f"{field} must have a now() method")
+    instant = now()
+    if not isinstance(instant, datetime) or instant.utcoffset() != timedelta(0):
+        raise ValidationFailed(
+            field, "aware_utc", f"{field}.now() must return a timezone-aware UTC datetime"
+        )
+    return clock
+
+
 def utc(instant: datetime, field: str = "instant") -> datetime:
     """Return ``instant`` in UTC; naive datetimes are refused."""
     if instant.tzinfo is None or instant.utcoffset() is None:

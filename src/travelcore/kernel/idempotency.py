@@ -16,6 +16,7 @@ from travelcore.kernel.errors import IdempotencyConflict, StaleVersion, Validati
 from travelcore.kernel.ids import TenantId
 from travelcore.kernel.serialization import dumps, from_data, to_data
 from travelcore.kernel.uow import UnitOfWork
+from travelcore.kernel.validation import check_command
 
 R = TypeVar("R")
 U = TypeVar("U", bound="IdempotentUnitOfWork")
@@ -98,8 +99,10 @@ def run_idempotent(
 ) -> R:
     """Run ``action`` once per ``key`` inside the caller's unit of work.
 
-    The stored result is written in the same transaction as the effects of ``action``.
+    The stored result is written in the same transaction as the effects of ``action``;
+    ``request`` passes its declared field checks first (:func:`~.validation.check_command`).
     """
+    check_command(request)
     check_key(key)
     print_ = fingerprint(request)
     existing = uow.idempotency.get(key)
