@@ -143,6 +143,8 @@ def run_use_case(
     """
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
         raise ValidationFailed("attempts", "positive_integer")
+    if key is None:
+        check_command(request)  # as run_idempotent does, before anything is read
     for attempt in range(1, attempts + 1):
         now = clock.now()
         try:
