@@ -5,12 +5,12 @@ and has neither SUPERUSER nor BYPASSRLS (so row-level security applies to it).""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_args
 
 import psycopg
 import pytest
 
-from travelcore_adapters.postgres import PostgresDatabase
+from travelcore_adapters.postgres import PostgresDatabase, StatementPath
 from travelcore_adapters.postgres.provision import (
     ProvisionedDatabase,
     admin_connection,
@@ -24,10 +24,20 @@ def postgres_test_database(postgres_superuser_url: str) -> ProvisionedDatabase:
     return provision_database(postgres_superuser_url)
 
 
+@pytest.fixture(scope="session", params=get_args(StatementPath))
+def statement_path(request: pytest.FixtureRequest) -> StatementPath:
+    """Each statement path in turn: every test on PostgreSQL runs on both."""
+    path: StatementPath = request.param
+    return path
+
+
 @pytest.fixture(scope="session")
-def postgres_database(postgres_test_database: ProvisionedDatabase) -> Iterator[PostgresDatabase]:
-    """A ``PostgresDatabase`` connected as the application role."""
-    with PostgresDatabase(postgres_test_database.app_url, pool_size=5) as database:
+def postgres_database(
+    postgres_test_database: ProvisionedDatabase, statement_path: StatementPath
+) -> Iterator[PostgresDatabase]:
+    """A ``PostgresDatabase`` connected as the application role, on ``statement_path``."""
+    url = postgres_test_database.app_url
+    with PostgresDatabase(url, pool_size=5, statement_path=statement_path) as database:
         yield database
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import URL, Engine, create_engine, make_url
 from travelcore.kernel import EventBus, TenantId, dumps
 from travelcore_adapters.postgres.errors import DEFAULT_RETRY_ATTEMPTS, retry_transient
 from travelcore_adapters.postgres.uow import PostgresUnitOfWork
+from travelcore_adapters.postgres.wire import OPTIONS_KEY, StatementPath, WireOptions
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -34,20 +35,33 @@ def create_pg_engine(
     pool_size: int = 5,
     pool_timeout: float = 10.0,
     pool_recycle: int = 1800,
+    statement_path: StatementPath = "fast",
+    statement_timeout: float | None = None,
     **kwargs: object,
 ) -> Engine:
     """An engine on psycopg 3 with a bounded pool (no overflow) and JSON through
     travelcore's one serialization path. Sessions run in UTC.
 
-    psycopg does not prepare statements itself (``prepare_threshold=None``): its
-    ``ROLLBACK`` would deallocate every statement prepared on the connection, including
-    the ones travelcore prepares and keeps there (see ``postgres/wire.py``).
+    ``statement_path`` chooses how units of work send their prebuilt statements (see
+    ``docs/postgres.md``): ``"fast"`` prepares them under names of its own on each
+    connection, so psycopg must not prepare (its ``ROLLBACK`` would deallocate them):
+    ``prepare_threshold`` is set to ``None``, whatever ``connect_args`` says.
+    ``"portable"`` uses psycopg's public pipeline and leaves ``prepare_threshold`` as
+    given (behind PgBouncer in transaction mode, give ``None``). ``statement_timeout``
+    (seconds) bounds every statement of a unit of work on the server, and on the fast
+    path the client's wait too.
 
     No ping on checkout (it would cost a round trip per transaction): a connection found
     broken is discarded when its unit of work ends, and connections are replaced after
     ``pool_recycle`` seconds."""
     given: dict[str, object] = dict(kwargs.pop("connect_args", {}))  # type: ignore[call-overload]
-    connect_args = {"options": "-c timezone=UTC", **given, "prepare_threshold": None}
+    connect_args = {"options": "-c timezone=UTC", **given}
+    if statement_path == "fast":
+        connect_args["prepare_threshold"] = None
+    elif statement_path != "portable":
+        raise ValueError(f"statement_path must be 'fast' or 'portable', not {statement_path!r}")
+    execution_options: dict[str, object] = dict(kwargs.pop("execution_options", {}))  # type: ignore[call-overload]
+    execution_options[OPTIONS_KEY] = WireOptions(statement_path, statement_timeout)
     return create_engine(
         psycopg_url(url),
         pool_size=pool_size,
@@ -57,6 +71,7 @@ def create_pg_engine(
         json_serializer=dumps,
         json_deserializer=json.loads,
         connect_args=connect_args,
+        execution_options=execution_options,
         **kwargs,
     )
 
@@ -65,6 +80,7 @@ class PostgresDatabase:
     """A PostgreSQL back end: call it with a tenant id to get a unit of work.
 
     Connect as the application role (no superuser, no BYPASSRLS); see ``docs/postgres.md``.
+    ``statement_path`` and ``statement_timeout`` are :func:`create_pg_engine`'s.
     """
 
     def __init__(
@@ -75,8 +91,18 @@ class PostgresDatabase:
         pool_size: int = 5,
         pool_timeout: float = 10.0,
         retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
+        statement_path: StatementPath = "fast",
+        statement_timeout: float | None = None,
+        connect_args: dict[str, object] | None = None,
     ) -> None:
-        self.engine = create_pg_engine(url, pool_size=pool_size, pool_timeout=pool_timeout)
+        self.engine = create_pg_engine(
+            url,
+            pool_size=pool_size,
+            pool_timeout=pool_timeout,
+            statement_path=statement_path,
+            statement_timeout=statement_timeout,
+            connect_args=connect_args or {},
+        )
         self.bus = bus
         self.retry_attempts = retry_attempts
 

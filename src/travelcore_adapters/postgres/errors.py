@@ -4,8 +4,9 @@ Constraint names carry the meaning: a table module registers what a violation of
 named unique/check/foreign-key constraints means in domain terms (``register_constraint``);
 unregistered violations fall back to ``AlreadyExists``, ``RuleViolation`` and ``NotFound``.
 Serialization failures, deadlocks and deallocated prepared statements become
-``TransientConflict`` (a ``Conflict``) and a dropped connection ``ConnectionLost``
-(``Unavailable``); :func:`retry_transient` retries both a bounded number of times.
+``TransientConflict`` (a ``Conflict``), a dropped connection ``ConnectionLost`` and a
+statement cancelled by its timeout ``StatementTimedOut`` (both ``Unavailable``);
+:func:`retry_transient` retries the first two a bounded number of times.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ INSUFFICIENT_PRIVILEGE = "42501"  # also: a row-level security policy refused a 
 
 LOST = frozenset({"57P01", "57P02", "57P03"})  # terminated, crash shutdown, cannot connect
 
+QUERY_CANCELED = "57014"  # the statement timeout ran out (or a cancel request arrived)
+
 DEFAULT_RETRY_ATTEMPTS = 5
 
 
@@ -60,6 +63,13 @@ class ConnectionLost(Unavailable):
     uses a new one."""
 
     code = "connection_lost"
+
+
+class StatementTimedOut(Unavailable):
+    """A statement ran longer than the statement timeout (``statement_timeout`` of
+    ``PostgresDatabase``) and was cancelled; the transaction is gone. Not retried."""
+
+    code = "statement_timed_out"
 
 
 def register_constraint(name: str, factory: ErrorFactory) -> None:
@@ -95,6 +105,8 @@ def translate(exc: BaseException) -> TravelcoreError:
         return NotFound(diag.table_name or "referenced row", detail)
     if state == NOT_NULL_VIOLATION:
         return ValidationFailed(diag.column_name or "unknown", "required", detail)
+    if state == QUERY_CANCELED:
+        return StatementTimedOut(diag.message_primary or str(orig), sqlstate=state)
     if state in TRANSIENT:
         return TransientConflict("a concurrent transaction interfered", sqlstate=state)
     if state == DEALLOCATED:  # the next transaction prepares the statements again
