@@ -4,14 +4,15 @@ ahead, batched writes, the order of errors in a batch, and a connection lost und
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import attrs
 import psycopg
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
+from travelcore.booking import BookingReceipt, BookSession
 from travelcore.kernel import (
     AlreadyExists,
     ManualClock,
@@ -31,7 +32,6 @@ from travelcore_adapters.postgres import (
     PostgresUnitOfWork,
     StatementPath,
 )
-from travelcore_adapters.postgres.database import _discard_if_closed
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.postgres.statements import get_statement
 from travelcore_adapters.postgres.tables.ledger import credit_balances
@@ -244,61 +244,33 @@ def test_in_a_batch_a_stale_save_stops_the_batch_where_it_happened(
             second.credits.save(theirs)
 
 
-def _pid(uow: PostgresUnitOfWork) -> int:
-    pid: int = uow.connection.connection.driver_connection.info.backend_pid
-    return pid
-
-
-def _terminate(superuser: psycopg.Connection[Any], uow: PostgresUnitOfWork) -> None:
-    superuser.execute("SELECT pg_terminate_backend(%s, 5000)", (_pid(uow),))
-
-
-def test_a_connection_lost_in_use_is_discarded_and_the_use_case_retried(
+def test_a_lost_connection_is_discarded_and_the_use_case_retried(
     single: tuple[PostgresDatabase, World], superuser: psycopg.Connection[Any]
 ) -> None:
     database, world = single
     session_id = world.session()
-    with database(world.tenant) as uow:
-        _terminate(superuser, uow)
-        with pytest.raises(ConnectionLost):
-            uow.sessions.get(session_id)
-    attempts: list[int] = []
+    parent, [first, second] = world.family(born=(date(2018, 5, 1), date(2019, 5, 1)))
 
-    def read_once_killed() -> int:
+    def kill_the_pooled_connection() -> None:
         with database(world.tenant) as uow:
-            if not attempts:
-                _terminate(superuser, uow)
-            attempts.append(1)
-            return uow.sessions.get(session_id).booked_count
+            pid = uow.connection.connection.driver_connection.info.backend_pid
+        superuser.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
 
-    assert database.retrying(read_once_killed)() == 0
-    assert len(attempts) == 2
+    def book(child: ChildId, key: str) -> BookingReceipt:
+        return world.bookings.book(
+            BookSession(
+                tenant_id=world.tenant,
+                session_id=session_id,
+                child_id=child,
+                parent_id=parent,
+                idempotency_key=key,
+            )
+        )
 
-
-def test_connections_closed_by_the_server_in_the_pool_are_replaced_before_use(
-    postgres_test_database: ProvisionedDatabase,
-    statement_path: StatementPath,
-    superuser: psycopg.Connection[Any],
-) -> None:
-    """As after a server restart: every pooled connection was terminated while idle."""
-    url = postgres_test_database.app_url
-    with PostgresDatabase(url, pool_size=2, statement_path=statement_path) as database:
-        world = World(database, ManualClock(T0))
-        session_id = world.session()
-
-        def terminate_the_pool() -> None:
-            with database(world.tenant) as first, database(world.tenant) as second:
-                pids = [_pid(first), _pid(second)]
-            for pid in pids:
-                superuser.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
-
-        def read() -> int:
-            with database(world.tenant) as uow:
-                return uow.sessions.get(session_id).booked_count
-
-        terminate_the_pool()
-        assert [read(), read(), read()] == [0, 0, 0]
-        event.remove(database.engine, "checkout", _discard_if_closed)  # the control
-        terminate_the_pool()
-        with pytest.raises(ConnectionLost):
-            read()
+    kill_the_pooled_connection()
+    with pytest.raises(ConnectionLost):
+        book(first, "first")
+    kill_the_pooled_connection()
+    receipt = database.retrying(book)(second, "second")
+    assert [b.id for b in world.bookings_on(session_id)] == [receipt.booking_id]
+    assert book(first, "first").booking_id != receipt.booking_id

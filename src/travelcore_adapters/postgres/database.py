@@ -6,20 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, ParamSpec, Self, TypeVar
+from typing import ParamSpec, Self, TypeVar
 
-from sqlalchemy import URL, Engine, create_engine, event, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy import URL, Engine, create_engine, make_url
 
 from travelcore.kernel import EventBus, TenantId, dumps
 from travelcore_adapters.postgres.errors import DEFAULT_RETRY_ATTEMPTS, retry_transient
 from travelcore_adapters.postgres.uow import PostgresUnitOfWork
-from travelcore_adapters.postgres.wire import (
-    OPTIONS_KEY,
-    StatementPath,
-    WireOptions,
-    closed_by_server,
-)
+from travelcore_adapters.postgres.wire import OPTIONS_KEY, StatementPath, WireOptions
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -57,10 +51,9 @@ def create_pg_engine(
     (seconds) bounds every statement of a unit of work on the server, and on the fast
     path the client's wait too.
 
-    No ping on checkout (it would cost a round trip per transaction), but a connection the
-    server has closed while it sat in the pool (a restart, a terminated backend) is
-    noticed without one and replaced; a connection found broken in use is discarded when
-    its unit of work ends, and connections are replaced after ``pool_recycle`` seconds."""
+    No ping on checkout (it would cost a round trip per transaction): a connection found
+    broken is discarded when its unit of work ends, and connections are replaced after
+    ``pool_recycle`` seconds."""
     given: dict[str, object] = dict(kwargs.pop("connect_args", {}))  # type: ignore[call-overload]
     connect_args = {"options": "-c timezone=UTC", **given}
     if statement_path == "fast":
@@ -69,7 +62,7 @@ def create_pg_engine(
         raise ValueError(f"statement_path must be 'fast' or 'portable', not {statement_path!r}")
     execution_options: dict[str, object] = dict(kwargs.pop("execution_options", {}))  # type: ignore[call-overload]
     execution_options[OPTIONS_KEY] = WireOptions(statement_path, statement_timeout)
-    engine = create_engine(
+    return create_engine(
         psycopg_url(url),
         pool_size=pool_size,
         max_overflow=0,
@@ -81,14 +74,6 @@ def create_pg_engine(
         execution_options=execution_options,
         **kwargs,
     )
-    event.listen(engine, "checkout", _discard_if_closed)
-    return engine
-
-
-def _discard_if_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-    """A pooled connection the server has closed is replaced before anyone uses it."""
-    if closed_by_server(dbapi_connection):
-        raise DisconnectionError("the server closed the connection")
 
 
 class PostgresDatabase:

@@ -199,24 +199,6 @@ def _channel(connection: psycopg.Connection[Any]) -> _Channel:
     return channel
 
 
-def closed_by_server(connection: psycopg.Connection[Any]) -> bool:
-    """Whether the server has closed idle ``connection`` (a restart, a terminated backend):
-    without a round trip, it has sent something unasked, and reading it breaks the
-    connection. A notification (LISTEN) is read and leaves it open."""
-    pgconn = connection.pgconn
-    selector = _channel(connection).selector
-    for _ in range(3):  # the server's farewell, then the end of the stream
-        if pgconn.status != pq.ConnStatus.OK:
-            return True
-        if not selector.select(0):
-            return False
-        try:
-            pgconn.consume_input()
-        except psycopg.OperationalError:
-            return True
-    return False
-
-
 class _NoAnswer(Exception):
     """The server did not answer within the client's wait bound."""
 
