@@ -10,6 +10,11 @@ from travelcore_adapters.postgres.errors import (
     translate,
 )
 from travelcore_adapters.postgres.migrate import DEFAULT_APP_ROLE, downgrade, upgrade
+from travelcore_adapters.postgres.provision import (
+    ProvisionedDatabase,
+    embedded_server,
+    provision_database,
+)
 from travelcore_adapters.postgres.uow import PostgresUnitOfWork, TransactionAborted
 from travelcore_adapters.postgres.wire import StatementPath
 
@@ -18,11 +23,14 @@ __all__ = [
     "ConnectionLost",
     "PostgresDatabase",
     "PostgresUnitOfWork",
+    "ProvisionedDatabase",
     "StatementPath",
     "StatementTimedOut",
     "TransactionAborted",
     "create_pg_engine",
     "downgrade",
+    "embedded_server",
+    "provision_database",
     "psycopg_url",
     "register_constraint",
     "retry_transient",
