@@ -11,8 +11,9 @@ option picks how:
   statement infers. Needs a connection that keeps its prepared statements: a direct
   connection, or PgBouncer with ``max_prepared_statements`` set.
 - ``"portable"`` (:class:`PortableBatch`) uses psycopg's public pipeline
-  (``connection.pipeline()``) and prepares nothing of its own (psycopg prepares as its
-  ``prepare_threshold`` says), so it works behind PgBouncer in transaction mode.
+  (``connection.pipeline()``) and prepares nothing in its batches (psycopg's
+  ``prepare_threshold`` applies to the statements run through SQLAlchemy), so it works
+  behind PgBouncer in transaction mode.
 
 Both set the tenant, the time zone and the statement timeout transaction-locally in the
 first statement of each transaction (nothing is left on the connection).
@@ -158,7 +159,10 @@ class Batch:
 
 class PortableBatch(Batch):
     """A batch on psycopg's public pipeline, one cursor per statement (``$n``
-    placeholders: :class:`psycopg.RawCursor`)."""
+    placeholders: :class:`psycopg.RawCursor`). Nothing in a batch is prepared: psycopg
+    records a statement as prepared when it queues it, so a refusal that aborts the batch
+    before the server reaches it would leave psycopg asking for a statement that does not
+    exist."""
 
     def send(self) -> None:
         queued, self._queued = self._queued, []
@@ -169,7 +173,7 @@ class PortableBatch(Batch):
         with connection.pipeline():
             for statement, args, reply in queued:
                 cursor = psycopg.RawCursor(connection)
-                cursor.execute(statement.sql, args)
+                cursor.execute(statement.sql, args, prepare=False)
                 cursors.append((cursor, reply))
         for cursor, reply in cursors:
             reply.result = cursor.pgresult
