@@ -22,6 +22,7 @@ first statement of each transaction (nothing is left on the connection).
 from __future__ import annotations
 
 import contextlib
+import functools
 import selectors
 import time
 import weakref
@@ -66,6 +67,7 @@ class WireOptions:
     statement_timeout: float | None = None
 
 
+@functools.cache
 def _start(timeout: float | None) -> Statement:
     """The transaction's first statement: the tenant setting, the time zone and the
     statement timeout, all transaction-local."""
@@ -79,9 +81,6 @@ def _start(timeout: float | None) -> Statement:
     return Statement(select(*settings))
 
 
-_STARTS: dict[float | None, Statement] = {}
-
-
 def start_transaction(connection: Connection, tenant_id: TenantId) -> Batch:
     """A batch on ``connection`` with the start of a transaction for ``tenant_id`` queued
     (it travels with the first statement whose answer is needed)."""
@@ -93,9 +92,7 @@ def start_transaction(connection: Connection, tenant_id: TenantId) -> Batch:
         batch.queue(BEGIN, ())
     else:  # psycopg begins the transaction itself
         batch = PortableBatch(raw)
-    timeout = options.statement_timeout
-    start = _STARTS.get(timeout) or _STARTS.setdefault(timeout, _start(timeout))
-    batch.queue(start, (str(tenant_id),))
+    batch.queue(_start(options.statement_timeout), (str(tenant_id),))
     return batch
 
 
