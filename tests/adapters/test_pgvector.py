@@ -14,6 +14,7 @@ from travelcore.testing.vectors import DIMENSION, unit
 from travelcore.vectors import VectorRecord, parse_delete_filter
 from travelcore_adapters.memory.vectors import MemoryVectorStore
 from travelcore_adapters.pgvector import (
+    FieldType,
     PgTextSearch,
     PgVectorStore,
     compile_filter,
@@ -27,25 +28,44 @@ def pg_table(pgvector_engine: Engine) -> str:  # noqa: F811
     return f"t_{uuid.uuid4().hex[:12]}"
 
 
+GOLDEN_DECLARATIONS: list[dict[str, FieldType]] = [
+    {},
+    # every golden field declared, each holding other types (and lists) in some records
+    {
+        "genre": "string",
+        "year": "number",
+        "rating": "number",
+        "kid": "boolean",
+        "code": "number",
+        "tags": "string",
+    },
+    {"code": "string", "tags": "string", "genre": "number", "year": "boolean", "kid": "string"},
+]
+
+
 class TestPgVectorStore(VectorStoreContract):
-    @pytest.fixture
+    @pytest.fixture(params=GOLDEN_DECLARATIONS, ids=["jsonb", "declared", "declared_other_types"])
     def vector_store(
         self,
+        request: pytest.FixtureRequest,
         pgvector_engine: Engine,  # noqa: F811
         pg_table: str,
     ) -> object:
-        create_schema(pgvector_engine, DIMENSION, pg_table)
-        yield PgVectorStore(pgvector_engine, DIMENSION, table=pg_table)
-        with pgvector_engine.begin() as conn:
-            conn.execute(text(f"DROP TABLE {pg_table}"))
+        create_schema(pgvector_engine, DIMENSION, pg_table, fields=request.param)
+        yield PgVectorStore(pgvector_engine, DIMENSION, table=pg_table, fields=request.param)
+        _drop(pgvector_engine, pg_table)
+
+
+def _drop(engine: Engine, table: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP TABLE {table}, {table}_load"))
 
 
 @pytest.fixture
 def pg_store(pgvector_engine: Engine, pg_table: str) -> object:  # noqa: F811
     create_schema(pgvector_engine, DIMENSION, pg_table)
     yield PgVectorStore(pgvector_engine, DIMENSION, table=pg_table, ef_search=10)
-    with pgvector_engine.begin() as conn:
-        conn.execute(text(f"DROP TABLE {pg_table}"))
+    _drop(pgvector_engine, pg_table)
 
 
 def _records(n: int) -> list[VectorRecord]:
@@ -129,7 +149,7 @@ def test_unfiltered_queries_are_served_by_the_hnsw_index(
     try:
         cursor = raw.cursor()
         cursor.execute(f"ANALYZE {pg_table}")
-        cursor.execute("EXPLAIN " + pg_store._query_sql[False, False, False], params)
+        cursor.execute("EXPLAIN " + pg_store._query_sql[False, False], params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         assert f"Index Scan using {pg_table}_embedding_hnsw" in plan
     finally:

@@ -52,7 +52,8 @@ def namespace_for(tenant_id: TenantId, kind: str) -> str:
     return f"{tenant_id}:{kind}"
 
 
-def _check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+def check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """Validated flat metadata (the rules of :class:`VectorRecord`)."""
     if not isinstance(metadata, Mapping):
         raise ValidationFailed("metadata", "object", "metadata must be an object")
     clean: dict[str, Any] = {}
@@ -98,7 +99,7 @@ def _check_values(values: Sequence[float]) -> tuple[float, ...]:
 
 
 def _to_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
-    return _check_metadata(metadata or {})
+    return check_metadata(metadata or {})
 
 
 @attrs.frozen

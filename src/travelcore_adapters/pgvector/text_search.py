@@ -16,8 +16,9 @@ from sqlalchemy.exc import DBAPIError
 
 from travelcore.vectors.filters import Filter
 from travelcore.vectors.records import QueryMatch, check_ascii_name, check_top_k
+from travelcore_adapters.pgvector.errors import translate
 from travelcore_adapters.pgvector.jsonpath import compile_filter
-from travelcore_adapters.pgvector.store import check_table_name, translate
+from travelcore_adapters.pgvector.schema import check_table_name
 
 
 def create_text_schema(engine: Engine, table: str = "tc_text_documents") -> None:

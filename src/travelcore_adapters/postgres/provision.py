@@ -42,7 +42,8 @@ def admin_connection(url: str, dbname: str | None = None) -> psycopg.Connection[
 
 
 def provision_database(superuser_url: str, migrate: bool = True) -> ProvisionedDatabase:
-    """Create a database with fresh owner and application roles; migrate it to head."""
+    """Create a database with fresh owner and application roles and the ``vector`` extension;
+    migrate it to head."""
     suffix = secrets.token_hex(4)
     name, owner, app = f"tc_{suffix}", f"tc_owner_{suffix}", f"tc_app_{suffix}"
     owner_password, app_password = secrets.token_hex(12), secrets.token_hex(12)
@@ -73,6 +74,8 @@ def provision_database(superuser_url: str, migrate: bool = True) -> ProvisionedD
         # PostgreSQL 15+: the public schema belongs to the database owner; others may only use it.
         conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(sql.Identifier(app)))
+        # pgvector is not a trusted extension: only a superuser may create it.
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     base = make_url(superuser_url).set(database=name)
     owner_url = base.set(username=owner, password=owner_password)
     app_url = base.set(username=app, password=app_password)
