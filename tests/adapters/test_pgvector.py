@@ -206,6 +206,7 @@ def test_equality_and_ranges_on_declared_fields_are_served_by_btree_indexes(
     try:
         cursor = raw.cursor()
         cursor.execute(f"ANALYZE {pg_table}")
+        raw.commit()  # the statistics the planner's estimates come from
         cursor.execute(
             f"EXPLAIN SELECT id FROM {pg_table} WHERE namespace = 'ns' AND {where}", params
         )
@@ -217,8 +218,15 @@ def test_equality_and_ranges_on_declared_fields_are_served_by_btree_indexes(
     reference = MemoryVectorStore(DIMENSION)
     reference.upsert("ns", records)
     query = records[5].values
-    got = store.query("ns", vector=query, top_k=10, filter=flt)
-    assert [m.id for m in got] == [m.id for m in reference.query("ns", vector=query, filter=flt)]
+    want = [m.id for m in reference.query("ns", vector=query, filter=flt)]
+    assert [m.id for m in store.query("ns", vector=query, top_k=10, filter=flt)] == want
+    assert store.exact_searches == 1  # about 30 rows expected: ranked exactly
+    graph = PgVectorStore(pgvector_engine, DIMENSION, table=pg_table, fields=FIELDS, exact_rows=0)
+    assert [m.id for m in graph.query("ns", vector=query, top_k=10, filter=flt)] == want
+    assert graph.exact_searches == 0
+    wide = {"category": {"$in": [f"c{i}" for i in range(8)]}}
+    assert len(store.query("ns", vector=query, top_k=10, filter=wide)) == 10
+    assert store.exact_searches == 1  # 2,400 rows expected: the HNSW index
     _drop(pgvector_engine, pg_table)
 
 

@@ -21,10 +21,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 import psycopg
-from pgvector.psycopg.vector import register_vector_info
 from pgvector.sqlalchemy import Vector
 from psycopg import errors as pg_errors
-from psycopg.types import TypeInfo
 from sqlalchemy import (
     Column,
     Connection,
@@ -63,11 +61,12 @@ from travelcore.vectors.records import (
     check_delete_selector,
     check_fetch_ids,
     check_list_limit,
-    check_metadata,
     check_top_k,
     check_vector,
+    encode_metadata,
     rank,
 )
+from travelcore_adapters.pgvector.binary_copy import copy_chunks
 from travelcore_adapters.pgvector.errors import translate, translate_driver
 from travelcore_adapters.pgvector.schema import (
     Fields,
@@ -75,10 +74,12 @@ from travelcore_adapters.pgvector.schema import (
     check_table_name,
     staging_table,
 )
-from travelcore_adapters.pgvector.where import compile_where
+from travelcore_adapters.pgvector.where import compile_bound, compile_where
 
 T = TypeVar("T")
 _COPY_COLUMNS = "(namespace, id, embedding, metadata)"
+_Rows = tuple[str, list[str], "np.ndarray[Any, Any]", list[str]]
+"""namespace, ids, float32 vectors, metadata as JSON text"""
 
 
 def vectors_table(name: str, dimension: int, metadata: MetaData | None = None) -> Table:
@@ -104,7 +105,11 @@ class PgVectorStore:
     """Cosine similarity search on one pgvector table; score = 1 - cosine distance.
 
     ``fields`` names the table's declared metadata fields (the mapping given to
-    ``create_schema``); filters on them are served by their B-tree indexes.
+    ``create_schema``); filters on them are served by their B-tree indexes. When the planner
+    expects such a filter to match at most ``exact_rows`` rows, the query skips the HNSW
+    index and ranks those rows exactly (index scans on the fields, then a sort), which is
+    both faster and exact where a filtered graph search would visit many rejected rows.
+    ``ef_search`` and ``max_scan_tuples`` tune the HNSW iterative scan.
     """
 
     metric = "cosine"
@@ -118,6 +123,7 @@ class PgVectorStore:
         fields: Fields | None = None,
         ef_search: int = 100,
         max_scan_tuples: int = 50_000,
+        exact_rows: int = 2_000,
     ) -> None:
         self._engine = engine
         self.dimension = dimension
@@ -125,9 +131,11 @@ class PgVectorStore:
         self._fields = check_fields(fields)
         self._ef_search = ef_search
         self._max_scan_tuples = max_scan_tuples
-        self._vector_type: TypeInfo | None = None
+        self._exact_rows = exact_rows
         self.exact_fallbacks = 0
         """How many queries the index answered short and were re-run exactly."""
+        self.exact_searches = 0
+        """How many filtered queries were answered exactly from the start (few matches)."""
         flags = (False, True)
         self._query_sql = {(v, m): self._build_query_sql(v, m, "") for v in flags for m in flags}
 
@@ -214,7 +222,7 @@ class PgVectorStore:
             namespace,
             [r.id for r in records],
             vectors.reshape(len(records), self.dimension),
-            [r.metadata for r in records],
+            [_compact(r.metadata) for r in records],
             "records",
         )
 
@@ -244,15 +252,15 @@ class PgVectorStore:
             raise ValidationFailed(
                 "ids", "same_length", "ids, vectors and metadata differ in length"
             )
-        checked = [check_metadata(m) for m in metas]
-        return self._load(namespace, list(ids), array, checked, "vectors")
+        encoded = [encode_metadata(m)[1] for m in metas]
+        return self._load(namespace, list(ids), array, encoded, "vectors")
 
     def _load(
         self,
         namespace: str,
         ids: list[str],
         vectors: np.ndarray[Any, Any],
-        metadata: list[dict[str, Any]],
+        metadata_json: list[str],
         field: str,
     ) -> int:
         if not np.isfinite(vectors).all():
@@ -274,9 +282,8 @@ class PgVectorStore:
         if not ids:
             return 0
         name = self._table.name
-        rows = zip(ids, vectors, metadata, strict=True)
+        rows = (namespace, ids, vectors, metadata_json)
         with self._driver() as driver, driver.cursor() as cur:
-            self._register_vector(driver, cur)
             cur.execute(
                 f"SELECT EXISTS (SELECT 1 FROM {name}"  # noqa: S608
                 " WHERE namespace = %s AND id = ANY(%s))",
@@ -285,21 +292,21 @@ class PgVectorStore:
             if not cur.fetchone()[0]:
                 try:
                     with driver.transaction():
-                        _copy(cur, name, namespace, rows)
+                        _copy(cur, name, rows)
                 except pg_errors.UniqueViolation:  # an id written since the check
-                    rows = zip(ids, vectors, metadata, strict=True)
+                    pass
                 else:
                     driver.commit()
                     return len(ids)
-            self._upsert_through_staging(cur, namespace, rows)
+            self._upsert_through_staging(cur, rows)
             driver.commit()
         return len(ids)
 
-    def _upsert_through_staging(self, cur: Any, namespace: str, rows: Any) -> None:
+    def _upsert_through_staging(self, cur: Any, rows: _Rows) -> None:
         name = self._table.name
         staging = staging_table(name)
         try:
-            _copy(cur, staging, namespace, rows)
+            _copy(cur, staging, rows)
             cur.execute(
                 f"INSERT INTO {name} {_COPY_COLUMNS}"  # noqa: S608
                 f" SELECT namespace, id, embedding, metadata FROM {staging}"
@@ -319,14 +326,6 @@ class PgVectorStore:
                 f" {name}: create_schema(..., app_role=...) grants them",
                 needs=f"SELECT, INSERT, DELETE on {staging}",
             ) from exc
-
-    def _register_vector(self, driver: Any, cur: Any) -> None:
-        if self._vector_type is None:
-            info = TypeInfo.fetch(driver, "vector")
-            if info is None:
-                raise AccessDenied("the pgvector extension is not installed in this database")
-            self._vector_type = info
-        register_vector_info(cur, self._vector_type)
 
     def delete(
         self,
@@ -382,17 +381,21 @@ class PgVectorStore:
         assert vector is not None
         check_vector(vector, self.dimension, "vector")
         params: dict[str, Any] = {"q": _vector_literal(vector), "ns": namespace, "k": top_k}
+        bound = None
         if node is None:
             sql = self._query_sql[include_values, include_metadata]
         else:
             where, where_params = compile_where(node, self._fields)
             params.update(where_params)
             sql = self._build_query_sql(include_values, include_metadata, f" AND {where}")
+            bound = compile_bound(node, self._fields)
+            if bound is not None:
+                params.update(bound[1])
         tune = {
             "ef": str(min(1000, max(self._ef_search, top_k))),
             "tuples": str(max(self._max_scan_tuples, top_k * 4)),
         }
-        rows = self._search(sql, tune, params, top_k)
+        rows = self._search(sql, tune, params, top_k, bound[0] if bound else None)
         by_id = {row[0]: row for row in rows}
         return [
             QueryMatch(
@@ -405,12 +408,25 @@ class PgVectorStore:
         ]
 
     def _search(
-        self, sql: str, tune: dict[str, str], params: dict[str, Any], top_k: int
+        self,
+        sql: str,
+        tune: dict[str, str],
+        params: dict[str, Any],
+        top_k: int,
+        bound: str | None,
     ) -> list[tuple[Any, ...]]:
-        """The hot path on the pooled driver connection (no SQL compilation per query):
-        ``SET LOCAL`` the HNSW settings, search, and re-run exactly if the index came back
-        short."""
+        """The hot path on the pooled driver connection (no SQL compilation per query).
+
+        With a ``bound`` on declared columns whose estimated rows are few, rank exactly.
+        Otherwise ``SET LOCAL`` the HNSW settings, search, and re-run exactly if the index
+        came back short."""
         with self._driver() as driver, driver.cursor() as cur:
+            if bound is not None and self._estimate(cur, bound, params) <= self._exact_rows:
+                self.exact_searches += 1
+                cur.execute(_EXACT_SQL)
+                cur.execute(sql, params)
+                exact: list[tuple[Any, ...]] = cur.fetchall()
+                return exact
             cur.execute(_TUNE_SQL, tune)
             cur.execute(sql, params)
             rows: list[tuple[Any, ...]] = cur.fetchall()
@@ -420,6 +436,16 @@ class PgVectorStore:
                 cur.execute(sql, params)
                 rows = cur.fetchall()
             return rows
+
+    def _estimate(self, cur: Any, bound: str, params: dict[str, Any]) -> float:
+        """The planner's row estimate for ``bound`` in the namespace (no execution)."""
+        cur.execute(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self._table.name}"  # noqa: S608
+            f" WHERE namespace = %(ns)s AND {bound}",
+            params,
+        )
+        plan: Any = cur.fetchone()[0]
+        return float(plan[0]["Plan"]["Plan Rows"])
 
     def _build_query_sql(self, values: bool, metadata: bool, where: str) -> str:
         columns = "id, 1 - (embedding <=> CAST(%(q)s AS vector)) AS score"
@@ -479,10 +505,11 @@ _TUNE_SQL = (
 _EXACT_SQL = "SELECT set_config('enable_indexscan', 'off', true)"
 
 
-def _copy(cur: Any, table: str, namespace: str, rows: Any) -> None:
-    """Binary ``COPY`` of ``(id, float32 vector, metadata)`` rows: pgvector's binary dumper
-    sends each vector's buffer as it is."""
+def _copy(cur: Any, table: str, rows: _Rows) -> None:
     with cur.copy(f"COPY {table} {_COPY_COLUMNS} FROM STDIN WITH (FORMAT BINARY)") as copy:
-        copy.set_types(["text", "text", "vector", "jsonb"])
-        for rid, vector, metadata in rows:
-            copy.write_row((namespace, rid, vector, metadata))
+        for chunk in copy_chunks(*rows):
+            copy.write(chunk)
+
+
+def _compact(metadata: Mapping[str, Any]) -> str:
+    return json.dumps(metadata, separators=(",", ":"), ensure_ascii=False)

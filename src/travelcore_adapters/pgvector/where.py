@@ -45,16 +45,20 @@ def _of_type(value: object, kind: FieldType) -> bool:
 
 
 class _Compiler:
-    def __init__(self, fields: Mapping[str, FieldType]) -> None:
+    def __init__(self, fields: Mapping[str, FieldType], *, bound: bool = False) -> None:
         self.fields = fields
+        self.bound = bound
+        self.prefix = "b" if bound else "w"
         self.params: dict[str, Any] = {}
 
     def bind(self, value: object, cast: str) -> str:
-        name = f"w{len(self.params)}"
+        name = f"{self.prefix}{len(self.params)}"
         self.params[name] = value
         return f"CAST(%({name})s AS {cast})"
 
     def jsonpath(self, node: Filter) -> str:
+        if self.bound:
+            return "TRUE"
         return f"metadata @? {self.bind(compile_filter(node), 'jsonpath')}"
 
     def on_column(self, node: Filter) -> bool:
@@ -103,4 +107,16 @@ def compile_where(node: Filter, fields: Mapping[str, FieldType]) -> tuple[str, d
     compiler = _Compiler(fields)
     if not fields:
         return compiler.jsonpath(node), compiler.params
+    return compiler.condition(node), compiler.params
+
+
+def compile_bound(
+    node: Filter, fields: Mapping[str, FieldType]
+) -> tuple[str, dict[str, Any]] | None:
+    """The column tests alone (JSONB tests read as TRUE): a condition every match meets,
+    whose row count the planner estimates from the columns' statistics (``%(bN)s``
+    placeholders). None when no test is on a column."""
+    compiler = _Compiler(fields, bound=True)
+    if not compiler.on_column(node):
+        return None
     return compiler.condition(node), compiler.params
