@@ -2,10 +2,13 @@
 
 A table may declare typed metadata fields (``"number"``, ``"string"``, ``"boolean"``). Each
 becomes a stored generated column read from ``metadata`` (NULL when the record holds another
-type, a list or nothing) with a B-tree index on ``(namespace, column)``, so equality and range
-filters on it are served by the index; ``metadata`` stays the whole record and every other
-test still goes through JSONB. A string field also gets a partial index over the records that
-hold a list there (usually none), which keeps list matches exact and cheap to rule out.
+type, a list or nothing) with a B-tree index of its own, so equality and range tests on it
+are served by the index, and tests on two fields by a ``BitmapAnd`` of both. (Not an index
+on ``(namespace, column)``: the planner never ANDs index scans whose conditions overlap. The
+namespace is checked on the rows, or through the primary key where it is the selective part.)
+``metadata`` stays the whole record and every other test still goes through JSONB. A string
+field also gets a partial index over the records that hold a list there (usually none),
+which keeps list matches exact and cheap to rule out.
 """
 
 from __future__ import annotations
@@ -100,9 +103,7 @@ def schema_statements(
         " USING gin (metadata jsonb_path_ops)",
     ]
     for key, kind in fields.items():
-        statements.append(
-            f'CREATE INDEX IF NOT EXISTS "{name}_f_{key}" ON {name} (namespace, {column(key)})'
-        )
+        statements.append(f'CREATE INDEX IF NOT EXISTS "{name}_f_{key}" ON {name} ({column(key)})')
         if kind == "string":
             statements.append(
                 f'CREATE INDEX IF NOT EXISTS "{name}_l_{key}" ON {name} (namespace)'

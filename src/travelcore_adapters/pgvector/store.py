@@ -237,9 +237,10 @@ class PgVectorStore:
         such as a numpy array, sent as float32 without a Python loop over its values) and
         ``metadata[i]``, in one transaction; existing ids are replaced.
 
-        New ids are copied straight into the table; if any id already exists the rows go
-        through the unlogged staging table (``<table>_load``) and one upsert, so the
-        application role needs no ``TEMP`` privilege. Returns the number of records.
+        The rows are copied straight into the table; if an id already exists, that copy is
+        rolled back and the rows go through the unlogged staging table (``<table>_load``) and
+        one upsert instead, so the application role needs no ``TEMP`` privilege (re-loading
+        existing ids costs a second copy). Returns the number of records.
         """
         check_ascii_name(namespace, "namespace")
         array = np.asarray(vectors, dtype=np.float32)
@@ -284,22 +285,12 @@ class PgVectorStore:
         name = self._table.name
         rows = (namespace, ids, vectors, metadata_json)
         with self._driver() as driver, driver.cursor() as cur:
-            cur.execute(
-                f"SELECT EXISTS (SELECT 1 FROM {name}"  # noqa: S608
-                " WHERE namespace = %s AND id = ANY(%s))",
-                (namespace, ids),
-            )
-            if not cur.fetchone()[0]:
-                try:
-                    with driver.transaction():
-                        _copy(cur, name, rows)
-                except pg_errors.UniqueViolation:  # an id written since the check
-                    pass
-                else:
-                    driver.commit()
-                    return len(ids)
-            self._upsert_through_staging(cur, rows)
-            driver.commit()
+            try:
+                with driver.transaction():  # new ids: straight into the table
+                    _copy(cur, name, rows)
+            except pg_errors.UniqueViolation:  # some ids exist: upsert through staging
+                self._upsert_through_staging(cur, rows)
+                driver.commit()
         return len(ids)
 
     def _upsert_through_staging(self, cur: Any, rows: _Rows) -> None:
