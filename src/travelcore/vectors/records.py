@@ -26,6 +26,12 @@ MAX_LIST_LIMIT = 100
 MAX_BATCH_RECORDS = 1_000
 MAX_BATCH_BYTES = 2_000_000
 """Upsert requests stay under 2 MB (estimated JSON body) and 1,000 records."""
+MAX_DIMENSION = 20_000
+MAX_DOCUMENT_LENGTH = 100_000
+"""Characters of a document's text (what is embedded and indexed for full-text search)."""
+MAX_QUERY_LENGTH = 1_000
+MAX_QUERY_WORDS = 64
+"""A search text has at most 1,000 characters and 64 words."""
 
 KINDS = ("activities", "child_preferences", "search_queries", "user_memory")
 
@@ -36,9 +42,42 @@ def check_ascii_name(value: object, field: str) -> str:
         raise ValidationFailed(field, "non_empty_string", f"{field} must be a non-empty string")
     if not value.isascii():
         raise ValidationFailed(field, "ascii", f"{field} must be ASCII")
+    if "\x00" in value:
+        raise ValidationFailed(field, "no_nul", f"{field} must not contain NUL characters")
     if len(value) > MAX_ID_LENGTH:
         raise ValidationFailed(field, "max_length", f"{field} must be at most 512 characters")
     return value
+
+
+def _storable(value: str, field: str) -> str:
+    """A string PostgreSQL and JSON can hold: no NUL, valid Unicode."""
+    if "\x00" in value:
+        raise ValidationFailed(field, "no_nul", f"{field} must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationFailed(field, "utf8", f"{field} must be valid Unicode") from None
+    return value
+
+
+def check_document_text(text: object, field: str = "text") -> str:
+    """A document's text: a storable string of at most 100,000 characters."""
+    if not isinstance(text, str):
+        raise ValidationFailed(field, "string", f"{field} must be a string")
+    if len(text) > MAX_DOCUMENT_LENGTH:
+        raise ValidationFailed(field, "max_length", f"{field}: at most 100,000 characters")
+    return _storable(text, field)
+
+
+def check_query_text(text: object, field: str = "text") -> str:
+    """A search text: a storable string of at most 1,000 characters and 64 words."""
+    if not isinstance(text, str):
+        raise ValidationFailed(field, "string", f"{field} must be a string")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise ValidationFailed(field, "max_length", f"{field}: at most 1,000 characters")
+    if len(text.split()) > MAX_QUERY_WORDS:
+        raise ValidationFailed(field, "max_words", f"{field}: at most 64 words")
+    return _storable(text, field)
 
 
 def namespace_for(tenant_id: TenantId, kind: str) -> str:
@@ -67,7 +106,9 @@ def encode_metadata(metadata: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
             raise ValidationFailed(
                 "metadata", "key_pattern", f"metadata key {key!r} must match [A-Za-z_][A-Za-z0-9_]*"
             )
-        if isinstance(value, bool | str):
+        if isinstance(value, str):
+            clean[key] = _storable(value, f"metadata.{key}")
+        elif isinstance(value, bool):
             clean[key] = value
         elif isinstance(value, float):
             if not math.isfinite(value):
@@ -80,7 +121,7 @@ def encode_metadata(metadata: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
         elif isinstance(value, list | tuple):
             if not all(isinstance(item, str) for item in value):
                 raise _bad_value(key, "list_of_strings", "must be a list of strings")
-            clean[key] = list(value)
+            clean[key] = [_storable(item, f"metadata.{key}") for item in value]
         elif value is None:
             raise _bad_value(key, "not_null", "must not be null")
         else:
@@ -103,6 +144,8 @@ def _bad_value(key: str, rule: str, message: str) -> ValidationFailed:
 def _check_values(values: Sequence[float]) -> tuple[float, ...]:
     if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
         raise ValidationFailed("values", "non_empty_vector", "values must be a non-empty list")
+    if len(values) > MAX_DIMENSION:
+        raise ValidationFailed("values", "max_dimension", "values: at most 20,000 dimensions")
     out = []
     for value in values:
         if not is_number(value) or not math.isfinite(value):

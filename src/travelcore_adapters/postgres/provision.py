@@ -20,7 +20,8 @@ from travelcore_adapters.postgres.migrate import upgrade
 
 @attrs.frozen
 class ProvisionedDatabase:
-    """A database and the URLs of its two roles."""
+    """A database and the URLs of its two roles: ``owner_url`` runs migrations and creates
+    schema, ``app_url`` is what services connect as."""
 
     name: str
     owner_role: str
@@ -41,9 +42,13 @@ def admin_connection(url: str, dbname: str | None = None) -> psycopg.Connection[
     )
 
 
-def provision_database(superuser_url: str, migrate: bool = True) -> ProvisionedDatabase:
-    """Create a database with fresh owner and application roles and the ``vector`` extension;
-    migrate it to head."""
+def provision_database(
+    superuser_url: str, migrate: bool = True, *, vector: bool = True
+) -> ProvisionedDatabase:
+    """As the superuser at ``superuser_url``: create a database owned by a fresh owner role,
+    a fresh application role that may connect and use the schema, the pgvector extension
+    (unless ``vector=False``), and migrate it to head as the owner (unless
+    ``migrate=False``). Names and passwords are random."""
     suffix = secrets.token_hex(4)
     name, owner, app = f"tc_{suffix}", f"tc_owner_{suffix}", f"tc_app_{suffix}"
     owner_password, app_password = secrets.token_hex(12), secrets.token_hex(12)
@@ -71,11 +76,13 @@ def provision_database(superuser_url: str, migrate: bool = True) -> ProvisionedD
             )
         )
     with admin_connection(superuser_url, name) as conn:
+        # Creating an extension needs a superuser; the owner's ``CREATE EXTENSION IF NOT
+        # EXISTS vector`` (PgVectorStore.create_schema) then finds it there.
+        if vector:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
         # PostgreSQL 15+: the public schema belongs to the database owner; others may only use it.
         conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(sql.Identifier(app)))
-        # pgvector is not a trusted extension: only a superuser may create it.
-        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     base = make_url(superuser_url).set(database=name)
     owner_url = base.set(username=owner, password=owner_password)
     app_url = base.set(username=app, password=app_password)
