@@ -581,7 +581,7 @@ v.validated(
     AllocateCredits,
     tenant_id=v.uuid,
     user_id=v.uuid,
-    day=v.day,
+    day=v.optional(v.day),
     credits=_CREDITS,
     billing_cycle_day=_CYCLE_DAY,
     actor=v.optional(_ACTOR),
