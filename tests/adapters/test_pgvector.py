@@ -378,3 +378,32 @@ def test_create_schema_without_the_extension_says_who_must_install_it(
         with admin_connection(postgres_superuser_url) as conn:
             conn.execute(f"DROP DATABASE {name}")
             conn.execute(f"DROP ROLE {role}")
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "rule"),
+    [
+        (lambda e: create_schema(e, 8, "Bad-Name"), "table", "identifier"),
+        (lambda e: create_schema(e, 0, "t_ok"), "dimension", "range"),
+        (lambda e: create_schema(e, 8, "t_ok", fields={"a-b": "string"}), "fields", "key_pattern"),
+        (lambda e: create_schema(e, 8, "t_ok", fields={"a": "date"}), "fields.a", "field_type"),
+        (lambda e: create_schema(e, 8, "t_ok", app_role="x; DROP"), "app_role", "identifier"),
+        (
+            lambda e: create_vector_index(e, "t_ok", maintenance_work_mem="1 GB;"),
+            "maintenance_work_mem",
+            "size",
+        ),
+        (lambda e: PgVectorStore(e, 8, fields={"a": "list"}), "fields.a", "field_type"),
+    ],
+)
+def test_schema_arguments_are_refused_before_any_statement(
+    pgvector_engine: Engine,  # noqa: F811
+    call: Any,
+    field: str,
+    rule: str,
+) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        call(pgvector_engine)
+    assert (caught.value.field, caught.value.rule) == (field, rule)
+    with pgvector_engine.connect() as conn:
+        assert conn.execute(text("SELECT to_regclass('t_ok')")).scalar() is None
