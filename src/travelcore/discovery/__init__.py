@@ -1,5 +1,15 @@
 """Discovery: parsed search intent, ranking, travel time, venue scores and curation rules."""
 
+from travelcore.discovery.curation import (
+    ChildProfile,
+    SessionOption,
+    Suggestion,
+    bookable_for,
+    first_preference_text,
+    monthly_plan,
+    shift_preference,
+    suggest,
+)
 from travelcore.discovery.geo import (
     DEFAULT_RADIUS_MINUTES,
     GeoPoint,
@@ -20,26 +30,56 @@ from travelcore.discovery.intent import (
 )
 from travelcore.discovery.parser import RuleBasedIntentParser
 from travelcore.discovery.ranking import Candidate, Ranked, RankingWeights, rank, stem
+from travelcore.discovery.scores import (
+    BookingOutcome,
+    ScoreComponents,
+    ScoringPolicy,
+    VenueMetrics,
+    VenueScore,
+    components,
+    is_eligible,
+    metrics_of,
+    week_start,
+    window,
+)
 
 __all__ = [
     "DAYS",
     "DEFAULT_RADIUS_MINUTES",
+    "BookingOutcome",
     "Candidate",
+    "ChildProfile",
     "GeoPoint",
     "IntentParser",
     "LocationType",
     "Ranked",
     "RankingWeights",
     "RuleBasedIntentParser",
+    "ScoreComponents",
+    "ScoringPolicy",
     "SearchIntent",
+    "SessionOption",
     "StraightLineTravelTime",
+    "Suggestion",
     "TravelTime",
+    "VenueMetrics",
+    "VenueScore",
     "activity_filter",
     "activity_metadata",
+    "bookable_for",
     "check_radius",
+    "components",
+    "first_preference_text",
     "haversine_km",
     "intent_from_data",
+    "is_eligible",
+    "metrics_of",
+    "monthly_plan",
     "rank",
     "reachable",
+    "shift_preference",
     "stem",
+    "suggest",
+    "week_start",
+    "window",
 ]

@@ -61,6 +61,9 @@ class RankingWeights:
     cheap: float = 0.05
 
 
+DEFAULT_WEIGHTS = RankingWeights()
+
+
 @attrs.frozen(kw_only=True)
 class Candidate:
     """One search candidate: its id, the store's similarity and what ranking reads."""
