@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import decimal
+import math
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -32,44 +33,34 @@ STATUSES = ["pending", "confirmed", "completed", "cancelled_parent", "cancelled_
 
 
 def reference(history: list[BookingOutcome], week: date, timezone: str) -> dict[str, Decimal]:
-    """The formula of the specification, written out plainly with 80-digit decimals."""
-    ctx = decimal.Context(prec=80)
+    """The formula of the specification, written out plainly in exact fractions."""
     tz = ZoneInfo(timezone)
     end = datetime(week.year, week.month, week.day, tzinfo=tz)
     start_day = week - timedelta(days=84)
     start = datetime(start_day.year, start_day.month, start_day.day, tzinfo=tz)
     rows = [b for b in history if start <= b.session_ends_at < end]
     ratings = [b.rating for b in rows if b.rating is not None]
-    if ratings:
-        bayes = ctx.divide(Decimal("17.5") + sum(ratings), Decimal(5 + len(ratings)))
-        f = ctx.divide(ctx.multiply(Decimal(100), bayes - 1), Decimal(4))
-    else:
-        f = Decimal(50)
-    completed = {}
+    f = (
+        100 * ((Fraction(35, 2) + sum(ratings)) / (5 + len(ratings)) - 1) / 4
+        if ratings
+        else Fraction(50)
+    )
+    completed: dict[UUID, int] = {}
     for b in rows:
         if b.status == "completed":
             completed[b.child_id] = completed.get(b.child_id, 0) + 1
-    if completed:
-        repeaters = len([c for c, n in completed.items() if n >= 2])
-        r = ctx.divide(Decimal(100 * repeaters), Decimal(len(completed)))
-    else:
-        r = Decimal(50)
+    repeaters = len([c for c, n in completed.items() if n >= 2])
+    r = Fraction(100 * repeaters, len(completed)) if completed else Fraction(50)
     cancelled = len([b for b in rows if b.status == "cancelled_venue"])
-    c = Decimal(100) - ctx.divide(Decimal(100 * cancelled), Decimal(len(rows))) if rows else 50
+    c = 100 - Fraction(100 * cancelled, len(rows)) if rows else Fraction(50)
     done = len([b for b in rows if b.status == "completed"])
     missed = len([b for b in rows if b.status == "no_show"])
-    n = (
-        Decimal(100) - ctx.divide(Decimal(100 * missed), Decimal(done + missed))
-        if done + missed
-        else Decimal(50)
-    )
-    composite = ctx.add(
-        ctx.add(ctx.multiply(Decimal("0.40"), f), ctx.multiply(Decimal("0.25"), r)),
-        ctx.add(ctx.multiply(Decimal("0.20"), Decimal(c)), ctx.multiply(Decimal("0.15"), n)),
-    )
+    n = 100 - Fraction(100 * missed, done + missed) if done + missed else Fraction(50)
+    composite = Fraction(40, 100) * f + Fraction(25, 100) * r + Fraction(20, 100) * c
+    composite += Fraction(15, 100) * n
 
-    def q(x: Decimal | int) -> Decimal:
-        return Decimal(x).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    def q(x: Fraction) -> Decimal:
+        return Decimal(math.floor(x * 100 + Fraction(1, 2))) / 100
 
     return {
         "feedback": q(f),
@@ -100,7 +91,8 @@ def test_the_score_is_the_formula_and_stays_in_0_to_100(history: list[BookingOut
     assert {k: getattr(got, k) for k in expected} == expected
     for value in expected.values():
         assert Decimal(0) <= value <= Decimal(100)
-        assert value.as_tuple().exponent == -2
+    for field in ("feedback", "repeat", "cancellation", "no_show", "composite"):
+        assert getattr(got, field).as_tuple().exponent == -2
 
 
 def test_no_bookings_means_every_component_is_50() -> None:
@@ -131,6 +123,21 @@ def test_a_worked_example() -> None:
         Decimal("25.00"),
         Decimal("50.00"),
     )
+
+
+def test_an_exact_tie_rounds_up() -> None:
+    # F = 39.0625, R = 0, C = 100, N = 33.33...: composite = 40.625 exactly -> 40.63
+    got = components(
+        VenueMetrics(
+            total_bookings=4,
+            completed=1,
+            no_shows=2,
+            review_count=3,
+            rating_sum=3,
+            children_completed=1,
+        )
+    )
+    assert got.composite == Decimal("40.63")
 
 
 def test_rounding_is_half_up() -> None:

@@ -17,6 +17,7 @@ from travelcore.testing.catalog import (
     SessionRepositoryContract,
     VenueRepositoryContract,
 )
+from travelcore.testing.discovery import PlacesContract, SearchLogRepositoryContract
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
 from travelcore.testing.payments import PaymentGatewayContract, PaymentRepositoriesContract
@@ -42,8 +43,10 @@ __all__ = [
     "PasswordHasherContract",
     "PaymentGatewayContract",
     "PaymentRepositoriesContract",
+    "PlacesContract",
     "RepositoryContract",
     "ScheduleRepositoryContract",
+    "SearchLogRepositoryContract",
     "SecretBoxContract",
     "SessionRepositoryContract",
     "SubscriptionRepositoryContract",

@@ -20,6 +20,11 @@ from travelcore_adapters.memory.catalog import (
     MemorySessionRepository,
     MemoryVenueRepository,
 )
+from travelcore_adapters.memory.discovery import (
+    MemorySearchLogs,
+    MemoryUserLocations,
+    MemoryVenueLocations,
+)
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
 from travelcore_adapters.memory.payments import MemoryPayments, MemoryWebhookEvents
@@ -72,6 +77,9 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.schedules = MemoryScheduleRepository(self)
         self.bookings = MemoryBookingRepository(self)
         self.waitlist = MemoryWaitlistRepository(self)
+        self.search_logs = MemorySearchLogs(self)
+        self.user_locations = MemoryUserLocations(self)
+        self.venue_locations = MemoryVenueLocations(self)
 
     @property
     def tx(self) -> MemoryTransaction:
