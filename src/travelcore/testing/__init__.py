@@ -18,6 +18,7 @@ from travelcore.testing.catalog import (
     VenueRepositoryContract,
 )
 from travelcore.testing.discovery import PlacesContract, SearchLogRepositoryContract
+from travelcore.testing.feedback import FeedbackContract
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
 from travelcore.testing.payments import PaymentGatewayContract, PaymentRepositoriesContract
@@ -38,6 +39,7 @@ __all__ = [
     "BookingRepositoryContract",
     "ChildRepositoryContract",
     "CorporateRepositoryContract",
+    "FeedbackContract",
     "LedgerMachine",
     "LedgerRepositoryContract",
     "PasswordHasherContract",

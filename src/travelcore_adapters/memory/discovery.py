@@ -1,17 +1,29 @@
-"""The discovery context in memory: search logs, parents' locations, venue coordinates."""
+"""The discovery context in memory: search logs, parents' locations, venue coordinates,
+reviews, quick feedback, rating aggregates and child preference vectors."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from travelcore.catalog import VenueId
+import attrs
+
+from travelcore.catalog import ActivityId, VenueId
+from travelcore.discovery.feedback import ActivityRating, ChildPreference, QuickFeedback, Review
 from travelcore.discovery.geo import GeoPoint
 from travelcore.discovery.intent import LOCATION_TYPES, LocationType
 from travelcore.discovery.places import UserLocation
 from travelcore.discovery.search import SearchLogEntry
-from travelcore.kernel import AlreadyExists, NotFound, UserId, ValidationFailed
+from travelcore.kernel import (
+    AlreadyExists,
+    NotFound,
+    StaleVersion,
+    TenantId,
+    UserId,
+    ValidationFailed,
+)
+from travelcore.people import ChildId
 
 if TYPE_CHECKING:
     from travelcore_adapters.memory.uow import MemoryUnitOfWork
@@ -93,3 +105,116 @@ class MemoryVenueLocations:
             for key, point in self._uow.tx.scan(VENUE_LOCATIONS)
             if isinstance(key, tuple) and key[0] == tenant
         }
+
+
+REVIEWS = "reviews"
+FEEDBACK = "booking_feedback"
+RATINGS = "activity_ratings"
+PREFERENCES = "child_preferences"
+
+
+class _Tenanted:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def _check(self, tenant_id: TenantId) -> None:
+        if tenant_id != self._uow.tenant_id:
+            raise ValidationFailed("tenant_id", "matches_unit_of_work")
+
+    def _rows(self, table: str) -> list[Any]:
+        tenant = self._uow.tenant_id
+        return [
+            row
+            for key, row in self._uow.tx.scan(table)
+            if isinstance(key, tuple) and key[0] == tenant
+        ]
+
+
+class MemoryReviews(_Tenanted):
+    def add(self, review: Review) -> None:
+        self._check(review.tenant_id)
+        if any(r.booking_id == review.booking_id for r in self._rows(REVIEWS)):
+            raise AlreadyExists(f"booking {review.booking_id} already has a review")
+        self._uow.tx.put(REVIEWS, (review.tenant_id, review.id), review)
+
+    def get(self, review_id: UUID) -> Review:
+        review: Review | None = self._uow.tx.get(REVIEWS, (self._uow.tenant_id, review_id))
+        if review is None:
+            raise NotFound("review", review_id)
+        return review
+
+    def save(self, review: Review) -> None:
+        self._check(review.tenant_id)
+        self.get(review.id)
+        self._uow.tx.put(REVIEWS, (review.tenant_id, review.id), review)
+
+    def for_activity(self, activity_id: ActivityId, *, visible_only: bool = True) -> list[Review]:
+        rows = [
+            r
+            for r in self._rows(REVIEWS)
+            if r.activity_id == activity_id and (r.is_visible or not visible_only)
+        ]
+        return sorted(rows, key=lambda r: (r.submitted_at, str(r.id)), reverse=True)
+
+
+class MemoryFeedback(_Tenanted):
+    def add(self, feedback: QuickFeedback) -> None:
+        self._check(feedback.tenant_id)
+        if any(f.booking_id == feedback.booking_id for f in self._rows(FEEDBACK)):
+            raise AlreadyExists(f"booking {feedback.booking_id} already has feedback")
+        self._uow.tx.put(FEEDBACK, (feedback.tenant_id, feedback.id), feedback)
+
+    def get(self, feedback_id: UUID) -> QuickFeedback:
+        found: QuickFeedback | None = self._uow.tx.get(FEEDBACK, (self._uow.tenant_id, feedback_id))
+        if found is None:
+            raise NotFound("feedback", feedback_id)
+        return found
+
+    def unprocessed(self, limit: int) -> list[QuickFeedback]:
+        rows = [f for f in self._rows(FEEDBACK) if not f.vector_processed]
+        return sorted(rows, key=lambda f: (f.submitted_at, str(f.id)))[:limit]
+
+    def mark_processed(self, feedback_id: UUID, at: datetime) -> bool:
+        found = self.get(feedback_id)
+        if found.vector_processed:
+            return False
+        done = attrs.evolve(found, vector_processed=True, vector_processed_at=at)
+        self._uow.tx.put(FEEDBACK, (found.tenant_id, found.id), done)
+        return True
+
+
+class MemoryActivityRatings(_Tenanted):
+    def add_rating(self, activity_id: ActivityId, rating: int) -> None:
+        current = self.get(activity_id)
+        self._uow.tx.put(
+            RATINGS,
+            (self._uow.tenant_id, activity_id),
+            attrs.evolve(
+                current,
+                total_reviews=current.total_reviews + 1,
+                rating_sum=current.rating_sum + rating,
+            ),
+        )
+
+    def get(self, activity_id: ActivityId) -> ActivityRating:
+        found: ActivityRating | None = self._uow.tx.get(RATINGS, (self._uow.tenant_id, activity_id))
+        return found or ActivityRating(activity_id=activity_id)
+
+
+class MemoryChildPreferences(_Tenanted):
+    def get(self, child_id: ChildId) -> ChildPreference | None:
+        found: ChildPreference | None = self._uow.tx.get(
+            PREFERENCES, (self._uow.tenant_id, child_id)
+        )
+        return found
+
+    def save(self, preference: ChildPreference) -> None:
+        self._check(preference.tenant_id)
+        current = self.get(preference.child_id)
+        if (current.version if current else 0) != preference.version:
+            raise StaleVersion(f"child preference {preference.child_id} changed")
+        self._uow.tx.put(
+            PREFERENCES,
+            (preference.tenant_id, preference.child_id),
+            attrs.evolve(preference, version=preference.version + 1),
+        )

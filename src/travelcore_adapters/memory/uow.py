@@ -21,6 +21,10 @@ from travelcore_adapters.memory.catalog import (
     MemoryVenueRepository,
 )
 from travelcore_adapters.memory.discovery import (
+    MemoryActivityRatings,
+    MemoryChildPreferences,
+    MemoryFeedback,
+    MemoryReviews,
     MemorySearchLogs,
     MemoryUserLocations,
     MemoryVenueLocations,
@@ -80,6 +84,10 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.search_logs = MemorySearchLogs(self)
         self.user_locations = MemoryUserLocations(self)
         self.venue_locations = MemoryVenueLocations(self)
+        self.reviews = MemoryReviews(self)
+        self.feedback = MemoryFeedback(self)
+        self.activity_ratings = MemoryActivityRatings(self)
+        self.child_preferences = MemoryChildPreferences(self)
 
     @property
     def tx(self) -> MemoryTransaction:

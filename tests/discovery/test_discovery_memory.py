@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from travelcore.testing import PlacesContract, SearchLogRepositoryContract
+from travelcore.testing import FeedbackContract, PlacesContract, SearchLogRepositoryContract
+from travelcore.testing.feedback import DIMENSION
 from travelcore_adapters.memory import MemoryDatabase
+from travelcore_adapters.memory.vectors import MemoryVectorStore
 
 
 @pytest.fixture
@@ -13,9 +15,18 @@ def uow_factory() -> MemoryDatabase:
     return MemoryDatabase()
 
 
+@pytest.fixture
+def vectors() -> MemoryVectorStore:
+    return MemoryVectorStore(DIMENSION)
+
+
 class TestMemoryPlaces(PlacesContract):
     pass
 
 
 class TestMemorySearchLogs(SearchLogRepositoryContract):
+    pass
+
+
+class TestMemoryFeedback(FeedbackContract):
     pass
