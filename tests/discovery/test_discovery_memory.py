@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from travelcore.testing import FeedbackContract, PlacesContract, SearchLogRepositoryContract
+from travelcore.testing import (
+    FeedbackContract,
+    PersonalContract,
+    PlacesContract,
+    SearchLogRepositoryContract,
+    personal,
+)
 from travelcore.testing.feedback import DIMENSION
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.memory.vectors import MemoryVectorStore
@@ -18,6 +24,12 @@ def uow_factory() -> MemoryDatabase:
 @pytest.fixture
 def vectors() -> MemoryVectorStore:
     return MemoryVectorStore(DIMENSION)
+
+
+class TestMemoryPersonal(PersonalContract):
+    @pytest.fixture
+    def vectors(self) -> MemoryVectorStore:
+        return MemoryVectorStore(personal.DIMENSION)
 
 
 class TestMemoryPlaces(PlacesContract):

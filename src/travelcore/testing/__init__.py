@@ -27,6 +27,7 @@ from travelcore.testing.people import (
     CorporateRepositoryContract,
     UserRepositoryContract,
 )
+from travelcore.testing.personal import PersonalContract
 from travelcore.testing.repositories import RepositoryContract
 from travelcore.testing.travel import TravelRepositoriesContract
 from travelcore.testing.uow import UnitOfWorkContract
@@ -45,6 +46,7 @@ __all__ = [
     "PasswordHasherContract",
     "PaymentGatewayContract",
     "PaymentRepositoriesContract",
+    "PersonalContract",
     "PlacesContract",
     "RepositoryContract",
     "ScheduleRepositoryContract",

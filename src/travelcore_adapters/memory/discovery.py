@@ -1,5 +1,6 @@
 """The discovery context in memory: search logs, parents' locations, venue coordinates,
-reviews, quick feedback, rating aggregates and child preference vectors."""
+reviews, quick feedback, rating aggregates, child preference vectors, favourites and user
+memory."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from travelcore.catalog import ActivityId, VenueId
 from travelcore.discovery.feedback import ActivityRating, ChildPreference, QuickFeedback, Review
 from travelcore.discovery.geo import GeoPoint
 from travelcore.discovery.intent import LOCATION_TYPES, LocationType
+from travelcore.discovery.personal import Favourite, MemoryEntry
 from travelcore.discovery.places import UserLocation
 from travelcore.discovery.search import SearchLogEntry
 from travelcore.kernel import (
@@ -218,3 +220,45 @@ class MemoryChildPreferences(_Tenanted):
             (preference.tenant_id, preference.child_id),
             attrs.evolve(preference, version=preference.version + 1),
         )
+
+
+FAVOURITES = "child_favorites"
+MEMORY_ENTRIES = "user_memory"
+
+
+class MemoryFavourites(_Tenanted):
+    def add(self, favourite: Favourite) -> None:
+        self._check(favourite.tenant_id)
+        key = (favourite.tenant_id, favourite.child_id, favourite.activity_id)
+        if self._uow.tx.contains(FAVOURITES, key):
+            raise AlreadyExists("the child already has this favourite")
+        self._uow.tx.put(FAVOURITES, key, favourite)
+
+    def remove(self, child_id: ChildId, activity_id: ActivityId) -> None:
+        self._uow.tx.delete(FAVOURITES, (self._uow.tenant_id, child_id, activity_id))
+
+    def for_child(self, child_id: ChildId) -> list[Favourite]:
+        rows = [f for f in self._rows(FAVOURITES) if f.child_id == child_id]
+        return sorted(rows, key=lambda f: (f.created_at, str(f.activity_id)), reverse=True)
+
+
+class MemoryEntries(_Tenanted):
+    def add(self, entry: MemoryEntry) -> None:
+        self._check(entry.tenant_id)
+        if self._uow.tx.contains(MEMORY_ENTRIES, (entry.tenant_id, entry.id)):
+            raise AlreadyExists(f"memory entry {entry.id} exists")
+        self._uow.tx.put(MEMORY_ENTRIES, (entry.tenant_id, entry.id), entry)
+
+    def get_many(self, ids: list[UUID]) -> dict[UUID, MemoryEntry]:
+        found = (self._uow.tx.get(MEMORY_ENTRIES, (self._uow.tenant_id, i)) for i in ids)
+        return {entry.id: entry for entry in found if entry is not None}
+
+    def for_user(self, user_id: UserId) -> list[MemoryEntry]:
+        rows = [e for e in self._rows(MEMORY_ENTRIES) if e.user_id == user_id]
+        return sorted(rows, key=lambda e: (e.created_at, str(e.id)))
+
+    def remove_user(self, user_id: UserId) -> int:
+        mine = self.for_user(user_id)
+        for entry in mine:
+            self._uow.tx.delete(MEMORY_ENTRIES, (entry.tenant_id, entry.id))
+        return len(mine)

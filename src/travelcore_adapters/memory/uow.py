@@ -23,6 +23,8 @@ from travelcore_adapters.memory.catalog import (
 from travelcore_adapters.memory.discovery import (
     MemoryActivityRatings,
     MemoryChildPreferences,
+    MemoryEntries,
+    MemoryFavourites,
     MemoryFeedback,
     MemoryReviews,
     MemorySearchLogs,
@@ -88,6 +90,8 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.feedback = MemoryFeedback(self)
         self.activity_ratings = MemoryActivityRatings(self)
         self.child_preferences = MemoryChildPreferences(self)
+        self.favourites = MemoryFavourites(self)
+        self.memory_entries = MemoryEntries(self)
 
     @property
     def tx(self) -> MemoryTransaction:
