@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from travelcore.discovery.scoring import RepositoryMetricsReader
 from travelcore.testing import (
     FeedbackContract,
     PersonalContract,
     PlacesContract,
     SearchLogRepositoryContract,
+    VenueScoringContract,
     personal,
 )
 from travelcore.testing.feedback import DIMENSION
@@ -42,3 +44,9 @@ class TestMemorySearchLogs(SearchLogRepositoryContract):
 
 class TestMemoryFeedback(FeedbackContract):
     pass
+
+
+class TestMemoryVenueScoring(VenueScoringContract):
+    @pytest.fixture
+    def reader(self, uow_factory: MemoryDatabase) -> RepositoryMetricsReader:
+        return RepositoryMetricsReader(uow_factory)

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from travelcore.catalog import VenueId
 from travelcore.discovery.scores import (
     BookingOutcome,
     VenueMetrics,
@@ -24,7 +25,7 @@ from travelcore.discovery.scores import (
     week_start,
     window,
 )
-from travelcore.kernel import ValidationFailed
+from travelcore.kernel import TenantId, ValidationFailed
 
 ZONE = "America/New_York"
 WEEK = date(2026, 3, 9)  # a Monday, the day after the change to daylight saving time
@@ -169,8 +170,8 @@ def test_the_week_starts_on_monday_in_the_venue_zone() -> None:
 def _score(composite: str) -> VenueScore:
     metrics = VenueMetrics()
     return VenueScore(
-        tenant_id=UUID(int=1),
-        venue_id=UUID(int=2),
+        tenant_id=TenantId(UUID(int=1)),
+        venue_id=VenueId(UUID(int=2)),
         week_start=WEEK,
         components=attrs.evolve(components(metrics), composite=Decimal(composite)),
         metrics=metrics,

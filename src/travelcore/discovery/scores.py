@@ -19,7 +19,7 @@ places, rounded half-up; the rates of the raw metrics likewise (percentages).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -28,8 +28,10 @@ from uuid import UUID
 
 import attrs
 
+from travelcore.catalog.model import VenueId
 from travelcore.kernel.clock import zone
 from travelcore.kernel.errors import ValidationFailed
+from travelcore.kernel.ids import TenantId
 
 HUNDRED = Fraction(100)
 NEUTRAL = Fraction(50)
@@ -131,8 +133,8 @@ class ScoreComponents:
 class VenueScore:
     """One row per venue-week (seed ``venue_performance_scores``)."""
 
-    tenant_id: UUID
-    venue_id: UUID
+    tenant_id: TenantId
+    venue_id: VenueId
     week_start: date
     components: ScoreComponents
     metrics: VenueMetrics
@@ -245,11 +247,3 @@ def is_eligible(
     if latest is None:
         return now - venue_since < timedelta(weeks=policy.new_venue_weeks)
     return latest.composite >= min_score
-
-
-def latest_scores(scores: Sequence[VenueScore]) -> dict[UUID, VenueScore]:
-    """Each venue's most recent score."""
-    out: dict[UUID, VenueScore] = {}
-    for score in sorted(scores, key=lambda s: s.week_start):
-        out[score.venue_id] = score
-    return out

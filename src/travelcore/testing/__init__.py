@@ -29,6 +29,7 @@ from travelcore.testing.people import (
 )
 from travelcore.testing.personal import PersonalContract
 from travelcore.testing.repositories import RepositoryContract
+from travelcore.testing.scoring import VenueScoringContract
 from travelcore.testing.travel import TravelRepositoriesContract
 from travelcore.testing.uow import UnitOfWorkContract
 from travelcore.testing.vector_sync import VectorSyncRepositoryContract
@@ -61,6 +62,7 @@ __all__ = [
     "VectorStoreContract",
     "VectorSyncRepositoryContract",
     "VenueRepositoryContract",
+    "VenueScoringContract",
     "WaitlistRepositoryContract",
     "booking_machine",
     "ledger_machine",

@@ -4,7 +4,7 @@ memory."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -16,6 +16,8 @@ from travelcore.discovery.geo import GeoPoint
 from travelcore.discovery.intent import LOCATION_TYPES, LocationType
 from travelcore.discovery.personal import Favourite, MemoryEntry
 from travelcore.discovery.places import UserLocation
+from travelcore.discovery.scores import VenueScore
+from travelcore.discovery.scoring import score_key
 from travelcore.discovery.search import SearchLogEntry
 from travelcore.kernel import (
     AlreadyExists,
@@ -262,3 +264,29 @@ class MemoryEntries(_Tenanted):
         for entry in mine:
             self._uow.tx.delete(MEMORY_ENTRIES, (entry.tenant_id, entry.id))
         return len(mine)
+
+
+SCORES = "venue_performance_scores"
+
+
+class MemoryVenueScores(_Tenanted):
+    def add_missing(self, scores: list[VenueScore]) -> int:
+        written = 0
+        for score in scores:
+            self._check(score.tenant_id)
+            key = (score.tenant_id, *score_key(score))
+            if not self._uow.tx.contains(SCORES, key):
+                self._uow.tx.put(SCORES, key, score)
+                written += 1
+        return written
+
+    def latest(self, before: date | None = None) -> dict[VenueId, VenueScore]:
+        rows = [s for s in self._rows(SCORES) if before is None or s.week_start < before]
+        out: dict[VenueId, VenueScore] = {}
+        for score in sorted(rows, key=lambda s: s.week_start):
+            out[score.venue_id] = score
+        return out
+
+    def for_venue(self, venue_id: VenueId) -> list[VenueScore]:
+        rows = [s for s in self._rows(SCORES) if s.venue_id == venue_id]
+        return sorted(rows, key=lambda s: s.week_start, reverse=True)

@@ -30,6 +30,7 @@ from travelcore_adapters.memory.discovery import (
     MemorySearchLogs,
     MemoryUserLocations,
     MemoryVenueLocations,
+    MemoryVenueScores,
 )
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
@@ -92,6 +93,7 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.child_preferences = MemoryChildPreferences(self)
         self.favourites = MemoryFavourites(self)
         self.memory_entries = MemoryEntries(self)
+        self.venue_scores = MemoryVenueScores(self)
 
     @property
     def tx(self) -> MemoryTransaction:
