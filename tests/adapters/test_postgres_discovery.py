@@ -21,8 +21,10 @@ from travelcore.testing import (
     PersonalContract,
     PlacesContract,
     SearchLogRepositoryContract,
+    SuggestionsContract,
     VenueScoringContract,
     personal,
+    suggestions,
 )
 from travelcore.testing.feedback import DIMENSION
 from travelcore_adapters.memory.vectors import MemoryVectorStore
@@ -65,6 +67,12 @@ class TestPostgresVenueScoringThroughRepositories(VenueScoringContract):
     @pytest.fixture
     def reader(self, uow_factory: Callable[..., Any]) -> RepositoryMetricsReader:
         return RepositoryMetricsReader(uow_factory)
+
+
+class TestPostgresSuggestions(SuggestionsContract):
+    @pytest.fixture
+    def vectors(self) -> MemoryVectorStore:
+        return MemoryVectorStore(suggestions.DIMENSION)
 
 
 class TestPostgresSearch(SearchContract):

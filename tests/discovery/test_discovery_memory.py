@@ -10,8 +10,10 @@ from travelcore.testing import (
     PersonalContract,
     PlacesContract,
     SearchLogRepositoryContract,
+    SuggestionsContract,
     VenueScoringContract,
     personal,
+    suggestions,
 )
 from travelcore.testing.feedback import DIMENSION
 from travelcore_adapters.memory import MemoryDatabase
@@ -50,3 +52,9 @@ class TestMemoryVenueScoring(VenueScoringContract):
     @pytest.fixture
     def reader(self, uow_factory: MemoryDatabase) -> RepositoryMetricsReader:
         return RepositoryMetricsReader(uow_factory)
+
+
+class TestMemorySuggestions(SuggestionsContract):
+    @pytest.fixture
+    def vectors(self) -> MemoryVectorStore:
+        return MemoryVectorStore(suggestions.DIMENSION)

@@ -44,6 +44,7 @@ from travelcore.testing.people import (
 from travelcore.testing.personal import PersonalContract
 from travelcore.testing.repositories import RepositoryContract
 from travelcore.testing.scoring import VenueScoringContract
+from travelcore.testing.suggestions import SuggestionsContract
 from travelcore.testing.travel import TravelRepositoriesContract
 from travelcore.testing.uow import UnitOfWorkContract
 from travelcore.testing.vector_sync import VectorSyncRepositoryContract
@@ -78,6 +79,7 @@ __all__ = [
     "SecretBoxContract",
     "SessionRepositoryContract",
     "SubscriptionRepositoryContract",
+    "SuggestionsContract",
     "TenantRepositoryContract",
     "TextSearchContract",
     "TravelPreferencesRepositoryContract",

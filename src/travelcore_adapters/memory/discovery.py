@@ -4,6 +4,7 @@ memory."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -19,6 +20,7 @@ from travelcore.discovery.places import UserLocation
 from travelcore.discovery.scores import VenueScore
 from travelcore.discovery.scoring import score_key
 from travelcore.discovery.search import SearchLogEntry
+from travelcore.discovery.suggestions import SuggestionRecord
 from travelcore.kernel import (
     AlreadyExists,
     NotFound,
@@ -290,3 +292,44 @@ class MemoryVenueScores(_Tenanted):
     def for_venue(self, venue_id: VenueId) -> list[VenueScore]:
         rows = [s for s in self._rows(SCORES) if s.venue_id == venue_id]
         return sorted(rows, key=lambda s: s.week_start, reverse=True)
+
+
+SUGGESTIONS = "ai_suggestions"
+
+
+def _suggestion_order(record: SuggestionRecord) -> tuple[bool, list[str], int]:
+    return (not record.is_group, [str(c) for c in record.child_ids], record.rank)
+
+
+class MemorySuggestions(_Tenanted):
+    def add_many(self, records: Sequence[SuggestionRecord]) -> None:
+        existing = {(r.user_id, r.month, r.child_ids, r.rank) for r in self._rows(SUGGESTIONS)}
+        for record in records:
+            self._check(record.tenant_id)
+            key = (record.user_id, record.month, record.child_ids, record.rank)
+            if key in existing:
+                raise AlreadyExists("the parent already has this suggestion for the month")
+            existing.add(key)
+        for record in records:
+            self._uow.tx.put(SUGGESTIONS, (record.tenant_id, record.id), record)
+
+    def get(self, suggestion_id: UUID) -> SuggestionRecord:
+        found: SuggestionRecord | None = self._uow.tx.get(
+            SUGGESTIONS, (self._uow.tenant_id, suggestion_id)
+        )
+        if found is None:
+            raise NotFound("suggestion", suggestion_id)
+        return found
+
+    def for_parent(self, user_id: UserId, month: date) -> list[SuggestionRecord]:
+        rows = [r for r in self._rows(SUGGESTIONS) if r.user_id == user_id and r.month == month]
+        return sorted(rows, key=_suggestion_order)
+
+    def save(self, record: SuggestionRecord) -> SuggestionRecord:
+        self._check(record.tenant_id)
+        current = self.get(record.id)
+        if current.version != record.version:
+            raise StaleVersion(f"suggestion {record.id} changed")
+        stored = attrs.evolve(record, version=record.version + 1)
+        self._uow.tx.put(SUGGESTIONS, (record.tenant_id, record.id), stored)
+        return stored

@@ -28,6 +28,7 @@ from travelcore_adapters.memory.discovery import (
     MemoryFeedback,
     MemoryReviews,
     MemorySearchLogs,
+    MemorySuggestions,
     MemoryUserLocations,
     MemoryVenueLocations,
     MemoryVenueScores,
@@ -94,6 +95,7 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.favourites = MemoryFavourites(self)
         self.memory_entries = MemoryEntries(self)
         self.venue_scores = MemoryVenueScores(self)
+        self.suggestions = MemorySuggestions(self)
 
     @property
     def tx(self) -> MemoryTransaction:

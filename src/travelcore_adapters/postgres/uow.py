@@ -45,6 +45,7 @@ from travelcore_adapters.postgres.repositories.discovery import (
     PostgresMemoryEntries,
     PostgresReviews,
     PostgresSearchLogs,
+    PostgresSuggestions,
     PostgresUserLocations,
     PostgresVenueLocations,
     PostgresVenueScores,
@@ -146,6 +147,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.favourites = PostgresFavourites(self)
         self.memory_entries = PostgresMemoryEntries(self)
         self.venue_scores = PostgresVenueScores(self)
+        self.suggestions = PostgresSuggestions(self)
 
     @property
     def connection(self) -> Connection:

@@ -11,15 +11,19 @@ CONFLICT DO NOTHING`` (one row per venue-week; re-running writes nothing).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
 
+import attrs
 from psycopg.types.json import Jsonb
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from travelcore.catalog import ActivityId, VenueId
+from travelcore.booking import BookingId
+from travelcore.catalog import ActivityId, SessionId, VenueId
 from travelcore.discovery.feedback import ActivityRating, ChildPreference, QuickFeedback, Review
 from travelcore.discovery.geo import GeoPoint
 from travelcore.discovery.intent import LOCATION_TYPES, LocationType
@@ -27,7 +31,8 @@ from travelcore.discovery.personal import Favourite, MemoryEntry
 from travelcore.discovery.places import UserLocation
 from travelcore.discovery.scores import ScoreComponents, VenueMetrics, VenueScore
 from travelcore.discovery.search import SearchLogEntry
-from travelcore.kernel import StaleVersion, TenantId, UserId, check_tenant
+from travelcore.discovery.suggestions import SuggestionRecord
+from travelcore.kernel import AlreadyExists, NotFound, StaleVersion, TenantId, UserId, check_tenant
 from travelcore.people import ChildId
 from travelcore_adapters.postgres.repositories.base import TableRepository
 from travelcore_adapters.postgres.repositories.scope import PostgresScope
@@ -559,3 +564,103 @@ class PostgresVenueScores:
             .order_by(c.score_week_start.desc())
         )
         return [self.to_score(r) for r in self._scope.execute(query)]
+
+
+class PostgresSuggestions:
+    def __init__(self, scope: PostgresScope) -> None:
+        self._scope = scope
+
+    @staticmethod
+    def to_row(r: SuggestionRecord) -> dict[str, Any]:
+        return {
+            "tenant_id": r.tenant_id,
+            "id": r.id,
+            "user_id": r.user_id,
+            "suggestion_month": r.month,
+            "child_ids": list(r.child_ids),
+            "session_id": r.session_id,
+            "activity_id": r.activity_id,
+            "rank": r.rank,
+            "is_group_suggestion": r.is_group,
+            "match_score": r.match_score,
+            "individual_fit_scores": {str(k): str(v) for k, v in r.fits.items()},
+            "parent_response": r.response,
+            "responded_at": r.responded_at,
+            "converted_booking_ids": list(r.converted_booking_ids),
+            "rejection_reason": r.rejection_reason,
+            "generated_at": r.generated_at,
+            "expires_at": r.expires_at,
+            "version": r.version,
+        }
+
+    @staticmethod
+    def to_record(row: Any) -> SuggestionRecord:
+        return SuggestionRecord(
+            id=row.id,
+            tenant_id=TenantId(row.tenant_id),
+            user_id=UserId(row.user_id),
+            month=row.suggestion_month,
+            child_ids=tuple(ChildId(c) for c in row.child_ids),
+            session_id=SessionId(row.session_id),
+            activity_id=ActivityId(row.activity_id),
+            rank=row.rank,
+            match_score=row.match_score,
+            fits={ChildId(UUID(k)): Decimal(v) for k, v in row.individual_fit_scores.items()},
+            generated_at=row.generated_at,
+            expires_at=row.expires_at,
+            response=row.parent_response,
+            responded_at=row.responded_at,
+            converted_booking_ids=tuple(BookingId(b) for b in row.converted_booking_ids),
+            rejection_reason=row.rejection_reason,
+            version=row.version,
+        )
+
+    def add_many(self, records: Sequence[SuggestionRecord]) -> None:
+        for record in records:
+            check_tenant(self._scope, record.tenant_id)
+        if not records:
+            return
+        table = t.ai_suggestions
+        stmt = insert(table).values([self.to_row(r) for r in records])
+        done = self._scope.execute(stmt.on_conflict_do_nothing().returning(table.c.id))
+        if len(done.all()) != len(records):
+            raise AlreadyExists("the parent already has these suggestions for the month")
+
+    def get(self, suggestion_id: UUID) -> SuggestionRecord:
+        c = t.ai_suggestions.c
+        row = self._scope.execute(
+            select(t.ai_suggestions).where(
+                c.tenant_id == self._scope.tenant_id, c.id == suggestion_id
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound("suggestion", suggestion_id)
+        return self.to_record(row)
+
+    def for_parent(self, user_id: UserId, month: date) -> list[SuggestionRecord]:
+        c = t.ai_suggestions.c
+        rows = self._scope.execute(
+            select(t.ai_suggestions).where(
+                c.tenant_id == self._scope.tenant_id,
+                c.user_id == user_id,
+                c.suggestion_month == month,
+            )
+        )
+        records = [self.to_record(r) for r in rows]
+        return sorted(
+            records, key=lambda r: (not r.is_group, [str(c) for c in r.child_ids], r.rank)
+        )
+
+    def save(self, record: SuggestionRecord) -> SuggestionRecord:
+        check_tenant(self._scope, record.tenant_id)
+        c = t.ai_suggestions.c
+        row = self.to_row(record) | {"version": record.version + 1}
+        done = self._scope.execute(
+            update(t.ai_suggestions)
+            .where(c.tenant_id == record.tenant_id, c.id == record.id, c.version == record.version)
+            .values({k: v for k, v in row.items() if k not in ("tenant_id", "id")})
+        )
+        if done.rowcount == 0:
+            self.get(record.id)
+            raise StaleVersion(f"suggestion {record.id} changed")
+        return attrs.evolve(record, version=record.version + 1)

@@ -203,3 +203,44 @@ venue_performance_scores = tenant_table(
     CheckConstraint("EXTRACT(ISODOW FROM score_week_start) = 1", name="monday"),
 )
 Index(None, venue_performance_scores.c.tenant_id, venue_performance_scores.c.score_week_start)
+
+ai_suggestions = tenant_table(
+    "ai_suggestions",
+    Column("id", UUID(as_uuid=True), nullable=False),
+    Column("user_id", UUID(as_uuid=True), nullable=False),
+    Column("suggestion_month", Date, nullable=False),
+    Column("child_ids", ARRAY(UUID(as_uuid=True)), nullable=False),
+    Column("session_id", UUID(as_uuid=True), nullable=False),
+    Column("activity_id", UUID(as_uuid=True), nullable=False),
+    Column("rank", Integer, nullable=False),
+    Column("is_group_suggestion", Boolean, nullable=False),
+    Column("match_score", Numeric(4, 3), nullable=False),
+    Column("individual_fit_scores", JSONB, nullable=False),
+    Column("parent_response", String(20), nullable=True),
+    Column("responded_at", DateTime(timezone=True), nullable=True),
+    Column("converted_booking_ids", ARRAY(UUID(as_uuid=True)), nullable=False),
+    Column("rejection_reason", Text, nullable=True),
+    Column("generated_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    UniqueConstraint(
+        "tenant_id",
+        "user_id",
+        "suggestion_month",
+        "child_ids",
+        "rank",
+        name="uq_ai_suggestions_slot",
+    ),
+    CheckConstraint("rank BETWEEN 1 AND 10", name="rank"),
+    CheckConstraint("match_score BETWEEN 0 AND 1", name="match_score"),
+    CheckConstraint(
+        "parent_response IS NULL OR parent_response IN ('accepted', 'rejected')", name="response"
+    ),
+)
+Index(
+    None,
+    ai_suggestions.c.tenant_id,
+    ai_suggestions.c.user_id,
+    ai_suggestions.c.suggestion_month,
+)

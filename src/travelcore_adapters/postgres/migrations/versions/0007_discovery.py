@@ -1,5 +1,6 @@
 """Discovery: search logs, parents' locations, venue coordinates, reviews, quick feedback,
-rating aggregates, child preference vectors, favourites, user memory and weekly venue scores.
+rating aggregates, child preference vectors, favourites, user memory, weekly venue scores
+and monthly suggestions.
 
 Revision ID: 0007_discovery
 Revises: 0006_checked_writes
@@ -29,6 +30,7 @@ TABLES = (
     "child_favorites",
     "user_memory",
     "venue_performance_scores",
+    "ai_suggestions",
 )
 
 
@@ -245,6 +247,49 @@ def upgrade() -> None:
         "ix_venue_performance_scores_tenant_id_score_week_start",
         "venue_performance_scores",
         ["tenant_id", "score_week_start"],
+    )
+    op.create_table(
+        "ai_suggestions",
+        sa.Column("tenant_id", postgresql.UUID(as_uuid=True), nullable=False),
+        sa.Column("id", postgresql.UUID(as_uuid=True), nullable=False),
+        sa.Column("user_id", postgresql.UUID(as_uuid=True), nullable=False),
+        sa.Column("suggestion_month", sa.Date(), nullable=False),
+        sa.Column("child_ids", postgresql.ARRAY(postgresql.UUID(as_uuid=True)), nullable=False),
+        sa.Column("session_id", postgresql.UUID(as_uuid=True), nullable=False),
+        sa.Column("activity_id", postgresql.UUID(as_uuid=True), nullable=False),
+        sa.Column("rank", sa.Integer(), nullable=False),
+        sa.Column("is_group_suggestion", sa.Boolean(), nullable=False),
+        sa.Column("match_score", sa.Numeric(4, 3), nullable=False),
+        sa.Column("individual_fit_scores", postgresql.JSONB(), nullable=False),
+        sa.Column("parent_response", sa.String(20), nullable=True),
+        sa.Column("responded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "converted_booking_ids", postgresql.ARRAY(postgresql.UUID(as_uuid=True)), nullable=False
+        ),
+        sa.Column("rejection_reason", sa.Text(), nullable=True),
+        sa.Column("generated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name="pk_ai_suggestions"),
+        sa.CheckConstraint("match_score BETWEEN 0 AND 1", name="ck_ai_suggestions_match_score"),
+        sa.CheckConstraint("rank BETWEEN 1 AND 10", name="ck_ai_suggestions_rank"),
+        sa.CheckConstraint(
+            "parent_response IS NULL OR parent_response IN ('accepted', 'rejected')",
+            name="ck_ai_suggestions_response",
+        ),
+        sa.UniqueConstraint(
+            "tenant_id",
+            "user_id",
+            "suggestion_month",
+            "child_ids",
+            "rank",
+            name="uq_ai_suggestions_slot",
+        ),
+    )
+    op.create_index(
+        "ix_ai_suggestions_tenant_id_user_id_suggestion_month",
+        "ai_suggestions",
+        ["tenant_id", "user_id", "suggestion_month"],
     )
     for table in TABLES:
         for statement in tenant_rls(table):
