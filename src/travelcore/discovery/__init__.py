@@ -61,6 +61,7 @@ from travelcore.discovery.search import (
     SearchLogUnitOfWork,
     SearchResponse,
     SessionSlot,
+    activity_document,
 )
 
 __all__ = [
@@ -100,6 +101,7 @@ __all__ = [
     "VenueLocationRepository",
     "VenueMetrics",
     "VenueScore",
+    "activity_document",
     "activity_filter",
     "activity_metadata",
     "bookable_for",

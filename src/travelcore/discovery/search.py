@@ -21,7 +21,7 @@ from uuid import UUID
 
 import attrs
 
-from travelcore.catalog.model import ActivityId, TimeOfDay
+from travelcore.catalog.model import Activity, ActivityId, Session, TimeOfDay
 from travelcore.catalog.ports import CatalogUnitOfWork
 from travelcore.discovery.geo import GeoPoint, TravelTime, reachable
 from travelcore.discovery.intent import (
@@ -30,6 +30,7 @@ from travelcore.discovery.intent import (
     LocationType,
     SearchIntent,
     activity_filter,
+    activity_metadata,
 )
 from travelcore.discovery.ranking import DEFAULT_WEIGHTS, Candidate, RankingWeights, rank
 from travelcore.kernel.clock import Clock
@@ -39,6 +40,7 @@ from travelcore.kernel.uow import UnitOfWork
 from travelcore.vectors.filters import matches, parse_filter
 from travelcore.vectors.ports import Embedder, TextSearch, VectorStore
 from travelcore.vectors.records import QueryMatch, namespace_for
+from travelcore.vectors.sync import SourceDocument
 
 MAX_QUERY_LENGTH = 500
 
@@ -235,6 +237,32 @@ class CatalogActivityReader:
                     ),
                 )
         return out
+
+
+def activity_document(
+    activity: Activity, sessions: Sequence[Session], *, description: str = ""
+) -> SourceDocument:
+    """What ``VectorSync`` embeds for an activity: its words (name, description, category,
+    tags) and the metadata the search filter reads (ages, credits, venue, tags, and the days
+    and times of day of its upcoming ``sessions``)."""
+    open_sessions = [s for s in sessions if not s.is_cancelled and not s.is_completed]
+    words = " ".join(t.replace("_", " ") for t in activity.tags)
+    category = str(activity.category).replace("_", " and ")
+    text = " ".join(p for p in (f"{activity.name}.", description, f"{category}; {words}.") if p)
+    return SourceDocument(
+        id=str(activity.id),
+        text=text,
+        metadata=activity_metadata(
+            category=str(activity.category),
+            min_age=activity.min_age,
+            max_age=activity.max_age,
+            credits=activity.credits_required,
+            venue_id=str(activity.venue_id),
+            tags=tuple(activity.tags),
+            days=tuple(DAYS[s.session_date.weekday()] for s in open_sessions),
+            times=tuple(str(s.time_of_day) for s in open_sessions),
+        ),
+    )
 
 
 def _ms(seconds: float) -> int:
