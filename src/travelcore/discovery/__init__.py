@@ -49,6 +49,7 @@ from travelcore.discovery.scores import (
     week_start,
     window,
 )
+from travelcore.discovery.scoring import RepositoryMetricsReader, VenueScoring
 from travelcore.discovery.search import (
     ActivityReader,
     ActivitySearch,
@@ -82,6 +83,7 @@ __all__ = [
     "PlacesUnitOfWork",
     "Ranked",
     "RankingWeights",
+    "RepositoryMetricsReader",
     "RuleBasedIntentParser",
     "ScoreComponents",
     "ScoringPolicy",
@@ -101,6 +103,7 @@ __all__ = [
     "VenueLocationRepository",
     "VenueMetrics",
     "VenueScore",
+    "VenueScoring",
     "activity_document",
     "activity_filter",
     "activity_metadata",
