@@ -7,6 +7,7 @@ once, whoever it is a candidate for; venue eligibility once. The pure rules of
 ``travelcore.discovery.curation`` pick at most 3 per child (sibling suggestions first).
 Generation is idempotent per parent-month (a parent who has suggestions for the month is
 skipped; a concurrent second generation clashes on the unique key and writes nothing).
+With a ``PlaceDirectory``, only venues within the parent's primary search radius count.
 Suggestions expire at the end of the month in the tenant's zone; accepting one books
 through the booking service with source ``suggestion`` (a group booking for siblings).
 """
@@ -34,8 +35,10 @@ from travelcore.discovery.curation import (
     monthly_plan,
 )
 from travelcore.discovery.feedback import ChildPreferenceRepository
+from travelcore.discovery.geo import GeoPoint, StraightLineTravelTime, TravelTime, reachable
 from travelcore.discovery.personal import FavouriteRepository
 from travelcore.discovery.scoring import VenueScoring
+from travelcore.discovery.search import PlaceDirectory
 from travelcore.kernel.clock import Clock
 from travelcore.kernel.errors import AccessDenied, AlreadyExists, RuleViolation, ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
@@ -122,6 +125,8 @@ class Curation:
         policy: Policy | None = None,
         timezone: str = "UTC",
         candidates_per_child: int = 20,
+        places: PlaceDirectory | None = None,
+        travel: TravelTime | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._store = store
@@ -132,6 +137,8 @@ class Curation:
         self._policy = policy or Policy()
         self._timezone = timezone
         self._candidates = candidates_per_child
+        self._places = places
+        self._travel = travel or StraightLineTravelTime()
 
     def generate(
         self, tenant_id: TenantId, month: date, parents: Sequence[UserId]
@@ -147,10 +154,11 @@ class Curation:
         options = self._options(tenant_id, vectors, first, last)
         expires = month_end(first, self._timezone)
         generated: dict[UserId, tuple[SuggestionRecord, ...]] = {}
+        points = self._places.venue_points(tenant_id) if self._places else {}
         for parent, children in families.items():
             plan = monthly_plan(
                 children,
-                options,
+                self._reachable(tenant_id, parent, options, points),
                 month=first,
                 now=now,
                 limit=self._policy.max_suggestions_per_child_per_month,
@@ -184,6 +192,20 @@ class Curation:
                 continue
             generated[parent] = records
         return GenerationReport(generated, tuple(skipped))
+
+    def _reachable(
+        self,
+        tenant_id: TenantId,
+        parent: UserId,
+        options: list[SessionOption],
+        points: Mapping[str, GeoPoint],
+    ) -> list[SessionOption]:
+        """Options at venues within the parent's primary radius (all when unknown)."""
+        origin = self._places.origin(tenant_id, parent, None) if self._places else None
+        if origin is None:
+            return options
+        area = reachable(self._travel, origin[0], points, origin[1])
+        return [attrs.evolve(o, reachable=str(o.venue_id) in area) for o in options]
 
     def _families(
         self, tenant_id: TenantId, month: date, parents: Sequence[UserId], now: datetime

@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 
 from travelcore.booking import BookingSource
+from travelcore.catalog import VenueStatus
+from travelcore.discovery.geo import GeoPoint
+from travelcore.discovery.places import Places
 from travelcore.discovery.scoring import RepositoryMetricsReader, VenueScoring
 from travelcore.discovery.suggestions import Curation, SuggestionClosed
 from travelcore.kernel import (
@@ -48,7 +51,7 @@ class SuggestionsContract:
         vectors: VectorStore,
     ) -> Curation:
         embedder = HashingEmbedder(DIMENSION)
-        names = []
+        names: list[tuple[str, str]] = []
         for days, ages in ((35, (4, 12)), (40, (4, 12)), (45, (9, 12)), (50, (4, 6)), (5, (4, 12))):
             session = world.get_session(world.session(starts_in=timedelta(days=days), ages=ages))
             with uow_factory(world.tenant) as uow:
@@ -71,6 +74,7 @@ class SuggestionsContract:
             scoring=scoring,
             clock=clock,
             timezone="America/New_York",
+            places=Places(uow_factory),
         )
 
     def test_siblings_get_a_shared_suggestion_and_at_most_3_each(
@@ -134,3 +138,32 @@ class SuggestionsContract:
         clock.advance(timedelta(days=60))
         with pytest.raises(SuggestionClosed):
             curation.accept(world.tenant, parent, second.id, idempotency_key=world.key())
+
+    def test_only_venues_within_the_parents_radius_count(
+        self, world: World, curation: Curation, uow_factory: Callable[[TenantId], Any]
+    ) -> None:
+        anywhere, _ = world.family(born=[date(2018, 5, 1)])
+        parent, _ = world.family(born=[date(2018, 5, 1)])
+        unrestricted = curation.generate(world.tenant, APRIL, [anywhere]).generated[anywhere]
+        assert len(unrestricted) == 2
+        places = Places(uow_factory)
+        home = GeoPoint(40.70, -74.00)
+        places.set_location(
+            world.tenant,
+            parent,
+            "home",
+            address_line1="1 Main St",
+            city="NYC",
+            postal_code="10001",
+            point=home,
+            radius_minutes=10,
+        )
+        with uow_factory(world.tenant) as uow:
+            near = uow.venues.get(uow.sessions.get(unrestricted[-1].session_id).venue_id)
+            far = [v for v in uow.venues.with_status(VenueStatus.ACTIVE) if v.id != near.id]
+        places.place_venue(world.tenant, near.id, GeoPoint(40.71, -74.00))
+        for venue in far:
+            places.place_venue(world.tenant, venue.id, GeoPoint(41.5, -74.00))
+        plan = curation.generate(world.tenant, APRIL, [parent]).generated[parent]
+        with uow_factory(world.tenant) as uow:
+            assert {uow.sessions.get(s.session_id).venue_id for s in plan} == {near.id}
