@@ -31,12 +31,21 @@ from travelcore.kernel.idempotency import (
     run_use_case,
 )
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
-from travelcore.kernel.money import MINOR_UNITS, Credits, Money, positive_credits, total
+from travelcore.kernel.money import (
+    MAX_AMOUNT,
+    MINOR_UNITS,
+    Credits,
+    Money,
+    exact_money,
+    positive_credits,
+    total,
+)
 from travelcore.kernel.policy import Policy, PolicyProvider, StaticPolicies
 from travelcore.kernel.serialization import converter, dumps, from_data, loads, to_data
 from travelcore.kernel.uow import EventBus, EventHandler, UnitOfWork, UnitOfWorkBase
 
 __all__ = [
+    "MAX_AMOUNT",
     "MINOR_UNITS",
     "AccessDenied",
     "Aggregate",
@@ -76,6 +85,7 @@ __all__ = [
     "VectorStoreUnavailable",
     "converter",
     "dumps",
+    "exact_money",
     "fingerprint",
     "from_data",
     "loads",

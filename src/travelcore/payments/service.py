@@ -28,6 +28,8 @@ from travelcore.kernel import (
     PaymentDeclined,
     StaleVersion,
     TenantId,
+    ValidationFailed,
+    exact_money,
     from_data,
     new_uuid,
     run_idempotent,
@@ -69,11 +71,12 @@ class PayTrip:
 
 @attrs.frozen(kw_only=True)
 class RefundPayment:
-    """Refund ``amount`` of a payment, or everything still refundable when ``None``."""
+    """Refund ``amount`` of a payment, or everything still refundable when ``None``. An amount
+    finer than its currency's minor unit is refused here, before anything is recorded."""
 
     tenant_id: TenantId
     payment_id: PaymentId
-    amount: Money | None = None
+    amount: Money | None = attrs.field(default=None, validator=exact_money)
     idempotency_key: str
 
 
@@ -255,14 +258,14 @@ class PaymentService:
                 idempotency_key=f"{key}:create",
                 metadata={TENANT_METADATA_KEY: str(cmd.tenant_id), "trip_id": str(payment.trip_id)},
             )
-        except PaymentDeclined as declined:
-            return _Charge(None, PaymentStatus.FAILED, declined.message)
+        except (PaymentDeclined, ValidationFailed) as refused:
+            return _Charge(None, PaymentStatus.FAILED, refused.message)
         try:
             outcome = self._gateway.confirm_payment(
                 created.provider_ref, idempotency_key=f"{key}:confirm"
             )
-        except PaymentDeclined as declined:
-            return _Charge(created.provider_ref, PaymentStatus.FAILED, declined.message)
+        except (PaymentDeclined, ValidationFailed) as refused:
+            return _Charge(created.provider_ref, PaymentStatus.FAILED, refused.message)
         failure = None
         if outcome.status is PaymentStatus.FAILED:
             failure = "the provider did not capture the payment"
@@ -395,8 +398,8 @@ class PaymentService:
             done = self._gateway.refund(
                 payment.provider_ref, refund.amount, idempotency_key=provider_key
             )
-        except PaymentDeclined:
-            return None
+        except (PaymentDeclined, ValidationFailed):
+            return None  # refused for good: the pending refund fails and no longer counts
         return done.provider_ref
 
     def _record_refunds(
