@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from travelcore.kernel import EventBus, TenantId, new_uuid
+from travelcore.kernel import EventBus, ManualClock, TenantId, new_uuid
 from travelcore.testing import (
     AccountRepositoriesContract,
     ActivityRepositoryContract,
@@ -19,6 +19,7 @@ from travelcore.testing import (
     PaymentRepositoriesContract,
     ScheduleRepositoryContract,
     SessionRepositoryContract,
+    StripeSigner,
     SubscriptionRepositoryContract,
     TextSearchContract,
     TravelRepositoriesContract,
@@ -67,12 +68,16 @@ class TestMemoryAccountRepositories(AccountRepositoriesContract):
 
 class TestMemoryPaymentGateway(PaymentGatewayContract):
     @pytest.fixture
-    def webhook_secret(self) -> str:
-        return "whsec_test"
+    def signer(self) -> StripeSigner:
+        return StripeSigner("whsec_test")
 
     @pytest.fixture
-    def gateway(self, webhook_secret: str) -> MemoryPaymentGateway:
-        return MemoryPaymentGateway(webhook_secret)
+    def gateway(self, clock: ManualClock) -> MemoryPaymentGateway:
+        return MemoryPaymentGateway("whsec_test", clock=clock)
+
+    @pytest.fixture
+    def database(self) -> MemoryDatabase:
+        return MemoryDatabase()
 
     @pytest.fixture
     def card(self) -> Callable[[], str]:

@@ -12,7 +12,7 @@ it (the provider, given the same idempotency keys, returns what it did the first
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
@@ -441,9 +441,10 @@ class PaymentService:
             uow.commit()
         return results
 
-    def handle_webhook(self, payload: bytes, signature: str) -> WebhookOutcome:
-        """Verify and apply a provider event at most once (its id is stored with the change)."""
-        event = self._gateway.parse_webhook(payload, signature)
+    def handle_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookOutcome:
+        """Verify a delivery (raw body and HTTP headers) and apply its event at most once (its
+        id is stored with the change)."""
+        event = self._gateway.parse_webhook(payload, headers)
         if event.tenant_id is None:
             return WebhookOutcome.UNROUTED
         now = self._clock.now()

@@ -19,7 +19,12 @@ from travelcore.testing.catalog import (
 )
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
-from travelcore.testing.payments import PaymentGatewayContract, PaymentRepositoriesContract
+from travelcore.testing.payments import (
+    PaymentGatewayContract,
+    PaymentRepositoriesContract,
+    StripeSigner,
+    WebhookSigner,
+)
 from travelcore.testing.people import (
     ChildRepositoryContract,
     CorporateRepositoryContract,
@@ -46,6 +51,7 @@ __all__ = [
     "ScheduleRepositoryContract",
     "SecretBoxContract",
     "SessionRepositoryContract",
+    "StripeSigner",
     "SubscriptionRepositoryContract",
     "TextSearchContract",
     "TravelRepositoriesContract",
@@ -55,6 +61,7 @@ __all__ = [
     "VectorSyncRepositoryContract",
     "VenueRepositoryContract",
     "WaitlistRepositoryContract",
+    "WebhookSigner",
     "booking_machine",
     "ledger_machine",
 ]
