@@ -68,8 +68,9 @@ class PaymentGateway(Protocol):
         ...
 
     def cancel_payment(self, provider_ref: str) -> GatewayPayment:
-        """Make sure a payment that was not captured never will be; returns its final status
-        (``SUCCEEDED`` if it was captured after all)."""
+        """Give up a payment that was not captured: ``FAILED`` (cancelled at the provider where
+        it has a cancel call; travelcore never captures a failed payment), or ``SUCCEEDED`` if
+        it was captured after all."""
         ...
 
     def refund(self, provider_ref: str, amount: Money, *, idempotency_key: str) -> GatewayRefund:
