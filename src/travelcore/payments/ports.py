@@ -99,6 +99,11 @@ class PaymentRepository(Protocol):
 
     def find_by_provider_ref(self, provider_ref: str) -> Payment | None: ...
 
+    def needing_settlement(self, before: datetime) -> Sequence[Payment]:
+        """Payments created before ``before`` and still ``initiated``, or with a refund
+        ``pending`` since before ``before``; oldest first."""
+        ...
+
 
 class WebhookEventLog(Protocol):
     """Ids of provider events already handled, so a replay is ignored."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from travelcore.kernel import Conflict
-from travelcore.payments import Payment, PaymentId, PaymentStatus
+from travelcore.payments import Payment, PaymentId, PaymentStatus, RefundStatus
 from travelcore.travel import TripId
 from travelcore_adapters.memory.rows import Rows
 
@@ -38,6 +38,16 @@ class MemoryPayments:
     def for_trip(self, trip_id: TripId) -> Sequence[Payment]:
         found = self._rows.all(lambda p: p.trip_id == trip_id)
         return sorted(found, key=lambda p: (p.created_at, str(p.id)))
+
+    def needing_settlement(self, before: datetime) -> Sequence[Payment]:
+        def stuck(p: Payment) -> bool:
+            if p.status is PaymentStatus.INITIATED:
+                return p.created_at < before
+            return any(
+                r.status is RefundStatus.PENDING and r.created_at < before for r in p.refunds
+            )
+
+        return sorted(self._rows.all(stuck), key=lambda p: (p.created_at, str(p.id)))
 
     def find_by_provider_ref(self, provider_ref: str) -> Payment | None:
         found = self._rows.all(lambda p: p.provider_ref == provider_ref)

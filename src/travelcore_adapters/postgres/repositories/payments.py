@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Text, select
+from sqlalchemy import Text, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from travelcore.kernel import AlreadyExists, Money, NotFound, TenantId
@@ -112,6 +112,19 @@ class PostgresPayments:
 
     def for_trip(self, trip_id: TripId) -> Sequence[Payment]:
         return self._select(pay.c.trip_id == trip_id)
+
+    def needing_settlement(self, before: datetime) -> Sequence[Payment]:
+        pending = (
+            select(ref.c.payment_id)
+            .where(
+                ref.c.tenant_id == self._tid,
+                ref.c.status == RefundStatus.PENDING.value,
+                ref.c.created_at < before,
+            )
+            .scalar_subquery()
+        )
+        initiated = (pay.c.status == PaymentStatus.INITIATED.value) & (pay.c.created_at < before)
+        return self._select(or_(initiated, pay.c.id.in_(pending)))
 
     def find_by_provider_ref(self, provider_ref: str) -> Payment | None:
         found = self._select(pay.c.provider_ref == provider_ref)
