@@ -39,6 +39,7 @@ from travelcore.payments import (
     Refund,
     RefundPayment,
     RefundResult,
+    RefundStatus,
     WebhookOutcome,
 )
 from travelcore.travel import BookTrip, LineItem, RegisterTenant, TravelService, TripId, TripStatus
@@ -150,6 +151,39 @@ class PaymentRepositoriesContract:
             uow.commit()
         with uow_factory(tenant, None) as uow:
             assert len(uow.payments.for_trip(trip)) == 2
+
+    def test_payments_needing_settlement(
+        self, uow_factory: Callable[..., Any], tenant: TenantId
+    ) -> None:
+        hour = timedelta(hours=1)
+        old = make_payment(tenant, at=T0)
+        new = make_payment(tenant, at=T0 + 2 * hour)
+        settled = make_payment(tenant, at=T0).succeeded(T0)
+        pending = settled.with_refund(
+            Refund(
+                provider_ref=None,
+                amount=Money.of("5", "EUR"),
+                created_at=T0,
+                status=RefundStatus.PENDING,
+            )
+        )
+        done = make_payment(tenant, at=T0).succeeded(T0)
+        done = done.with_refund(
+            Refund(provider_ref="re_1", amount=Money.of("5", "EUR"), created_at=T0)
+        )
+        with uow_factory(tenant, None) as uow:
+            for payment in (new, old, pending, done):
+                uow.payments.add(payment)
+            uow.commit()
+        with uow_factory(tenant, None) as uow:
+            assert {p.id for p in uow.payments.needing_settlement(T0 + hour)} == {
+                old.id,
+                pending.id,
+            }
+            assert len(uow.payments.needing_settlement(T0 + 3 * hour)) == 3
+            assert list(uow.payments.needing_settlement(T0)) == []
+        with uow_factory(TenantId(new_uuid()), None) as uow:
+            assert list(uow.payments.needing_settlement(T0 + 3 * hour)) == []
 
     def test_webhook_event_log(self, uow_factory: Callable[..., Any], tenant: TenantId) -> None:
         with uow_factory(tenant, None) as uow:
