@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from travelcore.kernel import AlreadyExists, NotFound, StaleVersion, UserId
 from travelcore.ledger.model import (
@@ -88,6 +89,10 @@ class MemoryLedgerRepository:
             )
         balance.version += 1
         self._uow.tx.put(BALANCES, key, _stored(balance))
+
+    def for_booking(self, booking_id: UUID) -> list[BalanceId]:
+        found = [b for b in self._balances() if any(e.booking_id == booking_id for e in b.entries)]
+        return [b.id for b in sorted(found, key=lambda b: (b.period.start, str(b.id)))]
 
     def open_ending_by(self, day: date) -> list[BalanceId]:
         return _ids(b for b in self._balances() if not b.is_closed and b.period.end <= day)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -251,6 +252,19 @@ class PostgresLedgerRepository:
         self._write_holds(balance)
         balance.version += 1
         self._entries_seen[balance.id] = (balance.version, tuple(balance.entries))
+
+    def for_booking(self, booking_id: UUID) -> list[BalanceId]:
+        about = (
+            select(e.c.balance_id)
+            .where(e.c.tenant_id == self._tid, e.c.booking_id == booking_id)
+            .distinct()
+        )
+        rows = self._uow.execute(
+            select(b.c.id)
+            .where(b.c.tenant_id == self._tid, b.c.id.in_(about))
+            .order_by(b.c.billing_period_start, b.c.id)
+        )
+        return [BalanceId(r.id) for r in rows]
 
     def open_ending_by(self, day: date) -> list[BalanceId]:
         return self._ids(b.c.billing_period_end <= day)
