@@ -162,7 +162,7 @@ def test_payout_workflow(start: PayoutStatus, target: PayoutStatus) -> None:
     }[target]
     if target in PAYOUT_MOVES[start]:
         moved = move()
-        assert (moved.status, moved.version) == (target, done.version + 1)
+        assert (moved.status, moved.version) == (target, done.version)  # saves bump versions
         if start is PayoutStatus.FAILED:
             assert moved.retry_count == 1
     else:

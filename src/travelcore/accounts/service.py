@@ -33,7 +33,6 @@ from travelcore.kernel import (
     UserId,
     ValidationFailed,
     new_uuid,
-    run_idempotent,
     run_use_case,
 )
 
@@ -121,24 +120,22 @@ class AccountService:
 
     def register(self, cmd: RegisterAccount) -> UserId:
         check_password(cmd.password)
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
 
-            def action() -> UserId:
-                account = UserAccount(
-                    tenant_id=cmd.tenant_id,
-                    user_id=cmd.user_id,
-                    email=cmd.email,
-                    name=cmd.name,
-                    password_hash=self._hasher.hash(cmd.password),
-                    created_at=now,
-                )
-                uow.accounts.add(account)
-                return account.user_id
+        def action(uow: AccountsUnitOfWork, now: datetime) -> UserId:
+            account = UserAccount(
+                tenant_id=cmd.tenant_id,
+                user_id=cmd.user_id,
+                email=cmd.email,
+                name=cmd.name,
+                password_hash=self._hasher.hash(cmd.password),
+                created_at=now,
+            )
+            uow.accounts.add(account)
+            return account.user_id
 
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, UserId, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, UserId, action
+        )
 
     def authenticate(self, tenant_id: TenantId, email: str, password: Secret) -> UserAccount:
         """The account for ``email`` if ``password`` matches (else ``AccessDenied``); a hash
@@ -170,30 +167,26 @@ class AccountService:
     def store_credential(self, cmd: StoreCredential) -> CredentialId:
         if not cmd.fields:
             raise ValidationFailed("fields", "non_empty")
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
 
-            def action() -> CredentialId:
-                credential_id = CredentialId(new_uuid())
-                plaintext = json.dumps({k: v.reveal() for k, v in cmd.fields.items()}).encode()
-                uow.credentials.add(
-                    Credential(
-                        id=credential_id,
-                        tenant_id=cmd.tenant_id,
-                        user_id=cmd.user_id,
-                        provider=cmd.provider,
-                        sealed=self._box.seal(
-                            plaintext, associated_data(cmd.tenant_id, credential_id)
-                        ),
-                        created_at=now,
-                        updated_at=now,
-                    )
+        def action(uow: AccountsUnitOfWork, now: datetime) -> CredentialId:
+            credential_id = CredentialId(new_uuid())
+            plaintext = json.dumps({k: v.reveal() for k, v in cmd.fields.items()}).encode()
+            uow.credentials.add(
+                Credential(
+                    id=credential_id,
+                    tenant_id=cmd.tenant_id,
+                    user_id=cmd.user_id,
+                    provider=cmd.provider,
+                    sealed=self._box.seal(plaintext, associated_data(cmd.tenant_id, credential_id)),
+                    created_at=now,
+                    updated_at=now,
                 )
-                return credential_id
+            )
+            return credential_id
 
-            result = run_idempotent(uow, cmd.idempotency_key, cmd, CredentialId, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, CredentialId, action
+        )
 
     def reveal_credential(
         self, tenant_id: TenantId, credential_id: CredentialId

@@ -99,7 +99,7 @@ def invoice_number(prefix: str, sequence: int) -> str:
     return f"{prefix}-{sequence:06d}"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
 class Invoice:
     id: InvoiceId
     tenant_id: TenantId
@@ -122,7 +122,8 @@ class Invoice:
     notes: str | None = None
     created_at: datetime
     updated_at: datetime
-    version: int = 1
+    version: int = attrs.field(default=1, on_setattr=attrs.setters.NO_OP)
+    """Changed only by a repository's ``save`` (see ``travelcore.kernel.repository``)."""
 
     def __attrs_post_init__(self) -> None:
         if not self.lines or len(self.lines) > MAX_LINES:
@@ -192,7 +193,7 @@ class Invoice:
         if target not in INVOICE_MOVES[self.status]:
             raise InvalidTransition("invoice", self.status, target)
         at = utc(now, "now")
-        return attrs.evolve(self, status=target, updated_at=at, version=self.version + 1, **changes)
+        return attrs.evolve(self, status=target, updated_at=at, **changes)
 
     def sent(self, now: datetime) -> Invoice:
         return self._move(InvoiceStatus.SENT, now, sent_at=utc(now, "now"))

@@ -85,7 +85,7 @@ def platform_fee(gross: Money, rate: Decimal) -> Money:
     return (gross * rate).rounded(ROUND_HALF_UP)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
 class VenuePayout:
     id: PayoutId
     tenant_id: TenantId
@@ -109,7 +109,8 @@ class VenuePayout:
     payment_reference: str | None = None
     created_at: datetime
     updated_at: datetime
-    version: int = 1
+    version: int = attrs.field(default=1, on_setattr=attrs.setters.NO_OP)
+    """Changed only by a repository's ``save`` (see ``travelcore.kernel.repository``)."""
 
     def __attrs_post_init__(self) -> None:
         if self.period_end <= self.period_start:
@@ -184,7 +185,6 @@ class VenuePayout:
             self,
             status=target,
             updated_at=utc(now, "now"),
-            version=self.version + 1,
             **changes,
         )
 
@@ -197,7 +197,6 @@ class VenuePayout:
             adjustments=self.adjustments + amount.exact("amount"),
             adjustment_notes=notes,
             updated_at=utc(now, "now"),
-            version=self.version + 1,
         )
 
     def processing(self, now: datetime) -> VenuePayout:

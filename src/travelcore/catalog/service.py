@@ -152,7 +152,6 @@ class CatalogService:
     def change_venue_status(self, cmd: ChangeVenueStatus) -> VenueStatus:
         def action(uow: CatalogUnitOfWork, now: datetime) -> VenueStatus:
             venue = uow.venues.get(cmd.venue_id)
-            uow.track(venue)
             if cmd.action == "approve":
                 venue.approve(now, actor=cmd.actor)
             elif cmd.action == "reject":
@@ -267,7 +266,6 @@ class CatalogService:
         released = 0
         with self._uow_factory(tenant_id) as uow:
             for session in uow.sessions.due_for_release(now + lead):
-                uow.track(session)
                 released += session.release_inventory(now, lead)
                 uow.sessions.save(session)
             uow.commit()

@@ -41,6 +41,13 @@ from travelcore.kernel.money import (
     total,
 )
 from travelcore.kernel.policy import Policy, PolicyProvider, StaticPolicies
+from travelcore.kernel.repository import (
+    RepositoryScope,
+    Versioned,
+    check_tenant,
+    check_version,
+    saved,
+)
 from travelcore.kernel.serialization import converter, dumps, from_data, loads, to_data
 from travelcore.kernel.uow import EventBus, EventHandler, UnitOfWork, UnitOfWorkBase
 
@@ -71,6 +78,7 @@ __all__ = [
     "Policy",
     "PolicyProvider",
     "PolicyViolation",
+    "RepositoryScope",
     "RuleViolation",
     "StaleVersion",
     "StaticPolicies",
@@ -83,6 +91,9 @@ __all__ = [
     "UserId",
     "ValidationFailed",
     "VectorStoreUnavailable",
+    "Versioned",
+    "check_tenant",
+    "check_version",
     "converter",
     "dumps",
     "exact_money",
@@ -93,6 +104,7 @@ __all__ = [
     "positive_credits",
     "run_idempotent",
     "run_use_case",
+    "saved",
     "to_data",
     "total",
     "utc",
