@@ -12,6 +12,7 @@ from travelcore.testing import (
     AccountRepositoriesContract,
     AccountRepositoryContract,
     ActivityRepositoryContract,
+    BillingRepositoriesContract,
     BookingRepositoryContract,
     ChildRepositoryContract,
     ConversationRepositoryContract,
@@ -19,11 +20,13 @@ from travelcore.testing import (
     CorporateSubscriptionRepositoryContract,
     CredentialRepositoryContract,
     CreditBalanceRepositoryContract,
+    InvoiceRepositoryContract,
     ItineraryRepositoryContract,
     LedgerRepositoryContract,
     PaymentGatewayContract,
     PaymentRepositoriesContract,
     PaymentRepositoryContract,
+    PayoutRepositoryContract,
     PolicyRuleRepositoryContract,
     ReminderRepositoryContract,
     ScheduleRepositoryContract,
@@ -215,4 +218,16 @@ class TestMemoryCreditBalanceRepository(CreditBalanceRepositoryContract):
 
 
 class TestMemoryCorporateSubscriptionRepository(CorporateSubscriptionRepositoryContract):
+    pass
+
+
+class TestMemoryInvoiceRepository(InvoiceRepositoryContract):
+    pass
+
+
+class TestMemoryPayoutRepository(PayoutRepositoryContract):
+    pass
+
+
+class TestMemoryBillingRepositories(BillingRepositoriesContract):
     pass

@@ -9,6 +9,11 @@ from travelcore.testing.accounts import (
     PasswordHasherContract,
     SecretBoxContract,
 )
+from travelcore.testing.billing import (
+    BillingRepositoriesContract,
+    InvoiceRepositoryContract,
+    PayoutRepositoryContract,
+)
 from travelcore.testing.booking import BookingRepositoryContract, WaitlistRepositoryContract
 from travelcore.testing.booking_machine import booking_machine
 from travelcore.testing.catalog import (
@@ -54,6 +59,7 @@ __all__ = [
     "AccountRepositoriesContract",
     "AccountRepositoryContract",
     "ActivityRepositoryContract",
+    "BillingRepositoriesContract",
     "BookingRepositoryContract",
     "ChildRepositoryContract",
     "ConversationRepositoryContract",
@@ -61,6 +67,7 @@ __all__ = [
     "CorporateSubscriptionRepositoryContract",
     "CredentialRepositoryContract",
     "CreditBalanceRepositoryContract",
+    "InvoiceRepositoryContract",
     "ItineraryRepositoryContract",
     "LedgerMachine",
     "LedgerRepositoryContract",
@@ -68,6 +75,7 @@ __all__ = [
     "PaymentGatewayContract",
     "PaymentRepositoriesContract",
     "PaymentRepositoryContract",
+    "PayoutRepositoryContract",
     "PolicyRuleRepositoryContract",
     "ReminderRepositoryContract",
     "RepositoryContract",
