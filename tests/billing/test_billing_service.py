@@ -34,7 +34,6 @@ from travelcore.kernel import (
     InvalidTransition,
     ManualClock,
     Money,
-    StaticPolicies,
     ValidationFailed,
     new_uuid,
 )
@@ -58,7 +57,7 @@ def world(request: pytest.FixtureRequest, clock: ManualClock) -> World:
 
 @pytest.fixture
 def billing(world: World) -> BillingService:
-    return BillingService(world.db, world.clock, StaticPolicies())  # type: ignore[arg-type]
+    return BillingService(world.db, world.clock)  # type: ignore[arg-type]
 
 
 def subscribe(world: World, corporate: CorporateId) -> CorporateSubscription:

@@ -57,7 +57,7 @@ class Shop:
         self.gateway = Recording(gateway)
         self.card = card
         self.travel = TravelService(self.db, clock)
-        self.payments = PaymentService(self.db, self.gateway, clock)  # type: ignore[arg-type]
+        self.payments = PaymentService(self.db, clock, gateway=self.gateway)  # type: ignore[arg-type]
         self.tenant = TenantId(new_uuid())
         self.travel.register_tenant(
             RegisterTenant(tenant_id=self.tenant, name="Acme", idempotency_key="t")
@@ -177,7 +177,7 @@ def test_a_refund_the_provider_rejects_no_longer_counts_against_the_cap(
 ) -> None:
     shop = Shop(MemoryPaymentGateway(), lambda: "pm_card_visa", clock)
     shop.gateway = RejectingRefunds(shop.gateway.inner)
-    shop.payments = PaymentService(shop.db, shop.gateway, clock)  # type: ignore[arg-type]
+    shop.payments = PaymentService(shop.db, clock, gateway=shop.gateway)  # type: ignore[arg-type]
     paid = shop.pay(shop.trip(Money.of("10.00", "USD")), "pay")
     with pytest.raises(PaymentDeclined):
         shop.payments.refund(

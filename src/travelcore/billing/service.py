@@ -19,8 +19,10 @@ from travelcore.kernel import (
     Clock,
     Money,
     PolicyProvider,
+    StaticPolicies,
     TenantId,
     ValidationFailed,
+    checked_clock,
     exact_money,
     run_use_case,
 )
@@ -114,11 +116,15 @@ class ChangePayout:
 
 class BillingService:
     def __init__(
-        self, uow_factory: BillingUowFactory, clock: Clock, policies: PolicyProvider
+        self,
+        uow_factory: BillingUowFactory,
+        clock: Clock,
+        *,
+        policies: PolicyProvider | None = None,
     ) -> None:
         self._uow = uow_factory
-        self._clock = clock
-        self._policies = policies
+        self._clock = checked_clock(clock)
+        self._policies = policies or StaticPolicies()
 
     def _run(
         self,

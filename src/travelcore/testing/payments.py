@@ -286,7 +286,7 @@ class GatewayShop:
         self.clock = clock
         self.card = card
         self.travel = TravelService(database, clock)
-        self.payments = PaymentService(database, self.gateway, clock)
+        self.payments = PaymentService(database, clock, gateway=self.gateway)
         self.tenant = TenantId(new_uuid())
         self.travel.register_tenant(
             RegisterTenant(tenant_id=self.tenant, name="Acme", idempotency_key="tenant")

@@ -1,8 +1,8 @@
 """Billing: corporate invoices and venue payouts, tenant-scoped with row-level security; the
 application role may read, insert and update them, never delete.
 
-Revision ID: 0007_billing
-Revises: 0006_checked_writes
+Revision ID: 0008_billing
+Revises: 0007_python_weekdays
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 
 from travelcore_adapters.postgres.ddl import grant, tenant_rls
 
-revision = "0007_billing"
-down_revision = "0006_checked_writes"
+revision = "0008_billing"
+down_revision = "0007_python_weekdays"
 branch_labels = None
 depends_on = None
 
