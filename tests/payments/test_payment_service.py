@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from tests.payments.conftest import WEBHOOK_SECRET
 from travelcore.kernel import (
     Conflict,
     InvalidTransition,
@@ -38,7 +37,7 @@ from travelcore.travel import (
     TripId,
 )
 from travelcore_adapters.memory import MemoryDatabase
-from travelcore_adapters.memory.payment_gateway import DECLINED_METHOD, MemoryPaymentGateway
+from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
 from travelcore_adapters.stripe import StripeGateway
 
 
@@ -66,14 +65,12 @@ class Env:
         gateway: PaymentGateway,
         clock: ManualClock,
         card: Callable[[], str],
-        declined: Callable[[], str],
-        secret: str,
     ) -> None:
         self.db = MemoryDatabase()
         self.gateway = CountingGateway(gateway)
         self.travel = TravelService(self.db, clock)
         self.payments = PaymentService(self.db, clock, gateway=self.gateway)  # type: ignore[arg-type]
-        self.card, self.declined, self.secret = card, declined, secret
+        self.card = card
         self.tenant = TenantId(new_uuid())
         self.user = UserId(new_uuid())
         self.travel.register_tenant(
@@ -133,21 +130,9 @@ class Env:
 @pytest.fixture(params=["memory", "stripe"])
 def env(request: pytest.FixtureRequest, clock: ManualClock) -> Env:
     if request.param == "memory":
-        return Env(
-            MemoryPaymentGateway(WEBHOOK_SECRET),
-            clock,
-            lambda: "pm_card_visa",
-            lambda: DECLINED_METHOD,
-            WEBHOOK_SECRET,
-        )
+        return Env(MemoryPaymentGateway(), clock, lambda: "pm_card_visa")
     gateway: StripeGateway = request.getfixturevalue("stripe_gateway")
-    return Env(
-        gateway,
-        clock,
-        request.getfixturevalue("stripe_card"),
-        request.getfixturevalue("stripe_declined_card"),
-        WEBHOOK_SECRET,
-    )
+    return Env(gateway, clock, request.getfixturevalue("stripe_card"))
 
 
 def test_cancelling_a_trip_refunds_what_is_left(env: Env) -> None:
@@ -193,7 +178,7 @@ def test_gateway_outage_leaves_an_initiated_payment_that_the_same_key_completes(
     clock: ManualClock,
 ) -> None:
     gateway = MemoryPaymentGateway()
-    env = Env(gateway, clock, lambda: "pm_card_visa", str, "whsec_memory")
+    env = Env(gateway, clock, lambda: "pm_card_visa")
     trip = env.trip()
     gateway.available = False
     with pytest.raises(PaymentGatewayUnavailable):
