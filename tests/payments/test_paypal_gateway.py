@@ -114,3 +114,16 @@ def test_secrets_stay_out_of_repr(
     paypal_gateway: PayPalGateway, paypal_standin: PayPalStandIn
 ) -> None:
     assert paypal_standin.client_secret not in repr(paypal_gateway)
+
+
+def test_capturing_a_captured_order_again_reads_it(paypal_gateway: PayPalGateway) -> None:
+    created = paypal_gateway.create_payment(
+        Money.of("8.00", "EUR"),
+        payment_method="vault-x",
+        idempotency_key=new_uuid().hex,
+        metadata={},
+    )
+    first = paypal_gateway.confirm_payment(created.provider_ref, idempotency_key="first")
+    again = paypal_gateway.confirm_payment(created.provider_ref, idempotency_key="second")
+    assert first.status is again.status is PaymentStatus.SUCCEEDED
+    assert again.amount == Money.of("8.00", "EUR")

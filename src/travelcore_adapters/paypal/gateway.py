@@ -43,6 +43,9 @@ from travelcore.payments.webhooks import DEFAULT_TOLERANCE, check_fresh, header,
 LIVE_URL = "https://api-m.paypal.com"
 SANDBOX_URL = "https://api-m.sandbox.paypal.com"
 
+#: The rule of the ``ValidationFailed`` for PayPal's ``ORDER_ALREADY_CAPTURED``.
+ALREADY_CAPTURED = "order_already_captured"
+
 #: ``details[].issue`` values of a 422 that mean the payer's instrument was declined.
 DECLINE_ISSUES = frozenset({"INSTRUMENT_DECLINED", "PAYER_CANNOT_PAY", "TRANSACTION_REFUSED"})
 
@@ -221,6 +224,8 @@ class PayPalGateway:
             )
         if reply.status_code == 422 and issues & DECLINE_ISSUES:
             return PaymentDeclined(message, issues=sorted(i for i in issues if i))
+        if "ORDER_ALREADY_CAPTURED" in issues:
+            return ValidationFailed("payment", ALREADY_CAPTURED, message)
         return ValidationFailed("payment", "provider_rejected", message)
 
     # -- the port --------------------------------------------------------------------------
@@ -253,12 +258,19 @@ class PayPalGateway:
         )
 
     def confirm_payment(self, provider_ref: str, *, idempotency_key: str) -> GatewayPayment:
-        order = self._call(
-            "POST",
-            f"/v2/checkout/orders/{provider_ref}/capture",
-            body={},
-            request_id=idempotency_key,
-        )
+        """Capture the order; an order captured already (by an earlier request) is read
+        instead of being reported as refused."""
+        try:
+            order = self._call(
+                "POST",
+                f"/v2/checkout/orders/{provider_ref}/capture",
+                body={},
+                request_id=idempotency_key,
+            )
+        except ValidationFailed as refused:
+            if refused.rule != ALREADY_CAPTURED:
+                raise
+            order = self._call("GET", f"/v2/checkout/orders/{provider_ref}")
         status = _order_status(order)
         if status is PaymentStatus.FAILED:
             raise PaymentDeclined("PayPal did not capture the payment", order=provider_ref)
