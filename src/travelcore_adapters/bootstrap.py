@@ -7,7 +7,8 @@
     app = bootstrap.embedded()         # a development PostgreSQL it starts and provisions
 
 Each returns an :class:`App` holding the services (``app.catalog``, ``app.people``,
-``app.ledger``, ``app.booking``, ``app.waitlist``, ``app.travel``, ``app.payments``,
+``app.ledger``, ``app.billing``, ``app.booking``, ``app.waitlist``, ``app.travel``,
+``app.payments``,
 ``app.accounts``, ``app.conversations``, ``app.vectors``, ``app.search``) over one database,
 one clock, one policy provider and one event bus. An ``App`` is a context manager: leaving
 it (or ``app.close()``) closes the connection pool and stops an embedded server. The same
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 
 from travelcore.accounts import AccountService, ConversationService, PasswordHasher, SecretBox
+from travelcore.billing import BillingService
 from travelcore.booking import BookingService, WaitlistService
 from travelcore.catalog import CatalogService
 from travelcore.kernel import (
@@ -82,6 +84,7 @@ class App:
     catalog: CatalogService
     people: PeopleService
     ledger: LedgerService
+    billing: BillingService
     booking: BookingService
     waitlist: WaitlistService
     travel: TravelService
@@ -297,6 +300,7 @@ def _wire(
         catalog=CatalogService(uow_factory, clock, policies=policies),
         people=PeopleService(uow_factory, clock),
         ledger=LedgerService(uow_factory, clock, policies=policies),
+        billing=BillingService(uow_factory, clock, policies=policies),
         booking=BookingService(uow_factory, clock, policies=policies),
         waitlist=WaitlistService(uow_factory, clock, policies=policies),
         travel=TravelService(uow_factory, clock),

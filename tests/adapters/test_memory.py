@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from travelcore.kernel import EventBus, TenantId, new_uuid
+from travelcore.kernel import EventBus, ManualClock, TenantId, new_uuid
 from travelcore.testing import (
     AccountRepositoriesContract,
     AccountRepositoryContract,
     ActivityRepositoryContract,
+    BillingRepositoriesContract,
     BookingRepositoryContract,
     ChildRepositoryContract,
     ConversationRepositoryContract,
@@ -19,15 +20,18 @@ from travelcore.testing import (
     CorporateSubscriptionRepositoryContract,
     CredentialRepositoryContract,
     CreditBalanceRepositoryContract,
+    InvoiceRepositoryContract,
     ItineraryRepositoryContract,
     LedgerRepositoryContract,
     PaymentGatewayContract,
     PaymentRepositoriesContract,
     PaymentRepositoryContract,
+    PayoutRepositoryContract,
     PolicyRuleRepositoryContract,
     ReminderRepositoryContract,
     ScheduleRepositoryContract,
     SessionRepositoryContract,
+    StripeSigner,
     SubscriptionRepositoryContract,
     TenantRepositoryContract,
     TextSearchContract,
@@ -79,12 +83,16 @@ class TestMemoryAccountRepositories(AccountRepositoriesContract):
 
 class TestMemoryPaymentGateway(PaymentGatewayContract):
     @pytest.fixture
-    def webhook_secret(self) -> str:
-        return "whsec_test"
+    def signer(self) -> StripeSigner:
+        return StripeSigner("whsec_test")
 
     @pytest.fixture
-    def gateway(self, webhook_secret: str) -> MemoryPaymentGateway:
-        return MemoryPaymentGateway(webhook_secret)
+    def gateway(self, clock: ManualClock) -> MemoryPaymentGateway:
+        return MemoryPaymentGateway("whsec_test", clock=clock)
+
+    @pytest.fixture
+    def database(self) -> MemoryDatabase:
+        return MemoryDatabase()
 
     @pytest.fixture
     def card(self) -> Callable[[], str]:
@@ -210,4 +218,16 @@ class TestMemoryCreditBalanceRepository(CreditBalanceRepositoryContract):
 
 
 class TestMemoryCorporateSubscriptionRepository(CorporateSubscriptionRepositoryContract):
+    pass
+
+
+class TestMemoryInvoiceRepository(InvoiceRepositoryContract):
+    pass
+
+
+class TestMemoryPayoutRepository(PayoutRepositoryContract):
+    pass
+
+
+class TestMemoryBillingRepositories(BillingRepositoriesContract):
     pass

@@ -14,13 +14,16 @@ from sqlalchemy import text
 from travelcore.kernel import AccessDenied, EventBus, IdempotencyRecord, TenantId, new_uuid
 from travelcore.testing import (
     AccountRepositoryContract,
+    BillingRepositoriesContract,
     ConversationRepositoryContract,
     CorporateSubscriptionRepositoryContract,
     CredentialRepositoryContract,
     CreditBalanceRepositoryContract,
+    InvoiceRepositoryContract,
     ItineraryRepositoryContract,
     LedgerRepositoryContract,
     PaymentRepositoryContract,
+    PayoutRepositoryContract,
     PolicyRuleRepositoryContract,
     ReminderRepositoryContract,
     SubscriptionRepositoryContract,
@@ -314,4 +317,16 @@ class TestPostgresCreditBalanceRepository(CreditBalanceRepositoryContract):
 
 
 class TestPostgresCorporateSubscriptionRepository(CorporateSubscriptionRepositoryContract):
+    pass
+
+
+class TestPostgresInvoiceRepository(InvoiceRepositoryContract):
+    pass
+
+
+class TestPostgresPayoutRepository(PayoutRepositoryContract):
+    pass
+
+
+class TestPostgresBillingRepositories(BillingRepositoriesContract):
     pass

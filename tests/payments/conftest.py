@@ -1,4 +1,5 @@
-"""A localstripe server for the session, and the official SDK pointed at it."""
+"""A localstripe server for the session, and the official SDK pointed at it; the PayPal
+stand-in server and the PayPal adapter pointed at it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from pathlib import Path
 import pytest
 import stripe
 
+from travelcore.kernel import ManualClock
+from travelcore_adapters.paypal import PayPalGateway
+from travelcore_adapters.paypal.testing import PayPalStandIn
 from travelcore_adapters.stripe import StripeGateway
 
 API_KEY = "sk_test_travelcore"
@@ -91,3 +95,23 @@ def stripe_declined_card(stripe_client: stripe.StripeClient) -> Callable[[], str
 @pytest.fixture(scope="session")
 def stripe_gateway(localstripe_url: str) -> StripeGateway:
     return StripeGateway(API_KEY, webhook_secret=WEBHOOK_SECRET, api_base=localstripe_url)
+
+
+@pytest.fixture(scope="session")
+def paypal_standin() -> Iterator[PayPalStandIn]:
+    """The PayPal stand-in server (``travelcore_adapters.paypal.testing``) on 127.0.0.1."""
+    with PayPalStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def paypal_gateway(paypal_standin: PayPalStandIn, clock: ManualClock) -> Iterator[PayPalGateway]:
+    gateway = PayPalGateway(
+        paypal_standin.client_id,
+        paypal_standin.client_secret,
+        webhook_id=paypal_standin.webhook_id,
+        base_url=paypal_standin.url,
+        clock=clock,
+    )
+    yield gateway
+    gateway.close()

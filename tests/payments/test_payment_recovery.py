@@ -1,34 +1,48 @@
 """No transaction open across a provider call: the intent is committed first, the outcome
 after. A crash between the two (simulated by a gateway wrapper that raises after the provider
-has acted) is completed by a retry with the same key, on the memory adapter and PostgreSQL."""
+has acted) is completed by a retry with the same key, on the memory adapter and PostgreSQL.
+A provider that goes away mid-payment (a proxy in front of localstripe or the PayPal stand-in
+cuts the traffic) leaves payments stuck, which the reconciliation job settles once it returns."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
+import stripe
 
+from tests.payments.conftest import API_KEY, WEBHOOK_SECRET
+from tests.payments.outage import Outage
 from travelcore.kernel import (
     Conflict,
     ManualClock,
     Money,
+    PaymentGatewayUnavailable,
     StaleVersion,
     TenantId,
     UserId,
     new_uuid,
+    total,
 )
 from travelcore.kernel.errors import RefundExceedsCaptured
 from travelcore.payments import (
+    PaymentGateway,
     PaymentService,
     PaymentStatus,
     PayTrip,
+    ReconcilePayments,
+    Reconciliation,
     RefundPayment,
     RefundStatus,
     RefundTrip,
 )
+from travelcore.testing.payments import GatewayShop
 from travelcore.travel import (
     BookTrip,
     ChangeTrip,
@@ -40,8 +54,11 @@ from travelcore.travel import (
 )
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
+from travelcore_adapters.paypal import PayPalGateway
+from travelcore_adapters.paypal.testing import PayPalStandIn
 from travelcore_adapters.postgres import PostgresDatabase
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
+from travelcore_adapters.stripe import StripeGateway, from_minor_units
 
 
 class Crash(Exception):
@@ -220,3 +237,165 @@ def test_concurrent_refunds_never_exceed_the_capture(
         assert payment.refunded == Money.of(60 * len(amounts), "EUR")
         assert world.gateway.inner.refunded(paid.provider_ref) == payment.refunded
         assert all(r.status is RefundStatus.SUCCEEDED for r in payment.refunds)
+
+
+# -- the provider stopped mid-payment: the reconciliation job settles every stuck payment ----
+
+
+class Staged:
+    """Forwards to a gateway; ``before[name]`` runs once before the call ``name``."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.before: dict[str, Callable[[], None]] = {}
+
+    def __getattr__(self, attribute: str) -> Any:
+        target = getattr(self.inner, attribute)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            hook = self.before.pop(attribute, None)
+            if hook is not None:
+                hook()
+            return target(*args, **kwargs)
+
+        return call
+
+
+@attrs.define
+class Provider:
+    """A real provider server behind an :class:`Outage` proxy, and how to ask it what it did."""
+
+    gateway: PaymentGateway
+    outage: Outage
+    card: Callable[[], str]
+    captures: Callable[[set[str]], Counter[str]]  # trip id -> captured payments
+    refunded: Callable[[str], Money]  # provider reference -> refunded at the provider
+
+
+def _stripe_provider(
+    request: pytest.FixtureRequest, outage_of: Callable[[str], Outage]
+) -> Provider:
+    client: stripe.StripeClient = request.getfixturevalue("stripe_client")
+    outage = outage_of(request.getfixturevalue("localstripe_url"))
+    gateway = StripeGateway(API_KEY, webhook_secret=WEBHOOK_SECRET, api_base=outage.url)
+
+    def captures(trips: set[str]) -> Counter[str]:
+        intents = client.v1.payment_intents.list(params={"limit": 100}).auto_paging_iter()
+        found = ((i.status, i.to_dict().get("metadata") or {}) for i in intents)
+        return Counter(
+            meta["trip_id"]
+            for status, meta in found
+            if status == "succeeded" and meta.get("trip_id") in trips
+        )
+
+    def refunded(ref: str) -> Money:
+        refunds = client.v1.refunds.list(params={"payment_intent": ref, "limit": 100})
+        return total((from_minor_units(r.amount, r.currency) for r in refunds.data), "EUR")
+
+    return Provider(gateway, outage, request.getfixturevalue("stripe_card"), captures, refunded)
+
+
+def _paypal_provider(
+    request: pytest.FixtureRequest, outage_of: Callable[[str], Outage]
+) -> Provider:
+    standin: PayPalStandIn = request.getfixturevalue("paypal_standin")
+    outage = outage_of(standin.url)
+    gateway = PayPalGateway(
+        standin.client_id,
+        standin.client_secret,
+        webhook_id=standin.webhook_id,
+        base_url=outage.url,
+    )
+
+    def captures(trips: set[str]) -> Counter[str]:
+        return Counter(
+            o["purchase_units"][0]["reference_id"]
+            for o in standin.orders.values()
+            if o["status"] == "COMPLETED" and o["purchase_units"][0].get("reference_id") in trips
+        )
+
+    def refunded(ref: str) -> Money:
+        capture = standin.orders[ref]["purchase_units"][0]["payments"]["captures"][0]
+        return Money.of(sum(capture["_refunds"], Decimal(0)), "EUR")
+
+    return Provider(gateway, outage, lambda: f"vault-{new_uuid().hex}", captures, refunded)
+
+
+@pytest.fixture
+def outage_of() -> Iterator[Callable[[str], Outage]]:
+    made: list[Outage] = []
+
+    def make(target: str) -> Outage:
+        made.append(Outage(target))
+        return made[-1]
+
+    yield make
+    for outage in made:
+        outage.close()
+
+
+@pytest.fixture(params=["stripe", "paypal"])
+def provider(request: pytest.FixtureRequest, outage_of: Callable[[str], Outage]) -> Provider:
+    if request.param == "stripe":
+        return _stripe_provider(request, outage_of)
+    return _paypal_provider(request, outage_of)
+
+
+@pytest.mark.parametrize("store", ["memory", "postgres"])
+def test_the_job_settles_every_payment_stuck_by_an_outage_and_nothing_is_charged_twice(
+    request: pytest.FixtureRequest, provider: Provider, clock: ManualClock, store: str
+) -> None:
+    db = MemoryDatabase() if store == "memory" else request.getfixturevalue("postgres_database")
+    staged = Staged(provider.gateway)
+    shop = GatewayShop(staged, db, clock, provider.card)  # type: ignore[arg-type]
+    trips = {name: shop.trip(Money.of("64.00", "EUR")) for name in "ABCD"}
+    keys = {name: f"pay-{name}" for name in trips}
+    methods = {name: provider.card() for name in trips}
+
+    def pay(name: str) -> None:
+        with pytest.raises(PaymentGatewayUnavailable):
+            shop.pay(trips[name], keys[name], methods[name])
+        provider.outage.up()
+
+    # C and D: the provider captures, then its reply is lost (D's trip is cancelled meanwhile)
+    for name in "CD":
+        staged.before["confirm_payment"] = provider.outage.lose_replies
+        pay(name)
+    shop.travel.cancel_trip(
+        ChangeTrip(tenant_id=shop.tenant, trip_id=trips["D"], idempotency_key="cancel-D")
+    )
+    # B: the provider creates the payment and its reply is lost; A: the provider is down
+    provider.outage.lose_replies()
+    pay("B")
+    provider.outage.down()
+    pay("A")
+    provider.outage.down()
+    stuck = {n: shop.payments.payments_for_trip(shop.tenant, t)[0] for n, t in trips.items()}
+    assert {p.status for p in stuck.values()} == {PaymentStatus.INITIATED}
+    with pytest.raises(Conflict):
+        shop.pay(trips["A"], "another-key")
+
+    clock.advance(timedelta(minutes=16))
+    while_down = shop.payments.reconcile(ReconcilePayments(tenant_id=shop.tenant))
+    # A and B never reached the capture step: they fail without asking the provider
+    assert set(while_down.failed) == {stuck["A"].id, stuck["B"].id}
+    assert set(while_down.unknown) == {stuck["C"].id, stuck["D"].id}
+
+    provider.outage.up()
+    back = shop.payments.reconcile(ReconcilePayments(tenant_id=shop.tenant))
+    assert set(back.succeeded) == {stuck["C"].id, stuck["D"].id}
+    assert back.refunded == (stuck["D"].id,)
+    assert shop.payments.reconcile(ReconcilePayments(tenant_id=shop.tenant)) == Reconciliation()
+
+    # no trip stays blocked; the original keys never charge again
+    assert shop.travel.trip(shop.tenant, trips["C"]).status is TripStatus.CONFIRMED
+    for name in "AB":
+        assert shop.pay(trips[name], keys[name], methods[name]).status is PaymentStatus.FAILED
+        assert shop.pay(trips[name], f"again-{name}").status is PaymentStatus.SUCCEEDED
+    assert shop.pay(trips["C"], keys["C"], methods["C"]).status is PaymentStatus.SUCCEEDED
+    trip_ids = {str(t) for t in trips.values()}
+    assert provider.captures(trip_ids) == Counter(trip_ids)  # one capture per trip
+    refunded_d = shop.payments.payment(shop.tenant, stuck["D"].id)
+    assert refunded_d.refunded == Money.of("64.00", "EUR")
+    assert provider.refunded(str(refunded_d.provider_ref)) == Money.of("64.00", "EUR")

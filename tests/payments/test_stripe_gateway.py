@@ -7,19 +7,26 @@ from collections.abc import Callable
 import pytest
 
 from tests.payments.conftest import API_KEY, WEBHOOK_SECRET, _free_port
-from travelcore.kernel import Money, PaymentGatewayUnavailable, ValidationFailed
-from travelcore.testing import PaymentGatewayContract
+from travelcore.kernel import ManualClock, Money, PaymentGatewayUnavailable, ValidationFailed
+from travelcore.testing import PaymentGatewayContract, StripeSigner
+from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.stripe import StripeGateway, from_minor_units, to_minor_units
 
 
 class TestStripeGateway(PaymentGatewayContract):
     @pytest.fixture
-    def webhook_secret(self) -> str:
-        return WEBHOOK_SECRET
+    def signer(self) -> StripeSigner:
+        return StripeSigner(WEBHOOK_SECRET)
 
     @pytest.fixture
-    def gateway(self, stripe_gateway: StripeGateway) -> StripeGateway:
-        return stripe_gateway
+    def gateway(self, localstripe_url: str, clock: ManualClock) -> StripeGateway:
+        return StripeGateway(
+            API_KEY, webhook_secret=WEBHOOK_SECRET, api_base=localstripe_url, clock=clock
+        )
+
+    @pytest.fixture
+    def database(self) -> MemoryDatabase:
+        return MemoryDatabase()
 
     @pytest.fixture
     def card(self, stripe_card: Callable[[], str]) -> Callable[[], str]:

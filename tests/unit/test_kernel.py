@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from tests.strategies import money
 from travelcore.accounts import AccountService, ConversationService
 from travelcore.kernel import (
+    MAX_AMOUNT,
     Credits,
     IdempotencyConflict,
     ManualClock,
@@ -68,16 +69,42 @@ class TestMoney:
     @pytest.mark.parametrize(
         ("amount", "currency", "expected"),
         [
-            ("2.345", "EUR", "2.34"),
-            ("2.355", "EUR", "2.36"),
-            ("10.5", "JPY", "10"),
-            ("1.23456", "KWD", "1.235"),
+            ("2.5", "EUR", "2.50"),
+            ("10", "JPY", "10"),
+            ("1.2", "KWD", "1.200"),
+            ("7.000", "USD", "7.00"),
         ],
     )
-    def test_rounds_to_minor_unit_half_even(
+    def test_of_writes_the_amount_to_the_minor_unit(
         self, amount: str, currency: str, expected: str
     ) -> None:
-        assert Money.of(amount, currency).amount == Decimal(expected)
+        assert str(Money.of(amount, currency).amount) == expected
+
+    @pytest.mark.parametrize(
+        ("amount", "currency"),
+        [("2.345", "EUR"), ("5.005", "USD"), ("100.5", "JPY"), ("1.2345", "KWD"), ("1e-4", "BHD")],
+    )
+    def test_amounts_finer_than_the_minor_unit_are_refused_not_rounded(
+        self, amount: str, currency: str
+    ) -> None:
+        with pytest.raises(ValidationFailed) as refused:
+            Money.of(amount, currency)
+        assert (refused.value.field, refused.value.rule) == ("amount", "minor_units")
+        with pytest.raises(ValidationFailed) as direct:
+            Money(Decimal(amount), currency).exact("price")
+        assert (direct.value.field, direct.value.rule) == ("price", "minor_units")
+
+    def test_amounts_out_of_range_are_refused(self) -> None:
+        assert Money.of(MAX_AMOUNT - 1, "JPY").amount == MAX_AMOUNT - 1
+        for amount in (MAX_AMOUNT, -MAX_AMOUNT, MAX_AMOUNT * 10**20):
+            with pytest.raises(ValidationFailed) as refused:
+                Money(amount, "USD").exact()
+            assert refused.value.rule == "range"
+
+    @given(money())
+    def test_generated_amounts_are_exact(self, amount: Money) -> None:
+        assert amount.exact() is amount
+        assert Money.of(amount.amount, amount.currency) == amount
 
     @given(money("EUR"), money("EUR"), money("EUR"))
     def test_addition_is_associative_and_exact(self, a: Money, b: Money, c: Money) -> None:

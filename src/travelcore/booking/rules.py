@@ -32,7 +32,9 @@ from travelcore.kernel import (
     UserId,
     ValidationFailed,
 )
-from travelcore.ledger import BalanceId, CreditBalance, PeriodClosed
+from travelcore.ledger import BalanceId, CreditBalance
+from travelcore.ledger.model import refundable_for
+from travelcore.ledger.service import current_balance
 from travelcore.people import Child, ChildId
 
 CodeFactory = Callable[[], str]
@@ -113,6 +115,18 @@ class Txn:
         if found is None:
             raise InsufficientCredits("no credits for the current period", available=0)
         return self.balance(found.id)
+
+    def read_balance(self, balance_id: BalanceId) -> CreditBalance:
+        """A balance to read only: the one this use case changes, or as stored."""
+        return self._balances.get(balance_id) or self.uow.credits.get(balance_id)
+
+    def late_refund_balance(self, earlier: CreditBalance) -> CreditBalance:
+        """The balance of the user's current period, which takes refunds of bookings whose
+        debit's period has closed; opened (and stored) if the user has none yet."""
+        balance, is_new = current_balance(self.uow, earlier, self.now)
+        if is_new:
+            self.uow.credits.add(balance)
+        return self.balance(balance.id)
 
     def add_booking(self, booking: Booking) -> None:
         self.uow.bookings.add(booking)
@@ -341,14 +355,17 @@ def cancel(
 
 
 def _refund_rest(txn: Txn, booking: Booking, balance: CreditBalance, reason: str) -> int:
-    """Refund what is left of the booking's debit; a closed period has nothing to give."""
-    left = balance.net_debit_for(booking.id)
+    """Refund what is left of the booking's debit. Once the debit's period has closed (a
+    venue cancels late), the credits go to the parent's current period, capped by what the
+    booking debited across periods."""
+    target = balance if balance.accepts(txn.now) else txn.late_refund_balance(balance)
+    history = [
+        txn.read_balance(i) for i in txn.uow.credits.for_booking(booking.id) if i != target.id
+    ]
+    left = refundable_for(booking.id, [target, *history])
     if left <= 0:
         return 0
-    try:
-        balance.refund(booking.id, txn.now, actor=txn.actor, reason=reason)
-    except PeriodClosed:
-        return 0
+    target.refund(booking.id, txn.now, actor=txn.actor, reason=reason, history=history)
     booking.credits_returned(left, txn.now, partial=False, actor=txn.actor, reason=reason)
     return left
 

@@ -31,7 +31,15 @@ from travelcore.kernel.idempotency import (
     run_use_case,
 )
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
-from travelcore.kernel.money import MINOR_UNITS, Credits, Money, positive_credits, total
+from travelcore.kernel.money import (
+    MAX_AMOUNT,
+    MINOR_UNITS,
+    Credits,
+    Money,
+    exact_money,
+    positive_credits,
+    total,
+)
 from travelcore.kernel.policy import Policy, PolicyProvider, StaticPolicies
 from travelcore.kernel.repository import (
     RepositoryScope,
@@ -44,6 +52,7 @@ from travelcore.kernel.serialization import converter, dumps, from_data, loads, 
 from travelcore.kernel.uow import EventBus, EventHandler, UnitOfWork, UnitOfWorkBase
 
 __all__ = [
+    "MAX_AMOUNT",
     "MINOR_UNITS",
     "AccessDenied",
     "Aggregate",
@@ -88,6 +97,7 @@ __all__ = [
     "checked_clock",
     "converter",
     "dumps",
+    "exact_money",
     "fingerprint",
     "from_data",
     "loads",

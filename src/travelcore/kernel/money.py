@@ -32,6 +32,10 @@ MINOR_UNITS: dict[str, int] = {
 }
 
 
+#: Every amount's magnitude stays below this bound (so it fits every adapter's storage).
+MAX_AMOUNT = Decimal(10) ** 12
+
+
 def _to_decimal(value: Any) -> Decimal:
     if isinstance(value, bool | float):
         raise ValidationFailed("amount", "decimal_not_float", "money amounts must not be floats")
@@ -62,8 +66,27 @@ class Money:
 
     @classmethod
     def of(cls, amount: str | int | Decimal, currency: str) -> Money:
-        """``Money.of("12.50", "EUR")``, rounded to the currency's minor unit."""
-        return cls(_to_decimal(amount), currency).rounded()
+        """``Money.of("12.5", "EUR")`` is 12.50 EUR: an exact amount written to the currency's
+        minor unit. A finer amount (``"12.505"``) or one out of range is refused, never rounded
+        (see :meth:`exact`)."""
+        exact = cls(_to_decimal(amount), currency).exact()
+        quantum = Decimal(1).scaleb(-exact.minor_units)
+        return Money(exact.amount.quantize(quantum), exact.currency)
+
+    def exact(self, field: str = "amount") -> Money:
+        """This amount, if it is a whole number of the currency's minor units (0 decimals for
+        JPY, 2 for USD, 3 for KWD) with a magnitude below :data:`MAX_AMOUNT`; otherwise
+        ``ValidationFailed(field, "minor_units" | "range")``."""
+        if abs(self.amount) >= MAX_AMOUNT:
+            raise ValidationFailed(field, "range", f"{field} must stay below {MAX_AMOUNT}")
+        if self.amount != self.amount.quantize(Decimal(1).scaleb(-self.minor_units)):
+            raise ValidationFailed(
+                field,
+                "minor_units",
+                f"{self.amount} {self.currency} is finer than the currency's minor unit "
+                f"({self.minor_units} decimals)",
+            )
+        return self
 
     @property
     def minor_units(self) -> int:
@@ -121,6 +144,12 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.rounded().amount} {self.currency}"
+
+
+def exact_money(_: object, attribute: attrs.Attribute[Any], value: Money | None) -> None:
+    """An attrs validator: a Money field (or ``None``) must be :meth:`Money.exact`."""
+    if value is not None:
+        value.exact(attribute.name)
 
 
 def total(amounts: Iterable[Money], currency: str) -> Money:

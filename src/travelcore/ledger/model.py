@@ -11,6 +11,7 @@ Invariants (checked by the property tests after every step):
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, NewType
@@ -380,6 +381,10 @@ class CreditBalance(Aggregate):
             idempotency_key=idempotency_key,
         )
 
+    def accepts(self, at: datetime) -> bool:
+        """Whether the balance still takes new entries at ``at`` (open and not ended)."""
+        return not self.is_closed and at < self.period.ends_at
+
     def refund(
         self,
         booking_id: UUID,
@@ -390,17 +395,24 @@ class CreditBalance(Aggregate):
         actor: str | None = None,
         reason: str | None = None,
         idempotency_key: str | None = None,
+        history: Sequence[CreditBalance] = (),
     ) -> LedgerEntry:
         """Give back debited credits: all that remains (``credits=None``) or some of them.
 
-        A closed period takes no refunds (its credits have expired)."""
+        ``history`` are the user's other balances with entries about the booking: a refund
+        that comes after the debit's period closed is credited to the current period (this
+        balance), capped by what the booking debited across all of them. A closed period
+        takes no refunds (its credits have expired)."""
         self._require_open(at)
+        books = [self, *(b for b in history if b.id != self.id)]
         if any(
-            e.booking_id == booking_id and e.entry_type is EntryType.FORFEIT for e in self.entries
+            e.booking_id == booking_id and e.entry_type is EntryType.FORFEIT
+            for b in books
+            for e in b.entries
         ):
             raise RuleViolation("a forfeited booking is not refunded", booking_id=str(booking_id))
-        refundable = self.net_debit_for(booking_id)
-        if self.debited_for(booking_id) == 0:
+        refundable = refundable_for(booking_id, books)
+        if sum(b.debited_for(booking_id) for b in books) == 0:
             raise RuleViolation("nothing was debited for this booking", booking_id=str(booking_id))
         amount = refundable if credits is None else positive_credits(credits)
         if amount == 0:
@@ -627,6 +639,12 @@ class CreditBalance(Aggregate):
             )
         )
         return entry
+
+
+def refundable_for(booking_id: UUID, balances: Iterable[CreditBalance]) -> int:
+    """What is left to refund of a booking: its debits less its refunds, across ``balances``
+    (the debit's period and the later ones that took its late refunds)."""
+    return sum(b.net_debit_for(booking_id) for b in balances)
 
 
 def _require_text(value: str, field: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Protocol
+from uuid import UUID
 
 from travelcore.kernel import IdempotencyStore, UnitOfWork, UserId
 from travelcore.ledger.model import BalanceId, CreditBalance
@@ -33,6 +34,10 @@ class LedgerRepository(Protocol):
         """Store changes: the stored version must equal ``balance.version`` (else
         ``StaleVersion``); stored entries must be kept unchanged as a prefix (else
         ``Conflict``). Sets ``balance.version`` to the next version."""
+        ...
+
+    def for_booking(self, booking_id: UUID) -> list[BalanceId]:
+        """Balances with an entry about the booking (its debit, refunds, forfeit)."""
         ...
 
     def open_ending_by(self, day: date) -> list[BalanceId]:

@@ -222,6 +222,18 @@ class BalanceView:
 # -- the service ---------------------------------------------------------------------------
 
 
+def current_balance(
+    uow: LedgerUnitOfWork, earlier: CreditBalance, now: datetime
+) -> tuple[CreditBalance, bool]:
+    """The user's balance for the period containing ``now`` (same billing cycle as
+    ``earlier``), and whether it was opened just now (it is not stored yet)."""
+    found = uow.credits.find(earlier.user_id, now.date())
+    if found is not None:
+        return found, False
+    period = BillingPeriod.containing(now.date(), earlier.period.start.day)
+    return CreditBalance.open(uow.tenant_id, earlier.user_id, period, now), True
+
+
 class LedgerService:
     """The ledger's use cases over ``uow_factory(tenant_id)``, an injected clock and the
     tenants' policies (hold timeout, expiry-warning lead, idempotency retention)."""
@@ -340,13 +352,21 @@ class LedgerService:
         )
 
     def refund(self, cmd: Refund) -> LedgerEntry:
-        return self._on_balance(
-            cmd.tenant_id,
-            cmd.balance_id,
-            cmd,
-            cmd.idempotency_key,
-            LedgerEntry,
-            lambda b, now: b.refund(
+        """Refund a booking debited on ``cmd.balance_id``. Once that period has closed (or
+        ended), the refund is credited to the user's current period (opened if need be),
+        capped by what the booking debited across periods; the entry says where it went."""
+
+        def action(uow: LedgerUnitOfWork, now: datetime) -> LedgerEntry:
+            debited = uow.credits.get(cmd.balance_id)
+            target, is_new = debited, False
+            if not debited.accepts(now):
+                target, is_new = current_balance(uow, debited, now)
+            history = [
+                uow.credits.get(i)
+                for i in uow.credits.for_booking(cmd.booking_id)
+                if i != target.id
+            ]
+            entry = target.refund(
                 cmd.booking_id,
                 now,
                 credits=cmd.credits,
@@ -354,8 +374,15 @@ class LedgerService:
                 actor=cmd.actor,
                 reason=cmd.reason,
                 idempotency_key=cmd.idempotency_key,
-            ),
-        )
+                history=history,
+            )
+            if is_new:
+                uow.credits.add(target)
+            else:
+                uow.credits.save(target)
+            return entry
+
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, LedgerEntry, action)
 
     def forfeit(self, cmd: Forfeit) -> LedgerEntry:
         return self._on_balance(

@@ -64,6 +64,7 @@ def _tier(_: object, attribute: attrs.Attribute[SubscriptionTier], value: Any) -
 def _cost(_: object, attribute: attrs.Attribute[Money], value: Any) -> None:
     if not isinstance(value, Money) or value.amount < 0:
         raise ValidationFailed(attribute.name, "non_negative_money")
+    value.exact(attribute.name)
 
 
 def _day(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:

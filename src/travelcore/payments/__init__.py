@@ -19,10 +19,13 @@ from travelcore.payments.ports import (
     WebhookEventLog,
 )
 from travelcore.payments.service import (
+    RECONCILE_AFTER,
     PaymentResult,
     PaymentService,
     PaymentsUowFactory,
     PayTrip,
+    ReconcilePayments,
+    Reconciliation,
     RefundPayment,
     RefundResult,
     RefundTrip,
@@ -32,6 +35,7 @@ from travelcore.payments.service import (
 from travelcore.payments.webhooks import decode_event
 
 __all__ = [
+    "RECONCILE_AFTER",
     "TENANT_METADATA_KEY",
     "GatewayPayment",
     "GatewayRefund",
@@ -45,6 +49,8 @@ __all__ = [
     "PaymentStatus",
     "PaymentsUnitOfWork",
     "PaymentsUowFactory",
+    "ReconcilePayments",
+    "Reconciliation",
     "Refund",
     "RefundId",
     "RefundPayment",

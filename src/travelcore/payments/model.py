@@ -50,6 +50,9 @@ class Refund:
     id: RefundId = attrs.field(factory=_refund_id)
     status: RefundStatus = RefundStatus.SUCCEEDED
 
+    def __attrs_post_init__(self) -> None:
+        self.amount.exact("amount")
+
 
 @attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
 class Payment:
@@ -70,7 +73,7 @@ class Payment:
     """Changed only by a repository's ``save`` (see ``travelcore.kernel.repository``)."""
 
     def __attrs_post_init__(self) -> None:
-        if self.amount.is_negative() or self.amount.is_zero():
+        if self.amount.exact("amount").is_negative() or self.amount.is_zero():
             raise ValidationFailed("amount", "positive")
 
     @property
@@ -133,7 +136,7 @@ class Payment:
         """Refuse a refund that is not positive or exceeds what is left of the capture."""
         if amount.currency != self.currency:
             raise ValidationFailed("amount", "same_currency")
-        if amount.is_negative() or amount.is_zero():
+        if amount.exact("amount").is_negative() or amount.is_zero():
             raise ValidationFailed("amount", "positive")
         if amount > self.refundable:
             raise RefundExceedsCaptured(

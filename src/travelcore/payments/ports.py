@@ -43,8 +43,10 @@ class WebhookEvent:
 
 class PaymentGateway(Protocol):
     """A payment provider. Adapters raise ``PaymentDeclined`` for declined cards,
-    ``PaymentGatewayUnavailable`` when the provider cannot be reached, and send the
-    idempotency keys they get to the provider (travelcore does not rely on them)."""
+    ``PaymentGatewayUnavailable`` when the provider cannot be reached, ``ValidationFailed`` when
+    the provider rejects a request for good, and send the idempotency keys they get to the
+    provider (travelcore does not rely on them: it enforces idempotency and refund caps
+    itself)."""
 
     name: str
 
@@ -57,14 +59,28 @@ class PaymentGateway(Protocol):
         metadata: Mapping[str, str],
     ) -> GatewayPayment: ...
 
-    def confirm_payment(self, provider_ref: str, *, idempotency_key: str) -> GatewayPayment: ...
+    def confirm_payment(self, provider_ref: str, *, idempotency_key: str) -> GatewayPayment:
+        """Capture the payment; ``PaymentDeclined`` if the instrument is declined."""
+        ...
+
+    def payment_status(self, provider_ref: str) -> GatewayPayment:
+        """What the provider knows of the payment now (``INITIATED``: not captured yet)."""
+        ...
+
+    def cancel_payment(self, provider_ref: str) -> GatewayPayment:
+        """Give up a payment that was not captured: ``FAILED`` (cancelled at the provider where
+        it has a cancel call; travelcore never captures a failed payment), or ``SUCCEEDED`` if
+        it was captured after all."""
+        ...
 
     def refund(self, provider_ref: str, amount: Money, *, idempotency_key: str) -> GatewayRefund:
         """Refund part or all of a captured payment."""
         ...
 
-    def parse_webhook(self, payload: bytes, signature: str) -> WebhookEvent:
-        """Verify the signature (``ValidationFailed`` if wrong) and decode the event."""
+    def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        """Verify a delivery (its raw body and HTTP headers) and decode the event. A missing,
+        wrong or stale signature is ``ValidationFailed("signature", "present" | "valid" |
+        "fresh")``; a body that is not an event is ``ValidationFailed("payload", ...)``."""
         ...
 
 
@@ -82,6 +98,11 @@ class PaymentRepository(Protocol):
         ...
 
     def find_by_provider_ref(self, provider_ref: str) -> Payment | None: ...
+
+    def needing_settlement(self, before: datetime) -> Sequence[Payment]:
+        """Payments created before ``before`` and still ``initiated``, or with a refund
+        ``pending`` since before ``before``; oldest first."""
+        ...
 
 
 class WebhookEventLog(Protocol):

@@ -12,9 +12,10 @@ it (the provider, given the same idempotency keys, returns what it did the first
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import TypeVar
 
 import attrs
@@ -26,8 +27,11 @@ from travelcore.kernel import (
     InvalidTransition,
     Money,
     PaymentDeclined,
+    PaymentGatewayUnavailable,
     StaleVersion,
     TenantId,
+    ValidationFailed,
+    exact_money,
     from_data,
     new_uuid,
     run_idempotent,
@@ -69,11 +73,12 @@ class PayTrip:
 
 @attrs.frozen(kw_only=True)
 class RefundPayment:
-    """Refund ``amount`` of a payment, or everything still refundable when ``None``."""
+    """Refund ``amount`` of a payment, or everything still refundable when ``None``. An amount
+    finer than its currency's minor unit is refused here, before anything is recorded."""
 
     tenant_id: TenantId
     payment_id: PaymentId
-    amount: Money | None = None
+    amount: Money | None = attrs.field(default=None, validator=exact_money)
     idempotency_key: str
 
 
@@ -84,6 +89,30 @@ class RefundTrip:
     tenant_id: TenantId
     trip_id: TripId
     idempotency_key: str
+
+
+#: How long a payment may stay ``initiated`` before :meth:`PaymentService.reconcile` settles it.
+RECONCILE_AFTER = timedelta(minutes=15)
+
+
+@attrs.frozen(kw_only=True)
+class ReconcilePayments:
+    """Settle the tenant's payments ``initiated`` for longer than ``older_than``."""
+
+    tenant_id: TenantId
+    older_than: timedelta = RECONCILE_AFTER
+
+
+@attrs.frozen(kw_only=True)
+class Reconciliation:
+    """What a run of the reconciliation job did: payments settled ``succeeded`` or ``failed``,
+    those still ``unknown`` (the provider could not be asked), and payments on cancelled trips
+    whose automatic refund was completed."""
+
+    succeeded: tuple[PaymentId, ...] = ()
+    failed: tuple[PaymentId, ...] = ()
+    unknown: tuple[PaymentId, ...] = ()
+    refunded: tuple[PaymentId, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -169,6 +198,19 @@ def _settling(record: Callable[[], R]) -> R:
     return record()
 
 
+def _failure(status: PaymentStatus) -> str | None:
+    return "the provider did not capture the payment" if status is PaymentStatus.FAILED else None
+
+
+def _auto_refund(payment: Payment) -> RefundPayment:
+    """The refund of everything left of a payment that succeeded on a cancelled trip."""
+    return RefundPayment(
+        tenant_id=payment.tenant_id,
+        payment_id=payment.id,
+        idempotency_key=f"auto-refund:{payment.id}",
+    )
+
+
 def _payment_result(payment: Payment) -> PaymentResult:
     return PaymentResult(
         payment_id=payment.id,
@@ -247,28 +289,97 @@ class PaymentService:
         uow.payments.add(payment)
         return PaymentStarted(payment_id=payment.id)
 
-    def _charge(self, cmd: PayTrip, payment: Payment) -> _Charge:
-        """Create and confirm the payment at the provider (no transaction is open)."""
+    def _charge(self, cmd: PayTrip, payment: Payment) -> _Charge | None:
+        """Create the payment at the provider, record its reference, then capture it (no
+        transaction is open during a provider call). A payment with a reference already (a
+        retry) is asked about first, so it is never captured twice even by a provider that
+        ignores idempotency keys. ``None``: the payment was settled meanwhile (by a webhook or
+        :meth:`reconcile`) and is not captured."""
         key = f"{cmd.tenant_id}:{cmd.idempotency_key}"
+        ref = payment.provider_ref
+        if ref is None:
+            try:
+                created = self._gateway.create_payment(
+                    payment.amount,
+                    payment_method=cmd.payment_method,
+                    idempotency_key=f"{key}:create",
+                    metadata={
+                        TENANT_METADATA_KEY: str(cmd.tenant_id),
+                        "trip_id": str(payment.trip_id),
+                    },
+                )
+            except (PaymentDeclined, ValidationFailed) as refused:
+                return _Charge(None, PaymentStatus.FAILED, refused.message)
+            ref = created.provider_ref
+            if not _settling(lambda: self._record_started(cmd.tenant_id, payment.id, ref)):
+                return None
+        else:
+            known = self._gateway.payment_status(ref)
+            if known.status is not PaymentStatus.INITIATED:
+                return _Charge(ref, known.status, _failure(known.status))
         try:
-            created = self._gateway.create_payment(
-                payment.amount,
-                payment_method=cmd.payment_method,
-                idempotency_key=f"{key}:create",
-                metadata={TENANT_METADATA_KEY: str(cmd.tenant_id), "trip_id": str(payment.trip_id)},
-            )
-        except PaymentDeclined as declined:
-            return _Charge(None, PaymentStatus.FAILED, declined.message)
+            outcome = self._gateway.confirm_payment(ref, idempotency_key=f"{key}:confirm")
+        except (PaymentDeclined, ValidationFailed) as refused:
+            return _Charge(ref, PaymentStatus.FAILED, refused.message)
+        return _Charge(ref, outcome.status, _failure(outcome.status))
+
+    def _record_started(self, tenant_id: TenantId, payment_id: PaymentId, ref: str) -> bool:
+        """Record the provider's reference of a payment still ``initiated``; ``False`` if it
+        is not ``initiated`` any more."""
+        with self._uow(tenant_id) as uow:
+            payment = uow.payments.get(payment_id)
+            if payment.status is not PaymentStatus.INITIATED:
+                return False
+            if payment.provider_ref != ref:
+                uow.payments.save(payment.started(ref, self._clock.now()))
+                uow.commit()
+            return True
+
+    def _settle(
+        self, uow: PaymentsUnitOfWork, payment: Payment, charge: _Charge, now: datetime
+    ) -> tuple[Payment, RefundPayment | None]:
+        """Apply what the provider said to an ``initiated`` payment, in ``uow``. Success
+        confirms a pending trip; success on a trip cancelled meanwhile records the intent of
+        an automatic full refund (returned, to be sent once the unit of work commits)."""
+        if charge.status is PaymentStatus.FAILED:
+            failure = charge.failure or "the payment failed"
+            failed = payment.failed(failure, now, charge.provider_ref)
+            uow.payments.save(failed)
+            return failed, None
+        if charge.status is not PaymentStatus.SUCCEEDED:
+            if charge.provider_ref and payment.provider_ref != charge.provider_ref:
+                payment = payment.started(charge.provider_ref, now)
+                uow.payments.save(payment)
+            return payment, None
+        paid = payment.succeeded(now, charge.provider_ref)
+        uow.payments.save(paid)
+        trip = uow.trips.get(paid.trip_id)
+        if trip.status is TripStatus.PENDING:
+            uow.trips.save(trip.confirmed(now))
+            return paid, None
+        if trip.status is not TripStatus.CANCELLED:
+            return paid, None
+        refund = _auto_refund(paid)
+        run_idempotent(
+            uow,
+            refund.idempotency_key,
+            refund,
+            RefundStarted,
+            now,
+            lambda: self._record_pending(uow, paid, paid.refundable, now),
+        )
+        return uow.payments.get(paid.id), refund
+
+    def _send_auto_refund(self, refund: RefundPayment | None) -> bool:
+        """Complete a recorded automatic refund; ``False`` if the provider is unreachable
+        (:meth:`reconcile` completes it later)."""
+        if refund is None:
+            return False
         try:
-            outcome = self._gateway.confirm_payment(
-                created.provider_ref, idempotency_key=f"{key}:confirm"
-            )
-        except PaymentDeclined as declined:
-            return _Charge(created.provider_ref, PaymentStatus.FAILED, declined.message)
-        failure = None
-        if outcome.status is PaymentStatus.FAILED:
-            failure = "the provider did not capture the payment"
-        return _Charge(created.provider_ref, outcome.status, failure)
+            self.refund(refund)
+        except (PaymentGatewayUnavailable, PaymentDeclined):
+            return False
+        return True
 
     def _record_outcome(
         self, cmd: PayTrip, payment_id: PaymentId, charge: _Charge | None
@@ -278,24 +389,15 @@ class PaymentService:
             settled = _find_settled(uow, cmd.idempotency_key, PaymentResult)
             if settled is not None:
                 return settled  # a concurrent retry finished first
-            stored = payment = uow.payments.get(payment_id)
+            payment = uow.payments.get(payment_id)
+            auto_refund = None
             if charge is not None and payment.status is PaymentStatus.INITIATED:
-                if charge.status is PaymentStatus.SUCCEEDED:
-                    payment = payment.succeeded(now, charge.provider_ref)
-                    trip = uow.trips.get(payment.trip_id)
-                    if trip.status is TripStatus.PENDING:
-                        uow.trips.save(trip.confirmed(now))
-                elif charge.status is PaymentStatus.FAILED:
-                    failure = charge.failure or "the payment failed"
-                    payment = payment.failed(failure, now, charge.provider_ref)
-                elif charge.provider_ref and payment.provider_ref != charge.provider_ref:
-                    payment = payment.started(charge.provider_ref, now)  # a webhook will settle it
-            if payment is not stored:
-                uow.payments.save(payment)
+                payment, auto_refund = self._settle(uow, payment, charge, now)
             result = _payment_result(payment)
             if payment.status is not PaymentStatus.INITIATED:
                 _store_settled(uow, cmd.idempotency_key, cmd, result, now)
             uow.commit()
+        self._send_auto_refund(auto_refund)
         return result
 
     # -- refunding -------------------------------------------------------------------------
@@ -397,8 +499,8 @@ class PaymentService:
             done = self._gateway.refund(
                 payment.provider_ref, refund.amount, idempotency_key=provider_key
             )
-        except PaymentDeclined:
-            return None
+        except (PaymentDeclined, ValidationFailed):
+            return None  # refused for good: the pending refund fails and no longer counts
         return done.provider_ref
 
     def _record_refunds(
@@ -440,9 +542,10 @@ class PaymentService:
             uow.commit()
         return results
 
-    def handle_webhook(self, payload: bytes, signature: str) -> WebhookOutcome:
-        """Verify and apply a provider event at most once (its id is stored with the change)."""
-        event = self._gateway.parse_webhook(payload, signature)
+    def handle_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookOutcome:
+        """Verify a delivery (raw body and HTTP headers) and apply its event at most once (its
+        id is stored with the change)."""
+        event = self._gateway.parse_webhook(payload, headers)
         if event.tenant_id is None:
             return WebhookOutcome.UNROUTED
         now = self._clock.now()
@@ -456,18 +559,98 @@ class PaymentService:
                 else None
             )
             outcome = WebhookOutcome.RECORDED
-            if payment is not None and payment.status is PaymentStatus.INITIATED:
-                if event.status is PaymentStatus.SUCCEEDED:
-                    uow.payments.save(payment.succeeded(now))
-                    trip = uow.trips.get(payment.trip_id)
-                    if trip.status is TripStatus.PENDING:
-                        uow.trips.save(trip.confirmed(now))
-                    outcome = WebhookOutcome.APPLIED
-                elif event.status is PaymentStatus.FAILED:
-                    uow.payments.save(payment.failed(f"provider event {event.type}", now))
-                    outcome = WebhookOutcome.APPLIED
+            auto_refund = None
+            if (
+                payment is not None
+                and payment.status is PaymentStatus.INITIATED
+                and event.status in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED)
+            ):
+                charge = _Charge(None, event.status, f"provider event {event.type}")
+                _, auto_refund = self._settle(uow, payment, charge, now)
+                outcome = WebhookOutcome.APPLIED
             uow.commit()
+        self._send_auto_refund(auto_refund)
         return outcome
+
+    # -- reconciling -----------------------------------------------------------------------
+
+    def reconcile(self, cmd: ReconcilePayments) -> Reconciliation:
+        """A job: settle every payment ``initiated`` for longer than ``cmd.older_than`` from
+        what the provider says, so that no trip stays blocked, and complete the automatic
+        refunds of payments that succeeded on cancelled trips. A payment the provider has not
+        captured is cancelled there and recorded ``failed``; one that never got a provider
+        reference never reached the capture step and fails too; one the provider cannot be
+        asked about now stays ``initiated`` (reported ``unknown``) for the next run. Running
+        it again changes nothing more: settled payments are not looked at, and each automatic
+        refund has one idempotency key.
+
+        The threshold must exceed the longest payment request (create and capture), so that
+        the job never gives up a payment a live request is about to capture."""
+        now = self._clock.now()
+        with self._uow(cmd.tenant_id) as uow:
+            stuck = uow.payments.needing_settlement(now - cmd.older_than)
+        report: dict[str, list[PaymentId]] = {
+            "succeeded": [],
+            "failed": [],
+            "unknown": [],
+            "refunded": [],
+        }
+        for payment in stuck:
+            auto_refund = None
+            if payment.status is PaymentStatus.INITIATED:
+                charge = self._ask_provider(payment)
+                if charge is None:
+                    report["unknown"].append(payment.id)
+                    continue
+                settled, auto_refund = _settling(
+                    partial(self._settle_stuck, cmd.tenant_id, payment.id, charge)
+                )
+                if settled.status is not PaymentStatus.INITIATED:
+                    report[settled.status.value].append(payment.id)
+            elif payment.status is PaymentStatus.SUCCEEDED:
+                auto_refund = self._pending_auto_refund(cmd.tenant_id, payment)
+            if auto_refund is not None:
+                if self._send_auto_refund(auto_refund):
+                    report["refunded"].append(payment.id)
+                else:
+                    report["unknown"].append(payment.id)
+        return Reconciliation(**{k: tuple(v) for k, v in report.items()})
+
+    def _ask_provider(self, payment: Payment) -> _Charge | None:
+        """What the provider says of a stuck payment; ``None`` if it cannot tell now."""
+        if payment.provider_ref is None:
+            return _Charge(None, PaymentStatus.FAILED, "the payment never reached the provider")
+        try:
+            known = self._gateway.payment_status(payment.provider_ref)
+            if known.status is PaymentStatus.INITIATED:
+                known = self._gateway.cancel_payment(payment.provider_ref)
+        except PaymentGatewayUnavailable:
+            return None
+        except ValidationFailed:
+            return _Charge(None, PaymentStatus.FAILED, "the provider does not know the payment")
+        if known.status is PaymentStatus.INITIATED:
+            return None
+        return _Charge(payment.provider_ref, known.status, _failure(known.status))
+
+    def _settle_stuck(
+        self, tenant_id: TenantId, payment_id: PaymentId, charge: _Charge
+    ) -> tuple[Payment, RefundPayment | None]:
+        now = self._clock.now()
+        with self._uow(tenant_id) as uow:
+            payment = uow.payments.get(payment_id)
+            if payment.status is not PaymentStatus.INITIATED:
+                return payment, None  # settled meanwhile
+            settled, auto_refund = self._settle(uow, payment, charge, now)
+            uow.commit()
+        return settled, auto_refund
+
+    def _pending_auto_refund(self, tenant_id: TenantId, payment: Payment) -> RefundPayment | None:
+        """The automatic refund of ``payment`` if one was recorded and is still pending."""
+        refund = _auto_refund(payment)
+        with self._uow(tenant_id) as uow:
+            recorded = uow.idempotency.get(refund.idempotency_key)
+            done = uow.idempotency.get(settled_key(refund.idempotency_key))
+        return refund if recorded is not None and done is None else None
 
     def payments_for_trip(self, tenant_id: TenantId, trip_id: TripId) -> Sequence[Payment]:
         with self._uow(tenant_id) as uow:

@@ -9,6 +9,11 @@ from travelcore.testing.accounts import (
     PasswordHasherContract,
     SecretBoxContract,
 )
+from travelcore.testing.billing import (
+    BillingRepositoriesContract,
+    InvoiceRepositoryContract,
+    PayoutRepositoryContract,
+)
 from travelcore.testing.booking import BookingRepositoryContract, WaitlistRepositoryContract
 from travelcore.testing.booking_machine import booking_machine
 from travelcore.testing.catalog import (
@@ -35,7 +40,12 @@ from travelcore.testing.entity_repositories import (
 from travelcore.testing.feedback import FeedbackContract
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
-from travelcore.testing.payments import PaymentGatewayContract, PaymentRepositoriesContract
+from travelcore.testing.payments import (
+    PaymentGatewayContract,
+    PaymentRepositoriesContract,
+    StripeSigner,
+    WebhookSigner,
+)
 from travelcore.testing.people import (
     ChildRepositoryContract,
     CorporateRepositoryContract,
@@ -54,6 +64,7 @@ __all__ = [
     "AccountRepositoriesContract",
     "AccountRepositoryContract",
     "ActivityRepositoryContract",
+    "BillingRepositoriesContract",
     "BookingRepositoryContract",
     "ChildRepositoryContract",
     "ConversationRepositoryContract",
@@ -62,6 +73,7 @@ __all__ = [
     "CredentialRepositoryContract",
     "CreditBalanceRepositoryContract",
     "FeedbackContract",
+    "InvoiceRepositoryContract",
     "ItineraryRepositoryContract",
     "LedgerMachine",
     "LedgerRepositoryContract",
@@ -69,6 +81,7 @@ __all__ = [
     "PaymentGatewayContract",
     "PaymentRepositoriesContract",
     "PaymentRepositoryContract",
+    "PayoutRepositoryContract",
     "PersonalContract",
     "PlacesContract",
     "PolicyRuleRepositoryContract",
@@ -78,6 +91,7 @@ __all__ = [
     "SearchLogRepositoryContract",
     "SecretBoxContract",
     "SessionRepositoryContract",
+    "StripeSigner",
     "SubscriptionRepositoryContract",
     "SuggestionsContract",
     "TenantRepositoryContract",
@@ -92,6 +106,7 @@ __all__ = [
     "VenueRepositoryContract",
     "VenueScoringContract",
     "WaitlistRepositoryContract",
+    "WebhookSigner",
     "booking_machine",
     "ledger_machine",
 ]

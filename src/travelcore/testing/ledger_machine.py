@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
+from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -35,6 +36,7 @@ from travelcore.kernel import (
 from travelcore.ledger.model import (
     REFUND_TYPES,
     BalanceId,
+    BillingPeriod,
     CreditBalance,
     EntryId,
     EntryType,
@@ -156,6 +158,11 @@ class LedgerMachine(RuleBasedStateMachine):
         if balance_id is not None and balance_id not in self.balance_ids:
             self.balance_ids.append(balance_id)
         return result
+
+    def books_of(self, booking_id: UUID) -> list[CreditBalance]:
+        """Every known balance with an entry about the booking."""
+        balances = (self.load(i) for i in self.balance_ids)
+        return [b for b in balances if any(e.booking_id == booking_id for e in b.entries)]
 
     def is_open(self, b: CreditBalance) -> bool:
         return not b.is_closed and self.clock.now() < b.period.ends_at
@@ -285,19 +292,21 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.bookings)
     @rule(booking=index, offset=st.one_of(st.none(), st.integers(min_value=-6, max_value=3)))
     def refund(self, booking: int, offset: int | None) -> None:
-        """A full refund (``offset=None``) or a partial one of ``refundable + offset``."""
+        """A full refund (``offset=None``) or a partial one of ``refundable + offset``. Once
+        the debit's period has closed (a venue cancelling late), it goes to the user's current
+        period, capped by what the booking debited across periods."""
         balance_id, booking_id = self.pick(self.bookings, booking)
         b = self.load(balance_id)
-        refundable = b.net_debit_for(booking_id)
+        books = self.books_of(booking_id)
+        refundable = sum(x.net_debit_for(booking_id) for x in books)
         credits = None if offset is None else refundable + offset
         forfeited = any(
-            e.booking_id == booking_id and e.entry_type is EntryType.FORFEIT for e in b.entries
+            e.booking_id == booking_id and e.entry_type is EntryType.FORFEIT
+            for x in books
+            for e in x.entries
         )
         expected = (
-            self.is_open(b)
-            and not forfeited
-            and refundable > 0
-            and (credits is None or 0 < credits <= refundable)
+            not forfeited and refundable > 0 and (credits is None or 0 < credits <= refundable)
         )
         entry = self.attempt(
             self.service.refund,
@@ -313,6 +322,13 @@ class LedgerMachine(RuleBasedStateMachine):
         assert (entry is not None) == expected, (refundable, credits, forfeited)
         if entry is not None:
             assert entry.amount == (refundable if credits is None else credits)
+            target = self.load(entry.balance_id)
+            if self.is_open(b):
+                assert target.id == balance_id
+            else:  # credited to the current period of the same user
+                event("late refund")
+                assert target.user_id == b.user_id
+                assert target.period.contains(self.clock.now().date())
 
     @precondition(lambda self: self.bookings)
     @rule(booking=index)
@@ -378,6 +394,12 @@ class LedgerMachine(RuleBasedStateMachine):
                 for h in self.load(balance_id).holds
             )
 
+    @rule(hours=st.integers(min_value=0, max_value=47))
+    def cross_a_period_end(self, hours: int) -> None:
+        """Move to just after the current billing period's end (late venue cancellations)."""
+        period = BillingPeriod.containing(self.clock.now().date(), 1)
+        self.clock.set(period.ends_at + timedelta(hours=hours))
+
     @rule()
     def close_periods(self) -> None:
         self.service.close_periods(self.tenant)
@@ -436,8 +458,20 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def ledgers_hold(self) -> None:
         self.collect_events()
-        for balance_id in self.balance_ids:
-            self.check_balance(self.load(balance_id))
+        balances = [self.load(balance_id) for balance_id in self.balance_ids]
+        for balance in balances:
+            self.check_balance(balance)
+        # refunds per booking, across the periods that took them, never exceed its debit
+        debited: Counter[UUID] = Counter()
+        refunded: Counter[UUID] = Counter()
+        for balance in balances:
+            for e in balance.entries:
+                if e.booking_id is not None and e.entry_type is EntryType.BOOKING_DEBIT:
+                    debited[e.booking_id] -= e.amount
+                elif e.booking_id is not None and e.entry_type in REFUND_TYPES:
+                    refunded[e.booking_id] += e.amount
+        for booking in debited | refunded:
+            assert 0 <= refunded[booking] <= debited[booking], booking
 
     def check_balance(self, b: CreditBalance) -> None:
         running = 0
@@ -454,14 +488,6 @@ class LedgerMachine(RuleBasedStateMachine):
         seen = self.seen_entries.get(b.id, [])
         assert b.entries[: len(seen)] == seen
         self.seen_entries[b.id] = list(b.entries)
-        # refunds per booking never exceed its debit
-        for booking in {e.booking_id for e in b.entries if e.booking_id is not None}:
-            refunded = sum(
-                e.amount
-                for e in b.entries
-                if e.booking_id == booking and e.entry_type in REFUND_TYPES
-            )
-            assert 0 <= refunded <= b.debited_for(booking)
         # expiry: once, after the period's end, equal to what was left, nothing after
         expiries = [i for i, e in enumerate(b.entries) if e.entry_type is EntryType.EXPIRY]
         assert len(expiries) <= 1

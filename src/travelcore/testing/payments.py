@@ -7,8 +7,8 @@ import hmac
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
 
 import attrs
 import pytest
@@ -16,23 +16,33 @@ import pytest
 from travelcore.kernel import (
     AlreadyExists,
     Conflict,
+    IdempotencyConflict,
+    ManualClock,
     Money,
     NotFound,
-    PaymentDeclined,
     StaleVersion,
     TenantId,
+    UserId,
     ValidationFailed,
     new_uuid,
 )
+from travelcore.kernel.errors import RefundExceedsCaptured
 from travelcore.payments import (
     TENANT_METADATA_KEY,
     Payment,
     PaymentGateway,
     PaymentId,
+    PaymentResult,
+    PaymentService,
     PaymentStatus,
+    PayTrip,
     Refund,
+    RefundPayment,
+    RefundResult,
+    RefundStatus,
+    WebhookOutcome,
 )
-from travelcore.travel import TripId
+from travelcore.travel import BookTrip, LineItem, RegisterTenant, TravelService, TripId, TripStatus
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -143,6 +153,39 @@ class PaymentRepositoriesContract:
         with uow_factory(tenant, None) as uow:
             assert len(uow.payments.for_trip(trip)) == 2
 
+    def test_payments_needing_settlement(
+        self, uow_factory: Callable[..., Any], tenant: TenantId
+    ) -> None:
+        hour = timedelta(hours=1)
+        old = make_payment(tenant, at=T0)
+        new = make_payment(tenant, at=T0 + 2 * hour)
+        settled = make_payment(tenant, at=T0).succeeded(T0)
+        pending = settled.with_refund(
+            Refund(
+                provider_ref=None,
+                amount=Money.of("5", "EUR"),
+                created_at=T0,
+                status=RefundStatus.PENDING,
+            )
+        )
+        done = make_payment(tenant, at=T0).succeeded(T0)
+        done = done.with_refund(
+            Refund(provider_ref="re_1", amount=Money.of("5", "EUR"), created_at=T0)
+        )
+        with uow_factory(tenant, None) as uow:
+            for payment in (new, old, pending, done):
+                uow.payments.add(payment)
+            uow.commit()
+        with uow_factory(tenant, None) as uow:
+            assert {p.id for p in uow.payments.needing_settlement(T0 + hour)} == {
+                old.id,
+                pending.id,
+            }
+            assert len(uow.payments.needing_settlement(T0 + 3 * hour)) == 3
+            assert list(uow.payments.needing_settlement(T0)) == []
+        with uow_factory(TenantId(new_uuid()), None) as uow:
+            assert list(uow.payments.needing_settlement(T0 + 3 * hour)) == []
+
     def test_webhook_event_log(self, uow_factory: Callable[..., Any], tenant: TenantId) -> None:
         with uow_factory(tenant, None) as uow:
             assert not uow.webhook_events.seen("evt_1")
@@ -156,71 +199,326 @@ class PaymentRepositoriesContract:
             assert not uow.webhook_events.seen("evt_1")
 
 
-class PaymentGatewayContract:
-    """Subclass and provide ``gateway``, ``card`` and ``declined_card`` (callables returning
-    fresh payment-method tokens) and ``webhook_secret``."""
+Delivery = tuple[bytes, dict[str, str]]
 
-    def _pay(self, gateway: PaymentGateway, card: str, amount: str = "42.50") -> str:
-        key = new_uuid().hex
-        created = gateway.create_payment(
-            Money.of(amount, "EUR"),
-            payment_method=card,
-            idempotency_key=f"{key}:create",
-            metadata={"trip_id": "t"},
+
+class WebhookSigner(Protocol):
+    """Makes webhook deliveries (raw body, HTTP headers) signed the way a provider signs them."""
+
+    def payment_event(
+        self,
+        event_id: str,
+        provider_ref: str,
+        tenant_id: TenantId | None,
+        *,
+        succeeded: bool,
+        signed_at: datetime,
+    ) -> Delivery:
+        """The provider's event that the payment ``provider_ref`` succeeded (or failed)."""
+        ...
+
+    def sign(self, payload: bytes, signed_at: datetime) -> dict[str, str]:
+        """Headers that sign ``payload`` (any bytes) at ``signed_at``."""
+        ...
+
+    def forge(self, payload: bytes, signed_at: datetime) -> dict[str, str]:
+        """Headers that sign ``payload`` with a key the gateway does not trust."""
+        ...
+
+
+@attrs.frozen
+class StripeSigner:
+    """Deliveries in Stripe's shape, signed with ``Stripe-Signature`` under ``secret``."""
+
+    secret: str
+
+    def payment_event(
+        self,
+        event_id: str,
+        provider_ref: str,
+        tenant_id: TenantId | None,
+        *,
+        succeeded: bool,
+        signed_at: datetime,
+    ) -> Delivery:
+        kind = "payment_intent.succeeded" if succeeded else "payment_intent.payment_failed"
+        payload = event_payload(event_id, kind, provider_ref, tenant_id)
+        return payload, self.sign(payload, signed_at)
+
+    def sign(self, payload: bytes, signed_at: datetime) -> dict[str, str]:
+        stamp = int(signed_at.timestamp())
+        return {"Stripe-Signature": sign_payload(payload, self.secret, stamp)}
+
+    def forge(self, payload: bytes, signed_at: datetime) -> dict[str, str]:
+        return StripeSigner(f"{self.secret}_forged").sign(payload, signed_at)
+
+
+class CountingGateway:
+    """Forwards to a gateway and records the names of the calls that reached it."""
+
+    def __init__(self, inner: PaymentGateway) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.calls: list[str] = []
+
+    def __getattr__(self, attribute: str) -> Any:
+        target = getattr(self.inner, attribute)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(attribute)
+            return target(*args, **kwargs)
+
+        return call
+
+
+class GatewayShop:
+    """A tenant that books trips and pays for them through one gateway."""
+
+    def __init__(
+        self,
+        gateway: PaymentGateway,
+        database: Callable[[TenantId], Any],
+        clock: ManualClock,
+        card: Callable[[], str],
+    ) -> None:
+        self.gateway = CountingGateway(gateway)
+        self.database = database
+        self.clock = clock
+        self.card = card
+        self.travel = TravelService(database, clock)
+        self.payments = PaymentService(database, clock, gateway=self.gateway)
+        self.tenant = TenantId(new_uuid())
+        self.travel.register_tenant(
+            RegisterTenant(tenant_id=self.tenant, name="Acme", idempotency_key="tenant")
         )
-        assert created.status is PaymentStatus.INITIATED
-        assert created.amount == Money.of(amount, "EUR")
-        confirmed = gateway.confirm_payment(created.provider_ref, idempotency_key=f"{key}:c")
-        assert confirmed.status is PaymentStatus.SUCCEEDED
-        assert confirmed.provider_ref == created.provider_ref
-        return created.provider_ref
 
-    def test_pay_and_refund_in_parts(
+    def trip(self, price: Money) -> TripId:
+        tour = LineItem.tour(
+            provider="Viator",
+            external_ref="T-1",
+            price_per_person=price,
+            participants=1,
+            scheduled_on=date(2026, 6, 1),
+        )
+        booked = self.travel.book_trip(
+            BookTrip(
+                tenant_id=self.tenant,
+                user_id=UserId(new_uuid()),
+                currency=price.currency,
+                items=(tour,),
+                idempotency_key=new_uuid().hex,
+            )
+        )
+        return TripId(booked.id)
+
+    def pay(self, trip: TripId, key: str, method: str | None = None) -> PaymentResult:
+        return self.payments.pay(
+            PayTrip(
+                tenant_id=self.tenant,
+                trip_id=trip,
+                payment_method=method or self.card(),
+                idempotency_key=key,
+            )
+        )
+
+    def refund(self, payment_id: PaymentId, amount: Money | None, key: str) -> RefundResult:
+        return self.payments.refund(
+            RefundPayment(
+                tenant_id=self.tenant, payment_id=payment_id, amount=amount, idempotency_key=key
+            )
+        )
+
+    def initiated(self, trip: TripId, provider_ref: str, amount: Money) -> Payment:
+        """Record a payment the provider knows but has not reported on (e.g. 3-D Secure)."""
+        now = self.clock.now()
+        payment = Payment(
+            id=PaymentId(new_uuid()),
+            tenant_id=self.tenant,
+            trip_id=trip,
+            amount=amount,
+            provider=self.gateway.name,
+            provider_ref=provider_ref,
+            created_at=now,
+            updated_at=now,
+        )
+        with self.database(self.tenant) as uow:
+            uow.payments.add(payment)
+            uow.commit()
+        return payment
+
+
+def _eur(amount: str) -> Money:
+    return Money.of(amount, "EUR")
+
+
+class PaymentGatewayContract:
+    """One contract for every :class:`PaymentGateway`, through :class:`PaymentService`.
+
+    Subclass and provide ``gateway`` (verifying webhooks against the ``clock`` fixture, a
+    :class:`ManualClock`), ``card`` and ``declined_card`` (callables returning fresh
+    payment-method tokens), ``signer`` (a :class:`WebhookSigner` for the gateway's provider)
+    and ``database`` (a unit-of-work factory with ``trips``, ``payments``, ``webhook_events``
+    and ``idempotency``). Refund caps and idempotency are travelcore's: the tests count the
+    calls that reach the provider."""
+
+    @pytest.fixture
+    def shop(
+        self,
+        gateway: PaymentGateway,
+        database: Callable[[TenantId], Any],
+        clock: ManualClock,
+        card: Callable[[], str],
+    ) -> GatewayShop:
+        return GatewayShop(gateway, database, clock, card)
+
+    def test_pay_refund_partially_refund_the_rest_and_refuse_more(self, shop: GatewayShop) -> None:
+        trip = shop.trip(_eur("42.50"))
+        paid = shop.pay(trip, "pay")
+        assert (paid.status, paid.amount) == (PaymentStatus.SUCCEEDED, _eur("42.50"))
+        assert paid.provider_ref
+        assert shop.travel.trip(shop.tenant, trip).status is TripStatus.CONFIRMED
+        part = shop.refund(paid.payment_id, _eur("10.00"), "part")
+        assert (part.amount, part.refundable) == (_eur("10.00"), _eur("32.50"))
+        rest = shop.refund(paid.payment_id, None, "rest")
+        assert (rest.amount, rest.refunded, rest.refundable) == (
+            _eur("32.50"),
+            _eur("42.50"),
+            _eur("0.00"),
+        )
+        assert part.provider_ref != rest.provider_ref
+        calls = len(shop.gateway.calls)
+        with pytest.raises(RefundExceedsCaptured):
+            shop.refund(paid.payment_id, _eur("0.01"), "more")
+        assert len(shop.gateway.calls) == calls
+
+    def test_over_refund_is_refused_before_the_provider(self, shop: GatewayShop) -> None:
+        paid = shop.pay(shop.trip(_eur("20.00")), "pay")
+        with pytest.raises(RefundExceedsCaptured):
+            shop.refund(paid.payment_id, _eur("20.01"), "over")
+        assert "refund" not in shop.gateway.calls
+        assert shop.payments.payment(shop.tenant, paid.payment_id).refunds == ()
+
+    def test_retry_with_one_key_is_one_payment_and_one_refund(self, shop: GatewayShop) -> None:
+        trip = shop.trip(_eur("30.00"))
+        method = shop.card()
+        first = shop.pay(trip, "same", method)
+        assert shop.pay(trip, "same", method) == first
+        assert shop.gateway.calls == ["create_payment", "confirm_payment"]
+        assert len(shop.payments.payments_for_trip(shop.tenant, trip)) == 1
+        refund = shop.refund(first.payment_id, _eur("5.00"), "r")
+        assert shop.refund(first.payment_id, _eur("5.00"), "r") == refund
+        assert shop.gateway.calls.count("refund") == 1
+        with pytest.raises(IdempotencyConflict):
+            shop.refund(first.payment_id, _eur("6.00"), "r")
+
+    def test_declined_instrument_records_a_failed_payment(
+        self, shop: GatewayShop, declined_card: Callable[[], str]
+    ) -> None:
+        trip = shop.trip(_eur("15.00"))
+        failed = shop.pay(trip, "declined", declined_card())
+        assert failed.status is PaymentStatus.FAILED
+        assert failed.failure
+        assert shop.travel.trip(shop.tenant, trip).status is TripStatus.PENDING
+        assert shop.pay(trip, "again").status is PaymentStatus.SUCCEEDED
+
+    def test_whole_yen(self, shop: GatewayShop) -> None:
+        paid = shop.pay(shop.trip(Money.of("1200", "JPY")), "pay")
+        assert (paid.status, paid.amount) == (PaymentStatus.SUCCEEDED, Money.of("1200", "JPY"))
+        done = shop.refund(paid.payment_id, Money.of("200", "JPY"), "r")
+        assert done.refundable == Money.of("1000", "JPY")
+
+    def test_status_and_cancel_of_payments(
         self, gateway: PaymentGateway, card: Callable[[], str]
     ) -> None:
-        ref = self._pay(gateway, card())
-        part = gateway.refund(ref, Money.of("10.00", "EUR"), idempotency_key=new_uuid().hex)
-        assert part.amount == Money.of("10.00", "EUR")
-        rest = gateway.refund(ref, Money.of("32.50", "EUR"), idempotency_key=new_uuid().hex)
-        assert rest.amount == Money.of("32.50", "EUR")
-        assert part.provider_ref != rest.provider_ref
+        def create() -> str:
+            return gateway.create_payment(
+                _eur("12.00"), payment_method=card(), idempotency_key=new_uuid().hex, metadata={}
+            ).provider_ref
 
-    def test_zero_decimal_currency(self, gateway: PaymentGateway, card: Callable[[], str]) -> None:
-        created = gateway.create_payment(
-            Money.of("1200", "JPY"),
-            payment_method=card(),
-            idempotency_key=new_uuid().hex,
-            metadata={},
-        )
-        assert created.amount == Money.of("1200", "JPY")
+        open_ref = create()
+        assert gateway.payment_status(open_ref).status is PaymentStatus.INITIATED
+        assert gateway.cancel_payment(open_ref).status is PaymentStatus.FAILED
+        captured = create()
+        gateway.confirm_payment(captured, idempotency_key=new_uuid().hex)
+        status = gateway.payment_status(captured)
+        assert (status.status, status.amount) == (PaymentStatus.SUCCEEDED, _eur("12.00"))
+        assert gateway.cancel_payment(captured).status is PaymentStatus.SUCCEEDED
 
-    def test_declined_card(self, gateway: PaymentGateway, declined_card: Callable[[], str]) -> None:
-        created = gateway.create_payment(
-            Money.of("10", "EUR"),
-            payment_method=declined_card(),
-            idempotency_key=new_uuid().hex,
-            metadata={},
-        )
-        with pytest.raises(PaymentDeclined):
-            gateway.confirm_payment(created.provider_ref, idempotency_key=new_uuid().hex)
-
-    def test_webhook_signature_is_verified(
-        self, gateway: PaymentGateway, webhook_secret: str
+    def test_webhook_settles_an_initiated_payment_once_and_replays_are_ignored(
+        self, shop: GatewayShop, gateway: PaymentGateway, signer: WebhookSigner
     ) -> None:
-        tenant = TenantId(new_uuid())
-        payload = event_payload("evt_1", "payment_intent.succeeded", "pi_1", tenant)
-        event = gateway.parse_webhook(payload, sign_payload(payload, webhook_secret))
-        assert (event.id, event.provider_ref, event.tenant_id) == ("evt_1", "pi_1", tenant)
-        assert event.status is PaymentStatus.SUCCEEDED
-        with pytest.raises(ValidationFailed):
-            gateway.parse_webhook(payload, sign_payload(payload, "whsec_wrong"))
-        tampered = payload.replace(b"evt_1", b"evt_2")
-        with pytest.raises(ValidationFailed):
-            gateway.parse_webhook(tampered, sign_payload(payload, webhook_secret))
+        trip = shop.trip(_eur("50.00"))
+        created = gateway.create_payment(
+            _eur("50.00"), payment_method=shop.card(), idempotency_key=new_uuid().hex, metadata={}
+        )
+        payment = shop.initiated(trip, created.provider_ref, _eur("50.00"))
+        body, headers = signer.payment_event(
+            "evt-ok", created.provider_ref, shop.tenant, succeeded=True, signed_at=shop.clock.now()
+        )
+        assert shop.payments.handle_webhook(body, headers) is WebhookOutcome.APPLIED
+        assert shop.payments.handle_webhook(body, headers) is WebhookOutcome.REPLAY
+        stored = shop.payments.payment(shop.tenant, payment.id)
+        assert (stored.status, stored.version) == (PaymentStatus.SUCCEEDED, 2)
+        assert shop.travel.trip(shop.tenant, trip).status is TripStatus.CONFIRMED
+        unrouted = signer.payment_event(
+            "evt-x", created.provider_ref, None, succeeded=True, signed_at=shop.clock.now()
+        )
+        assert shop.payments.handle_webhook(*unrouted) is WebhookOutcome.UNROUTED
 
-    def test_failed_payment_event(self, gateway: PaymentGateway, webhook_secret: str) -> None:
-        payload = event_payload("evt_9", "payment_intent.payment_failed", "pi_9", None)
-        event = gateway.parse_webhook(payload, sign_payload(payload, webhook_secret))
-        assert event.status is PaymentStatus.FAILED
-        assert event.tenant_id is None
-        assert attrs.asdict(event)["type"] == "payment_intent.payment_failed"
+    def test_a_failure_event_fails_an_initiated_payment(
+        self, shop: GatewayShop, signer: WebhookSigner
+    ) -> None:
+        trip = shop.trip(_eur("50.00"))
+        payment = shop.initiated(trip, f"ref-{new_uuid().hex}", _eur("50.00"))
+        delivery = signer.payment_event(
+            "evt-f",
+            str(payment.provider_ref),
+            shop.tenant,
+            succeeded=False,
+            signed_at=shop.clock.now(),
+        )
+        assert shop.payments.handle_webhook(*delivery) is WebhookOutcome.APPLIED
+        stored = shop.payments.payment(shop.tenant, payment.id)
+        assert stored.status is PaymentStatus.FAILED
+        assert shop.travel.trip(shop.tenant, trip).status is TripStatus.PENDING
+
+    def test_stale_webhooks_are_refused(self, shop: GatewayShop, signer: WebhookSigner) -> None:
+        now = shop.clock.now()
+        for skew in (timedelta(minutes=-6), timedelta(minutes=6)):
+            delivery = signer.payment_event(
+                f"evt{skew}", "ref", shop.tenant, succeeded=True, signed_at=now + skew
+            )
+            with pytest.raises(ValidationFailed) as refused:
+                shop.payments.handle_webhook(*delivery)
+            assert (refused.value.field, refused.value.rule) == ("signature", "fresh")
+        recent = signer.payment_event(
+            "evt-recent", "ref", shop.tenant, succeeded=True, signed_at=now - timedelta(minutes=4)
+        )
+        assert shop.payments.handle_webhook(*recent) is WebhookOutcome.RECORDED
+
+    def test_forged_and_tampered_webhooks_are_refused(
+        self, shop: GatewayShop, signer: WebhookSigner
+    ) -> None:
+        now = shop.clock.now()
+        body, headers = signer.payment_event(
+            "evt-1", "ref", shop.tenant, succeeded=True, signed_at=now
+        )
+        for delivery in (
+            (body, signer.forge(body, now)),
+            (body.replace(b"evt-1", b"evt-2"), headers),
+        ):
+            with pytest.raises(ValidationFailed) as refused:
+                shop.payments.handle_webhook(*delivery)
+            assert (refused.value.field, refused.value.rule) == ("signature", "valid")
+        with pytest.raises(ValidationFailed) as missing:
+            shop.payments.handle_webhook(body, {})
+        assert (missing.value.field, missing.value.rule) == ("signature", "present")
+
+    def test_malformed_webhooks_are_typed_errors(
+        self, shop: GatewayShop, signer: WebhookSigner
+    ) -> None:
+        now = shop.clock.now()
+        for body in (b"not json", b"\xff\xfe", b"[1, 2]", b'{"no": "event"}'):
+            with pytest.raises(ValidationFailed) as refused:
+                shop.payments.handle_webhook(body, signer.sign(body, now))
+            assert refused.value.field == "payload"

@@ -114,7 +114,7 @@ class TravelPreferences:
             _stars("hotel_rating", self.hotel_rating)
         low, high = self.budget_min, self.budget_max
         for name, bound in (("budget_min", low), ("budget_max", high)):
-            if bound is not None and bound.is_negative():
+            if bound is not None and bound.exact(name).is_negative():
                 raise ValidationFailed(name, "non_negative")
         if low is not None and high is not None:
             if low.currency != high.currency:
@@ -200,11 +200,12 @@ class LineItem:
     def __attrs_post_init__(self) -> None:
         _text("provider", self.provider, 50)
         _text("external_ref", self.external_ref, 100)
-        if self.unit_price.is_negative():
+        if self.unit_price.exact("unit_price").is_negative():
             raise ValidationFailed("unit_price", "non_negative")
         q = self.quantity
         if isinstance(q, bool) or not isinstance(q, int) or q < 1:
             raise ValidationFailed("quantity", "positive_integer")
+        self.total.exact("quantity")  # the item's total stays in range
         if self.ends_on is not None and self.ends_on < self.starts_on:
             raise ValidationFailed("ends_on", "not_before_starts_on")
         dated = self.kind in (Category.HOTEL, Category.CAR)
@@ -346,6 +347,7 @@ class Trip:
         for item in self.items:
             if item.unit_price.currency != self.currency:
                 raise ValidationFailed("items", "single_currency", "one currency per booking")
+        self.total.exact("items")  # the trip's total stays in range
 
     @property
     def total(self) -> Money:

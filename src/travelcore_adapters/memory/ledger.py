@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from datetime import date, datetime
+from uuid import UUID
 
 from travelcore.kernel import AlreadyExists, UserId, check_tenant, saved
 from travelcore.ledger.model import BalanceId, CreditBalance, HoldStatus, LedgerIsAppendOnly
@@ -36,6 +37,10 @@ class MemoryLedgerRepository(MemoryRepository[CreditBalance]):
 
     def find(self, user_id: UserId, day: date) -> CreditBalance | None:
         return self._first(lambda b: b.user_id == user_id and b.period.contains(day))
+
+    def for_booking(self, booking_id: UUID) -> list[BalanceId]:
+        found = self._scan(lambda b: any(e.booking_id == booking_id for e in b.entries))
+        return [b.id for b in sorted(found, key=lambda b: (b.period.start, str(b.id)))]
 
     def open_ending_by(self, day: date) -> list[BalanceId]:
         return _ids(b for b in self._scan(None) if not b.is_closed and b.period.end <= day)

@@ -2,24 +2,28 @@
 
 Payment-method tokens: ``pm_card_visa`` (and any other) succeeds, ``pm_card_chargeDeclined``
 is declined. Idempotency keys are honoured and refunds are capped, as on Stripe. Webhook
-payloads use Stripe's event shape and ``t=...,v1=<HMAC-SHA256>`` signatures.
+deliveries are verified as the Stripe adapter verifies them: Stripe's event shape, a
+``Stripe-Signature: t=...,v1=<HMAC-SHA256>`` header, the same tolerance window (on the injected
+clock) and the same typed errors for malformed bodies.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import threading
 from collections.abc import Mapping
+from datetime import timedelta
 
 import attrs
 
 from travelcore.kernel import (
+    Clock,
     Money,
     NotFound,
     PaymentDeclined,
     PaymentGatewayUnavailable,
+    SystemClock,
     ValidationFailed,
     new_uuid,
 )
@@ -29,7 +33,14 @@ from travelcore.payments import (
     GatewayRefund,
     PaymentStatus,
     WebhookEvent,
+)
+from travelcore.payments.webhooks import (
+    DEFAULT_TOLERANCE,
+    check_fresh,
     decode_event,
+    header,
+    load_json,
+    stripe_signed_at,
 )
 
 DECLINED_METHOD = "pm_card_chargeDeclined"
@@ -49,8 +60,16 @@ class MemoryPaymentGateway:
 
     name = "memory"
 
-    def __init__(self, webhook_secret: str = "whsec_memory") -> None:  # noqa: S107
+    def __init__(
+        self,
+        webhook_secret: str = "whsec_memory",  # noqa: S107
+        *,
+        clock: Clock | None = None,
+        tolerance: timedelta = DEFAULT_TOLERANCE,
+    ) -> None:
         self._secret = webhook_secret
+        self._clock = clock or SystemClock()
+        self._tolerance = tolerance
         self._lock = threading.Lock()
         self._intents: dict[str, _Intent] = {}
         self._payments: dict[str, GatewayPayment] = {}
@@ -85,6 +104,8 @@ class MemoryPaymentGateway:
             if idempotency_key in self._payments:
                 return self._payments[idempotency_key]
             intent = self._intent(provider_ref)
+            if intent.status is not PaymentStatus.INITIATED:
+                raise ValidationFailed("provider_ref", "uncaptured_payment")
             if intent.payment_method == DECLINED_METHOD:
                 intent.status = PaymentStatus.FAILED
                 raise PaymentDeclined("Your card was declined.", decline_code="generic_decline")
@@ -95,6 +116,24 @@ class MemoryPaymentGateway:
             )
             self._payments[idempotency_key] = reply
             return reply
+
+    def payment_status(self, provider_ref: str) -> GatewayPayment:
+        with self._lock:
+            self._enter()
+            intent = self._intent(provider_ref)
+            return GatewayPayment(
+                provider_ref=provider_ref, status=intent.status, amount=intent.amount
+            )
+
+    def cancel_payment(self, provider_ref: str) -> GatewayPayment:
+        with self._lock:
+            self._enter()
+            intent = self._intent(provider_ref)
+            if intent.status is PaymentStatus.INITIATED:
+                intent.status = PaymentStatus.FAILED
+            return GatewayPayment(
+                provider_ref=provider_ref, status=intent.status, amount=intent.amount
+            )
 
     def refund(self, provider_ref: str, amount: Money, *, idempotency_key: str) -> GatewayRefund:
         with self._lock:
@@ -116,13 +155,17 @@ class MemoryPaymentGateway:
         with self._lock:
             return self._intent(provider_ref).refunded
 
-    def parse_webhook(self, payload: bytes, signature: str) -> WebhookEvent:
-        parts = dict(p.split("=", 1) for p in signature.split(",") if "=" in p)
-        signed = f"{parts.get('t', '')}.".encode() + payload
+    def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        signature = header(headers, "Stripe-Signature")
+        parts = [p.split("=", 1) for p in signature.split(",") if "=" in p]
+        stamp = next((value for key, value in parts if key == "t"), "")
+        signed = f"{stamp}.".encode() + payload
         expected = hmac.new(self._secret.encode(), signed, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, parts.get("v1", "")):
+        candidates = [value for key, value in parts if key == "v1"]
+        if not any(hmac.compare_digest(expected, c) for c in candidates):
             raise ValidationFailed("signature", "valid", "webhook signature does not match")
-        return decode_event(json.loads(payload))
+        check_fresh(stripe_signed_at(signature), self._clock.now(), self._tolerance)
+        return decode_event(load_json(payload))
 
     def _intent(self, provider_ref: str) -> _Intent:
         intent = self._intents.get(provider_ref)

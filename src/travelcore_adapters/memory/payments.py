@@ -8,7 +8,7 @@ from datetime import datetime
 import attrs
 
 from travelcore.kernel import Conflict, TenantId
-from travelcore.payments import Payment, PaymentStatus
+from travelcore.payments import Payment, PaymentStatus, RefundStatus
 from travelcore.travel import TripId
 from travelcore_adapters.memory.repository import MemoryRepository, MemoryScope
 
@@ -26,6 +26,16 @@ class MemoryPayments(MemoryRepository[Payment]):
     def for_trip(self, trip_id: TripId) -> Sequence[Payment]:
         found = self._rows(lambda p: p.trip_id == trip_id)
         return sorted(found, key=lambda p: (p.created_at, str(p.id)))
+
+    def needing_settlement(self, before: datetime) -> Sequence[Payment]:
+        def stuck(p: Payment) -> bool:
+            if p.status is PaymentStatus.INITIATED:
+                return p.created_at < before
+            return any(
+                r.status is RefundStatus.PENDING and r.created_at < before for r in p.refunds
+            )
+
+        return sorted(self._rows(stuck), key=lambda p: (p.created_at, str(p.id)))
 
     def find_by_provider_ref(self, provider_ref: str) -> Payment | None:
         return self._first(lambda p: p.provider_ref == provider_ref)

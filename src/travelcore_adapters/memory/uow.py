@@ -13,6 +13,7 @@ from travelcore_adapters.memory.accounts import (
     MemoryConversations,
     MemoryCredentials,
 )
+from travelcore_adapters.memory.billing import MemoryInvoices, MemoryPayouts
 from travelcore_adapters.memory.booking import MemoryBookingRepository, MemoryWaitlistRepository
 from travelcore_adapters.memory.catalog import (
     MemoryActivityRepository,
@@ -70,6 +71,8 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.reminders = MemoryReminders(self)
         self.payments = MemoryPayments(self)
         self.webhook_events = MemoryWebhookEvents(self)
+        self.invoices = MemoryInvoices(self)
+        self.payouts = MemoryPayouts(self)
         self.accounts = MemoryAccounts(self)
         self.conversations = MemoryConversations(self)
         self.credentials = MemoryCredentials(self)

@@ -27,6 +27,7 @@ from travelcore_adapters.postgres.repositories.accounts import (
     PostgresConversations,
     PostgresCredentials,
 )
+from travelcore_adapters.postgres.repositories.billing import PostgresInvoices, PostgresPayouts
 from travelcore_adapters.postgres.repositories.booking import (
     PostgresBookingRepository,
     PostgresWaitlistRepository,
@@ -121,6 +122,8 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.reminders = PostgresReminders(self)
         self.payments = PostgresPayments(self)
         self.webhook_events = PostgresWebhookEvents(self)
+        self.invoices = PostgresInvoices(self)
+        self.payouts = PostgresPayouts(self)
         self.accounts = PostgresAccounts(self)
         self.conversations = PostgresConversations(self)
         self.credentials = PostgresCredentials(self)

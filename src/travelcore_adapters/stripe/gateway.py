@@ -6,6 +6,7 @@ rejected requests ``ValidationFailed``."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -13,9 +14,11 @@ import stripe
 
 from travelcore.kernel import (
     MINOR_UNITS,
+    Clock,
     Money,
     PaymentDeclined,
     PaymentGatewayUnavailable,
+    SystemClock,
     ValidationFailed,
 )
 from travelcore.payments import (
@@ -23,7 +26,14 @@ from travelcore.payments import (
     GatewayRefund,
     PaymentStatus,
     WebhookEvent,
+)
+from travelcore.payments.webhooks import (
+    DEFAULT_TOLERANCE,
+    check_fresh,
     decode_event,
+    header,
+    load_json,
+    stripe_signed_at,
 )
 
 T = TypeVar("T")
@@ -68,7 +78,8 @@ def _translate(call: Callable[[], T]) -> T:
 
 class StripeGateway:
     """Stripe behind the ``PaymentGateway`` port. ``api_base`` points at another server
-    (e.g. localstripe in tests); ``webhook_secret`` verifies ``Stripe-Signature`` headers."""
+    (e.g. localstripe in tests); ``webhook_secret`` verifies ``Stripe-Signature`` headers, which
+    must be signed within ``tolerance`` of the injected ``clock``."""
 
     name = "stripe"
 
@@ -79,6 +90,8 @@ class StripeGateway:
         webhook_secret: str,
         api_base: str | None = None,
         max_network_retries: int = 0,
+        clock: Clock | None = None,
+        tolerance: timedelta = DEFAULT_TOLERANCE,
     ) -> None:
         base = {"api": api_base} if api_base else {}
         self._client = stripe.StripeClient(
@@ -87,6 +100,8 @@ class StripeGateway:
             max_network_retries=max_network_retries,
         )
         self._webhook_secret = webhook_secret
+        self._clock = clock or SystemClock()
+        self._tolerance = tolerance
 
     def __repr__(self) -> str:
         return "StripeGateway(api_key='***', webhook_secret='***')"
@@ -130,6 +145,17 @@ class StripeGateway:
             raise PaymentDeclined("the payment was not captured", status=intent.status)
         return payment
 
+    def payment_status(self, provider_ref: str) -> GatewayPayment:
+        intent = _translate(lambda: self._client.v1.payment_intents.retrieve(provider_ref))
+        return self._payment(intent)
+
+    def cancel_payment(self, provider_ref: str) -> GatewayPayment:
+        payment = self.payment_status(provider_ref)
+        if payment.status is not PaymentStatus.INITIATED:
+            return payment
+        intent = _translate(lambda: self._client.v1.payment_intents.cancel(provider_ref))
+        return self._payment(intent)
+
     def refund(self, provider_ref: str, amount: Money, *, idempotency_key: str) -> GatewayRefund:
         params: Any = {"payment_intent": provider_ref, "amount": to_minor_units(amount)}
         refund = _translate(
@@ -143,13 +169,15 @@ class StripeGateway:
             provider_ref=refund.id, amount=from_minor_units(refund.amount, refund.currency)
         )
 
-    def parse_webhook(self, payload: bytes, signature: str) -> WebhookEvent:
+    def parse_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        signature = header(headers, "Stripe-Signature")
         try:
-            event = stripe.Webhook.construct_event(payload, signature, self._webhook_secret)
+            stripe.WebhookSignature.verify_header(payload, signature, self._webhook_secret)
         except stripe.SignatureVerificationError as exc:
             raise ValidationFailed(
                 "signature", "valid", "webhook signature does not match"
             ) from exc
-        except ValueError as exc:
+        except UnicodeDecodeError as exc:
             raise ValidationFailed("payload", "json", "webhook payload is not JSON") from exc
-        return decode_event(event.to_dict())
+        check_fresh(stripe_signed_at(signature), self._clock.now(), self._tolerance)
+        return decode_event(load_json(payload))

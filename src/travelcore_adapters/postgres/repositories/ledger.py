@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 import attrs
 from sqlalchemy import bindparam, select
@@ -232,6 +233,19 @@ class PostgresLedgerRepository(TableRepository[CreditBalance]):
         check_tenant(self._scope, balance.tenant_id)
         self._check_append_only(balance)  # first, so a refusal writes nothing
         super().save(balance)
+
+    def for_booking(self, booking_id: UUID) -> list[BalanceId]:
+        about = (
+            select(e.c.balance_id)
+            .where(e.c.tenant_id == self._tid, e.c.booking_id == booking_id)
+            .distinct()
+        )
+        rows = self._scope.execute(
+            select(b.c.id)
+            .where(b.c.tenant_id == self._tid, b.c.id.in_(about))
+            .order_by(b.c.billing_period_start, b.c.id)
+        )
+        return [BalanceId(r.id) for r in rows]
 
     def open_ending_by(self, day: date) -> list[BalanceId]:
         return self._ids(b.c.billing_period_end <= day)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import attrs
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 
 from travelcore.kernel import Money, TenantId
 from travelcore.payments import Payment, PaymentId, PaymentStatus, Refund, RefundId, RefundStatus
@@ -118,6 +118,21 @@ class PostgresPayments(TableRepository[Payment]):
     def for_trip(self, trip_id: TripId) -> Sequence[Payment]:
         return self._all(
             self._select(pay.c.trip_id == trip_id).order_by(pay.c.created_at, pay.c.id)
+        )
+
+    def needing_settlement(self, before: datetime) -> Sequence[Payment]:
+        pending = (
+            select(ref.c.payment_id)
+            .where(
+                ref.c.tenant_id == self._tid,
+                ref.c.status == RefundStatus.PENDING.value,
+                ref.c.created_at < before,
+            )
+            .scalar_subquery()
+        )
+        initiated = (pay.c.status == PaymentStatus.INITIATED.value) & (pay.c.created_at < before)
+        return self._all(
+            self._select(or_(initiated, pay.c.id.in_(pending))).order_by(pay.c.created_at, pay.c.id)
         )
 
     def find_by_provider_ref(self, provider_ref: str) -> Payment | None:
