@@ -32,7 +32,9 @@ from travelcore.kernel.idempotency import (
 )
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
 from travelcore.kernel.money import MINOR_UNITS, Credits, Money, positive_credits, total
+from travelcore.kernel.outbox import OutboxMessage, aggregate_of, event_class, outbox_message
 from travelcore.kernel.policy import Policy, PolicyProvider, StaticPolicies
+from travelcore.kernel.retry import RetryPolicy
 from travelcore.kernel.serialization import converter, dumps, from_data, loads, to_data
 from travelcore.kernel.uow import EventBus, EventHandler, UnitOfWork, UnitOfWorkBase
 
@@ -57,11 +59,13 @@ __all__ = [
     "ManualClock",
     "Money",
     "NotFound",
+    "OutboxMessage",
     "PaymentDeclined",
     "PaymentGatewayUnavailable",
     "Policy",
     "PolicyProvider",
     "PolicyViolation",
+    "RetryPolicy",
     "RuleViolation",
     "StaleVersion",
     "StaticPolicies",
@@ -74,12 +78,15 @@ __all__ = [
     "UserId",
     "ValidationFailed",
     "VectorStoreUnavailable",
+    "aggregate_of",
     "converter",
     "dumps",
+    "event_class",
     "fingerprint",
     "from_data",
     "loads",
     "new_uuid",
+    "outbox_message",
     "positive_credits",
     "run_idempotent",
     "run_use_case",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from travelcore.catalog import SessionId
-from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase, UserId
+from travelcore.kernel import EventBus, OutboxMessage, TenantId, UnitOfWorkBase, UserId
 from travelcore.people import ChildId
 from travelcore_adapters.memory.accounts import (
     MemoryAccounts,
@@ -22,6 +22,12 @@ from travelcore_adapters.memory.catalog import (
 )
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
+from travelcore_adapters.memory.notifications import (
+    MemoryNotificationRepository,
+    MemoryPreferenceRepository,
+    MemoryTemplateRepository,
+)
+from travelcore_adapters.memory.outbox import MemoryInbox, MemoryOutbox, write_outbox
 from travelcore_adapters.memory.payments import MemoryPayments, MemoryWebhookEvents
 from travelcore_adapters.memory.people import (
     MemoryChildRepository,
@@ -72,6 +78,10 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.schedules = MemoryScheduleRepository(self)
         self.bookings = MemoryBookingRepository(self)
         self.waitlist = MemoryWaitlistRepository(self)
+        self.inbox = MemoryInbox(self)
+        self.notifications = MemoryNotificationRepository(self)
+        self.notification_preferences = MemoryPreferenceRepository(self)
+        self.notification_templates = MemoryTemplateRepository(self)
 
     @property
     def tx(self) -> MemoryTransaction:
@@ -97,6 +107,9 @@ class MemoryUnitOfWork(UnitOfWorkBase):
     def _commit(self) -> None:
         self.tx.apply()
 
+    def _write_outbox(self, messages: list[OutboxMessage]) -> None:
+        write_outbox(self.tx, messages)
+
     def _rollback(self) -> None:
         self._tx = None
 
@@ -113,6 +126,7 @@ class MemoryDatabase:
     def __init__(self, bus: EventBus | None = None) -> None:
         self.store = MemoryStore()
         self.bus = bus
+        self.outbox = MemoryOutbox(self.store)
 
     def __call__(self, tenant_id: TenantId) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self.store, tenant_id, self.bus)

@@ -16,12 +16,14 @@ from travelcore.catalog import SessionId
 from travelcore.kernel import (
     Conflict,
     EventBus,
+    OutboxMessage,
     TenantId,
     UnitOfWorkBase,
     UserId,
 )
 from travelcore.people import ChildId
 from travelcore_adapters.postgres.errors import translated
+from travelcore_adapters.postgres.outbox import PostgresInbox, outbox_statements
 from travelcore_adapters.postgres.repositories.accounts import (
     PostgresAccounts,
     PostgresConversations,
@@ -124,6 +126,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.schedules = PostgresScheduleRepository(self)
         self.bookings = PostgresBookingRepository(self)
         self.waitlist = PostgresWaitlistRepository(self)
+        self.inbox = PostgresInbox(self)
 
     @property
     def connection(self) -> Connection:
@@ -276,6 +279,10 @@ class PostgresUnitOfWork(UnitOfWorkBase):
                     "nothing was committed"
                 )
             self._end(COMMIT)
+
+    def _write_outbox(self, messages: list[OutboxMessage]) -> None:
+        for statement, params in outbox_statements(messages):  # sent with the COMMIT
+            self._queue(statement, params)
 
     @property
     def aborted(self) -> bool:
