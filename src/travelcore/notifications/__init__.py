@@ -1,5 +1,6 @@
 """Notifications: templates, preferences, channels and who gets what (DOMAIN.md section 8)."""
 
+from travelcore.notifications.channels import InAppChannel
 from travelcore.notifications.model import (
     DEFAULT_CHANNELS,
     Channel,
@@ -47,6 +48,7 @@ __all__ = [
     "Created",
     "DeliveryFailed",
     "DeliveryReport",
+    "InAppChannel",
     "MarkRead",
     "Notification",
     "NotificationId",

@@ -8,7 +8,7 @@ exponential backoff and ``parked`` after :attr:`RetryPolicy.max_attempts`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, NewType
@@ -117,7 +117,8 @@ class NotificationPreferences:
 
     tenant_id: TenantId
     user_id: UserId
-    channels: dict[NotificationType, frozenset[Channel]] = attrs.field(factory=dict)
+    channels: dict[NotificationType, tuple[Channel, ...]] = attrs.field(factory=dict)
+    """Types whose channels differ from :data:`DEFAULT_CHANNELS`."""
     quiet_hours: QuietHours | None = None
     language: str | None = None
     addresses: dict[Channel, str] = attrs.field(factory=dict)
@@ -128,7 +129,8 @@ class NotificationPreferences:
         return self.user_id
 
     def enabled(self, kind: NotificationType) -> frozenset[Channel]:
-        return self.channels.get(kind, DEFAULT_CHANNELS) | {Channel.IN_APP}
+        chosen = self.channels.get(kind)
+        return (DEFAULT_CHANNELS if chosen is None else frozenset(chosen)) | {Channel.IN_APP}
 
     def switch(self, kind: NotificationType, channel: Channel, on: bool) -> None:
         channel = Channel(channel)
@@ -137,7 +139,11 @@ class NotificationPreferences:
                 "channel", "in_app_always_on", "in-app notifications cannot be turned off"
             )
         current = self.enabled(NotificationType(kind))
-        self.channels[kind] = current | {channel} if on else current - {channel}
+        self.channels[kind] = tuple(sorted(current | {channel} if on else current - {channel}))
+
+
+def _names(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(values)))
 
 
 def _check_language(language: str, field: str = "language") -> str:
@@ -162,7 +168,7 @@ class Template:
     title: str
     body: str
     html: str | None = None
-    variables: frozenset[str] = frozenset()
+    variables: tuple[str, ...] = attrs.field(default=(), converter=_names)
     category: str | None = None
     version: int = 1
     created_at: datetime

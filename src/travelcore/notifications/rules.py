@@ -82,7 +82,10 @@ class NotificationRules:
                     user_id=event.user_id,
                     type=NotificationType.CREDITS_EXPIRING,
                     key=key,
-                    values={"credits": event.credits, "expires_on": event.expires_at.date()},
+                    values={
+                        "credits": event.credits,
+                        "expires_at": local_time(event.expires_at, "UTC") + " UTC",
+                    },
                     data={"credits": event.credits, "expires_at": event.expires_at.isoformat()},
                     related_entity_type="credit_balance",
                     related_entity_id=event.balance_id,

@@ -83,7 +83,7 @@ class SaveTemplate:
     title: str
     body: str
     html: str | None = None
-    variables: frozenset[str] = frozenset()
+    variables: tuple[str, ...] = ()
     category: str | None = None
     idempotency_key: str
 
@@ -187,7 +187,7 @@ class NotificationService:
                 title=cmd.title,
                 body=cmd.body,
                 html=cmd.html,
-                variables=frozenset(cmd.variables),
+                variables=cmd.variables,
                 category=cmd.category,
                 version=versions[-1].version + 1 if versions else 1,
                 created_at=now,
@@ -204,7 +204,7 @@ class NotificationService:
         """``ValidationFailed`` naming the part and the variable it uses undeclared."""
         for part, source in template.parts().items():
             used = self._renderer.variables(source, html=part == "html")
-            undeclared = sorted(used - template.variables - {"recipient_name"})
+            undeclared = sorted(used - {*template.variables, "recipient_name"})
             if undeclared:
                 raise ValidationFailed(
                     part,

@@ -44,8 +44,8 @@ _TEXTS: dict[NotificationType, tuple[str, str]] = {
         "{{ venue_name }}.",
     ),
     NotificationType.CREDITS_EXPIRING: (
-        "{{ credits }} credits expire on {{ expires_on }}",
-        "Hi {{ recipient_name }}, {{ credits }} unused credits expire on {{ expires_on }}. "
+        "{{ credits }} credits expire {{ expires_at }}",
+        "Hi {{ recipient_name }}, {{ credits }} unused credits expire {{ expires_at }}. "
         "Book an activity before then.",
     ),
     NotificationType.MONTHLY_SUGGESTIONS: (
@@ -67,12 +67,12 @@ _TEXTS: dict[NotificationType, tuple[str, str]] = {
 }
 
 
-def _variables(*sources: str) -> frozenset[str]:
+def _variables(*sources: str) -> tuple[str, ...]:
     names: set[str] = set()
     for source in sources:
         for piece in source.split("{{")[1:]:
             names.add(piece.split("}}")[0].strip())
-    return frozenset(names)
+    return tuple(sorted(names))
 
 
 def _builtin(kind: NotificationType, channel: Channel) -> Template:
