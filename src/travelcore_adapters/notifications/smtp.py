@@ -56,23 +56,26 @@ class SmtpNotifier:
     def message(self, outgoing: OutgoingMessage) -> EmailMessage:
         s = self.settings
         mail = EmailMessage(policy=SMTP)
-        mail["From"] = Address(s.sender_name, addr_spec=s.sender)
-        mail["To"] = Address(outgoing.recipient_name, addr_spec=outgoing.to)
+        mail["From"] = _address(s.sender_name, s.sender)
+        mail["To"] = _address(outgoing.recipient_name, outgoing.to)
         mail["Subject"] = outgoing.title
         mail["Date"] = formatdate(usegmt=True)
         domain = s.sender.rpartition("@")[2] or "travelcore.invalid"
         mail["Message-ID"] = f"<{outgoing.notification_id}@{domain}>"
-        mail["Content-Language"] = outgoing.language
         mail["Auto-Submitted"] = "auto-generated"
         if outgoing.priority in (Priority.HIGH, Priority.URGENT):
             mail["Importance"] = "high"
         mail.set_content(outgoing.body)
         if outgoing.html is not None:
             mail.add_alternative(outgoing.html, subtype="html")
+        mail["Content-Language"] = outgoing.language  # (setting the content clears it)
         return mail
 
     def send(self, message: OutgoingMessage) -> str:
-        mail = self.message(message)
+        try:
+            mail = self.message(message)
+        except (ValueError, TypeError) as exc:  # an address or header that cannot be sent
+            raise DeliveryFailed(f"unsendable message: {exc}") from exc
         s = self.settings
         try:
             with self._connect() as smtp:
@@ -96,3 +99,9 @@ class SmtpNotifier:
                 smtp.close()
                 raise
         return smtp
+
+
+def _address(name: str, address: str) -> Address:
+    """An address with any display name and a UTF-8 local part (SMTPUTF8)."""
+    username, _, domain = address.rpartition("@")
+    return Address(" ".join(name.split()), username=username, domain=domain)
