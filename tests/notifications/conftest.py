@@ -3,7 +3,7 @@ rules, the delivery job sends on memory channels."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,6 +19,9 @@ from travelcore.outbox import Relay
 from travelcore.testing.world import World
 from travelcore_adapters.memory import MemoryDatabase, MemoryNotifier
 from travelcore_adapters.notifications import JinjaRenderer
+from travelcore_adapters.postgres import PostgresDatabase
+from travelcore_adapters.postgres.outbox import PostgresOutbox
+from travelcore_adapters.postgres.provision import ProvisionedDatabase, provision_database
 
 
 class NotifyWorld(World):
@@ -35,6 +38,7 @@ class NotifyWorld(World):
             [*self.channels.values(), InAppChannel()],
         )
         self.rules = NotificationRules(self.notify, StaticPolicies())
+        self.outbox = outbox
         self.relay = Relay(outbox, database, [self.rules], clock)
 
     def settle(self) -> None:
@@ -49,10 +53,39 @@ def memory_world(clock: ManualClock) -> NotifyWorld:
     return NotifyWorld(db, clock, db.outbox)
 
 
-@pytest.fixture
-def make_world(clock: ManualClock) -> Callable[[], NotifyWorld]:
-    def make() -> NotifyWorld:
-        db = MemoryDatabase()
-        return NotifyWorld(db, clock, db.outbox)
+@pytest.fixture(scope="module")
+def outbox_database(postgres_superuser_url: str) -> ProvisionedDatabase:
+    """A database of its own: relays deliver every tenant's events, so no other test's
+    events may be waiting in its outbox."""
+    return provision_database(postgres_superuser_url)
 
-    return make
+
+@pytest.fixture(scope="module")
+def outbox_postgres(outbox_database: ProvisionedDatabase) -> Iterator[PostgresDatabase]:
+    with PostgresDatabase(outbox_database.app_url, pool_size=4) as database:
+        yield database
+
+
+@pytest.fixture(params=["memory", "postgres"])
+def make_world(
+    request: pytest.FixtureRequest, clock: ManualClock
+) -> Iterator[Callable[[], NotifyWorld]]:
+    outboxes: list[PostgresOutbox] = []
+
+    def make() -> NotifyWorld:
+        if request.param == "memory":
+            db = MemoryDatabase()
+            return NotifyWorld(db, clock, db.outbox)
+        database: PostgresDatabase = request.getfixturevalue("outbox_postgres")
+        outbox = PostgresOutbox(database.engine)
+        outboxes.append(outbox)
+        return NotifyWorld(database, clock, outbox)
+
+    yield make
+    for outbox in outboxes:
+        outbox.close()
+
+
+@pytest.fixture
+def world(make_world: Callable[[], NotifyWorld]) -> NotifyWorld:
+    return make_world()

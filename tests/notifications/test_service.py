@@ -61,9 +61,8 @@ def kinds(world: NotifyWorld, parent: object, channel: Channel | None = None) ->
 
 
 def test_a_confirmed_booking_sends_email_and_in_app_and_queues_reminders(
-    memory_world: NotifyWorld,
+    world: NotifyWorld,
 ) -> None:
-    world = memory_world
     parent, [child] = world.family()
     session = world.session(starts_in=timedelta(days=7))
     booking = book(world, session, parent, child)
@@ -97,9 +96,8 @@ def test_a_confirmed_booking_sends_email_and_in_app_and_queues_reminders(
 
 
 def test_scheduled_reminders_and_feedback_fall_due_and_go_out_exactly_once(
-    memory_world: NotifyWorld,
+    world: NotifyWorld,
 ) -> None:
-    world = memory_world
     parent, [child] = world.family()
     session = world.session(starts_in=timedelta(days=3))
     book(world, session, parent, child)
@@ -121,8 +119,7 @@ def test_scheduled_reminders_and_feedback_fall_due_and_go_out_exactly_once(
     assert world.notify.deliver_due(world.tenant).sent == 0
 
 
-def test_two_senders_at_once_send_every_notification_once(memory_world: NotifyWorld) -> None:
-    world = memory_world
+def test_two_senders_at_once_send_every_notification_once(world: NotifyWorld) -> None:
     for _ in range(6):
         parent, [child] = world.family()
         book(world, world.session(), parent, child)
@@ -141,9 +138,8 @@ def test_two_senders_at_once_send_every_notification_once(memory_world: NotifyWo
 
 
 def test_a_venue_cancellation_tells_every_parent_urgently_and_drops_their_reminders(
-    memory_world: NotifyWorld,
+    world: NotifyWorld,
 ) -> None:
-    world = memory_world
     session = world.session(starts_in=timedelta(days=5))
     parents = []
     for _ in range(2):
@@ -175,9 +171,8 @@ def test_a_venue_cancellation_tells_every_parent_urgently_and_drops_their_remind
 
 
 def test_a_parent_cancelling_drops_the_reminders_without_a_message(
-    memory_world: NotifyWorld,
+    world: NotifyWorld,
 ) -> None:
-    world = memory_world
     parent, [child] = world.family()
     booking = book(world, world.session(), parent, child)
     world.settle()
@@ -199,9 +194,8 @@ def test_a_parent_cancelling_drops_the_reminders_without_a_message(
 
 
 def test_a_waitlist_offer_carries_its_deadline_and_its_expiry_is_told(
-    memory_world: NotifyWorld,
+    world: NotifyWorld,
 ) -> None:
-    world = memory_world
     session = world.session(capacity=1, starts_in=timedelta(days=6))
     first, [first_child] = world.family()
     booking = book(world, session, first, first_child)
@@ -240,9 +234,8 @@ def test_a_waitlist_offer_carries_its_deadline_and_its_expiry_is_told(
 
 
 def test_credit_expiry_warnings_and_trip_reminders_become_notifications(
-    memory_world: NotifyWorld,
+    world: NotifyWorld,
 ) -> None:
-    world = memory_world
     parent, _ = world.family(credits=30)
     world.clock.set(datetime(2026, 3, 25, 12, tzinfo=UTC))
     assert world.ledger.send_expiry_warnings(world.tenant) == 1
@@ -266,9 +259,8 @@ def test_credit_expiry_warnings_and_trip_reminders_become_notifications(
 
 
 def test_preferences_turn_channels_off_and_quiet_hours_wait_unless_urgent(
-    memory_world: NotifyWorld,
+    world: NotifyWorld,
 ) -> None:
-    world = memory_world
     parent, [child] = world.family()
     notify = world.notify
     notify.switch_channel(
@@ -342,8 +334,7 @@ def test_preferences_turn_channels_off_and_quiet_hours_wait_unless_urgent(
     assert sms[0].to == "+15550100"
 
 
-def test_the_in_app_centre_lists_counts_and_marks_read(memory_world: NotifyWorld) -> None:
-    world = memory_world
+def test_the_in_app_centre_lists_counts_and_marks_read(world: NotifyWorld) -> None:
     parent, [child] = world.family()
     other, _ = world.family()
     book(world, world.session(), parent, child)
@@ -401,13 +392,12 @@ def test_a_channel_down_fails_retries_with_backoff_then_parks(
     assert email.sent == []
 
 
-def test_a_redelivered_event_creates_nothing_twice(memory_world: NotifyWorld) -> None:
-    world = memory_world
+def test_a_redelivered_event_creates_nothing_twice(world: NotifyWorld) -> None:
     parent, [child] = world.family()
     book(world, world.session(), parent, child)
     [message] = [
         e.message
-        for e in world.db.outbox.entries(world.tenant)  # type: ignore[attr-defined]
+        for e in world.outbox.entries(world.tenant)
         if e.message.payload.get("to_status") == "confirmed"
     ]
     for _ in range(2):  # a consumer that sees the same event twice

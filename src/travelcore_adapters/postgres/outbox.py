@@ -20,7 +20,9 @@ from uuid import UUID
 
 import psycopg
 from psycopg.types.json import Jsonb
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text
+from sqlalchemy import Connection, DateTime, Engine, String, bindparam, func, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
 from travelcore.kernel import OutboxMessage, TenantId
 from travelcore.outbox.ports import OutboxEntry, OutboxStatus
@@ -54,7 +56,10 @@ RECORD = Statement(
     insert(inbox).from_select(
         ["tenant_id", "consumer", "event_id", "handled_at"],
         select(
-            bindparam("tid"), bindparam("consumer"), func.unnest(bindparam("ids")), bindparam("at")
+            bindparam("tid", type_=PG_UUID(as_uuid=True)),
+            bindparam("consumer", type_=String),
+            func.unnest(bindparam("ids", type_=ARRAY(PG_UUID(as_uuid=True)))),
+            bindparam("at", type_=DateTime(timezone=True)),
         ),
     )
 )

@@ -44,6 +44,11 @@ from travelcore_adapters.postgres.repositories.ledger import (
     PostgresLedgerRepository,
     PostgresSubscriptionRepository,
 )
+from travelcore_adapters.postgres.repositories.notifications import (
+    PostgresNotificationRepository,
+    PostgresPreferenceRepository,
+    PostgresTemplateRepository,
+)
 from travelcore_adapters.postgres.repositories.payments import (
     PostgresPayments,
     PostgresWebhookEvents,
@@ -127,6 +132,9 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.bookings = PostgresBookingRepository(self)
         self.waitlist = PostgresWaitlistRepository(self)
         self.inbox = PostgresInbox(self)
+        self.notifications = PostgresNotificationRepository(self)
+        self.notification_preferences = PostgresPreferenceRepository(self)
+        self.notification_templates = PostgresTemplateRepository(self)
 
     @property
     def connection(self) -> Connection:
