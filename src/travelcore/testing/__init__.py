@@ -19,6 +19,12 @@ from travelcore.testing.catalog import (
 )
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
+from travelcore.testing.notifications import (
+    NotificationRepositoryContract,
+    PreferenceRepositoryContract,
+    TemplateRepositoryContract,
+)
+from travelcore.testing.outbox import OutboxContract
 from travelcore.testing.payments import PaymentGatewayContract, PaymentRepositoriesContract
 from travelcore.testing.people import (
     ChildRepositoryContract,
@@ -39,14 +45,18 @@ __all__ = [
     "CorporateRepositoryContract",
     "LedgerMachine",
     "LedgerRepositoryContract",
+    "NotificationRepositoryContract",
+    "OutboxContract",
     "PasswordHasherContract",
     "PaymentGatewayContract",
     "PaymentRepositoriesContract",
+    "PreferenceRepositoryContract",
     "RepositoryContract",
     "ScheduleRepositoryContract",
     "SecretBoxContract",
     "SessionRepositoryContract",
     "SubscriptionRepositoryContract",
+    "TemplateRepositoryContract",
     "TextSearchContract",
     "TravelRepositoriesContract",
     "UnitOfWorkContract",
