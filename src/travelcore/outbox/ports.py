@@ -78,10 +78,9 @@ class OutboxStore(Protocol):
 class Inbox(Protocol):
     """The events each consumer has applied, in the consumer's own transaction."""
 
-    def seen(self, consumer: str, event_ids: Sequence[UUID]) -> set[UUID]: ...
-
-    def record(self, consumer: str, event_ids: Sequence[UUID], at: datetime) -> None:
-        """``AlreadyExists`` if one is recorded already."""
+    def admit(self, consumer: str, event_ids: Sequence[UUID], at: datetime) -> set[UUID]:
+        """Record the events ``consumer`` has not recorded yet and return them: the ones
+        to apply now (a rollback of the unit of work forgets the record too)."""
         ...
 
 

@@ -1,8 +1,8 @@
 """The relay: delivers committed outbox messages to every consumer, at least once, in
 commit order per tenant and aggregate.
 
-Each consumer gets the batch's messages of one tenant in one unit of work, which records
-them in its inbox (messages already there are skipped). A consumer that raises on a message
+Each consumer gets the batch's messages of one tenant in one unit of work, which admits
+them to its inbox first (messages already there are skipped). A consumer that raises on a message
 rolls that unit of work back; the messages before it are applied again without it, the
 message counts a failed attempt (due again after a backoff, parked when attempts run out,
 with the reason) and the later messages of its aggregate wait for the next round. Other
@@ -128,8 +128,9 @@ class Relay(Generic[U]):
                 return RelayReport()
             failed: OutboxMessage | None = None
             with self._uow(tenant_id) as uow:
-                seen = uow.inbox.seen(consumer.name, [m.event_id for m in todo])
-                fresh = [m for m in todo if m.event_id not in seen]
+                now = self._clock.now()
+                admitted = uow.inbox.admit(consumer.name, [m.event_id for m in todo], now)
+                fresh = [m for m in todo if m.event_id in admitted]
                 for message in fresh:
                     try:
                         consumer.handle(uow, message)
@@ -140,9 +141,6 @@ class Relay(Generic[U]):
                         )
                         break
                 if failed is None:
-                    if fresh:
-                        now = self._clock.now()
-                        uow.inbox.record(consumer.name, [m.event_id for m in fresh], now)
                     uow.commit()
                     return RelayReport(skipped=len(todo) - len(fresh))
             blocked.add((tenant_id, failed.aggregate))

@@ -14,7 +14,6 @@ import attrs
 import pytest
 
 from travelcore.kernel import (
-    AlreadyExists,
     DomainEvent,
     ManualClock,
     OutboxMessage,
@@ -181,30 +180,32 @@ class OutboxContract:
         with outbox_store.claim(T0, 1) as claim:
             claim.delivered(claim.entries[0].message.sequence, long_ago)
         with uow_factory(tenant, None) as uow:
-            uow.inbox.record("tally", [old.message.event_id], T0)
+            assert uow.inbox.admit("tally", [old.message.event_id], T0) == {old.message.event_id}
             uow.commit()
         assert outbox_store.purge(long_ago) == 0
         assert outbox_store.purge(long_ago + timedelta(days=1)) == 1
         assert [e.message.event_id for e in outbox_store.entries(tenant)] == [
             pending.message.event_id
         ]
-        with uow_factory(tenant, None) as uow:
-            assert uow.inbox.seen("tally", [old.message.event_id]) == set()
+        with uow_factory(tenant, None) as uow:  # forgotten: it would be admitted again
+            assert uow.inbox.admit("tally", [old.message.event_id], T0) == {old.message.event_id}
 
-    def test_the_inbox_remembers_per_consumer_and_refuses_a_second_record(
+    def test_the_inbox_admits_each_event_once_per_consumer_and_forgets_on_rollback(
         self, uow_factory: UowFactory, tenant: TenantId
     ) -> None:
-        one, two = new_uuid(), new_uuid()
+        one, two, three = new_uuid(), new_uuid(), new_uuid()
         with uow_factory(tenant, None) as uow:
-            uow.inbox.record("a", [one, two], T0)
+            assert uow.inbox.admit("a", [one, two], T0) == {one, two}
+            assert uow.inbox.admit("a", [one], T0) == set()
             uow.commit()
         with uow_factory(tenant, None) as uow:
-            assert uow.inbox.seen("a", [one, two, new_uuid()]) == {one, two}
-            assert uow.inbox.seen("b", [one]) == set()
-            with pytest.raises(AlreadyExists):
-                uow.inbox.record("a", [one], T0)
+            assert uow.inbox.admit("a", [one, two, three], T0) == {three}
+            assert uow.inbox.admit("b", [one], T0) == {one}
+        with uow_factory(tenant, None) as uow:  # rolled back: three and b's one are not kept
+            assert uow.inbox.admit("a", [three], T0) == {three}
+            assert uow.inbox.admit("b", [one], T0) == {one}
         with uow_factory(TenantId(new_uuid()), None) as uow:
-            assert uow.inbox.seen("a", [one]) == set()
+            assert uow.inbox.admit("a", [one], T0) == {one}
 
     def test_the_relay_delivers_in_order_retries_with_backoff_and_parks_with_the_reason(
         self,
@@ -248,8 +249,8 @@ class OutboxContract:
         commit(uow_factory, tenant, counted(tenant, new_uuid(), 1))
         [entry] = outbox_store.entries(tenant)
         with uow_factory(tenant, None) as uow:  # applied, but the relay died before marking it
+            uow.inbox.admit("tally", [entry.message.event_id], T0)
             tally.handle(uow, entry.message)
-            uow.inbox.record("tally", [entry.message.event_id], T0)
             uow.commit()
         report = relay.run_once()
         assert (report.delivered, report.skipped) == (1, 1)

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import attrs
 
-from travelcore.kernel import AlreadyExists, OutboxMessage, TenantId
+from travelcore.kernel import OutboxMessage, TenantId
 from travelcore.outbox.ports import OutboxEntry, OutboxStatus
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
 
@@ -154,14 +154,12 @@ class MemoryInbox:
     def __init__(self, uow: MemoryUnitOfWork) -> None:
         self._uow = uow
 
-    def seen(self, consumer: str, event_ids: Sequence[UUID]) -> set[UUID]:
+    def admit(self, consumer: str, event_ids: Sequence[UUID], at: datetime) -> set[UUID]:
         tenant, tx = self._uow.tenant_id, self._uow.tx
-        return {e for e in event_ids if tx.contains(INBOX, (tenant, consumer, e))}
-
-    def record(self, consumer: str, event_ids: Sequence[UUID], at: datetime) -> None:
-        tenant, tx = self._uow.tenant_id, self._uow.tx
+        admitted = set()
         for event_id in event_ids:
             key = (tenant, consumer, event_id)
-            if tx.contains(INBOX, key):
-                raise AlreadyExists(f"event {event_id} is in {consumer}'s inbox", entity="inbox")
-            tx.put(INBOX, key, at)
+            if not tx.contains(INBOX, key):
+                tx.put(INBOX, key, at)
+                admitted.add(event_id)
+        return admitted

@@ -23,7 +23,7 @@ from travelcore.kernel import (
 )
 from travelcore.people import ChildId
 from travelcore_adapters.postgres.errors import translated
-from travelcore_adapters.postgres.outbox import PostgresInbox, outbox_statements
+from travelcore_adapters.postgres.outbox import PostgresInbox, outbox_statements, waker
 from travelcore_adapters.postgres.repositories.accounts import (
     PostgresAccounts,
     PostgresConversations,
@@ -107,6 +107,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self._batching = 0
         self._writes = 0
         self._prefetched: dict[Hashable, list[Any]] = {}
+        self._wakes_relays = False
         self.idempotency = PostgresIdempotencyStore(self)
         self.credits = PostgresLedgerRepository(self)
         self.subscriptions = PostgresSubscriptionRepository(self)
@@ -287,10 +288,13 @@ class PostgresUnitOfWork(UnitOfWorkBase):
                     "nothing was committed"
                 )
             self._end(COMMIT)
+        if self._wakes_relays:
+            waker(self._engine).wake()
 
     def _write_outbox(self, messages: list[OutboxMessage]) -> None:
         for statement, params in outbox_statements(messages):  # sent with the COMMIT
             self._queue(statement, params)
+        self._wakes_relays = True
 
     @property
     def aborted(self) -> bool:
@@ -321,6 +325,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
             (connection.commit if end is COMMIT else connection.rollback)()
 
     def _finish(self) -> None:
+        self._wakes_relays = False
         connection, raw = self._connection, self._raw
         self._connection = self._raw = self._batch = None
         self._arrivals, self._prefetched, self._batching = [], {}, 0
