@@ -15,6 +15,7 @@ from typing import Protocol, Self
 from travelcore.kernel.events import Aggregate, DomainEvent
 from travelcore.kernel.ids import TenantId
 from travelcore.kernel.outbox import OutboxMessage, outbox_message
+from travelcore.kernel.validation import uuid
 
 EventHandler = Callable[[DomainEvent], None]
 
@@ -72,6 +73,7 @@ class UnitOfWorkBase:
     """
 
     def __init__(self, tenant_id: TenantId, bus: EventBus | None = None) -> None:
+        uuid(tenant_id, "tenant_id")  # the same refusal on every adapter
         self.tenant_id = tenant_id
         self._bus = bus
         self._events: list[DomainEvent] = []
