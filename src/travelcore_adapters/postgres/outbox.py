@@ -5,7 +5,7 @@ The unit of work inserts its events into ``outbox`` in the transaction that comm
 has committed, a :class:`Waker` notifies the relays listening on :data:`CHANNEL`.
 
 A relay's claim is one transaction that sets ``app.outbox_relay`` (the outbox's row-level
-security lets such a transaction see every tenant's rows, see migration 0007), locks a
+security lets such a transaction see every tenant's rows, see migration 0008), locks a
 batch with ``FOR UPDATE SKIP LOCKED`` and records the outcomes before it commits; a relay
 that dies releases its batch with its connection.
 """

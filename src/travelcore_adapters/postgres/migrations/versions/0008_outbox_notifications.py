@@ -5,8 +5,8 @@ The relay reads and updates outbox rows of every tenant: besides the tenant poli
 outbox and the inbox let a transaction that set ``app.outbox_relay`` to ``on`` select,
 update and delete (never insert) rows of any tenant.
 
-Revision ID: 0007_outbox_notifications
-Revises: 0006_checked_writes
+Revision ID: 0008_outbox_notifications
+Revises: 0007_python_weekdays
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from sqlalchemy.dialects import postgresql
 
 from travelcore_adapters.postgres.ddl import grant, identifier, tenant_rls
 
-revision = "0007_outbox_notifications"
-down_revision = "0006_checked_writes"
+revision = "0008_outbox_notifications"
+down_revision = "0007_python_weekdays"
 branch_labels = None
 depends_on = None
 
