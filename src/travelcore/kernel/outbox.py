@@ -11,6 +11,7 @@ events): the relay keeps commit order per tenant and aggregate.
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -74,6 +75,8 @@ def event_class(name: str) -> type[DomainEvent]:
 
 def _register(cls: type[DomainEvent]) -> None:
     for sub in cls.__subclasses__():
+        if _published(sub) is not sub:  # attrs' slotted copy replaced this one
+            continue
         other = _registry.setdefault(sub.__name__, sub)
         if other is not sub:
             raise ValidationFailed(
@@ -83,3 +86,14 @@ def _register(cls: type[DomainEvent]) -> None:
                 f"{sub.__module__}",
             )
         _register(sub)
+
+
+def _published(cls: type) -> object:
+    """What ``cls``'s module calls it (for a class defined in a function: ``cls``)."""
+    module = sys.modules.get(cls.__module__)
+    if module is None or "<locals>" in cls.__qualname__:
+        return cls
+    found: object = module
+    for part in cls.__qualname__.split("."):
+        found = getattr(found, part, None)
+    return found
