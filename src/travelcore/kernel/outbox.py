@@ -75,17 +75,25 @@ def event_class(name: str) -> type[DomainEvent]:
 
 def _register(cls: type[DomainEvent]) -> None:
     for sub in cls.__subclasses__():
-        if _published(sub) is not sub:  # attrs' slotted copy replaced this one
+        _register(sub)
+        if _published(sub) is not sub:  # its module exports another class by that name
             continue
-        other = _registry.setdefault(sub.__name__, sub)
-        if other is not sub:
+        other = _registry.get(sub.__name__)
+        if other is None or _replaces(sub, other):
+            _registry[sub.__name__] = sub
+        elif other is not sub and not _replaces(other, sub):
             raise ValidationFailed(
                 "event_type",
                 "unique_name",
                 f"two event classes are called {sub.__name__}: {other.__module__}, "
                 f"{sub.__module__}",
             )
-        _register(sub)
+
+
+def _replaces(new: type, old: type) -> bool:
+    """``new`` is the slotted class attrs made of ``old`` (which lingers until collected)."""
+    same = (new.__module__, new.__qualname__) == (old.__module__, old.__qualname__)
+    return same and "__slots__" in new.__dict__ and "__slots__" not in old.__dict__
 
 
 def _published(cls: type) -> object:
