@@ -2,8 +2,8 @@
 notifications, per-user preferences and versioned templates.
 
 The relay reads and updates outbox rows of every tenant: besides the tenant policy, the
-outbox and the inbox let a transaction that set ``app.outbox_relay`` to ``on`` select,
-update and delete (never insert) rows of any tenant.
+outbox and the inbox let a transaction that set ``app.outbox_relay`` to ``on`` and acts for
+no tenant (``app.tenant_id`` unset) reach the rows of every tenant.
 
 Revision ID: 0008_outbox_notifications
 Revises: 0007_python_weekdays
@@ -25,15 +25,17 @@ depends_on = None
 UUID = postgresql.UUID(as_uuid=True)
 TZ = sa.DateTime(timezone=True)
 CHANNELS = "channel IN ('email', 'sms', 'whatsapp', 'push', 'in_app')"
-RELAY = "current_setting('app.outbox_relay', true) = 'on'"
+RELAY = (
+    "current_setting('app.outbox_relay', true) = 'on' "
+    "AND NULLIF(current_setting('app.tenant_id', true), '') IS NULL"
+)
 
 
-def relay_policies(table: str) -> list[str]:
+def relay_policy(table: str) -> str:
+    """Rows of every tenant, for a transaction in the relay's scope that acts for no
+    tenant (a tenant's own transaction never gains it)."""
     t = identifier(table)
-    return [
-        f"CREATE POLICY relay_{action.lower()} ON {t} FOR {action} USING ({RELAY})"
-        for action in ("SELECT", "UPDATE", "DELETE")
-    ]
+    return f"CREATE POLICY relay ON {t} USING ({RELAY}) WITH CHECK ({RELAY})"
 
 
 def upgrade() -> None:
@@ -179,8 +181,7 @@ def upgrade() -> None:
             op.execute(statement)
         op.execute(grant(table, app_role, privileges))
     for table in ("outbox", "inbox"):
-        for statement in relay_policies(table):
-            op.execute(statement)
+        op.execute(relay_policy(table))
 
 
 def downgrade() -> None:
