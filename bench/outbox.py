@@ -77,7 +77,9 @@ class Travelcore:
         self.tenant = TenantId(new_uuid())
         self.counter = Counter()
         self.store = PostgresOutbox(database.engine)
-        self.relay = Relay(self.store, database, [self.counter], SystemClock(), batch_size=batch)
+        self.relay = Relay(
+            database, SystemClock(), outbox=self.store, consumers=[self.counter], batch_size=batch
+        )
         self.things = [new_uuid() for _ in range(64)]
 
     def produce(self, numbers: range, per_transaction: int = 1) -> None:

@@ -228,8 +228,11 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
     # the relay delivers the committed events from the outbox to the notification rules;
     # the delivery job sends what is due (email here on a memory channel, and in-app)
     email = MemoryNotifier(Channel.EMAIL)
-    notify = NotificationService(app.database, clock, JinjaRenderer(), [email, InAppChannel()])
-    relay = Relay(outbox(app), app.database, [NotificationRules(notify, app.policies)], clock)
+    notify = NotificationService(
+        app.database, clock, renderer=JinjaRenderer(), notifiers=[email, InAppChannel()]
+    )
+    rules = NotificationRules(notify, app.policies)
+    relay = Relay(app.database, clock, outbox=outbox(app), consumers=[rules])
     relay.drain()
     notify.deliver_due(TENANT, limit=1000)
     print("Notifications each parent received (email; the same arrived in-app):")

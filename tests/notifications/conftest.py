@@ -34,12 +34,12 @@ class NotifyWorld(World):
         self.notify = NotificationService(
             database,
             clock,
-            JinjaRenderer(),
-            [*self.channels.values(), InAppChannel()],
+            renderer=JinjaRenderer(),
+            notifiers=[*self.channels.values(), InAppChannel()],
         )
         self.rules = NotificationRules(self.notify, StaticPolicies())
         self.outbox = outbox
-        self.relay = Relay(outbox, database, [self.rules], clock)
+        self.relay = Relay(database, clock, outbox=outbox, consumers=[self.rules])
 
     def settle(self) -> None:
         """Relay every committed event and send whatever is due now."""

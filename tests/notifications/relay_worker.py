@@ -23,10 +23,10 @@ from travelcore_adapters.postgres.outbox import PostgresOutbox
 def relay(url: str, log_path: str) -> None:
     database = PostgresDatabase(url, pool_size=2)
     Relay(
-        PostgresOutbox(database.engine),
         database,
-        [EffectWriter("worker", log_path)],
         SystemClock(),
+        outbox=PostgresOutbox(database.engine),
+        consumers=[EffectWriter("worker", log_path)],
         batch_size=50,
     ).run_forever(threading.Event(), poll=timedelta(seconds=0.2))
 

@@ -177,7 +177,13 @@ def test_three_relays_at_once_apply_each_event_once_in_order_per_aggregate(
     stop = threading.Event()
     stores = [PostgresOutbox(outbox_postgres.engine) for _ in range(3)]
     relays = [
-        Relay(store, outbox_postgres, [EffectWriter(f"relay-{i}")], SystemClock(), batch_size=20)
+        Relay(
+            outbox_postgres,
+            SystemClock(),
+            outbox=store,
+            consumers=[EffectWriter(f"relay-{i}")],
+            batch_size=20,
+        )
         for i, store in enumerate(stores)
     ]
     threads = [

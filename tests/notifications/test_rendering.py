@@ -103,7 +103,9 @@ def test_fallback_goes_user_language_then_tenant_default_then_english_then_built
         builtin = find(uow, "booking_confirmed", Channel.SMS, "fr")
         assert builtin is not None
         assert builtin.category == "builtin"
-    german = type(world.notify)(world.db, world.clock, RENDERER, default_language=lambda _: "de")
+    german = type(world.notify)(
+        world.db, world.clock, renderer=RENDERER, default_language=lambda _: "de"
+    )
     with world.db(world.tenant) as uow:
         chosen = german.template_for(uow, "booking_confirmed", Channel.EMAIL, "it")
         assert chosen is not None

@@ -217,7 +217,10 @@ def test_an_outage_fails_retries_with_backoff_and_delivers_once_when_the_server_
     db = MemoryDatabase()
     world = NotifyWorld(db, clock, db.outbox)
     notify = NotificationService(
-        db, clock, JinjaRenderer(), [SmtpNotifier(settings(port)), InAppChannel()]
+        db,
+        clock,
+        renderer=JinjaRenderer(),
+        notifiers=[SmtpNotifier(settings(port)), InAppChannel()],
     )
     parent, [child] = world.family()
     session = world.session()

@@ -157,9 +157,9 @@ class NotificationService:
         self,
         uow_factory: NotificationsUowFactory,
         clock: Clock,
+        *,
         renderer: TemplateRenderer,
         notifiers: Iterable[Notifier] = (),
-        *,
         default_language: Callable[[TenantId], str] = lambda _: "en",
         retry: RetryPolicy | None = None,
     ) -> None:

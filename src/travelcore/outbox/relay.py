@@ -44,21 +44,22 @@ class RelayReport:
 
 
 class Relay(Generic[U]):
-    """Delivers the outbox of ``store`` to ``consumers``; several relays may share it."""
+    """Delivers ``outbox`` (the store of ``uow_factory``'s database) to ``consumers``;
+    several relays may share it."""
 
     def __init__(
         self,
-        store: OutboxStore,
         uow_factory: Callable[[TenantId], U],
-        consumers: Iterable[Consumer[U]],
         clock: Clock,
         *,
+        outbox: OutboxStore,
+        consumers: Iterable[Consumer[U]],
         retry: RetryPolicy | None = None,
         batch_size: int = 200,
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValidationFailed("batch_size", f"between_1_and_{MAX_BATCH}")
-        self._store = store
+        self._store = outbox
         self._uow = uow_factory
         self._consumers = list(consumers)
         names = [consumer.name for consumer in self._consumers]

@@ -216,7 +216,9 @@ class OutboxContract:
         clock = ManualClock(T0)
         tally = Tally()
         retry = RetryPolicy(max_attempts=3, base=timedelta(seconds=10))
-        relay = Relay(outbox_store, _factory(uow_factory), [tally], clock, retry=retry)
+        relay = Relay(
+            _factory(uow_factory), clock, outbox=outbox_store, consumers=[tally], retry=retry
+        )
         good, bad = new_uuid(), new_uuid()
         tally.failing.add(bad)
         for n in (1, 2, 3):
@@ -245,7 +247,7 @@ class OutboxContract:
     ) -> None:
         clock = ManualClock(T0)
         tally = Tally()
-        relay = Relay(outbox_store, _factory(uow_factory), [tally], clock)
+        relay = Relay(_factory(uow_factory), clock, outbox=outbox_store, consumers=[tally])
         commit(uow_factory, tenant, counted(tenant, new_uuid(), 1))
         [entry] = outbox_store.entries(tenant)
         with uow_factory(tenant, None) as uow:  # applied, but the relay died before marking it
