@@ -22,7 +22,7 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import namedtuple_row
 from psycopg.types.json import Jsonb
-from sqlalchemy import DateTime, Engine, String, bindparam, func, insert, select
+from sqlalchemy import DateTime, Engine, String, bindparam, func, insert, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -144,7 +144,15 @@ def waker(engine: Engine) -> Waker:
         return found
 
 
+ASYNC_COMMIT_STATEMENT = Statement(text("SET LOCAL synchronous_commit = off"))
+
+
 class PostgresInbox:
+    """A consumer's inbox. A unit of work that admits events commits asynchronously: were
+    its commit lost in a server crash, the relay's later mark of the events as delivered
+    (later in the write-ahead log) would be lost with it, so the events are delivered
+    again and the work is redone; and any later synchronous commit makes it durable."""
+
     def __init__(self, uow: PostgresUnitOfWork) -> None:
         self._uow = uow
 
@@ -155,6 +163,7 @@ class PostgresInbox:
             "ids": list(event_ids),
             "at": at,
         }
+        self._uow.enqueue(ASYNC_COMMIT_STATEMENT, {})
         return {row[0] for row in self._uow.rows(ADMIT, params)}
 
 
