@@ -34,6 +34,13 @@ from travelcore.kernel.ids import TenantId, UserId, new_uuid
 from travelcore.kernel.money import MINOR_UNITS, Credits, Money, positive_credits, total
 from travelcore.kernel.outbox import OutboxMessage, aggregate_of, event_class, outbox_message
 from travelcore.kernel.policy import Policy, PolicyProvider, StaticPolicies
+from travelcore.kernel.repository import (
+    RepositoryScope,
+    Versioned,
+    check_tenant,
+    check_version,
+    saved,
+)
 from travelcore.kernel.retry import RetryPolicy
 from travelcore.kernel.serialization import converter, dumps, from_data, loads, to_data
 from travelcore.kernel.uow import EventBus, EventHandler, UnitOfWork, UnitOfWorkBase
@@ -65,6 +72,7 @@ __all__ = [
     "Policy",
     "PolicyProvider",
     "PolicyViolation",
+    "RepositoryScope",
     "RetryPolicy",
     "RuleViolation",
     "StaleVersion",
@@ -78,7 +86,10 @@ __all__ = [
     "UserId",
     "ValidationFailed",
     "VectorStoreUnavailable",
+    "Versioned",
     "aggregate_of",
+    "check_tenant",
+    "check_version",
     "checked_clock",
     "converter",
     "dumps",
@@ -91,6 +102,7 @@ __all__ = [
     "positive_credits",
     "run_idempotent",
     "run_use_case",
+    "saved",
     "to_data",
     "total",
     "utc",

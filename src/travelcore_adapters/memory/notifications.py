@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import datetime
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 from travelcore.kernel import UserId
@@ -15,10 +15,6 @@ from travelcore.notifications import (
     Template,
 )
 from travelcore_adapters.memory.repository import MemoryRepository
-from travelcore_adapters.memory.rows import Rows
-
-if TYPE_CHECKING:
-    from travelcore_adapters.memory.uow import MemoryUnitOfWork
 
 
 class MemoryNotificationRepository(MemoryRepository[Notification]):
@@ -72,30 +68,28 @@ class MemoryPreferenceRepository(MemoryRepository[NotificationPreferences]):
     entity = "notification preferences"
 
     def find(self, user_id: UserId) -> NotificationPreferences | None:
-        found: NotificationPreferences | None = self._uow.tx.get(self.table, self._key(user_id))
-        return found
+        return self._find(user_id)
 
     def put(self, preferences: NotificationPreferences) -> None:
-        if self._uow.tx.contains(self.table, self._key(preferences.user_id)):
+        if self._scope.tx.contains(self.table, self._row_key(preferences.user_id)):
             self.save(preferences)
         else:
             self.add(preferences)
 
 
-class MemoryTemplateRepository:
-    def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._rows: Rows[Template] = Rows(uow, "notification_templates", "notification template")
+class MemoryTemplateRepository(MemoryRepository[Template]):
+    table = "notification_templates"
+    entity = "notification template"
 
-    def add(self, template: Template) -> None:
-        key = (template.key, template.channel, template.language, template.version)
-        self._rows.add(key, template)
+    def key_of(self, entity: Template) -> Hashable:
+        return (entity.key, entity.channel, entity.language, entity.version)
 
     def active(self, key: str, channel: Channel, language: str) -> Template | None:
         versions = self.versions(key, channel, language)
         return versions[-1] if versions else None
 
     def versions(self, key: str, channel: Channel, language: str) -> list[Template]:
-        found = self._rows.all(
+        found = self._rows(
             lambda t: t.key == key and t.channel == channel and t.language == language
         )
         return sorted(found, key=lambda t: t.version)

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import Text, func, select
+from sqlalchemy import Select, Text, func, select
 
 from travelcore.kernel import UserId, from_data, to_data
 from travelcore.notifications import (
@@ -22,12 +22,7 @@ from travelcore.notifications import (
     Template,
 )
 from travelcore_adapters.postgres.repositories.base import TableRepository
-from travelcore_adapters.postgres.repositories.common import (
-    Repository,
-    insert_new,
-    own,
-    save_versioned,
-)
+from travelcore_adapters.postgres.statements import version_statement
 from travelcore_adapters.postgres.tables.notifications import (
     notification_preferences as prefs,
 )
@@ -141,16 +136,28 @@ class PostgresNotificationRepository(TableRepository[Notification]):
             n.c.status == NotificationStatus.SENT.value,
             n.c.read_at.is_(None),
         )
-        return int(self._uow.execute(query).scalar_one())
+        return int(self._scope.execute(query).scalar_one())
 
 
-class PostgresPreferenceRepository(Repository):
-    def find(self, user_id: UserId) -> NotificationPreferences | None:
-        row = self._uow.execute(
-            select(prefs).where(prefs.c.tenant_id == self._tid, prefs.c.user_id == user_id)
-        ).first()
-        if row is None:
-            return None
+class PostgresPreferenceRepository(TableRepository[NotificationPreferences]):
+    table = prefs
+    entity = "notification preferences"
+
+    def to_row(self, entity: NotificationPreferences) -> dict[str, Any]:
+        quiet = entity.quiet_hours
+        return {
+            "tenant_id": entity.tenant_id,
+            "user_id": entity.user_id,
+            "channels": Jsonb(to_data(entity.channels)),
+            "quiet_start": quiet.start if quiet else None,
+            "quiet_end": quiet.end if quiet else None,
+            "quiet_timezone": quiet.timezone if quiet else None,
+            "language": entity.language,
+            "addresses": Jsonb(to_data(entity.addresses)),
+            "version": entity.version,
+        }
+
+    def to_entity(self, row: Any) -> NotificationPreferences:
         quiet = None
         if row.quiet_start is not None:
             quiet = QuietHours(
@@ -166,99 +173,62 @@ class PostgresPreferenceRepository(Repository):
             version=row.version,
         )
 
+    def find(self, user_id: UserId) -> NotificationPreferences | None:
+        return self._find(user_id)
+
     def put(self, preferences: NotificationPreferences) -> None:
-        own(self._uow, preferences.tenant_id, "notification preferences")
-        quiet = preferences.quiet_hours
-        values = {
-            "channels": to_data(preferences.channels),
-            "quiet_start": quiet.start if quiet else None,
-            "quiet_end": quiet.end if quiet else None,
-            "quiet_timezone": quiet.timezone if quiet else None,
-            "language": preferences.language,
-            "addresses": to_data(preferences.addresses),
+        stored = self._scope.rows(version_statement(self.table), self._params(preferences.user_id))
+        if stored:
+            self.save(preferences)
+        else:
+            self.add(preferences)
+
+
+class PostgresTemplateRepository(TableRepository[Template]):
+    table = tpl
+    entity = "notification template"
+
+    def to_row(self, entity: Template) -> dict[str, Any]:
+        return {
+            "tenant_id": entity.tenant_id,
+            "template_key": entity.key,
+            "channel": entity.channel.value,
+            "language_code": entity.language,
+            "version": entity.version,
+            "name": entity.name,
+            "title": entity.title,
+            "body": entity.body,
+            "html": entity.html,
+            "available_variables": Jsonb(list(entity.variables)),
+            "category": entity.category,
+            "created_at": entity.created_at,
         }
-        exists = self._uow.execute(
-            select(prefs.c.version).where(
-                prefs.c.tenant_id == self._tid, prefs.c.user_id == preferences.user_id
-            )
-        ).first()
-        if exists is None:
-            row = {"tenant_id": self._tid, "user_id": preferences.user_id, "version": 0}
-            insert_new(self._uow, prefs, row | values, "notification preferences")
-            return
-        save_versioned(
-            self._uow,
-            prefs,
-            [prefs.c.user_id == preferences.user_id],
-            preferences.version + 1,
-            values,
-            "notification preferences",
-            preferences.user_id,
+
+    def to_entity(self, row: Any) -> Template:
+        return Template(
+            tenant_id=row.tenant_id,
+            key=row.template_key,
+            channel=Channel(row.channel),
+            language=row.language_code,
+            name=row.name,
+            title=row.title,
+            body=row.body,
+            html=row.html,
+            variables=tuple(row.available_variables),
+            category=row.category,
+            version=row.version,
+            created_at=row.created_at,
         )
-        preferences.version += 1
-
-
-class PostgresTemplateRepository(Repository):
-    def add(self, template: Template) -> None:
-        own(self._uow, template.tenant_id, "notification template")
-        row = {
-            "tenant_id": self._tid,
-            "template_key": template.key,
-            "channel": template.channel.value,
-            "language_code": template.language,
-            "version": template.version,
-            "name": template.name,
-            "title": template.title,
-            "body": template.body,
-            "html": template.html,
-            "available_variables": list(template.variables),
-            "category": template.category,
-            "created_at": template.created_at,
-        }
-        insert_new(self._uow, tpl, row, "notification template")
 
     def active(self, key: str, channel: Channel, language: str) -> Template | None:
-        found = self._versions(key, channel, language, newest_first=True, limit=1)
-        return found[0] if found else None
+        return self._first(self._versions(key, channel, language).order_by(tpl.c.version.desc()))
 
     def versions(self, key: str, channel: Channel, language: str) -> list[Template]:
-        return self._versions(key, channel, language)
+        return self._all(self._versions(key, channel, language).order_by(tpl.c.version))
 
-    def _versions(
-        self,
-        key: str,
-        channel: Channel,
-        language: str,
-        *,
-        newest_first: bool = False,
-        limit: int | None = None,
-    ) -> list[Template]:
-        order = tpl.c.version.desc() if newest_first else tpl.c.version
-        query = (
-            select(tpl)
-            .where(
-                tpl.c.tenant_id == self._tid,
-                tpl.c.template_key == key,
-                tpl.c.channel == Channel(channel).value,
-                tpl.c.language_code == language,
-            )
-            .order_by(order)
-            .limit(limit)
+    def _versions(self, key: str, channel: Channel, language: str) -> Select[Any]:
+        return self._select(
+            tpl.c.template_key == key,
+            tpl.c.channel == Channel(channel).value,
+            tpl.c.language_code == language,
         )
-        return [
-            Template(
-                tenant_id=row.tenant_id,
-                key=row.template_key,
-                channel=Channel(row.channel),
-                language=row.language_code,
-                name=row.name,
-                title=row.title,
-                body=row.body,
-                html=row.html,
-                variables=tuple(row.available_variables),
-                category=row.category,
-                version=row.version,
-                created_at=row.created_at,
-            )
-            for row in self._uow.execute(query)
-        ]
