@@ -26,6 +26,14 @@ from travelcore.catalog import (
 )
 from travelcore.kernel import EventBus, ManualClock, TenantId, UserId, new_uuid
 from travelcore.ledger import AllocateCredits
+from travelcore.notifications import (
+    Channel,
+    InAppChannel,
+    NotificationRules,
+    NotificationService,
+    NotificationStatus,
+)
+from travelcore.outbox import OutboxStore, Relay
 from travelcore.people import (
     AddChild,
     ChildId,
@@ -34,6 +42,8 @@ from travelcore.people import (
     UserRole,
 )
 from travelcore_adapters import bootstrap
+from travelcore_adapters.memory import MemoryDatabase, MemoryNotifier
+from travelcore_adapters.notifications import JinjaRenderer
 
 TENANT = TenantId(new_uuid())
 
@@ -214,3 +224,35 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
     for name, parent in (("Garcia", garcia), ("Kim", kim), ("Patel", patel)):
         print(f"  {name}: {credits(parent)}")
     print(f"{len(bus.published)} domain events were published for notifications and audit.")
+
+    # the relay delivers the committed events from the outbox to the notification rules;
+    # the delivery job sends what is due (email here on a memory channel, and in-app)
+    email = MemoryNotifier(Channel.EMAIL)
+    notify = NotificationService(
+        app.database, clock, renderer=JinjaRenderer(), notifiers=[email, InAppChannel()]
+    )
+    rules = NotificationRules(notify, app.policies)
+    relay = Relay(app.database, clock, outbox=outbox(app), consumers=[rules])
+    relay.drain()
+    notify.deliver_due(TENANT, limit=1000)
+    print("Notifications each parent received (email; the same arrived in-app):")
+    for name, parent in (("Garcia", garcia), ("Kim", kim), ("Patel", patel)):
+        sent = sorted(
+            (
+                n
+                for n in notify.history(TENANT, parent)
+                if n.channel is Channel.EMAIL and n.status is NotificationStatus.SENT
+            ),
+            key=lambda n: (n.created_at, n.title),
+        )
+        titles = "; ".join(n.title for n in sent) or "nothing (they cancelled themselves)"
+        print(f"  {name} ({notify.unread_count(TENANT, parent)} unread in the app): {titles}")
+
+
+def outbox(app: bootstrap.App) -> OutboxStore:
+    """The outbox of the app's database (memory, or PostgreSQL)."""
+    if isinstance(app.database, MemoryDatabase):
+        return app.database.outbox
+    from travelcore_adapters.postgres.outbox import PostgresOutbox
+
+    return PostgresOutbox(app.database.engine)

@@ -40,6 +40,7 @@ from travelcore.kernel.money import (
     positive_credits,
     total,
 )
+from travelcore.kernel.outbox import OutboxMessage, aggregate_of, event_class, outbox_message
 from travelcore.kernel.policy import Policy, PolicyProvider, StaticPolicies
 from travelcore.kernel.repository import (
     RepositoryScope,
@@ -48,6 +49,7 @@ from travelcore.kernel.repository import (
     check_version,
     saved,
 )
+from travelcore.kernel.retry import RetryPolicy
 from travelcore.kernel.serialization import converter, dumps, from_data, loads, to_data
 from travelcore.kernel.uow import EventBus, EventHandler, UnitOfWork, UnitOfWorkBase
 
@@ -73,12 +75,14 @@ __all__ = [
     "ManualClock",
     "Money",
     "NotFound",
+    "OutboxMessage",
     "PaymentDeclined",
     "PaymentGatewayUnavailable",
     "Policy",
     "PolicyProvider",
     "PolicyViolation",
     "RepositoryScope",
+    "RetryPolicy",
     "RuleViolation",
     "StaleVersion",
     "StaticPolicies",
@@ -92,16 +96,19 @@ __all__ = [
     "ValidationFailed",
     "VectorStoreUnavailable",
     "Versioned",
+    "aggregate_of",
     "check_tenant",
     "check_version",
     "checked_clock",
     "converter",
     "dumps",
+    "event_class",
     "exact_money",
     "fingerprint",
     "from_data",
     "loads",
     "new_uuid",
+    "outbox_message",
     "positive_credits",
     "run_idempotent",
     "run_use_case",

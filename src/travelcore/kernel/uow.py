@@ -14,6 +14,7 @@ from typing import Protocol, Self
 
 from travelcore.kernel.events import Aggregate, DomainEvent
 from travelcore.kernel.ids import TenantId
+from travelcore.kernel.outbox import OutboxMessage, outbox_message
 from travelcore.kernel.validation import uuid
 
 EventHandler = Callable[[DomainEvent], None]
@@ -66,7 +67,7 @@ class EventBus:
 class UnitOfWorkBase:
     """Event collection and the commit/rollback protocol; adapters supply the storage.
 
-    Subclasses implement ``_begin``, ``_commit`` and ``_rollback``.
+    Subclasses implement ``_begin``, ``_commit``, ``_rollback`` and ``_write_outbox``.
     """
 
     def __init__(self, tenant_id: TenantId, bus: EventBus | None = None) -> None:
@@ -113,6 +114,8 @@ class UnitOfWorkBase:
             raise RuntimeError("unit of work is not active")
         for aggregate in self._seen.values():
             self._events.extend(aggregate.pull_events())
+        if self._events:
+            self._write_outbox([outbox_message(event) for event in self._events])
         self._commit()
         self._active = False
         self.committed_events = self._events
@@ -138,6 +141,11 @@ class UnitOfWorkBase:
         raise NotImplementedError
 
     def _rollback(self) -> None:
+        raise NotImplementedError
+
+    def _write_outbox(self, messages: list[OutboxMessage]) -> None:
+        """Store ``messages`` in the transaction about to commit (the transactional outbox:
+        they become visible to the relay if and only if the commit succeeds)."""
         raise NotImplementedError
 
     def _finish(self) -> None:

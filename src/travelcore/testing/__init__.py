@@ -40,6 +40,12 @@ from travelcore.testing.entity_repositories import (
 from travelcore.testing.feedback import FeedbackContract
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
+from travelcore.testing.notifications import (
+    NotificationRepositoryContract,
+    PreferenceRepositoryContract,
+    TemplateRepositoryContract,
+)
+from travelcore.testing.outbox import OutboxContract
 from travelcore.testing.payments import (
     PaymentGatewayContract,
     PaymentRepositoriesContract,
@@ -77,6 +83,8 @@ __all__ = [
     "ItineraryRepositoryContract",
     "LedgerMachine",
     "LedgerRepositoryContract",
+    "NotificationRepositoryContract",
+    "OutboxContract",
     "PasswordHasherContract",
     "PaymentGatewayContract",
     "PaymentRepositoriesContract",
@@ -85,6 +93,7 @@ __all__ = [
     "PersonalContract",
     "PlacesContract",
     "PolicyRuleRepositoryContract",
+    "PreferenceRepositoryContract",
     "ReminderRepositoryContract",
     "RepositoryContract",
     "ScheduleRepositoryContract",
@@ -94,6 +103,7 @@ __all__ = [
     "StripeSigner",
     "SubscriptionRepositoryContract",
     "SuggestionsContract",
+    "TemplateRepositoryContract",
     "TenantRepositoryContract",
     "TextSearchContract",
     "TravelPreferencesRepositoryContract",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from travelcore.catalog import SessionId
-from travelcore.kernel import EventBus, TenantId, UnitOfWorkBase, UserId
+from travelcore.kernel import EventBus, OutboxMessage, TenantId, UnitOfWorkBase, UserId
 from travelcore.people import ChildId
 from travelcore_adapters.memory.accounts import (
     MemoryAccounts,
@@ -36,6 +36,12 @@ from travelcore_adapters.memory.discovery import (
 )
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
+from travelcore_adapters.memory.notifications import (
+    MemoryNotificationRepository,
+    MemoryPreferenceRepository,
+    MemoryTemplateRepository,
+)
+from travelcore_adapters.memory.outbox import MemoryInbox, MemoryOutbox, write_outbox
 from travelcore_adapters.memory.payments import MemoryPayments, MemoryWebhookEvents
 from travelcore_adapters.memory.people import (
     MemoryChildRepository,
@@ -99,6 +105,10 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.memory_entries = MemoryEntries(self)
         self.venue_scores = MemoryVenueScores(self)
         self.suggestions = MemorySuggestions(self)
+        self.inbox = MemoryInbox(self)
+        self.notifications = MemoryNotificationRepository(self)
+        self.notification_preferences = MemoryPreferenceRepository(self)
+        self.notification_templates = MemoryTemplateRepository(self)
 
     @property
     def tx(self) -> MemoryTransaction:
@@ -124,6 +134,9 @@ class MemoryUnitOfWork(UnitOfWorkBase):
     def _commit(self) -> None:
         self.tx.apply()
 
+    def _write_outbox(self, messages: list[OutboxMessage]) -> None:
+        write_outbox(self.tx, messages)
+
     def _rollback(self) -> None:
         self._tx = None
 
@@ -140,6 +153,7 @@ class MemoryDatabase:
     def __init__(self, bus: EventBus | None = None) -> None:
         self.store = MemoryStore()
         self.bus = bus
+        self.outbox = MemoryOutbox(self.store)
 
     def __call__(self, tenant_id: TenantId) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self.store, tenant_id, self.bus)

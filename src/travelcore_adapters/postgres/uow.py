@@ -16,12 +16,14 @@ from travelcore.catalog import SessionId
 from travelcore.kernel import (
     Conflict,
     EventBus,
+    OutboxMessage,
     TenantId,
     UnitOfWorkBase,
     UserId,
 )
 from travelcore.people import ChildId
 from travelcore_adapters.postgres.errors import translated
+from travelcore_adapters.postgres.outbox import PostgresInbox, outbox_statements, waker
 from travelcore_adapters.postgres.repositories.accounts import (
     PostgresAccounts,
     PostgresConversations,
@@ -55,6 +57,11 @@ from travelcore_adapters.postgres.repositories.kernel import PostgresIdempotency
 from travelcore_adapters.postgres.repositories.ledger import (
     PostgresLedgerRepository,
     PostgresSubscriptionRepository,
+)
+from travelcore_adapters.postgres.repositories.notifications import (
+    PostgresNotificationRepository,
+    PostgresPreferenceRepository,
+    PostgresTemplateRepository,
 )
 from travelcore_adapters.postgres.repositories.payments import (
     PostgresPayments,
@@ -111,6 +118,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self._batching = 0
         self._writes = 0
         self._prefetched: dict[Hashable, list[Any]] = {}
+        self._wakes_relays = False
         self.idempotency = PostgresIdempotencyStore(self)
         self.credits = PostgresLedgerRepository(self)
         self.subscriptions = PostgresSubscriptionRepository(self)
@@ -148,6 +156,10 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.memory_entries = PostgresMemoryEntries(self)
         self.venue_scores = PostgresVenueScores(self)
         self.suggestions = PostgresSuggestions(self)
+        self.inbox = PostgresInbox(self)
+        self.notifications = PostgresNotificationRepository(self)
+        self.notification_preferences = PostgresPreferenceRepository(self)
+        self.notification_templates = PostgresTemplateRepository(self)
 
     @property
     def connection(self) -> Connection:
@@ -298,6 +310,13 @@ class PostgresUnitOfWork(UnitOfWorkBase):
                     "nothing was committed"
                 )
             self._end(COMMIT)
+        if self._wakes_relays:
+            waker(self._engine).wake()
+
+    def _write_outbox(self, messages: list[OutboxMessage]) -> None:
+        for statement, params in outbox_statements(messages):  # sent with the COMMIT
+            self._queue(statement, params)
+        self._wakes_relays = True
 
     @property
     def aborted(self) -> bool:
@@ -328,6 +347,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
             (connection.commit if end is COMMIT else connection.rollback)()
 
     def _finish(self) -> None:
+        self._wakes_relays = False
         connection, raw = self._connection, self._raw
         self._connection = self._raw = self._batch = None
         self._arrivals, self._prefetched, self._batching = [], {}, 0

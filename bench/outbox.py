@@ -1,0 +1,256 @@
+"""Events per second through travelcore's outbox and relay on PostgreSQL vs a hand-written
+queue (``INSERT``, then ``SELECT ... FOR UPDATE SKIP LOCKED`` + ``DELETE`` in a loop) on the
+same server, in one run, and commit-to-delivery latency with ``LISTEN/NOTIFY``.
+
+    python -m bench.outbox                    # 5,000 events per run, 4 producer threads
+    python -m bench.outbox --events 20000 --batch 500
+
+- **drain**: a backlog of ``--events`` events (committed 100 per transaction) is delivered
+  by one relay; travelcore's relay claims a batch, runs the consumer in a unit of work
+  that records the events in its inbox, and marks them delivered; the baseline selects a
+  batch ``FOR UPDATE SKIP LOCKED``, hands it to the consumer and deletes it.
+- **end to end**: ``--producers`` threads commit one event per transaction (travelcore: a
+  unit of work's commit, which writes the outbox row and ``pg_notify`` with the COMMIT;
+  baseline: one autocommit ``INSERT``) while one relay delivers; from the first commit to
+  the last delivery.
+- **latency**: one producer commits an event every 5 ms while a relay sleeps on ``LISTEN``
+  (polling only every 5 s); commit (before the call) to the consumer's call, p50 and p99.
+
+The consumer does nothing but count, so the figures are the delivery machinery's. Both
+sides connect as the application role. Each phase runs baseline, travelcore, travelcore,
+baseline (each on fresh rows) and reports the mean rates.
+
+PostgreSQL: ``TRAVELCORE_BENCH_DATABASE_URL`` (a superuser ``postgresql://`` URL) or an
+embedded server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from bench.bookings import superuser_url
+from travelcore.kernel import OutboxMessage, SystemClock, TenantId, new_uuid, to_data
+from travelcore.outbox import Relay
+from travelcore.testing.outbox import counted
+from travelcore_adapters.postgres import PostgresDatabase
+from travelcore_adapters.postgres.outbox import PostgresOutbox
+from travelcore_adapters.postgres.provision import admin_connection, provision_database
+
+QUEUE = """
+CREATE TABLE bench_queue (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant_id uuid NOT NULL,
+    payload jsonb NOT NULL
+)
+"""
+
+
+class Counter:
+    name = "counter"
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seen_at: dict[int, float] = {}
+        self.lock = threading.Lock()
+
+    def handle(self, uow: Any, message: OutboxMessage) -> None:
+        self.apply(int(message.payload["n"]))
+
+    def apply(self, n: int) -> None:
+        with self.lock:
+            self.count += 1
+            self.seen_at[n] = time.perf_counter()
+
+
+class Travelcore:
+    def __init__(self, database: PostgresDatabase, batch: int) -> None:
+        self.database = database
+        self.tenant = TenantId(new_uuid())
+        self.counter = Counter()
+        self.store = PostgresOutbox(database.engine)
+        self.relay = Relay(
+            database, SystemClock(), outbox=self.store, consumers=[self.counter], batch_size=batch
+        )
+        self.things = [new_uuid() for _ in range(64)]
+
+    def produce(self, numbers: range, per_transaction: int = 1) -> None:
+        for start in range(0, len(numbers), per_transaction):
+            with self.database(self.tenant) as uow:
+                for n in numbers[start : start + per_transaction]:
+                    uow.emit(counted(self.tenant, self.things[n % 64], n))
+                uow.commit()
+
+    def deliver_once(self) -> int:
+        return self.relay.run_once().delivered
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class Baseline:
+    def __init__(self, conninfo: str, batch: int) -> None:
+        self.conninfo = conninfo
+        self.batch = batch
+        self.tenant = TenantId(new_uuid())
+        self.counter = Counter()
+        self.consumer = psycopg.connect(conninfo)
+        self.local = threading.local()
+
+    def _producer(self) -> psycopg.Connection[Any]:
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            conn = self.local.conn = psycopg.connect(self.conninfo, autocommit=True)
+        return conn
+
+    def produce(self, numbers: range, per_transaction: int = 1) -> None:
+        conn = self._producer()
+        thing = new_uuid()
+        for start in range(0, len(numbers), per_transaction):
+            rows = [
+                (self.tenant, Jsonb(to_data(counted(self.tenant, thing, n))))
+                for n in numbers[start : start + per_transaction]
+            ]
+            with conn.transaction(), conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO bench_queue (tenant_id, payload) VALUES (%s, %s)", rows
+                )
+
+    def deliver_once(self) -> int:
+        conn = self.consumer
+        with conn.transaction():
+            rows = conn.execute(
+                "SELECT id, payload FROM bench_queue ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                (self.batch,),
+            ).fetchall()
+            for _, payload in rows:
+                self.counter.apply(int(payload["n"]))
+            if rows:
+                conn.execute("DELETE FROM bench_queue WHERE id = ANY(%s)", ([r[0] for r in rows],))
+        return len(rows)
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+Impl = Travelcore | Baseline
+
+
+def drain(impl: Impl) -> None:
+    while impl.deliver_once():
+        pass
+
+
+def run_drain(impl: Impl, events: int) -> float:
+    impl.produce(range(events), per_transaction=100)
+    start = time.perf_counter()
+    drain(impl)
+    elapsed = time.perf_counter() - start
+    assert impl.counter.count == events
+    return events / elapsed
+
+
+def run_end_to_end(impl: Impl, events: int, producers: int) -> float:
+    share = events // producers
+    threads = [
+        threading.Thread(target=impl.produce, args=(range(i * share, (i + 1) * share),))
+        for i in range(producers)
+    ]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    while impl.counter.count < share * producers:
+        if not impl.deliver_once():
+            time.sleep(0.001)
+    elapsed = time.perf_counter() - start
+    for thread in threads:
+        thread.join()
+    return share * producers / elapsed
+
+
+def run_latency(impl: Travelcore, events: int) -> tuple[float, float]:
+    stop = threading.Event()
+    relay = threading.Thread(target=impl.relay.run_forever, args=(stop, timedelta(seconds=5)))
+    relay.start()
+    committed: dict[int, float] = {}
+    try:
+        time.sleep(0.2)
+        for n in range(events):
+            committed[n] = time.perf_counter()
+            impl.produce(range(n, n + 1))
+            time.sleep(0.005)
+        deadline = time.monotonic() + 30
+        while impl.counter.count < events and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        relay.join()
+    waits = sorted((impl.counter.seen_at[n] - committed[n]) * 1000 for n in committed)
+    return statistics.median(waits), waits[int(len(waits) * 0.99) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--producers", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--latency-events", type=int, default=300)
+    args = parser.parse_args()
+    with superuser_url() as url:
+        db = provision_database(url)
+        app_url = db.app_url.render_as_string(hide_password=False)
+        conninfo = app_url.replace("postgresql+psycopg", "postgresql")
+        with admin_connection(url, db.name) as admin:
+            admin.execute(QUEUE)
+            admin.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON bench_queue TO "{db.app_role}"')
+        database = PostgresDatabase(app_url, pool_size=args.producers + 2)
+        makers: dict[str, Callable[[], Impl]] = {
+            "travelcore": lambda: Travelcore(database, args.batch),
+            "baseline": lambda: Baseline(conninfo, args.batch),
+        }
+        results: dict[str, dict[str, list[float]]] = {"drain": {}, "end to end": {}}
+        try:
+            for phase, run in (
+                ("drain", lambda impl: run_drain(impl, args.events)),
+                ("end to end", lambda impl: run_end_to_end(impl, args.events, args.producers)),
+            ):
+                for name in ("baseline", "travelcore", "travelcore", "baseline"):
+                    with closing(makers[name]()) as impl:
+                        results[phase].setdefault(name, []).append(run(impl))
+            with closing(Travelcore(database, args.batch)) as impl:
+                p50, p99 = run_latency(impl, args.latency_events)
+        finally:
+            database.dispose()
+    print(f"{'phase':<11} {'travelcore ev/s':>15} {'baseline ev/s':>14} {'ratio':>6}")
+    for phase, rates in results.items():
+        tc, base = statistics.mean(rates["travelcore"]), statistics.mean(rates["baseline"])
+        print(f"{phase:<11} {tc:>15.0f} {base:>14.0f} {tc / base:>6.2f}")
+    print(
+        f"commit-to-delivery latency with LISTEN/NOTIFY: p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+        f" ({args.latency_events} events)"
+    )
+    print(
+        f"({args.events} events per run, batches of {args.batch}, {args.producers} producers,"
+        f" PostgreSQL {psycopg.pq.version()} client)"
+    )
+
+
+@contextlib.contextmanager
+def closing(impl: Impl) -> Iterator[Impl]:
+    try:
+        yield impl
+    finally:
+        impl.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Notifications: templates, preferences, channels and who gets what (DOMAIN.md section 8)."""
+
+from travelcore.notifications.channels import InAppChannel
+from travelcore.notifications.model import (
+    DEFAULT_CHANNELS,
+    Channel,
+    DeliveryFailed,
+    Notification,
+    NotificationId,
+    NotificationPreferences,
+    NotificationStatus,
+    NotificationType,
+    OutgoingMessage,
+    Priority,
+    QuietHours,
+    Rendered,
+    Template,
+    language_chain,
+)
+from travelcore.notifications.ports import (
+    NotificationRepository,
+    NotificationsUnitOfWork,
+    Notifier,
+    PreferenceRepository,
+    TemplateRenderer,
+    TemplateRepository,
+)
+from travelcore.notifications.rules import NotificationRules, NotificationRulesUnitOfWork
+from travelcore.notifications.service import (
+    Announce,
+    Created,
+    DeliveryReport,
+    MarkRead,
+    NotificationRequest,
+    NotificationService,
+    RecipientsUnitOfWork,
+    SaveTemplate,
+    SwitchChannel,
+    UpdatePreferences,
+)
+from travelcore.notifications.templates import BUILTIN_TEMPLATES
+
+__all__ = [
+    "BUILTIN_TEMPLATES",
+    "DEFAULT_CHANNELS",
+    "Announce",
+    "Channel",
+    "Created",
+    "DeliveryFailed",
+    "DeliveryReport",
+    "InAppChannel",
+    "MarkRead",
+    "Notification",
+    "NotificationId",
+    "NotificationPreferences",
+    "NotificationRepository",
+    "NotificationRequest",
+    "NotificationRules",
+    "NotificationRulesUnitOfWork",
+    "NotificationService",
+    "NotificationStatus",
+    "NotificationType",
+    "NotificationsUnitOfWork",
+    "Notifier",
+    "OutgoingMessage",
+    "PreferenceRepository",
+    "Priority",
+    "QuietHours",
+    "RecipientsUnitOfWork",
+    "Rendered",
+    "SaveTemplate",
+    "SwitchChannel",
+    "Template",
+    "TemplateRenderer",
+    "TemplateRepository",
+    "UpdatePreferences",
+    "language_chain",
+]

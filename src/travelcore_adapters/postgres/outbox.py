@@ -1,0 +1,353 @@
+"""The PostgreSQL outbox and inbox.
+
+The unit of work inserts its events into ``outbox`` in the transaction that commits them
+(:func:`outbox_statements`: they are sent with the COMMIT, in the same round trip); once it
+has committed, a :class:`Waker` notifies the relays listening on :data:`CHANNEL`.
+
+A relay's claim is one transaction that sets ``app.outbox_relay`` (the outbox's row-level
+security lets such a transaction see every tenant's rows, see migration 0008), locks a
+batch with ``FOR UPDATE SKIP LOCKED`` and records the outcomes before it commits; a relay
+that dies releases its batch with its connection.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import namedtuple_row
+from psycopg.types.json import Jsonb
+from sqlalchemy import DateTime, Engine, String, bindparam, func, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from travelcore.kernel import OutboxMessage, TenantId
+from travelcore.outbox.ports import OutboxEntry, OutboxStatus
+from travelcore_adapters.postgres.errors import translated
+from travelcore_adapters.postgres.statements import Statement
+from travelcore_adapters.postgres.tables.outbox import inbox, outbox
+
+if TYPE_CHECKING:
+    from travelcore_adapters.postgres.uow import PostgresUnitOfWork
+
+CHANNEL = "travelcore_outbox"
+
+INSERT = Statement(
+    insert(outbox).values(
+        {
+            c.name: bindparam(c.name, type_=c.type)
+            for c in outbox.c
+            if c.name not in ("seq", "last_error", "delivered_at")
+        }
+    )
+)
+NOTIFY = Statement(select(func.pg_notify(CHANNEL, "")))
+ADMIT = Statement(
+    pg_insert(inbox)
+    .from_select(
+        ["tenant_id", "consumer", "event_id", "handled_at"],
+        select(
+            bindparam("tid", type_=PG_UUID(as_uuid=True)),
+            bindparam("consumer", type_=String),
+            func.unnest(bindparam("ids", type_=ARRAY(PG_UUID(as_uuid=True)))),
+            bindparam("at", type_=DateTime(timezone=True)),
+        ),
+    )
+    .on_conflict_do_nothing()
+    .returning(inbox.c.event_id)
+)
+
+
+def outbox_statements(
+    messages: Sequence[OutboxMessage],
+) -> Iterator[tuple[Statement, dict[str, Any]]]:
+    """The statements that store ``messages``."""
+    for m in messages:
+        yield (
+            INSERT,
+            {
+                "tenant_id": m.tenant_id,
+                "event_id": m.event_id,
+                "aggregate": m.aggregate,
+                "event_type": m.event_type,
+                "payload": Jsonb(m.payload),
+                "occurred_at": m.occurred_at,
+                "status": OutboxStatus.PENDING.value,
+                "attempts": 0,
+                "available_at": m.occurred_at,
+            },
+        )
+
+
+class Waker:
+    """Wakes the relays after commits that wrote outbox rows: ``pg_notify`` from a thread
+    and connection of its own rather than inside each transaction (a transaction that
+    notifies holds a database-wide lock through its commit, which serializes every
+    notifying commit). Commits that land while one notification is sent share the next;
+    the thread and its connection end after a second without commits. A lost wake-up costs
+    a relay's polling interval, never an event."""
+
+    IDLE = 1.0
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._due = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        self._due.set()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        conn: psycopg.Connection[Any] | None = None
+        try:
+            while True:
+                if not self._due.wait(self.IDLE):
+                    with self._lock:
+                        if not self._due.is_set():
+                            self._thread = None
+                            return
+                    continue
+                self._due.clear()
+                try:
+                    if conn is None:
+                        conn = psycopg.connect(self._url, autocommit=True)
+                    conn.execute(NOTIFY.sql.decode())
+                except psycopg.Error:
+                    conn = None
+        finally:
+            if conn is not None:
+                conn.close()
+
+
+_wakers: dict[str, Waker] = {}
+_wakers_lock = threading.Lock()
+
+
+def waker(engine: Engine) -> Waker:
+    """The :class:`Waker` of ``engine``'s database (one per URL and process)."""
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with _wakers_lock:
+        found = _wakers.get(url)
+        if found is None:
+            found = _wakers[url] = Waker(url)
+        return found
+
+
+ASYNC_COMMIT_STATEMENT = Statement(text("SET LOCAL synchronous_commit = off"))
+
+
+class PostgresInbox:
+    """A consumer's inbox. A unit of work that admits events commits asynchronously: were
+    its commit lost in a server crash, the relay's later mark of the events as delivered
+    (later in the write-ahead log) would be lost with it, so the events are delivered
+    again and the work is redone; and any later synchronous commit makes it durable."""
+
+    def __init__(self, uow: PostgresUnitOfWork) -> None:
+        self._uow = uow
+
+    def admit(self, consumer: str, event_ids: Sequence[UUID], at: datetime) -> set[UUID]:
+        params = {
+            "tid": self._uow.tenant_id,
+            "consumer": consumer,
+            "ids": list(event_ids),
+            "at": at,
+        }
+        self._uow.enqueue(ASYNC_COMMIT_STATEMENT, {})
+        return {row[0] for row in self._uow.rows(ADMIT, params)}
+
+
+CLAIM = """
+    WITH c AS (
+        SELECT * FROM outbox
+        WHERE status = 'pending' AND available_at <= %(now)s
+        ORDER BY seq LIMIT %(limit)s
+        FOR UPDATE SKIP LOCKED
+    )
+    SELECT * FROM c
+    WHERE NOT EXISTS (
+        SELECT 1 FROM outbox o
+        WHERE o.status = 'pending' AND o.tenant_id = c.tenant_id
+          AND o.aggregate = c.aggregate AND o.seq < c.seq
+          AND o.seq NOT IN (SELECT seq FROM c)
+    )
+    ORDER BY seq
+    """
+DELIVERED = (
+    "UPDATE outbox SET status = 'delivered', delivered_at = %(at)s, attempts = attempts + 1 "
+    "WHERE status = 'pending' AND seq = ANY(%(seqs)s)"
+)
+RETRY = (
+    "UPDATE outbox SET attempts = attempts + 1, last_error = %(error)s, available_at = %(at)s "
+    "WHERE status = 'pending' AND seq = %(seq)s"
+)
+PARK = (
+    "UPDATE outbox SET status = 'parked', attempts = attempts + 1, last_error = %(error)s "
+    "WHERE status = 'pending' AND seq = %(seq)s"
+)
+RELAY_SCOPE = "SELECT set_config('app.outbox_relay', 'on', true)"
+PLAN = "SET LOCAL enable_sort = off"
+"""The claim walks ``ix_outbox_pending`` in ``seq`` order and stops at its limit: the
+outbox's row counts swing faster than its statistics, and a plan that sorts the whole
+backlog first costs milliseconds per claim."""
+ASYNC_COMMIT = "SET LOCAL synchronous_commit = off"
+"""A relay's transaction only records how deliveries went; should the server lose it in a
+crash, the messages are delivered again and each consumer's inbox (committed durably with
+its effects) skips them. So it need not wait for its commit to reach the disk."""
+
+
+def _entry(row: Any) -> OutboxEntry:
+    return OutboxEntry(
+        message=OutboxMessage(
+            event_id=row.event_id,
+            tenant_id=TenantId(row.tenant_id),
+            aggregate=row.aggregate,
+            event_type=row.event_type,
+            payload=row.payload,
+            occurred_at=row.occurred_at,
+            sequence=row.seq,
+        ),
+        status=OutboxStatus(row.status),
+        attempts=row.attempts,
+        available_at=row.available_at,
+        last_error=row.last_error,
+        delivered_at=row.delivered_at,
+    )
+
+
+class PostgresClaim:
+    def __init__(self, entries: list[OutboxEntry]) -> None:
+        self.entries = entries
+        self.delivered_at: dict[int, datetime] = {}
+        self.retries: list[dict[str, Any]] = []
+        self.parked: list[dict[str, Any]] = []
+
+    def delivered(self, sequence: int, at: datetime) -> None:
+        self.delivered_at[sequence] = at
+
+    def retry(self, sequence: int, error: str, at: datetime) -> None:
+        self.retries.append({"seq": sequence, "error": error, "at": at})
+
+    def park(self, sequence: int, error: str) -> None:
+        self.parked.append({"seq": sequence, "error": error})
+
+
+class PostgresOutbox:
+    """The :class:`~travelcore.outbox.ports.OutboxStore` of a PostgreSQL database (connect
+    as the application role, like the units of work)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._listener: psycopg.Connection[Any] | None = None
+
+    @contextmanager
+    def _relay_transaction(self) -> Iterator[psycopg.Connection[Any]]:
+        """A transaction on a pooled driver connection, in the relay's scope; the first
+        statements travel with the caller's first one (psycopg's pipeline)."""
+        with translated():
+            pooled = self._engine.raw_connection()
+        try:
+            conn = cast(psycopg.Connection[Any], pooled.driver_connection)
+            with translated():
+                try:
+                    with conn.pipeline():
+                        conn.execute(RELAY_SCOPE)
+                        conn.execute(PLAN)
+                        conn.execute(ASYNC_COMMIT)
+                        yield conn
+                    conn.commit()
+                except BaseException:
+                    if not conn.broken:
+                        conn.rollback()
+                    raise
+        finally:
+            pooled.close()
+
+    @contextmanager
+    def claim(self, now: datetime, limit: int) -> Iterator[PostgresClaim]:
+        with self._relay_transaction() as conn:
+            with conn.cursor(row_factory=namedtuple_row) as cur:
+                rows = cur.execute(CLAIM, {"now": now, "limit": limit}).fetchall()
+            claim = PostgresClaim([_entry(row) for row in rows])
+            yield claim
+            groups: dict[datetime, list[int]] = {}
+            for sequence, at in claim.delivered_at.items():
+                groups.setdefault(at, []).append(sequence)
+            with conn.cursor() as cur:
+                for at, seqs in groups.items():
+                    cur.execute(DELIVERED, {"at": at, "seqs": seqs})
+                if claim.retries:
+                    cur.executemany(RETRY, claim.retries)
+                if claim.parked:
+                    cur.executemany(PARK, claim.parked)
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep on ``LISTEN travelcore_outbox`` (one connection per store, opened on first
+        use and reopened if it drops)."""
+        try:
+            if self._listener is None or self._listener.closed:
+                url = self._engine.url.set(drivername="postgresql")
+                dsn = url.render_as_string(hide_password=False)
+                self._listener = psycopg.connect(dsn, autocommit=True)
+                self._listener.execute(f"LISTEN {CHANNEL}")
+            return any(True for _ in self._listener.notifies(timeout=timeout, stop_after=1))
+        except psycopg.OperationalError:
+            self._close_listener()
+            return False
+
+    def _close_listener(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+
+    def close(self) -> None:
+        self._close_listener()
+
+    def entries(self, tenant_id: TenantId, status: OutboxStatus | None = None) -> list[OutboxEntry]:
+        params = {"tid": tenant_id, "status": None if status is None else status.value}
+        with (
+            self._relay_transaction() as conn,
+            conn.cursor(row_factory=namedtuple_row) as cur,
+        ):
+            rows = cur.execute(ENTRIES, params).fetchall()
+        return [_entry(row) for row in rows]
+
+    def requeue(self, tenant_id: TenantId, event_id: UUID, now: datetime) -> bool:
+        with self._relay_transaction() as conn:
+            params = {"tid": tenant_id, "id": event_id, "now": now}
+            return len(conn.execute(REQUEUE, params).fetchall()) == 1
+
+    def purge(self, before: datetime) -> int:
+        with self._relay_transaction() as conn:
+            conn.execute(PURGE_INBOX, {"before": before})
+            row = conn.execute(PURGE, {"before": before}).fetchone()
+            return int(row[0]) if row else 0
+
+
+ENTRIES = (
+    "SELECT * FROM outbox WHERE tenant_id = %(tid)s "
+    "AND (%(status)s::text IS NULL OR status = %(status)s) ORDER BY seq"
+)
+REQUEUE = (
+    "UPDATE outbox SET status = 'pending', attempts = 0, available_at = %(now)s "
+    "WHERE tenant_id = %(tid)s AND event_id = %(id)s AND status = 'parked' RETURNING 1"
+)
+PURGE_INBOX = (
+    "DELETE FROM inbox i USING outbox o WHERE o.status = 'delivered' "
+    "AND o.delivered_at < %(before)s AND i.tenant_id = o.tenant_id AND i.event_id = o.event_id"
+)
+PURGE = (
+    "WITH gone AS (DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < %(before)s"
+    " RETURNING 1) SELECT count(*) FROM gone"
+)
+"""(Counted by a query: in pipeline mode a statement's row count is known only later.)"""
