@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import nox
 
 nox.options.default_venv_backend = "venv"
@@ -16,11 +19,24 @@ def _install(session: nox.Session, extras: str, *groups: str) -> None:
         session.install(*nox.project.dependency_groups(PYPROJECT, group))
 
 
+def _pgbouncer(session: nox.Session) -> None:
+    """The PgBouncer tests run Debian's ``pgbouncer``; install it when it is missing."""
+    if shutil.which("pgbouncer") or os.path.exists("/usr/sbin/pgbouncer"):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        session.error("the PgBouncer tests need pgbouncer: install it (apt-get install pgbouncer)")
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run("apt-get", "update", "-qq", external=True, env=env)
+    session.run("apt-get", "install", "-y", "-qq", "pgbouncer", external=True, env=env)
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole test suite, against real PostgreSQL, Pinecone-API and Stripe-API servers."""
+    """The whole test suite, against real PostgreSQL, PgBouncer, Pinecone-API, Stripe-API,
+    PayPal-API (a stand-in) and SMTP servers, on every core (``pytest-xdist``)."""
     _install(session, "all", "tests")
-    session.run("pytest", *session.posargs)
+    _pgbouncer(session)
+    session.run("pytest", *(session.posargs or ["-n", "auto"]))
 
 
 @nox.session
