@@ -292,6 +292,7 @@ class LedgerService:
         return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, LedgerEntry, action)
 
     def place_hold(self, cmd: PlaceHold) -> Hold:
+        v.check_command(cmd)  # before the tenant's policy is looked up
         timeout = self._policies.policy_for(cmd.tenant_id).credit_hold_timeout
         return self._on_balance(
             cmd.tenant_id,

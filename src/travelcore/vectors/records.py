@@ -202,7 +202,7 @@ def check_list_limit(limit: int) -> int:
 
 
 def check_fetch_ids(ids: Sequence[str]) -> list[str]:
-    if isinstance(ids, str) or len(ids) > MAX_FETCH_IDS:
+    if not isinstance(ids, list | tuple) or len(ids) > MAX_FETCH_IDS:
         raise ValidationFailed("ids", "max_count", "fetch takes a list of at most 1,000 ids")
     return [check_ascii_name(rid, "id") for rid in ids]
 
