@@ -25,6 +25,29 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from travelcore.kernel.errors import ValidationFailed
 from travelcore.kernel.money import MINOR_UNITS, Money
 
+__all__ = [
+    "INT4_MAX",
+    "INT8_MAX",
+    "MAX_AMOUNT",
+    "Check",
+    "boolean",
+    "check_all",
+    "check_command",
+    "currency",
+    "day",
+    "entries",
+    "instant",
+    "integer",
+    "items",
+    "member",
+    "money",
+    "optional",
+    "text",
+    "time_zone",
+    "uuid",
+    "validated",
+]
+
 Check = Callable[[Any, str], None]
 C = TypeVar("C", bound=type)
 
@@ -152,14 +175,6 @@ def optional(inner: Check) -> Check:
     def check(value: Any, field: str) -> None:
         if value is not None:
             inner(value, field)
-
-    return check
-
-
-def instance(kind: type) -> Check:
-    def check(value: Any, field: str) -> None:
-        if not isinstance(value, kind):
-            raise ValidationFailed(field, kind.__name__.lower(), f"{field}: {kind.__name__}")
 
     return check
 
