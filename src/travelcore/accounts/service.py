@@ -171,7 +171,7 @@ class AccountService:
             {
                 name: self._box.digest(
                     "\0".join(
-                        (str(cmd.tenant_id), cmd.idempotency_key, name, secret.reveal())
+                        (str(cmd.tenant_id), cmd.idempotency_key or "", name, secret.reveal())
                     ).encode()
                 )
                 for name, secret in secrets.items()

@@ -115,6 +115,8 @@ class PostgresDatabase:
     """A PostgreSQL back end: call it with a tenant id to get a unit of work.
 
     Connect as the application role (no superuser, no BYPASSRLS); see ``docs/postgres.md``.
+    ``retry_attempts`` bounds :meth:`run` and :meth:`retrying`; ``reconnect_within`` is how
+    many seconds a new connection waits for a server that is down or starting.
     """
 
     def __init__(
