@@ -52,7 +52,7 @@ class Env:
         self.db = MemoryDatabase()
         self.clock = clock
         self.box = AesGcmSecretBox({"k1": KEY_1}, current="k1")
-        self.accounts = AccountService(self.db, clock, self.box, STRONG)
+        self.accounts = AccountService(self.db, clock, secret_box=self.box, hasher=STRONG)
         self.chats = ConversationService(self.db, clock)
         self.tenant = TenantId(new_uuid())
         self.user = UserId(new_uuid())
@@ -131,7 +131,7 @@ def test_duplicate_email_and_short_password_are_refused(env: Env) -> None:
 
 
 def test_outdated_hashes_are_upgraded_on_sign_in(env: Env) -> None:
-    weak = AccountService(env.db, env.clock, env.box, WEAK)
+    weak = AccountService(env.db, env.clock, secret_box=env.box, hasher=WEAK)
     weak.register(
         RegisterAccount(
             tenant_id=env.tenant,
@@ -192,7 +192,7 @@ def test_ciphertext_cannot_move_to_another_row(env: Env) -> None:
 def test_key_rotation(env: Env) -> None:
     credential_id = env.store()
     rotated_box = AesGcmSecretBox({"k1": KEY_1, "k2": KEY_2}, current="k2")
-    rotated = AccountService(env.db, env.clock, rotated_box, STRONG)
+    rotated = AccountService(env.db, env.clock, secret_box=rotated_box, hasher=STRONG)
     assert rotated.reveal_credential(env.tenant, credential_id)["secret"].reveal() == "s3cr3t"
     report = rotated.rotate_credentials(
         RotateCredentials(tenant_id=env.tenant, idempotency_key="x")
@@ -204,7 +204,7 @@ def test_key_rotation(env: Env) -> None:
     assert rotated_box.is_current(stored.sealed)
     assert stored.version == 2
     only_new = AccountService(
-        env.db, env.clock, AesGcmSecretBox({"k2": KEY_2}, current="k2"), STRONG
+        env.db, env.clock, secret_box=AesGcmSecretBox({"k2": KEY_2}, current="k2"), hasher=STRONG
     )
     assert only_new.reveal_credential(env.tenant, credential_id)["api_key"].reveal() == (
         "AMADEUS-KEY-123"

@@ -130,6 +130,7 @@ class AccountService:
         self,
         uow_factory: AccountsUowFactory,
         clock: Clock,
+        *,
         secret_box: SecretBox,
         hasher: PasswordHasher,
     ) -> None:

@@ -36,6 +36,7 @@ from travelcore.kernel import (
     Clock,
     PolicyProvider,
     StaleVersion,
+    StaticPolicies,
     TenantId,
     UserId,
     new_uuid,
@@ -278,12 +279,13 @@ class _Service:
         self,
         uow_factory: UowFactory,
         clock: Clock,
-        policies: PolicyProvider,
+        *,
+        policies: PolicyProvider | None = None,
         code_factory: rules.CodeFactory = new_confirmation_code,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
-        self._policies = policies
+        self._policies = policies or StaticPolicies()
         self._code_factory = code_factory
 
     def _run(

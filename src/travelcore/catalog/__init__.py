@@ -27,7 +27,7 @@ from travelcore.catalog.ports import (
     SessionRepository,
     VenueRepository,
 )
-from travelcore.catalog.schedule import RecurringSchedule, seed_weekday, session_id_for
+from travelcore.catalog.schedule import RecurringSchedule, session_id_for
 from travelcore.catalog.service import (
     ApplyVenue,
     CatalogService,
@@ -38,6 +38,7 @@ from travelcore.catalog.service import (
     GenerateSessions,
     ScheduleSession,
     UpdateInsurance,
+    VenueAction,
 )
 
 __all__ = [
@@ -68,12 +69,12 @@ __all__ = [
     "TimeOfDay",
     "UpdateInsurance",
     "Venue",
+    "VenueAction",
     "VenueId",
     "VenueNotBookable",
     "VenueRepository",
     "VenueStatus",
     "VenueStatusChanged",
     "local_instant",
-    "seed_weekday",
     "session_id_for",
 ]

@@ -20,11 +20,6 @@ MAX_GENERATION_DAYS = 400
 """The most days of sessions one generation call covers (resume for more)."""
 
 
-def seed_weekday(day: date) -> int:
-    """0 = Sunday ... 6 = Saturday, as schedules store them."""
-    return day.isoweekday() % 7
-
-
 def session_id_for(schedule_id: ScheduleId, day: date) -> SessionId:
     """The one session id a schedule can generate for a local date."""
     return SessionId(uuid.uuid5(schedule_id, day.isoformat()))
@@ -115,7 +110,7 @@ class RecurringSchedule:
                 f"(from {first.isoformat()})",
             )
         candidates = (first + timedelta(days=n) for n in range(max(days, 0)))
-        return [d for d in candidates if seed_weekday(d) in self.days_of_week]
+        return [d for d in candidates if d.weekday() in self.days_of_week]
 
     def generate(self, activity: Activity, through: date) -> list[Session]:
         """The sessions due up to ``through``; advances ``sessions_generated_until``."""

@@ -36,6 +36,7 @@ class ManualClock:
             return self._now
 
     def advance(self, delta: timedelta) -> datetime:
+        """Move forward by ``delta`` (negative: ``ValidationFailed``); returns the new now."""
         if delta < timedelta(0):
             raise ValidationFailed("delta", "non_negative", "a clock never goes back")
         with self._lock:
@@ -43,6 +44,9 @@ class ManualClock:
             return self._now
 
     def set(self, instant: datetime) -> None:
+        """Move to ``instant``; an instant before now raises ``ValidationFailed`` (field
+        ``instant``, rule ``not_before_now``): time never goes back, so nothing recorded
+        can end up in the future. Use a new clock to start over."""
         instant = utc(instant, "instant")
         with self._lock:
             if instant < self._now:

@@ -123,7 +123,7 @@ def run_use_case(
     uow_factory: Callable[[TenantId], U],
     tenant_id: TenantId,
     clock: Clock,
-    key: str,
+    key: str | None,
     request: Any,
     result_type: type[R],
     action: Callable[[U, datetime], R],
@@ -131,7 +131,8 @@ def run_use_case(
     attempts: int = 1,
 ) -> R:
     """One mutating use case: open a unit of work for ``tenant_id``, run ``action`` through
-    :func:`run_idempotent` and commit. A ``StaleVersion`` (a lost race) reruns the whole unit
+    :func:`run_idempotent` (directly when ``key`` is None: the set-up commands whose key is
+    optional) and commit. A ``StaleVersion`` (a lost race) reruns the whole unit
     of work, at most ``attempts`` times in all, then propagates."""
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
         raise ValidationFailed("attempts", "positive_integer")
@@ -139,8 +140,11 @@ def run_use_case(
         now = clock.now()
         try:
             with uow_factory(tenant_id) as uow, uow.batched():
-                result = run_idempotent(
-                    uow, key, request, result_type, now, functools.partial(action, uow, now)
+                once = functools.partial(action, uow, now)
+                result = (
+                    once()
+                    if key is None
+                    else run_idempotent(uow, key, request, result_type, now, once)
                 )
                 uow.commit()
             return result

@@ -19,6 +19,7 @@ from travelcore.kernel import (
     Money,
     PolicyProvider,
     StaleVersion,
+    StaticPolicies,
     TenantId,
     UserId,
     checked_clock,
@@ -82,12 +83,13 @@ class AllocatePeriodCredits:
 @attrs.frozen(kw_only=True)
 class AllocateCredits:
     """Allocate credits directly to the user's balance for the period containing ``day``
-    (periods start on ``billing_cycle_day``), opening it if needed."""
+    (today by the service's clock when not given; periods start on ``billing_cycle_day``),
+    opening it if needed."""
 
     tenant_id: TenantId
     user_id: UserId
-    day: date
     credits: int
+    day: date | None = None
     billing_cycle_day: int = 1
     actor: str | None = None
     reason: str | None = None
@@ -224,10 +226,12 @@ class LedgerService:
     """The ledger's use cases over ``uow_factory(tenant_id)``, an injected clock and the
     tenants' policies (hold timeout, expiry-warning lead, idempotency retention)."""
 
-    def __init__(self, uow_factory: UowFactory, clock: Clock, policies: PolicyProvider) -> None:
+    def __init__(
+        self, uow_factory: UowFactory, clock: Clock, *, policies: PolicyProvider | None = None
+    ) -> None:
         self._uow_factory = uow_factory
         self._clock = checked_clock(clock)
-        self._policies = policies
+        self._policies = policies or StaticPolicies()
 
     # commands
 
@@ -276,11 +280,12 @@ class LedgerService:
 
     def allocate_credits(self, cmd: AllocateCredits) -> LedgerEntry:
         def action(uow: LedgerUnitOfWork, now: datetime) -> LedgerEntry:
-            period = BillingPeriod.containing(cmd.day, cmd.billing_cycle_day)
+            day = cmd.day or now.date()
+            period = BillingPeriod.containing(day, cmd.billing_cycle_day)
             return self._allocate(
                 uow,
                 cmd.user_id,
-                cmd.day,
+                day,
                 period,
                 cmd.credits,
                 now,
@@ -449,11 +454,16 @@ class LedgerService:
         with self._uow_factory(tenant_id) as uow:
             return BalanceView.of(uow.credits.get(balance_id))
 
-    def balance_for(self, tenant_id: TenantId, user_id: UserId, day: date) -> BalanceView | None:
-        """The user's balance for the period containing ``day``, if one is open."""
-        v.check_all({"user_id": user_id, "day": day}, {"user_id": v.uuid, "day": v.day})
+    def balance_for(
+        self, tenant_id: TenantId, user_id: UserId, day: date | None = None
+    ) -> BalanceView | None:
+        """The user's balance for the period containing ``day`` (today by the service's
+        clock when not given), if one is open."""
+        v.check_all({"user_id": user_id}, {"user_id": v.uuid})
+        if day is not None:
+            v.check_all({"day": day}, {"day": v.day})
         with self._uow_factory(tenant_id) as uow:
-            found = uow.credits.find(user_id, day)
+            found = uow.credits.find(user_id, day or self._clock.now().date())
         return None if found is None else BalanceView.of(found)
 
     def subscription(

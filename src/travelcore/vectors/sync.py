@@ -50,9 +50,10 @@ class VectorSync:
     def __init__(
         self,
         uow_factory: Callable[[TenantId], VectorsUnitOfWork],
+        clock: Clock,
+        *,
         store: VectorStore,
         embedder: Embedder,
-        clock: Clock,
         text_search: TextSearch | None = None,
     ) -> None:
         if embedder.dimension != store.dimension:
