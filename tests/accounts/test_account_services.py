@@ -228,7 +228,10 @@ def test_rotation_reseals_what_opens_and_reports_what_does_not(env: Env) -> None
         )
         uow.commit()
     rotated = AccountService(
-        env.db, env.clock, AesGcmSecretBox({"k1": KEY_1, "k2": KEY_2}, current="k2"), STRONG
+        env.db,
+        env.clock,
+        secret_box=AesGcmSecretBox({"k1": KEY_1, "k2": KEY_2}, current="k2"),
+        hasher=STRONG,
     )
     report = rotated.rotate_credentials(
         RotateCredentials(tenant_id=env.tenant, idempotency_key="r")

@@ -18,7 +18,6 @@ from travelcore.kernel import (
     ManualClock,
     NotFound,
     StaleVersion,
-    StaticPolicies,
     TenantId,
     new_uuid,
 )
@@ -254,7 +253,7 @@ def test_a_lost_connection_is_discarded_and_the_use_case_retried(
             return uow
 
         def book(child: ChildId, key: str) -> BookingReceipt:
-            return BookingService(killing, world.clock, StaticPolicies()).book(
+            return BookingService(killing, world.clock).book(
                 BookSession(
                     tenant_id=world.tenant,
                     session_id=session_id,

@@ -355,7 +355,7 @@ def _secret(max_length: int) -> v.Check:
     return check
 
 
-_KEY = {"idempotency_key": v.optional(v.text(255))}
+_KEY = {"idempotency_key": v.text(255)}  # required: these commands are always idempotent
 v.validated(
     RegisterAccount,
     tenant_id=v.uuid,

@@ -132,10 +132,12 @@ def run_use_case(
 ) -> R:
     """One mutating use case: open a unit of work for ``tenant_id``, run ``action`` through
     :func:`run_idempotent` (directly when ``key`` is None: the set-up commands whose key is
-    optional) and commit. A ``StaleVersion`` (a lost race) reruns the whole unit
-    of work, at most ``attempts`` times in all, then propagates."""
+    optional) and commit; ``request``'s declared field checks run before anything else.
+    A ``StaleVersion`` (a lost race) reruns the whole unit of work, at most ``attempts``
+    times in all, then propagates."""
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
         raise ValidationFailed("attempts", "positive_integer")
+    check_command(request)  # before any work, with or without a key
     for attempt in range(1, attempts + 1):
         now = clock.now()
         try:

@@ -2,8 +2,9 @@
 ``ValidationFailed(field, rule)``.
 
 A check is a callable ``check(value, field)``. :func:`validated` declares the checks of a
-command class's fields and :func:`check_command` applies them, which every idempotent use
-case does first: the same refusal on every adapter, before anything is read or written.
+command class's fields and :func:`check_command` applies them, which every use case does
+first (``run_use_case``, ``run_idempotent``): the same refusal on every adapter, before
+anything is read or written.
 The rules follow what PostgreSQL can store (no NUL, no lone surrogates, ``int4``/``int8``
 ranges) and what the domain means (aware instants, ISO-4217 currencies, IANA zones,
 amounts no finer than the currency's minor unit).

@@ -552,7 +552,7 @@ class LedgerService:
 
 # -- boundary checks -----------------------------------------------------------------------
 
-_KEY = {"idempotency_key": v.optional(v.text(255))}
+_KEY = {"idempotency_key": v.text(255)}  # required: these commands are always idempotent
 _CREDITS = v.integer(1, MAX_CREDITS)
 _ACTOR, _REASON = v.text(MAX_ACTOR_LENGTH), v.text(MAX_REASON_LENGTH)
 _CYCLE_DAY = v.integer(1, 28, rule="between_1_and_28")
@@ -582,7 +582,7 @@ v.validated(
     AllocateCredits,
     tenant_id=v.uuid,
     user_id=v.uuid,
-    day=v.day,
+    day=v.optional(v.day),
     credits=_CREDITS,
     billing_cycle_day=_CYCLE_DAY,
     actor=v.optional(_ACTOR),

@@ -168,7 +168,11 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
 
 
 def check_vector(values: Sequence[float], dimension: int, field: str = "values") -> None:
-    """The store-side rules: the namespace's dimension, and no zero vector under cosine."""
+    """Finite numbers in the namespace's dimension, not the zero vector (cosine)."""
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+        raise ValidationFailed(field, "vector", f"{field} must be a list of numbers")
+    if not all(is_number(value) and math.isfinite(value) for value in values):
+        raise ValidationFailed(field, "finite_numbers", f"{field} must be finite numbers")
     if len(values) != dimension:
         raise ValidationFailed(
             field, "dimension", f"{field} has dimension {len(values)}, expected {dimension}"
@@ -199,6 +203,16 @@ def check_list_limit(limit: int) -> int:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIST_LIMIT:
         raise ValidationFailed("limit", "range", "limit must be an integer from 1 to 100")
     return limit
+
+
+def check_list_page(prefix: object, page_token: object) -> None:
+    """A listing's id prefix (``""``: every id) and the token of the page it continues."""
+    if not isinstance(prefix, str):
+        raise ValidationFailed("prefix", "string", "prefix must be a string")
+    if prefix:
+        check_ascii_name(prefix, "prefix")
+    if page_token is not None:
+        check_ascii_name(page_token, "page_token")
 
 
 def check_fetch_ids(ids: Sequence[str]) -> list[str]:
