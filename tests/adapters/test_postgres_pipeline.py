@@ -18,6 +18,7 @@ from travelcore.kernel import (
     ManualClock,
     NotFound,
     StaleVersion,
+    StaticPolicies,
     TenantId,
     new_uuid,
 )
@@ -253,7 +254,7 @@ def test_a_lost_connection_is_discarded_and_the_use_case_retried(
             return uow
 
         def book(child: ChildId, key: str) -> BookingReceipt:
-            return BookingService(killing, world.clock).book(
+            return BookingService(killing, world.clock, policies=StaticPolicies()).book(
                 BookSession(
                     tenant_id=world.tenant,
                     session_id=session_id,

@@ -264,7 +264,7 @@ def test_a_clock_that_is_not_aware_utc_is_refused_when_injected(clock: Any, rule
     db = MemoryDatabase()
     box = AesGcmSecretBox({"k": AesGcmSecretBox.generate_key()}, current="k")
     for build in (
-        lambda: LedgerService(db, clock),
+        lambda: LedgerService(db, clock, policies=StaticPolicies()),
         lambda: AccountService(db, clock, secret_box=box, hasher=Argon2PasswordHasher()),
         lambda: ConversationService(db, clock),
     ):

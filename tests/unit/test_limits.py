@@ -24,6 +24,7 @@ from travelcore.booking.rules import MAX_GROUP_SIZE
 from travelcore.kernel import (
     InvalidFilter,
     ManualClock,
+    StaticPolicies,
     TenantId,
     UserId,
     ValidationFailed,
@@ -158,7 +159,7 @@ def test_search_text_is_at_most_1000_characters_and_64_words() -> None:
 
 
 def test_credits_per_command_are_at_most_one_million(clock: ManualClock) -> None:
-    ledger = LedgerService(MemoryDatabase(), clock)
+    ledger = LedgerService(MemoryDatabase(), clock, policies=StaticPolicies())
 
     def allocate(credits: int, reason: str = "top-up") -> object:
         return ledger.allocate_credits(
