@@ -169,7 +169,7 @@ class AccountService:
             {
                 name: self._box.digest(
                     "\0".join(
-                        (str(cmd.tenant_id), cmd.idempotency_key, name, secret.reveal())
+                        (str(cmd.tenant_id), cmd.idempotency_key or "", name, secret.reveal())
                     ).encode()
                 )
                 for name, secret in secrets.items()
@@ -354,7 +354,7 @@ def _secret(max_length: int) -> v.Check:
     return check
 
 
-_KEY = {"idempotency_key": v.optional(v.text(255))}
+_KEY = {"idempotency_key": v.text(255)}  # required: these commands are always idempotent
 v.validated(
     RegisterAccount,
     tenant_id=v.uuid,

@@ -134,8 +134,9 @@ def run_use_case(
 ) -> R:
     """One mutating use case: open a unit of work for ``tenant_id``, run ``action`` through
     :func:`run_idempotent` (directly when ``key`` is None: the set-up commands whose key is
-    optional) and commit. A ``StaleVersion`` (a lost race) reruns the whole unit of work, at
-    most ``attempts`` times in all, then propagates.
+    optional) and commit; ``request``'s declared field checks run before anything else. A
+    ``StaleVersion`` (a lost race) reruns the whole unit of work, at most ``attempts`` times
+    in all, then propagates.
 
     ``begin`` runs first in each attempt's unit of work (to tell storage what ``action``
     will read, so it can read ahead). An error listed in ``commit_on`` still commits what
@@ -143,8 +144,7 @@ def run_use_case(
     """
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
         raise ValidationFailed("attempts", "positive_integer")
-    if key is None:
-        check_command(request)  # as run_idempotent does, before anything is read
+    check_command(request)  # before anything is read (``begin`` reads ahead), key or not
     for attempt in range(1, attempts + 1):
         now = clock.now()
         try:

@@ -2,8 +2,9 @@
 ``ValidationFailed(field, rule)``.
 
 A check is a callable ``check(value, field)``. :func:`validated` declares the checks of a
-command class's fields and :func:`check_command` applies them, which every idempotent use
-case does first: the same refusal on every adapter, before anything is read or written.
+command class's fields and :func:`check_command` applies them, which every use case does
+first (``run_use_case``, ``run_idempotent``): the same refusal on every adapter, before
+anything is read or written.
 The rules follow what PostgreSQL can store (no NUL, no lone surrogates, ``int4``/``int8``
 ranges) and what the domain means (aware instants, ISO-4217 currencies, IANA zones,
 amounts no finer than the currency's minor unit).
@@ -24,6 +25,29 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from travelcore.kernel.errors import ValidationFailed
 from travelcore.kernel.money import MINOR_UNITS, Money
+
+__all__ = [
+    "INT4_MAX",
+    "INT8_MAX",
+    "MAX_AMOUNT",
+    "Check",
+    "boolean",
+    "check_all",
+    "check_command",
+    "currency",
+    "day",
+    "entries",
+    "instant",
+    "integer",
+    "items",
+    "member",
+    "money",
+    "optional",
+    "text",
+    "time_zone",
+    "uuid",
+    "validated",
+]
 
 Check = Callable[[Any, str], None]
 C = TypeVar("C", bound=type)
@@ -152,14 +176,6 @@ def optional(inner: Check) -> Check:
     def check(value: Any, field: str) -> None:
         if value is not None:
             inner(value, field)
-
-    return check
-
-
-def instance(kind: type) -> Check:
-    def check(value: Any, field: str) -> None:
-        if not isinstance(value, kind):
-            raise ValidationFailed(field, kind.__name__.lower(), f"{field}: {kind.__name__}")
 
     return check
 

@@ -309,6 +309,7 @@ class LedgerService:
         return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, LedgerEntry, action)
 
     def place_hold(self, cmd: PlaceHold) -> Hold:
+        v.check_command(cmd)  # before the tenant's policy is looked up
         timeout = self._policies.policy_for(cmd.tenant_id).credit_hold_timeout
         return self._on_balance(
             cmd.tenant_id,
@@ -575,7 +576,7 @@ class LedgerService:
 
 # -- boundary checks -----------------------------------------------------------------------
 
-_KEY = {"idempotency_key": v.optional(v.text(255))}
+_KEY = {"idempotency_key": v.text(255)}  # required: these commands are always idempotent
 _CREDITS = v.integer(1, MAX_CREDITS)
 _ACTOR, _REASON = v.text(MAX_ACTOR_LENGTH), v.text(MAX_REASON_LENGTH)
 _CYCLE_DAY = v.integer(1, 28, rule="between_1_and_28")

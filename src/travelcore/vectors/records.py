@@ -182,7 +182,11 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
 
 
 def check_vector(values: Sequence[float], dimension: int, field: str = "values") -> None:
-    """The store-side rules: the namespace's dimension, and no zero vector under cosine."""
+    """Finite numbers in the namespace's dimension, not the zero vector (cosine)."""
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+        raise ValidationFailed(field, "vector", f"{field} must be a list of numbers")
+    if not all(is_number(value) and math.isfinite(value) for value in values):
+        raise ValidationFailed(field, "finite_numbers", f"{field} must be finite numbers")
     if len(values) != dimension:
         raise ValidationFailed(
             field, "dimension", f"{field} has dimension {len(values)}, expected {dimension}"
@@ -215,8 +219,18 @@ def check_list_limit(limit: int) -> int:
     return limit
 
 
+def check_list_page(prefix: object, page_token: object) -> None:
+    """A listing's id prefix (``""``: every id) and the token of the page it continues."""
+    if not isinstance(prefix, str):
+        raise ValidationFailed("prefix", "string", "prefix must be a string")
+    if prefix:
+        check_ascii_name(prefix, "prefix")
+    if page_token is not None:
+        check_ascii_name(page_token, "page_token")
+
+
 def check_fetch_ids(ids: Sequence[str]) -> list[str]:
-    if isinstance(ids, str) or len(ids) > MAX_FETCH_IDS:
+    if not isinstance(ids, list | tuple) or len(ids) > MAX_FETCH_IDS:
         raise ValidationFailed("ids", "max_count", "fetch takes a list of at most 1,000 ids")
     return [check_ascii_name(rid, "id") for rid in ids]
 

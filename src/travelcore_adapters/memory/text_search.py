@@ -12,6 +12,7 @@ from travelcore.vectors.records import (
     QueryMatch,
     check_ascii_name,
     check_document_text,
+    check_fetch_ids,
     check_metadata,
     check_query_text,
     check_top_k,
@@ -39,6 +40,8 @@ class MemoryTextSearch:
             self._docs.setdefault(namespace, {})[id] = (terms, clean)
 
     def remove(self, namespace: str, ids: Sequence[str]) -> None:
+        check_ascii_name(namespace, "namespace")
+        check_fetch_ids(ids)
         with self._lock:
             space = self._docs.get(namespace, {})
             for rid in ids:
@@ -47,6 +50,7 @@ class MemoryTextSearch:
     def search(
         self, namespace: str, text: str, *, top_k: int = 10, filter: Filter | None = None
     ) -> list[QueryMatch]:
+        check_ascii_name(namespace, "namespace")
         check_top_k(top_k)
         wanted = words(check_query_text(text))
         with self._lock:

@@ -24,6 +24,7 @@ from travelcore.vectors.records import (
     check_delete_selector,
     check_fetch_ids,
     check_list_limit,
+    check_list_page,
     check_top_k,
     check_vector,
     cosine,
@@ -132,6 +133,7 @@ class MemoryVectorStore:
     ) -> IdPage:
         check_ascii_name(namespace, "namespace")
         check_list_limit(limit)
+        check_list_page(prefix, page_token)
         with self._lock:
             ids = sorted(
                 rid for rid in self._namespaces.get(namespace, {}) if rid.startswith(prefix)

@@ -61,6 +61,7 @@ from travelcore.vectors.records import (
     check_delete_selector,
     check_fetch_ids,
     check_list_limit,
+    check_list_page,
     check_top_k,
     check_vector,
     encode_metadata,
@@ -471,6 +472,7 @@ class PgVectorStore:
     ) -> IdPage:
         check_ascii_name(namespace, "namespace")
         check_list_limit(limit)
+        check_list_page(prefix, page_token)
         sql = text(
             f"SELECT id FROM {self._table.name} WHERE namespace = :ns"  # noqa: S608
             " AND starts_with(id, :prefix) AND (CAST(:token AS text) IS NULL"

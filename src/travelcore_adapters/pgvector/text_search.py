@@ -19,6 +19,7 @@ from travelcore.vectors.records import (
     QueryMatch,
     check_ascii_name,
     check_document_text,
+    check_fetch_ids,
     check_metadata,
     check_query_text,
     check_top_k,
@@ -75,6 +76,8 @@ class PgTextSearch:
         )
 
     def remove(self, namespace: str, ids: Sequence[str]) -> None:
+        check_ascii_name(namespace, "namespace")
+        check_fetch_ids(ids)
         self._execute(
             f"DELETE FROM {self._table} WHERE namespace = :ns AND id = ANY(:ids)",  # noqa: S608
             {"ns": namespace, "ids": list(ids)},
@@ -83,6 +86,7 @@ class PgTextSearch:
     def search(
         self, namespace: str, text: str, *, top_k: int = 10, filter: Filter | None = None
     ) -> list[QueryMatch]:
+        check_ascii_name(namespace, "namespace")
         check_top_k(top_k)
         check_query_text(text)
         params: dict[str, Any] = {"ns": namespace, "q": text, "k": top_k}

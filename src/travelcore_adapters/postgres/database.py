@@ -131,6 +131,8 @@ class PostgresDatabase:
 
     Connect as the application role (no superuser, no BYPASSRLS); see ``docs/postgres.md``.
     ``statement_path`` and ``statement_timeout`` are :func:`create_pg_engine`'s.
+    ``retry_attempts`` bounds :meth:`run` and :meth:`retrying`; ``reconnect_within`` is how
+    many seconds a new connection waits for a server that is down or starting.
     """
 
     def __init__(
