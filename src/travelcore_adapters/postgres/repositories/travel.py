@@ -208,9 +208,7 @@ class WithChildren(TableRepository[E], Generic[E, C]):
 
     def _entities(self, rows: Sequence[Any]) -> builtins.list[E]:
         queries = [(self._of, {"tid": self._tid, "parent": row.id}) for row in rows]
-        self._scope.prefetch(queries)
-        for (statement, params), row in zip(queries, rows, strict=True):
-            found = self._scope.rows(statement, params)
+        for row, found in zip(rows, self._scope.rows_of_all(queries), strict=True):
             self._known[row.id] = tuple(self.to_child(r) for r in found)
         return super()._entities(rows)
 
