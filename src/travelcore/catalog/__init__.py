@@ -19,6 +19,7 @@ from travelcore.catalog.model import (
     VenueStatus,
     VenueStatusChanged,
     local_instant,
+    wall_time_exists,
 )
 from travelcore.catalog.ports import (
     ActivityRepository,
@@ -76,4 +77,5 @@ __all__ = [
     "local_instant",
     "seed_weekday",
     "session_id_for",
+    "wall_time_exists",
 ]
