@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import attrs
 
-from examples.demo.backends import OpenDatabase
+from examples.demo.backends import OpenApp
 from travelcore.kernel import (
     EventBus,
     ManualClock,
@@ -16,7 +16,7 @@ from travelcore.kernel import (
     UserId,
     new_uuid,
 )
-from travelcore.payments import PaymentGateway, PaymentService, PayTrip
+from travelcore.payments import PaymentGateway, PayTrip
 from travelcore.travel import (
     BookTrip,
     CabinClass,
@@ -34,13 +34,11 @@ from travelcore.travel import (
     Severity,
     TravelService,
 )
-from travelcore_adapters.memory import MemoryDatabase
+from travelcore_adapters import bootstrap
 from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
 
 
-def run(
-    open_database: OpenDatabase = MemoryDatabase, gateway: PaymentGateway | None = None
-) -> None:
+def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = None) -> None:
     """Print the scenario; payments go through ``gateway`` (the memory gateway by default)."""
     print("== A business trip ==")
     clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
@@ -48,11 +46,12 @@ def run(
     bus.subscribe(
         lambda event: isinstance(event, ReminderDue) and print(f"  reminder: {event.message}")
     )
-    db = open_database(bus)
+    app = open_app(clock=clock, events=bus, gateway=gateway or MemoryPaymentGateway())
+    payments = app.payments
+    # Reminders a day before at 09:00 instead of the default offsets: a service built by hand.
     travel = TravelService(
-        db, clock, reminder_offsets=(ReminderOffset(days_before=1, at=time(9, 0)),)
+        app.database, clock, reminder_offsets=(ReminderOffset(days_before=1, at=time(9, 0)),)
     )
-    payments = PaymentService(db, gateway or MemoryPaymentGateway(), clock)
     acme, ada = TenantId(new_uuid()), UserId(new_uuid())
 
     travel.register_tenant(RegisterTenant(tenant_id=acme, name="Acme", idempotency_key="t"))

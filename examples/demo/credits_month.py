@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from examples.demo.backends import OpenDatabase
+from examples.demo.backends import OpenApp
 from travelcore.kernel import (
     DomainEvent,
     EventBus,
     ManualClock,
     Money,
-    StaticPolicies,
     TenantId,
     UserId,
     new_uuid,
@@ -31,13 +30,12 @@ from travelcore.ledger import (
     Debit,
     ExpiryWarningDue,
     Forfeit,
-    LedgerService,
     PlaceHold,
     Refund,
     SubscriptionTier,
     VoidHold,
 )
-from travelcore_adapters.memory import MemoryDatabase
+from travelcore_adapters import bootstrap
 
 
 def _figures(view: BalanceView) -> str:
@@ -48,13 +46,13 @@ def _figures(view: BalanceView) -> str:
     )
 
 
-def run(open_database: OpenDatabase = MemoryDatabase) -> BalanceView:
+def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
     print("== A month of credits ==")
     bus = EventBus()
     warnings: list[DomainEvent] = []
     bus.subscribe(lambda e: warnings.append(e) if isinstance(e, ExpiryWarningDue) else None)
     clock = ManualClock(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
-    ledger = LedgerService(open_database(bus), clock, StaticPolicies())
+    ledger = open_app(clock=clock, events=bus).ledger
     tenant, parent = TenantId(new_uuid()), UserId(new_uuid())
 
     def step(when: datetime, what: str) -> None:

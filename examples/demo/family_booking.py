@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from examples.demo.backends import OpenDatabase
+from examples.demo.backends import OpenApp
 from travelcore.booking import (
     BookGroup,
-    BookingService,
     BookSession,
     CancelBooking,
     CancellationReason,
@@ -17,42 +16,35 @@ from travelcore.booking import (
     ConfirmBooking,
     JoinWaitlist,
     RespondToOffer,
-    WaitlistService,
 )
 from travelcore.catalog import (
     ActivityCategory,
     ApplyVenue,
-    CatalogService,
     ChangeVenueStatus,
     CreateActivity,
     ScheduleSession,
 )
-from travelcore.kernel import EventBus, ManualClock, StaticPolicies, TenantId, UserId, new_uuid
-from travelcore.ledger import AllocateCredits, LedgerService
+from travelcore.kernel import EventBus, ManualClock, TenantId, UserId, new_uuid
+from travelcore.ledger import AllocateCredits
 from travelcore.people import (
     AddChild,
     ChildId,
-    PeopleService,
     RegisterCorporate,
     RegisterUser,
     UserRole,
 )
-from travelcore_adapters.memory import MemoryDatabase
+from travelcore_adapters import bootstrap
 
 TENANT = TenantId(new_uuid())
 
 
-def run(open_database: OpenDatabase = MemoryDatabase) -> None:
+def run(open_app: OpenApp = bootstrap.memory) -> None:
     print("== A family books, the class fills, the waitlist moves, the venue cancels ==")
     clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
     bus = EventBus()
-    db = open_database(bus)
-    policies = StaticPolicies()
-    people = PeopleService(db, clock)
-    catalog = CatalogService(db, clock, policies)
-    ledger = LedgerService(db, clock, policies)
-    bookings = BookingService(db, clock, policies)
-    waitlist = WaitlistService(db, clock, policies)
+    app = open_app(clock=clock, events=bus)
+    people, catalog, ledger = app.people, app.catalog, app.ledger
+    bookings, waitlist = app.booking, app.waitlist
     keys = iter(range(1, 1000))
 
     def key() -> str:

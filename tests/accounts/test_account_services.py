@@ -19,6 +19,7 @@ from travelcore.accounts import (
     RegisterAccount,
     Role,
     RotateCredentials,
+    RotationReport,
     Secret,
     StartConversation,
     StoreCredential,
@@ -51,7 +52,7 @@ class Env:
         self.db = MemoryDatabase()
         self.clock = clock
         self.box = AesGcmSecretBox({"k1": KEY_1}, current="k1")
-        self.accounts = AccountService(self.db, clock, self.box, STRONG)
+        self.accounts = AccountService(self.db, clock, secret_box=self.box, hasher=STRONG)
         self.chats = ConversationService(self.db, clock)
         self.tenant = TenantId(new_uuid())
         self.user = UserId(new_uuid())
@@ -130,7 +131,7 @@ def test_duplicate_email_and_short_password_are_refused(env: Env) -> None:
 
 
 def test_outdated_hashes_are_upgraded_on_sign_in(env: Env) -> None:
-    weak = AccountService(env.db, env.clock, env.box, WEAK)
+    weak = AccountService(env.db, env.clock, secret_box=env.box, hasher=WEAK)
     weak.register(
         RegisterAccount(
             tenant_id=env.tenant,
@@ -191,27 +192,53 @@ def test_ciphertext_cannot_move_to_another_row(env: Env) -> None:
 def test_key_rotation(env: Env) -> None:
     credential_id = env.store()
     rotated_box = AesGcmSecretBox({"k1": KEY_1, "k2": KEY_2}, current="k2")
-    rotated = AccountService(env.db, env.clock, rotated_box, STRONG)
+    rotated = AccountService(env.db, env.clock, secret_box=rotated_box, hasher=STRONG)
     assert rotated.reveal_credential(env.tenant, credential_id)["secret"].reveal() == "s3cr3t"
-    changed = rotated.rotate_credentials(
+    report = rotated.rotate_credentials(
         RotateCredentials(tenant_id=env.tenant, idempotency_key="x")
     )
-    assert changed == 1
-    assert (
-        rotated.rotate_credentials(RotateCredentials(tenant_id=env.tenant, idempotency_key="y"))
-        == 0
-    )
+    assert report == RotationReport(resealed=(credential_id,), unreadable=())
+    again = rotated.rotate_credentials(RotateCredentials(tenant_id=env.tenant, idempotency_key="y"))
+    assert again == RotationReport(resealed=(), unreadable=())
     [stored] = rotated.credentials(env.tenant, env.user)
     assert rotated_box.is_current(stored.sealed)
     assert stored.version == 2
     only_new = AccountService(
-        env.db, env.clock, AesGcmSecretBox({"k2": KEY_2}, current="k2"), STRONG
+        env.db, env.clock, secret_box=AesGcmSecretBox({"k2": KEY_2}, current="k2"), hasher=STRONG
     )
     assert only_new.reveal_credential(env.tenant, credential_id)["api_key"].reveal() == (
         "AMADEUS-KEY-123"
     )
     with pytest.raises(SecretUnreadable):
         env.accounts.reveal_credential(env.tenant, credential_id)
+
+
+def test_rotation_reseals_what_opens_and_reports_what_does_not(env: Env) -> None:
+    readable = [env.store("c1"), env.store("c2")]
+    broken = env.store("c3")
+    with env.db(env.tenant) as uow:  # a token under a key that left the ring
+        stored = uow.credentials.get(broken)
+        lost = AesGcmSecretBox({"gone": KEY_2}, current="gone")
+        uow.credentials.save(
+            attrs.evolve(
+                stored,
+                sealed=lost.seal(b"{}", stored.associated_data),
+            )
+        )
+        uow.commit()
+    rotated = AccountService(
+        env.db,
+        env.clock,
+        secret_box=AesGcmSecretBox({"k1": KEY_1, "k2": KEY_2}, current="k2"),
+        hasher=STRONG,
+    )
+    report = rotated.rotate_credentials(
+        RotateCredentials(tenant_id=env.tenant, idempotency_key="r")
+    )
+    assert set(report.resealed) == set(readable)
+    assert report.unreadable == (broken,)
+    for credential_id in readable:
+        assert rotated.reveal_credential(env.tenant, credential_id)["secret"].reveal() == "s3cr3t"
 
 
 def test_conversations(env: Env) -> None:
@@ -289,7 +316,27 @@ def test_store_credential_retry_with_another_secret_is_an_idempotency_conflict(e
     assert "KEY-ONE" not in dumps(record)
 
 
-def test_credential_fingerprint_covers_the_secret_without_holding_it() -> None:
+def test_register_retry_with_another_password_is_an_idempotency_conflict(env: Env) -> None:
+    def register(password: str) -> UserId:
+        return env.accounts.register(
+            RegisterAccount(
+                tenant_id=env.tenant,
+                user_id=env.user,
+                email="ada@example.com",
+                name="Ada",
+                password=Secret(password),
+                idempotency_key="r",
+            )
+        )
+
+    assert register("correct horse") == env.user
+    assert register("correct horse") == env.user  # the same request: the first result
+    with pytest.raises(IdempotencyConflict):
+        register("another horse")
+    assert env.accounts.authenticate(env.tenant, "ada@example.com", Secret("correct horse"))
+
+
+def test_credential_fingerprint_covers_the_secret_without_holding_it(env: Env) -> None:
     def command(api_key: str, key: str = "k") -> StoreCredential:
         return StoreCredential(
             tenant_id=TenantId(UUID(int=1)),
@@ -299,7 +346,10 @@ def test_credential_fingerprint_covers_the_secret_without_holding_it() -> None:
             idempotency_key=key,
         )
 
-    data = dumps(fingerprint_data(command("AMADEUS-KEY-123")))
+    keyed = env.accounts._keyed  # what the service fingerprints
+    data = dumps(fingerprint_data(keyed(command("AMADEUS-KEY-123"), {"k": Secret("AMADEUS")})))
     assert "AMADEUS" not in data
-    assert fingerprint(command("a")) == fingerprint(command("a"))
-    assert fingerprint(command("a")) != fingerprint(command("b"))
+    a = command("a")
+    assert fingerprint(keyed(a, a.fields)) == fingerprint(keyed(command("a"), a.fields))
+    b = command("b")
+    assert fingerprint(keyed(a, a.fields)) != fingerprint(keyed(b, b.fields))

@@ -52,6 +52,14 @@ from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_co
         (psycopg.OperationalError("server closed the connection"), ConnectionLost),
         (pg_errors.PipelineAborted("an earlier statement failed"), Unavailable),
         (sa_exc.TimeoutError("pool"), Unavailable),
+        (pg_errors.NumericValueOutOfRange("integer out of range"), ValidationFailed),
+        (pg_errors.StringDataRightTruncation("value too long"), ValidationFailed),
+        (pg_errors.CharacterNotInRepertoire("invalid byte sequence"), ValidationFailed),
+        (
+            psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes"),
+            ValidationFailed,
+        ),
+        (UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"), ValidationFailed),
     ],
 )
 def test_driver_errors_are_translated(
@@ -95,7 +103,7 @@ def test_unique_violation_is_already_exists(postgres_database: PostgresDatabase)
 
 
 def test_unreachable_server_is_unavailable(tmp_path: object) -> None:
-    database = PostgresDatabase(f"postgresql://nobody@/db?host={tmp_path}")
+    database = PostgresDatabase(f"postgresql://nobody@/db?host={tmp_path}", reconnect_within=0)
     with pytest.raises(Unavailable), database(TenantId(new_uuid())):
         pass
 
@@ -163,3 +171,21 @@ def test_deadlock_without_retries_is_a_conflict(
         outcomes, _ = _deadlocking_pair(database)
     assert len([o for o in outcomes if isinstance(o, TransientConflict)]) == 1
     assert len([o for o in outcomes if isinstance(o, str)]) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [("a\x00b", "storable"), ("a\ud800b", "utf8")],
+)
+def test_text_the_server_cannot_store_is_bad_input_not_an_outage(
+    postgres_database: PostgresDatabase, value: str, rule: str
+) -> None:
+    with postgres_database(TenantId(new_uuid())) as uow, pytest.raises(ValidationFailed) as err:
+        uow.execute(text("SELECT CAST(:v AS varchar(255))"), {"v": value})
+    assert err.value.rule == rule
+
+
+def test_an_integer_beyond_int4_is_bad_input(postgres_database: PostgresDatabase) -> None:
+    with postgres_database(TenantId(new_uuid())) as uow, pytest.raises(ValidationFailed) as err:
+        uow.execute(text("SELECT CAST(:v AS integer)"), {"v": 2**31})
+    assert err.value.rule == "storage_range"

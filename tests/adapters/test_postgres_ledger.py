@@ -311,7 +311,7 @@ def test_one_idempotency_key_gives_one_entry(
     tenant = _tenant()
     with PostgresDatabase(postgres_test_database.app_url, pool_size=20) as database:
         balance_id = _open(database, tenant, 100)
-        service = LedgerService(database, ManualClock(T0), StaticPolicies())
+        service = LedgerService(database, ManualClock(T0), policies=StaticPolicies())
         command = Debit(
             tenant_id=tenant,
             balance_id=balance_id,

@@ -7,7 +7,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from travelcore_adapters.postgres import downgrade, psycopg_url, upgrade
-from travelcore_adapters.postgres.provision import provision_database
+from travelcore_adapters.postgres.migrate import main
+from travelcore_adapters.postgres.provision import ProvisionedDatabase, provision_database
 from travelcore_adapters.postgres.tables import metadata
 
 
@@ -41,3 +42,8 @@ def test_head_matches_the_table_modules(postgres_superuser_url: str) -> None:
     finally:
         engine.dispose()
     assert diff == []
+
+
+def test_migration_command_line(postgres_test_database: ProvisionedDatabase) -> None:
+    url = postgres_test_database.owner_url.render_as_string(hide_password=False)
+    main(["--url", url, "--app-role", postgres_test_database.app_role, "upgrade", "head"])

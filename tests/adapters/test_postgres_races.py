@@ -187,7 +187,7 @@ def refund_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[s
     tenant = TenantId(new_uuid())
     travel = TravelService(database, clock)
     gateway = MemoryPaymentGateway()
-    payments = PaymentService(database, gateway, clock)
+    payments = PaymentService(database, clock, gateway=gateway)
     travel.register_tenant(RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key="t"))
     start = date(2026, 5, 1)
     hotel = LineItem.hotel(

@@ -146,7 +146,7 @@ def test_credentials_reach_postgres_only_as_ciphertext(
 ) -> None:
     box = AesGcmSecretBox({"k1": AesGcmSecretBox.generate_key()}, current="k1")
     hasher = Argon2PasswordHasher(time_cost=1, memory_cost=512, parallelism=1)
-    service = AccountService(postgres_database, clock, box, hasher)
+    service = AccountService(postgres_database, clock, secret_box=box, hasher=hasher)
     tenant, user = TenantId(new_uuid()), UserId(new_uuid())
 
     def store(api_key: str) -> CredentialId:

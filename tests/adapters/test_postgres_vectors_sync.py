@@ -92,7 +92,9 @@ def test_the_sync_job_end_to_end_on_postgresql_and_pgvector(
 ) -> None:
     store, text_search = pg_vectors
     embedder = HashingEmbedder(DIMENSION)
-    sync = VectorSync(postgres_database, store, embedder, clock, text_search)
+    sync = VectorSync(
+        postgres_database, clock, store=store, embedder=embedder, text_search=text_search
+    )
     tenant = TenantId(new_uuid())
     ns = namespace_for(tenant, "activities")
     model = f"{embedder.model}@{embedder.version}"

@@ -78,7 +78,7 @@ def ledger(clock: ManualClock) -> Ledger:
     database = MemoryDatabase(bus)
     policies = StaticPolicies()
     return Ledger(
-        service=LedgerService(database, clock, policies),
+        service=LedgerService(database, clock, policies=policies),
         database=database,
         bus=bus,
         clock=clock,

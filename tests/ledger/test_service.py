@@ -211,7 +211,7 @@ class TestPeriodAllocation:
                     idempotency_key="bad",
                 )
             )
-        assert (err.value.field, err.value.rule) == ("covered_employees", "positive_integer")
+        assert (err.value.field, err.value.rule) == ("covered_employees", "positive")
 
 
 class TestDirectAllocation:
@@ -412,7 +412,7 @@ class TestAdjustments:
             idempotency_key="a",
         )
         err = refused(ledger, balance_id, lambda: ledger.service.adjust(cmd), ValidationFailed)
-        assert (err.field, err.rule) == (field, "required")
+        assert (err.field, err.rule) == (field, "non_empty")
 
     def test_zero_adjustment_is_refused(self, ledger: Ledger) -> None:
         balance_id = ledger.funded(10)

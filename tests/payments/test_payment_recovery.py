@@ -80,7 +80,7 @@ class World:
         self.db = db
         self.gateway = CrashingGateway(MemoryPaymentGateway())
         self.travel = TravelService(db, clock)
-        self.payments = PaymentService(db, self.gateway, clock)  # type: ignore[arg-type]
+        self.payments = PaymentService(db, clock, gateway=self.gateway)  # type: ignore[arg-type]
         self.tenant = TenantId(new_uuid())
         self.travel.register_tenant(
             RegisterTenant(tenant_id=self.tenant, name="Acme", idempotency_key="t")

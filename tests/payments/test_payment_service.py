@@ -76,7 +76,7 @@ class Env:
         self.db = MemoryDatabase()
         self.gateway = CountingGateway(gateway)
         self.travel = TravelService(self.db, clock)
-        self.payments = PaymentService(self.db, self.gateway, clock)  # type: ignore[arg-type]
+        self.payments = PaymentService(self.db, clock, gateway=self.gateway)  # type: ignore[arg-type]
         self.card, self.declined, self.secret = card, declined, secret
         self.tenant = TenantId(new_uuid())
         self.user = UserId(new_uuid())

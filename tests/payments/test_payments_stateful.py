@@ -48,7 +48,7 @@ class PaymentsMachine(RuleBasedStateMachine):
         db = type(self).make_db()
         self.travel = TravelService(db, clock)
         self.gateway = type(self).make_gateway()
-        self.service = PaymentService(db, self.gateway, clock)
+        self.service = PaymentService(db, clock, gateway=self.gateway)
         self.tenant = TenantId(new_uuid())
         self.travel.register_tenant(
             RegisterTenant(tenant_id=self.tenant, name="T", idempotency_key="t")

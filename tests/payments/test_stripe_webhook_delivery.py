@@ -64,7 +64,7 @@ def test_delivered_events_are_verified_and_applied_once(
 ) -> None:
     db = MemoryDatabase()
     travel = TravelService(db, clock)
-    payments = PaymentService(db, stripe_gateway, clock)
+    payments = PaymentService(db, clock, gateway=stripe_gateway)
     tenant = TenantId(new_uuid())
     travel.register_tenant(RegisterTenant(tenant_id=tenant, name="T", idempotency_key="t"))
     trip = travel.book_trip(

@@ -108,7 +108,7 @@ def test_non_compliant_venues_are_neither_approved_nor_bookable() -> None:
 
 def test_venue_service_workflow(clock: ManualClock) -> None:
     db = MemoryDatabase()
-    service = CatalogService(db, clock, StaticPolicies())
+    service = CatalogService(db, clock, policies=StaticPolicies())
     venue_id = service.apply_venue(
         ApplyVenue(
             tenant_id=TENANT,
@@ -217,7 +217,7 @@ def test_session_end_must_follow_start() -> None:
 
 def test_inventory_is_released_72_hours_before_start(clock: ManualClock) -> None:
     db = MemoryDatabase()
-    service = CatalogService(db, clock, StaticPolicies())
+    service = CatalogService(db, clock, policies=StaticPolicies())
     activity = _activity()
     with db(TENANT) as uow:
         uow.venues.add(a_venue(TENANT))
@@ -266,7 +266,7 @@ def _service(clock: ManualClock) -> tuple[CatalogService, Activity]:
         uow.venues.add(a_venue(TENANT))
         uow.activities.add(activity)
         uow.commit()
-    return CatalogService(db, clock, StaticPolicies()), activity
+    return CatalogService(db, clock, policies=StaticPolicies()), activity
 
 
 def _schedule(service: CatalogService, activity: Activity, **extra: object) -> object:
@@ -298,7 +298,9 @@ def _generate(service: CatalogService, schedule_id: object, through: date, key: 
 
 def test_generation_is_idempotent_and_resumable(clock: ManualClock) -> None:
     service, activity = _service(clock)
-    schedule_id = _schedule(service, activity, days_of_week=(1, 3, 5))  # Mon Wed Fri
+    schedule_id = _schedule(
+        service, activity, days_of_week=(0, 2, 4)
+    )  # Mon Wed Fri, as date.weekday()
     first = _generate(service, schedule_id, date(2026, 3, 8), "g1")
     assert len(first.created) == 3
     assert first.generated_until == date(2026, 3, 8)
@@ -357,7 +359,7 @@ def test_a_schedule_has_no_session_on_the_day_its_time_falls_in_the_spring_gap()
     schedule = RecurringSchedule.create(
         TENANT,
         activity=_activity(),
-        days_of_week={0},
+        days_of_week={6},  # Sunday
         start_time=time(2, 30),
         duration_minutes=60,
         capacity=5,
@@ -480,7 +482,7 @@ def test_child_validation_and_consent() -> None:
 
 def test_create_activity_through_the_service(clock: ManualClock) -> None:
     db = MemoryDatabase()
-    service = CatalogService(db, clock, StaticPolicies())
+    service = CatalogService(db, clock, policies=StaticPolicies())
     v = a_venue(TENANT)
     with db(TENANT) as uow:
         uow.venues.add(v)
@@ -501,3 +503,20 @@ def test_create_activity_through_the_service(clock: ManualClock) -> None:
     )
     with db(TENANT) as uow:
         assert uow.activities.get(activity_id).category is ActivityCategory.MUSIC
+
+
+def test_one_call_generates_at_most_400_days(clock: ManualClock) -> None:
+    service, activity = _service(clock)
+    schedule_id = _schedule(service, activity, days_of_week=(0,))  # Mondays from 2026-03-02
+    start = date(2026, 3, 2)
+    with pytest.raises(ValidationFailed) as err:
+        _generate(service, schedule_id, date(9999, 12, 31), "far")
+    assert (err.value.field, err.value.rule) == ("through", "max_400_days")
+    with pytest.raises(ValidationFailed):
+        _generate(service, schedule_id, start + timedelta(days=400), "past")
+    assert service.sessions(TENANT, activity.id) == []
+    first = _generate(service, schedule_id, start + timedelta(days=399), "at")
+    assert first.generated_until == start + timedelta(days=399)
+    assert len(first.created) == 58  # Mondays in 400 days from a Monday
+    resumed = _generate(service, schedule_id, start + timedelta(days=799), "resumed")
+    assert len(resumed.created) == 57

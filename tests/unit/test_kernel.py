@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.strategies import money
+from travelcore.accounts import AccountService, ConversationService
 from travelcore.kernel import (
     Credits,
     IdempotencyConflict,
@@ -23,6 +24,7 @@ from travelcore.kernel import (
     StaticPolicies,
     TenantId,
     ValidationFailed,
+    checked_clock,
     dumps,
     fingerprint,
     from_data,
@@ -35,6 +37,9 @@ from travelcore.kernel import (
     utc,
     zone,
 )
+from travelcore.ledger import LedgerService
+from travelcore_adapters.memory import MemoryDatabase
+from travelcore_adapters.security import AesGcmSecretBox, Argon2PasswordHasher
 
 
 class TestMoney:
@@ -236,3 +241,34 @@ class TestRunUseCase:
         with pytest.raises(ValidationFailed) as err:
             run_use_case(database, tenant, clock, "race", cmd, int, losing, attempts=0)
         assert (err.value.field, err.value.rule) == ("attempts", "positive_integer")
+
+
+class _FixedClock:
+    def __init__(self, instant: object) -> None:
+        self.instant = instant
+
+    def now(self) -> object:
+        return self.instant
+
+
+@pytest.mark.parametrize(
+    ("clock", "rule"),
+    [
+        (_FixedClock(datetime(2026, 3, 2, 9)), "aware_utc"),  # naive
+        (_FixedClock(datetime(2026, 3, 2, 9, tzinfo=timezone(timedelta(hours=14)))), "aware_utc"),
+        (_FixedClock("2026-03-02T09:00:00Z"), "aware_utc"),
+        (object(), "clock"),
+    ],
+)
+def test_a_clock_that_is_not_aware_utc_is_refused_when_injected(clock: Any, rule: str) -> None:
+    db = MemoryDatabase()
+    box = AesGcmSecretBox({"k": AesGcmSecretBox.generate_key()}, current="k")
+    for build in (
+        lambda: LedgerService(db, clock, policies=StaticPolicies()),
+        lambda: AccountService(db, clock, secret_box=box, hasher=Argon2PasswordHasher()),
+        lambda: ConversationService(db, clock),
+    ):
+        with pytest.raises(ValidationFailed) as err:
+            build()
+        assert (err.value.field, err.value.rule) == ("clock", rule)
+    assert checked_clock(_FixedClock(datetime(2026, 3, 2, 9, tzinfo=UTC))) is not None

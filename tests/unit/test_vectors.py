@@ -147,7 +147,9 @@ class FlakyStore(MemoryVectorStore):
 def setup(clock: ManualClock) -> tuple[VectorSync, FlakyStore, MemoryDatabase, TenantId]:
     database = MemoryDatabase()
     store = FlakyStore(32)
-    sync = VectorSync(database, store, HashingEmbedder(32), clock, MemoryTextSearch())
+    sync = VectorSync(
+        database, clock, store=store, embedder=HashingEmbedder(32), text_search=MemoryTextSearch()
+    )
     return sync, store, database, TenantId(new_uuid())
 
 
@@ -174,7 +176,7 @@ def test_sync_embeds_only_what_changed(setup: Any) -> None:
 def test_a_new_model_version_re_embeds_everything(setup: Any, clock: ManualClock) -> None:
     sync, store, database, tenant = setup
     sync.sync(tenant, "activities", _docs(a="swimming", b="chess"))
-    newer = VectorSync(database, store, HashingEmbedder(32, ngram=(3, 3)), clock)
+    newer = VectorSync(database, clock, store=store, embedder=HashingEmbedder(32, ngram=(3, 3)))
     assert newer.sync(tenant, "activities", _docs(a="swimming", b="chess")).embedded == ("a", "b")
 
 
@@ -219,7 +221,9 @@ def test_deleting_an_entity_deletes_its_vectors_even_after_an_outage(setup: Any)
 def test_search_falls_back_to_text_and_says_so(clock: ManualClock) -> None:
     store, text, tenant = FlakyStore(32), MemoryTextSearch(), TenantId(new_uuid())
     ns = namespace_for(tenant, "activities")
-    sync = VectorSync(MemoryDatabase(), store, HashingEmbedder(32), clock, text)
+    sync = VectorSync(
+        MemoryDatabase(), clock, store=store, embedder=HashingEmbedder(32), text_search=text
+    )
     sync.sync(tenant, "activities", _docs(a="swimming for kids", b="chess club"))
     search = SemanticSearch(store, HashingEmbedder(32), text)
     assert search.search(ns, "swimming kids", top_k=1).degraded is False

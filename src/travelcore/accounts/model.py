@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from datetime import datetime
@@ -40,11 +39,6 @@ class Secret:
         return "Secret('***')"
 
     __str__ = __repr__
-
-    def digest(self, salt: str) -> str:
-        """A salted SHA-256 digest, so that a request's fingerprint can cover the secret
-        without holding it (``salt``: e.g. the tenant and the idempotency key)."""
-        return hashlib.sha256(f"{salt}\0{self._value}".encode()).hexdigest()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Secret):

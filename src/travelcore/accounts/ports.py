@@ -31,6 +31,11 @@ class SecretBox(Protocol):
         """Whether ``sealed`` uses the current key (else it needs re-sealing)."""
         ...
 
+    def digest(self, data: bytes) -> str:
+        """A keyed digest of ``data`` (HMAC under a key of the application): equal data give
+        equal digests, and nobody without the key can confirm a guess of ``data``."""
+        ...
+
 
 class PasswordHasher(Protocol):
     def hash(self, password: Secret) -> str: ...

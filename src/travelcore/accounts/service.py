@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from travelcore.accounts.model import (
+    MAX_MESSAGE_LENGTH,
     Conversation,
     ConversationId,
     Credential,
@@ -32,9 +33,13 @@ from travelcore.kernel import (
     TenantId,
     UserId,
     ValidationFailed,
+    checked_clock,
     new_uuid,
     run_use_case,
 )
+from travelcore.kernel import validation as v
+from travelcore.kernel.errors import SecretUnreadable
+from travelcore.kernel.idempotency import fingerprint_data
 
 AccountsUowFactory = Callable[[TenantId], AccountsUnitOfWork]
 
@@ -57,17 +62,6 @@ class StoreCredential:
     fields: Mapping[str, Secret]
     idempotency_key: str
 
-    def fingerprint_data(self) -> dict[str, Any]:
-        """Idempotency covers the secrets as salted digests: a retry with the same key and
-        another secret is a conflict, and no secret is stored in clear."""
-        salt = f"{self.tenant_id}:{self.idempotency_key}"
-        return {
-            "tenant_id": str(self.tenant_id),
-            "user_id": str(self.user_id),
-            "provider": self.provider,
-            "fields": {name: secret.digest(salt) for name, secret in self.fields.items()},
-        }
-
 
 @attrs.frozen(kw_only=True)
 class RotateCredentials:
@@ -75,6 +69,32 @@ class RotateCredentials:
 
     tenant_id: TenantId
     idempotency_key: str
+
+
+@attrs.frozen(kw_only=True)
+class RotationReport:
+    """What a rotation re-sealed, and the credentials it could not open (left as they are)."""
+
+    resealed: tuple[CredentialId, ...]
+    unreadable: tuple[CredentialId, ...]
+
+
+@attrs.frozen
+class KeyedRequest:
+    """A command whose idempotency fingerprint covers its secrets as keyed digests: a retry
+    with the same key and another secret is an ``IdempotencyConflict``, and the stored
+    fingerprint confirms no guess of a secret to anyone without the application's key."""
+
+    command: Any
+    digests: Mapping[str, str]
+
+    def fingerprint_data(self) -> dict[str, Any]:
+        kind = type(self.command)
+        return {
+            "command": f"{kind.__module__}.{kind.__qualname__}",
+            "data": fingerprint_data(self.command),
+            "secrets": dict(self.digests),
+        }
 
 
 @attrs.frozen(kw_only=True)
@@ -109,17 +129,20 @@ class AccountService:
         self,
         uow_factory: AccountsUowFactory,
         clock: Clock,
+        *,
         secret_box: SecretBox,
         hasher: PasswordHasher,
     ) -> None:
         self._uow = uow_factory
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._box = secret_box
         self._hasher = hasher
         self._decoy: str | None = None
 
     def register(self, cmd: RegisterAccount) -> UserId:
+        v.check_command(cmd)
         check_password(cmd.password)
+        request = self._keyed(cmd, {"password": cmd.password})
 
         def action(uow: AccountsUnitOfWork, now: datetime) -> UserId:
             account = UserAccount(
@@ -134,12 +157,29 @@ class AccountService:
             return account.user_id
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, UserId, action
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, request, UserId, action
+        )
+
+    def _keyed(
+        self, cmd: RegisterAccount | StoreCredential, secrets: Mapping[str, Secret]
+    ) -> KeyedRequest:
+        """``cmd`` with each secret's keyed digest, bound to the tenant, key and field."""
+        return KeyedRequest(
+            cmd,
+            {
+                name: self._box.digest(
+                    "\0".join(
+                        (str(cmd.tenant_id), cmd.idempotency_key, name, secret.reveal())
+                    ).encode()
+                )
+                for name, secret in secrets.items()
+            },
         )
 
     def authenticate(self, tenant_id: TenantId, email: str, password: Secret) -> UserAccount:
         """The account for ``email`` if ``password`` matches (else ``AccessDenied``); a hash
         made with outdated parameters is replaced on the way."""
+        _secret(MAX_PASSWORD_LENGTH)(password, "password")
         refused = AccessDenied("unknown email or wrong password")
         try:
             email = normalise_email(email)
@@ -165,8 +205,8 @@ class AccountService:
         return self._decoy
 
     def store_credential(self, cmd: StoreCredential) -> CredentialId:
-        if not cmd.fields:
-            raise ValidationFailed("fields", "non_empty")
+        v.check_command(cmd)
+        request = self._keyed(cmd, cmd.fields)
 
         def action(uow: AccountsUnitOfWork, now: datetime) -> CredentialId:
             credential_id = CredentialId(new_uuid())
@@ -185,38 +225,51 @@ class AccountService:
             return credential_id
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, CredentialId, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            request,
+            CredentialId,
+            action,
         )
 
     def reveal_credential(
         self, tenant_id: TenantId, credential_id: CredentialId
     ) -> dict[str, Secret]:
         """The credential's fields, still wrapped as ``Secret``."""
+        v.uuid(credential_id, "credential_id")
         with self._uow(tenant_id) as uow:
             credential = uow.credentials.get(credential_id)
         data = json.loads(self._box.open(credential.sealed, credential.associated_data))
         return {key: Secret(value) for key, value in data.items()}
 
     def credentials(self, tenant_id: TenantId, user_id: UserId) -> Sequence[Credential]:
+        v.uuid(user_id, "user_id")
         with self._uow(tenant_id) as uow:
             return uow.credentials.list(user_id=user_id)
 
-    def rotate_credentials(self, cmd: RotateCredentials) -> int:
-        """Re-seal under the current key; returns how many credentials changed."""
+    def rotate_credentials(self, cmd: RotateCredentials) -> RotationReport:
+        """Re-seal under the current key what is not under it yet; a credential that does
+        not open (an unknown key, a tampered token) is reported and left as it is."""
 
-        def action(uow: AccountsUnitOfWork, now: datetime) -> int:
-            changed = 0
+        def action(uow: AccountsUnitOfWork, now: datetime) -> RotationReport:
+            resealed, unreadable = [], []
             for credential in uow.credentials.list():
-                if self._box.is_current(credential.sealed):
+                try:
+                    if self._box.is_current(credential.sealed):
+                        continue
+                    plaintext = self._box.open(credential.sealed, credential.associated_data)
+                except SecretUnreadable:
+                    unreadable.append(credential.id)
                     continue
-                plaintext = self._box.open(credential.sealed, credential.associated_data)
                 sealed = self._box.seal(plaintext, credential.associated_data)
                 uow.credentials.save(credential.resealed(sealed, now))
-                changed += 1
-            return changed
+                resealed.append(credential.id)
+            return RotationReport(resealed=tuple(resealed), unreadable=tuple(unreadable))
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, int, action
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, RotationReport, action
         )
 
 
@@ -225,7 +278,7 @@ class ConversationService:
 
     def __init__(self, uow_factory: AccountsUowFactory, clock: Clock) -> None:
         self._uow = uow_factory
-        self._clock = clock
+        self._clock = checked_clock(clock)
 
     def start(self, cmd: StartConversation) -> ConversationId:
         def action(uow: AccountsUnitOfWork, now: datetime) -> ConversationId:
@@ -274,10 +327,64 @@ class ConversationService:
         )
 
     def transcript(self, tenant_id: TenantId, conversation_id: ConversationId) -> Sequence[Message]:
+        v.uuid(conversation_id, "conversation_id")
         with self._uow(tenant_id) as uow:
             uow.conversations.get(conversation_id)
             return uow.conversations.messages(conversation_id)
 
     def conversations(self, tenant_id: TenantId, user_id: UserId) -> Sequence[Conversation]:
+        v.uuid(user_id, "user_id")
         with self._uow(tenant_id) as uow:
             return uow.conversations.for_user(user_id)
+
+
+# -- boundary checks -----------------------------------------------------------------------
+
+MAX_PASSWORD_LENGTH = 1_024
+MAX_CREDENTIAL_FIELDS = 20
+MAX_CREDENTIAL_VALUE_LENGTH = 4_096
+
+
+def _secret(max_length: int) -> v.Check:
+    def check(value: Any, field: str) -> None:
+        if not isinstance(value, Secret):
+            raise ValidationFailed(field, "secret", f"{field} must be a Secret")
+        v.text(max_length, strip=False)(value.reveal(), field)
+
+    return check
+
+
+_KEY = {"idempotency_key": v.optional(v.text(255))}
+v.validated(
+    RegisterAccount,
+    tenant_id=v.uuid,
+    user_id=v.uuid,
+    email=v.text(255),
+    name=v.text(100),
+    password=_secret(MAX_PASSWORD_LENGTH),
+    **_KEY,
+)
+v.validated(
+    StoreCredential,
+    tenant_id=v.uuid,
+    user_id=v.uuid,
+    provider=v.text(50),
+    fields=v.entries(
+        v.text(64),
+        _secret(MAX_CREDENTIAL_VALUE_LENGTH),
+        max_items=MAX_CREDENTIAL_FIELDS,
+    ),
+    **_KEY,
+)
+v.validated(RotateCredentials, tenant_id=v.uuid, **_KEY)
+v.validated(StartConversation, tenant_id=v.uuid, user_id=v.uuid, **_KEY)
+v.validated(
+    PostMessage,
+    tenant_id=v.uuid,
+    conversation_id=v.uuid,
+    role=v.member(Role),
+    content=v.text(MAX_MESSAGE_LENGTH),
+    modality=v.member(Modality),
+    **_KEY,
+)
+v.validated(EndConversation, tenant_id=v.uuid, conversation_id=v.uuid, **_KEY)

@@ -179,12 +179,26 @@ def unique_code(txn: Txn) -> str:
 
 # -- booking -------------------------------------------------------------------------------
 
+MAX_GROUP_SIZE = 10
+"""The most children one group booking seats."""
+
+
+def check_children(child_ids: Sequence[ChildId]) -> None:
+    """One to :data:`MAX_GROUP_SIZE` distinct children."""
+    if not child_ids:
+        raise ValidationFailed("child_ids", "non_empty")
+    if len(child_ids) > MAX_GROUP_SIZE:
+        raise ValidationFailed("child_ids", f"max_{MAX_GROUP_SIZE}_children")
+    if len(set(child_ids)) != len(child_ids):
+        raise ValidationFailed("child_ids", "distinct")
+
 
 def prefetch_booking(
     txn: Txn, session_id: SessionId, child_ids: Sequence[ChildId], parent_id: UserId
 ) -> None:
     """Tell storage what :func:`book` is about to read (with the confirmation codes it
     will try first)."""
+    check_children(child_ids)
     codes = txn.draw_codes(len(child_ids))
     txn.uow.prefetch_booking(session_id, child_ids, parent_id, txn.now.date(), codes)
 
@@ -201,10 +215,7 @@ def book(
 ) -> list[Booking]:
     """Seats and credit holds for every child, or nothing (the caller's unit of work
     rolls back on any error)."""
-    if not child_ids:
-        raise ValidationFailed("child_ids", "non_empty")
-    if len(set(child_ids)) != len(child_ids):
-        raise ValidationFailed("child_ids", "distinct")
+    check_children(child_ids)
     session = txn.session(session_id)
     promote(txn, session)
     activity = bookable_activity(txn, session)

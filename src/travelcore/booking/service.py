@@ -35,6 +35,7 @@ from travelcore.catalog import ActivityId, SessionId
 from travelcore.kernel import (
     Clock,
     PolicyProvider,
+    StaticPolicies,
     TenantId,
     UserId,
     new_uuid,
@@ -277,12 +278,13 @@ class _Service:
         self,
         uow_factory: UowFactory,
         clock: Clock,
-        policies: PolicyProvider,
+        *,
+        policies: PolicyProvider | None = None,
         code_factory: rules.CodeFactory = new_confirmation_code,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
-        self._policies = policies
+        self._policies = policies or StaticPolicies()
         self._code_factory = code_factory
 
     def _run(

@@ -28,7 +28,7 @@ from travelcore.catalog.ports import (
     SessionRepository,
     VenueRepository,
 )
-from travelcore.catalog.schedule import RecurringSchedule, seed_weekday, session_id_for
+from travelcore.catalog.schedule import RecurringSchedule, session_id_for
 from travelcore.catalog.service import (
     ApplyVenue,
     CatalogService,
@@ -39,6 +39,7 @@ from travelcore.catalog.service import (
     GenerateSessions,
     ScheduleSession,
     UpdateInsurance,
+    VenueAction,
 )
 
 __all__ = [
@@ -69,13 +70,13 @@ __all__ = [
     "TimeOfDay",
     "UpdateInsurance",
     "Venue",
+    "VenueAction",
     "VenueId",
     "VenueNotBookable",
     "VenueRepository",
     "VenueStatus",
     "VenueStatusChanged",
     "local_instant",
-    "seed_weekday",
     "session_id_for",
     "wall_time_exists",
 ]

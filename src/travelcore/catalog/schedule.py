@@ -23,10 +23,8 @@ from travelcore.catalog.model import (
 )
 from travelcore.kernel import TenantId, ValidationFailed, new_uuid, zone
 
-
-def seed_weekday(day: date) -> int:
-    """0 = Sunday ... 6 = Saturday, as schedules store them."""
-    return day.isoweekday() % 7
+MAX_GENERATION_DAYS = 400
+"""The most days of sessions one generation call covers (resume for more)."""
 
 
 def session_id_for(schedule_id: ScheduleId, day: date) -> SessionId:
@@ -106,14 +104,22 @@ class RecurringSchedule:
         return (start + timedelta(minutes=self.duration_minutes)).time()
 
     def pending_dates(self, through: date) -> list[date]:
-        """Local dates still to generate, up to ``through``."""
+        """Local dates still to generate, up to ``through``: at most
+        :data:`MAX_GENERATION_DAYS` days from the first one not yet generated."""
         first = self.effective_from
         if self.sessions_generated_until is not None:
             first = max(first, self.sessions_generated_until + timedelta(days=1))
         last = through if self.effective_until is None else min(through, self.effective_until)
         days = (last - first).days + 1
+        if days > MAX_GENERATION_DAYS:
+            raise ValidationFailed(
+                "through",
+                f"max_{MAX_GENERATION_DAYS}_days",
+                f"one call generates at most {MAX_GENERATION_DAYS} days of sessions "
+                f"(from {first.isoformat()})",
+            )
         candidates = (first + timedelta(days=n) for n in range(max(days, 0)))
-        return [d for d in candidates if seed_weekday(d) in self.days_of_week]
+        return [d for d in candidates if d.weekday() in self.days_of_week]
 
     def generate(self, activity: Activity, through: date) -> list[Session]:
         """The sessions due up to ``through``; advances ``sessions_generated_until``. A day

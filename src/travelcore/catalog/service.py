@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import TypeVar
 
 import attrs
@@ -25,10 +26,12 @@ from travelcore.catalog.schedule import RecurringSchedule
 from travelcore.kernel import (
     Clock,
     PolicyProvider,
+    StaticPolicies,
     TenantId,
     ValidationFailed,
     run_use_case,
 )
+from travelcore.kernel import validation as v
 
 R = TypeVar("R")
 UowFactory = Callable[[TenantId], CatalogUnitOfWork]
@@ -42,19 +45,35 @@ class ApplyVenue:
     timezone: str = "America/New_York"
     insurance_coverage: Decimal | None = None
     insurance_expiry_date: date | None = None
-    idempotency_key: str
+    idempotency_key: str | None = None
+
+
+class VenueAction(StrEnum):
+    """What :class:`ChangeVenueStatus` does to a venue."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+
+
+def _venue_action(value: VenueAction | str) -> VenueAction:
+    try:
+        return VenueAction(value)
+    except ValueError as exc:
+        raise ValidationFailed("action", "venue_action", f"not a venue action: {value!r}") from exc
 
 
 @attrs.frozen(kw_only=True)
 class ChangeVenueStatus:
-    """``action`` is one of approve, reject, suspend, reinstate."""
+    """Approve, reject, suspend or reinstate a venue (``reason`` for reject and suspend)."""
 
     tenant_id: TenantId
     venue_id: VenueId
-    action: str
+    action: VenueAction = attrs.field(converter=_venue_action)
     reason: str | None = None
     actor: str | None = None
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -63,7 +82,7 @@ class UpdateInsurance:
     venue_id: VenueId
     coverage: Decimal
     expiry_date: date
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -72,33 +91,37 @@ class CreateActivity:
     venue_id: VenueId
     name: str
     category: ActivityCategory
-    min_age: int
-    max_age: int
     duration_minutes: int
     credits_required: int
     capacity_per_session: int
+    min_age: int = 0
+    max_age: int = 18
     tags: tuple[str, ...] = ()
     is_published: bool = True
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class ScheduleSession:
-    """A one-off session at wall-clock times in ``timezone`` (the venue's by default)."""
+    """A one-off session at wall-clock times in ``timezone`` (the venue's by default);
+    ``end_time`` defaults to the start plus the activity's duration."""
 
     tenant_id: TenantId
     activity_id: ActivityId
     session_date: date
     start_time: time
-    end_time: time
+    end_time: time | None = None
     timezone: str | None = None
     total_capacity: int | None = None
     platform_allocated_spots: int = 0
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class CreateSchedule:
+    """A recurring schedule; ``days_of_week`` count as ``date.weekday()`` does (Monday = 0
+    ... Sunday = 6)."""
+
     tenant_id: TenantId
     activity_id: ActivityId
     days_of_week: tuple[int, ...]
@@ -110,7 +133,7 @@ class CreateSchedule:
     timezone: str | None = None
     platform_allocated_spots: int = 0
     name: str | None = None
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -118,7 +141,7 @@ class GenerateSessions:
     tenant_id: TenantId
     schedule_id: ScheduleId
     through: date
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -129,10 +152,16 @@ class Generated:
 
 
 class CatalogService:
-    def __init__(self, uow_factory: UowFactory, clock: Clock, policies: PolicyProvider) -> None:
+    """Venue onboarding, activities, sessions and schedules. Its commands are set-up
+    commands: their ``idempotency_key`` is optional (without one a command runs each time
+    it is sent)."""
+
+    def __init__(
+        self, uow_factory: UowFactory, clock: Clock, *, policies: PolicyProvider | None = None
+    ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
-        self._policies = policies
+        self._policies = policies or StaticPolicies()
 
     def apply_venue(self, cmd: ApplyVenue) -> VenueId:
         def action(uow: CatalogUnitOfWork, now: datetime) -> VenueId:
@@ -151,17 +180,16 @@ class CatalogService:
 
     def change_venue_status(self, cmd: ChangeVenueStatus) -> VenueStatus:
         def action(uow: CatalogUnitOfWork, now: datetime) -> VenueStatus:
+            move = cmd.action
             venue = uow.venues.get(cmd.venue_id)
-            if cmd.action == "approve":
+            if move is VenueAction.APPROVE:
                 venue.approve(now, actor=cmd.actor)
-            elif cmd.action == "reject":
+            elif move is VenueAction.REJECT:
                 venue.reject(now, reason=cmd.reason or "", actor=cmd.actor)
-            elif cmd.action == "suspend":
+            elif move is VenueAction.SUSPEND:
                 venue.suspend(now, reason=cmd.reason or "", actor=cmd.actor)
-            elif cmd.action == "reinstate":
-                venue.reinstate(now, actor=cmd.actor)
             else:
-                raise ValidationFailed("action", "approve_reject_suspend_or_reinstate")
+                venue.reinstate(now, actor=cmd.actor)
             uow.venues.save(venue)
             return venue.status
 
@@ -206,7 +234,7 @@ class CatalogService:
                 activity=activity,
                 session_date=cmd.session_date,
                 start_time=cmd.start_time,
-                end_time=cmd.end_time,
+                end_time=cmd.end_time or _after(cmd.start_time, activity.duration_minutes),
                 timezone=timezone,
                 total_capacity=cmd.total_capacity,
                 platform_allocated_spots=cmd.platform_allocated_spots,
@@ -298,7 +326,17 @@ class CatalogService:
         result_type: type[R],
         action: Callable[[CatalogUnitOfWork, datetime], R],
     ) -> R:
-        key: str = getattr(cmd, "idempotency_key")  # noqa: B009
+        key: str | None = getattr(cmd, "idempotency_key")  # noqa: B009
         return run_use_case(
             self._uow_factory, tenant_id, self._clock, key, cmd, result_type, action, attempts=3
         )
+
+
+def _after(start: time, minutes: int) -> time:
+    """``start`` plus ``minutes`` on the same day (midnight when that runs past it, which
+    ``Session.create`` refuses as an end not after the start)."""
+    end = datetime.combine(date.min, start) + timedelta(minutes=minutes)
+    return end.time() if end.date() == date.min else time(0)
+
+
+v.validated(GenerateSessions, tenant_id=v.uuid, schedule_id=v.uuid, through=v.day)

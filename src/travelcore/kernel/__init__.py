@@ -1,7 +1,7 @@
 """The shared kernel: identifiers, money, credits, time, errors, events, policy, idempotency,
 serialization and the unit-of-work protocol."""
 
-from travelcore.kernel.clock import Clock, ManualClock, SystemClock, utc, zone
+from travelcore.kernel.clock import Clock, ManualClock, SystemClock, checked_clock, utc, zone
 from travelcore.kernel.errors import (
     AccessDenied,
     AlreadyExists,
@@ -85,6 +85,7 @@ __all__ = [
     "Versioned",
     "check_tenant",
     "check_version",
+    "checked_clock",
     "converter",
     "dumps",
     "fingerprint",

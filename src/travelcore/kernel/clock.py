@@ -36,6 +36,7 @@ class ManualClock:
             return self._now
 
     def advance(self, delta: timedelta) -> datetime:
+        """Move forward by ``delta`` (negative: ``ValidationFailed``); returns the new now."""
         if delta < timedelta(0):
             raise ValidationFailed("delta", "non_negative", "a clock never goes back")
         with self._lock:
@@ -43,11 +44,28 @@ class ManualClock:
             return self._now
 
     def set(self, instant: datetime) -> None:
+        """Move to ``instant``; an instant before now raises ``ValidationFailed`` (field
+        ``instant``, rule ``not_before_now``): time never goes back, so nothing recorded
+        can end up in the future. Use a new clock to start over."""
         instant = utc(instant, "instant")
         with self._lock:
             if instant < self._now:
                 raise ValidationFailed("instant", "not_before_now", "a clock never goes back")
             self._now = instant
+
+
+def checked_clock(clock: Clock, field: str = "clock") -> Clock:
+    """``clock``, once its ``now()`` has returned a timezone-aware UTC instant; anything
+    else is refused when the clock is injected, not deep inside a use case."""
+    now = getattr(clock, "now", None)
+    if not callable(now):
+        raise ValidationFailed(field, "clock", f"{field} must have a now() method")
+    instant = now()
+    if not isinstance(instant, datetime) or instant.utcoffset() != timedelta(0):
+        raise ValidationFailed(
+            field, "aware_utc", f"{field}.now() must return a timezone-aware UTC datetime"
+        )
+    return clock
 
 
 def utc(instant: datetime, field: str = "instant") -> datetime:

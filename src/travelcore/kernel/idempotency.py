@@ -16,6 +16,7 @@ from travelcore.kernel.errors import IdempotencyConflict, StaleVersion, Validati
 from travelcore.kernel.ids import TenantId
 from travelcore.kernel.serialization import dumps, from_data, to_data
 from travelcore.kernel.uow import UnitOfWork
+from travelcore.kernel.validation import check_command
 
 R = TypeVar("R")
 U = TypeVar("U", bound="IdempotentUnitOfWork")
@@ -98,8 +99,10 @@ def run_idempotent(
 ) -> R:
     """Run ``action`` once per ``key`` inside the caller's unit of work.
 
-    The stored result is written in the same transaction as the effects of ``action``.
+    The stored result is written in the same transaction as the effects of ``action``;
+    ``request`` passes its declared field checks first (:func:`~.validation.check_command`).
     """
+    check_command(request)
     check_key(key)
     print_ = fingerprint(request)
     existing = uow.idempotency.get(key)
@@ -120,7 +123,7 @@ def run_use_case(
     uow_factory: Callable[[TenantId], U],
     tenant_id: TenantId,
     clock: Clock,
-    key: str,
+    key: str | None,
     request: Any,
     result_type: type[R],
     action: Callable[[U, datetime], R],
@@ -130,8 +133,9 @@ def run_use_case(
     begin: Callable[[U, datetime], None] | None = None,
 ) -> R:
     """One mutating use case: open a unit of work for ``tenant_id``, run ``action`` through
-    :func:`run_idempotent` and commit. A ``StaleVersion`` (a lost race) reruns the whole unit
-    of work, at most ``attempts`` times in all, then propagates.
+    :func:`run_idempotent` (directly when ``key`` is None: the set-up commands whose key is
+    optional) and commit. A ``StaleVersion`` (a lost race) reruns the whole unit of work, at
+    most ``attempts`` times in all, then propagates.
 
     ``begin`` runs first in each attempt's unit of work (to tell storage what ``action``
     will read, so it can read ahead). An error listed in ``commit_on`` still commits what
@@ -139,15 +143,20 @@ def run_use_case(
     """
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
         raise ValidationFailed("attempts", "positive_integer")
+    if key is None:
+        check_command(request)  # as run_idempotent does, before anything is read
     for attempt in range(1, attempts + 1):
         now = clock.now()
         try:
             with uow_factory(tenant_id) as uow, uow.batched():
                 if begin is not None:
                     begin(uow, now)
+                once = functools.partial(action, uow, now)
                 try:
-                    result = run_idempotent(
-                        uow, key, request, result_type, now, functools.partial(action, uow, now)
+                    result = (
+                        once()
+                        if key is None
+                        else run_idempotent(uow, key, request, result_type, now, once)
                     )
                 except commit_on:
                     uow.commit()

@@ -14,6 +14,7 @@ from typing import Protocol, Self
 
 from travelcore.kernel.events import Aggregate, DomainEvent
 from travelcore.kernel.ids import TenantId
+from travelcore.kernel.validation import uuid
 
 EventHandler = Callable[[DomainEvent], None]
 
@@ -69,6 +70,7 @@ class UnitOfWorkBase:
     """
 
     def __init__(self, tenant_id: TenantId, bus: EventBus | None = None) -> None:
+        uuid(tenant_id, "tenant_id")  # the same refusal on every adapter
         self.tenant_id = tenant_id
         self._bus = bus
         self._events: list[DomainEvent] = []

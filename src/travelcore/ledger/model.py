@@ -51,6 +51,13 @@ class EntryType(StrEnum):
 REFUND_TYPES = frozenset({EntryType.REFUND_CREDIT, EntryType.PARTIAL_REFUND})
 REVERSIBLE_TYPES = frozenset({EntryType.ALLOCATION, EntryType.ADJUSTMENT})
 
+MAX_CREDITS = 1_000_000
+"""The most credits one command may move."""
+MAX_TOTAL_CREDITS = 2**31 - 1
+"""A balance's figures (balance, allocated, used, refunded) stay within ``int4``."""
+MAX_ACTOR_LENGTH = 255
+MAX_REASON_LENGTH = 1_000
+
 
 class HoldStatus(StrEnum):
     ACTIVE = "active"
@@ -585,6 +592,10 @@ class CreditBalance(Aggregate):
         balance_after = self.balance + amount
         if balance_after - self.held < 0:
             raise InsufficientCredits("the ledger never goes below zero", available=self.available)
+        if amount and max(balance_after, abs(self._sum(entry_type) + amount)) > MAX_TOTAL_CREDITS:
+            raise ValidationFailed(
+                "credits", "storage_range", "the balance's totals would overflow"
+            )
         entry = LedgerEntry(
             id=EntryId(new_uuid()),
             balance_id=self.id,

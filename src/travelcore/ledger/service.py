@@ -19,11 +19,17 @@ from travelcore.kernel import (
     Money,
     PolicyProvider,
     StaleVersion,
+    StaticPolicies,
     TenantId,
     UserId,
+    checked_clock,
     run_use_case,
 )
+from travelcore.kernel import validation as v
 from travelcore.ledger.model import (
+    MAX_ACTOR_LENGTH,
+    MAX_CREDITS,
+    MAX_REASON_LENGTH,
     BalanceId,
     BillingPeriod,
     CreditBalance,
@@ -34,6 +40,7 @@ from travelcore.ledger.model import (
 )
 from travelcore.ledger.ports import LedgerUnitOfWork
 from travelcore.ledger.subscription import (
+    MAX_COVERED_EMPLOYEES,
     CorporateId,
     CorporateSubscription,
     SeatAllocations,
@@ -76,12 +83,13 @@ class AllocatePeriodCredits:
 @attrs.frozen(kw_only=True)
 class AllocateCredits:
     """Allocate credits directly to the user's balance for the period containing ``day``
-    (periods start on ``billing_cycle_day``), opening it if needed."""
+    (today by the service's clock when not given; periods start on ``billing_cycle_day``),
+    opening it if needed."""
 
     tenant_id: TenantId
     user_id: UserId
-    day: date
     credits: int
+    day: date | None = None
     billing_cycle_day: int = 1
     actor: str | None = None
     reason: str | None = None
@@ -218,10 +226,12 @@ class LedgerService:
     """The ledger's use cases over ``uow_factory(tenant_id)``, an injected clock and the
     tenants' policies (hold timeout, expiry-warning lead, idempotency retention)."""
 
-    def __init__(self, uow_factory: UowFactory, clock: Clock, policies: PolicyProvider) -> None:
+    def __init__(
+        self, uow_factory: UowFactory, clock: Clock, *, policies: PolicyProvider | None = None
+    ) -> None:
         self._uow_factory = uow_factory
-        self._clock = clock
-        self._policies = policies
+        self._clock = checked_clock(clock)
+        self._policies = policies or StaticPolicies()
 
     # commands
 
@@ -270,11 +280,12 @@ class LedgerService:
 
     def allocate_credits(self, cmd: AllocateCredits) -> LedgerEntry:
         def action(uow: LedgerUnitOfWork, now: datetime) -> LedgerEntry:
-            period = BillingPeriod.containing(cmd.day, cmd.billing_cycle_day)
+            day = cmd.day or now.date()
+            period = BillingPeriod.containing(day, cmd.billing_cycle_day)
             return self._allocate(
                 uow,
                 cmd.user_id,
-                cmd.day,
+                day,
                 period,
                 cmd.credits,
                 now,
@@ -438,18 +449,26 @@ class LedgerService:
     # queries
 
     def balance(self, tenant_id: TenantId, balance_id: BalanceId) -> BalanceView:
+        v.uuid(balance_id, "balance_id")
         with self._uow_factory(tenant_id) as uow:
             return BalanceView.of(uow.credits.get(balance_id))
 
-    def balance_for(self, tenant_id: TenantId, user_id: UserId, day: date) -> BalanceView | None:
-        """The user's balance for the period containing ``day``, if one is open."""
+    def balance_for(
+        self, tenant_id: TenantId, user_id: UserId, day: date | None = None
+    ) -> BalanceView | None:
+        """The user's balance for the period containing ``day`` (today by the service's
+        clock when not given), if one is open."""
+        v.check_all({"user_id": user_id}, {"user_id": v.uuid})
+        if day is not None:
+            v.check_all({"day": day}, {"day": v.day})
         with self._uow_factory(tenant_id) as uow:
-            found = uow.credits.find(user_id, day)
+            found = uow.credits.find(user_id, day or self._clock.now().date())
         return None if found is None else BalanceView.of(found)
 
     def subscription(
         self, tenant_id: TenantId, subscription_id: SubscriptionId
     ) -> CorporateSubscription:
+        v.uuid(subscription_id, "subscription_id")
         with self._uow_factory(tenant_id) as uow:
             return uow.subscriptions.get(subscription_id)
 
@@ -525,3 +544,74 @@ class LedgerService:
             except StaleVersion:
                 return 0
         return changed
+
+
+# -- boundary checks -----------------------------------------------------------------------
+
+_KEY = {"idempotency_key": v.optional(v.text(255))}
+_CREDITS = v.integer(1, MAX_CREDITS)
+_ACTOR, _REASON = v.text(MAX_ACTOR_LENGTH), v.text(MAX_REASON_LENGTH)
+_CYCLE_DAY = v.integer(1, 28, rule="between_1_and_28")
+_ON_BALANCE = {"tenant_id": v.uuid, "balance_id": v.uuid}
+v.validated(
+    CreateSubscription,
+    tenant_id=v.uuid,
+    corporate_id=v.uuid,
+    tier=v.member(SubscriptionTier),
+    covered_employees=v.integer(1, MAX_COVERED_EMPLOYEES),
+    credits_per_employee=_CREDITS,
+    monthly_cost=v.money(),
+    start_date=v.day,
+    billing_cycle_day=_CYCLE_DAY,
+    end_date=v.optional(v.day),
+    **_KEY,
+)
+v.validated(
+    AllocatePeriodCredits,
+    tenant_id=v.uuid,
+    subscription_id=v.uuid,
+    user_id=v.uuid,
+    day=v.day,
+    **_KEY,
+)
+v.validated(
+    AllocateCredits,
+    tenant_id=v.uuid,
+    user_id=v.uuid,
+    day=v.optional(v.day),
+    credits=_CREDITS,
+    billing_cycle_day=_CYCLE_DAY,
+    actor=v.optional(_ACTOR),
+    reason=v.optional(_REASON),
+    **_KEY,
+)
+v.validated(PlaceHold, **_ON_BALANCE, booking_id=v.uuid, credits=_CREDITS, **_KEY)
+v.validated(CaptureHold, **_ON_BALANCE, hold_id=v.uuid, **_KEY)
+v.validated(VoidHold, **_ON_BALANCE, hold_id=v.uuid, **_KEY)
+v.validated(Debit, **_ON_BALANCE, booking_id=v.uuid, credits=_CREDITS, **_KEY)
+v.validated(
+    Refund,
+    **_ON_BALANCE,
+    booking_id=v.uuid,
+    credits=v.optional(_CREDITS),
+    actor=v.optional(_ACTOR),
+    reason=v.optional(_REASON),
+    **_KEY,
+)
+v.validated(
+    Forfeit,
+    **_ON_BALANCE,
+    booking_id=v.uuid,
+    actor=v.optional(_ACTOR),
+    reason=v.optional(_REASON),
+    **_KEY,
+)
+v.validated(
+    Adjust,
+    **_ON_BALANCE,
+    credits=v.integer(-MAX_CREDITS, MAX_CREDITS),
+    actor=_ACTOR,
+    reason=_REASON,
+    **_KEY,
+)
+v.validated(Reverse, **_ON_BALANCE, entry_id=v.uuid, actor=_ACTOR, reason=_REASON, **_KEY)

@@ -31,6 +31,8 @@ from travelcore.ledger.model import BillingPeriod
 SubscriptionId = NewType("SubscriptionId", UUID)
 CorporateId = NewType("CorporateId", UUID)
 
+MAX_COVERED_EMPLOYEES = 1_000_000
+
 
 class SubscriptionTier(StrEnum):
     BASIC = "basic"

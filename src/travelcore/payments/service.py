@@ -192,7 +192,9 @@ class PaymentService:
     """Use cases over a :class:`PaymentGateway`. Travelcore itself enforces idempotency and
     refund caps: a provider that ignores idempotency keys or over-refunds changes nothing."""
 
-    def __init__(self, uow_factory: PaymentsUowFactory, gateway: PaymentGateway, clock: Clock):
+    def __init__(
+        self, uow_factory: PaymentsUowFactory, clock: Clock, *, gateway: PaymentGateway
+    ) -> None:
         self._uow = uow_factory
         self._gateway = gateway
         self._clock = clock

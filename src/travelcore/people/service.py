@@ -32,7 +32,7 @@ class RegisterCorporate:
     primary_contact_email: str
     contract_start_date: date
     contract_end_date: date | None = None
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -44,7 +44,7 @@ class RegisterUser:
     last_name: str
     corporate_id: CorporateId | None = None
     venue_id: UUID | None = None
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -57,10 +57,13 @@ class AddChild:
     activities_to_avoid: tuple[str, ...] = ()
     accessibility_needs: tuple[str, ...] = ()
     parental_consent: bool = False
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 class PeopleService:
+    """Corporates, users and children. Its commands are set-up commands: their
+    ``idempotency_key`` is optional (without one a command runs each time it is sent)."""
+
     def __init__(self, uow_factory: UowFactory, clock: Clock) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
@@ -128,7 +131,7 @@ class PeopleService:
         self,
         tenant_id: TenantId,
         cmd: object,
-        key: str,
+        key: str | None,
         result_type: type[R],
         action: Callable[[PeopleUnitOfWork, datetime], R],
     ) -> R:

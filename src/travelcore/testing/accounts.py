@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -202,6 +203,13 @@ class SecretBoxContract:
             box.open(new, self.AD)
         with pytest.raises(SecretUnreadable):
             stranger_box.open(old, self.AD)
+
+    def test_digest_is_keyed(self, box: SecretBox, stranger_box: SecretBox) -> None:
+        assert box.digest(b"secret") == box.digest(b"secret")
+        assert box.digest(b"secret") != box.digest(b"secre7")
+        assert box.digest(b"secret") != stranger_box.digest(b"secret")  # another key
+        plain = {hashlib.new(name, b"secret").hexdigest() for name in ("md5", "sha1", "sha256")}
+        assert box.digest(b"secret") not in plain
 
 
 class PasswordHasherContract:

@@ -95,7 +95,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.clock = ManualClock(START)
         self.policies = StaticPolicies()
         self.lead = self.policies.policy_for(TenantId(new_uuid())).credit_expiry_warning
-        self.service = LedgerService(factory, self.clock, self.policies)
+        self.service = LedgerService(factory, self.clock, policies=self.policies)
         self.tenant = TenantId(new_uuid())
         self.users = [UserId(new_uuid()) for _ in range(COVERED_EMPLOYEES + 1)]
         self.balance_ids: list[BalanceId] = []

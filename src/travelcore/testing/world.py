@@ -46,10 +46,10 @@ class World:
         self.tenant = TenantId(new_uuid())
         policies = StaticPolicies(policy)
         extra = {} if code_factory is None else {"code_factory": code_factory}
-        self.catalog = CatalogService(database, clock, policies)
-        self.bookings = BookingService(database, clock, policies, **extra)
-        self.waitlist = WaitlistService(database, clock, policies, **extra)
-        self.ledger = LedgerService(database, clock, policies)
+        self.catalog = CatalogService(database, clock, policies=policies)
+        self.bookings = BookingService(database, clock, policies=policies, **extra)
+        self.waitlist = WaitlistService(database, clock, policies=policies, **extra)
+        self.ledger = LedgerService(database, clock, policies=policies)
         self._keys = count(1)
 
     def key(self) -> str:

@@ -1,4 +1,5 @@
-"""Use cases of the travel context. Every mutating one takes an idempotency key."""
+"""Use cases of the travel context. Each mutating one takes an idempotency key, optional on
+the set-up commands (the tenant, its policy rules, travel preferences)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ TravelUowFactory = Callable[[TenantId], TravelUnitOfWork]
 class RegisterTenant:
     tenant_id: TenantId
     name: str
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -58,14 +59,14 @@ class SetPolicyRule:
     key: PolicyKey
     value: Any
     severity: Severity = Severity.REFUSAL
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class RemovePolicyRule:
     tenant_id: TenantId
     key: PolicyKey
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -79,7 +80,7 @@ class SetTravelPreferences:
     loyalty_numbers: dict[str, str] = attrs.field(factory=dict)
     language: str = "en"
     timezone: str = "UTC"
-    idempotency_key: str
+    idempotency_key: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -147,6 +148,7 @@ class TravelService:
         self,
         uow_factory: TravelUowFactory,
         clock: Clock,
+        *,
         reminder_offsets: Sequence[ReminderOffset] = DEFAULT_REMINDERS,
     ) -> None:
         self._uow = uow_factory

@@ -9,6 +9,11 @@ way everywhere before any back end sees it. Semantics (see ``docs/vectors.md``):
 - ``$gt`` ... ``$lte`` compare numbers only and never match strings, booleans or lists;
 - a missing field never matches, except ``$exists: false``.
 
+Limits, checked while parsing (so every store gets them, and no filter recurses deeper
+than :data:`MAX_DEPTH`): at most :data:`MAX_SET_VALUES` values per ``$in``/``$nin``,
+:data:`MAX_DEPTH` levels of ``$and``/``$or``, :data:`MAX_SIZE` conditions and set values
+in all, string operands of at most :data:`MAX_STRING_LENGTH` characters without NUL.
+
 ``matches`` is the reference evaluator; ``to_pinecone`` renders the filter for Pinecone.
 """
 
@@ -26,6 +31,10 @@ from travelcore.kernel.errors import InvalidFilter
 KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_SAFE_INT = 2**53
 """Integers beyond this lose precision in Pinecone (64-bit floats) and are refused."""
+MAX_SET_VALUES = 1_000
+MAX_DEPTH = 10
+MAX_SIZE = 10_000
+MAX_STRING_LENGTH = 1_000
 
 Scalar = str | int | float | bool
 SetValue = str | int | float
@@ -136,11 +145,41 @@ def check_number(value: object, field: str, op: str) -> int | float:
 def _scalar(value: object, field: str, op: str) -> Scalar:
     if value is None:
         raise _fail(field, "not_null", f"{op} does not accept null")
-    if isinstance(value, bool | str):
+    if isinstance(value, str):
+        return _string(value, field, op)
+    if isinstance(value, bool):
         return value
     if is_number(value):
         return check_number(value, field, op)
     raise _fail(field, "scalar_operand", f"{op} needs a string, number or boolean")
+
+
+def _string(value: str, field: str, op: str) -> str:
+    if len(value) > MAX_STRING_LENGTH:
+        raise _fail(field, "max_string_length", f"{op}: strings of at most 1,000 characters")
+    if "\x00" in value or not _encodable(value):
+        raise _fail(field, "storable_string", f"{op}: strings without NUL, in valid Unicode")
+    return value
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class _Budget:
+    """Counts conditions and set values while a filter is parsed."""
+
+    def __init__(self) -> None:
+        self.used = 0
+
+    def spend(self, amount: int, where: str) -> None:
+        self.used += amount
+        if self.used > MAX_SIZE:
+            raise _fail(where, "max_size", "a filter holds at most 10,000 conditions and values")
 
 
 def _set(value: object, field: str, op: str) -> tuple[SetValue, ...]:
@@ -150,10 +189,12 @@ def _set(value: object, field: str, op: str) -> tuple[SetValue, ...]:
         raise _fail(field, "list_operand", f"{op} needs a list")
     if not value:
         raise _fail(field, "non_empty", f"{op} needs a non-empty list")
+    if len(value) > MAX_SET_VALUES:
+        raise _fail(field, "max_values", f"{op} takes at most 1,000 values")
     items: list[SetValue] = []
     for item in value:
         if isinstance(item, str):
-            items.append(item)
+            items.append(_string(item, field, op))
         elif is_number(item):
             items.append(check_number(item, field, op))
         elif item is None:
@@ -183,7 +224,7 @@ def _condition(field: str, op: str, operand: object) -> Filter:
     return _COMPARISONS[op](field, check_number(operand, field, op))
 
 
-def _field(field: str, condition: object) -> list[Filter]:
+def _field(field: str, condition: object, budget: _Budget) -> list[Filter]:
     check_key(field)
     if isinstance(condition, Mapping):
         if not condition:
@@ -192,34 +233,62 @@ def _field(field: str, condition: object) -> list[Filter]:
         for op, operand in condition.items():
             if not isinstance(op, str) or not op.startswith("$"):
                 raise _fail(field, "nested_object", "nested objects are not allowed")
+            is_set = op in ("$in", "$nin") and isinstance(operand, list | tuple)
+            budget.spend(len(operand) if is_set else 1, field)
             conditions.append(_condition(field, op, operand))
         return conditions
     if isinstance(condition, list | tuple):
         raise _fail(field, "scalar_operand", "a bare value must be a string, number or boolean")
+    budget.spend(1, field)
     return [Eq(field, _scalar(condition, field, "$eq"))]
 
 
-def _combine(op: str, items: object) -> Filter:
+def _combine(op: str, items: object, depth: int, budget: _Budget) -> Filter:
+    if depth > MAX_DEPTH:
+        raise _fail(op, "max_depth", "$and/$or nest at most 10 levels deep")
     if not isinstance(items, list | tuple) or not items:
         raise _fail(op, "non_empty", f"{op} needs a non-empty list of filters")
+    budget.spend(len(items), op)
     parsed = []
     for item in items:
         if not isinstance(item, Mapping) or not item:
             raise _fail(op, "filter_object", f"every item of {op} must be a non-empty filter")
-        parsed.append(_object(item))
+        parsed.append(_object(item, depth, budget))
     return And(tuple(parsed)) if op == "$and" else Or(tuple(parsed))
 
 
-def _object(raw: Mapping[Any, Any]) -> Filter:
+def _object(raw: Mapping[Any, Any], depth: int, budget: _Budget) -> Filter:
     parts: list[Filter] = []
+    budget.spend(len(raw), "filter")
     for key, value in raw.items():
         if key in ("$and", "$or"):
-            parts.append(_combine(key, value))
+            parts.append(_combine(key, value, depth + 1, budget))
         elif isinstance(key, str) and key.startswith("$"):
             raise _fail(key, "unknown_operator", f"unknown top-level operator {key!r}")
         else:
-            parts.extend(_field(key, value))
+            parts.extend(_field(key, value, budget))
     return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+
+def _check_tree(node: Filter) -> Filter:
+    """The limits of a filter given as a tree rather than parsed (walked without recursion)."""
+    size, stack = 0, [(node, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, And | Or):
+            if depth >= MAX_DEPTH:
+                raise _fail("$and", "max_depth", "$and/$or nest at most 10 levels deep")
+            stack.extend((child, depth + 1) for child in item.items)
+            size += len(item.items)
+        elif isinstance(item, In | Nin):
+            if len(item.values) > MAX_SET_VALUES:
+                raise _fail(item.field, "max_values", "$in/$nin take at most 1,000 values")
+            size += len(item.values)
+        else:
+            size += 1
+        if size > MAX_SIZE:
+            raise _fail("filter", "max_size", "a filter holds at most 10,000 conditions and values")
+    return node
 
 
 def parse_filter(raw: Mapping[str, Any] | Filter | None) -> Filter | None:
@@ -227,12 +296,12 @@ def parse_filter(raw: Mapping[str, Any] | Filter | None) -> Filter | None:
     if raw is None:
         return None
     if isinstance(raw, Eq | Ne | Gt | Gte | Lt | Lte | In | Nin | Exists | And | Or):
-        return raw
+        return _check_tree(raw)
     if not isinstance(raw, Mapping):
         raise InvalidFilter("filter", "filter_object", "a filter must be an object")
     if not raw:
         return None
-    return _object(raw)
+    return _object(raw, 0, _Budget())
 
 
 def parse_delete_filter(raw: Mapping[str, Any] | Filter | None) -> Filter:

@@ -26,6 +26,12 @@ MAX_LIST_LIMIT = 100
 MAX_BATCH_RECORDS = 1_000
 MAX_BATCH_BYTES = 2_000_000
 """Upsert requests stay under 2 MB (estimated JSON body) and 1,000 records."""
+MAX_DIMENSION = 20_000
+MAX_DOCUMENT_LENGTH = 100_000
+"""Characters of a document's text (what is embedded and indexed for full-text search)."""
+MAX_QUERY_LENGTH = 1_000
+MAX_QUERY_WORDS = 64
+"""A search text has at most 1,000 characters and 64 words."""
 
 KINDS = ("activities", "child_preferences", "search_queries", "user_memory")
 
@@ -36,9 +42,42 @@ def check_ascii_name(value: object, field: str) -> str:
         raise ValidationFailed(field, "non_empty_string", f"{field} must be a non-empty string")
     if not value.isascii():
         raise ValidationFailed(field, "ascii", f"{field} must be ASCII")
+    if "\x00" in value:
+        raise ValidationFailed(field, "no_nul", f"{field} must not contain NUL characters")
     if len(value) > MAX_ID_LENGTH:
         raise ValidationFailed(field, "max_length", f"{field} must be at most 512 characters")
     return value
+
+
+def _storable(value: str, field: str) -> str:
+    """A string PostgreSQL and JSON can hold: no NUL, valid Unicode."""
+    if "\x00" in value:
+        raise ValidationFailed(field, "no_nul", f"{field} must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationFailed(field, "utf8", f"{field} must be valid Unicode") from None
+    return value
+
+
+def check_document_text(text: object, field: str = "text") -> str:
+    """A document's text: a storable string of at most 100,000 characters."""
+    if not isinstance(text, str):
+        raise ValidationFailed(field, "string", f"{field} must be a string")
+    if len(text) > MAX_DOCUMENT_LENGTH:
+        raise ValidationFailed(field, "max_length", f"{field}: at most 100,000 characters")
+    return _storable(text, field)
+
+
+def check_query_text(text: object, field: str = "text") -> str:
+    """A search text: a storable string of at most 1,000 characters and 64 words."""
+    if not isinstance(text, str):
+        raise ValidationFailed(field, "string", f"{field} must be a string")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise ValidationFailed(field, "max_length", f"{field}: at most 1,000 characters")
+    if len(text.split()) > MAX_QUERY_WORDS:
+        raise ValidationFailed(field, "max_words", f"{field}: at most 64 words")
+    return _storable(text, field)
 
 
 def namespace_for(tenant_id: TenantId, kind: str) -> str:
@@ -52,7 +91,7 @@ def namespace_for(tenant_id: TenantId, kind: str) -> str:
     return f"{tenant_id}:{kind}"
 
 
-def _check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+def check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(metadata, Mapping):
         raise ValidationFailed("metadata", "object", "metadata must be an object")
     clean: dict[str, Any] = {}
@@ -64,7 +103,9 @@ def _check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
         field = f"metadata.{key}"
         if value is None:
             raise ValidationFailed(field, "not_null", f"{field} must not be null")
-        if isinstance(value, bool | str):
+        if isinstance(value, str):
+            clean[key] = _storable(value, field)
+        elif isinstance(value, bool):
             clean[key] = value
         elif is_number(value):
             if isinstance(value, float) and not math.isfinite(value):
@@ -75,7 +116,7 @@ def _check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
         elif isinstance(value, list | tuple):
             if not all(isinstance(item, str) for item in value):
                 raise ValidationFailed(field, "list_of_strings", f"{field}: lists hold strings")
-            clean[key] = list(value)
+            clean[key] = [_storable(item, field) for item in value]
         else:
             raise ValidationFailed(
                 field, "flat_value", f"{field} must be a string, number, boolean or string list"
@@ -89,6 +130,8 @@ def _check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
 def _check_values(values: Sequence[float]) -> tuple[float, ...]:
     if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
         raise ValidationFailed("values", "non_empty_vector", "values must be a non-empty list")
+    if len(values) > MAX_DIMENSION:
+        raise ValidationFailed("values", "max_dimension", "values: at most 20,000 dimensions")
     out = []
     for value in values:
         if not is_number(value) or not math.isfinite(value):
@@ -98,7 +141,7 @@ def _check_values(values: Sequence[float]) -> tuple[float, ...]:
 
 
 def _to_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
-    return _check_metadata(metadata or {})
+    return check_metadata(metadata or {})
 
 
 @attrs.frozen

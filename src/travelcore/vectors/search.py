@@ -10,7 +10,7 @@ import attrs
 from travelcore.kernel.errors import VectorStoreUnavailable
 from travelcore.vectors.filters import parse_filter
 from travelcore.vectors.ports import Embedder, TextSearch, VectorStore
-from travelcore.vectors.records import QueryMatch
+from travelcore.vectors.records import QueryMatch, check_query_text
 
 
 @attrs.frozen
@@ -38,8 +38,9 @@ class SemanticSearch:
     ) -> SearchResult:
         """Vector search; on ``VectorStoreUnavailable`` full-text search, marked degraded.
 
-        The filter is validated first, so a bad filter is refused in both modes.
+        The text and the filter are validated first, so bad input is refused in both modes.
         """
+        check_query_text(text)
         node = parse_filter(filter)
         try:
             vector = self._embedder.embed([text])[0]

@@ -13,11 +13,16 @@ from typing import Any
 
 import attrs
 
-from travelcore.kernel.clock import Clock
+from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.errors import ValidationFailed, VectorStoreUnavailable
 from travelcore.kernel.ids import TenantId
 from travelcore.vectors.ports import Embedder, TextSearch, VectorStore, VectorsUnitOfWork
-from travelcore.vectors.records import VectorRecord, namespace_for
+from travelcore.vectors.records import (
+    VectorRecord,
+    check_ascii_name,
+    check_document_text,
+    namespace_for,
+)
 from travelcore.vectors.sync_model import VectorSyncState, content_hash
 
 MODEL_KEY = "embedding_model"
@@ -28,8 +33,8 @@ VERSION_KEY = "embedding_version"
 class SourceDocument:
     """What a source entity contributes to the vector store: its id, text and metadata."""
 
-    id: str
-    text: str
+    id: str = attrs.field(validator=lambda _i, _a, value: check_ascii_name(value, "id"))
+    text: str = attrs.field(validator=lambda _i, _a, value: check_document_text(value))
     metadata: Mapping[str, Any] = attrs.field(factory=dict)
 
 
@@ -45,9 +50,10 @@ class VectorSync:
     def __init__(
         self,
         uow_factory: Callable[[TenantId], VectorsUnitOfWork],
+        clock: Clock,
+        *,
         store: VectorStore,
         embedder: Embedder,
-        clock: Clock,
         text_search: TextSearch | None = None,
     ) -> None:
         if embedder.dimension != store.dimension:
@@ -55,7 +61,7 @@ class VectorSync:
         self._uow_factory = uow_factory
         self._store = store
         self._embedder = embedder
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._text = text_search
 
     @property

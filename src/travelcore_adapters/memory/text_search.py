@@ -8,7 +8,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from travelcore.vectors.filters import Filter, matches
-from travelcore.vectors.records import QueryMatch, check_top_k, rank
+from travelcore.vectors.records import (
+    QueryMatch,
+    check_ascii_name,
+    check_document_text,
+    check_metadata,
+    check_query_text,
+    check_top_k,
+    rank,
+)
 
 _WORD = re.compile(r"\w+")
 
@@ -23,8 +31,12 @@ class MemoryTextSearch:
         self._docs: dict[str, dict[str, tuple[set[str], dict[str, Any]]]] = {}
 
     def put(self, namespace: str, id: str, text: str, metadata: Mapping[str, Any]) -> None:
+        check_ascii_name(namespace, "namespace")
+        check_ascii_name(id, "id")
+        clean = check_metadata(metadata)
+        terms = words(check_document_text(text))
         with self._lock:
-            self._docs.setdefault(namespace, {})[id] = (words(text), dict(metadata))
+            self._docs.setdefault(namespace, {})[id] = (terms, clean)
 
     def remove(self, namespace: str, ids: Sequence[str]) -> None:
         with self._lock:
@@ -36,7 +48,7 @@ class MemoryTextSearch:
         self, namespace: str, text: str, *, top_k: int = 10, filter: Filter | None = None
     ) -> list[QueryMatch]:
         check_top_k(top_k)
-        wanted = words(text)
+        wanted = words(check_query_text(text))
         with self._lock:
             space = dict(self._docs.get(namespace, {}))
         scored = [

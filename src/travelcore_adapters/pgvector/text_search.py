@@ -15,7 +15,14 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from travelcore.vectors.filters import Filter
-from travelcore.vectors.records import QueryMatch, check_ascii_name, check_top_k
+from travelcore.vectors.records import (
+    QueryMatch,
+    check_ascii_name,
+    check_document_text,
+    check_metadata,
+    check_query_text,
+    check_top_k,
+)
 from travelcore_adapters.pgvector.jsonpath import compile_filter
 from travelcore_adapters.pgvector.store import check_table_name, translate
 
@@ -56,6 +63,8 @@ class PgTextSearch:
     def put(self, namespace: str, id: str, text: str, metadata: Mapping[str, Any]) -> None:
         check_ascii_name(namespace, "namespace")
         check_ascii_name(id, "id")
+        check_document_text(text)
+        metadata = check_metadata(metadata)
         self._execute(
             f"INSERT INTO {self._table} (namespace, id, content, metadata)"  # noqa: S608
             " VALUES (:ns, :id, :content, CAST(:metadata AS jsonb))"
@@ -74,6 +83,7 @@ class PgTextSearch:
         self, namespace: str, text: str, *, top_k: int = 10, filter: Filter | None = None
     ) -> list[QueryMatch]:
         check_top_k(top_k)
+        check_query_text(text)
         params: dict[str, Any] = {"ns": namespace, "q": text, "k": top_k}
         where = ""
         if filter is not None:

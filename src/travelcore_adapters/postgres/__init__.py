@@ -9,6 +9,11 @@ from travelcore_adapters.postgres.errors import (
     translate,
 )
 from travelcore_adapters.postgres.migrate import DEFAULT_APP_ROLE, downgrade, upgrade
+from travelcore_adapters.postgres.provision import (
+    ProvisionedDatabase,
+    embedded_server,
+    provision_database,
+)
 from travelcore_adapters.postgres.uow import PostgresUnitOfWork, TransactionAborted
 
 __all__ = [
@@ -16,9 +21,12 @@ __all__ = [
     "ConnectionLost",
     "PostgresDatabase",
     "PostgresUnitOfWork",
+    "ProvisionedDatabase",
     "TransactionAborted",
     "create_pg_engine",
     "downgrade",
+    "embedded_server",
+    "provision_database",
     "psycopg_url",
     "register_constraint",
     "retry_transient",

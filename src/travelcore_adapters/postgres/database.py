@@ -1,14 +1,25 @@
 """``PostgresDatabase``: an engine with a bounded connection pool that hands out units of
-work per tenant."""
+work per tenant.
+
+After a server restart, every pooled connection is dead. The pool finds out at checkout
+without a round trip (the server's goodbye, or the closed socket, is waiting to be read on an
+idle connection) and opens a new one instead; while the server is starting, new connections
+are retried for a bounded time. So a use case that starts after a restart does not see it.
+"""
 
 from __future__ import annotations
 
 import json
+import select
 from collections.abc import Callable
 from types import TracebackType
-from typing import ParamSpec, Self, TypeVar
+from typing import Any, ParamSpec, Self, TypeVar
 
-from sqlalchemy import URL, Engine, create_engine, make_url
+import psycopg
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
 from travelcore.kernel import EventBus, TenantId, dumps
 from travelcore_adapters.postgres.errors import DEFAULT_RETRY_ATTEMPTS, retry_transient
@@ -18,6 +29,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 DRIVER = "postgresql+psycopg"
+RECONNECT_WITHIN = 10.0
+"""Seconds during which a connection refused by a stopped or starting server is retried."""
 
 
 def psycopg_url(url: str | URL) -> URL:
@@ -34,6 +47,7 @@ def create_pg_engine(
     pool_size: int = 5,
     pool_timeout: float = 10.0,
     pool_recycle: int = 1800,
+    reconnect_within: float = RECONNECT_WITHIN,
     **kwargs: object,
 ) -> Engine:
     """An engine on psycopg 3 with a bounded pool (no overflow) and JSON through
@@ -43,12 +57,14 @@ def create_pg_engine(
     ``ROLLBACK`` would deallocate every statement prepared on the connection, including
     the ones travelcore prepares and keeps there (see ``postgres/wire.py``).
 
-    No ping on checkout (it would cost a round trip per transaction): a connection found
-    broken is discarded when its unit of work ends, and connections are replaced after
-    ``pool_recycle`` seconds."""
+    No ping on checkout (it would cost a round trip per transaction): a connection whose
+    socket has something to read while idle (the server closed it) is replaced at checkout,
+    one found broken later is discarded when its unit of work ends, and connections are
+    replaced after ``pool_recycle`` seconds. A new connection that the server refuses
+    because it is down or starting is retried for ``reconnect_within`` seconds."""
     given: dict[str, object] = dict(kwargs.pop("connect_args", {}))  # type: ignore[call-overload]
     connect_args = {"options": "-c timezone=UTC", **given, "prepare_threshold": None}
-    return create_engine(
+    engine = create_engine(
         psycopg_url(url),
         pool_size=pool_size,
         max_overflow=0,
@@ -59,6 +75,40 @@ def create_pg_engine(
         connect_args=connect_args,
         **kwargs,
     )
+    event.listen(engine, "do_connect", _reconnecting(reconnect_within))
+    event.listen(engine.pool, "checkout", _replace_if_closed_by_server)
+    return engine
+
+
+def _server_not_there(exc: BaseException) -> bool:
+    """Refused because the server is down or starting (not for a bad password)."""
+    return isinstance(exc, psycopg.OperationalError) and exc.sqlstate in (None, "57P03")
+
+
+def _reconnecting(within: float) -> Callable[..., Any]:
+    def connect(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
+        retrying = Retrying(
+            retry=retry_if_exception(_server_not_there),
+            stop=stop_after_delay(within),
+            wait=wait_exponential(multiplier=0.05, max=1.0),
+            reraise=True,
+        )
+        return retrying(dialect.loaded_dbapi.connect, *cargs, **cparams)
+
+    return connect
+
+
+def _replace_if_closed_by_server(
+    dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
+) -> None:
+    """An idle connection has nothing to read, unless the server said goodbye (a restart,
+    a terminated backend) or closed the socket: then the pool connects anew."""
+    connection: psycopg.Connection[Any] = dbapi_connection
+    if connection.closed or connection.broken:
+        raise DisconnectionError("the connection is closed")
+    readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server closed the connection")
 
 
 class PostgresDatabase:
@@ -75,8 +125,14 @@ class PostgresDatabase:
         pool_size: int = 5,
         pool_timeout: float = 10.0,
         retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
+        reconnect_within: float = RECONNECT_WITHIN,
     ) -> None:
-        self.engine = create_pg_engine(url, pool_size=pool_size, pool_timeout=pool_timeout)
+        self.engine = create_pg_engine(
+            url,
+            pool_size=pool_size,
+            pool_timeout=pool_timeout,
+            reconnect_within=reconnect_within,
+        )
         self.bus = bus
         self.retry_attempts = retry_attempts
 

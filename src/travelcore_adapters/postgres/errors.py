@@ -4,8 +4,10 @@ Constraint names carry the meaning: a table module registers what a violation of
 named unique/check/foreign-key constraints means in domain terms (``register_constraint``);
 unregistered violations fall back to ``AlreadyExists``, ``RuleViolation`` and ``NotFound``.
 Serialization failures, deadlocks and deallocated prepared statements become
-``TransientConflict`` (a ``Conflict``) and a dropped connection ``ConnectionLost``
-(``Unavailable``); :func:`retry_transient` retries both a bounded number of times.
+``TransientConflict`` (a ``Conflict``), a value the server cannot store (data exceptions,
+SQLSTATE class 22, NUL characters, lone surrogates) ``ValidationFailed``, and a dropped
+connection ``ConnectionLost`` (``Unavailable``); :func:`retry_transient` retries the
+transient conflicts and lost connections a bounded number of times.
 """
 
 from __future__ import annotations
@@ -50,6 +52,16 @@ UNAVAILABLE_PREFIXES = ("08", "53", "57P")  # connection, resources, operator in
 INSUFFICIENT_PRIVILEGE = "42501"  # also: a row-level security policy refused a row
 
 LOST = frozenset({"57P01", "57P02", "57P03"})  # terminated, crash shutdown, cannot connect
+DATA_EXCEPTION = "22"  # a value the column cannot hold: bad input, never an outage
+DATA_RULES = {
+    "22001": "max_length",
+    "22003": "storage_range",
+    "22007": "datetime_format",
+    "22008": "datetime_range",
+    "22021": "utf8",
+    "22P02": "format",
+    "22P05": "utf8",
+}
 
 DEFAULT_RETRY_ATTEMPTS = 5
 
@@ -74,9 +86,17 @@ def translate(exc: BaseException) -> TravelcoreError:
     orig = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return ConnectionLost("the database connection was lost", cause=str(orig))
+    if isinstance(exc, sa_exc.StatementError) and isinstance(exc.orig, UnicodeError):
+        orig = exc.orig
+    if isinstance(orig, UnicodeError):  # a lone surrogate cannot be sent as UTF-8
+        return ValidationFailed("value", "utf8", "text must be valid Unicode")
     if not isinstance(orig, psycopg.Error):
         return TravelcoreError(f"database error: {exc}")
     state = orig.sqlstate or ""
+    if state.startswith(DATA_EXCEPTION) or (not state and isinstance(orig, psycopg.DataError)):
+        # (psycopg refuses NUL characters itself, as a DataError without a state)
+        column = orig.diag.column_name or "value"
+        return ValidationFailed(column, DATA_RULES.get(state, "storable"), str(orig))
     diag = orig.diag
     constraint = diag.constraint_name or ""
     detail = diag.message_detail or diag.message_primary or str(orig)
@@ -126,7 +146,7 @@ class _Translated:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if isinstance(exc, sa_exc.SQLAlchemyError | psycopg.Error):
+        if isinstance(exc, sa_exc.SQLAlchemyError | psycopg.Error | UnicodeEncodeError):
             raise translate(exc) from exc
 
 

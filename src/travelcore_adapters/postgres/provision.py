@@ -20,7 +20,8 @@ from travelcore_adapters.postgres.migrate import upgrade
 
 @attrs.frozen
 class ProvisionedDatabase:
-    """A database and the URLs of its two roles."""
+    """A database and the URLs of its two roles: ``owner_url`` runs migrations and creates
+    schema, ``app_url`` is what services connect as."""
 
     name: str
     owner_role: str
@@ -41,8 +42,13 @@ def admin_connection(url: str, dbname: str | None = None) -> psycopg.Connection[
     )
 
 
-def provision_database(superuser_url: str, migrate: bool = True) -> ProvisionedDatabase:
-    """Create a database with fresh owner and application roles; migrate it to head."""
+def provision_database(
+    superuser_url: str, migrate: bool = True, *, vector: bool = True
+) -> ProvisionedDatabase:
+    """As the superuser at ``superuser_url``: create a database owned by a fresh owner role,
+    a fresh application role that may connect and use the schema, the pgvector extension
+    (unless ``vector=False``), and migrate it to head as the owner (unless
+    ``migrate=False``). Names and passwords are random."""
     suffix = secrets.token_hex(4)
     name, owner, app = f"tc_{suffix}", f"tc_owner_{suffix}", f"tc_app_{suffix}"
     owner_password, app_password = secrets.token_hex(12), secrets.token_hex(12)
@@ -70,6 +76,10 @@ def provision_database(superuser_url: str, migrate: bool = True) -> ProvisionedD
             )
         )
     with admin_connection(superuser_url, name) as conn:
+        # Creating an extension needs a superuser; the owner's ``CREATE EXTENSION IF NOT
+        # EXISTS vector`` (PgVectorStore.create_schema) then finds it there.
+        if vector:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
         # PostgreSQL 15+: the public schema belongs to the database owner; others may only use it.
         conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(sql.Identifier(app)))

@@ -1,0 +1,228 @@
+"""Checks for the values that cross the public boundary, each raising
+``ValidationFailed(field, rule)``.
+
+A check is a callable ``check(value, field)``. :func:`validated` declares the checks of a
+command class's fields and :func:`check_command` applies them, which every idempotent use
+case does first: the same refusal on every adapter, before anything is read or written.
+The rules follow what PostgreSQL can store (no NUL, no lone surrogates, ``int4``/``int8``
+ranges) and what the domain means (aware instants, ISO-4217 currencies, IANA zones,
+amounts no finer than the currency's minor unit).
+
+Identifiers are ``uuid.UUID`` instances; a string that spells a UUID is refused
+(``uuid``), on every adapter alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, TypeVar
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from travelcore.kernel.errors import ValidationFailed
+from travelcore.kernel.money import MINOR_UNITS, Money
+
+Check = Callable[[Any, str], None]
+C = TypeVar("C", bound=type)
+
+INT4_MAX = 2**31 - 1
+INT8_MAX = 2**63 - 1
+MAX_AMOUNT = Decimal(10) ** 12
+"""Money amounts stay below one trillion of the currency's unit."""
+
+
+def text(max_length: int, *, min_length: int = 1, strip: bool = True) -> Check:
+    """A ``str`` PostgreSQL can store (no NUL, valid UTF-8), not blank (when ``min_length``
+    > 0) and at most ``max_length`` characters."""
+
+    def check(value: Any, field: str) -> None:
+        if not isinstance(value, str):
+            raise ValidationFailed(field, "string", f"{field} must be a string")
+        if "\x00" in value:
+            raise ValidationFailed(field, "no_nul", f"{field} must not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationFailed(field, "utf8", f"{field} must be valid Unicode") from None
+        if len(value.strip() if strip else value) < min_length:
+            raise ValidationFailed(field, "non_empty", f"{field} must not be empty")
+        if len(value) > max_length:
+            raise ValidationFailed(
+                field, f"max_length_{max_length}", f"{field} is longer than {max_length}"
+            )
+
+    return check
+
+
+def integer(minimum: int = 0, maximum: int = INT4_MAX, *, rule: str | None = None) -> Check:
+    """An ``int`` (not a ``bool``) within ``[minimum, maximum]`` (default: ``int4``);
+    ``rule`` names a refused value on either side (default: ``positive``, ``max_N``...)."""
+
+    def check(value: Any, field: str) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationFailed(field, "integer", f"{field} must be an integer")
+        if value < minimum:
+            low = rule or {0: "non_negative", 1: "positive"}.get(minimum, f"min_{minimum}")
+            raise ValidationFailed(field, low, f"{field} must be at least {minimum}")
+        if value > maximum:
+            high = rule or f"max_{maximum}"
+            raise ValidationFailed(field, high, f"{field} must be at most {maximum}")
+
+    return check
+
+
+def boolean(value: Any, field: str) -> None:
+    if not isinstance(value, bool):
+        raise ValidationFailed(field, "boolean", f"{field} must be true or false")
+
+
+def uuid(value: Any, field: str) -> None:
+    """A ``uuid.UUID`` (strings are refused, so every adapter finds the same rows)."""
+    if not isinstance(value, UUID):
+        raise ValidationFailed(field, "uuid", f"{field} must be a UUID")
+
+
+def day(value: Any, field: str) -> None:
+    """A calendar ``date`` (a ``datetime`` is refused)."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ValidationFailed(field, "date", f"{field} must be a date")
+
+
+def instant(value: Any, field: str) -> None:
+    """A timezone-aware ``datetime``."""
+    if not isinstance(value, datetime):
+        raise ValidationFailed(field, "datetime", f"{field} must be a datetime")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationFailed(field, "timezone_aware", f"{field} must be timezone-aware")
+
+
+def currency(value: Any, field: str) -> None:
+    if not isinstance(value, str) or value not in MINOR_UNITS:
+        raise ValidationFailed(field, "iso_4217", f"{field} must be an ISO-4217 currency code")
+
+
+def time_zone(value: Any, field: str) -> None:
+    """The name of an IANA time zone."""
+    text(64)(value, field)
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed(field, "iana_zone", f"{field}: unknown IANA zone") from None
+
+
+def money(*, minimum: Decimal = Decimal(0), maximum: Decimal = MAX_AMOUNT) -> Check:
+    """``Money`` with a finite amount in ``[minimum, maximum)``, no finer than the
+    currency's minor unit (never rounded silently)."""
+
+    def check(value: Any, field: str) -> None:
+        if not isinstance(value, Money):
+            raise ValidationFailed(field, "money", f"{field} must be Money")
+        amount = value.amount
+        if not isinstance(amount, Decimal) or not amount.is_finite():
+            raise ValidationFailed(field, "finite", f"{field} must be finite")
+        if not minimum <= amount < maximum:
+            raise ValidationFailed(
+                field, "amount_range", f"{field} must be at least {minimum} and below {maximum}"
+            )
+        if amount != round(amount, value.minor_units):
+            raise ValidationFailed(
+                field, "minor_unit", f"{field} is finer than the {value.currency} minor unit"
+            )
+
+    return check
+
+
+def member(enum: type[Enum]) -> Check:
+    """A member of ``enum`` (its bare value is refused: one spelling everywhere)."""
+
+    def check(value: Any, field: str) -> None:
+        if not isinstance(value, enum):
+            names = ", ".join(str(m.value) for m in enum)
+            raise ValidationFailed(field, "one_of", f"{field} must be one of {names}")
+
+    return check
+
+
+def optional(inner: Check) -> Check:
+    """``None`` or a value ``inner`` accepts."""
+
+    def check(value: Any, field: str) -> None:
+        if value is not None:
+            inner(value, field)
+
+    return check
+
+
+def instance(kind: type) -> Check:
+    def check(value: Any, field: str) -> None:
+        if not isinstance(value, kind):
+            raise ValidationFailed(field, kind.__name__.lower(), f"{field}: {kind.__name__}")
+
+    return check
+
+
+def items(inner: Check, *, max_items: int, min_items: int = 0) -> Check:
+    """A list or tuple of ``min_items`` to ``max_items`` values ``inner`` accepts."""
+
+    def check(value: Any, field: str) -> None:
+        if not isinstance(value, list | tuple):
+            raise ValidationFailed(field, "list", f"{field} must be a list")
+        if not min_items <= len(value) <= max_items:
+            raise ValidationFailed(
+                field,
+                f"between_{min_items}_and_{max_items}_items",
+                f"{field} must hold {min_items} to {max_items} items",
+            )
+        for index, item in enumerate(value):
+            inner(item, f"{field}[{index}]")
+
+    return check
+
+
+def entries(keys: Check, values: Check, *, max_items: int, min_items: int = 1) -> Check:
+    """A mapping of ``min_items`` to ``max_items`` entries."""
+
+    def check(value: Any, field: str) -> None:
+        if not isinstance(value, Mapping):
+            raise ValidationFailed(field, "mapping", f"{field} must be a mapping")
+        if not min_items <= len(value) <= max_items:
+            raise ValidationFailed(
+                field,
+                f"between_{min_items}_and_{max_items}_items",
+                f"{field} must hold {min_items} to {max_items} entries",
+            )
+        for key, item in value.items():
+            keys(key, field)
+            values(item, f"{field}.{key}")
+
+    return check
+
+
+def check_all(values: Mapping[str, Any], checks: Mapping[str, Check]) -> None:
+    """Apply ``checks[name]`` to ``values[name]``, in the order of ``checks``."""
+    for name, check in checks.items():
+        check(values[name], name)
+
+
+_COMMAND_CHECKS: dict[type, dict[str, Check]] = {}
+
+
+def validated(cls: C, **checks: Check) -> C:
+    """Declare the checks of the command class ``cls``'s fields; :func:`check_command`
+    applies them (``run_idempotent`` does so before anything else)."""
+    _COMMAND_CHECKS[cls] = dict(checks)
+    return cls
+
+
+def check_command(command: object) -> None:
+    """Apply the checks declared for ``command``'s class, field by field in declared
+    order; a class without declared checks passes."""
+    for kind in type(command).__mro__:
+        checks = _COMMAND_CHECKS.get(kind)
+        if checks is not None:
+            for name, check in checks.items():
+                check(getattr(command, name), name)
+            return
