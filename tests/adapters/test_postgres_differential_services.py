@@ -303,15 +303,15 @@ class Runner:
         policies = StaticPolicies()
         box = AesGcmSecretBox({"k": KEY}, current="k")
         self.services: dict[str, Any] = {
-            "catalog": CatalogService(database, self.clock, policies),
+            "catalog": CatalogService(database, self.clock, policies=policies),
             "people": PeopleService(database, self.clock),
-            "ledger": LedgerService(database, self.clock, policies),
+            "ledger": LedgerService(database, self.clock, policies=policies),
             "travel": TravelService(database, self.clock),
-            "accounts": AccountService(database, self.clock, box, HASHER),
+            "accounts": AccountService(database, self.clock, secret_box=box, hasher=HASHER),
             "chats": ConversationService(database, self.clock),
-            "payments": PaymentService(database, MemoryPaymentGateway(), self.clock),
-            "bookings": BookingService(database, self.clock, policies),
-            "waitlist": WaitlistService(database, self.clock, policies),
+            "payments": PaymentService(database, self.clock, gateway=MemoryPaymentGateway()),
+            "bookings": BookingService(database, self.clock, policies=policies),
+            "waitlist": WaitlistService(database, self.clock, policies=policies),
         }
         self.pools: dict[str, list[Any]] = {}
         self._seed(database)
