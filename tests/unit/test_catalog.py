@@ -355,7 +355,7 @@ def test_fall_back_keeps_the_wall_clock_time(clock: ManualClock) -> None:
     assert utc_hours == {29: 13, 30: 13, 31: 13, 1: 14, 2: 14, 3: 14, 4: 14}
 
 
-def test_a_wall_time_in_the_spring_gap_moves_forward() -> None:
+def test_a_schedule_has_no_session_on_the_day_its_time_falls_in_the_spring_gap() -> None:
     schedule = RecurringSchedule.create(
         TENANT,
         activity=_activity(),
@@ -363,11 +363,44 @@ def test_a_wall_time_in_the_spring_gap_moves_forward() -> None:
         start_time=time(2, 30),
         duration_minutes=60,
         capacity=5,
-        effective_from=date(2026, 3, 8),
+        effective_from=date(2026, 3, 1),
         timezone=NY,
     )
-    [session] = schedule.generate(_activity_for(schedule), date(2026, 3, 8))
-    assert session.starts_at == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)  # 03:30 EDT
+    sessions = schedule.generate(_activity_for(schedule), date(2026, 3, 15))
+    assert [s.session_date for s in sessions] == [date(2026, 3, 1), date(2026, 3, 15)]
+    assert schedule.sessions_generated_until == date(2026, 3, 15)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [(time(2, 30), time(3, 30), "start_time"), (time(1, 30), time(2, 15), "end_time")],
+)
+def test_a_session_at_a_wall_time_that_does_not_exist_is_refused(
+    start: time, end: time, field: str
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        Session.create(
+            TENANT,
+            activity=_activity(),
+            session_date=date(2026, 3, 8),
+            start_time=start,
+            end_time=end,
+            timezone=NY,
+        )
+    assert (refused.value.field, refused.value.rule) == (field, "exists_in_time_zone")
+
+
+def test_an_ambiguous_wall_time_is_its_first_occurrence() -> None:
+    session = Session.create(
+        TENANT,
+        activity=_activity(),
+        session_date=date(2026, 11, 1),
+        start_time=time(1, 30),
+        end_time=time(2, 30),
+        timezone=NY,
+    )
+    assert session.starts_at == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 01:30 EDT
+    assert session.ends_at == datetime(2026, 11, 1, 7, 30, tzinfo=UTC)  # 02:30 EST
 
 
 def _activity_for(schedule: RecurringSchedule) -> Activity:

@@ -19,6 +19,7 @@ from travelcore.catalog.model import (
     VenueStatus,
     VenueStatusChanged,
     local_instant,
+    wall_time_exists,
 )
 from travelcore.catalog.ports import (
     ActivityRepository,
@@ -77,4 +78,5 @@ __all__ = [
     "VenueStatusChanged",
     "local_instant",
     "session_id_for",
+    "wall_time_exists",
 ]

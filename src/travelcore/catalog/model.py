@@ -144,8 +144,9 @@ class Venue(Aggregate):
         insurance_expiry_date: date | None = None,
     ) -> Venue:
         """A new venue application, pending approval."""
-        if not name.strip():
-            raise ValidationFailed("name", "required")
+        _text(name, "name", 255)
+        if len(slug) > 255:
+            raise ValidationFailed("slug", "max_length_255")
         if not slug or not slug.replace("-", "").isalnum() or slug.lower() != slug:
             raise ValidationFailed("slug", "lowercase_alnum_and_hyphens")
         zone(timezone)
@@ -260,8 +261,7 @@ class Activity:
         tags: tuple[str, ...] = (),
         is_published: bool = False,
     ) -> Activity:
-        if not name.strip():
-            raise ValidationFailed("name", "required")
+        _text(name, "name", 255)
         try:
             category = ActivityCategory(category)
         except ValueError as exc:
@@ -290,14 +290,36 @@ class Activity:
         return self.min_age <= age <= self.max_age
 
 
-def local_instant(day: date, wall: time, tz: str) -> datetime:
+def _text(value: str, field: str, max_length: int) -> None:
+    """Refuse a blank ``value`` or one longer than ``max_length`` (once stripped)."""
+    if not value.strip():
+        raise ValidationFailed(field, "required")
+    if len(value.strip()) > max_length:
+        raise ValidationFailed(field, f"max_length_{max_length}")
+
+
+def local_instant(day: date, wall: time, tz: str, field: str = "start_time") -> datetime:
     """The UTC instant of wall-clock ``wall`` on ``day`` in zone ``tz``.
 
-    A wall time skipped by a spring-forward gap maps to the instant one offset earlier
-    would give (02:30 becomes 03:30 local); an ambiguous fall-back time takes its first
-    occurrence.
+    The rule for the days a zone changes its offset: a wall time that does not exist on
+    ``day`` (skipped by a spring-forward gap, such as 02:30 in New York on the second
+    Sunday of March) is refused with ``ValidationFailed(field, "exists_in_time_zone")``;
+    an ambiguous one (repeated by a fall-back, such as 01:30 on the first Sunday of
+    November) is its first occurrence, the one before the clocks go back.
     """
+    if not wall_time_exists(day, wall, tz):
+        raise ValidationFailed(
+            field, "exists_in_time_zone", f"{wall} does not exist on {day} in {tz}"
+        )
     return datetime.combine(day, wall, zone(tz)).astimezone(UTC)
+
+
+def wall_time_exists(day: date, wall: time, tz: str) -> bool:
+    """Whether ``wall`` happens on ``day`` in zone ``tz`` (it is not in a DST gap)."""
+    local = datetime.combine(day, wall, zone(tz))
+    return local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) == (
+        local.replace(tzinfo=None)
+    )
 
 
 @attrs.define(kw_only=True)
@@ -367,8 +389,8 @@ class Session(Aggregate):
             start_time=start_time,
             end_time=end_time,
             timezone=timezone,
-            starts_at=local_instant(session_date, start_time, timezone),
-            ends_at=local_instant(session_date, end_time, timezone),
+            starts_at=local_instant(session_date, start_time, timezone, "start_time"),
+            ends_at=local_instant(session_date, end_time, timezone, "end_time"),
             total_capacity=capacity,
             platform_allocated_spots=platform_allocated_spots,
             schedule_id=schedule_id,

@@ -13,7 +13,14 @@ from datetime import date, datetime, time, timedelta
 
 import attrs
 
-from travelcore.catalog.model import Activity, ActivityId, ScheduleId, Session, SessionId
+from travelcore.catalog.model import (
+    Activity,
+    ActivityId,
+    ScheduleId,
+    Session,
+    SessionId,
+    wall_time_exists,
+)
 from travelcore.kernel import TenantId, ValidationFailed, new_uuid, zone
 
 MAX_GENERATION_DAYS = 400
@@ -73,6 +80,8 @@ class RecurringSchedule:
             raise ValidationFailed("platform_allocated_spots", "between_0_and_capacity")
         if effective_until is not None and effective_until < effective_from:
             raise ValidationFailed("effective_until", "not_before_effective_from")
+        if name is not None and len(name) > 100:
+            raise ValidationFailed("name", "max_length_100")
         zone(timezone)
         return cls(
             id=ScheduleId(new_uuid()),
@@ -113,7 +122,8 @@ class RecurringSchedule:
         return [d for d in candidates if d.weekday() in self.days_of_week]
 
     def generate(self, activity: Activity, through: date) -> list[Session]:
-        """The sessions due up to ``through``; advances ``sessions_generated_until``."""
+        """The sessions due up to ``through``; advances ``sessions_generated_until``. A day
+        on which the start or end time does not exist (a DST gap) has no session."""
         if activity.id != self.activity_id:
             raise ValidationFailed("activity", "schedule_activity")
         sessions = [
@@ -130,6 +140,8 @@ class RecurringSchedule:
                 session_id=session_id_for(self.id, day),
             )
             for day in (self.pending_dates(through) if self.is_active else [])
+            if wall_time_exists(day, self.start_time, self.timezone)
+            and wall_time_exists(day, self.end_time, self.timezone)
         ]
         last = through if self.effective_until is None else min(through, self.effective_until)
         if self.sessions_generated_until is None or last > self.sessions_generated_until:

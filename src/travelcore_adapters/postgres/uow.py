@@ -73,6 +73,7 @@ from travelcore_adapters.postgres.repositories.people import (
     PostgresUserRepository,
 )
 from travelcore_adapters.postgres.repositories.prefetch import prefetch_booking
+from travelcore_adapters.postgres.repositories.scope import Query
 from travelcore_adapters.postgres.repositories.travel import (
     PostgresItineraries,
     PostgresReminders,
@@ -197,13 +198,24 @@ class PostgresUnitOfWork(UnitOfWorkBase):
     def rows(self, statement: Statement, params: Mapping[str, Any]) -> list[Any]:
         """The rows of a query, sent with everything queued in one round trip (or, once,
         the rows a :meth:`prefetch` of the same query and parameters read)."""
-        if self._prefetched:
-            found = self._prefetched.pop(_key(statement, params), None)
-            if found is not None:
-                return found
-        reply = self._queue(statement, params)
-        self._sync()
-        return reply.rows
+        [rows] = self.rows_of_all([(statement, params)])
+        return rows
+
+    def rows_of_all(self, queries: Sequence[Query]) -> list[list[Any]]:
+        """The rows of each query, like :meth:`rows`, those not read ahead sent together
+        in one round trip."""
+        found: list[list[Any] | None] = [
+            self._prefetched.pop(_key(statement, params), None) if self._prefetched else None
+            for statement, params in queries
+        ]
+        replies = {
+            n: self._queue(statement, params)
+            for n, ((statement, params), rows) in enumerate(zip(queries, found, strict=True))
+            if rows is None
+        }
+        if replies:
+            self._sync()
+        return [replies[n].rows if rows is None else rows for n, rows in enumerate(found)]
 
     def prefetch(
         self,

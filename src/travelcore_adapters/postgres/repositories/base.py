@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 from sqlalchemy import ColumnElement, Executable, Select, Table, select
 
 from travelcore.kernel import NotFound, TenantId, Versioned, check_tenant, check_version, saved
-from travelcore_adapters.postgres.repositories.scope import PostgresScope
+from travelcore_adapters.postgres.repositories.scope import PostgresScope, Query
 from travelcore_adapters.postgres.statements import (
     STALE,
     Expect,
@@ -143,9 +143,19 @@ class TableRepository(Generic[E]):
         self._scope.seen(*entities)
         return entities
 
+    def get_query(self, key: Any) -> Query:
+        """The query ``get(key)`` sends (what a read-ahead answers it under)."""
+        return get_statement(self.table, self.lock_on_get), self._params(key)
+
     def _find(self, key: Any) -> E | None:
-        rows = self._scope.rows(get_statement(self.table, self.lock_on_get), self._params(key))
-        return next(iter(self._entities(rows)), None)
+        return self._first_of(self.get_query(key))
+
+    def _rows_of(self, query: Query) -> list[E]:
+        """The entities of a prebuilt query's rows."""
+        return self._entities(self._scope.rows(*query))
+
+    def _first_of(self, query: Query) -> E | None:
+        return next(iter(self._rows_of(query)), None)
 
     def _upsert(self, entity: E) -> None:
         """Insert ``entity``'s row or replace the stored one (for rows without a version)."""
@@ -163,12 +173,9 @@ class TableRepository(Generic[E]):
         if deleted.rowcount == 0:
             raise NotFound(self.entity, key)
 
-    def _query(self, statement: Statement, **params: Any) -> list[E]:
-        """The entities a prebuilt query returns (``tid`` is added)."""
-        return self._entities(self._scope.rows(statement, {"tid": self._tid, **params}))
-
-    def _query_first(self, statement: Statement, **params: Any) -> E | None:
-        return next(iter(self._query(statement, **params)), None)
+    def _query(self, statement: Statement, **params: Any) -> Query:
+        """A prebuilt query of this tenant (``tid`` is added)."""
+        return statement, {"tid": self._tid, **params}
 
     def _select(self, *where: ColumnElement[bool]) -> Select[Any]:
         return select(self.table).where(self.table.c.tenant_id == self._tid, *where)

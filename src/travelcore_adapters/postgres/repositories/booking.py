@@ -25,6 +25,7 @@ from travelcore.kernel import TenantId, UserId
 from travelcore.ledger import BalanceId, HoldId
 from travelcore.people import ChildId
 from travelcore_adapters.postgres.repositories.base import TableRepository
+from travelcore_adapters.postgres.repositories.scope import Query
 from travelcore_adapters.postgres.statements import Statement
 from travelcore_adapters.postgres.tables.booking import bookings as b
 from travelcore_adapters.postgres.tables.booking import waitlist as w
@@ -140,7 +141,10 @@ class PostgresBookingRepository(TableRepository[Booking]):
         )
 
     def find_by_code(self, confirmation_code: str) -> Booking | None:
-        return self._query_first(BY_CODE, code=confirmation_code)
+        return self._first_of(self.by_code_query(confirmation_code))
+
+    def by_code_query(self, confirmation_code: str) -> Query:
+        return self._query(BY_CODE, code=confirmation_code)
 
     def for_session(self, session_id: SessionId) -> list[Booking]:
         query = self._select(b.c.session_id == session_id)
@@ -155,7 +159,10 @@ class PostgresBookingRepository(TableRepository[Booking]):
         return self._all(query.order_by(b.c.created_at.desc(), b.c.id.desc()))
 
     def active_for_child(self, session_id: SessionId, child_id: ChildId) -> Booking | None:
-        return self._query_first(ACTIVE_FOR_CHILD, session_id=session_id, child_id=child_id)
+        return self._first_of(self.active_for_child_query(session_id, child_id))
+
+    def active_for_child_query(self, session_id: SessionId, child_id: ChildId) -> Query:
+        return self._query(ACTIVE_FOR_CHILD, session_id=session_id, child_id=child_id)
 
 
 class PostgresWaitlistRepository(TableRepository[WaitlistEntry]):
@@ -209,10 +216,16 @@ class PostgresWaitlistRepository(TableRepository[WaitlistEntry]):
         )
 
     def for_session(self, session_id: SessionId) -> list[WaitlistEntry]:
+        return self._rows_of(self.for_session_query(session_id))
+
+    def for_session_query(self, session_id: SessionId) -> Query:
         return self._query(WAITLIST_OF_SESSION, session_id=session_id)
 
     def find(self, session_id: SessionId, child_id: ChildId) -> WaitlistEntry | None:
-        return self._query_first(WAITLIST_ENTRY, session_id=session_id, child_id=child_id)
+        return self._first_of(self.find_query(session_id, child_id))
+
+    def find_query(self, session_id: SessionId, child_id: ChildId) -> Query:
+        return self._query(WAITLIST_ENTRY, session_id=session_id, child_id=child_id)
 
     def sessions_with_offers_due(self, at: datetime) -> list[SessionId]:
         query = (

@@ -41,7 +41,7 @@ from travelcore.ledger.subscription import (
     SubscriptionTier,
 )
 from travelcore_adapters.postgres.repositories.base import TableRepository
-from travelcore_adapters.postgres.repositories.scope import PostgresScope
+from travelcore_adapters.postgres.repositories.scope import PostgresScope, Query
 from travelcore_adapters.postgres.statements import (
     Statement,
     get_statement,
@@ -227,7 +227,16 @@ class PostgresLedgerRepository(TableRepository[CreditBalance]):
         return to_balance(row, list(entries), list(self._holds_seen[row.id].values()))
 
     def find(self, user_id: UserId, day: date) -> CreditBalance | None:
-        return self._query_first(CURRENT, user_id=user_id, day=day)
+        return self._first_of(self.find_query(user_id, day))
+
+    def find_query(self, user_id: UserId, day: date) -> Query:
+        return self._query(CURRENT, user_id=user_id, day=day)
+
+    def entries_query(self, balance_id: BalanceId) -> Query:
+        return self._query(ENTRIES, balance_id=balance_id)
+
+    def holds_query(self, balance_id: BalanceId) -> Query:
+        return self._query(HOLDS, balance_id=balance_id)
 
     def save(self, balance: CreditBalance) -> None:
         check_tenant(self._scope, balance.tenant_id)
@@ -277,19 +286,18 @@ class PostgresLedgerRepository(TableRepository[CreditBalance]):
         work at the same version reuses them (every change bumps the version); the others'
         are read in one round trip."""
         unknown = [row for row in rows if not self._known_at(row.id, row.version)]
-        queries = [
-            (statement, {"tid": self._tid, "balance_id": row.id})
-            for row in unknown
-            for statement in (ENTRIES, HOLDS)
-        ]
-        self._scope.prefetch(queries)
-        for row in unknown:
-            of_balance = {"tid": self._tid, "balance_id": row.id}
-            entries = tuple(to_entry(r) for r in self._scope.rows(ENTRIES, of_balance))
-            holds = [to_hold(r) for r in self._scope.rows(HOLDS, of_balance)]
+        found = self._scope.rows_of_all(
+            [query for row in unknown for query in self._children_queries(row.id)]
+        )
+        for n, row in enumerate(unknown):
+            entries = tuple(to_entry(r) for r in found[2 * n])
+            holds = [to_hold(r) for r in found[2 * n + 1]]
             self._entries_seen[row.id] = (row.version, entries)
             self._holds_seen[row.id] = {hold.id: hold for hold in holds}
         return super()._entities(rows)
+
+    def _children_queries(self, balance_id: BalanceId) -> tuple[Query, Query]:
+        return self.entries_query(balance_id), self.holds_query(balance_id)
 
     def _known_at(self, balance_id: BalanceId, version: int) -> bool:
         seen = self._entries_seen.get(balance_id)
@@ -305,7 +313,7 @@ class PostgresLedgerRepository(TableRepository[CreditBalance]):
             found = self._scope.rows(version_statement(b), {"tid": self._tid, "id": balance.id})
             stored = found[0].version if found else None
             check_version(self.entity, balance.id, stored=stored, loaded=balance.version)
-            rows = self._scope.rows(ENTRIES, {"tid": self._tid, "balance_id": balance.id})
+            rows = self._scope.rows(*self.entries_query(balance.id))
             seen = (balance.version, tuple(to_entry(r) for r in rows))
             self._entries_seen[balance.id] = seen
         if tuple(balance.entries[: len(seen[1])]) != seen[1]:

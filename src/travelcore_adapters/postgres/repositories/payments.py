@@ -99,9 +99,7 @@ class PostgresPayments(TableRepository[Payment]):
     def _entities(self, rows: Sequence[Any]) -> list[Payment]:
         """Payments with their refunds (read in one round trip for all of them)."""
         queries = [(REFUNDS, {"tid": self._tid, "payment_id": row.id}) for row in rows]
-        self._scope.prefetch(queries)
-        for (statement, params), row in zip(queries, rows, strict=True):
-            found = self._scope.rows(statement, params)
+        for row, found in zip(rows, self._scope.rows_of_all(queries), strict=True):
             self._refunds[PaymentId(row.id)] = tuple(_refund(r) for r in found)
         return super()._entities(rows)
 

@@ -26,6 +26,10 @@ class PostgresScope(RepositoryScope, Protocol):
         """The rows of a prebuilt query (sent with whatever is queued)."""
         ...
 
+    def rows_of_all(self, queries: Sequence[Query]) -> list[list[Any]]:
+        """The rows of each query, like :meth:`rows`, in one round trip for all."""
+        ...
+
     def prefetch(
         self,
         queries: Sequence[Query],

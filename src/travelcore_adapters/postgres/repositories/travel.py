@@ -8,6 +8,7 @@ and trips own child rows (days, line items), rewritten by a save that changed th
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -178,6 +179,16 @@ E = TypeVar("E")
 C = TypeVar("C")
 
 
+@functools.cache
+def _children_of(table: Table, parent_column: str) -> Statement:
+    """The rows of ``table`` that belong to the parent ``:parent``, in position order."""
+    return Statement(
+        select(table)
+        .where(table.c.tenant_id == bindparam("tid"), table.c[parent_column] == bindparam("parent"))
+        .order_by(table.c.position)
+    )
+
+
 class WithChildren(TableRepository[E], Generic[E, C]):
     """An entity whose ``children`` live in ``child_table`` (keyed by the parent's id and a
     position); a save rewrites them when they changed."""
@@ -188,14 +199,7 @@ class WithChildren(TableRepository[E], Generic[E, C]):
     def __init__(self, scope: PostgresScope) -> None:
         super().__init__(scope)
         self._known: dict[Any, tuple[C, ...]] = {}
-        t = self.child_table
-        self._of = Statement(
-            select(t)
-            .where(
-                t.c.tenant_id == bindparam("tid"), t.c[self.parent_column] == bindparam("parent")
-            )
-            .order_by(t.c.position)
-        )
+        self._of = _children_of(self.child_table, self.parent_column)
 
     def children(self, entity: E) -> tuple[C, ...]:
         raise NotImplementedError
@@ -208,9 +212,7 @@ class WithChildren(TableRepository[E], Generic[E, C]):
 
     def _entities(self, rows: Sequence[Any]) -> builtins.list[E]:
         queries = [(self._of, {"tid": self._tid, "parent": row.id}) for row in rows]
-        self._scope.prefetch(queries)
-        for (statement, params), row in zip(queries, rows, strict=True):
-            found = self._scope.rows(statement, params)
+        for row, found in zip(rows, self._scope.rows_of_all(queries), strict=True):
             self._known[row.id] = tuple(self.to_child(r) for r in found)
         return super()._entities(rows)
 
