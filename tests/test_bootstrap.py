@@ -19,6 +19,8 @@ from travelcore.catalog import (
     ApplyVenue,
     ChangeVenueStatus,
     CreateActivity,
+    GenerateSessions,
+    ScheduleId,
     ScheduleSession,
     VenueAction,
     VenueId,
@@ -101,6 +103,19 @@ def test_set_up_commands_run_without_a_key_and_once_per_key(open_app: OpenApp) -
         _venue(app, tenant, "pool")  # no key: a blind retry meets the unique slug
     keyed = _venue(app, tenant, "court", key="court")
     assert _venue(app, tenant, "court", key="court") == keyed
+
+
+def test_set_up_commands_without_a_key_are_checked_first(open_app: OpenApp) -> None:
+    app = open_app(clock=ManualClock(NOW))
+    with pytest.raises(ValidationFailed) as refused:
+        app.catalog.generate_sessions(
+            GenerateSessions(
+                tenant_id=TenantId(new_uuid()),
+                schedule_id=ScheduleId(new_uuid()),
+                through="2026-12-31",  # type: ignore[arg-type]
+            )
+        )
+    assert (refused.value.field, refused.value.rule) == ("through", "date")
 
 
 def test_money_and_seat_commands_require_a_key(open_app: OpenApp) -> None:

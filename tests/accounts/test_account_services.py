@@ -183,7 +183,7 @@ def test_ciphertext_cannot_move_to_another_row(env: Env) -> None:
     with env.db(env.tenant) as uow:
         source = uow.credentials.get(first)
         target = uow.credentials.get(second)
-        uow.credentials.save(attrs.evolve(target, sealed=source.sealed, version=target.version + 1))
+        uow.credentials.save(attrs.evolve(target, sealed=source.sealed))
         uow.commit()
     with pytest.raises(SecretUnreadable):
         env.accounts.reveal_credential(env.tenant, second)
@@ -223,12 +223,14 @@ def test_rotation_reseals_what_opens_and_reports_what_does_not(env: Env) -> None
             attrs.evolve(
                 stored,
                 sealed=lost.seal(b"{}", stored.associated_data),
-                version=stored.version + 1,
             )
         )
         uow.commit()
     rotated = AccountService(
-        env.db, env.clock, AesGcmSecretBox({"k1": KEY_1, "k2": KEY_2}, current="k2"), STRONG
+        env.db,
+        env.clock,
+        secret_box=AesGcmSecretBox({"k1": KEY_1, "k2": KEY_2}, current="k2"),
+        hasher=STRONG,
     )
     report = rotated.rotate_credentials(
         RotateCredentials(tenant_id=env.tenant, idempotency_key="r")

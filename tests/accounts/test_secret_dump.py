@@ -112,7 +112,7 @@ def _with_digests(request: KeyedRequest, digest: Callable[[bytes], str]) -> Keye
 def test_a_dump_confirms_no_guessed_secret(backend: tuple[Any, Dump]) -> None:
     database, dump = backend
     clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
-    service = AccountService(database, clock, BOX, HASHER)
+    service = AccountService(database, clock, secret_box=BOX, hasher=HASHER)
     tenant, user = TenantId(new_uuid()), UserId(new_uuid())
     register = RegisterAccount(
         tenant_id=tenant,

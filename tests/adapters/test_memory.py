@@ -10,18 +10,30 @@ import pytest
 from travelcore.kernel import EventBus, TenantId, new_uuid
 from travelcore.testing import (
     AccountRepositoriesContract,
+    AccountRepositoryContract,
     ActivityRepositoryContract,
     BookingRepositoryContract,
     ChildRepositoryContract,
+    ConversationRepositoryContract,
     CorporateRepositoryContract,
+    CorporateSubscriptionRepositoryContract,
+    CredentialRepositoryContract,
+    CreditBalanceRepositoryContract,
+    ItineraryRepositoryContract,
     LedgerRepositoryContract,
     PaymentGatewayContract,
     PaymentRepositoriesContract,
+    PaymentRepositoryContract,
+    PolicyRuleRepositoryContract,
+    ReminderRepositoryContract,
     ScheduleRepositoryContract,
     SessionRepositoryContract,
     SubscriptionRepositoryContract,
+    TenantRepositoryContract,
     TextSearchContract,
+    TravelPreferencesRepositoryContract,
     TravelRepositoriesContract,
+    TripRepositoryContract,
     UnitOfWorkContract,
     UserRepositoryContract,
     VectorStoreContract,
@@ -147,4 +159,55 @@ class TestMemoryBookings(BookingRepositoryContract):
 
 
 class TestMemoryWaitlist(WaitlistRepositoryContract):
+    pass
+
+
+# -- the repository contract, for the repositories of travel, payments, accounts, ledger --
+
+
+class TestMemoryTenantRepository(TenantRepositoryContract):
+    pass
+
+
+class TestMemoryPolicyRuleRepository(PolicyRuleRepositoryContract):
+    pass
+
+
+class TestMemoryTravelPreferencesRepository(TravelPreferencesRepositoryContract):
+    pass
+
+
+class TestMemoryItineraryRepository(ItineraryRepositoryContract):
+    pass
+
+
+class TestMemoryTripRepository(TripRepositoryContract):
+    pass
+
+
+class TestMemoryReminderRepository(ReminderRepositoryContract):
+    pass
+
+
+class TestMemoryPaymentRepository(PaymentRepositoryContract):
+    pass
+
+
+class TestMemoryAccountRepository(AccountRepositoryContract):
+    pass
+
+
+class TestMemoryCredentialRepository(CredentialRepositoryContract):
+    pass
+
+
+class TestMemoryConversationRepository(ConversationRepositoryContract):
+    pass
+
+
+class TestMemoryCreditBalanceRepository(CreditBalanceRepositoryContract):
+    pass
+
+
+class TestMemoryCorporateSubscriptionRepository(CorporateSubscriptionRepositoryContract):
     pass

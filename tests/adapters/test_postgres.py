@@ -13,8 +13,20 @@ from sqlalchemy import text
 
 from travelcore.kernel import AccessDenied, EventBus, IdempotencyRecord, TenantId, new_uuid
 from travelcore.testing import (
+    AccountRepositoryContract,
+    ConversationRepositoryContract,
+    CorporateSubscriptionRepositoryContract,
+    CredentialRepositoryContract,
+    CreditBalanceRepositoryContract,
+    ItineraryRepositoryContract,
     LedgerRepositoryContract,
+    PaymentRepositoryContract,
+    PolicyRuleRepositoryContract,
+    ReminderRepositoryContract,
     SubscriptionRepositoryContract,
+    TenantRepositoryContract,
+    TravelPreferencesRepositoryContract,
+    TripRepositoryContract,
     UnitOfWorkContract,
 )
 from travelcore.testing.ledger import rich_balance, subscription
@@ -252,3 +264,54 @@ def test_commit_after_a_failed_statement_raises_and_writes_nothing(
     assert err.value.code == "transaction_aborted"
     with postgres_database(tenant) as uow:
         assert uow.idempotency.get("aborted") is None
+
+
+# -- the repository contract, for the repositories of travel, payments, accounts, ledger --
+
+
+class TestPostgresTenantRepository(TenantRepositoryContract):
+    pass
+
+
+class TestPostgresPolicyRuleRepository(PolicyRuleRepositoryContract):
+    pass
+
+
+class TestPostgresTravelPreferencesRepository(TravelPreferencesRepositoryContract):
+    pass
+
+
+class TestPostgresItineraryRepository(ItineraryRepositoryContract):
+    pass
+
+
+class TestPostgresTripRepository(TripRepositoryContract):
+    pass
+
+
+class TestPostgresReminderRepository(ReminderRepositoryContract):
+    pass
+
+
+class TestPostgresPaymentRepository(PaymentRepositoryContract):
+    pass
+
+
+class TestPostgresAccountRepository(AccountRepositoryContract):
+    pass
+
+
+class TestPostgresCredentialRepository(CredentialRepositoryContract):
+    pass
+
+
+class TestPostgresConversationRepository(ConversationRepositoryContract):
+    pass
+
+
+class TestPostgresCreditBalanceRepository(CreditBalanceRepositoryContract):
+    pass
+
+
+class TestPostgresCorporateSubscriptionRepository(CorporateSubscriptionRepositoryContract):
+    pass

@@ -76,7 +76,7 @@ class UnsafeSessionRepository(PostgresSessionRepository):
         for key in ("tenant_id", "id", "version"):
             values.pop(key)
         t = self.table
-        self._uow.execute(
+        self._scope.execute(
             update(t).where(t.c.tenant_id == self._tid, t.c.id == entity.id).values(values)
         )
         entity.version += 1

@@ -41,9 +41,13 @@ from travelcore.ledger.service import Debit, LedgerService
 from travelcore_adapters.postgres import PostgresDatabase
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.postgres.repositories.ledger import (
+    UPSERT_HOLD,
     PostgresLedgerRepository,
     balance_figures,
+    entry_row,
+    hold_row,
 )
+from travelcore_adapters.postgres.statements import insert_statement
 from travelcore_adapters.postgres.tables.ledger import credit_balances as b
 from travelcore_adapters.postgres.tables.ledger import credit_ledger as e
 
@@ -191,20 +195,22 @@ class UnguardedLedgerRepository(PostgresLedgerRepository):
     appending its new entries after whatever is stored by then."""
 
     def save(self, balance: CreditBalance) -> None:
-        self._update_balance_row(balance)
-        self._insert_entries(self._new_entries(balance))
-        self._write_holds(balance)
-        balance.version += 1
-
-    def _update_balance_row(self, balance: CreditBalance) -> None:
-        self._uow.execute(
+        fresh = self._new_entries(balance)
+        tid = self._scope.tenant_id
+        self._scope.execute(
             b.update()
-            .where(b.c.tenant_id == self._uow.tenant_id, b.c.id == balance.id)
+            .where(b.c.tenant_id == tid, b.c.id == balance.id)
             .values(version=b.c.version + 1, **balance_figures(balance))
         )
+        statement = insert_statement(e, on_conflict="error")
+        self._scope.write_many(statement, [entry_row(tid, x) for x in fresh])
+        holds = [hold_row(tid, n, hold) for n, hold in enumerate(balance.holds)]
+        self._scope.write_many(UPSERT_HOLD, holds)
+        balance.version += 1
+        self._entries_seen[balance.id] = (balance.version, tuple(balance.entries))
 
     def _new_entries(self, balance: CreditBalance) -> list[LedgerEntry]:
-        stored = self._uow.execute(
+        stored = self._scope.execute(
             select(func.max(e.c.sequence)).where(e.c.balance_id == balance.id)
         ).scalar_one()
         fresh = balance.entries[len(self._entries_seen[balance.id][1]) :]
@@ -305,7 +311,7 @@ def test_one_idempotency_key_gives_one_entry(
     tenant = _tenant()
     with PostgresDatabase(postgres_test_database.app_url, pool_size=20) as database:
         balance_id = _open(database, tenant, 100)
-        service = LedgerService(database, ManualClock(T0), StaticPolicies())
+        service = LedgerService(database, ManualClock(T0), policies=StaticPolicies())
         command = Debit(
             tenant_id=tenant,
             balance_id=balance_id,

@@ -474,7 +474,7 @@ def test_create_activity_through_the_service(clock: ManualClock) -> None:
 
 def test_one_call_generates_at_most_400_days(clock: ManualClock) -> None:
     service, activity = _service(clock)
-    schedule_id = _schedule(service, activity, days_of_week=(1,))  # Mondays from 2026-03-02
+    schedule_id = _schedule(service, activity, days_of_week=(0,))  # Mondays from 2026-03-02
     start = date(2026, 3, 2)
     with pytest.raises(ValidationFailed) as err:
         _generate(service, schedule_id, date(9999, 12, 31), "far")

@@ -264,8 +264,8 @@ def test_a_clock_that_is_not_aware_utc_is_refused_when_injected(clock: Any, rule
     db = MemoryDatabase()
     box = AesGcmSecretBox({"k": AesGcmSecretBox.generate_key()}, current="k")
     for build in (
-        lambda: LedgerService(db, clock, StaticPolicies()),
-        lambda: AccountService(db, clock, box, Argon2PasswordHasher()),
+        lambda: LedgerService(db, clock, policies=StaticPolicies()),
+        lambda: AccountService(db, clock, secret_box=box, hasher=Argon2PasswordHasher()),
         lambda: ConversationService(db, clock),
     ):
         with pytest.raises(ValidationFailed) as err:

@@ -159,7 +159,7 @@ def test_search_text_is_at_most_1000_characters_and_64_words() -> None:
 
 
 def test_credits_per_command_are_at_most_one_million(clock: ManualClock) -> None:
-    ledger = LedgerService(MemoryDatabase(), clock, StaticPolicies())
+    ledger = LedgerService(MemoryDatabase(), clock, policies=StaticPolicies())
 
     def allocate(credits: int, reason: str = "top-up") -> object:
         return ledger.allocate_credits(
@@ -184,7 +184,10 @@ def test_account_and_message_texts_are_bounded(clock: ManualClock) -> None:
     db = MemoryDatabase()
     box = AesGcmSecretBox({"k": AesGcmSecretBox.generate_key()}, current="k")
     hasher = Argon2PasswordHasher(time_cost=1, memory_cost=512, parallelism=1)
-    accounts, chats = AccountService(db, clock, box, hasher), ConversationService(db, clock)
+    accounts, chats = (
+        AccountService(db, clock, secret_box=box, hasher=hasher),
+        ConversationService(db, clock),
+    )
 
     def register(name: str) -> object:
         return accounts.register(

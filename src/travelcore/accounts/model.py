@@ -76,7 +76,7 @@ def check_password(password: Secret) -> None:
         raise ValidationFailed("password", f"min_length_{MIN_PASSWORD_LENGTH}")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
 class UserAccount:
     """A tenant's user with an argon2id password hash (never the password)."""
 
@@ -86,16 +86,17 @@ class UserAccount:
     name: str
     password_hash: str = attrs.field(repr=False)
     created_at: datetime
-    version: int = 1
+    version: int = attrs.field(default=1, on_setattr=attrs.setters.NO_OP)
+    """Changed only by a repository's ``save`` (see ``travelcore.kernel.repository``)."""
 
     def __attrs_post_init__(self) -> None:
         _text("name", self.name, 100)
 
     def with_password_hash(self, password_hash: str) -> UserAccount:
-        return attrs.evolve(self, password_hash=password_hash, version=self.version + 1)
+        return attrs.evolve(self, password_hash=password_hash)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
 class Credential:
     """A user's credentials for a provider (e.g. Amadeus), sealed by a ``SecretBox`` with the
     tenant and credential id as associated data, so the ciphertext cannot move rows."""
@@ -107,7 +108,8 @@ class Credential:
     sealed: bytes = attrs.field(repr=False)
     created_at: datetime
     updated_at: datetime
-    version: int = 1
+    version: int = attrs.field(default=1, on_setattr=attrs.setters.NO_OP)
+    """Changed only by a repository's ``save`` (see ``travelcore.kernel.repository``)."""
 
     def __attrs_post_init__(self) -> None:
         _text("provider", self.provider, 50)
@@ -117,9 +119,7 @@ class Credential:
         return associated_data(self.tenant_id, self.id)
 
     def resealed(self, sealed: bytes, now: datetime) -> Credential:
-        return attrs.evolve(
-            self, sealed=sealed, updated_at=utc(now, "now"), version=self.version + 1
-        )
+        return attrs.evolve(self, sealed=sealed, updated_at=utc(now, "now"))
 
 
 def associated_data(tenant_id: TenantId, credential_id: CredentialId) -> bytes:
@@ -136,7 +136,7 @@ class Modality(StrEnum):
     VOICE = "voice"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
 class Conversation:
     """A chat or voice session of one user with the agent."""
 
@@ -145,12 +145,13 @@ class Conversation:
     user_id: UserId
     started_at: datetime
     ended_at: datetime | None = None
-    version: int = 1
+    version: int = attrs.field(default=1, on_setattr=attrs.setters.NO_OP)
+    """Changed only by a repository's ``save`` (see ``travelcore.kernel.repository``)."""
 
     def ended(self, now: datetime) -> Conversation:
         if self.ended_at is not None:
             raise InvalidTransition("conversation", "ended", "ended")
-        return attrs.evolve(self, ended_at=utc(now, "now"), version=self.version + 1)
+        return attrs.evolve(self, ended_at=utc(now, "now"))
 
 
 @attrs.frozen(kw_only=True)

@@ -35,7 +35,6 @@ from travelcore.kernel import (
     ValidationFailed,
     checked_clock,
     new_uuid,
-    run_idempotent,
     run_use_case,
 )
 from travelcore.kernel import validation as v
@@ -144,24 +143,22 @@ class AccountService:
         v.check_command(cmd)
         check_password(cmd.password)
         request = self._keyed(cmd, {"password": cmd.password})
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
 
-            def action() -> UserId:
-                account = UserAccount(
-                    tenant_id=cmd.tenant_id,
-                    user_id=cmd.user_id,
-                    email=cmd.email,
-                    name=cmd.name,
-                    password_hash=self._hasher.hash(cmd.password),
-                    created_at=now,
-                )
-                uow.accounts.add(account)
-                return account.user_id
+        def action(uow: AccountsUnitOfWork, now: datetime) -> UserId:
+            account = UserAccount(
+                tenant_id=cmd.tenant_id,
+                user_id=cmd.user_id,
+                email=cmd.email,
+                name=cmd.name,
+                password_hash=self._hasher.hash(cmd.password),
+                created_at=now,
+            )
+            uow.accounts.add(account)
+            return account.user_id
 
-            result = run_idempotent(uow, cmd.idempotency_key, request, UserId, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, request, UserId, action
+        )
 
     def _keyed(
         self, cmd: RegisterAccount | StoreCredential, secrets: Mapping[str, Secret]
@@ -210,30 +207,32 @@ class AccountService:
     def store_credential(self, cmd: StoreCredential) -> CredentialId:
         v.check_command(cmd)
         request = self._keyed(cmd, cmd.fields)
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
 
-            def action() -> CredentialId:
-                credential_id = CredentialId(new_uuid())
-                plaintext = json.dumps({k: v.reveal() for k, v in cmd.fields.items()}).encode()
-                uow.credentials.add(
-                    Credential(
-                        id=credential_id,
-                        tenant_id=cmd.tenant_id,
-                        user_id=cmd.user_id,
-                        provider=cmd.provider,
-                        sealed=self._box.seal(
-                            plaintext, associated_data(cmd.tenant_id, credential_id)
-                        ),
-                        created_at=now,
-                        updated_at=now,
-                    )
+        def action(uow: AccountsUnitOfWork, now: datetime) -> CredentialId:
+            credential_id = CredentialId(new_uuid())
+            plaintext = json.dumps({k: v.reveal() for k, v in cmd.fields.items()}).encode()
+            uow.credentials.add(
+                Credential(
+                    id=credential_id,
+                    tenant_id=cmd.tenant_id,
+                    user_id=cmd.user_id,
+                    provider=cmd.provider,
+                    sealed=self._box.seal(plaintext, associated_data(cmd.tenant_id, credential_id)),
+                    created_at=now,
+                    updated_at=now,
                 )
-                return credential_id
+            )
+            return credential_id
 
-            result = run_idempotent(uow, cmd.idempotency_key, request, CredentialId, now, action)
-            uow.commit()
-        return result
+        return run_use_case(
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            request,
+            CredentialId,
+            action,
+        )
 
     def reveal_credential(
         self, tenant_id: TenantId, credential_id: CredentialId

@@ -1,6 +1,6 @@
 """The booking and waitlist rules, applied inside one unit of work.
 
-:class:`Txn` caches the sessions and balances a use case touches (each is loaded, tracked
+:class:`Txn` caches the sessions and balances a use case touches (each is loaded once
 and saved once), so a seat, its credits and the waitlist change commit together. The
 functions below are shared by :class:`~travelcore.booking.service.BookingService` and
 :class:`~travelcore.booking.service.WaitlistService`.
@@ -98,14 +98,12 @@ class Txn:
     def session(self, session_id: SessionId) -> Session:
         if session_id not in self._sessions:
             session = self.uow.sessions.get(session_id)
-            self.uow.track(session)
             self._sessions[session_id] = session
         return self._sessions[session_id]
 
     def balance(self, balance_id: BalanceId) -> CreditBalance:
         if balance_id not in self._balances:
             balance = self.uow.credits.get(balance_id)
-            self.uow.track(balance)
             self._balances[balance_id] = balance
         return self._balances[balance_id]
 
@@ -117,15 +115,12 @@ class Txn:
         return self.balance(found.id)
 
     def add_booking(self, booking: Booking) -> None:
-        self.uow.track(booking)
         self.uow.bookings.add(booking)
 
     def save_booking(self, booking: Booking) -> None:
-        self.uow.track(booking)
         self.uow.bookings.save(booking)
 
     def save_entry(self, entry: WaitlistEntry) -> None:
-        self.uow.track(entry)
         self.uow.waitlist.save(entry)
 
     def flush(self) -> None:
@@ -485,7 +480,6 @@ def join_waitlist(
         position=position,
         at=txn.now,
     )
-    txn.uow.track(entry)
     txn.uow.waitlist.add(entry)
     return entry
 

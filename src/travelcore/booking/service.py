@@ -35,12 +35,11 @@ from travelcore.catalog import ActivityId, SessionId
 from travelcore.kernel import (
     Clock,
     PolicyProvider,
-    StaleVersion,
     StaticPolicies,
     TenantId,
     UserId,
     new_uuid,
-    run_idempotent,
+    run_use_case,
 )
 from travelcore.people import ChildId
 
@@ -299,40 +298,44 @@ class _Service:
         commit_on: tuple[type[Exception], ...] = (),
         prefetch: Callable[[rules.Txn], None] | None = None,
     ) -> R:
-        """Run ``action`` idempotently in one unit of work, retrying lost races.
+        """Run ``action`` through :func:`run_use_case` (idempotent, lost races rerun) with
+        a :class:`rules.Txn` of the attempt's unit of work, saving what it touched.
 
         An error listed in ``commit_on`` still commits what was done before it (a sweep
         that expired an offer) and is then raised. ``prefetch`` tells storage what
         ``action`` will read.
         """
-        for attempt in range(ATTEMPTS):
-            now = self._clock.now()
+        txns: list[rules.Txn] = []
+
+        def begin(uow: BookingUnitOfWork, now: datetime) -> None:
+            policy = self._policies.policy_for(tenant_id)
+            txn = rules.Txn(uow, now, policy, actor, self._code_factory)
+            txns.append(txn)
+            if prefetch is not None:
+                prefetch(txn)
+
+        def step(uow: BookingUnitOfWork, now: datetime) -> R:
+            txn = txns[-1]
             try:
-                with self._uow_factory(tenant_id) as uow:
-                    txn = rules.Txn(
-                        uow, now, self._policies.policy_for(tenant_id), actor, self._code_factory
-                    )
+                result = action(txn)
+            except commit_on:
+                txn.flush()
+                raise
+            txn.flush()
+            return result
 
-                    def step(txn: rules.Txn = txn) -> R:
-                        result = action(txn)
-                        txn.flush()
-                        return result
-
-                    if prefetch is not None:
-                        prefetch(txn)
-                    try:
-                        with uow.batched():
-                            result = run_idempotent(uow, key, cmd, result_type, now, step)
-                            uow.commit()
-                    except commit_on:
-                        txn.flush()
-                        uow.commit()
-                        raise
-                    return result
-            except StaleVersion:
-                if attempt == ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
+        return run_use_case(
+            self._uow_factory,
+            tenant_id,
+            self._clock,
+            key,
+            cmd,
+            result_type,
+            step,
+            attempts=ATTEMPTS,
+            commit_on=commit_on,
+            begin=begin,
+        )
 
 
 class BookingService(_Service):

@@ -182,7 +182,6 @@ class CatalogService:
         def action(uow: CatalogUnitOfWork, now: datetime) -> VenueStatus:
             move = cmd.action
             venue = uow.venues.get(cmd.venue_id)
-            uow.track(venue)
             if move is VenueAction.APPROVE:
                 venue.approve(now, actor=cmd.actor)
             elif move is VenueAction.REJECT:
@@ -295,7 +294,6 @@ class CatalogService:
         released = 0
         with self._uow_factory(tenant_id) as uow:
             for session in uow.sessions.due_for_release(now + lead):
-                uow.track(session)
                 released += session.release_inventory(now, lead)
                 uow.sessions.save(session)
             uow.commit()

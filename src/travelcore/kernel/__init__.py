@@ -33,6 +33,13 @@ from travelcore.kernel.idempotency import (
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
 from travelcore.kernel.money import MINOR_UNITS, Credits, Money, positive_credits, total
 from travelcore.kernel.policy import Policy, PolicyProvider, StaticPolicies
+from travelcore.kernel.repository import (
+    RepositoryScope,
+    Versioned,
+    check_tenant,
+    check_version,
+    saved,
+)
 from travelcore.kernel.serialization import converter, dumps, from_data, loads, to_data
 from travelcore.kernel.uow import EventBus, EventHandler, UnitOfWork, UnitOfWorkBase
 
@@ -62,6 +69,7 @@ __all__ = [
     "Policy",
     "PolicyProvider",
     "PolicyViolation",
+    "RepositoryScope",
     "RuleViolation",
     "StaleVersion",
     "StaticPolicies",
@@ -74,6 +82,9 @@ __all__ = [
     "UserId",
     "ValidationFailed",
     "VectorStoreUnavailable",
+    "Versioned",
+    "check_tenant",
+    "check_version",
     "checked_clock",
     "converter",
     "dumps",
@@ -84,6 +95,7 @@ __all__ = [
     "positive_credits",
     "run_idempotent",
     "run_use_case",
+    "saved",
     "to_data",
     "total",
     "utc",

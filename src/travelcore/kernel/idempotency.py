@@ -129,23 +129,38 @@ def run_use_case(
     action: Callable[[U, datetime], R],
     *,
     attempts: int = 1,
+    commit_on: tuple[type[Exception], ...] = (),
+    begin: Callable[[U, datetime], None] | None = None,
 ) -> R:
     """One mutating use case: open a unit of work for ``tenant_id``, run ``action`` through
     :func:`run_idempotent` (directly when ``key`` is None: the set-up commands whose key is
-    optional) and commit. A ``StaleVersion`` (a lost race) reruns the whole unit
-    of work, at most ``attempts`` times in all, then propagates."""
+    optional) and commit. A ``StaleVersion`` (a lost race) reruns the whole unit of work, at
+    most ``attempts`` times in all, then propagates.
+
+    ``begin`` runs first in each attempt's unit of work (to tell storage what ``action``
+    will read, so it can read ahead). An error listed in ``commit_on`` still commits what
+    ``action`` did before raising it (a sweep that expired an offer), and is then raised.
+    """
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
         raise ValidationFailed("attempts", "positive_integer")
+    if key is None:
+        check_command(request)  # as run_idempotent does, before anything is read
     for attempt in range(1, attempts + 1):
         now = clock.now()
         try:
             with uow_factory(tenant_id) as uow, uow.batched():
+                if begin is not None:
+                    begin(uow, now)
                 once = functools.partial(action, uow, now)
-                result = (
-                    once()
-                    if key is None
-                    else run_idempotent(uow, key, request, result_type, now, once)
-                )
+                try:
+                    result = (
+                        once()
+                        if key is None
+                        else run_idempotent(uow, key, request, result_type, now, once)
+                    )
+                except commit_on:
+                    uow.commit()
+                    raise
                 uow.commit()
             return result
         except StaleVersion:

@@ -45,8 +45,6 @@ class UnitOfWork(Protocol):
 
     def emit(self, *events: DomainEvent) -> None: ...
 
-    def track(self, *aggregates: Aggregate) -> None: ...
-
 
 class EventBus:
     """Synchronous, in-process subscribers of committed events."""
@@ -76,14 +74,14 @@ class UnitOfWorkBase:
         self.tenant_id = tenant_id
         self._bus = bus
         self._events: list[DomainEvent] = []
-        self._tracked: list[Aggregate] = []
+        self._seen: dict[int, Aggregate] = {}
         self._active = False
         self.committed_events: list[DomainEvent] = []
 
     def __enter__(self) -> Self:
         if self._active:
             raise RuntimeError("unit of work is already active")
-        self._events, self._tracked, self.committed_events = [], [], []
+        self._events, self._seen, self.committed_events = [], {}, []
         self._begin()
         self._active = True
         return self
@@ -103,18 +101,22 @@ class UnitOfWorkBase:
     def emit(self, *events: DomainEvent) -> None:
         self._events.extend(events)
 
-    def track(self, *aggregates: Aggregate) -> None:
-        self._tracked.extend(aggregates)
+    def seen(self, *entities: object) -> None:
+        """Entities a repository read or added; the events of those that are aggregates
+        are collected on commit."""
+        for entity in entities:
+            if isinstance(entity, Aggregate):
+                self._seen.setdefault(id(entity), entity)
 
     def commit(self) -> None:
         if not self._active:
             raise RuntimeError("unit of work is not active")
-        for aggregate in self._tracked:
+        for aggregate in self._seen.values():
             self._events.extend(aggregate.pull_events())
         self._commit()
         self._active = False
         self.committed_events = self._events
-        self._events, self._tracked = [], []
+        self._events, self._seen = [], {}
         if self._bus is not None:
             self._bus.publish(self.committed_events)
 
@@ -126,7 +128,7 @@ class UnitOfWorkBase:
     def rollback(self) -> None:
         if self._active:
             self._active = False
-            self._events, self._tracked = [], []
+            self._events, self._seen = [], {}
             self._rollback()
 
     def _begin(self) -> None:

@@ -497,7 +497,6 @@ class LedgerService:
     ) -> R:
         def action(uow: LedgerUnitOfWork, now: datetime) -> R:
             balance = uow.credits.get(balance_id)
-            uow.track(balance)
             result = change(balance, now)
             uow.credits.save(balance)
             return result
@@ -521,7 +520,6 @@ class LedgerService:
         is_new = balance is None
         if balance is None:
             balance = CreditBalance.open(uow.tenant_id, user_id, period, now)
-        uow.track(balance)
         entry = balance.allocate(
             credits, now, actor=actor, reason=reason, idempotency_key=idempotency_key
         )
@@ -537,7 +535,6 @@ class LedgerService:
         """Apply ``change`` to one balance; a concurrent writer wins and is left alone."""
         with self._uow_factory(tenant_id) as uow:
             balance = uow.credits.get(balance_id)
-            uow.track(balance)
             changed = change(balance)
             if not changed:
                 return 0
@@ -581,7 +578,7 @@ v.validated(
     AllocateCredits,
     tenant_id=v.uuid,
     user_id=v.uuid,
-    day=v.day,
+    day=v.optional(v.day),
     credits=_CREDITS,
     billing_cycle_day=_CYCLE_DAY,
     actor=v.optional(_ACTOR),

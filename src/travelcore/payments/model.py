@@ -51,7 +51,7 @@ class Refund:
     status: RefundStatus = RefundStatus.SUCCEEDED
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
 class Payment:
     """Money taken for a trip through a gateway (``provider``, e.g. "stripe")."""
 
@@ -66,7 +66,8 @@ class Payment:
     refunds: tuple[Refund, ...] = ()
     created_at: datetime
     updated_at: datetime
-    version: int = 1
+    version: int = attrs.field(default=1, on_setattr=attrs.setters.NO_OP)
+    """Changed only by a repository's ``save`` (see ``travelcore.kernel.repository``)."""
 
     def __attrs_post_init__(self) -> None:
         if self.amount.is_negative() or self.amount.is_zero():
@@ -113,7 +114,6 @@ class Payment:
             failure=failure,
             provider_ref=provider_ref or self.provider_ref,
             updated_at=utc(now, "now"),
-            version=self.version + 1,
         )
 
     def started(self, provider_ref: str, now: datetime) -> Payment:
@@ -121,9 +121,7 @@ class Payment:
         (e.g. by webhook after 3-D Secure)."""
         if self.status is not PaymentStatus.INITIATED:
             raise InvalidTransition("payment", self.status, "started")
-        return attrs.evolve(
-            self, provider_ref=provider_ref, updated_at=utc(now, "now"), version=self.version + 1
-        )
+        return attrs.evolve(self, provider_ref=provider_ref, updated_at=utc(now, "now"))
 
     def succeeded(self, now: datetime, provider_ref: str | None = None) -> Payment:
         return self._settle(PaymentStatus.SUCCEEDED, now, provider_ref=provider_ref)
@@ -150,7 +148,6 @@ class Payment:
             self,
             refunds=(*self.refunds, refund),
             updated_at=refund.created_at,
-            version=self.version + 1,
         )
 
     def refund_settled(
@@ -166,6 +163,4 @@ class Payment:
             status=RefundStatus.FAILED if provider_ref is None else RefundStatus.SUCCEEDED,
         )
         refunds = tuple(settled if r.id == refund_id else r for r in self.refunds)
-        return attrs.evolve(
-            self, refunds=refunds, updated_at=utc(now, "now"), version=self.version + 1
-        )
+        return attrs.evolve(self, refunds=refunds, updated_at=utc(now, "now"))

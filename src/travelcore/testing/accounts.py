@@ -68,8 +68,9 @@ class AccountRepositoriesContract:
                 uow.accounts.add(self._account(tenant, "ada@example.com"))
             newer = account.with_password_hash("$argon2id$other")
             uow.accounts.save(newer)
+            assert newer.version == account.version + 1
             with pytest.raises(StaleVersion):
-                uow.accounts.save(newer)
+                uow.accounts.save(account.with_password_hash("$argon2id$third"))
             uow.commit()
         other = TenantId(new_uuid())
         with uow_factory(other, None) as uow:
@@ -108,7 +109,7 @@ class AccountRepositoriesContract:
             resealed = first.resealed(b"\x01\x02new", T0)
             uow.credentials.save(resealed)
             with pytest.raises(StaleVersion):
-                uow.credentials.save(resealed)
+                uow.credentials.save(first.resealed(b"\x01\x02newer", T0))
             with pytest.raises(AlreadyExists):
                 uow.credentials.add(later)
             uow.commit()
@@ -149,7 +150,7 @@ class AccountRepositoriesContract:
             ended = chat.ended(T0 + timedelta(hours=1))
             uow.conversations.save(ended)
             with pytest.raises(StaleVersion):
-                uow.conversations.save(ended)
+                uow.conversations.save(chat.ended(T0 + timedelta(hours=2)))
             with pytest.raises(NotFound):
                 uow.conversations.add_message(
                     attrs.evolve(

@@ -17,6 +17,7 @@ from travelcore.kernel import (
     StaleVersion,
     TenantId,
     UserId,
+    ValidationFailed,
     new_uuid,
 )
 from travelcore.ledger.model import BillingPeriod, CreditBalance, HoldStatus, LedgerIsAppendOnly
@@ -197,7 +198,7 @@ class LedgerRepositoryContract:
             assert uow.credits.open_ending_by(date(2030, 1, 1)) == []
             assert uow.credits.unwarned_ending_by(date(2030, 1, 1)) == []
             assert uow.credits.with_holds_expiring_by(T0 + timedelta(days=1)) == []
-            with pytest.raises(NotFound):
+            with pytest.raises(ValidationFailed):
                 uow.credits.save(copy)
         theirs = CreditBalance.open(other, balance.user_id, MARCH, T0)
         self._add(uow_factory, theirs)

@@ -91,13 +91,14 @@ class PaymentRepositoriesContract:
             with pytest.raises(AlreadyExists):
                 uow.payments.add(payment)
         done = payment.succeeded(T0)
-        refunded = done.with_refund(
-            Refund(provider_ref="re_1", amount=Money.of("50", "EUR"), created_at=T0)
-        )
         with uow_factory(tenant, None) as uow:
             uow.payments.save(done)
+            refunded = done.with_refund(
+                Refund(provider_ref="re_1", amount=Money.of("50", "EUR"), created_at=T0)
+            )
             uow.payments.save(refunded)
             uow.commit()
+        assert (payment.version, done.version, refunded.version) == (1, 2, 3)
         with uow_factory(tenant, None) as uow:
             stored = uow.payments.get(payment.id)
             assert stored == refunded

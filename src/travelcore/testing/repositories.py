@@ -1,7 +1,9 @@
 """The behaviour every repository shares, as one reusable contract base.
 
 A concrete suite names the repository attribute on the unit of work and says how to build
-a new entity (adding its prerequisites through the ports) and how to change one.
+a new entity (adding its prerequisites through the ports) and how to change one. It checks
+the kernel's version and tenant rules (``travelcore.kernel.repository``) with the same
+error classes on every adapter.
 """
 
 from __future__ import annotations
@@ -11,24 +13,45 @@ from typing import Any
 
 import pytest
 
-from travelcore.kernel import AlreadyExists, NotFound, StaleVersion, TenantId, new_uuid
+from travelcore.kernel import (
+    AlreadyExists,
+    NotFound,
+    StaleVersion,
+    TenantId,
+    ValidationFailed,
+    new_uuid,
+)
 
 UowFactory = Callable[..., Any]
 
 
 class RepositoryContract:
     """Subclass, set ``repository`` and implement ``build`` and ``change``; the adapter's
-    test module provides the ``uow_factory`` fixture ``(TenantId, EventBus | None) -> UoW``."""
+    test module provides the ``uow_factory`` fixture ``(TenantId, EventBus | None) -> UoW``.
+
+    Override ``key`` (default ``entity.id``), ``fetch`` (default ``repository.get(key)``)
+    and ``missing_key`` for repositories keyed otherwise."""
 
     repository: str
 
     def build(self, uow: Any) -> Any:
-        """A new, unsaved entity; prerequisites are added through ``uow``."""
+        """A new, unsaved entity of ``uow``'s tenant; prerequisites are added through
+        ``uow``."""
         raise NotImplementedError
 
-    def change(self, entity: Any) -> None:
-        """Modify a persisted field of ``entity``."""
+    def change(self, entity: Any) -> Any:
+        """Modify a persisted field of ``entity``: in place (return ``None``) or as a new
+        value (return it)."""
         raise NotImplementedError
+
+    def key(self, entity: Any) -> Any:
+        return entity.id
+
+    def missing_key(self) -> Any:
+        return new_uuid()
+
+    def fetch(self, uow: Any, key: Any) -> Any:
+        return self.repo(uow).get(key)
 
     @pytest.fixture
     def tenant(self) -> TenantId:
@@ -36,6 +59,10 @@ class RepositoryContract:
 
     def repo(self, uow: Any) -> Any:
         return getattr(uow, self.repository)
+
+    def changed(self, entity: Any) -> Any:
+        result = self.change(entity)
+        return entity if result is None else result
 
     def stored(self, uow_factory: UowFactory, tenant: TenantId) -> Any:
         with uow_factory(tenant, None) as uow:
@@ -49,13 +76,13 @@ class RepositoryContract:
     ) -> None:
         entity = self.stored(uow_factory, tenant)
         with uow_factory(tenant, None) as uow:
-            assert self.repo(uow).get(entity.id) == entity
+            assert self.fetch(uow, self.key(entity)) == entity
 
     def test_get_of_a_missing_entity_raises_not_found(
         self, uow_factory: UowFactory, tenant: TenantId
     ) -> None:
         with uow_factory(tenant, None) as uow, pytest.raises(NotFound):
-            self.repo(uow).get(new_uuid())
+            self.fetch(uow, self.missing_key())
 
     def test_adding_the_same_id_twice_raises_already_exists(
         self, uow_factory: UowFactory, tenant: TenantId
@@ -69,31 +96,42 @@ class RepositoryContract:
     ) -> None:
         entity = self.stored(uow_factory, tenant)
         with uow_factory(tenant, None) as uow:
-            loaded = self.repo(uow).get(entity.id)
+            loaded = self.fetch(uow, self.key(entity))
             before = loaded.version
-            self.change(loaded)
-            self.repo(uow).save(loaded)
-            assert loaded.version == before + 1
+            changed = self.changed(loaded)
+            assert changed.version == before  # only a save changes the version
+            self.repo(uow).save(changed)
+            assert changed.version == before + 1
             uow.commit()
         with uow_factory(tenant, None) as uow:
-            assert self.repo(uow).get(entity.id) == loaded
+            assert self.fetch(uow, self.key(entity)) == changed
+
+    def test_saving_twice_in_one_unit_of_work_follows_the_version(
+        self, uow_factory: UowFactory, tenant: TenantId
+    ) -> None:
+        entity = self.stored(uow_factory, tenant)
+        with uow_factory(tenant, None) as uow:
+            loaded = self.fetch(uow, self.key(entity))
+            first = self.changed(loaded)
+            self.repo(uow).save(first)
+            self.repo(uow).save(first)  # saved at the version the first save stored
+            uow.commit()
+        with uow_factory(tenant, None) as uow:
+            assert self.fetch(uow, self.key(entity)).version == entity.version + 2
 
     def test_saving_a_stale_copy_raises_stale_version(
         self, uow_factory: UowFactory, tenant: TenantId
     ) -> None:
         entity = self.stored(uow_factory, tenant)
         with uow_factory(tenant, None) as uow:
-            first = self.repo(uow).get(entity.id)
+            first = self.fetch(uow, self.key(entity))
             uow.commit()
         with uow_factory(tenant, None) as uow:
-            second = self.repo(uow).get(entity.id)
-            self.change(second)
-            self.repo(uow).save(second)
+            second = self.fetch(uow, self.key(entity))
+            self.repo(uow).save(self.changed(second))
             uow.commit()
-        with uow_factory(tenant, None) as uow:
-            self.change(first)
-            with pytest.raises(StaleVersion):
-                self.repo(uow).save(first)
+        with uow_factory(tenant, None) as uow, pytest.raises(StaleVersion):
+            self.repo(uow).save(self.changed(first))
 
     def test_saving_a_missing_entity_raises_not_found(
         self, uow_factory: UowFactory, tenant: TenantId
@@ -110,11 +148,27 @@ class RepositoryContract:
             entity = self.build(uow)
             self.repo(uow).add(entity)
         with uow_factory(tenant, None) as uow, pytest.raises(NotFound):
-            self.repo(uow).get(entity.id)
+            self.fetch(uow, self.key(entity))
 
     def test_other_tenants_never_see_the_entity(
         self, uow_factory: UowFactory, tenant: TenantId
     ) -> None:
         entity = self.stored(uow_factory, tenant)
         with uow_factory(TenantId(new_uuid()), None) as uow, pytest.raises(NotFound):
-            self.repo(uow).get(entity.id)
+            self.fetch(uow, self.key(entity))
+
+    def test_a_write_of_another_tenants_entity_is_refused(
+        self, uow_factory: UowFactory, tenant: TenantId
+    ) -> None:
+        """Adding or saving an entity whose tenant is not the unit of work's raises
+        ``ValidationFailed("tenant_id", ...)`` and writes nothing."""
+        theirs = self.stored(uow_factory, TenantId(new_uuid()))
+        with uow_factory(tenant, None) as uow:
+            with pytest.raises(ValidationFailed) as added:
+                self.repo(uow).add(theirs)
+            with pytest.raises(ValidationFailed) as saved:
+                self.repo(uow).save(self.changed(theirs))
+            uow.commit()
+        assert added.value.field == saved.value.field == "tenant_id"
+        with uow_factory(tenant, None) as uow, pytest.raises(NotFound):
+            self.fetch(uow, self.key(theirs))

@@ -1,7 +1,7 @@
 """Tenants, traveller preferences, itineraries, trip bookings with priced line items, reminders.
 
-Entities are frozen: every change returns a new value with ``version`` one higher, and a
-repository's ``save`` accepts it only if the stored version is exactly one lower.
+Entities are frozen except ``version``: every change returns a new value, and a repository's
+``save`` follows the kernel's version rule (``travelcore.kernel.repository``).
 """
 
 from __future__ import annotations
@@ -76,14 +76,15 @@ def _stars(field: str, value: int) -> int:
     return value
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
 class Tenant:
     """A customer organisation; all of its data lives under its ``id``."""
 
     id: TenantId
     name: str
     created_at: datetime
-    version: int = 1
+    version: int = attrs.field(default=1, on_setattr=attrs.setters.NO_OP)
+    """Changed only by a repository's ``save`` (see ``travelcore.kernel.repository``)."""
 
     def __attrs_post_init__(self) -> None:
         _text("name", self.name, 200)
@@ -92,7 +93,7 @@ class Tenant:
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
 class TravelPreferences:
     """One traveller's own preferences (not enforced; policies are)."""
 
@@ -105,7 +106,8 @@ class TravelPreferences:
     loyalty_numbers: dict[str, str] = attrs.field(factory=dict)
     language: str = "en"
     timezone: str = "UTC"
-    version: int = 1
+    version: int = attrs.field(default=1, on_setattr=attrs.setters.NO_OP)
+    """Changed only by a repository's ``save`` (see ``travelcore.kernel.repository``)."""
 
     def __attrs_post_init__(self) -> None:
         if self.hotel_rating is not None:
@@ -139,7 +141,7 @@ class ItineraryDay:
         _text("activity_type", self.activity_type, 50)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
 class Itinerary:
     """A traveller's plan: draft until booked."""
 
@@ -152,7 +154,8 @@ class Itinerary:
     days: tuple[ItineraryDay, ...] = ()
     status: ItineraryStatus = ItineraryStatus.DRAFT
     created_at: datetime
-    version: int = 1
+    version: int = attrs.field(default=1, on_setattr=attrs.setters.NO_OP)
+    """Changed only by a repository's ``save`` (see ``travelcore.kernel.repository``)."""
 
     def __attrs_post_init__(self) -> None:
         if self.starts_on > self.ends_on:
@@ -169,12 +172,12 @@ class Itinerary:
         if self.status is not ItineraryStatus.DRAFT:
             raise InvalidTransition("itinerary", self.status, "edited")
         days = tuple(sorted((*self.days, entry), key=lambda d: d.day))
-        return attrs.evolve(self, days=days, version=self.version + 1)
+        return attrs.evolve(self, days=days)
 
     def booked(self) -> Itinerary:
         if self.status is not ItineraryStatus.DRAFT:
             raise InvalidTransition("itinerary", self.status, ItineraryStatus.BOOKED)
-        return attrs.evolve(self, status=ItineraryStatus.BOOKED, version=self.version + 1)
+        return attrs.evolve(self, status=ItineraryStatus.BOOKED)
 
 
 @attrs.frozen(kw_only=True)
@@ -318,7 +321,7 @@ _TRIP_MOVES = {
 }
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
 class Trip:
     """A trip booking: line items in one currency; pending -> confirmed -> cancelled."""
 
@@ -333,7 +336,8 @@ class Trip:
     policy_flags: tuple[str, ...] = ()
     created_at: datetime
     updated_at: datetime
-    version: int = 1
+    version: int = attrs.field(default=1, on_setattr=attrs.setters.NO_OP)
+    """Changed only by a repository's ``save`` (see ``travelcore.kernel.repository``)."""
 
     def __attrs_post_init__(self) -> None:
         if not self.items:
@@ -360,9 +364,7 @@ class Trip:
     def _move(self, target: TripStatus, now: datetime) -> Trip:
         if target not in _TRIP_MOVES[self.status]:
             raise InvalidTransition("trip", self.status, target)
-        return attrs.evolve(
-            self, status=target, updated_at=utc(now, "now"), version=self.version + 1
-        )
+        return attrs.evolve(self, status=target, updated_at=utc(now, "now"))
 
     def confirmed(self, now: datetime) -> Trip:
         return self._move(TripStatus.CONFIRMED, now)
@@ -392,7 +394,7 @@ class ReminderOffset:
 DEFAULT_REMINDERS = (ReminderOffset(days_before=7), ReminderOffset(days_before=1))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
 class Reminder:
     """A message due before a trip's departure; sent exactly once."""
 
@@ -403,9 +405,10 @@ class Reminder:
     due_at: datetime
     message: str
     sent_at: datetime | None = None
-    version: int = 1
+    version: int = attrs.field(default=1, on_setattr=attrs.setters.NO_OP)
+    """Changed only by a repository's ``save`` (see ``travelcore.kernel.repository``)."""
 
     def sent(self, now: datetime) -> Reminder:
         if self.sent_at is not None:
             raise InvalidTransition("reminder", "sent", "sent")
-        return attrs.evolve(self, sent_at=utc(now, "now"), version=self.version + 1)
+        return attrs.evolve(self, sent_at=utc(now, "now"))

@@ -87,7 +87,7 @@ def parse(key: PolicyKey, value: Any) -> Any:
     return days
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
 class PolicyRule:
     """One tenant rule (stored as key -> JSON value), validated on construction."""
 
@@ -96,7 +96,8 @@ class PolicyRule:
     value: Any
     severity: Severity = Severity.REFUSAL
     updated_at: datetime
-    version: int = 1
+    version: int = attrs.field(default=1, on_setattr=attrs.setters.NO_OP)
+    """Changed only by a repository's ``save`` (see ``travelcore.kernel.repository``)."""
 
     def __attrs_post_init__(self) -> None:
         validate_value(self.key, self.value)

@@ -179,7 +179,7 @@ class TravelService:
                 value=cmd.value,
                 severity=cmd.severity,
                 updated_at=now,
-                version=1 if current is None else current.version + 1,
+                version=1 if current is None else current.version,
             )
             if current is None:
                 uow.travel_policies.add(rule)
@@ -219,7 +219,7 @@ class TravelService:
             fields = attrs.asdict(cmd, recurse=False)
             del fields["idempotency_key"]
             preferences = TravelPreferences(
-                **fields, version=1 if current is None else current.version + 1
+                **fields, version=1 if current is None else current.version
             )
             if current is None:
                 uow.travel_preferences.add(preferences)

@@ -2,38 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from travelcore.kernel import AlreadyExists, IdempotencyRecord
-
-if TYPE_CHECKING:
-    from travelcore_adapters.memory.uow import MemoryUnitOfWork
-
-TABLE = "idempotency"
+from travelcore.kernel import IdempotencyRecord
+from travelcore_adapters.memory.repository import MemoryRepository
 
 
-class MemoryIdempotencyStore:
-    def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._uow = uow
+class MemoryIdempotencyStore(MemoryRepository[IdempotencyRecord]):
+    """Records carry no tenant: each is stored under the unit of work's."""
 
-    def get(self, key: str) -> IdempotencyRecord | None:
-        record: IdempotencyRecord | None = self._uow.tx.get(TABLE, (self._uow.tenant_id, key))
-        return record
+    table, entity = "idempotency", "idempotency key"
 
-    def add(self, record: IdempotencyRecord) -> None:
-        row_key = (self._uow.tenant_id, record.key)
-        if self._uow.tx.contains(TABLE, row_key):
-            raise AlreadyExists(f"idempotency key {record.key!r} exists", key=record.key)
-        self._uow.tx.put(TABLE, row_key, record)
+    def key_of(self, entity: IdempotencyRecord) -> Hashable:
+        return entity.key
+
+    def tenant_of(self, entity: IdempotencyRecord) -> object:
+        return self._scope.tenant_id
+
+    def get(self, key: str) -> IdempotencyRecord | None:  # type: ignore[override]
+        return self._find(key)
 
     def purge_before(self, instant: datetime) -> int:
-        tenant = self._uow.tenant_id
-        old = [
-            key
-            for key, record in self._uow.tx.scan(TABLE)
-            if isinstance(key, tuple) and key[0] == tenant and record.created_at < instant
-        ]
-        for key in old:
-            self._uow.tx.delete(TABLE, key)
+        old = self._scan(lambda record: record.created_at < instant)
+        for record in old:
+            self._remove(record.key)
         return len(old)

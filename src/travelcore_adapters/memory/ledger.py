@@ -2,170 +2,93 @@
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Hashable, Iterable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
 
-from travelcore.kernel import AlreadyExists, NotFound, StaleVersion, UserId
-from travelcore.ledger.model import (
-    BalanceId,
-    CreditBalance,
-    HoldStatus,
-    LedgerIsAppendOnly,
-)
+from travelcore.kernel import AlreadyExists, UserId, check_tenant, saved
+from travelcore.ledger.model import BalanceId, CreditBalance, HoldStatus, LedgerIsAppendOnly
 from travelcore.ledger.subscription import CorporateSubscription, SeatAllocations, SubscriptionId
-
-if TYPE_CHECKING:
-    from travelcore_adapters.memory.uow import MemoryUnitOfWork
-
-BALANCES = "credit_balances"
-SUBSCRIPTIONS = "subscriptions"
-SEATS = "subscription_seats"
+from travelcore_adapters.memory.repository import MemoryRepository, MemoryScope
 
 
-def _stored(aggregate: CreditBalance) -> CreditBalance:
-    """A copy without pending events (those belong to the caller's unit of work)."""
-    stored = copy.deepcopy(aggregate)
-    stored.pull_events()
-    return stored
+class MemoryLedgerRepository(MemoryRepository[CreditBalance]):
+    table, entity = "credit_balances", "credit_balance"
 
-
-class MemoryLedgerRepository:
-    def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._uow = uow
-
-    def _balances(self) -> list[CreditBalance]:
-        tenant = self._uow.tenant_id
-        return [
-            value
-            for _, value in self._uow.tx.scan(
-                BALANCES, lambda key, _: isinstance(key, tuple) and key[0] == tenant
+    def _check_unique(self, entity: CreditBalance) -> None:
+        if self._scan(
+            lambda other: (
+                other.id != entity.id
+                and other.user_id == entity.user_id
+                and other.period.start == entity.period.start
             )
-        ]
+        ):
+            raise AlreadyExists(
+                "the user already has a balance for this billing period",
+                user_id=str(entity.user_id),
+                period_start=entity.period.start.isoformat(),
+            )
 
-    def add(self, balance: CreditBalance) -> None:
-        key = (self._uow.tenant_id, balance.id)
-        if self._uow.tx.contains(BALANCES, key):
-            raise AlreadyExists(f"credit balance {balance.id} exists", balance_id=str(balance.id))
-        for other in self._balances():
-            if other.user_id == balance.user_id and other.period.start == balance.period.start:
-                raise AlreadyExists(
-                    "the user already has a balance for this billing period",
-                    user_id=str(balance.user_id),
-                    period_start=balance.period.start.isoformat(),
-                )
-        self._uow.tx.put(BALANCES, key, _stored(balance))
-
-    def get(self, balance_id: BalanceId) -> CreditBalance:
-        balance: CreditBalance | None = self._uow.tx.get(
-            BALANCES, (self._uow.tenant_id, balance_id)
-        )
-        if balance is None:
-            raise NotFound("credit_balance", balance_id)
-        return balance
+    def _check_stored(self, stored: CreditBalance, entity: CreditBalance) -> None:
+        if entity.entries[: len(stored.entries)] != stored.entries:
+            raise LedgerIsAppendOnly(
+                "stored ledger entries cannot be changed or removed", balance_id=str(entity.id)
+            )
 
     def find(self, user_id: UserId, day: date) -> CreditBalance | None:
-        for balance in self._balances():
-            if balance.user_id == user_id and balance.period.contains(day):
-                return balance
-        return None
-
-    def save(self, balance: CreditBalance) -> None:
-        key = (self._uow.tenant_id, balance.id)
-        stored: CreditBalance | None = self._uow.tx.get(BALANCES, key)
-        if stored is None:
-            raise NotFound("credit_balance", balance.id)
-        if stored.version != balance.version:
-            raise StaleVersion(
-                f"credit balance {balance.id} changed since it was read",
-                balance_id=str(balance.id),
-                expected=balance.version,
-                actual=stored.version,
-            )
-        if balance.entries[: len(stored.entries)] != stored.entries:
-            raise LedgerIsAppendOnly(
-                "stored ledger entries cannot be changed or removed", balance_id=str(balance.id)
-            )
-        balance.version += 1
-        self._uow.tx.put(BALANCES, key, _stored(balance))
+        return self._first(lambda b: b.user_id == user_id and b.period.contains(day))
 
     def open_ending_by(self, day: date) -> list[BalanceId]:
-        return _ids(b for b in self._balances() if not b.is_closed and b.period.end <= day)
+        return _ids(b for b in self._scan(None) if not b.is_closed and b.period.end <= day)
 
     def unwarned_ending_by(self, day: date) -> list[BalanceId]:
         return _ids(
             b
-            for b in self._balances()
+            for b in self._scan(None)
             if not b.is_closed and b.expiry_warning_sent_at is None and b.period.end <= day
         )
 
     def with_holds_expiring_by(self, instant: datetime) -> list[BalanceId]:
         return _ids(
             b
-            for b in self._balances()
+            for b in self._scan(None)
             if any(h.status is HoldStatus.ACTIVE and h.expires_at <= instant for h in b.holds)
         )
 
 
-def _ids(balances: Any) -> list[BalanceId]:
+def _ids(balances: Iterable[CreditBalance]) -> list[BalanceId]:
     ordered = sorted(balances, key=lambda b: (b.period.end, str(b.id)))
     return [b.id for b in ordered]
 
 
-class MemorySubscriptionRepository:
-    def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._uow = uow
+class MemorySubscriptionRepository(MemoryRepository[CorporateSubscription]):
+    table, entity = "subscriptions", "subscription"
 
-    def add(self, subscription: CorporateSubscription) -> None:
-        key = (self._uow.tenant_id, subscription.id)
-        if self._uow.tx.contains(SUBSCRIPTIONS, key):
-            raise AlreadyExists(
-                f"subscription {subscription.id} exists", subscription_id=str(subscription.id)
-            )
-        self._uow.tx.put(SUBSCRIPTIONS, key, subscription)
-
-    def get(self, subscription_id: SubscriptionId) -> CorporateSubscription:
-        found: CorporateSubscription | None = self._uow.tx.get(
-            SUBSCRIPTIONS, (self._uow.tenant_id, subscription_id)
-        )
-        if found is None:
-            raise NotFound("subscription", subscription_id)
-        return found
-
-    def save(self, subscription: CorporateSubscription) -> None:
-        key = (self._uow.tenant_id, subscription.id)
-        stored: CorporateSubscription | None = self._uow.tx.get(SUBSCRIPTIONS, key)
-        if stored is None:
-            raise NotFound("subscription", subscription.id)
-        _check_version("subscription", subscription.id, stored.version, subscription.version)
-        subscription.version += 1
-        self._uow.tx.put(SUBSCRIPTIONS, key, subscription)
+    def __init__(self, scope: MemoryScope) -> None:
+        super().__init__(scope)
+        self._seats = MemorySeatRepository(scope)
 
     def seats(self, subscription_id: SubscriptionId, period_start: date) -> SeatAllocations | None:
-        found: SeatAllocations | None = self._uow.tx.get(
-            SEATS, (self._uow.tenant_id, subscription_id, period_start)
-        )
-        return found
+        return self._seats.find(subscription_id, period_start)
 
     def save_seats(self, seats: SeatAllocations) -> None:
-        key = (self._uow.tenant_id, seats.subscription_id, seats.period.start)
-        stored: SeatAllocations | None = self._uow.tx.get(SEATS, key)
-        if stored is None and seats.version != 0:
-            raise NotFound("subscription_seats", key[1:])
-        if stored is not None and seats.version == 0:
-            raise AlreadyExists(
-                "seats for this period exist", subscription_id=str(seats.subscription_id)
-            )
-        if stored is not None:
-            _check_version(
-                "subscription_seats", seats.subscription_id, stored.version, seats.version
-            )
-        seats.version += 1
-        self._uow.tx.put(SEATS, key, seats)
+        """Version 0 is a first allocation: it is added at version 1."""
+        if seats.version == 0:
+            check_tenant(self._scope, seats.tenant_id)
+            if self.seats(seats.subscription_id, seats.period.start) is not None:
+                raise AlreadyExists(
+                    "seats for this period exist", subscription_id=str(seats.subscription_id)
+                )
+            saved(seats)
+            self._seats.add(seats)
+        else:
+            self._seats.save(seats)
 
 
-def _check_version(entity: str, key: object, stored: int, given: int) -> None:
-    if stored != given:
-        raise StaleVersion(
-            f"{entity} {key} changed since it was read", expected=given, actual=stored
-        )
+class MemorySeatRepository(MemoryRepository[SeatAllocations]):
+    table, entity = "subscription_seats", "subscription_seats"
+
+    def key_of(self, entity: SeatAllocations) -> Hashable:
+        return (entity.subscription_id, entity.period.start)
+
+    def find(self, subscription_id: SubscriptionId, period_start: date) -> SeatAllocations | None:
+        return self._find((subscription_id, period_start))

@@ -2,59 +2,61 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import attrs
 
-from travelcore.kernel import Conflict
-from travelcore.payments import Payment, PaymentId, PaymentStatus
+from travelcore.kernel import Conflict, TenantId
+from travelcore.payments import Payment, PaymentStatus
 from travelcore.travel import TripId
-from travelcore_adapters.memory.rows import Rows
-
-if TYPE_CHECKING:
-    from travelcore_adapters.memory.uow import MemoryUnitOfWork
+from travelcore_adapters.memory.repository import MemoryRepository, MemoryScope
 
 
-class MemoryPayments:
-    def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._rows = Rows[Payment](uow, "travel/payments", "payment")
+class MemoryPayments(MemoryRepository[Payment]):
+    table, entity = "travel/payments", "payment"
 
-    def add(self, payment: Payment) -> None:
-        if payment.status is PaymentStatus.INITIATED and any(
-            p.status is PaymentStatus.INITIATED and p.id != payment.id
-            for p in self.for_trip(payment.trip_id)
+    def _check_unique(self, entity: Payment) -> None:
+        if entity.status is PaymentStatus.INITIATED and any(
+            p.status is PaymentStatus.INITIATED and p.id != entity.id
+            for p in self._scan(lambda p: p.trip_id == entity.trip_id)
         ):
-            raise Conflict("a payment for this trip is in progress", trip_id=str(payment.trip_id))
-        self._rows.add(payment.id, payment)
-
-    def get(self, payment_id: PaymentId) -> Payment:
-        return self._rows.get(payment_id)
-
-    def save(self, payment: Payment) -> None:
-        self._rows.save(payment.id, payment)
+            raise Conflict("a payment for this trip is in progress", trip_id=str(entity.trip_id))
 
     def for_trip(self, trip_id: TripId) -> Sequence[Payment]:
-        found = self._rows.all(lambda p: p.trip_id == trip_id)
+        found = self._rows(lambda p: p.trip_id == trip_id)
         return sorted(found, key=lambda p: (p.created_at, str(p.id)))
 
     def find_by_provider_ref(self, provider_ref: str) -> Payment | None:
-        found = self._rows.all(lambda p: p.provider_ref == provider_ref)
-        return found[0] if found else None
+        return self._first(lambda p: p.provider_ref == provider_ref)
 
 
 @attrs.frozen
-class _Seen:
+class HandledEvent:
+    """A provider's webhook event, recorded once handled."""
+
+    tenant_id: TenantId
+    event_id: str
     received_at: datetime
 
 
+class MemoryHandledEvents(MemoryRepository[HandledEvent]):
+    table, entity = "travel/webhook_events", "webhook event"
+
+    def key_of(self, entity: HandledEvent) -> Hashable:
+        return entity.event_id
+
+    def find(self, event_id: str) -> HandledEvent | None:
+        return self._find(event_id)
+
+
 class MemoryWebhookEvents:
-    def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._rows = Rows[_Seen](uow, "travel/webhook_events", "webhook event")
+    def __init__(self, scope: MemoryScope) -> None:
+        self._scope = scope
+        self._events = MemoryHandledEvents(scope)
 
     def seen(self, event_id: str) -> bool:
-        return self._rows.find(event_id) is not None
+        return self._events.find(event_id) is not None
 
     def add(self, event_id: str, received_at: datetime) -> None:
-        self._rows.add(event_id, _Seen(received_at))
+        self._events.add(HandledEvent(self._scope.tenant_id, event_id, received_at))

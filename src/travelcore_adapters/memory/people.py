@@ -18,8 +18,7 @@ class MemoryUserRepository(MemoryRepository[User]):
         self._clash(entity, lambda row: row.email == entity.email, "email")
 
     def find_by_email(self, email: str) -> User | None:
-        rows = self._rows(lambda row: row.email == email.strip().lower())
-        return rows[0] if rows else None
+        return self._first(lambda row: row.email == email.strip().lower())
 
 
 class MemoryChildRepository(MemoryRepository[Child]):

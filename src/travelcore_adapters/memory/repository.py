@@ -1,87 +1,150 @@
-"""A dict-backed repository base: tenant-scoped rows, copies in and out, optimistic saves."""
+"""The memory repository base: tenant-scoped rows of one table, copies in and out, the
+kernel's version and tenant rules.
+
+A repository depends on a :class:`MemoryScope` (the tenant, the transaction and the record
+of what it loaded), not on the whole unit of work.
+"""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from travelcore.kernel import Aggregate, AlreadyExists, NotFound, StaleVersion
+from travelcore.kernel import (
+    Aggregate,
+    AlreadyExists,
+    NotFound,
+    RepositoryScope,
+    check_tenant,
+    check_version,
+    saved,
+)
+from travelcore_adapters.memory.store import MemoryTransaction
 
-if TYPE_CHECKING:
-    from travelcore_adapters.memory.uow import MemoryUnitOfWork
 
+class MemoryScope(RepositoryScope, Protocol):
+    """What a memory repository needs of its unit of work."""
 
-class Versioned(Protocol):
     @property
-    def id(self) -> Any: ...
-
-    version: int
+    def tx(self) -> MemoryTransaction: ...
 
 
-E = TypeVar("E", bound=Versioned)
+E = TypeVar("E")
 
 
 class MemoryRepository(Generic[E]):
-    """Rows keyed ``(tenant_id, id)`` in one table of the unit of work's transaction."""
+    """Rows of ``table`` keyed ``(tenant_id, key_of(entity))``.
 
-    table: str
-    entity: str
+    Subclasses set ``table`` and ``entity`` (its name in errors), and override ``key_of``
+    (default: ``entity.id``), ``tenant_of`` (default: ``entity.tenant_id``) and
+    ``_check_unique`` (unique keys besides the primary one) where they differ.
+    """
 
-    def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._uow = uow
+    table: ClassVar[str]
+    entity: ClassVar[str]
 
-    def _key(self, entity_id: Hashable) -> tuple[Hashable, Hashable]:
-        return (self._uow.tenant_id, entity_id)
+    def __init__(self, scope: MemoryScope) -> None:
+        self._scope = scope
 
-    def _stored(self, entity: E) -> E:
-        stored = copy.copy(entity)
-        events: object = stored
-        if isinstance(events, Aggregate):
-            events._pending_events = []
-        return stored
+    def key_of(self, entity: E) -> Hashable:
+        key: Hashable = entity.id  # type: ignore[attr-defined]
+        return key
 
-    def _rows(self, where: Callable[[E], bool] | None = None) -> list[E]:
-        """The tenant's rows matching ``where`` (only those are copied out)."""
-        tenant = self._uow.tenant_id
+    def tenant_of(self, entity: E) -> object:
+        return entity.tenant_id  # type: ignore[attr-defined]
 
-        def match(key: Hashable, row: Any) -> bool:
-            return isinstance(key, tuple) and key[0] == tenant and (where is None or where(row))
-
-        return [row for _, row in self._uow.tx.scan(self.table, match)]
+    # -- the port --------------------------------------------------------------------------
 
     def add(self, entity: E) -> None:
-        if self._uow.tx.contains(self.table, self._key(entity.id)):
-            raise AlreadyExists(f"{self.entity} {entity.id} exists", entity=self.entity)
+        check_tenant(self._scope, self.tenant_of(entity))
+        key = self.key_of(entity)
+        if self._scope.tx.contains(self.table, self._row_key(key)):
+            raise AlreadyExists(f"{self.entity} {key} exists", entity=self.entity)
         self._check_unique(entity)
-        self._uow.tx.put(self.table, self._key(entity.id), self._stored(entity))
+        self._write(entity)
+        self._scope.seen(entity)
 
-    def get(self, entity_id: Any) -> E:
-        row: E | None = self._uow.tx.get(self.table, self._key(entity_id))
-        if row is None:
-            raise NotFound(self.entity, entity_id)
-        return row
+    def get(self, key: Any) -> E:
+        found = self._find(key)
+        if found is None:
+            raise NotFound(self.entity, key)
+        return found
 
     def save(self, entity: E) -> None:
-        current: E | None = self._uow.tx.get(self.table, self._key(entity.id))
-        if current is None:
-            raise NotFound(self.entity, entity.id)
-        if current.version != entity.version:
-            raise StaleVersion(
-                f"{self.entity} {entity.id} changed since it was read",
-                entity=self.entity,
-                expected=entity.version,
-                stored=current.version,
-            )
+        check_tenant(self._scope, self.tenant_of(entity))
+        key = self.key_of(entity)
+        stored: Any = self._scope.tx.get(self.table, self._row_key(key))
+        check_version(
+            self.entity,
+            key,
+            stored=None if stored is None else stored.version,
+            loaded=entity.version,  # type: ignore[attr-defined]
+        )
+        self._check_stored(stored, entity)
         self._check_unique(entity)
-        entity.version += 1
-        self._uow.tx.put(self.table, self._key(entity.id), self._stored(entity))
+        saved(entity)  # type: ignore[arg-type]
+        self._write(entity)
+        self._scope.seen(entity)
+
+    # -- for subclasses --------------------------------------------------------------------
+
+    def _remove(self, key: Any) -> None:
+        if not self._scope.tx.contains(self.table, self._row_key(key)):
+            raise NotFound(self.entity, key)
+        self._scope.tx.delete(self.table, self._row_key(key))
+
+    def _check_stored(self, stored: E, entity: E) -> None:
+        """Refuse a save that changes what may not change (called after the version
+        check)."""
 
     def _check_unique(self, entity: E) -> None:
         """Refuse ``entity`` if it clashes with another row on a unique key."""
 
     def _clash(self, entity: E, same: Callable[[E], bool], what: str) -> None:
-        if self._rows(lambda row: row.id != entity.id and same(row)):
+        key = self.key_of(entity)
+        if self._scan(lambda row: self.key_of(row) != key and same(row)):
             raise AlreadyExists(
                 f"{self.entity} with this {what} exists", entity=self.entity, key=what
             )
+
+    def _find(self, key: Any) -> E | None:
+        """The row stored under ``key`` (a copy, recorded as seen), if any."""
+        found: E | None = self._scope.tx.get(self.table, self._row_key(key))
+        if found is not None:
+            self._scope.seen(found)
+        return found
+
+    def _rows(self, where: Callable[[E], bool] | None = None) -> list[E]:
+        """The tenant's rows matching ``where`` (copies, recorded as seen)."""
+        rows = self._scan(where)
+        self._scope.seen(*rows)
+        return rows
+
+    def _first(self, where: Callable[[E], bool]) -> E | None:
+        return next(iter(self._rows(where)), None)
+
+    def _write(self, entity: E) -> None:
+        """Store ``entity`` under its key, whatever is stored (no checks)."""
+        self._scope.tx.put(self.table, self._row_key(self.key_of(entity)), _kept(entity))
+
+    def _scan(self, where: Callable[[E], bool] | None) -> list[E]:
+        tenant = self._scope.tenant_id
+
+        def match(key: Hashable, row: Any) -> bool:
+            return isinstance(key, tuple) and key[0] == tenant and (where is None or where(row))
+
+        return [row for _, row in self._scope.tx.scan(self.table, match)]
+
+    def _row_key(self, key: Hashable) -> tuple[Hashable, Hashable]:
+        return (self._scope.tenant_id, key)
+
+
+def _kept(entity: Any) -> Any:
+    """``entity`` as stored: without pending events (they belong to the caller's unit of
+    work; the transaction copies it deeply)."""
+    if not isinstance(entity, Aggregate):
+        return entity
+    kept = copy.copy(entity)
+    kept._pending_events = []
+    return kept

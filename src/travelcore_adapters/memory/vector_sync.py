@@ -2,44 +2,31 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Hashable
 
-from travelcore.kernel.errors import ValidationFailed
+from travelcore.kernel import check_tenant
 from travelcore.vectors.sync_model import VectorSyncState
-
-if TYPE_CHECKING:
-    from travelcore_adapters.memory.uow import MemoryUnitOfWork
-
-TABLE = "vector_sync"
+from travelcore_adapters.memory.repository import MemoryRepository
 
 
-class MemoryVectorSyncRepository:
-    def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._uow = uow
+class MemoryVectorSyncRepository(MemoryRepository[VectorSyncState]):
+    """States have no version: ``save`` stores the state, the last writer wins."""
 
-    def get(self, namespace: str, source_id: str) -> VectorSyncState | None:
-        state: VectorSyncState | None = self._uow.tx.get(
-            TABLE, (self._uow.tenant_id, namespace, source_id)
-        )
-        return state
+    table, entity = "vector_sync", "vector sync state"
+
+    def key_of(self, entity: VectorSyncState) -> Hashable:
+        return (entity.namespace, entity.source_id)
+
+    def get(self, namespace: str, source_id: str) -> VectorSyncState | None:  # type: ignore[override]
+        return self._find((namespace, source_id))
 
     def save(self, state: VectorSyncState) -> None:
-        if state.tenant_id != self._uow.tenant_id:
-            raise ValidationFailed("tenant_id", "matches_unit_of_work")
-        self._uow.tx.put(TABLE, (state.tenant_id, state.namespace, state.source_id), state)
+        check_tenant(self._scope, state.tenant_id)
+        self._write(state)
 
     def remove(self, namespace: str, source_id: str) -> None:
-        self._uow.tx.delete(TABLE, (self._uow.tenant_id, namespace, source_id))
+        self._scope.tx.delete(self.table, self._row_key((namespace, source_id)))
 
     def pending(self, namespace: str) -> list[VectorSyncState]:
-        tenant = self._uow.tenant_id
-        return sorted(
-            (
-                state
-                for key, state in self._uow.tx.scan(TABLE)
-                if isinstance(key, tuple)
-                and key[:2] == (tenant, namespace)
-                and state.status != "synced"
-            ),
-            key=lambda state: state.source_id,
-        )
+        found = self._rows(lambda state: state.namespace == namespace and state.status != "synced")
+        return sorted(found, key=lambda state: state.source_id)

@@ -18,7 +18,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 from psycopg.rows import RowMaker
-from sqlalchemy import Select, Table, bindparam, func, literal_column, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.sql import ClauseElement
@@ -126,12 +136,25 @@ def expect_inserted(refusal: str, **details: Any) -> Expect:
 
 
 @functools.cache
+def key_columns(table: Table) -> tuple[str, ...]:
+    """The primary key's columns after ``tenant_id`` (each one's parameter is named after
+    it; ``tenant_id``'s is ``tid``)."""
+    return tuple(c.name for c in table.primary_key.columns if c.name != "tenant_id")
+
+
+def _by_key(table: Table) -> list[ColumnElement[bool]]:
+    """``tenant_id = :tid AND <key column> = :<key column> ...``"""
+    return [
+        table.c.tenant_id == bindparam("tid"),
+        *(table.c[name] == bindparam(name) for name in key_columns(table)),
+    ]
+
+
+@functools.cache
 def get_statement(table: Table, lock: bool = False) -> Statement:
-    """``SELECT * FROM table WHERE tenant_id = :tid AND id = :id`` (``FOR NO KEY UPDATE``
-    when ``lock``)."""
-    query = select(table).where(
-        table.c.tenant_id == bindparam("tid"), table.c.id == bindparam("id")
-    )
+    """``SELECT * FROM table WHERE tenant_id = :tid AND <key> = :<key>`` (``FOR NO KEY
+    UPDATE`` when ``lock``)."""
+    query = select(table).where(*_by_key(table))
     return Statement(query.with_for_update(key_share=True) if lock else query)
 
 
@@ -142,29 +165,29 @@ def insert_values(table: Table) -> Insert:
 
 @functools.cache
 def insert_statement(
-    table: Table, on_conflict: Literal["nothing", "error"] = "nothing"
+    table: Table, on_conflict: Literal["nothing", "primary_key", "error"] = "nothing"
 ) -> Statement:
     """An INSERT of every column from parameters named after the columns. On a clash with
-    a unique key, ``nothing`` skips the row (it returns one row per row written); ``error``
-    fails the statement."""
+    a unique key, ``nothing`` skips the row (it returns one row per row written);
+    ``primary_key`` skips it on a clash with the primary key only (others fail the
+    statement); ``error`` fails the statement."""
     stmt = insert_values(table)
     if on_conflict == "nothing":
         return Statement(stmt.on_conflict_do_nothing().returning(ONE))
+    if on_conflict == "primary_key":
+        key = list(table.primary_key.columns)
+        return Statement(stmt.on_conflict_do_nothing(index_elements=key).returning(ONE))
     return Statement(stmt)
 
 
 @functools.cache
 def update_statement(table: Table, columns: tuple[str, ...]) -> Statement:
     """``UPDATE table SET <columns>, version = version + 1 WHERE tenant_id = :tid AND
-    id = :id AND version = :expected_version`` (returning one row per row updated)."""
+    <key> = :<key> AND version = :expected_version`` (returning one row per row updated)."""
     c = table.c
     return Statement(
         update(table)
-        .where(
-            c.tenant_id == bindparam("tid"),
-            c.id == bindparam("id"),
-            c.version == bindparam("expected_version"),
-        )
+        .where(*_by_key(table), c.version == bindparam("expected_version"))
         .values(
             {name: bindparam(name, type_=c[name].type) for name in columns}
             | {"version": c.version + 1}
@@ -174,12 +197,29 @@ def update_statement(table: Table, columns: tuple[str, ...]) -> Statement:
 
 
 @functools.cache
+def upsert_statement(table: Table) -> Statement:
+    """An INSERT of every column that replaces the row with the same primary key."""
+    stmt = insert_values(table)
+    keys = {"tenant_id", *key_columns(table)}
+    return Statement(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c[name] for name in sorted(keys)],
+            set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys},
+        )
+    )
+
+
+@functools.cache
+def delete_statement(table: Table) -> Statement:
+    """``DELETE FROM table WHERE tenant_id = :tid AND <key> = :<key>`` (returning one row
+    per row deleted)."""
+    return Statement(delete(table).where(*_by_key(table)).returning(ONE))
+
+
+@functools.cache
 def version_statement(table: Table) -> Statement:
     """The stored version of one row (none if the row does not exist)."""
-    c = table.c
-    return Statement(
-        select(c.version).where(c.tenant_id == bindparam("tid"), c.id == bindparam("id"))
-    )
+    return Statement(select(table.c.version).where(*_by_key(table)))
 
 
 @functools.cache

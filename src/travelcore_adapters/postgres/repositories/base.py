@@ -1,63 +1,65 @@
-"""A table-backed repository base for versioned entities: explicit row <-> entity mapping,
-tenant-scoped queries and optimistic saves.
+"""The PostgreSQL repository base: one table (and its child rows), explicit row <-> entity
+mapping, tenant-scoped statements, the kernel's version and tenant rules.
 
 ``add`` is ``INSERT ... ON CONFLICT DO NOTHING``: a duplicate on any unique key (partial
 unique indexes included) reports ``AlreadyExists`` without aborting the transaction.
 ``save`` is ``UPDATE ... SET <the columns that changed>, version = version + 1 WHERE
-tenant_id = :tid AND id = :id AND version = :v``; no row updated means ``StaleVersion`` (or
-``NotFound``). The columns that changed are those whose value differs from the row this unit
-of work read or wrote last (all of them for an entity it did not read).
+tenant_id = :tid AND <key> AND version = :expected_version``; no row updated means
+``StaleVersion`` (or ``NotFound``). The columns that changed are those whose value differs
+from the row this unit of work read or wrote last (all of them for an entity it did not
+read). A repository depends on a :class:`~.scope.PostgresScope`, not on the unit of work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, Table, select
+from sqlalchemy import ColumnElement, Executable, Select, Table, select
 
-from travelcore.kernel import NotFound, StaleVersion, TenantId, ValidationFailed
-from travelcore_adapters.postgres.repositories.common import Repository
+from travelcore.kernel import NotFound, TenantId, Versioned, check_tenant, check_version, saved
+from travelcore_adapters.postgres.repositories.scope import PostgresScope
 from travelcore_adapters.postgres.statements import (
     STALE,
     Expect,
     Statement,
+    delete_statement,
     expect_inserted,
     get_statement,
     insert_statement,
+    key_columns,
     update_statement,
+    upsert_statement,
     version_statement,
 )
 from travelcore_adapters.postgres.wire import Reply
 
-if TYPE_CHECKING:
-    from travelcore_adapters.postgres.uow import PostgresUnitOfWork
+E = TypeVar("E")
 
 
-class Versioned(Protocol):
-    @property
-    def id(self) -> Any: ...
+class TableRepository(Generic[E]):
+    """Subclasses set ``table`` and ``entity`` (its name in errors) and implement
+    ``to_row`` / ``to_entity``. The key is the table's primary key after ``tenant_id``.
 
-    @property
-    def tenant_id(self) -> TenantId: ...
-
-    version: int
-
-
-E = TypeVar("E", bound=Versioned)
-
-
-class TableRepository(Repository, Generic[E]):
-    """Subclasses set ``table`` and ``entity`` and implement ``to_row`` / ``to_entity``."""
+    Hooks: ``tenant_of`` (default ``entity.tenant_id``), ``_check`` (refusals before any
+    write), ``_write_children`` (child rows after the entity's row is written) and
+    ``_entities`` (entities of rows read, children included).
+    """
 
     table: ClassVar[Table]
     entity: ClassVar[str]
+    insert_conflict: ClassVar[Literal["nothing", "primary_key"]] = "nothing"
+    """``add`` reports a clash on any unique key (``nothing``) or on the primary key only
+    (``primary_key``) as ``AlreadyExists``; others fail the statement, translated by the
+    constraint's registered error."""
     lock_on_get: ClassVar[bool] = False
-    """``get`` takes a ``FOR NO KEY UPDATE`` row lock (entities that are read to change)."""
+    """``get`` takes a ``FOR NO KEY UPDATE`` row lock (entities that are read to change:
+    a caller checks the entity only once it holds the row, so concurrent changes queue)."""
 
-    def __init__(self, uow: PostgresUnitOfWork) -> None:
-        super().__init__(uow)
-        self._stored: dict[Any, Any] = {}  # id -> the row as read (or written) last
+    def __init__(self, scope: PostgresScope) -> None:
+        self._scope = scope
+        self._stored: dict[Any, Any] = {}  # key -> the row as read or written last
 
     def to_row(self, entity: E) -> dict[str, Any]:
         raise NotImplementedError
@@ -65,96 +67,147 @@ class TableRepository(Repository, Generic[E]):
     def to_entity(self, row: Any) -> E:
         raise NotImplementedError
 
+    def tenant_of(self, entity: E) -> object:
+        return entity.tenant_id  # type: ignore[attr-defined]
+
     # -- the port --------------------------------------------------------------------------
 
     def add(self, entity: E) -> None:
+        check_tenant(self._scope, self.tenant_of(entity))
         self._check(entity)
-        expect = expect_inserted(f"{self.entity} {entity.id} or one of its keys exists")
         row = self.to_row(entity)
-        self._uow.write(insert_statement(self.table), row, expect)
-        self._stored[entity.id] = row
+        key = self._key(row)
+        expect = expect_inserted(f"{self.entity} {key} or one of its keys exists")
+        self._scope.write(insert_statement(self.table, self.insert_conflict), row, expect)
+        self._stored[key] = row
+        self._write_children(entity, added=True)
+        self._scope.seen(entity)
 
-    def get(self, entity_id: Any) -> E:
-        rows = self._uow.rows(
-            get_statement(self.table, self.lock_on_get), {"tid": self._tid, "id": entity_id}
-        )
-        if not rows:
-            raise NotFound(self.entity, entity_id)
-        return self._entity(rows[0])
+    def get(self, key: Any) -> E:
+        """The entity with ``key`` (a tuple for a key of several columns)."""
+        found = self._find(key)
+        if found is None:
+            raise NotFound(self.entity, key)
+        return found
 
     def save(self, entity: E) -> None:
+        check_tenant(self._scope, self.tenant_of(entity))
         self._check(entity)
         row = self.to_row(entity)
-        expected = entity.version
-        stored = _as_mapping(self._stored.get(entity.id))
+        key = self._key(row)
+        expected: int = row["version"]
+        stored = _as_mapping(self._stored.get(key))
         if stored is None or stored.get("version") != expected:
             stored = {}  # not the row the version check guards: write every column
         changed = {
             name: value
             for name, value in row.items()
-            if name not in KEYS and stored.get(name, UNKNOWN) != value
+            if name not in self._keys and stored.get(name, UNKNOWN) != value
         }
 
         def updated(reply: Reply) -> None:
             if reply.rowcount == 0:
-                self._stale(entity.id, expected)
+                found = self._scope.rows(version_statement(self.table), self._params(key))
+                stored = found[0].version if found else None
+                check_version(self.entity, key, stored=stored, loaded=expected)
 
-        expect = Expect(STALE, f"{self.entity} {entity.id} changed since it was read", updated)
-        params = changed | {"tid": self._tid, "id": entity.id, "expected_version": expected}
-        self._uow.write(update_statement(self.table, tuple(changed)), params, expect)
-        entity.version += 1
-        self._stored[entity.id] = row | {"version": entity.version}
+        refusal = f"{self.entity} {key} changed since it was read"
+        params = changed | self._params(key) | {"expected_version": expected}
+        self._scope.write(
+            update_statement(self.table, tuple(changed)), params, Expect(STALE, refusal, updated)
+        )
+        saved(cast(Versioned, entity))
+        self._stored[key] = row | {"version": expected + 1}
+        self._write_children(entity, added=False)
+        self._scope.seen(entity)
 
-    # -- helpers ---------------------------------------------------------------------------
+    # -- for subclasses --------------------------------------------------------------------
+
+    @property
+    def _tid(self) -> TenantId:
+        return self._scope.tenant_id
 
     def _check(self, entity: E) -> None:
-        if entity.tenant_id != self._tid:
-            raise ValidationFailed("tenant_id", "matches_unit_of_work")
+        """Refuse ``entity`` before anything is written."""
 
-    def _stale(self, entity_id: Any, expected: int) -> None:
-        """``NotFound`` or ``StaleVersion`` for a save that updated no row."""
-        rows = self._uow.rows(version_statement(self.table), {"tid": self._tid, "id": entity_id})
-        if not rows:
-            raise NotFound(self.entity, entity_id)
-        raise StaleVersion(
-            f"{self.entity} {entity_id} changed since it was read",
-            entity=self.entity,
-            expected=expected,
-            stored=rows[0].version,
-        )
+    def _write_children(self, entity: E, *, added: bool) -> None:
+        """Write the child rows of ``entity`` (after its own row was inserted, ``added``,
+        or updated)."""
+
+    def _entities(self, rows: Sequence[Any]) -> list[E]:
+        """The entities of rows read (kept, to find what a save changes; recorded as seen)."""
+        entities = []
+        for row in rows:
+            self._stored[self._key(row)] = row
+            entities.append(self.to_entity(row))
+        self._scope.seen(*entities)
+        return entities
+
+    def _find(self, key: Any) -> E | None:
+        rows = self._scope.rows(get_statement(self.table, self.lock_on_get), self._params(key))
+        return next(iter(self._entities(rows)), None)
+
+    def _upsert(self, entity: E) -> None:
+        """Insert ``entity``'s row or replace the stored one (for rows without a version)."""
+        check_tenant(self._scope, self.tenant_of(entity))
+        self._scope.write(upsert_statement(self.table), self.to_row(entity))
+
+    def _delete(self, key: Any) -> None:
+        """Delete the row with ``key``, if there is one."""
+        self._scope.write(delete_statement(self.table), self._params(key))
+
+    def _remove(self, key: Any) -> None:
+        """Delete the row with ``key`` at once; ``NotFound`` if there is none."""
+        statement = cast(Executable, delete_statement(self.table).source)
+        deleted = self._scope.execute(statement, self._params(key))
+        if deleted.rowcount == 0:
+            raise NotFound(self.entity, key)
 
     def _query(self, statement: Statement, **params: Any) -> list[E]:
         """The entities a prebuilt query returns (``tid`` is added)."""
-        return [
-            self._entity(row) for row in self._uow.rows(statement, {"tid": self._tid, **params})
-        ]
+        return self._entities(self._scope.rows(statement, {"tid": self._tid, **params}))
 
     def _query_first(self, statement: Statement, **params: Any) -> E | None:
-        """The first entity a prebuilt query returns, if any."""
         return next(iter(self._query(statement, **params)), None)
 
     def _select(self, *where: ColumnElement[bool]) -> Select[Any]:
         return select(self.table).where(self.table.c.tenant_id == self._tid, *where)
 
     def _all(self, query: Select[Any]) -> list[E]:
-        return [self._entity(row) for row in self._uow.execute(query)]
+        return self._entities(self._scope.execute(query).all())
 
     def _first(self, query: Select[Any]) -> E | None:
-        row = self._uow.execute(query.limit(1)).first()
-        return None if row is None else self._entity(row)
+        return next(iter(self._all(query.limit(1))), None)
 
-    def _entity(self, row: Any) -> E:
-        """The entity of a row read (and the row kept, to find what a save changes)."""
-        self._stored[row.id] = row
-        return self.to_entity(row)
+    # -- internals -------------------------------------------------------------------------
+
+    @property
+    def _keys(self) -> frozenset[str]:
+        return _unchanging(self.table)
+
+    def _key(self, row: Any) -> Any:
+        """The key of a row: its one key column's value, or a tuple of several."""
+        names = key_columns(self.table)
+        get = row.__getitem__ if isinstance(row, dict) else row.__getattribute__
+        return get(names[0]) if len(names) == 1 else tuple(map(get, names))
+
+    def _params(self, key: Any) -> dict[str, Any]:
+        names = key_columns(self.table)
+        values = (key,) if len(names) == 1 else key
+        return {"tid": self._tid, **dict(zip(names, values, strict=True))}
 
 
-KEYS = frozenset({"tenant_id", "id", "version"})
 UNKNOWN = object()
 
 
+@functools.cache
+def _unchanging(table: Table) -> frozenset[str]:
+    """The columns a save never sets: the tenant, the key and the version."""
+    return frozenset({"tenant_id", "version", *key_columns(table)})
+
+
 def _as_mapping(row: Any) -> Mapping[str, Any] | None:
-    """A kept row by column name: a dict, a named tuple or a SQLAlchemy row."""
+    """A row by column name: a dict, a named tuple or a SQLAlchemy row."""
     if row is None or isinstance(row, dict):
         return row
     return cast(Mapping[str, Any], row._asdict())

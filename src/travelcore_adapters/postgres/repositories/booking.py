@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import bindparam, or_, select
 
@@ -63,7 +63,11 @@ WAITLIST_OF_SESSION = Statement(
 
 
 class PostgresBookingRepository(TableRepository[Booking]):
+    """``get`` locks the booking's row: concurrent changes of one booking (two
+    cancellations) queue on it, and the later one checks the booking as the first left it."""
+
     table, entity = b, "booking"
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: Booking) -> dict[str, Any]:
         return {
@@ -155,7 +159,10 @@ class PostgresBookingRepository(TableRepository[Booking]):
 
 
 class PostgresWaitlistRepository(TableRepository[WaitlistEntry]):
+    """``get`` locks the entry's row (as bookings do)."""
+
     table, entity = w, "waitlist_entry"
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: WaitlistEntry) -> dict[str, Any]:
         return {
@@ -219,4 +226,4 @@ class PostgresWaitlistRepository(TableRepository[WaitlistEntry]):
             .distinct()
             .order_by(w.c.session_id)
         )
-        return [SessionId(row.session_id) for row in self._uow.execute(query)]
+        return [SessionId(row.session_id) for row in self._scope.execute(query)]

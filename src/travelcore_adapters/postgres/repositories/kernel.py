@@ -3,62 +3,51 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from psycopg.types.json import Jsonb
 from sqlalchemy import bindparam, delete, func, select
 
 from travelcore.kernel import IdempotencyRecord, dumps
-from travelcore_adapters.postgres.statements import (
-    Statement,
-    expect_inserted,
-    insert_statement,
-)
+from travelcore_adapters.postgres.repositories.base import TableRepository
+from travelcore_adapters.postgres.statements import Statement
 from travelcore_adapters.postgres.tables.kernel import idempotency_keys as t
 
-if TYPE_CHECKING:
-    from travelcore_adapters.postgres.uow import PostgresUnitOfWork
-
-
 LOCK = Statement(select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("lock"), 0))))
-GET = Statement(select(t).where(t.c.tenant_id == bindparam("tid"), t.c.key == bindparam("key")))
-INSERT = insert_statement(t)
 
 
-def _record(row: Any) -> IdempotencyRecord:
-    return IdempotencyRecord(
-        key=row.key, fingerprint=row.fingerprint, result=row.result, created_at=row.created_at
-    )
-
-
-class PostgresIdempotencyStore:
-    """Idempotency records of the unit of work's tenant.
+class PostgresIdempotencyStore(TableRepository[IdempotencyRecord]):
+    """Idempotency records of the unit of work's tenant (a record carries no tenant: it is
+    stored under the unit of work's).
 
     ``get`` first takes a transaction-scoped advisory lock on (tenant, key): concurrent
     requests with one key run one after the other, so the later ones find the first one's
     stored result instead of failing on the primary key.
     """
 
-    def __init__(self, uow: PostgresUnitOfWork) -> None:
-        self._uow = uow
+    table, entity = t, "idempotency key"
 
-    def get(self, key: str) -> IdempotencyRecord | None:
-        tid = self._uow.tenant_id
-        self._uow.enqueue(LOCK, {"lock": f"idempotency:{tid}:{key}"})
-        rows = self._uow.rows(GET, {"tid": tid, "key": key})
-        return _record(rows[0]) if rows else None
+    def tenant_of(self, entity: IdempotencyRecord) -> object:
+        return self._tid
 
-    def add(self, record: IdempotencyRecord) -> None:
-        row = {
-            "tenant_id": self._uow.tenant_id,
-            "key": record.key,
-            "fingerprint": record.fingerprint,
-            "result": Jsonb(record.result, dumps),
-            "created_at": record.created_at,
+    def to_row(self, entity: IdempotencyRecord) -> dict[str, Any]:
+        return {
+            "tenant_id": self._tid,
+            "key": entity.key,
+            "fingerprint": entity.fingerprint,
+            "result": Jsonb(entity.result, dumps),
+            "created_at": entity.created_at,
         }
-        expect = expect_inserted(f"idempotency key {record.key!r} exists", key=record.key)
-        self._uow.write(INSERT, row, expect)
+
+    def to_entity(self, row: Any) -> IdempotencyRecord:
+        return IdempotencyRecord(
+            key=row.key, fingerprint=row.fingerprint, result=row.result, created_at=row.created_at
+        )
+
+    def get(self, key: str) -> IdempotencyRecord | None:  # type: ignore[override]
+        self._scope.enqueue(LOCK, {"lock": f"idempotency:{self._tid}:{key}"})
+        return self._find(key)
 
     def purge_before(self, instant: datetime) -> int:
-        stmt = delete(t).where(t.c.tenant_id == self._uow.tenant_id, t.c.created_at < instant)
-        return self._uow.execute(stmt).rowcount
+        stmt = delete(t).where(t.c.tenant_id == self._tid, t.c.created_at < instant)
+        return self._scope.execute(stmt).rowcount

@@ -11,13 +11,14 @@ second read of the entries, and a second read of an unchanged balance reads only
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert
+import attrs
+from sqlalchemy import bindparam, select
 
-from travelcore.kernel import Money, NotFound, StaleVersion, TenantId, UserId, ValidationFailed
+from travelcore.kernel import Money, TenantId, UserId, check_tenant, check_version, saved
 from travelcore.ledger import (
     BalanceId,
     BillingPeriod,
@@ -38,14 +39,13 @@ from travelcore.ledger.subscription import (
     SubscriptionStatus,
     SubscriptionTier,
 )
+from travelcore_adapters.postgres.repositories.base import TableRepository
+from travelcore_adapters.postgres.repositories.scope import PostgresScope
 from travelcore_adapters.postgres.statements import (
-    STALE,
-    Expect,
     Statement,
     get_statement,
     insert_statement,
     insert_values,
-    update_statement,
     version_statement,
 )
 from travelcore_adapters.postgres.tables.ledger import corporate_subscriptions as s
@@ -53,11 +53,6 @@ from travelcore_adapters.postgres.tables.ledger import credit_balances as b
 from travelcore_adapters.postgres.tables.ledger import credit_holds as h
 from travelcore_adapters.postgres.tables.ledger import credit_ledger as e
 from travelcore_adapters.postgres.tables.ledger import subscription_seats as seats
-from travelcore_adapters.postgres.wire import Reply
-
-if TYPE_CHECKING:
-    from travelcore_adapters.postgres.uow import PostgresUnitOfWork
-
 
 # -- row <-> entity ------------------------------------------------------------------------
 
@@ -213,44 +208,30 @@ UPSERT_HOLD = _upsert_holds()
 # -- the repository ------------------------------------------------------------------------
 
 
-class PostgresLedgerRepository:
+class PostgresLedgerRepository(TableRepository[CreditBalance]):
     """Credit balances of the unit of work's tenant, with their entries and holds."""
 
-    def __init__(self, uow: PostgresUnitOfWork) -> None:
-        self._uow = uow
+    table, entity = b, "credit_balance"
+
+    def __init__(self, scope: PostgresScope) -> None:
+        super().__init__(scope)
         self._holds_seen: dict[BalanceId, dict[HoldId, Hold]] = {}
         self._entries_seen: dict[BalanceId, tuple[int, tuple[LedgerEntry, ...]]] = {}
 
-    @property
-    def _tid(self) -> TenantId:
-        return self._uow.tenant_id
+    def to_row(self, entity: CreditBalance) -> dict[str, Any]:
+        return balance_row(entity)
 
-    def add(self, balance: CreditBalance) -> None:
-        if balance.tenant_id != self._tid:
-            raise ValidationFailed("tenant_id", "matches_unit_of_work")
-        self._uow.write(insert_statement(b, on_conflict="error"), balance_row(balance))
-        self._insert_entries(balance.entries)
-        self._write_holds(balance)
-        self._entries_seen[balance.id] = (balance.version, tuple(balance.entries))
-
-    def get(self, balance_id: BalanceId) -> CreditBalance:
-        rows = self._uow.rows(GET, {"tid": self._tid, "id": balance_id})
-        if not rows:
-            raise NotFound("credit_balance", balance_id)
-        return self._load(rows[0])
+    def to_entity(self, row: Any) -> CreditBalance:
+        entries = self._entries_seen[row.id][1]
+        return to_balance(row, list(entries), list(self._holds_seen[row.id].values()))
 
     def find(self, user_id: UserId, day: date) -> CreditBalance | None:
-        rows = self._uow.rows(CURRENT, {"tid": self._tid, "user_id": user_id, "day": day})
-        return self._load(rows[0]) if rows else None
+        return self._query_first(CURRENT, user_id=user_id, day=day)
 
     def save(self, balance: CreditBalance) -> None:
-        self._check_tenant(balance)
-        new_entries = self._new_entries(balance)  # checks first, so a refusal writes nothing
-        self._update_balance_row(balance)
-        self._insert_entries(new_entries)
-        self._write_holds(balance)
-        balance.version += 1
-        self._entries_seen[balance.id] = (balance.version, tuple(balance.entries))
+        check_tenant(self._scope, balance.tenant_id)
+        self._check_append_only(balance)  # first, so a refusal writes nothing
+        super().save(balance)
 
     def open_ending_by(self, day: date) -> list[BalanceId]:
         return self._ids(b.c.billing_period_end <= day)
@@ -268,7 +249,7 @@ class PostgresLedgerRepository:
             )
             .distinct()
         )
-        rows = self._uow.execute(
+        rows = self._scope.execute(
             select(b.c.id)
             .where(b.c.tenant_id == self._tid, b.c.id.in_(due))
             .order_by(b.c.billing_period_end, b.c.id)
@@ -277,95 +258,69 @@ class PostgresLedgerRepository:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _update_balance_row(self, balance: CreditBalance) -> None:
-        """Bump the stored version if it is still the one ``balance`` was read at."""
-        figures = balance_figures(balance)
-        expected = balance.version
-        params = {"tid": self._tid, "id": balance.id, "expected_version": expected}
-        refusal = f"credit balance {balance.id} changed concurrently"
+    def _entities(self, rows: Sequence[Any]) -> list[CreditBalance]:
+        """Balances with their entries and holds. A balance read earlier in this unit of
+        work at the same version reuses them (every change bumps the version); the others'
+        are read in one round trip."""
+        unknown = [row for row in rows if not self._known_at(row.id, row.version)]
+        queries = [
+            (statement, {"tid": self._tid, "balance_id": row.id})
+            for row in unknown
+            for statement in (ENTRIES, HOLDS)
+        ]
+        self._scope.prefetch(queries)
+        for row in unknown:
+            of_balance = {"tid": self._tid, "balance_id": row.id}
+            entries = tuple(to_entry(r) for r in self._scope.rows(ENTRIES, of_balance))
+            holds = [to_hold(r) for r in self._scope.rows(HOLDS, of_balance)]
+            self._entries_seen[row.id] = (row.version, entries)
+            self._holds_seen[row.id] = {hold.id: hold for hold in holds}
+        return super()._entities(rows)
 
-        def updated(reply: Reply) -> None:
-            if reply.rowcount == 0:
-                self._require_version(balance.id, expected)
-                raise StaleVersion(refusal)
+    def _known_at(self, balance_id: BalanceId, version: int) -> bool:
+        seen = self._entries_seen.get(balance_id)
+        return seen is not None and seen[0] == version and balance_id in self._holds_seen
 
-        statement = update_statement(b, tuple(figures))
-        self._uow.write(statement, params | figures, Expect(STALE, refusal, updated))
-
-    def _new_entries(self, balance: CreditBalance) -> list[LedgerEntry]:
-        """The entries beyond the stored ones, after checking that the stored ones are an
-        unchanged prefix (``LedgerIsAppendOnly`` otherwise). Compares with what this unit
-        of work read at ``balance.version``, else with the stored entries, after checking
-        the stored version (the version-guarded UPDATE that follows catches later races)."""
+    def _check_append_only(self, balance: CreditBalance) -> None:
+        """The stored entries must be an unchanged prefix of ``balance``'s
+        (``LedgerIsAppendOnly`` otherwise). Compares with what this unit of work read at
+        ``balance.version``, else with the stored entries after checking the stored version
+        (the version-guarded UPDATE that follows catches later races)."""
         seen = self._entries_seen.get(balance.id)
-        if seen is not None and seen[0] == balance.version:
-            stored: tuple[LedgerEntry, ...] | list[LedgerEntry] = seen[1]
-        else:
-            self._require_version(balance.id, balance.version)
-            stored = self._load_entries(balance.id)
-        if tuple(balance.entries[: len(stored)]) != tuple(stored):
+        if seen is None or seen[0] != balance.version:
+            found = self._scope.rows(version_statement(b), {"tid": self._tid, "id": balance.id})
+            stored = found[0].version if found else None
+            check_version(self.entity, balance.id, stored=stored, loaded=balance.version)
+            rows = self._scope.rows(ENTRIES, {"tid": self._tid, "balance_id": balance.id})
+            seen = (balance.version, tuple(to_entry(r) for r in rows))
+            self._entries_seen[balance.id] = seen
+        if tuple(balance.entries[: len(seen[1])]) != seen[1]:
             raise LedgerIsAppendOnly(
                 "stored ledger entries cannot be changed or removed", balance_id=str(balance.id)
             )
-        return balance.entries[len(stored) :]
 
-    def _insert_entries(self, entries: list[LedgerEntry]) -> None:
-        rows = [entry_row(self._tid, entry) for entry in entries]
-        self._uow.write_many(insert_statement(e, on_conflict="error"), rows)
-
-    def _write_holds(self, balance: CreditBalance) -> None:
-        seen = self._holds_seen.get(balance.id, {})
-        rows = [
+    def _write_children(self, entity: CreditBalance, *, added: bool) -> None:
+        """Insert the entries beyond the stored ones; upsert the holds that changed."""
+        stored = () if added else self._entries_seen[entity.id][1]
+        rows = [entry_row(self._tid, entry) for entry in entity.entries[len(stored) :]]
+        self._scope.write_many(insert_statement(e, on_conflict="error"), rows)
+        self._entries_seen[entity.id] = (entity.version, tuple(entity.entries))
+        seen = {} if added else self._holds_seen.get(entity.id, {})
+        holds = [
             hold_row(self._tid, position, hold)
-            for position, hold in enumerate(balance.holds)
+            for position, hold in enumerate(entity.holds)
             if seen.get(hold.id) != hold
         ]
-        self._uow.write_many(UPSERT_HOLD, rows)
-        self._holds_seen[balance.id] = {hold.id: hold for hold in balance.holds}
-
-    def _load_entries(self, balance_id: BalanceId) -> list[LedgerEntry]:
-        rows = self._uow.rows(ENTRIES, {"tid": self._tid, "balance_id": balance_id})
-        return [to_entry(r) for r in rows]
-
-    def _load(self, row: Any) -> CreditBalance:
-        seen = self._entries_seen.get(row.id)
-        if seen is not None and seen[0] == row.version and row.id in self._holds_seen:
-            # read earlier in this unit of work at this version: entries and holds (frozen
-            # values) are unchanged, since every change bumps the version
-            return to_balance(row, list(seen[1]), list(self._holds_seen[row.id].values()))
-        entries = self._load_entries(BalanceId(row.id))
-        holds = [
-            to_hold(r) for r in self._uow.rows(HOLDS, {"tid": self._tid, "balance_id": row.id})
-        ]
-        balance = to_balance(row, entries, holds)
-        self._holds_seen[balance.id] = {hold.id: hold for hold in holds}
-        self._entries_seen[balance.id] = (balance.version, tuple(entries))
-        return balance
-
-    def _require_version(self, balance_id: BalanceId, version: int) -> None:
-        """``NotFound`` or ``StaleVersion`` unless the stored version is ``version``."""
-        rows = self._uow.rows(version_statement(b), {"tid": self._tid, "id": balance_id})
-        if not rows:
-            raise NotFound("credit_balance", balance_id)
-        if rows[0].version != version:
-            raise StaleVersion(
-                f"credit balance {balance_id} changed since version {version}",
-                balance_id=str(balance_id),
-                expected=version,
-                actual=rows[0].version,
-            )
+        self._scope.write_many(UPSERT_HOLD, holds)
+        self._holds_seen[entity.id] = {hold.id: hold for hold in entity.holds}
 
     def _ids(self, *conditions: Any) -> list[BalanceId]:
-        rows = self._uow.execute(
+        rows = self._scope.execute(
             select(b.c.id)
             .where(b.c.tenant_id == self._tid, b.c.is_closed.is_(False), *conditions)
             .order_by(b.c.billing_period_end, b.c.id)
         )
         return [BalanceId(r.id) for r in rows]
-
-    def _check_tenant(self, balance: CreditBalance) -> None:
-        if balance.tenant_id != self._tid:  # another tenant's balance does not exist here
-            raise NotFound("credit_balance", balance.id)
 
 
 # -- subscriptions -------------------------------------------------------------------------
@@ -424,93 +379,50 @@ def to_seats(row: Any) -> SeatAllocations:
     )
 
 
-class PostgresSubscriptionRepository:
+class PostgresSubscriptionRepository(TableRepository[CorporateSubscription]):
     """Corporate subscriptions and their seat allocations, for the unit of work's tenant."""
 
-    def __init__(self, uow: PostgresUnitOfWork) -> None:
-        self._uow = uow
+    table, entity = s, "subscription"
 
-    @property
-    def _tid(self) -> TenantId:
-        return self._uow.tenant_id
+    def __init__(self, scope: PostgresScope) -> None:
+        super().__init__(scope)
+        self._seats = PostgresSeatRepository(scope)
 
-    def add(self, subscription: CorporateSubscription) -> None:
-        if subscription.tenant_id != self._tid:
-            raise ValidationFailed("tenant_id", "matches_unit_of_work")
-        self._uow.execute(insert(s).values(subscription_row(subscription)))
+    def to_row(self, entity: CorporateSubscription) -> dict[str, Any]:
+        return subscription_row(entity)
 
-    def get(self, subscription_id: SubscriptionId) -> CorporateSubscription:
-        row = self._uow.execute(
-            select(s).where(s.c.tenant_id == self._tid, s.c.id == subscription_id)
-        ).one_or_none()
-        if row is None:
-            raise NotFound("subscription", subscription_id)
+    def to_entity(self, row: Any) -> CorporateSubscription:
         return to_subscription(row)
 
-    def save(self, subscription: CorporateSubscription) -> None:
-        values = subscription_row(subscription)
-        for key in ("tenant_id", "id", "version"):
-            del values[key]
-        result = self._uow.execute(
-            update(s)
-            .where(
-                s.c.tenant_id == self._tid,
-                s.c.id == subscription.id,
-                s.c.version == subscription.version,
-            )
-            .values(version=s.c.version + 1, **values)
-        )
-        if result.rowcount == 0:
-            self.get(subscription.id)
-            raise StaleVersion(
-                f"subscription {subscription.id} changed since it was read",
-                subscription_id=str(subscription.id),
-                version=subscription.version,
-            )
-        subscription.version += 1
-
     def seats(self, subscription_id: SubscriptionId, period_start: date) -> SeatAllocations | None:
-        row = self._uow.execute(
-            select(seats).where(
-                seats.c.tenant_id == self._tid,
-                seats.c.subscription_id == subscription_id,
-                seats.c.billing_period_start == period_start,
-            )
-        ).one_or_none()
-        return None if row is None else to_seats(row)
+        return self._seats.find(subscription_id, period_start)
 
     def save_seats(self, allocations: SeatAllocations) -> None:
+        """Version 0 is a first allocation: it is added at version 1."""
         if allocations.version == 0:
-            self._uow.execute(
-                insert(seats).values(
-                    tenant_id=self._tid,
-                    subscription_id=allocations.subscription_id,
-                    billing_period_start=allocations.period.start,
-                    billing_period_end=allocations.period.end,
-                    user_ids=list(allocations.users),
-                    version=1,
-                )
-            )
+            check_tenant(self._scope, allocations.tenant_id)
+            first = attrs.evolve(allocations, version=1)
+            self._seats.add(first)
+            saved(allocations)
         else:
-            result = self._uow.execute(
-                update(seats)
-                .where(
-                    seats.c.tenant_id == self._tid,
-                    seats.c.subscription_id == allocations.subscription_id,
-                    seats.c.billing_period_start == allocations.period.start,
-                    seats.c.version == allocations.version,
-                )
-                .values(user_ids=list(allocations.users), version=seats.c.version + 1)
-            )
-            if result.rowcount == 0:
-                if self.seats(allocations.subscription_id, allocations.period.start) is None:
-                    raise NotFound(
-                        "subscription_seats",
-                        (allocations.subscription_id, allocations.period.start),
-                    )
-                raise StaleVersion(
-                    "seat allocations changed since they were read",
-                    subscription_id=str(allocations.subscription_id),
-                    version=allocations.version,
-                )
-        allocations.version += 1
+            self._seats.save(allocations)
+
+
+class PostgresSeatRepository(TableRepository[SeatAllocations]):
+    table, entity = seats, "subscription_seats"
+
+    def to_row(self, entity: SeatAllocations) -> dict[str, Any]:
+        return {
+            "tenant_id": entity.tenant_id,
+            "subscription_id": entity.subscription_id,
+            "billing_period_start": entity.period.start,
+            "billing_period_end": entity.period.end,
+            "user_ids": list(entity.users),
+            "version": entity.version,
+        }
+
+    def to_entity(self, row: Any) -> SeatAllocations:
+        return to_seats(row)
+
+    def find(self, subscription_id: SubscriptionId, period_start: date) -> SeatAllocations | None:
+        return self._find((subscription_id, period_start))

@@ -1,0 +1,73 @@
+"""What every repository shares, on every adapter: the scope it works in and the one
+version rule.
+
+**The version rule.** An entity's ``version`` is the version of the stored row it was read
+from (or the version it was added with). ``save(entity)`` writes only if the stored version
+still equals ``entity.version``, stores ``entity.version + 1`` and sets ``entity.version`` to
+it. A model never changes its own ``version``; only a repository's ``save`` does
+(:func:`saved`). A stored version that moved on is :class:`StaleVersion`, a missing row is
+:class:`NotFound` (:func:`check_version`).
+
+**The tenant rule.** A write of an entity whose ``tenant_id`` is not the unit of work's is
+refused with ``ValidationFailed("tenant_id", "matches_unit_of_work")`` before anything is
+written (:func:`check_tenant`); a read never sees another tenant's rows (``NotFound``).
+
+**Events.** Repositories report every entity they hand out or take in to
+:meth:`RepositoryScope.seen`; the unit of work collects the events of those that are
+aggregates when it commits, so use cases never register them by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from travelcore.kernel.errors import NotFound, StaleVersion, ValidationFailed
+from travelcore.kernel.ids import TenantId
+
+
+class Versioned(Protocol):
+    """An entity under the version rule."""
+
+    version: int
+
+
+class RepositoryScope(Protocol):
+    """The part of a unit of work every repository uses, whatever the adapter: the tenant
+    and the record of what was loaded and added. Adapters extend it with their reads and
+    writes."""
+
+    @property
+    def tenant_id(self) -> TenantId: ...
+
+    def seen(self, *entities: object) -> None:
+        """Entities read or added in this unit of work (the aggregates' events are
+        collected on commit)."""
+        ...
+
+
+def check_tenant(scope: RepositoryScope, tenant_id: object) -> None:
+    """Refuse a write of another tenant's entity."""
+    if tenant_id != scope.tenant_id:
+        raise ValidationFailed(
+            "tenant_id", "matches_unit_of_work", "the entity belongs to another tenant"
+        )
+
+
+def check_version(entity: str, key: object, *, stored: int | None, loaded: int) -> None:
+    """``NotFound`` if there is no stored row (``stored`` is ``None``); ``StaleVersion``
+    unless the stored version is the one the entity was loaded at."""
+    if stored is None:
+        raise NotFound(entity, key)
+    if stored != loaded:
+        raise StaleVersion(
+            f"{entity} {key} changed since it was read",
+            entity=entity,
+            expected=loaded,
+            stored=stored,
+        )
+
+
+def saved(entity: Versioned) -> None:
+    """Record on ``entity`` the version its save stored (one above the version it was
+    loaded at)."""
+    entity.version += 1

@@ -1,0 +1,251 @@
+"""The losers of a race get the same error on PostgreSQL as on memory: a use case locks the
+row it changes before it checks it (``bookings.get`` and ``payments.get`` are ``SELECT ...
+FOR NO KEY UPDATE``), so concurrent changes of one row queue and each checks what the one
+before it left. Memory runs one unit of work at a time, which gives the same result.
+
+Negative controls swap in repositories that read without the lock, and show that the same
+tests then see other errors.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, ClassVar
+
+import pytest
+
+from travelcore.booking import (
+    BookingStatus,
+    BookSession,
+    CancelBooking,
+    CancellationReason,
+    ConfirmBooking,
+)
+from travelcore.kernel import ManualClock, Money, TenantId, TravelcoreError, UserId, new_uuid
+from travelcore.ledger import EntryType
+from travelcore.payments import PaymentService, PayTrip, RefundPayment
+from travelcore.testing.world import World
+from travelcore.travel import BookTrip, LineItem, RegisterTenant, TravelService, TripId
+from travelcore_adapters.memory import MemoryDatabase
+from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
+from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
+from travelcore_adapters.postgres.provision import ProvisionedDatabase
+from travelcore_adapters.postgres.repositories.booking import PostgresBookingRepository
+from travelcore_adapters.postgres.repositories.payments import PostgresPayments
+
+THREADS, ROUNDS = 8, 20
+T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def pooled(postgres_test_database: ProvisionedDatabase) -> Iterator[PostgresDatabase]:
+    with PostgresDatabase(
+        postgres_test_database.app_url, pool_size=THREADS, pool_timeout=60, retry_attempts=8
+    ) as database:
+        yield database
+
+
+class UnlockedBookings(PostgresBookingRepository):
+    lock_on_get: ClassVar[bool] = False
+
+
+class UnlockedPayments(PostgresPayments):
+    lock_on_get: ClassVar[bool] = False
+
+
+def unlocked(database: PostgresDatabase) -> Callable[[TenantId], PostgresUnitOfWork]:
+    """Units of work whose bookings and payments are read without their row lock."""
+
+    def make(tenant: TenantId) -> PostgresUnitOfWork:
+        uow = PostgresUnitOfWork(database.engine, tenant, database.bus)
+        uow.bookings = UnlockedBookings(uow)
+        uow.payments = UnlockedPayments(uow)
+        return uow
+
+    return make
+
+
+def databases(request: pytest.FixtureRequest) -> tuple[Any, Callable[..., Any]]:
+    """The unit-of-work factory of the parameter and how to call a use case on it."""
+    if request.param == "memory":
+        return MemoryDatabase(), lambda fn: fn
+    database: PostgresDatabase = request.getfixturevalue("pooled")
+    if request.param == "postgres-unlocked":
+        return unlocked(database), database.retrying
+    return database, database.retrying
+
+
+def race(calls: Sequence[Callable[[], object]]) -> Counter[str]:
+    """Run ``calls`` at once on as many threads; the outcome of each: ``ok`` or the name of
+    the error it raised."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], object]) -> str:
+        barrier.wait()
+        try:
+            call()
+        except TravelcoreError as error:
+            return type(error).__name__
+        return "ok"
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return Counter(pool.map(run, calls))
+
+
+# -- cancellations of one booking ------------------------------------------------------------
+
+
+def cancellation_round(world: World, retrying: Callable[..., Any]) -> tuple[Counter[str], int]:
+    """A confirmed booking cancelled by the parent from 8 threads at once: the outcomes and
+    the number of refunds in the ledger."""
+    session_id = world.session(starts_in=timedelta(days=7), capacity=2, credits=5)
+    parent, [child] = world.family(credits=20)
+    receipt = world.bookings.book(
+        BookSession(
+            tenant_id=world.tenant,
+            session_id=session_id,
+            child_id=child,
+            parent_id=parent,
+            idempotency_key=world.key(),
+        )
+    )
+    world.bookings.confirm(
+        ConfirmBooking(
+            tenant_id=world.tenant, booking_id=receipt.booking_id, idempotency_key=world.key()
+        )
+    )
+    cancel = retrying(world.bookings.cancel)
+    calls = [
+        functools.partial(
+            cancel,
+            CancelBooking(
+                tenant_id=world.tenant,
+                booking_id=receipt.booking_id,
+                reason=CancellationReason.SCHEDULE_CONFLICT,
+                idempotency_key=f"cancel-{n}",
+            ),
+        )
+        for n in range(THREADS)
+    ]
+    outcomes = race(calls)
+    with world.db(world.tenant) as uow:
+        balance = uow.credits.find(parent, world.clock.now().date())
+    refunds = [
+        entry
+        for entry in (balance.entries if balance is not None else [])
+        if entry.entry_type is EntryType.REFUND_CREDIT and entry.booking_id == receipt.booking_id
+    ]
+    assert world.booking(receipt.booking_id).status is BookingStatus.CANCELLED_PARENT
+    return outcomes, len(refunds)
+
+
+@pytest.fixture(params=["memory", "postgres"])
+def racing(request: pytest.FixtureRequest) -> tuple[Any, Callable[..., Any]]:
+    return databases(request)
+
+
+def test_eight_cancellations_of_one_booking_refund_once_and_the_losers_get_invalid_transition(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, retrying = racing
+    for _ in range(ROUNDS):
+        world = World(database, ManualClock(T0))
+        outcomes, refunds = cancellation_round(world, retrying)
+        assert outcomes == Counter({"ok": 1, "InvalidTransition": THREADS - 1}), outcomes
+        assert refunds == 1
+
+
+@pytest.mark.parametrize("racing", ["postgres-unlocked"], indirect=True)
+def test_negative_control_cancellations_checked_before_the_lock_give_other_errors(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    """Read without the row lock, a loser checks the booking as it was before the winner
+    cancelled it and fails later on something else (the test above can fail)."""
+    database, retrying = racing
+    seen: Counter[str] = Counter()
+    for _ in range(ROUNDS):
+        outcomes, _ = cancellation_round(World(database, ManualClock(T0)), retrying)
+        seen += outcomes
+        if set(outcomes) - {"ok", "InvalidTransition"}:
+            break
+    assert set(seen) - {"ok", "InvalidTransition"}, seen
+
+
+# -- refunds of one payment --------------------------------------------------------------------
+
+
+def refund_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[str], Money | None]:
+    """A paid trip of 220 EUR refunded in full from 8 threads at once: the outcomes and
+    what the provider refunded. A full refund of a payment with nothing left to refund is
+    ``ValidationFailed("amount", "positive")``."""
+    clock = ManualClock(T0)
+    tenant = TenantId(new_uuid())
+    travel = TravelService(database, clock)
+    gateway = MemoryPaymentGateway()
+    payments = PaymentService(database, clock, gateway=gateway)
+    travel.register_tenant(RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key="t"))
+    start = date(2026, 5, 1)
+    hotel = LineItem.hotel(
+        provider="Booking.com",
+        external_ref="H",
+        price_per_night=Money.of("110.00", "EUR"),
+        check_in=start,
+        check_out=start + timedelta(days=2),
+    )
+    trip = travel.book_trip(
+        BookTrip(
+            tenant_id=tenant,
+            user_id=UserId(new_uuid()),
+            currency="EUR",
+            items=(hotel,),
+            idempotency_key="trip",
+        )
+    )
+    paid = payments.pay(
+        PayTrip(
+            tenant_id=tenant,
+            trip_id=TripId(trip.id),
+            payment_method="pm_card_visa",
+            idempotency_key="p",
+        )
+    )
+    refund = retrying(payments.refund)
+    calls = [
+        functools.partial(
+            refund,
+            RefundPayment(tenant_id=tenant, payment_id=paid.payment_id, idempotency_key=f"r{n}"),
+        )
+        for n in range(THREADS)
+    ]
+    outcomes = race(calls)
+    assert payments.payment(tenant, paid.payment_id).refunded == Money.of("220.00", "EUR")
+    return outcomes, gateway.refunded(str(paid.provider_ref))
+
+
+def test_eight_full_refunds_of_one_payment_refund_once_and_the_losers_get_the_same_error(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, retrying = racing
+    for _ in range(ROUNDS):
+        outcomes, refunded = refund_round(database, retrying)
+        assert outcomes == Counter({"ok": 1, "ValidationFailed": THREADS - 1}), outcomes
+        assert refunded == Money.of("220.00", "EUR")
+
+
+@pytest.mark.parametrize("racing", ["postgres-unlocked"], indirect=True)
+def test_negative_control_refunds_checked_before_the_lock_give_other_errors(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, retrying = racing
+    seen: Counter[str] = Counter()
+    for _ in range(ROUNDS):
+        outcomes, _ = refund_round(database, retrying)
+        seen += outcomes
+        if set(outcomes) - {"ok", "ValidationFailed"}:
+            break
+    assert set(seen) - {"ok", "ValidationFailed"}, seen
