@@ -33,7 +33,7 @@ from travelcore.testing.world import World
 from travelcore.travel import BookTrip, LineItem, RegisterTenant, TravelService, TripId
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
-from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
+from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork, StatementPath
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.postgres.repositories.booking import PostgresBookingRepository
 from travelcore_adapters.postgres.repositories.payments import PostgresPayments
@@ -43,9 +43,15 @@ T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def pooled(postgres_test_database: ProvisionedDatabase) -> Iterator[PostgresDatabase]:
+def pooled(
+    postgres_test_database: ProvisionedDatabase, statement_path: StatementPath
+) -> Iterator[PostgresDatabase]:
     with PostgresDatabase(
-        postgres_test_database.app_url, pool_size=THREADS, pool_timeout=60, retry_attempts=8
+        postgres_test_database.app_url,
+        pool_size=THREADS,
+        pool_timeout=60,
+        retry_attempts=8,
+        statement_path=statement_path,
     ) as database:
         yield database
 
