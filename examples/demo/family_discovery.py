@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
-from examples.demo.backends import OpenDatabase
 from travelcore.catalog import Activity, ActivityCategory, Session, Venue, VenueStatus
 from travelcore.discovery import (
     ActivitySearch,
@@ -36,10 +35,10 @@ ACTIVITIES = [
 ]
 
 
-def run(open_database: OpenDatabase = MemoryDatabase) -> None:
+def run() -> None:
     print("== Monthly suggestions for two siblings, and a search in a parent's words ==")
     clock = ManualClock(datetime(2026, 3, 25, 9, tzinfo=UTC))
-    db = open_database(EventBus())
+    db = MemoryDatabase(EventBus())
     world = World(db, clock)
     tenant = world.tenant
     embedder, store, text = HashingEmbedder(384), MemoryVectorStore(384), MemoryTextSearch()
@@ -82,7 +81,9 @@ def run(open_database: OpenDatabase = MemoryDatabase) -> None:
             uow.sessions.add(session)
             documents.append(activity_document(activity, [session]))
         uow.commit()
-    VectorSync(db, store, embedder, clock, text).sync(tenant, "activities", documents)
+    VectorSync(db, clock, store=store, embedder=embedder, text_search=text).sync(
+        tenant, "activities", documents
+    )
     names = {d.id: d.text.split(".")[0] for d in documents}
     parent, (mia, leo) = world.family(born=[date(2018, 6, 1), date(2016, 2, 1)])
     ages = {mia: "Mia (7)", leo: "Leo (10)"}

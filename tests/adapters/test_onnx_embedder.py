@@ -79,8 +79,12 @@ def test_switching_to_minilm_re_embeds_through_the_sync_job(
 ) -> None:
     database, store, tenant = MemoryDatabase(), MemoryVectorStore(384), TenantId(new_uuid())
     docs = [SourceDocument(id="a", text="swimming"), SourceDocument(id="b", text="chess")]
-    VectorSync(database, store, HashingEmbedder(384), clock).sync(tenant, "activities", docs)
-    report = VectorSync(database, store, minilm, clock).sync(tenant, "activities", docs)
+    VectorSync(database, clock, store=store, embedder=HashingEmbedder(384)).sync(
+        tenant, "activities", docs
+    )
+    report = VectorSync(database, clock, store=store, embedder=minilm).sync(
+        tenant, "activities", docs
+    )
     assert report.embedded == ("a", "b")
     record = store.fetch(namespace_for(tenant, "activities"), ["a"]).records["a"]
     assert (record.metadata[MODEL_KEY], record.metadata[VERSION_KEY]) == (
@@ -88,5 +92,7 @@ def test_switching_to_minilm_re_embeds_through_the_sync_job(
         minilm.version,
     )
     assert record.values == pytest.approx(minilm.embed(["swimming"])[0], abs=1e-6)
-    again = VectorSync(database, store, minilm, clock).sync(tenant, "activities", docs)
+    again = VectorSync(database, clock, store=store, embedder=minilm).sync(
+        tenant, "activities", docs
+    )
     assert again.unchanged == ("a", "b")

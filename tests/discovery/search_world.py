@@ -139,9 +139,13 @@ class SearchWorld:
                     )
                 )
             uow.commit()
-        VectorSync(self.db, self.store, HashingEmbedder(384), self.clock, self.text).sync(
-            self.tenant, "activities", docs
-        )
+        VectorSync(
+            self.db,
+            self.clock,
+            store=self.store,
+            embedder=HashingEmbedder(384),
+            text_search=self.text,
+        ).sync(self.tenant, "activities", docs)
         self.venue_ids = {k: str(v.id) for k, v in venues.items()}
         for place, (lat, lon) in world["family"].items():
             self.places.set_location(
