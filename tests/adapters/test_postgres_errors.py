@@ -52,6 +52,7 @@ from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_co
         (psycopg.OperationalError("server closed the connection"), ConnectionLost),
         (pg_errors.PipelineAborted("an earlier statement failed"), Unavailable),
         (sa_exc.TimeoutError("pool"), Unavailable),
+        (sa_exc.InvalidRequestError("This connection is closed"), ConnectionLost),
         (pg_errors.NumericValueOutOfRange("integer out of range"), ValidationFailed),
         (pg_errors.StringDataRightTruncation("value too long"), ValidationFailed),
         (pg_errors.CharacterNotInRepertoire("invalid byte sequence"), ValidationFailed),

@@ -10,7 +10,7 @@ are retried for a bounded time. So a use case that starts after a restart does n
 from __future__ import annotations
 
 import json
-import select
+import selectors
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, ParamSpec, Self, TypeVar
@@ -121,7 +121,9 @@ def _replace_if_closed_by_server(
     connection: psycopg.Connection[Any] = dbapi_connection
     if connection.closed or connection.broken:
         raise DisconnectionError("the connection is closed")
-    readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    with selectors.DefaultSelector() as selector:  # select.select fails past fd 1023
+        selector.register(connection.fileno(), selectors.EVENT_READ)
+        readable = selector.select(0)
     if readable:
         raise DisconnectionError("the server closed the connection")
 

@@ -96,6 +96,9 @@ def translate(exc: BaseException) -> TravelcoreError:
     orig = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return ConnectionLost("the database connection was lost", cause=str(orig))
+    if type(exc) is sa_exc.InvalidRequestError and str(exc) == "This connection is closed":
+        # the pool's checkout gave up reconnecting (a server restarting again meanwhile)
+        return ConnectionLost("the database connection was lost", cause=str(exc))
     if isinstance(exc, sa_exc.StatementError) and isinstance(exc.orig, UnicodeError):
         orig = exc.orig
     if isinstance(orig, UnicodeError):  # a lone surrogate cannot be sent as UTF-8
