@@ -17,6 +17,7 @@ from travelcore.testing.catalog import (
     SessionRepositoryContract,
     VenueRepositoryContract,
 )
+from travelcore.testing.discovery import PlacesContract, SearchLogRepositoryContract
 from travelcore.testing.entity_repositories import (
     AccountRepositoryContract,
     ConversationRepositoryContract,
@@ -31,6 +32,7 @@ from travelcore.testing.entity_repositories import (
     TravelPreferencesRepositoryContract,
     TripRepositoryContract,
 )
+from travelcore.testing.feedback import FeedbackContract
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
 from travelcore.testing.payments import PaymentGatewayContract, PaymentRepositoriesContract
@@ -39,7 +41,10 @@ from travelcore.testing.people import (
     CorporateRepositoryContract,
     UserRepositoryContract,
 )
+from travelcore.testing.personal import PersonalContract
 from travelcore.testing.repositories import RepositoryContract
+from travelcore.testing.scoring import VenueScoringContract
+from travelcore.testing.suggestions import SuggestionsContract
 from travelcore.testing.travel import TravelRepositoriesContract
 from travelcore.testing.uow import UnitOfWorkContract
 from travelcore.testing.vector_sync import VectorSyncRepositoryContract
@@ -56,6 +61,7 @@ __all__ = [
     "CorporateSubscriptionRepositoryContract",
     "CredentialRepositoryContract",
     "CreditBalanceRepositoryContract",
+    "FeedbackContract",
     "ItineraryRepositoryContract",
     "LedgerMachine",
     "LedgerRepositoryContract",
@@ -63,13 +69,17 @@ __all__ = [
     "PaymentGatewayContract",
     "PaymentRepositoriesContract",
     "PaymentRepositoryContract",
+    "PersonalContract",
+    "PlacesContract",
     "PolicyRuleRepositoryContract",
     "ReminderRepositoryContract",
     "RepositoryContract",
     "ScheduleRepositoryContract",
+    "SearchLogRepositoryContract",
     "SecretBoxContract",
     "SessionRepositoryContract",
     "SubscriptionRepositoryContract",
+    "SuggestionsContract",
     "TenantRepositoryContract",
     "TextSearchContract",
     "TravelPreferencesRepositoryContract",
@@ -80,6 +90,7 @@ __all__ = [
     "VectorStoreContract",
     "VectorSyncRepositoryContract",
     "VenueRepositoryContract",
+    "VenueScoringContract",
     "WaitlistRepositoryContract",
     "booking_machine",
     "ledger_machine",

@@ -20,6 +20,19 @@ from travelcore_adapters.memory.catalog import (
     MemorySessionRepository,
     MemoryVenueRepository,
 )
+from travelcore_adapters.memory.discovery import (
+    MemoryActivityRatings,
+    MemoryChildPreferences,
+    MemoryEntries,
+    MemoryFavourites,
+    MemoryFeedback,
+    MemoryReviews,
+    MemorySearchLogs,
+    MemorySuggestions,
+    MemoryUserLocations,
+    MemoryVenueLocations,
+    MemoryVenueScores,
+)
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
 from travelcore_adapters.memory.payments import MemoryPayments, MemoryWebhookEvents
@@ -72,6 +85,17 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.schedules = MemoryScheduleRepository(self)
         self.bookings = MemoryBookingRepository(self)
         self.waitlist = MemoryWaitlistRepository(self)
+        self.search_logs = MemorySearchLogs(self)
+        self.user_locations = MemoryUserLocations(self)
+        self.venue_locations = MemoryVenueLocations(self)
+        self.reviews = MemoryReviews(self)
+        self.feedback = MemoryFeedback(self)
+        self.activity_ratings = MemoryActivityRatings(self)
+        self.child_preferences = MemoryChildPreferences(self)
+        self.favourites = MemoryFavourites(self)
+        self.memory_entries = MemoryEntries(self)
+        self.venue_scores = MemoryVenueScores(self)
+        self.suggestions = MemorySuggestions(self)
 
     @property
     def tx(self) -> MemoryTransaction:

@@ -37,6 +37,19 @@ from travelcore_adapters.postgres.repositories.catalog import (
     PostgresSessionRepository,
     PostgresVenueRepository,
 )
+from travelcore_adapters.postgres.repositories.discovery import (
+    PostgresActivityRatings,
+    PostgresChildPreferences,
+    PostgresFavourites,
+    PostgresFeedback,
+    PostgresMemoryEntries,
+    PostgresReviews,
+    PostgresSearchLogs,
+    PostgresSuggestions,
+    PostgresUserLocations,
+    PostgresVenueLocations,
+    PostgresVenueScores,
+)
 from travelcore_adapters.postgres.repositories.kernel import PostgresIdempotencyStore
 from travelcore_adapters.postgres.repositories.ledger import (
     PostgresLedgerRepository,
@@ -121,6 +134,17 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.schedules = PostgresScheduleRepository(self)
         self.bookings = PostgresBookingRepository(self)
         self.waitlist = PostgresWaitlistRepository(self)
+        self.search_logs = PostgresSearchLogs(self)
+        self.user_locations = PostgresUserLocations(self)
+        self.venue_locations = PostgresVenueLocations(self)
+        self.reviews = PostgresReviews(self)
+        self.feedback = PostgresFeedback(self)
+        self.activity_ratings = PostgresActivityRatings(self)
+        self.child_preferences = PostgresChildPreferences(self)
+        self.favourites = PostgresFavourites(self)
+        self.memory_entries = PostgresMemoryEntries(self)
+        self.venue_scores = PostgresVenueScores(self)
+        self.suggestions = PostgresSuggestions(self)
 
     @property
     def connection(self) -> Connection:
