@@ -65,6 +65,7 @@ def bouncer_url(
         f"auth_type = scram-sha-256\nauth_file = {folder / 'users.txt'}\n"
         f"pool_mode = transaction\ndefault_pool_size = {SERVER_CONNECTIONS}\n"
         "max_client_conn = 100\nignore_startup_parameters = options\n"
+        "query_wait_timeout = 0\n"  # a loaded machine may keep a client waiting long
     )
     for path in folder.iterdir():
         path.chmod(0o644)
@@ -122,13 +123,15 @@ def test_bookings_through_pgbouncer_in_transaction_mode_on_the_portable_path(
         retry_attempts=8,
     ) as database:
         world = World(database, ManualClock(T0))
-        session_id = world.session(capacity=FAMILIES * len(BORN), credits=5)
-        families = [world.family(credits=20, born=BORN) for _ in range(FAMILIES)]
+        families = [
+            (world.session(capacity=len(BORN), credits=5), *world.family(credits=20, born=BORN))
+            for _ in range(FAMILIES)
+        ]
         book = database.retrying(world.bookings.book)
         backends: set[int] = set()
 
-        def attempt(pair: tuple[Any, Any]) -> None:
-            parent, child = pair
+        def attempt(booking: tuple[Any, Any, Any]) -> None:
+            session_id, parent, child = booking
             book(
                 BookSession(
                     tenant_id=world.tenant,
@@ -141,13 +144,13 @@ def test_bookings_through_pgbouncer_in_transaction_mode_on_the_portable_path(
             with database(world.tenant) as uow:
                 backends.add(uow.rows(BACKEND, {})[0][0])
 
-        pairs = [(parent, child) for parent, children in families for child in children]
+        bookings = [(s, parent, child) for s, parent, children in families for child in children]
         with ThreadPoolExecutor(CLIENT_CONNECTIONS) as pool:
-            list(pool.map(attempt, pairs))
+            list(pool.map(attempt, bookings))
 
-        assert world.get_session(session_id).booked_count == len(pairs)
-        assert len(world.bookings_on(session_id)) == len(pairs)
-        for parent, _ in families:
+        for session_id, parent, _ in families:
+            assert world.get_session(session_id).booked_count == len(BORN)
+            assert len(world.bookings_on(session_id)) == len(BORN)
             balance = world.balance(parent)
             assert (balance.held, balance.available) == (15, 5)
         assert len(backends) <= SERVER_CONNECTIONS  # eight clients shared two connections
