@@ -31,6 +31,7 @@ from travelcore.testing.entity_repositories import (
     TravelPreferencesRepositoryContract,
     TripRepositoryContract,
 )
+from travelcore.testing.flags import FeatureFlagRepositoryContract
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
 from travelcore.testing.payments import PaymentGatewayContract, PaymentRepositoriesContract
@@ -56,6 +57,7 @@ __all__ = [
     "CorporateSubscriptionRepositoryContract",
     "CredentialRepositoryContract",
     "CreditBalanceRepositoryContract",
+    "FeatureFlagRepositoryContract",
     "ItineraryRepositoryContract",
     "LedgerMachine",
     "LedgerRepositoryContract",

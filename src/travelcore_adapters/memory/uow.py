@@ -20,6 +20,7 @@ from travelcore_adapters.memory.catalog import (
     MemorySessionRepository,
     MemoryVenueRepository,
 )
+from travelcore_adapters.memory.flags import MemoryFeatureFlags
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
 from travelcore_adapters.memory.payments import MemoryPayments, MemoryWebhookEvents
@@ -72,6 +73,7 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.schedules = MemoryScheduleRepository(self)
         self.bookings = MemoryBookingRepository(self)
         self.waitlist = MemoryWaitlistRepository(self)
+        self.feature_flags = MemoryFeatureFlags(self)
 
     @property
     def tx(self) -> MemoryTransaction:

@@ -37,6 +37,7 @@ from travelcore_adapters.postgres.repositories.catalog import (
     PostgresSessionRepository,
     PostgresVenueRepository,
 )
+from travelcore_adapters.postgres.repositories.flags import PostgresFeatureFlags
 from travelcore_adapters.postgres.repositories.kernel import PostgresIdempotencyStore
 from travelcore_adapters.postgres.repositories.ledger import (
     PostgresLedgerRepository,
@@ -124,6 +125,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.schedules = PostgresScheduleRepository(self)
         self.bookings = PostgresBookingRepository(self)
         self.waitlist = PostgresWaitlistRepository(self)
+        self.feature_flags = PostgresFeatureFlags(self)
 
     @property
     def connection(self) -> Connection:
