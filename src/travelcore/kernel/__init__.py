@@ -1,6 +1,7 @@
 """The shared kernel: identifiers, money, credits, time, errors, events, policy, idempotency,
 serialization and the unit-of-work protocol."""
 
+from travelcore.kernel.actor import Actor
 from travelcore.kernel.clock import Clock, ManualClock, SystemClock, checked_clock, utc, zone
 from travelcore.kernel.errors import (
     AccessDenied,
@@ -46,6 +47,7 @@ from travelcore.kernel.uow import EventBus, EventHandler, UnitOfWork, UnitOfWork
 __all__ = [
     "MINOR_UNITS",
     "AccessDenied",
+    "Actor",
     "Aggregate",
     "AlreadyExists",
     "CapacityExceeded",

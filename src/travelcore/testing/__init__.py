@@ -9,6 +9,7 @@ from travelcore.testing.accounts import (
     PasswordHasherContract,
     SecretBoxContract,
 )
+from travelcore.testing.apikeys import ApiKeyRepositoryContract
 from travelcore.testing.booking import BookingRepositoryContract, WaitlistRepositoryContract
 from travelcore.testing.booking_machine import booking_machine
 from travelcore.testing.catalog import (
@@ -50,6 +51,7 @@ __all__ = [
     "AccountRepositoriesContract",
     "AccountRepositoryContract",
     "ActivityRepositoryContract",
+    "ApiKeyRepositoryContract",
     "BookingRepositoryContract",
     "ChildRepositoryContract",
     "ConversationRepositoryContract",

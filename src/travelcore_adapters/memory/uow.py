@@ -13,6 +13,7 @@ from travelcore_adapters.memory.accounts import (
     MemoryConversations,
     MemoryCredentials,
 )
+from travelcore_adapters.memory.apikeys import MemoryApiKeys
 from travelcore_adapters.memory.booking import MemoryBookingRepository, MemoryWaitlistRepository
 from travelcore_adapters.memory.catalog import (
     MemoryActivityRepository,
@@ -74,6 +75,7 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.bookings = MemoryBookingRepository(self)
         self.waitlist = MemoryWaitlistRepository(self)
         self.feature_flags = MemoryFeatureFlags(self)
+        self.api_keys = MemoryApiKeys(self)
 
     @property
     def tx(self) -> MemoryTransaction:

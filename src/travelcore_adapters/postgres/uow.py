@@ -27,6 +27,7 @@ from travelcore_adapters.postgres.repositories.accounts import (
     PostgresConversations,
     PostgresCredentials,
 )
+from travelcore_adapters.postgres.repositories.apikeys import PostgresApiKeys
 from travelcore_adapters.postgres.repositories.booking import (
     PostgresBookingRepository,
     PostgresWaitlistRepository,
@@ -126,6 +127,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.bookings = PostgresBookingRepository(self)
         self.waitlist = PostgresWaitlistRepository(self)
         self.feature_flags = PostgresFeatureFlags(self)
+        self.api_keys = PostgresApiKeys(self)
 
     @property
     def connection(self) -> Connection:

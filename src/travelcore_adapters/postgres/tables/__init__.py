@@ -5,6 +5,7 @@ Adding a context means adding its module here (and a migration under ``migration
 
 from travelcore_adapters.postgres.tables import (
     accounts,
+    apikeys,
     booking,
     catalog,
     flags,
@@ -19,6 +20,7 @@ from travelcore_adapters.postgres.tables.base import metadata, tenant_table, ten
 
 __all__ = [
     "accounts",
+    "apikeys",
     "booking",
     "catalog",
     "flags",
