@@ -1,4 +1,5 @@
-"""The platform repository contracts (feature flags, API keys) on memory and PostgreSQL,
+"""The platform repository contracts (feature flags, API keys, platform
+settings) on memory and PostgreSQL,
 and the tables' refusals on PostgreSQL."""
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ import pytest
 
 from travelcore.apikeys import ApiKeyService, CreateApiKey, InvalidApiKey, checksum
 from travelcore.kernel import EventBus, ManualClock, TenantId, UserId, new_uuid
-from travelcore.testing import ApiKeyRepositoryContract, FeatureFlagRepositoryContract
+from travelcore.testing import (
+    ApiKeyRepositoryContract,
+    FeatureFlagRepositoryContract,
+    PlatformSettingsRepositoryContract,
+)
 from travelcore_adapters.memory import MemoryStore, MemoryUnitOfWork
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 from travelcore_adapters.security import AesGcmSecretBox
@@ -41,6 +46,10 @@ class TestFeatureFlagRepository(FeatureFlagRepositoryContract):
 
 
 class TestApiKeyRepository(ApiKeyRepositoryContract):
+    pass
+
+
+class TestPlatformSettingsRepository(PlatformSettingsRepositoryContract):
     pass
 
 

@@ -42,6 +42,7 @@ from travelcore.testing.people import (
     UserRepositoryContract,
 )
 from travelcore.testing.repositories import RepositoryContract
+from travelcore.testing.settings import PlatformSettingsRepositoryContract
 from travelcore.testing.travel import TravelRepositoriesContract
 from travelcore.testing.uow import UnitOfWorkContract
 from travelcore.testing.vector_sync import VectorSyncRepositoryContract
@@ -67,6 +68,7 @@ __all__ = [
     "PaymentGatewayContract",
     "PaymentRepositoriesContract",
     "PaymentRepositoryContract",
+    "PlatformSettingsRepositoryContract",
     "PolicyRuleRepositoryContract",
     "ReminderRepositoryContract",
     "RepositoryContract",

@@ -30,6 +30,7 @@ from travelcore_adapters.memory.people import (
     MemoryCorporateRepository,
     MemoryUserRepository,
 )
+from travelcore_adapters.memory.settings import MemoryPlatformSettings
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
 from travelcore_adapters.memory.travel import (
     MemoryItineraries,
@@ -76,6 +77,7 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.waitlist = MemoryWaitlistRepository(self)
         self.feature_flags = MemoryFeatureFlags(self)
         self.api_keys = MemoryApiKeys(self)
+        self.platform_settings = MemoryPlatformSettings(self)
 
     @property
     def tx(self) -> MemoryTransaction:

@@ -54,6 +54,7 @@ from travelcore_adapters.postgres.repositories.people import (
     PostgresUserRepository,
 )
 from travelcore_adapters.postgres.repositories.prefetch import prefetch_booking
+from travelcore_adapters.postgres.repositories.settings import PostgresPlatformSettings
 from travelcore_adapters.postgres.repositories.travel import (
     PostgresItineraries,
     PostgresReminders,
@@ -128,6 +129,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.waitlist = PostgresWaitlistRepository(self)
         self.feature_flags = PostgresFeatureFlags(self)
         self.api_keys = PostgresApiKeys(self)
+        self.platform_settings = PostgresPlatformSettings(self)
 
     @property
     def connection(self) -> Connection:

@@ -13,6 +13,7 @@ from travelcore_adapters.postgres.tables import (
     ledger,
     payments,
     people,
+    settings,
     travel,
     vectors,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "metadata",
     "payments",
     "people",
+    "settings",
     "tenant_table",
     "tenant_tables",
     "travel",
