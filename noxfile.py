@@ -51,3 +51,11 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: travelcore against hand-written baselines, ratios from one run."""
     _install(session, "all", "tests", "bench")
     session.run("python", "-m", "bench", *session.posargs)
+
+
+@nox.session
+def bench_peers(session: nox.Session) -> None:
+    """pgvector through travelcore, langchain-postgres and llama-index, on one server and
+    the same data. An environment of its own: the peers pin older SQLAlchemy and pgvector."""
+    _install(session, "postgres,embedded", "bench-peers")
+    session.run("python", "-m", "bench.vector_peers", *session.posargs)

@@ -2,7 +2,7 @@
 hand-written psycopg transactions, on the same server, in one run.
 
     python -m bench.bookings                 # 1,000 bookings per implementation and run
-    python -m bench.bookings --bookings 3000 --threads 8 --slice 100
+    python -m bench.bookings --bookings 3000 --threads 8 --slice 100 --paths fast
 
 Two hand-written baselines, both straightforward psycopg (one statement after another):
 
@@ -14,6 +14,9 @@ Two hand-written baselines, both straightforward psycopg (one statement after an
 - **bare** is the least a booking can do: take a seat and hold the credits with conditional
   UPDATEs, insert the hold and the booking (no idempotency, no eligibility reads). Five
   statements.
+
+travelcore runs on each statement path named by ``--paths`` (default: both, ``fast`` and
+``portable``), each its own implementation with its own pool.
 
 Every implementation runs as the application role (row-level security on), on its own
 tenant with 4 sessions and enough families, with 8 threads (several sessions and parents
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -40,7 +44,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -52,7 +56,7 @@ from travelcore.ledger import BillingPeriod, CreditBalance
 from travelcore.people import ChildId
 from travelcore.testing.builders import a_child, a_corporate, a_parent
 from travelcore.testing.world import World
-from travelcore_adapters.postgres import PostgresDatabase
+from travelcore_adapters.postgres import PostgresDatabase, StatementPath
 from travelcore_adapters.postgres.provision import embedded_server, provision_database
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -322,12 +326,22 @@ def main() -> None:
     parser.add_argument("--bookings", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--slice", type=int, default=100)
+    parser.add_argument(
+        "--paths", default="fast,portable", help="statement paths of travelcore, comma-separated"
+    )
     args = parser.parse_args()
+    paths = [cast(StatementPath, path) for path in args.paths.split(",")]
     with superuser_url() as url:
         db = provision_database(url)
         app_url = db.app_url.render_as_string(hide_password=False)
         conninfo = app_url.replace("postgresql+psycopg", "postgresql")
-        database = PostgresDatabase(app_url, pool_size=args.threads, retry_attempts=20)
+        databases = {
+            path: PostgresDatabase(
+                app_url, pool_size=args.threads, retry_attempts=20, statement_path=path
+            )
+            for path in paths
+        }
+        database = databases[paths[0]]  # sets the tenants up
         pool: ConnectionPool[Any] = ConnectionPool(
             conninfo,
             min_size=args.threads,
@@ -336,7 +350,7 @@ def main() -> None:
             open=True,
         )
         bookers: dict[str, Callable[[World], Callable[[Item], None]]] = {
-            "travelcore": lambda world: travelcore_booker(database, world),
+            **{path: functools.partial(travelcore_booker, pg) for path, pg in databases.items()},
             "same work": lambda world: same_work_booker(pool, world.tenant),
             "bare": lambda world: bare_booker(pool, world.tenant),
         }
@@ -350,17 +364,20 @@ def main() -> None:
                 rows.append((label, threads, measure(runs, threads, args.slice)))
         finally:
             pool.close()
-            database.dispose()
+            for pg in databases.values():
+                pg.dispose()
     print(
-        f"{'run':<10} {'threads':>7} {'travelcore/s':>13} {'same work/s':>12} {'ratio':>6}"
-        f" {'bare/s':>7} {'ratio':>6}"
+        f"{'run':<10} {'threads':>7} {'path':>9} {'travelcore/s':>13} {'same work/s':>12}"
+        f" {'ratio':>6} {'bare/s':>7} {'ratio':>6}"
     )
     for label, threads, rate in rows:
-        tc, same, bare = rate["travelcore"], rate["same work"], rate["bare"]
-        print(
-            f"{label:<10} {threads:>7} {tc:>13.0f} {same:>12.0f} {tc / same:>6.2f}"
-            f" {bare:>7.0f} {tc / bare:>6.2f}"
-        )
+        same, bare = rate["same work"], rate["bare"]
+        for path in paths:
+            tc = rate[path]
+            print(
+                f"{label:<10} {threads:>7} {path:>9} {tc:>13.0f} {same:>12.0f}"
+                f" {tc / same:>6.2f} {bare:>7.0f} {tc / bare:>6.2f}"
+            )
     print(
         f"({args.bookings} bookings per implementation and run, turns of {args.slice},"
         f" {SESSIONS} sessions, PostgreSQL {psycopg.pq.version()} client)"

@@ -5,12 +5,12 @@ and has neither SUPERUSER nor BYPASSRLS (so row-level security applies to it).""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_args
 
 import psycopg
 import pytest
 
-from travelcore_adapters.postgres import PostgresDatabase
+from travelcore_adapters.postgres import PostgresDatabase, StatementPath
 from travelcore_adapters.postgres.provision import (
     ProvisionedDatabase,
     admin_connection,
@@ -24,10 +24,28 @@ def postgres_test_database(postgres_superuser_url: str) -> ProvisionedDatabase:
     return provision_database(postgres_superuser_url)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that takes ``statement_path`` (``postgres_database`` does) runs once per
+    statement path."""
+    if "statement_path" in metafunc.fixturenames:
+        paths = get_args(StatementPath)
+        metafunc.parametrize("statement_path", paths, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def postgres_database(postgres_test_database: ProvisionedDatabase) -> Iterator[PostgresDatabase]:
-    """A ``PostgresDatabase`` connected as the application role."""
-    with PostgresDatabase(postgres_test_database.app_url, pool_size=5) as database:
+def statement_path(request: pytest.FixtureRequest) -> StatementPath:
+    """The statement path of the test (the fast one for a fixture asked for by name)."""
+    path: StatementPath = getattr(request, "param", "fast")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database(
+    postgres_test_database: ProvisionedDatabase, statement_path: StatementPath
+) -> Iterator[PostgresDatabase]:
+    """A ``PostgresDatabase`` connected as the application role, on ``statement_path``."""
+    url = postgres_test_database.app_url
+    with PostgresDatabase(url, pool_size=5, statement_path=statement_path) as database:
         yield database
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -15,12 +17,13 @@ from tests.adapters.vector_servers import (  # noqa: F401  (fixtures)
 )
 from travelcore.kernel import ManualClock, VectorStoreUnavailable
 from travelcore.testing import VectorStoreContract
-from travelcore.testing.vectors import DIMENSION
+from travelcore.testing.vectors import DIMENSION, unit
 from travelcore.vectors import VectorRecord
 from travelcore.vectors.embedder import HashingEmbedder
 from travelcore.vectors.search import SemanticSearch
 from travelcore_adapters.memory.text_search import MemoryTextSearch
 from travelcore_adapters.pinecone import PineconeVectorStore
+from travelcore_adapters.pinecone.testing import needledb_server as start_needledb
 
 
 class TestPineconeVectorStore(VectorStoreContract):
@@ -51,7 +54,7 @@ def test_the_adapter_survives_the_server_going_away(
 ) -> None:
     embedder = HashingEmbedder(DIMENSION * 8)
     index = needledb_server.create_index(embedder.dimension)
-    store = needledb_server.store(index, embedder.dimension, clock)
+    store = needledb_server.store(index, embedder.dimension, clock=clock, failure_threshold=3)
     text = MemoryTextSearch()
     docs = {"swim": "swimming lessons for kids", "chess": "chess club", "art": "art and painting"}
     vectors = embedder.embed(list(docs.values()))
@@ -100,3 +103,14 @@ def test_sdk_errors_are_translated() -> None:
     assert isinstance(translate(ApiError("x", status_code=429)), VectorStoreUnavailable)
     assert isinstance(translate(ApiError("x", status_code=401)), AccessDenied)
     assert isinstance(translate(ApiError("x", status_code=400)), ValidationFailed)
+
+
+def test_the_public_needledb_server_serves_stores_and_stops_on_exit() -> None:
+    with start_needledb() as server:
+        store = server.create_store(DIMENSION)
+        store.upsert("t:activities", [VectorRecord("a", unit(1), {"k": 1})])
+        assert store.stats().namespaces == {"t:activities": 1}
+        assert [m.id for m in store.query("t:activities", vector=unit(1), filter={"k": 1})] == ["a"]
+        health = f"{server.url}/health"
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(health, timeout=1)

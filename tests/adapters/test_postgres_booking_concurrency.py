@@ -39,7 +39,7 @@ from travelcore.ledger import BillingPeriod, CreditBalance, EntryType
 from travelcore.people import ChildId
 from travelcore.testing.builders import a_child, a_corporate, a_parent
 from travelcore.testing.world import World
-from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
+from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork, StatementPath
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.postgres.repositories.catalog import PostgresSessionRepository
 from travelcore_adapters.postgres.tables.ledger import credit_balances as b
@@ -53,9 +53,15 @@ BIRTHS = [date(2015 + n, 1, 1) for n in range(4)]
 
 
 @pytest.fixture(scope="module")
-def pooled(postgres_test_database: ProvisionedDatabase) -> Iterator[PostgresDatabase]:
+def pooled(
+    postgres_test_database: ProvisionedDatabase, statement_path: StatementPath
+) -> Iterator[PostgresDatabase]:
     with PostgresDatabase(
-        postgres_test_database.app_url, pool_size=THREADS, pool_timeout=60, retry_attempts=8
+        postgres_test_database.app_url,
+        pool_size=THREADS,
+        pool_timeout=60,
+        retry_attempts=8,
+        statement_path=statement_path,
     ) as database:
         yield database
 

@@ -1,33 +1,18 @@
 """The ledger state machine (random command sequences, every invariant after each step)
-on PostgreSQL. Each run uses a fresh tenant of the session's database."""
+on PostgreSQL, on each statement path. Each run uses a fresh tenant of the session's
+database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from hypothesis import settings
+from hypothesis.stateful import run_state_machine_as_test
 
 from travelcore.testing.ledger_machine import ledger_machine
 from travelcore_adapters.postgres import PostgresDatabase
 
-_current: list[PostgresDatabase] = []
 
-
-def _database() -> PostgresDatabase:
-    return _current[0]
-
-
-@pytest.fixture(autouse=True)
-def _session_database(postgres_database: PostgresDatabase) -> Iterator[None]:
-    _current[:] = [postgres_database]
-    yield
-    _current.clear()
-
-
-PostgresLedgerMachine = ledger_machine(_database)
-
-TestLedgerMachineOnPostgres = PostgresLedgerMachine.TestCase
-TestLedgerMachineOnPostgres.settings = settings(
-    max_examples=30, stateful_step_count=30, deadline=None
-)
+def test_ledger_machine_on_postgres(postgres_database: PostgresDatabase) -> None:
+    run_state_machine_as_test(
+        ledger_machine(lambda: postgres_database),
+        settings=settings(max_examples=30, stateful_step_count=30, deadline=None),
+    )

@@ -27,7 +27,12 @@ from travelcore.ledger import BalanceId
 from travelcore.people import Child, ChildId
 from travelcore.testing.builders import a_venue
 from travelcore.testing.world import World
-from travelcore_adapters.postgres import ConnectionLost, PostgresDatabase, PostgresUnitOfWork
+from travelcore_adapters.postgres import (
+    ConnectionLost,
+    PostgresDatabase,
+    PostgresUnitOfWork,
+    StatementPath,
+)
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.postgres.statements import get_statement
 from travelcore_adapters.postgres.tables.ledger import credit_balances
@@ -50,16 +55,28 @@ def _prepared(uow: PostgresUnitOfWork) -> set[str]:
 
 
 @pytest.fixture
-def single(postgres_test_database: ProvisionedDatabase) -> Iterator[tuple[PostgresDatabase, World]]:
-    """A database with one pooled connection, and a world on it."""
+def single(
+    postgres_test_database: ProvisionedDatabase, statement_path: StatementPath
+) -> Iterator[tuple[PostgresDatabase, World]]:
+    """A database with one pooled connection on ``statement_path``, and a world on it."""
+    url = postgres_test_database.app_url
+    with PostgresDatabase(url, pool_size=1, statement_path=statement_path) as database:
+        yield database, World(database, ManualClock(T0))
+
+
+@pytest.fixture
+def single_fast(
+    postgres_test_database: ProvisionedDatabase,
+) -> Iterator[tuple[PostgresDatabase, World]]:
+    """A database with one pooled connection on the fast path, and a world on it."""
     with PostgresDatabase(postgres_test_database.app_url, pool_size=1) as database:
         yield database, World(database, ManualClock(T0))
 
 
 def test_statements_are_prepared_once_per_connection_and_survive_rollbacks(
-    single: tuple[PostgresDatabase, World],
+    single_fast: tuple[PostgresDatabase, World],
 ) -> None:
-    database, world = single
+    database, world = single_fast
     parent, _ = world.family(credits=10)
     with database(world.tenant) as uow:
         assert uow.credits.find(parent, T0.date()) is not None
@@ -77,9 +94,9 @@ def test_statements_are_prepared_once_per_connection_and_survive_rollbacks(
 
 
 def test_statements_deallocated_behind_its_back_are_prepared_again(
-    single: tuple[PostgresDatabase, World],
+    single_fast: tuple[PostgresDatabase, World],
 ) -> None:
-    database, world = single
+    database, world = single_fast
     parent, _ = world.family(credits=10)
 
     def find() -> Any:
@@ -229,50 +246,49 @@ def test_in_a_batch_a_stale_save_stops_the_batch_where_it_happened(
 
 
 def test_a_lost_connection_is_discarded_and_the_use_case_retried(
-    postgres_test_database: ProvisionedDatabase, superuser: psycopg.Connection[Any]
+    single: tuple[PostgresDatabase, World], superuser: psycopg.Connection[Any]
 ) -> None:
-    with PostgresDatabase(postgres_test_database.app_url, pool_size=1) as database:
-        world = World(database, ManualClock(T0))
-        session_id = world.session()
-        parent, [first, second] = world.family(born=(date(2018, 5, 1), date(2019, 5, 1)))
-        kills = []
+    database, world = single
+    session_id = world.session()
+    parent, [first, second] = world.family(born=(date(2018, 5, 1), date(2019, 5, 1)))
+    kills = []
 
-        def killing(tenant: TenantId) -> PostgresUnitOfWork:
-            """Units of work whose connection is terminated once they hold it, while
-            ``kills`` asks for it (a transaction in flight when the backend goes)."""
-            uow = database(tenant)
-            begin = uow._begin
+    def killing(tenant: TenantId) -> PostgresUnitOfWork:
+        """Units of work whose connection is terminated once they hold it, while
+        ``kills`` asks for it (a transaction in flight when the backend goes)."""
+        uow = database(tenant)
+        begin = uow._begin
 
-            def begin_then_die() -> None:
-                begin()
-                if kills:
-                    kills.pop()
-                    pid = uow.connection.connection.driver_connection.info.backend_pid
-                    superuser.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+        def begin_then_die() -> None:
+            begin()
+            if kills:
+                kills.pop()
+                pid = uow.connection.connection.driver_connection.info.backend_pid
+                superuser.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
 
-            uow._begin = begin_then_die  # type: ignore[method-assign]
-            return uow
+        uow._begin = begin_then_die  # type: ignore[method-assign]
+        return uow
 
-        def book(child: ChildId, key: str) -> BookingReceipt:
-            return BookingService(killing, world.clock, policies=StaticPolicies()).book(
-                BookSession(
-                    tenant_id=world.tenant,
-                    session_id=session_id,
-                    child_id=child,
-                    parent_id=parent,
-                    idempotency_key=key,
-                )
+    def book(child: ChildId, key: str) -> BookingReceipt:
+        return BookingService(killing, world.clock, policies=StaticPolicies()).book(
+            BookSession(
+                tenant_id=world.tenant,
+                session_id=session_id,
+                child_id=child,
+                parent_id=parent,
+                idempotency_key=key,
             )
+        )
 
-        with database(world.tenant) as uow:  # an idle pooled connection terminated:
-            pid = uow.connection.connection.driver_connection.info.backend_pid
-        superuser.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
-        assert book(first, "first")  # replaced at checkout, unseen by the use case
-        kills.append(1)
-        with pytest.raises(ConnectionLost):
-            book(second, "second")
-        kills.append(1)
-        receipt = database.retrying(book)(second, "second")
-        booked = [b.id for b in world.bookings_on(session_id)]
-        assert len(booked) == 2
-        assert receipt.booking_id in booked
+    with database(world.tenant) as uow:  # an idle pooled connection terminated:
+        pid = uow.connection.connection.driver_connection.info.backend_pid
+    superuser.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+    assert book(first, "first")  # replaced at checkout, unseen by the use case
+    kills.append(1)
+    with pytest.raises(ConnectionLost):
+        book(second, "second")
+    kills.append(1)
+    receipt = database.retrying(book)(second, "second")
+    booked = [b.id for b in world.bookings_on(session_id)]
+    assert len(booked) == 2
+    assert receipt.booking_id in booked

@@ -1,5 +1,6 @@
-"""Differential test: random records and filters give the same ids on memory, pgvector and
-needledb (via the Pinecone adapter); random invalid filters are refused by all three."""
+"""Differential test: random records and filters give the same ids on memory, pgvector (with
+and without declared fields) and needledb (via the Pinecone adapter); random invalid filters
+are refused by all of them."""
 
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ from travelcore.kernel import InvalidFilter
 from travelcore.testing.vectors import DIMENSION, unit
 from travelcore.vectors import VectorRecord, VectorStore
 from travelcore_adapters.memory.vectors import MemoryVectorStore
-from travelcore_adapters.pgvector import PgVectorStore, create_schema
+from travelcore_adapters.pgvector import FieldType, PgVectorStore, create_schema
 
 KEYS = ["a", "b", "tags"]
+DECLARED: dict[str, FieldType] = {"a": "number", "b": "boolean", "tags": "string"}
+"""pgvector with every key in a typed column (the other types and lists still occur)."""
 strings = st.sampled_from(["x", "y", "7", ""])
 numbers = st.one_of(st.integers(-3, 3), st.sampled_from([0.5, 2.0, -1.5, 7.0]))
 scalars = st.one_of(strings, numbers, st.booleans())
@@ -85,15 +88,20 @@ def stores(
     pgvector_engine: Engine,  # noqa: F811
     pinecone_store_factory: Callable[..., Any],  # noqa: F811
 ) -> Iterator[dict[str, VectorStore]]:
-    table = f"d_{uuid.uuid4().hex[:12]}"
+    table, declared = f"d_{uuid.uuid4().hex[:12]}", f"d_{uuid.uuid4().hex[:12]}"
     create_schema(pgvector_engine, DIMENSION, table)
+    create_schema(pgvector_engine, DIMENSION, declared, fields=DECLARED)
     yield {
         "memory": MemoryVectorStore(DIMENSION),
         "pgvector": PgVectorStore(pgvector_engine, DIMENSION, table=table),
+        "pgvector_declared": PgVectorStore(
+            pgvector_engine, DIMENSION, table=declared, fields=DECLARED
+        ),
         "pinecone": pinecone_store_factory(DIMENSION),
     }
     with pgvector_engine.begin() as conn:
-        conn.execute(text(f"DROP TABLE {table}"))
+        for name in (table, declared):
+            conn.execute(text(f"DROP TABLE {name}, {name}_load"))
 
 
 @settings(max_examples=60)
@@ -116,6 +124,7 @@ def test_all_adapters_return_the_same_ids(
             for name, store in stores.items()
         }
         assert results["pgvector"] == results["memory"], (flt, records)
+        assert results["pgvector_declared"] == results["memory"], (flt, records)
         assert results["pinecone"] == results["memory"], (flt, records)
 
 
@@ -195,6 +204,7 @@ def test_adapters_stay_equal_through_writes_and_deletes(stores: dict[str, Vector
                     ),
                 )
             assert seen["pgvector"] == seen["memory"]
+            assert seen["pgvector_declared"] == seen["memory"]
             assert seen["pinecone"] == seen["memory"]
 
     run_state_machine_as_test(

@@ -18,6 +18,7 @@ from travelcore.testing.catalog import (
     SessionRepositoryContract,
     VenueRepositoryContract,
 )
+from travelcore.testing.discovery import PlacesContract, SearchLogRepositoryContract
 from travelcore.testing.entity_repositories import (
     AccountRepositoryContract,
     ConversationRepositoryContract,
@@ -32,6 +33,7 @@ from travelcore.testing.entity_repositories import (
     TravelPreferencesRepositoryContract,
     TripRepositoryContract,
 )
+from travelcore.testing.feedback import FeedbackContract
 from travelcore.testing.flags import FeatureFlagRepositoryContract
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
@@ -41,8 +43,11 @@ from travelcore.testing.people import (
     CorporateRepositoryContract,
     UserRepositoryContract,
 )
+from travelcore.testing.personal import PersonalContract
 from travelcore.testing.repositories import RepositoryContract
+from travelcore.testing.scoring import VenueScoringContract
 from travelcore.testing.settings import PlatformSettingsRepositoryContract
+from travelcore.testing.suggestions import SuggestionsContract
 from travelcore.testing.travel import TravelRepositoriesContract
 from travelcore.testing.uow import UnitOfWorkContract
 from travelcore.testing.vector_sync import VectorSyncRepositoryContract
@@ -61,6 +66,7 @@ __all__ = [
     "CredentialRepositoryContract",
     "CreditBalanceRepositoryContract",
     "FeatureFlagRepositoryContract",
+    "FeedbackContract",
     "ItineraryRepositoryContract",
     "LedgerMachine",
     "LedgerRepositoryContract",
@@ -68,14 +74,18 @@ __all__ = [
     "PaymentGatewayContract",
     "PaymentRepositoriesContract",
     "PaymentRepositoryContract",
+    "PersonalContract",
+    "PlacesContract",
     "PlatformSettingsRepositoryContract",
     "PolicyRuleRepositoryContract",
     "ReminderRepositoryContract",
     "RepositoryContract",
     "ScheduleRepositoryContract",
+    "SearchLogRepositoryContract",
     "SecretBoxContract",
     "SessionRepositoryContract",
     "SubscriptionRepositoryContract",
+    "SuggestionsContract",
     "TenantRepositoryContract",
     "TextSearchContract",
     "TravelPreferencesRepositoryContract",
@@ -86,6 +96,7 @@ __all__ = [
     "VectorStoreContract",
     "VectorSyncRepositoryContract",
     "VenueRepositoryContract",
+    "VenueScoringContract",
     "WaitlistRepositoryContract",
     "booking_machine",
     "ledger_machine",

@@ -92,6 +92,12 @@ def namespace_for(tenant_id: TenantId, kind: str) -> str:
 
 
 def check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """Validated flat metadata (the rules of :class:`VectorRecord`)."""
+    return encode_metadata(metadata)[0]
+
+
+def encode_metadata(metadata: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """Validated flat metadata and its compact JSON text (whose size the rules limit)."""
     if not isinstance(metadata, Mapping):
         raise ValidationFailed("metadata", "object", "metadata must be an object")
     clean: dict[str, Any] = {}
@@ -100,31 +106,39 @@ def check_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
             raise ValidationFailed(
                 "metadata", "key_pattern", f"metadata key {key!r} must match [A-Za-z_][A-Za-z0-9_]*"
             )
-        field = f"metadata.{key}"
-        if value is None:
-            raise ValidationFailed(field, "not_null", f"{field} must not be null")
         if isinstance(value, str):
-            clean[key] = _storable(value, field)
+            clean[key] = _storable(value, f"metadata.{key}")
         elif isinstance(value, bool):
             clean[key] = value
-        elif is_number(value):
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ValidationFailed(field, "finite_number", f"{field} must be finite")
-            if isinstance(value, int) and abs(value) > MAX_SAFE_INT:
-                raise ValidationFailed(field, "safe_integer", f"{field} must be within +/-2**53")
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise _bad_value(key, "finite_number", "must be finite")
+            clean[key] = value
+        elif isinstance(value, int):
+            if abs(value) > MAX_SAFE_INT:
+                raise _bad_value(key, "safe_integer", "must be within +/-2**53")
             clean[key] = value
         elif isinstance(value, list | tuple):
             if not all(isinstance(item, str) for item in value):
-                raise ValidationFailed(field, "list_of_strings", f"{field}: lists hold strings")
-            clean[key] = [_storable(item, field) for item in value]
+                raise _bad_value(key, "list_of_strings", "must be a list of strings")
+            clean[key] = [_storable(item, f"metadata.{key}") for item in value]
+        elif value is None:
+            raise _bad_value(key, "not_null", "must not be null")
         else:
-            raise ValidationFailed(
-                field, "flat_value", f"{field} must be a string, number, boolean or string list"
-            )
-    size = len(json.dumps(clean, separators=(",", ":"), ensure_ascii=False).encode())
+            raise _bad_value(key, "flat_value", "must be a string, number, boolean or string list")
+    encoded = _COMPACT_JSON.encode(clean)
+    size = len(encoded.encode())
     if size > MAX_METADATA_BYTES:
         raise ValidationFailed("metadata", "max_size", f"metadata is {size} bytes (max 40,000)")
-    return clean
+    return clean, encoded
+
+
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def _bad_value(key: str, rule: str, message: str) -> ValidationFailed:
+    field = f"metadata.{key}"
+    return ValidationFailed(field, rule, f"{field} {message}")
 
 
 def _check_values(values: Sequence[float]) -> tuple[float, ...]:

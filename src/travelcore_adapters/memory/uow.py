@@ -21,6 +21,19 @@ from travelcore_adapters.memory.catalog import (
     MemorySessionRepository,
     MemoryVenueRepository,
 )
+from travelcore_adapters.memory.discovery import (
+    MemoryActivityRatings,
+    MemoryChildPreferences,
+    MemoryEntries,
+    MemoryFavourites,
+    MemoryFeedback,
+    MemoryReviews,
+    MemorySearchLogs,
+    MemorySuggestions,
+    MemoryUserLocations,
+    MemoryVenueLocations,
+    MemoryVenueScores,
+)
 from travelcore_adapters.memory.flags import MemoryFeatureFlags
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
@@ -78,6 +91,17 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.feature_flags = MemoryFeatureFlags(self)
         self.api_keys = MemoryApiKeys(self)
         self.platform_settings = MemoryPlatformSettings(self)
+        self.search_logs = MemorySearchLogs(self)
+        self.user_locations = MemoryUserLocations(self)
+        self.venue_locations = MemoryVenueLocations(self)
+        self.reviews = MemoryReviews(self)
+        self.feedback = MemoryFeedback(self)
+        self.activity_ratings = MemoryActivityRatings(self)
+        self.child_preferences = MemoryChildPreferences(self)
+        self.favourites = MemoryFavourites(self)
+        self.memory_entries = MemoryEntries(self)
+        self.venue_scores = MemoryVenueScores(self)
+        self.suggestions = MemorySuggestions(self)
 
     @property
     def tx(self) -> MemoryTransaction:

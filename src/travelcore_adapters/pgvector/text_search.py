@@ -23,8 +23,9 @@ from travelcore.vectors.records import (
     check_query_text,
     check_top_k,
 )
+from travelcore_adapters.pgvector.errors import translate
 from travelcore_adapters.pgvector.jsonpath import compile_filter
-from travelcore_adapters.pgvector.store import check_table_name, translate
+from travelcore_adapters.pgvector.schema import check_table_name
 
 
 def create_text_schema(engine: Engine, table: str = "tc_text_documents") -> None:

@@ -4,6 +4,7 @@ row-level security per tenant. See ``docs/postgres.md``."""
 from travelcore_adapters.postgres.database import PostgresDatabase, create_pg_engine, psycopg_url
 from travelcore_adapters.postgres.errors import (
     ConnectionLost,
+    StatementTimedOut,
     register_constraint,
     retry_transient,
     translate,
@@ -15,6 +16,7 @@ from travelcore_adapters.postgres.provision import (
     provision_database,
 )
 from travelcore_adapters.postgres.uow import PostgresUnitOfWork, TransactionAborted
+from travelcore_adapters.postgres.wire import StatementPath
 
 __all__ = [
     "DEFAULT_APP_ROLE",
@@ -22,6 +24,8 @@ __all__ = [
     "PostgresDatabase",
     "PostgresUnitOfWork",
     "ProvisionedDatabase",
+    "StatementPath",
+    "StatementTimedOut",
     "TransactionAborted",
     "create_pg_engine",
     "downgrade",

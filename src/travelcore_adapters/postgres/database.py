@@ -24,6 +24,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_expone
 from travelcore.kernel import EventBus, TenantId, dumps
 from travelcore_adapters.postgres.errors import DEFAULT_RETRY_ATTEMPTS, retry_transient
 from travelcore_adapters.postgres.uow import PostgresUnitOfWork
+from travelcore_adapters.postgres.wire import OPTIONS_KEY, StatementPath, WireOptions
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -48,14 +49,21 @@ def create_pg_engine(
     pool_timeout: float = 10.0,
     pool_recycle: int = 1800,
     reconnect_within: float = RECONNECT_WITHIN,
+    statement_path: StatementPath = "fast",
+    statement_timeout: float | None = None,
     **kwargs: object,
 ) -> Engine:
     """An engine on psycopg 3 with a bounded pool (no overflow) and JSON through
     travelcore's one serialization path. Sessions run in UTC.
 
-    psycopg does not prepare statements itself (``prepare_threshold=None``): its
-    ``ROLLBACK`` would deallocate every statement prepared on the connection, including
-    the ones travelcore prepares and keeps there (see ``postgres/wire.py``).
+    ``statement_path`` chooses how units of work send their prebuilt statements (see
+    ``docs/postgres.md``): ``"fast"`` prepares them under names of its own on each
+    connection, so psycopg must not prepare (its ``ROLLBACK`` would deallocate them):
+    ``prepare_threshold`` is set to ``None``, whatever ``connect_args`` says.
+    ``"portable"`` uses psycopg's public pipeline and leaves ``prepare_threshold`` as
+    given (behind PgBouncer in transaction mode, give ``None``). ``statement_timeout``
+    (seconds) bounds every statement of a unit of work on the server, and on the fast
+    path the client's wait too.
 
     No ping on checkout (it would cost a round trip per transaction): a connection whose
     socket has something to read while idle (the server closed it) is replaced at checkout,
@@ -63,7 +71,13 @@ def create_pg_engine(
     replaced after ``pool_recycle`` seconds. A new connection that the server refuses
     because it is down or starting is retried for ``reconnect_within`` seconds."""
     given: dict[str, object] = dict(kwargs.pop("connect_args", {}))  # type: ignore[call-overload]
-    connect_args = {"options": "-c timezone=UTC", **given, "prepare_threshold": None}
+    connect_args = {"options": "-c timezone=UTC", **given}
+    if statement_path == "fast":
+        connect_args["prepare_threshold"] = None
+    elif statement_path != "portable":
+        raise ValueError(f"statement_path must be 'fast' or 'portable', not {statement_path!r}")
+    execution_options: dict[str, object] = dict(kwargs.pop("execution_options", {}))  # type: ignore[call-overload]
+    execution_options[OPTIONS_KEY] = WireOptions(statement_path, statement_timeout)
     engine = create_engine(
         psycopg_url(url),
         pool_size=pool_size,
@@ -73,6 +87,7 @@ def create_pg_engine(
         json_serializer=dumps,
         json_deserializer=json.loads,
         connect_args=connect_args,
+        execution_options=execution_options,
         **kwargs,
     )
     event.listen(engine, "do_connect", _reconnecting(reconnect_within))
@@ -115,6 +130,7 @@ class PostgresDatabase:
     """A PostgreSQL back end: call it with a tenant id to get a unit of work.
 
     Connect as the application role (no superuser, no BYPASSRLS); see ``docs/postgres.md``.
+    ``statement_path`` and ``statement_timeout`` are :func:`create_pg_engine`'s.
     """
 
     def __init__(
@@ -126,12 +142,18 @@ class PostgresDatabase:
         pool_timeout: float = 10.0,
         retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
         reconnect_within: float = RECONNECT_WITHIN,
+        statement_path: StatementPath = "fast",
+        statement_timeout: float | None = None,
+        connect_args: dict[str, object] | None = None,
     ) -> None:
         self.engine = create_pg_engine(
             url,
             pool_size=pool_size,
             pool_timeout=pool_timeout,
             reconnect_within=reconnect_within,
+            statement_path=statement_path,
+            statement_timeout=statement_timeout,
+            connect_args=connect_args or {},
         )
         self.bus = bus
         self.retry_attempts = retry_attempts

@@ -5,8 +5,9 @@ named unique/check/foreign-key constraints means in domain terms (``register_con
 unregistered violations fall back to ``AlreadyExists``, ``RuleViolation`` and ``NotFound``.
 Serialization failures, deadlocks and deallocated prepared statements become
 ``TransientConflict`` (a ``Conflict``), a value the server cannot store (data exceptions,
-SQLSTATE class 22, NUL characters, lone surrogates) ``ValidationFailed``, and a dropped
-connection ``ConnectionLost`` (``Unavailable``); :func:`retry_transient` retries the
+SQLSTATE class 22, NUL characters, lone surrogates) ``ValidationFailed``, a dropped
+connection ``ConnectionLost`` and a statement cancelled by its timeout
+``StatementTimedOut`` (both ``Unavailable``); :func:`retry_transient` retries the
 transient conflicts and lost connections a bounded number of times.
 """
 
@@ -63,6 +64,8 @@ DATA_RULES = {
     "22P05": "utf8",
 }
 
+QUERY_CANCELED = "57014"  # the statement timeout ran out (or a cancel request arrived)
+
 DEFAULT_RETRY_ATTEMPTS = 5
 
 
@@ -72,6 +75,13 @@ class ConnectionLost(Unavailable):
     uses a new one."""
 
     code = "connection_lost"
+
+
+class StatementTimedOut(Unavailable):
+    """A statement ran longer than the statement timeout (``statement_timeout`` of
+    ``PostgresDatabase``) and was cancelled; the transaction is gone. Not retried."""
+
+    code = "statement_timed_out"
 
 
 def register_constraint(name: str, factory: ErrorFactory) -> None:
@@ -115,6 +125,8 @@ def translate(exc: BaseException) -> TravelcoreError:
         return NotFound(diag.table_name or "referenced row", detail)
     if state == NOT_NULL_VIOLATION:
         return ValidationFailed(diag.column_name or "unknown", "required", detail)
+    if state == QUERY_CANCELED:
+        return StatementTimedOut(diag.message_primary or str(orig), sqlstate=state)
     if state in TRANSIENT:
         return TransientConflict("a concurrent transaction interfered", sqlstate=state)
     if state == DEALLOCATED:  # the next transaction prepares the statements again

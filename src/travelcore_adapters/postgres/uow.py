@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import psycopg
 from psycopg import pq
-from sqlalchemy import Connection, Engine, Executable, bindparam, func, select, text
+from sqlalchemy import Connection, Engine, Executable, text
 from sqlalchemy.engine import CursorResult
 
 from travelcore.catalog import SessionId
@@ -38,6 +38,19 @@ from travelcore_adapters.postgres.repositories.catalog import (
     PostgresSessionRepository,
     PostgresVenueRepository,
 )
+from travelcore_adapters.postgres.repositories.discovery import (
+    PostgresActivityRatings,
+    PostgresChildPreferences,
+    PostgresFavourites,
+    PostgresFeedback,
+    PostgresMemoryEntries,
+    PostgresReviews,
+    PostgresSearchLogs,
+    PostgresSuggestions,
+    PostgresUserLocations,
+    PostgresVenueLocations,
+    PostgresVenueScores,
+)
 from travelcore_adapters.postgres.repositories.flags import PostgresFeatureFlags
 from travelcore_adapters.postgres.repositories.kernel import PostgresIdempotencyStore
 from travelcore_adapters.postgres.repositories.ledger import (
@@ -65,7 +78,7 @@ from travelcore_adapters.postgres.repositories.travel import (
 )
 from travelcore_adapters.postgres.repositories.vectors import PostgresVectorSyncRepository
 from travelcore_adapters.postgres.statements import Expect, Statement, checked
-from travelcore_adapters.postgres.wire import Batch, Reply
+from travelcore_adapters.postgres.wire import Batch, Reply, start_transaction
 
 
 class TransactionAborted(Conflict):
@@ -74,10 +87,7 @@ class TransactionAborted(Conflict):
     code = "transaction_aborted"
 
 
-BEGIN, COMMIT, ROLLBACK = (Statement(text(word)) for word in ("BEGIN", "COMMIT", "ROLLBACK"))
-SET_TENANT = Statement(select(func.set_config("app.tenant_id", bindparam("tid"), True)))
-"""Transaction-local: the setting ends with the transaction, so a pooled connection never
-carries one tenant's id into another tenant's transaction."""
+COMMIT, ROLLBACK = (Statement(text(word)) for word in ("COMMIT", "ROLLBACK"))
 
 
 class PostgresUnitOfWork(UnitOfWorkBase):
@@ -130,6 +140,17 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.feature_flags = PostgresFeatureFlags(self)
         self.api_keys = PostgresApiKeys(self)
         self.platform_settings = PostgresPlatformSettings(self)
+        self.search_logs = PostgresSearchLogs(self)
+        self.user_locations = PostgresUserLocations(self)
+        self.venue_locations = PostgresVenueLocations(self)
+        self.reviews = PostgresReviews(self)
+        self.feedback = PostgresFeedback(self)
+        self.activity_ratings = PostgresActivityRatings(self)
+        self.child_preferences = PostgresChildPreferences(self)
+        self.favourites = PostgresFavourites(self)
+        self.memory_entries = PostgresMemoryEntries(self)
+        self.venue_scores = PostgresVenueScores(self)
+        self.suggestions = PostgresSuggestions(self)
 
     @property
     def connection(self) -> Connection:
@@ -269,10 +290,8 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         with translated():
             connection = self._engine.connect()
         self._connection = connection
-        self._raw = raw = cast(psycopg.Connection[Any], connection.connection.driver_connection)
-        self._batch = Batch(raw)
-        self._queue(BEGIN, {})  # sent with the first query
-        self._queue(SET_TENANT, {"tid": str(self.tenant_id)})
+        self._raw = cast(psycopg.Connection[Any], connection.connection.driver_connection)
+        self._batch = start_transaction(connection, self.tenant_id)  # sent with the first query
 
     def _commit(self) -> None:
         with translated():

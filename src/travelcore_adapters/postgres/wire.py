@@ -1,40 +1,99 @@
-"""Prebuilt statements sent in batches over libpq's pipeline mode.
+"""Prebuilt statements sent in batches, on one of two paths.
 
-A :class:`Batch` queues statements without touching the socket; :meth:`Batch.send` writes
-them all, with a sync, and reads every answer: one round trip however many statements.
-Each statement is prepared on its connection the first time it
-is sent there (in the same round trip) and then only bound and executed. Parameters
-travel as text, so the server reads each one as the type its prepared statement infers
-from the context; values are converted by psycopg's adapters, rows loaded by its loaders.
+A :class:`Batch` queues statements without touching the server; :meth:`Batch.send` sends
+them all and waits for every answer, in one round trip. The engine's ``statement_path``
+option picks how:
 
-psycopg's own pipeline mode sends each statement as it is executed, with a flush and a poll
-per statement: fifteen small statements cost about 1.1 ms of client CPU that way and about
-0.2 ms this way.
+- ``"fast"`` (:class:`FastBatch`) drives libpq's pipeline mode directly: one write and one
+  read per batch, each statement prepared under its own name on its connection the first
+  time it goes there (in the same round trip) and then only bound and executed.
+  Parameters travel as text, so the server reads each one as the type its prepared
+  statement infers. Needs a connection that keeps its prepared statements: a direct
+  connection, or PgBouncer with ``max_prepared_statements`` set.
+- ``"portable"`` (:class:`PortableBatch`) uses psycopg's public pipeline
+  (``connection.pipeline()``) and prepares nothing in its batches (psycopg's
+  ``prepare_threshold`` applies to the statements run through SQLAlchemy), so it works
+  behind PgBouncer in transaction mode.
+
+Both set the tenant, the time zone and the statement timeout transaction-locally in the
+first statement of each transaction (nothing is left on the connection).
 """
 
 from __future__ import annotations
 
-import select
+import contextlib
+import functools
+import selectors
+import time
 import weakref
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, cast
 
+import attrs
 import psycopg
 from psycopg import abc, pq
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.rows import RowMaker
+from sqlalchemy import Connection, bindparam, func, literal, select, text
 
+from travelcore.kernel import TenantId
 from travelcore_adapters.postgres.statements import Statement
+
+StatementPath = Literal["fast", "portable"]
+"""How prebuilt statements reach the server (see the module docstring)."""
+
+OPTIONS_KEY = "travelcore_wire"
+"""The engine's execution option that holds its :class:`WireOptions`."""
 
 OK = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK)
 ABORTED = pq.ExecStatus.PIPELINE_ABORTED
 SYNC = pq.ExecStatus.PIPELINE_SYNC
 TEXT = PyFormat.TEXT
+READ, WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
 
-_prepared: weakref.WeakKeyDictionary[psycopg.Connection[Any], set[bytes]] = (
-    weakref.WeakKeyDictionary()
-)
-"""Per connection: the names of the statements prepared on it."""
+GRACE = 1.0
+"""Seconds the client waits for a batch beyond the server's statement timeout."""
+CANCEL_TIMEOUT = 2.0
+"""Seconds a cancel request may take before the connection is closed anyway."""
+
+BEGIN = Statement(text("BEGIN"))
+
+
+@attrs.frozen
+class WireOptions:
+    """The statement path and the statement timeout (seconds, ``None``: no limit)."""
+
+    path: StatementPath = "fast"
+    statement_timeout: float | None = None
+
+
+@functools.cache
+def _start(timeout: float | None) -> Statement:
+    """The transaction's first statement: the tenant setting, the time zone and the
+    statement timeout, all transaction-local."""
+    settings = [
+        func.set_config("app.tenant_id", bindparam("tid"), True),
+        func.set_config("TimeZone", literal("UTC"), True),
+    ]
+    if timeout is not None:
+        milliseconds = literal(str(max(1, round(timeout * 1000))))
+        settings.append(func.set_config("statement_timeout", milliseconds, True))
+    return Statement(select(*settings))
+
+
+def start_transaction(connection: Connection, tenant_id: TenantId) -> Batch:
+    """A batch on ``connection`` with the start of a transaction for ``tenant_id`` queued
+    (it travels with the first statement whose answer is needed)."""
+    options = connection.get_execution_options().get(OPTIONS_KEY, WireOptions())
+    raw = cast(psycopg.Connection[Any], connection.connection.driver_connection)
+    batch: Batch
+    if options.path == "fast":
+        batch = FastBatch(raw, options.statement_timeout)
+        batch.queue(BEGIN, ())
+    else:  # psycopg begins the transaction itself
+        batch = PortableBatch(raw)
+    batch.queue(_start(options.statement_timeout), (str(tenant_id),))
+    return batch
 
 
 class Reply:
@@ -92,15 +151,84 @@ class Batch:
         """Send every queued statement and wait for all their answers. The first
         statement the server refuses raises (as psycopg's error for it); the server runs
         none of the statements after it."""
+        raise NotImplementedError
+
+
+class PortableBatch(Batch):
+    """A batch on psycopg's public pipeline, one cursor per statement (``$n``
+    placeholders: :class:`psycopg.RawCursor`). Nothing in a batch is prepared: psycopg
+    records a statement as prepared when it queues it, so a refusal that aborts the batch
+    before the server reaches it would leave psycopg asking for a statement that does not
+    exist."""
+
+    def send(self) -> None:
+        queued, self._queued = self._queued, []
+        if not queued:
+            return
+        connection = self._connection
+        cursors = []
+        with connection.pipeline():
+            for statement, args, reply in queued:
+                cursor = psycopg.RawCursor(connection)
+                cursor.execute(statement.sql, args, prepare=False)
+                cursors.append((cursor, reply))
+        for cursor, reply in cursors:
+            reply.result = cursor.pgresult
+
+
+class _Channel:
+    """Per connection: the names of the statements prepared on it, and a selector that
+    waits for its socket."""
+
+    def __init__(self, pgconn: pq.abc.PGconn) -> None:
+        self.prepared: set[bytes] = set()
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(pgconn.socket, READ)
+        self.events = READ
+
+
+_channels: weakref.WeakKeyDictionary[psycopg.Connection[Any], _Channel] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _channel(connection: psycopg.Connection[Any]) -> _Channel:
+    channel = _channels.get(connection)
+    if channel is None:
+        channel = _channels[connection] = _Channel(connection.pgconn)
+        weakref.finalize(connection, channel.selector.close)
+    return channel
+
+
+class _NoAnswer(Exception):
+    """The server did not answer within the client's wait bound."""
+
+
+class FastBatch(Batch):
+    """A batch on libpq's pipeline mode: statements prepared once per connection under
+    their own names, one write and one read per batch. With a statement timeout the
+    client waits at most that long per statement, plus :data:`GRACE`; an interrupt
+    (``KeyboardInterrupt``) or a wait that runs out cancels the query on the server and
+    closes the connection (the unit of work then discards it)."""
+
+    def __init__(self, connection: psycopg.Connection[Any], timeout: float | None) -> None:
+        super().__init__(connection)
+        self._timeout = timeout
+
+    def send(self) -> None:
         queued, self._queued = self._queued, []
         if not queued:
             return
         connection = self._connection
         pgconn = connection.pgconn
-        prepared = _prepared.setdefault(connection, set())
+        channel = _channel(connection)
+        prepared = channel.prepared
         dump = self._transformer.dump_sequence
         params = [dump(args, (TEXT,) * len(args)) for _, args, _ in queued]
         expected: list[Reply | bytes] = []  # a reply, or the name of a statement prepared
+        deadline = None
+        if self._timeout is not None:
+            deadline = time.monotonic() + self._timeout * len(queued) + GRACE
         pgconn.enter_pipeline_mode()
         try:
             for (statement, _, reply), values in zip(queued, params, strict=True):
@@ -112,10 +240,18 @@ class Batch:
                 pgconn.send_query_prepared(name, values)
                 expected.append(reply)
             pgconn.pipeline_sync()
-            error = _receive(pgconn, expected, prepared)
+            error = _receive(pgconn, channel, expected, deadline)
             pgconn.exit_pipeline_mode()
-        except BaseException:
-            pgconn.finish()  # left mid-batch: its state is unknown, so it is discarded
+        except BaseException as exc:  # left mid-batch: its state is unknown
+            if pgconn.status == pq.ConnStatus.OK:
+                with contextlib.suppress(psycopg.Error):
+                    connection.cancel_safe(timeout=CANCEL_TIMEOUT)
+            pgconn.finish()
+            if isinstance(exc, _NoAnswer):
+                raise psycopg.errors.QueryCanceled(
+                    f"no answer within the statement timeout ({self._timeout}s per "
+                    "statement): the query was cancelled and the connection closed"
+                ) from None
             raise
         if error is not None:
             refusal = psycopg.errors.error_from_result(error, encoding=connection.info.encoding)
@@ -125,21 +261,33 @@ class Batch:
 
 
 def _receive(
-    pgconn: pq.abc.PGconn, expected: list[Reply | bytes], prepared: set[bytes]
+    pgconn: pq.abc.PGconn,
+    channel: _Channel,
+    expected: list[Reply | bytes],
+    deadline: float | None,
 ) -> pq.abc.PGresult | None:
     """Flush the batch, then read one answer per ``expected`` item and the sync; return
     the first error. A statement whose preparation did not succeed is forgotten."""
-    poll = select.poll()
-    poll.register(pgconn.socket, select.POLLIN | select.POLLOUT)
+    prepared, selector = channel.prepared, channel.selector
+
+    def wait(events: int) -> int:
+        if events != channel.events:
+            selector.modify(pgconn.socket, events)
+            channel.events = events
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        ready = selector.select(timeout)
+        if not ready:
+            raise _NoAnswer
+        return ready[0][1]
+
     while pgconn.flush():  # the server may answer before it has read everything
-        if poll.poll()[0][1] & select.POLLIN:
+        if wait(READ | WRITE) & READ:
             pgconn.consume_input()
-    poll.modify(pgconn.socket, select.POLLIN)
     error = None
     for item in [*expected, None]:
         while True:
             while pgconn.is_busy():
-                poll.poll()
+                wait(READ)
                 pgconn.consume_input()
             result = pgconn.get_result()
             if item is None:  # the sync ends the batch

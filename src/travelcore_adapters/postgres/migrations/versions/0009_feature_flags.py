@@ -1,7 +1,7 @@
 """Feature flags: one set per tenant (``feature_flags``).
 
-Revision ID: 0008_feature_flags
-Revises: 0007_python_weekdays
+Revision ID: 0009_feature_flags
+Revises: 0008_discovery
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from sqlalchemy.dialects import postgresql
 
 from travelcore_adapters.postgres.ddl import grant, tenant_rls
 
-revision = "0008_feature_flags"
-down_revision = "0007_python_weekdays"
+revision = "0009_feature_flags"
+down_revision = "0008_discovery"
 branch_labels = None
 depends_on = None
 

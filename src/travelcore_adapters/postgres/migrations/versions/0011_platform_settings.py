@@ -1,7 +1,7 @@
 """Platform settings: one tenant's policy overrides (``platform_settings``).
 
-Revision ID: 0010_platform_settings
-Revises: 0009_api_keys
+Revision ID: 0011_platform_settings
+Revises: 0010_api_keys
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from sqlalchemy.dialects import postgresql
 
 from travelcore_adapters.postgres.ddl import grant, tenant_rls
 
-revision = "0010_platform_settings"
-down_revision = "0009_api_keys"
+revision = "0011_platform_settings"
+down_revision = "0010_api_keys"
 branch_labels = None
 depends_on = None
 

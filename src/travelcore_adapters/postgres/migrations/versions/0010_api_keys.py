@@ -1,7 +1,7 @@
 """API keys: a public prefix and a keyed hash per key (``api_keys``).
 
-Revision ID: 0009_api_keys
-Revises: 0008_feature_flags
+Revision ID: 0010_api_keys
+Revises: 0009_feature_flags
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from sqlalchemy.dialects import postgresql
 
 from travelcore_adapters.postgres.ddl import grant, tenant_rls
 
-revision = "0009_api_keys"
-down_revision = "0008_feature_flags"
+revision = "0010_api_keys"
+down_revision = "0009_feature_flags"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,60 @@
+"""The discovery repositories on the memory adapters."""
+
+from __future__ import annotations
+
+import pytest
+
+from travelcore.discovery.scoring import RepositoryMetricsReader
+from travelcore.testing import (
+    FeedbackContract,
+    PersonalContract,
+    PlacesContract,
+    SearchLogRepositoryContract,
+    SuggestionsContract,
+    VenueScoringContract,
+    personal,
+    suggestions,
+)
+from travelcore.testing.feedback import DIMENSION
+from travelcore_adapters.memory import MemoryDatabase
+from travelcore_adapters.memory.vectors import MemoryVectorStore
+
+
+@pytest.fixture
+def uow_factory() -> MemoryDatabase:
+    return MemoryDatabase()
+
+
+@pytest.fixture
+def vectors() -> MemoryVectorStore:
+    return MemoryVectorStore(DIMENSION)
+
+
+class TestMemoryPersonal(PersonalContract):
+    @pytest.fixture
+    def vectors(self) -> MemoryVectorStore:
+        return MemoryVectorStore(personal.DIMENSION)
+
+
+class TestMemoryPlaces(PlacesContract):
+    pass
+
+
+class TestMemorySearchLogs(SearchLogRepositoryContract):
+    pass
+
+
+class TestMemoryFeedback(FeedbackContract):
+    pass
+
+
+class TestMemoryVenueScoring(VenueScoringContract):
+    @pytest.fixture
+    def reader(self, uow_factory: MemoryDatabase) -> RepositoryMetricsReader:
+        return RepositoryMetricsReader(uow_factory)
+
+
+class TestMemorySuggestions(SuggestionsContract):
+    @pytest.fixture
+    def vectors(self) -> MemoryVectorStore:
+        return MemoryVectorStore(suggestions.DIMENSION)
