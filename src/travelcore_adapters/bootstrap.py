@@ -8,8 +8,8 @@
 
 Each returns an :class:`App` holding the services (``app.catalog``, ``app.people``,
 ``app.ledger``, ``app.billing``, ``app.booking``, ``app.waitlist``, ``app.travel``,
-``app.payments``,
-``app.accounts``, ``app.conversations``, ``app.vectors``, ``app.search``) over one database,
+``app.payments``, ``app.accounts``, ``app.api_keys``, ``app.conversations``, ``app.vectors``,
+``app.search``) and the tenants' feature flags (``app.flags(tenant_id)``) over one database,
 one clock, one policy provider and one event bus. An ``App`` is a context manager: leaving
 it (or ``app.close()``) closes the connection pool and stops an embedded server. The same
 code then runs on every back end. See ``docs/bootstrap.md``.
@@ -26,9 +26,11 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 
 from travelcore.accounts import AccountService, ConversationService, PasswordHasher, SecretBox
+from travelcore.apikeys import ApiKeyService
 from travelcore.billing import BillingService
 from travelcore.booking import BookingService, WaitlistService
 from travelcore.catalog import CatalogService
+from travelcore.flags import FlagSet
 from travelcore.kernel import (
     Clock,
     EventBus,
@@ -36,6 +38,7 @@ from travelcore.kernel import (
     PolicyProvider,
     StaticPolicies,
     SystemClock,
+    TenantId,
 )
 from travelcore.ledger import LedgerService
 from travelcore.payments import PaymentGateway, PaymentService
@@ -97,6 +100,7 @@ class App:
     provisioned: ProvisionedDatabase | None = None
     _payments: PaymentService | None = None
     _accounts: AccountService | None = None
+    _api_keys: ApiKeyService | None = None
     _resources: ExitStack = attrs.field(factory=ExitStack)
 
     @property
@@ -112,6 +116,19 @@ class App:
         if self._accounts is None:
             raise NotWired("app.accounts needs a secret box: pass secret_box=...")
         return self._accounts
+
+    @property
+    def api_keys(self) -> ApiKeyService:
+        """API keys, hashed with the secret box's keyed digest (``NotWired`` unless a
+        ``secret_box`` was given)."""
+        if self._api_keys is None:
+            raise NotWired("app.api_keys needs a secret box: pass secret_box=...")
+        return self._api_keys
+
+    def flags(self, tenant_id: TenantId) -> FlagSet:
+        """A snapshot of the tenant's feature flags (evaluate it without further reads)."""
+        with self.database(tenant_id) as uow:
+            return FlagSet.load(uow.feature_flags)
 
     def close(self) -> None:
         """Close the connection pool and stop an embedded server; idempotent."""
@@ -285,8 +302,9 @@ def _wire(
     embedder = embedder or HashingEmbedder()
     store = vector_store or MemoryVectorStore(embedder.dimension)
     text = text_search or MemoryTextSearch()
-    accounts = None
+    accounts = api_keys = None
     if secret_box is not None:
+        api_keys = ApiKeyService(uow_factory, clock, digest=secret_box)
         if password_hasher is None:
             from travelcore_adapters.security import Argon2PasswordHasher
 
@@ -313,5 +331,6 @@ def _wire(
         provisioned=provisioned,
         payments=None if gateway is None else PaymentService(uow_factory, clock, gateway=gateway),
         accounts=accounts,
+        api_keys=api_keys,
         resources=resources,
     )

@@ -1,6 +1,7 @@
 """The shared kernel: identifiers, money, credits, time, errors, events, policy, idempotency,
 serialization and the unit-of-work protocol."""
 
+from travelcore.kernel.actor import Actor
 from travelcore.kernel.clock import Clock, ManualClock, SystemClock, checked_clock, utc, zone
 from travelcore.kernel.errors import (
     AccessDenied,
@@ -57,6 +58,7 @@ __all__ = [
     "MAX_AMOUNT",
     "MINOR_UNITS",
     "AccessDenied",
+    "Actor",
     "Aggregate",
     "AlreadyExists",
     "CapacityExceeded",

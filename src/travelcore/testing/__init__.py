@@ -9,6 +9,7 @@ from travelcore.testing.accounts import (
     PasswordHasherContract,
     SecretBoxContract,
 )
+from travelcore.testing.apikeys import ApiKeyRepositoryContract
 from travelcore.testing.billing import (
     BillingRepositoriesContract,
     InvoiceRepositoryContract,
@@ -38,6 +39,7 @@ from travelcore.testing.entity_repositories import (
     TripRepositoryContract,
 )
 from travelcore.testing.feedback import FeedbackContract
+from travelcore.testing.flags import FeatureFlagRepositoryContract
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
 from travelcore.testing.notifications import (
@@ -60,6 +62,7 @@ from travelcore.testing.people import (
 from travelcore.testing.personal import PersonalContract
 from travelcore.testing.repositories import RepositoryContract
 from travelcore.testing.scoring import VenueScoringContract
+from travelcore.testing.settings import PlatformSettingsRepositoryContract
 from travelcore.testing.suggestions import SuggestionsContract
 from travelcore.testing.travel import TravelRepositoriesContract
 from travelcore.testing.uow import UnitOfWorkContract
@@ -70,6 +73,7 @@ __all__ = [
     "AccountRepositoriesContract",
     "AccountRepositoryContract",
     "ActivityRepositoryContract",
+    "ApiKeyRepositoryContract",
     "BillingRepositoriesContract",
     "BookingRepositoryContract",
     "ChildRepositoryContract",
@@ -78,6 +82,7 @@ __all__ = [
     "CorporateSubscriptionRepositoryContract",
     "CredentialRepositoryContract",
     "CreditBalanceRepositoryContract",
+    "FeatureFlagRepositoryContract",
     "FeedbackContract",
     "InvoiceRepositoryContract",
     "ItineraryRepositoryContract",
@@ -92,6 +97,7 @@ __all__ = [
     "PayoutRepositoryContract",
     "PersonalContract",
     "PlacesContract",
+    "PlatformSettingsRepositoryContract",
     "PolicyRuleRepositoryContract",
     "PreferenceRepositoryContract",
     "ReminderRepositoryContract",

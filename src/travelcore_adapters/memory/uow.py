@@ -13,6 +13,7 @@ from travelcore_adapters.memory.accounts import (
     MemoryConversations,
     MemoryCredentials,
 )
+from travelcore_adapters.memory.apikeys import MemoryApiKeys
 from travelcore_adapters.memory.billing import MemoryInvoices, MemoryPayouts
 from travelcore_adapters.memory.booking import MemoryBookingRepository, MemoryWaitlistRepository
 from travelcore_adapters.memory.catalog import (
@@ -34,6 +35,7 @@ from travelcore_adapters.memory.discovery import (
     MemoryVenueLocations,
     MemoryVenueScores,
 )
+from travelcore_adapters.memory.flags import MemoryFeatureFlags
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
 from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
 from travelcore_adapters.memory.notifications import (
@@ -48,6 +50,7 @@ from travelcore_adapters.memory.people import (
     MemoryCorporateRepository,
     MemoryUserRepository,
 )
+from travelcore_adapters.memory.settings import MemoryPlatformSettings
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
 from travelcore_adapters.memory.travel import (
     MemoryItineraries,
@@ -94,6 +97,9 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.schedules = MemoryScheduleRepository(self)
         self.bookings = MemoryBookingRepository(self)
         self.waitlist = MemoryWaitlistRepository(self)
+        self.feature_flags = MemoryFeatureFlags(self)
+        self.api_keys = MemoryApiKeys(self)
+        self.platform_settings = MemoryPlatformSettings(self)
         self.search_logs = MemorySearchLogs(self)
         self.user_locations = MemoryUserLocations(self)
         self.venue_locations = MemoryVenueLocations(self)

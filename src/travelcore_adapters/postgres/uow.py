@@ -29,6 +29,7 @@ from travelcore_adapters.postgres.repositories.accounts import (
     PostgresConversations,
     PostgresCredentials,
 )
+from travelcore_adapters.postgres.repositories.apikeys import PostgresApiKeys
 from travelcore_adapters.postgres.repositories.billing import PostgresInvoices, PostgresPayouts
 from travelcore_adapters.postgres.repositories.booking import (
     PostgresBookingRepository,
@@ -53,6 +54,7 @@ from travelcore_adapters.postgres.repositories.discovery import (
     PostgresVenueLocations,
     PostgresVenueScores,
 )
+from travelcore_adapters.postgres.repositories.flags import PostgresFeatureFlags
 from travelcore_adapters.postgres.repositories.kernel import PostgresIdempotencyStore
 from travelcore_adapters.postgres.repositories.ledger import (
     PostgresLedgerRepository,
@@ -74,6 +76,7 @@ from travelcore_adapters.postgres.repositories.people import (
 )
 from travelcore_adapters.postgres.repositories.prefetch import prefetch_booking
 from travelcore_adapters.postgres.repositories.scope import Query
+from travelcore_adapters.postgres.repositories.settings import PostgresPlatformSettings
 from travelcore_adapters.postgres.repositories.travel import (
     PostgresItineraries,
     PostgresReminders,
@@ -146,6 +149,9 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.schedules = PostgresScheduleRepository(self)
         self.bookings = PostgresBookingRepository(self)
         self.waitlist = PostgresWaitlistRepository(self)
+        self.feature_flags = PostgresFeatureFlags(self)
+        self.api_keys = PostgresApiKeys(self)
+        self.platform_settings = PostgresPlatformSettings(self)
         self.search_logs = PostgresSearchLogs(self)
         self.user_locations = PostgresUserLocations(self)
         self.venue_locations = PostgresVenueLocations(self)

@@ -5,16 +5,19 @@ Adding a context means adding its module here (and a migration under ``migration
 
 from travelcore_adapters.postgres.tables import (
     accounts,
+    apikeys,
     billing,
     booking,
     catalog,
     discovery,
+    flags,
     kernel,
     ledger,
     notifications,
     outbox,
     payments,
     people,
+    settings,
     travel,
     vectors,
 )
@@ -22,10 +25,12 @@ from travelcore_adapters.postgres.tables.base import metadata, tenant_table, ten
 
 __all__ = [
     "accounts",
+    "apikeys",
     "billing",
     "booking",
     "catalog",
     "discovery",
+    "flags",
     "kernel",
     "ledger",
     "metadata",
@@ -33,6 +38,7 @@ __all__ = [
     "outbox",
     "payments",
     "people",
+    "settings",
     "tenant_table",
     "tenant_tables",
     "travel",

@@ -1,0 +1,78 @@
+"""API keys (seed 003 ``api_keys``): scoped, expiring, revocable keys of one user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NewType
+from uuid import UUID
+
+import attrs
+
+from travelcore.kernel import Actor, InvalidTransition, TenantId, UserId, ValidationFailed
+
+ApiKeyId = NewType("ApiKeyId", UUID)
+
+SCOPES = frozenset(
+    {
+        "read:activities",
+        "write:activities",
+        "read:bookings",
+        "write:bookings",
+        "read:credits",
+        "write:credits",
+        "read:employees",
+        "write:employees",
+        "read:invoices",
+    }
+)
+
+
+def check_scopes(scopes: frozenset[str]) -> None:
+    if not scopes:
+        raise ValidationFailed("scopes", "non_empty")
+    unknown = sorted(scopes - SCOPES)
+    if unknown:
+        raise ValidationFailed("scopes", "known_scope", f"unknown scopes: {', '.join(unknown)}")
+
+
+@attrs.define(kw_only=True)
+class ApiKey:
+    """The stored key: its public ``prefix`` and the keyed hash of the whole token, never
+    the token."""
+
+    id: ApiKeyId
+    tenant_id: TenantId
+    user_id: UserId
+    role: str
+    name: str
+    prefix: str
+    secret_hash: str = attrs.field(repr=False)
+    scopes: frozenset[str]
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = None
+    last_used_at: datetime | None = None
+    version: int = 0
+
+    def state_at(self, now: datetime) -> str:
+        """``active``, ``revoked`` or ``expired``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and now >= self.expires_at:
+            return "expired"
+        return "active"
+
+    def revoke(self, now: datetime, reason: str) -> None:
+        if self.revoked_at is not None:
+            raise InvalidTransition("api_key", "revoked", "revoked")
+        self.revoked_at, self.revoked_reason = now, reason
+
+    def actor(self) -> Actor:
+        return Actor(
+            tenant_id=self.tenant_id,
+            user_id=self.user_id,
+            role=self.role,
+            scopes=self.scopes,
+            api_key_id=self.id,
+        )
