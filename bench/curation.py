@@ -179,7 +179,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--children", type=int, default=5_000, help="the smaller size")
     parser.add_argument("--activities", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--backend", choices=("postgres", "memory"), default="postgres")
     args = parser.parse_args()
     sizes = (args.children, 2 * args.children)
