@@ -14,4 +14,3 @@ DOC = Path(__file__).parents[2] / "docs" / "postgres.md"
 def test_the_citus_calls_name_every_table_in_dependency_order() -> None:
     documented = re.findall(r"create_distributed_table\('(\w+)', 'tenant_id'\)", DOC.read_text())
     assert documented == [table.name for table in tables.metadata.sorted_tables]
-
