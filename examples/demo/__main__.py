@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from examples.demo import business_trip, credits_month, family_booking
+from examples.demo import business_trip, credits_month, family_booking, family_discovery
 from examples.demo.backends import BACKENDS, backend
 
 
@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> None:
         credits_month.run(open_database)
         family_booking.run(open_database)
         business_trip.run(open_database)
+    family_discovery.run()  # on the memory adapters, whatever the back end
 
 
 if __name__ == "__main__":

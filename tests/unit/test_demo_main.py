@@ -15,6 +15,7 @@ def test_demo_runs_every_scenario_on_embedded_postgres(capsys: pytest.CaptureFix
     assert "== A business trip ==" in out
     assert "== A family books, the class fills" in out
     assert "Payment succeeded: 730.00 EUR" in out
+    assert "== Monthly suggestions for two siblings" in out
 
 
 def test_demo_runs_on_memory(capsys: pytest.CaptureFixture[str]) -> None:
