@@ -4,7 +4,6 @@ be booked (so it cannot leave a payment ``initiated``). On memory and Stripe (lo
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -15,90 +14,29 @@ from travelcore.kernel import (
     ManualClock,
     Money,
     PaymentDeclined,
-    TenantId,
-    UserId,
     ValidationFailed,
-    new_uuid,
 )
 from travelcore.payments import (
-    PaymentGateway,
     PaymentService,
     PaymentStatus,
-    PayTrip,
     RefundPayment,
     RefundStatus,
 )
-from travelcore.travel import BookTrip, LineItem, RegisterTenant, TravelService, TripId
+from travelcore.testing.payments import CountingGateway, GatewayShop
+from travelcore.travel import LineItem
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
 
 
-class Recording:
-    """Forwards to a gateway and records the names of the calls that reached it."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.calls: list[str] = []
-
-    def __getattr__(self, attribute: str) -> Any:
-        target = getattr(self.inner, attribute)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            self.calls.append(attribute)
-            return target(*args, **kwargs)
-
-        return call
-
-
-class Shop:
-    def __init__(self, gateway: PaymentGateway, card: Callable[[], str], clock: ManualClock):
-        self.db = MemoryDatabase()
-        self.gateway = Recording(gateway)
-        self.card = card
-        self.travel = TravelService(self.db, clock)
-        self.payments = PaymentService(self.db, clock, gateway=self.gateway)  # type: ignore[arg-type]
-        self.tenant = TenantId(new_uuid())
-        self.travel.register_tenant(
-            RegisterTenant(tenant_id=self.tenant, name="Acme", idempotency_key="t")
-        )
-
-    def trip(self, price: Money) -> TripId:
-        tour = LineItem.tour(
-            provider="Viator",
-            external_ref="T",
-            price_per_person=price,
-            participants=1,
-            scheduled_on=date(2026, 5, 1),
-        )
-        booked = self.travel.book_trip(
-            BookTrip(
-                tenant_id=self.tenant,
-                user_id=UserId(new_uuid()),
-                currency=price.currency,
-                items=(tour,),
-                idempotency_key=new_uuid().hex,
-            )
-        )
-        return TripId(booked.id)
-
-    def pay(self, trip: TripId, key: str) -> Any:
-        return self.payments.pay(
-            PayTrip(
-                tenant_id=self.tenant, trip_id=trip, payment_method=self.card(), idempotency_key=key
-            )
-        )
-
-
 @pytest.fixture(params=["memory", "stripe"])
-def shop(request: pytest.FixtureRequest, clock: ManualClock) -> Shop:
+def shop(request: pytest.FixtureRequest, clock: ManualClock) -> GatewayShop:
     if request.param == "memory":
-        return Shop(MemoryPaymentGateway(), lambda: "pm_card_visa", clock)
+        return GatewayShop(MemoryPaymentGateway(), MemoryDatabase(), clock, lambda: "pm_card_visa")
     gateway = request.getfixturevalue("stripe_gateway")
-    return Shop(gateway, request.getfixturevalue("stripe_card"), clock)
+    return GatewayShop(gateway, MemoryDatabase(), clock, request.getfixturevalue("stripe_card"))
 
 
-def test_a_sub_cent_refund_is_refused_before_it_is_recorded(shop: Shop) -> None:
+def test_a_sub_cent_refund_is_refused_before_it_is_recorded(shop: GatewayShop) -> None:
     paid = shop.pay(shop.trip(Money.of("10.00", "USD")), "pay")
     with pytest.raises(ValidationFailed) as refused:
         RefundPayment(
@@ -123,7 +61,9 @@ def test_a_sub_cent_refund_is_refused_before_it_is_recorded(shop: Shop) -> None:
     assert (done.refunded, done.refundable) == (Money.of("5.00", "USD"), Money.of("5.00", "USD"))
 
 
-def test_a_trip_priced_finer_than_a_yen_cannot_be_booked_and_whole_yen_pay(shop: Shop) -> None:
+def test_a_trip_priced_finer_than_a_yen_cannot_be_booked_and_whole_yen_pay(
+    shop: GatewayShop,
+) -> None:
     with pytest.raises(ValidationFailed) as refused:
         shop.trip(Money(Decimal("100.5"), "JPY"))
     assert (refused.value.field, refused.value.rule) == ("unit_price", "minor_units")
@@ -140,7 +80,7 @@ def test_a_trip_priced_finer_than_a_yen_cannot_be_booked_and_whole_yen_pay(shop:
     [("10.00", "10.001"), ("1200", "1200.5"), ("1.250", "1.2505")],
     ids=["USD", "JPY", "KWD"],
 )
-def test_each_currency_keeps_its_own_minor_unit(shop: Shop, price: str, finer: str) -> None:
+def test_each_currency_keeps_its_own_minor_unit(shop: GatewayShop, price: str, finer: str) -> None:
     currency = {"10.00": "USD", "1200": "JPY", "1.250": "KWD"}[price]
     with pytest.raises(ValidationFailed):
         shop.trip(Money(Decimal(finer), currency))
@@ -149,7 +89,7 @@ def test_each_currency_keeps_its_own_minor_unit(shop: Shop, price: str, finer: s
     assert paid.status is PaymentStatus.SUCCEEDED
 
 
-def test_amounts_out_of_range_are_refused(shop: Shop) -> None:
+def test_amounts_out_of_range_are_refused(shop: GatewayShop) -> None:
     with pytest.raises(ValidationFailed) as refused:
         shop.trip(Money(Decimal(10) ** 12, "USD"))
     assert refused.value.rule == "range"
@@ -164,7 +104,7 @@ def test_amounts_out_of_range_are_refused(shop: Shop) -> None:
     assert (total.value.field, total.value.rule) == ("quantity", "range")
 
 
-class RejectingRefunds(Recording):
+class RejectingRefunds(CountingGateway):
     """The provider refuses every refund request as invalid."""
 
     def refund(self, provider_ref: str, amount: Money, *, idempotency_key: str) -> Any:
@@ -175,9 +115,9 @@ class RejectingRefunds(Recording):
 def test_a_refund_the_provider_rejects_no_longer_counts_against_the_cap(
     clock: ManualClock,
 ) -> None:
-    shop = Shop(MemoryPaymentGateway(), lambda: "pm_card_visa", clock)
+    shop = GatewayShop(MemoryPaymentGateway(), MemoryDatabase(), clock, lambda: "pm_card_visa")
     shop.gateway = RejectingRefunds(shop.gateway.inner)
-    shop.payments = PaymentService(shop.db, clock, gateway=shop.gateway)  # type: ignore[arg-type]
+    shop.payments = PaymentService(shop.database, clock, gateway=shop.gateway)  # type: ignore[arg-type]
     paid = shop.pay(shop.trip(Money.of("10.00", "USD")), "pay")
     with pytest.raises(PaymentDeclined):
         shop.payments.refund(
