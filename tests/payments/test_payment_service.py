@@ -28,6 +28,7 @@ from travelcore.payments import (
     RefundPayment,
     RefundTrip,
 )
+from travelcore.testing.payments import CountingGateway
 from travelcore.travel import (
     BookTrip,
     ChangeTrip,
@@ -39,24 +40,6 @@ from travelcore.travel import (
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
 from travelcore_adapters.stripe import StripeGateway
-
-
-class CountingGateway:
-    """Wraps a gateway and counts calls, to prove retries never reach the provider."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-        self.name = inner.name
-        self.calls: list[str] = []
-
-    def __getattr__(self, attribute: str) -> Any:
-        target = getattr(self._inner, attribute)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            self.calls.append(attribute)
-            return target(*args, **kwargs)
-
-        return call
 
 
 class Env:
