@@ -1,7 +1,7 @@
 """The shared kernel: identifiers, money, credits, time, errors, events, policy, idempotency,
 serialization and the unit-of-work protocol."""
 
-from travelcore.kernel.actor import Actor
+from travelcore.kernel.actor import Actor, Role
 from travelcore.kernel.clock import Clock, ManualClock, SystemClock, checked_clock, utc, zone
 from travelcore.kernel.errors import (
     AccessDenied,
@@ -85,6 +85,7 @@ __all__ = [
     "PolicyViolation",
     "RepositoryScope",
     "RetryPolicy",
+    "Role",
     "RuleViolation",
     "StaleVersion",
     "StaticPolicies",

@@ -1,8 +1,13 @@
-"""Who a use case runs for: a user with a role (and, for an API key, its scopes) in one
-tenant."""
+"""Who a use case runs for: a user with a role in one tenant, or the system for jobs.
+
+Every public use case takes ``actor=`` (keyword-only, required). The actor's role and the
+ids it is bound to (``corporate_id`` for parents and HR admins, ``venue_id`` for venue
+admins) decide what it may do; an API key narrows a role further with ``scopes``.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from uuid import UUID
 
 import attrs
@@ -11,16 +16,45 @@ from travelcore.kernel.errors import AccessDenied
 from travelcore.kernel.ids import TenantId, UserId
 
 
+class Role(StrEnum):
+    """The roles of DOMAIN.md section 10. ``system`` is the role of jobs."""
+
+    PARENT = "parent"
+    HR_ADMIN = "hr_admin"
+    VENUE_ADMIN = "venue_admin"
+    PLATFORM_ADMIN = "platform_admin"
+    TRAVELLER = "traveller"
+    TENANT_ADMIN = "tenant_admin"
+    SYSTEM = "system"
+
+
 @attrs.frozen(kw_only=True)
 class Actor:
     """``scopes`` ``None``: every scope the role allows (a signed-in user); a set: only
-    those (an API key, ``api_key_id``)."""
+    those (an API key, ``api_key_id``). ``user_id`` is ``None`` only for the system."""
 
     tenant_id: TenantId
-    user_id: UserId
-    role: str
+    role: Role = attrs.field(converter=Role)
+    user_id: UserId | None = None
+    corporate_id: UUID | None = None
+    venue_id: UUID | None = None
     scopes: frozenset[str] | None = None
     api_key_id: UUID | None = None
+    job: str | None = None
+
+    @classmethod
+    def system(cls, tenant_id: TenantId, job: str) -> Actor:
+        """The actor a job runs as (``job`` names it in audit rows and logs)."""
+        return cls(tenant_id=tenant_id, role=Role.SYSTEM, job=job)
+
+    @property
+    def is_system(self) -> bool:
+        return self.role is Role.SYSTEM
+
+    @property
+    def label(self) -> str:
+        """How records name the actor: ``user:<id>`` or ``system:<job>``."""
+        return f"system:{self.job}" if self.user_id is None else f"user:{self.user_id}"
 
     def may(self, scope: str) -> bool:
         return self.scopes is None or scope in self.scopes
@@ -28,4 +62,4 @@ class Actor:
     def require(self, scope: str) -> None:
         """``AccessDenied`` unless the actor holds ``scope``."""
         if not self.may(scope):
-            raise AccessDenied(f"missing scope {scope}", scope=scope)
+            raise AccessDenied(f"missing scope {scope}", rule="scope", scope=scope)

@@ -112,7 +112,14 @@ class PolicyViolation(RuleViolation):
 
 
 class AccessDenied(TravelcoreError):
+    """The actor may not do this: ``rule`` names the rule of DOMAIN.md section 10 (or the
+    missing scope) that refused it."""
+
     code = "access_denied"
+
+    def __init__(self, message: str, *, rule: str = "forbidden", **details: Any) -> None:
+        super().__init__(message, rule=rule, **details)
+        self.rule = rule
 
 
 class Unavailable(TravelcoreError):
