@@ -50,13 +50,14 @@ from travelcore.catalog import Activity, ActivityCategory, Session, Venue, Venue
 from travelcore.discovery import RuleBasedIntentParser, StraightLineTravelTime, activity_metadata
 from travelcore.discovery.intent import SearchIntent
 from travelcore.discovery.places import Places
-from travelcore.discovery.search import ActivitySearch, CatalogActivityReader
+from travelcore.discovery.search import ActivitySearch
 from travelcore.kernel import ManualClock, TenantId, UserId, new_uuid
 from travelcore.vectors import HashingEmbedder, namespace_for
 from travelcore.vectors.ports import Embedder
 from travelcore_adapters.memory.text_search import MemoryTextSearch
 from travelcore_adapters.pgvector import PgVectorStore, create_schema, create_vector_index
 from travelcore_adapters.postgres import PostgresDatabase
+from travelcore_adapters.postgres.activity_reader import PostgresActivityReader
 from travelcore_adapters.postgres.provision import embedded_server, provision_database
 
 T0 = datetime(2026, 3, 2, 8, tzinfo=UTC)
@@ -320,7 +321,7 @@ def main() -> None:
             embedder=Timed(embedder, "embed", watch, "embed"),
             store=Timed(store, "query", watch, "vector query"),
             text_search=MemoryTextSearch(),
-            reader=Timed(CatalogActivityReader(database), "views", watch, "enrich"),
+            reader=Timed(PostgresActivityReader(database), "views", watch, "enrich"),
             places=Places(database),
             travel=StraightLineTravelTime(),
             log_uow=timed_log(database, watch),

@@ -15,8 +15,10 @@ from tests.discovery.search_contract import SearchContract
 from tests.discovery.search_world import SearchWorld
 from travelcore.catalog import ActivityId
 from travelcore.discovery.scoring import RepositoryMetricsReader
+from travelcore.discovery.search import CatalogActivityReader
 from travelcore.kernel import EventBus, ManualClock, TenantId, new_uuid
 from travelcore.testing import (
+    ActivityReaderContract,
     FeedbackContract,
     PersonalContract,
     PlacesContract,
@@ -29,6 +31,7 @@ from travelcore.testing import (
 from travelcore.testing.feedback import DIMENSION
 from travelcore_adapters.memory.vectors import MemoryVectorStore
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
+from travelcore_adapters.postgres.activity_reader import PostgresActivityReader
 from travelcore_adapters.postgres.venue_metrics import PostgresVenueMetrics
 
 
@@ -85,6 +88,18 @@ class TestPostgresVenueScoringInOneStatement(VenueScoringContract):
     @pytest.fixture
     def reader(self, uow_factory: Callable[..., Any]) -> PostgresVenueMetrics:
         return PostgresVenueMetrics(uow_factory)
+
+
+class TestPostgresActivityReaderThroughRepositories(ActivityReaderContract):
+    @pytest.fixture
+    def reader(self) -> type[CatalogActivityReader]:
+        return CatalogActivityReader
+
+
+class TestPostgresActivityReaderInOneStatement(ActivityReaderContract):
+    @pytest.fixture
+    def reader(self) -> type[PostgresActivityReader]:
+        return PostgresActivityReader
 
 
 def _race(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from travelcore.discovery.scoring import RepositoryMetricsReader
+from travelcore.discovery.search import CatalogActivityReader
 from travelcore.testing import (
+    ActivityReaderContract,
     FeedbackContract,
     PersonalContract,
     PlacesContract,
@@ -58,3 +60,9 @@ class TestMemorySuggestions(SuggestionsContract):
     @pytest.fixture
     def vectors(self) -> MemoryVectorStore:
         return MemoryVectorStore(suggestions.DIMENSION)
+
+
+class TestMemoryActivityReader(ActivityReaderContract):
+    @pytest.fixture
+    def reader(self) -> type[CatalogActivityReader]:
+        return CatalogActivityReader

@@ -9,6 +9,7 @@ from travelcore.testing.accounts import (
     PasswordHasherContract,
     SecretBoxContract,
 )
+from travelcore.testing.activity_reader import ActivityReaderContract
 from travelcore.testing.apikeys import ApiKeyRepositoryContract
 from travelcore.testing.billing import (
     BillingRepositoriesContract,
@@ -72,6 +73,7 @@ from travelcore.testing.vectors import TextSearchContract, VectorStoreContract
 __all__ = [
     "AccountRepositoriesContract",
     "AccountRepositoryContract",
+    "ActivityReaderContract",
     "ActivityRepositoryContract",
     "ApiKeyRepositoryContract",
     "BillingRepositoriesContract",
