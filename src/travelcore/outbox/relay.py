@@ -79,6 +79,7 @@ class Relay(Generic[U]):
             for tenant_id, entries in _by_tenant(claim.entries):
                 for consumer in self._consumers:
                     report += self._deliver(consumer, tenant_id, entries, failures, blocked)
+            delivered = retried = parked = 0
             for entry in claim.entries:
                 message = entry.message
                 error = failures.get(message.sequence)
@@ -86,14 +87,15 @@ class Relay(Generic[U]):
                     attempts = entry.attempts + 1
                     if self._retry.exhausted(attempts):
                         claim.park(message.sequence, error)
-                        report += RelayReport(parked=1)
+                        parked += 1
                     else:
                         later = now + self._retry.delay(attempts)
                         claim.retry(message.sequence, error, later)
-                        report += RelayReport(retried=1)
+                        retried += 1
                 elif (message.tenant_id, message.aggregate) not in blocked:
                     claim.delivered(message.sequence, now)
-                    report += RelayReport(delivered=1)
+                    delivered += 1
+            report += RelayReport(delivered=delivered, retried=retried, parked=parked)
         return report
 
     def drain(self, max_batches: int = 1_000_000) -> RelayReport:

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import namedtuple_row
+from psycopg import pq
 from psycopg.types.json import Jsonb
-from sqlalchemy import DateTime, Engine, String, bindparam, func, insert, select, text
+from sqlalchemy import Connection, DateTime, Engine, String, bindparam, func, insert, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -32,6 +32,7 @@ from travelcore.outbox.ports import OutboxEntry, OutboxStatus
 from travelcore_adapters.postgres.errors import translated
 from travelcore_adapters.postgres.statements import Statement
 from travelcore_adapters.postgres.tables.outbox import inbox, outbox
+from travelcore_adapters.postgres.wire import Reply, begin_batch
 
 if TYPE_CHECKING:
     from travelcore_adapters.postgres.uow import PostgresUnitOfWork
@@ -167,11 +168,31 @@ class PostgresInbox:
         return {row[0] for row in self._uow.rows(ADMIT, params)}
 
 
-CLAIM = """
+RELAY_START = Statement(
+    text(
+        "SELECT set_config('app.outbox_relay', 'on', true), set_config('TimeZone', 'UTC', true),"
+        " set_config('enable_sort', 'off', true), set_config('synchronous_commit', 'off', true)"
+    )
+)
+"""The first statement of a relay's transaction, all transaction-local:
+
+- ``app.outbox_relay`` lets the transaction see every tenant's outbox rows (migration
+  0008's row-level security);
+- ``enable_sort = off``: the claim walks ``ix_outbox_pending`` in ``seq`` order and stops at
+  its limit; the outbox's row counts swing faster than its statistics, and a plan that
+  sorts the whole backlog first costs milliseconds per claim;
+- ``synchronous_commit = off``: the transaction only records how deliveries went; should
+  the server lose it in a crash, the messages are delivered again and each consumer's inbox
+  skips them, so it need not wait for its commit to reach the disk."""
+CLAIM = Statement(  # its columns, and ENTRIES', in the order _entry reads them
+    text(
+        """
     WITH c AS (
-        SELECT * FROM outbox
-        WHERE status = 'pending' AND available_at <= %(now)s
-        ORDER BY seq LIMIT %(limit)s
+        SELECT tenant_id, event_id, seq, aggregate, event_type, payload, occurred_at, status,
+               attempts, available_at, last_error, delivered_at
+        FROM outbox
+        WHERE status = 'pending' AND available_at <= :now
+        ORDER BY seq LIMIT :limit
         FOR UPDATE SKIP LOCKED
     )
     SELECT * FROM c
@@ -183,45 +204,73 @@ CLAIM = """
     )
     ORDER BY seq
     """
-DELIVERED = (
-    "UPDATE outbox SET status = 'delivered', delivered_at = %(at)s, attempts = attempts + 1 "
-    "WHERE status = 'pending' AND seq = ANY(%(seqs)s)"
+    )
 )
-RETRY = (
-    "UPDATE outbox SET attempts = attempts + 1, last_error = %(error)s, available_at = %(at)s "
-    "WHERE status = 'pending' AND seq = %(seq)s"
+DELIVERED = Statement(
+    text(
+        "UPDATE outbox SET status = 'delivered', delivered_at = :at, attempts = attempts + 1 "
+        "WHERE status = 'pending' AND seq = ANY(CAST(:seqs AS bigint[]))"
+    )
 )
-PARK = (
-    "UPDATE outbox SET status = 'parked', attempts = attempts + 1, last_error = %(error)s "
-    "WHERE status = 'pending' AND seq = %(seq)s"
+RETRY = Statement(
+    text(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = :error, available_at = :at "
+        "WHERE status = 'pending' AND seq = :seq"
+    )
 )
-RELAY_SCOPE = "SELECT set_config('app.outbox_relay', 'on', true)"
-PLAN = "SET LOCAL enable_sort = off"
-"""The claim walks ``ix_outbox_pending`` in ``seq`` order and stops at its limit: the
-outbox's row counts swing faster than its statistics, and a plan that sorts the whole
-backlog first costs milliseconds per claim."""
-ASYNC_COMMIT = "SET LOCAL synchronous_commit = off"
-"""A relay's transaction only records how deliveries went; should the server lose it in a
-crash, the messages are delivered again and each consumer's inbox (committed durably with
-its effects) skips them. So it need not wait for its commit to reach the disk."""
+PARK = Statement(
+    text(
+        "UPDATE outbox SET status = 'parked', attempts = attempts + 1, last_error = :error "
+        "WHERE status = 'pending' AND seq = :seq"
+    )
+)
+ENTRIES = Statement(
+    text(
+        "SELECT tenant_id, event_id, seq, aggregate, event_type, payload, occurred_at, status,"
+        " attempts, available_at, last_error, delivered_at FROM outbox WHERE tenant_id = :tid "
+        "AND (CAST(:status AS text) IS NULL OR status = :status) ORDER BY seq"
+    )
+)
+REQUEUE = Statement(
+    text(
+        "UPDATE outbox SET status = 'pending', attempts = 0, available_at = :now "
+        "WHERE tenant_id = :tid AND event_id = :id AND status = 'parked' RETURNING 1"
+    )
+)
+PURGE_INBOX = Statement(
+    text(
+        "DELETE FROM inbox i USING outbox o WHERE o.status = 'delivered' "
+        "AND o.delivered_at < :before AND i.tenant_id = o.tenant_id "
+        "AND i.event_id = o.event_id"
+    )
+)
+PURGE = Statement(
+    text(
+        "WITH gone AS (DELETE FROM outbox WHERE status = 'delivered'"
+        " AND delivered_at < :before RETURNING 1) SELECT count(*) FROM gone"
+    )
+)
+"""(Counted by a query: in a pipeline a statement's row count is known only later.)"""
+COMMIT, ROLLBACK = (Statement(text(word)) for word in ("COMMIT", "ROLLBACK"))
 
 
-def _entry(row: Any) -> OutboxEntry:
+def _entry(row: tuple[Any, ...]) -> OutboxEntry:
+    (tid, event_id, seq, aggregate, event_type, payload, occurred_at, status, attempts) = row[:9]
     return OutboxEntry(
         message=OutboxMessage(
-            event_id=row.event_id,
-            tenant_id=TenantId(row.tenant_id),
-            aggregate=row.aggregate,
-            event_type=row.event_type,
-            payload=row.payload,
-            occurred_at=row.occurred_at,
-            sequence=row.seq,
+            event_id=event_id,
+            tenant_id=TenantId(tid),
+            aggregate=aggregate,
+            event_type=event_type,
+            payload=payload,
+            occurred_at=occurred_at,
+            sequence=seq,
         ),
-        status=OutboxStatus(row.status),
-        attempts=row.attempts,
-        available_at=row.available_at,
-        last_error=row.last_error,
-        delivered_at=row.delivered_at,
+        status=OutboxStatus(status),
+        attempts=attempts,
+        available_at=row[9],
+        last_error=row[10],
+        delivered_at=row[11],
     )
 
 
@@ -242,6 +291,24 @@ class PostgresClaim:
         self.parked.append({"seq": sequence, "error": error})
 
 
+class _RelayTransaction:
+    """A relay's transaction on a pooled connection: prebuilt statements in batches (one
+    round trip each, see :mod:`~travelcore_adapters.postgres.wire`), the first one
+    starting with :data:`RELAY_START`."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.batch = begin_batch(connection)
+        self.batch.queue(RELAY_START, ())
+
+    def queue(self, statement: Statement, params: dict[str, Any]) -> Reply:
+        return self.batch.queue(statement, statement.args(params))
+
+    def rows(self, statement: Statement, params: dict[str, Any]) -> list[Any]:
+        reply = self.queue(statement, params)
+        self.batch.send()
+        return reply.rows
+
+
 class PostgresOutbox:
     """The :class:`~travelcore.outbox.ports.OutboxStore` of a PostgreSQL database (connect
     as the application role, like the units of work)."""
@@ -251,45 +318,45 @@ class PostgresOutbox:
         self._listener: psycopg.Connection[Any] | None = None
 
     @contextmanager
-    def _relay_transaction(self) -> Iterator[psycopg.Connection[Any]]:
-        """A transaction on a pooled driver connection, in the relay's scope; the first
-        statements travel with the caller's first one (psycopg's pipeline)."""
+    def _relay_transaction(self) -> Iterator[_RelayTransaction]:
+        """A relay transaction; what is still queued when the block ends goes with its
+        COMMIT (a ROLLBACK if the block raised)."""
         with translated():
-            pooled = self._engine.raw_connection()
+            connection = self._engine.connect()
+        raw = cast(psycopg.Connection[Any], connection.connection.driver_connection)
         try:
-            conn = cast(psycopg.Connection[Any], pooled.driver_connection)
             with translated():
+                transaction = _RelayTransaction(connection)
                 try:
-                    with conn.pipeline():
-                        conn.execute(RELAY_SCOPE)
-                        conn.execute(PLAN)
-                        conn.execute(ASYNC_COMMIT)
-                        yield conn
-                    conn.commit()
+                    yield transaction
+                    transaction.queue(COMMIT, {})
+                    transaction.batch.send()
                 except BaseException:
-                    if not conn.broken:
-                        conn.rollback()
+                    transaction.batch.clear()
+                    if not raw.broken and raw.info.transaction_status != pq.TransactionStatus.IDLE:
+                        transaction.queue(ROLLBACK, {})
+                        transaction.batch.send()
                     raise
         finally:
-            pooled.close()
+            if raw.broken:
+                connection.invalidate()  # not back into the pool
+            connection.close()
 
     @contextmanager
     def claim(self, now: datetime, limit: int) -> Iterator[PostgresClaim]:
-        with self._relay_transaction() as conn:
-            with conn.cursor(row_factory=namedtuple_row) as cur:
-                rows = cur.execute(CLAIM, {"now": now, "limit": limit}).fetchall()
+        with self._relay_transaction() as transaction:
+            rows = transaction.rows(CLAIM, {"now": now, "limit": limit})
             claim = PostgresClaim([_entry(row) for row in rows])
             yield claim
             groups: dict[datetime, list[int]] = {}
             for sequence, at in claim.delivered_at.items():
                 groups.setdefault(at, []).append(sequence)
-            with conn.cursor() as cur:
-                for at, seqs in groups.items():
-                    cur.execute(DELIVERED, {"at": at, "seqs": seqs})
-                if claim.retries:
-                    cur.executemany(RETRY, claim.retries)
-                if claim.parked:
-                    cur.executemany(PARK, claim.parked)
+            for at, seqs in groups.items():  # sent with the COMMIT
+                transaction.queue(DELIVERED, {"at": at, "seqs": seqs})
+            for retry in claim.retries:
+                transaction.queue(RETRY, retry)
+            for park in claim.parked:
+                transaction.queue(PARK, park)
 
     def wait(self, timeout: float) -> bool:
         """Sleep on ``LISTEN travelcore_outbox`` (one connection per store, opened on first
@@ -315,39 +382,17 @@ class PostgresOutbox:
 
     def entries(self, tenant_id: TenantId, status: OutboxStatus | None = None) -> list[OutboxEntry]:
         params = {"tid": tenant_id, "status": None if status is None else status.value}
-        with (
-            self._relay_transaction() as conn,
-            conn.cursor(row_factory=namedtuple_row) as cur,
-        ):
-            rows = cur.execute(ENTRIES, params).fetchall()
+        with self._relay_transaction() as transaction:
+            rows = transaction.rows(ENTRIES, params)
         return [_entry(row) for row in rows]
 
     def requeue(self, tenant_id: TenantId, event_id: UUID, now: datetime) -> bool:
-        with self._relay_transaction() as conn:
+        with self._relay_transaction() as transaction:
             params = {"tid": tenant_id, "id": event_id, "now": now}
-            return len(conn.execute(REQUEUE, params).fetchall()) == 1
+            return len(transaction.rows(REQUEUE, params)) == 1
 
     def purge(self, before: datetime) -> int:
-        with self._relay_transaction() as conn:
-            conn.execute(PURGE_INBOX, {"before": before})
-            row = conn.execute(PURGE, {"before": before}).fetchone()
-            return int(row[0]) if row else 0
-
-
-ENTRIES = (
-    "SELECT * FROM outbox WHERE tenant_id = %(tid)s "
-    "AND (%(status)s::text IS NULL OR status = %(status)s) ORDER BY seq"
-)
-REQUEUE = (
-    "UPDATE outbox SET status = 'pending', attempts = 0, available_at = %(now)s "
-    "WHERE tenant_id = %(tid)s AND event_id = %(id)s AND status = 'parked' RETURNING 1"
-)
-PURGE_INBOX = (
-    "DELETE FROM inbox i USING outbox o WHERE o.status = 'delivered' "
-    "AND o.delivered_at < %(before)s AND i.tenant_id = o.tenant_id AND i.event_id = o.event_id"
-)
-PURGE = (
-    "WITH gone AS (DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < %(before)s"
-    " RETURNING 1) SELECT count(*) FROM gone"
-)
-"""(Counted by a query: in pipeline mode a statement's row count is known only later.)"""
+        with self._relay_transaction() as transaction:
+            transaction.queue(PURGE_INBOX, {"before": before})
+            rows = transaction.rows(PURGE, {"before": before})
+            return int(rows[0][0]) if rows else 0

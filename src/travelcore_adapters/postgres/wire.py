@@ -84,16 +84,26 @@ def _start(timeout: float | None) -> Statement:
 def start_transaction(connection: Connection, tenant_id: TenantId) -> Batch:
     """A batch on ``connection`` with the start of a transaction for ``tenant_id`` queued
     (it travels with the first statement whose answer is needed)."""
-    options = connection.get_execution_options().get(OPTIONS_KEY, WireOptions())
+    batch = begin_batch(connection)
+    batch.queue(_start(_options(connection).statement_timeout), (str(tenant_id),))
+    return batch
+
+
+def begin_batch(connection: Connection) -> Batch:
+    """A batch on ``connection`` that begins a transaction (on the fast path ``BEGIN`` is
+    queued; on the portable one psycopg sends it)."""
+    options = _options(connection)
     raw = cast(psycopg.Connection[Any], connection.connection.driver_connection)
-    batch: Batch
     if options.path == "fast":
         batch = FastBatch(raw, options.statement_timeout)
         batch.queue(BEGIN, ())
-    else:  # psycopg begins the transaction itself
-        batch = PortableBatch(raw)
-    batch.queue(_start(options.statement_timeout), (str(tenant_id),))
-    return batch
+        return batch
+    return PortableBatch(raw)
+
+
+def _options(connection: Connection) -> WireOptions:
+    options: WireOptions = connection.get_execution_options().get(OPTIONS_KEY, WireOptions())
+    return options
 
 
 class Reply:
