@@ -17,8 +17,11 @@ same server, in one run, and commit-to-delivery latency with ``LISTEN/NOTIFY``.
   (polling only every 5 s); commit (before the call) to the consumer's call, p50 and p99.
 
 The consumer does nothing but count, so the figures are the delivery machinery's. Both
-sides connect as the application role. Each phase runs baseline, travelcore, travelcore,
-baseline (each on fresh rows) and reports the mean rates.
+sides connect as the application role, deliver in batches of ``--batch`` and commit their
+deliveries with ``synchronous_commit = off`` (a lost commit means a repeated delivery,
+which travelcore's inbox absorbs). Each phase runs ``--rounds`` rounds of one run per side
+(each on fresh rows, the order alternating) and reports the median rates and the median
+(and range) of the per-round ratios: on a shared machine single runs swing widely.
 
 PostgreSQL: ``TRAVELCORE_BENCH_DATABASE_URL`` (a superuser ``postgresql://`` URL) or an
 embedded server.
@@ -128,6 +131,7 @@ class Baseline:
     def deliver_once(self) -> int:
         conn = self.consumer
         with conn.transaction():
+            conn.execute("SET LOCAL synchronous_commit = off")  # as travelcore's relay
             rows = conn.execute(
                 "SELECT id, payload FROM bench_queue ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
                 (self.batch,),
@@ -204,6 +208,7 @@ def main() -> None:
     parser.add_argument("--producers", type=int, default=4)
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--latency-events", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
     with superuser_url() as url:
         db = provision_database(url)
@@ -223,23 +228,32 @@ def main() -> None:
                 ("drain", lambda impl: run_drain(impl, args.events)),
                 ("end to end", lambda impl: run_end_to_end(impl, args.events, args.producers)),
             ):
-                for name in ("baseline", "travelcore", "travelcore", "baseline"):
-                    with closing(makers[name]()) as impl:
-                        results[phase].setdefault(name, []).append(run(impl))
+                for round in range(args.rounds):
+                    order = ("baseline", "travelcore")[:: 1 if round % 2 else -1]
+                    for name in order:
+                        with closing(makers[name]()) as impl:
+                            results[phase].setdefault(name, []).append(run(impl))
             with closing(Travelcore(database, args.batch)) as impl:
                 p50, p99 = run_latency(impl, args.latency_events)
         finally:
             database.dispose()
-    print(f"{'phase':<11} {'travelcore ev/s':>15} {'baseline ev/s':>14} {'ratio':>6}")
+    print(
+        f"{'phase':<11} {'travelcore ev/s':>15} {'baseline ev/s':>14} {'ratio':>6} {'rounds':>14}"
+    )
     for phase, rates in results.items():
-        tc, base = statistics.mean(rates["travelcore"]), statistics.mean(rates["baseline"])
-        print(f"{phase:<11} {tc:>15.0f} {base:>14.0f} {tc / base:>6.2f}")
+        tc, base = statistics.median(rates["travelcore"]), statistics.median(rates["baseline"])
+        ratios = sorted(t / b for t, b in zip(rates["travelcore"], rates["baseline"], strict=True))
+        spread = f"{ratios[0]:.2f}-{ratios[-1]:.2f}"
+        print(
+            f"{phase:<11} {tc:>15.0f} {base:>14.0f} {statistics.median(ratios):>6.2f} {spread:>14}"
+        )
     print(
         f"commit-to-delivery latency with LISTEN/NOTIFY: p50 {p50:.1f} ms, p99 {p99:.1f} ms"
         f" ({args.latency_events} events)"
     )
     print(
-        f"({args.events} events per run, batches of {args.batch}, {args.producers} producers,"
+        f"({args.events} events per run, {args.rounds} rounds, batches of {args.batch},"
+        f" {args.producers} producers,"
         f" PostgreSQL {psycopg.pq.version()} client)"
     )
 
