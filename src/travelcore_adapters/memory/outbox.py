@@ -38,7 +38,7 @@ def write_outbox(tx: MemoryTransaction, messages: Sequence[OutboxMessage]) -> No
 
 class MemoryClaim:
     def __init__(self, entries: list[OutboxEntry]) -> None:
-        self.entries = entries
+        self.entries: Sequence[OutboxEntry] = entries
         self.outcomes: dict[int, OutboxEntry] = {}
         self._by_sequence = {entry.message.sequence: entry for entry in entries}
 

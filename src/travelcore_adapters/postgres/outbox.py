@@ -276,7 +276,7 @@ def _entry(row: tuple[Any, ...]) -> OutboxEntry:
 
 class PostgresClaim:
     def __init__(self, entries: list[OutboxEntry]) -> None:
-        self.entries = entries
+        self.entries: Sequence[OutboxEntry] = entries
         self.delivered_at: dict[int, datetime] = {}
         self.retries: list[dict[str, Any]] = []
         self.parked: list[dict[str, Any]] = []
