@@ -189,7 +189,7 @@ CLAIM = Statement(  # its columns, and ENTRIES', in the order _entry reads them
         """
     WITH c AS (
         SELECT tenant_id, event_id, seq, aggregate, event_type, payload, occurred_at, status,
-               attempts, available_at, last_error, delivered_at
+               attempts, available_at, last_error, delivered_at, ctid
         FROM outbox
         WHERE status = 'pending' AND available_at <= :now
         ORDER BY seq LIMIT :limit
@@ -206,10 +206,10 @@ CLAIM = Statement(  # its columns, and ENTRIES', in the order _entry reads them
     """
     )
 )
-DELIVERED = Statement(
+DELIVERED = Statement(  # by ctid: the claim locked the rows, so none has moved
     text(
         "UPDATE outbox SET status = 'delivered', delivered_at = :at, attempts = attempts + 1 "
-        "WHERE status = 'pending' AND seq = ANY(CAST(:seqs AS bigint[]))"
+        "WHERE ctid = ANY(CAST(:rows AS tid[])) AND status = 'pending'"
     )
 )
 RETRY = Statement(
@@ -351,8 +351,9 @@ class PostgresOutbox:
             groups: dict[datetime, list[int]] = {}
             for sequence, at in claim.delivered_at.items():
                 groups.setdefault(at, []).append(sequence)
+            row_of = {row[2]: row[12] for row in rows}  # seq -> ctid
             for at, seqs in groups.items():  # sent with the COMMIT
-                transaction.queue(DELIVERED, {"at": at, "seqs": seqs})
+                transaction.queue(DELIVERED, {"at": at, "rows": [row_of[s] for s in seqs]})
             for retry in claim.retries:
                 transaction.queue(RETRY, retry)
             for park in claim.parked:
