@@ -295,6 +295,7 @@ class MemoryVenueScores(_Tenanted):
 
 
 SUGGESTIONS = "ai_suggestions"
+BY_PARENT = "ai_suggestions_by_parent"
 
 
 def _suggestion_order(record: SuggestionRecord) -> tuple[bool, list[str], int]:
@@ -302,14 +303,22 @@ def _suggestion_order(record: SuggestionRecord) -> tuple[bool, list[str], int]:
 
 
 class MemorySuggestions(_Tenanted):
+    """Suggestions by id, and the ids of each parent's month (``BY_PARENT``) so that
+    adding and listing a parent's suggestions reads only theirs."""
+
     def add_many(self, records: Sequence[SuggestionRecord]) -> None:
-        existing = {(r.user_id, r.month, r.child_ids, r.rank) for r in self._rows(SUGGESTIONS)}
+        months: dict[tuple[Any, ...], list[SuggestionRecord]] = {}
         for record in records:
             self._check(record.tenant_id)
-            key = (record.user_id, record.month, record.child_ids, record.rank)
-            if key in existing:
+            key = (record.tenant_id, record.user_id, record.month)
+            if key not in months:
+                months[key] = self._month(*key[1:])
+            taken = {(r.child_ids, r.rank) for r in months[key]}
+            if (record.child_ids, record.rank) in taken:
                 raise AlreadyExists("the parent already has this suggestion for the month")
-            existing.add(key)
+            months[key].append(record)
+        for key, month in months.items():
+            self._uow.tx.put(BY_PARENT, key, tuple(r.id for r in month))
         for record in records:
             self._uow.tx.put(SUGGESTIONS, (record.tenant_id, record.id), record)
 
@@ -322,8 +331,13 @@ class MemorySuggestions(_Tenanted):
         return found
 
     def for_parent(self, user_id: UserId, month: date) -> list[SuggestionRecord]:
-        rows = [r for r in self._rows(SUGGESTIONS) if r.user_id == user_id and r.month == month]
-        return sorted(rows, key=_suggestion_order)
+        return sorted(self._month(user_id, month), key=_suggestion_order)
+
+    def _month(self, user_id: UserId, month: date) -> list[SuggestionRecord]:
+        tenant = self._uow.tenant_id
+        ids = self._uow.tx.get(BY_PARENT, (tenant, user_id, month)) or ()
+        found = (self._uow.tx.get(SUGGESTIONS, (tenant, i)) for i in ids)
+        return [record for record in found if record is not None]
 
     def save(self, record: SuggestionRecord) -> SuggestionRecord:
         self._check(record.tenant_id)
