@@ -20,6 +20,7 @@ from travelcore.kernel import EventBus, ManualClock, TenantId, new_uuid
 from travelcore.testing import (
     ActivityReaderContract,
     FeedbackContract,
+    ModerationContract,
     PersonalContract,
     PlacesContract,
     SearchLogRepositoryContract,
@@ -57,6 +58,10 @@ class TestPostgresSearchLogs(SearchLogRepositoryContract):
 
 
 class TestPostgresFeedback(FeedbackContract):
+    pass
+
+
+class TestPostgresModeration(ModerationContract):
     pass
 
 

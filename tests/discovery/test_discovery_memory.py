@@ -9,6 +9,7 @@ from travelcore.discovery.search import CatalogActivityReader
 from travelcore.testing import (
     ActivityReaderContract,
     FeedbackContract,
+    ModerationContract,
     PersonalContract,
     PlacesContract,
     SearchLogRepositoryContract,
@@ -47,6 +48,10 @@ class TestMemorySearchLogs(SearchLogRepositoryContract):
 
 
 class TestMemoryFeedback(FeedbackContract):
+    pass
+
+
+class TestMemoryModeration(ModerationContract):
     pass
 
 

@@ -28,6 +28,7 @@ from travelcore.discovery.intent import (
     activity_metadata,
     intent_from_data,
 )
+from travelcore.discovery.moderation import ModerationUnitOfWork, ReviewModeration
 from travelcore.discovery.parser import RuleBasedIntentParser
 from travelcore.discovery.places import (
     Places,
@@ -78,12 +79,14 @@ __all__ = [
     "GeoPoint",
     "IntentParser",
     "LocationType",
+    "ModerationUnitOfWork",
     "PlaceDirectory",
     "Places",
     "PlacesUnitOfWork",
     "Ranked",
     "RankingWeights",
     "RepositoryMetricsReader",
+    "ReviewModeration",
     "RuleBasedIntentParser",
     "ScoreComponents",
     "ScoringPolicy",

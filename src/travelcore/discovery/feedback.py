@@ -137,6 +137,10 @@ class ReviewRepository(Protocol):
         """Newest first."""
         ...
 
+    def flagged(self, limit: int) -> list[Review]:
+        """The visible flagged reviews, oldest first (``submitted_at``, then id)."""
+        ...
+
 
 class FeedbackRepository(Protocol):
     def add(self, feedback: QuickFeedback) -> None:

@@ -43,6 +43,7 @@ from travelcore.testing.feedback import FeedbackContract
 from travelcore.testing.flags import FeatureFlagRepositoryContract
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
+from travelcore.testing.moderation import ModerationContract
 from travelcore.testing.notifications import (
     NotificationRepositoryContract,
     PreferenceRepositoryContract,
@@ -90,6 +91,7 @@ __all__ = [
     "ItineraryRepositoryContract",
     "LedgerMachine",
     "LedgerRepositoryContract",
+    "ModerationContract",
     "NotificationRepositoryContract",
     "OutboxContract",
     "PasswordHasherContract",

@@ -162,6 +162,10 @@ class MemoryReviews(_Tenanted):
         ]
         return sorted(rows, key=lambda r: (r.submitted_at, str(r.id)), reverse=True)
 
+    def flagged(self, limit: int) -> list[Review]:
+        rows = [r for r in self._rows(REVIEWS) if r.is_flagged and r.is_visible]
+        return sorted(rows, key=lambda r: (r.submitted_at, str(r.id)))[:limit]
+
 
 class MemoryFeedback(_Tenanted):
     def add(self, feedback: QuickFeedback) -> None:

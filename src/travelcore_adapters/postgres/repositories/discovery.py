@@ -247,6 +247,11 @@ class PostgresReviews(TableRepository[Review]):
         where = [c.activity_id == activity_id] + ([c.is_visible] if visible_only else [])
         return self._all(self._select(*where).order_by(c.submitted_at.desc(), c.id.desc()))
 
+    def flagged(self, limit: int) -> list[Review]:
+        c = self.table.c
+        query = self._select(c.is_flagged, c.is_visible).order_by(c.submitted_at, c.id)
+        return self._all(query.limit(limit))
+
 
 class PostgresFeedback(TableRepository[QuickFeedback]):
     table, entity = t.booking_feedback, "feedback"

@@ -106,6 +106,13 @@ reviews = tenant_table(
     CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
 )
 Index(None, reviews.c.tenant_id, reviews.c.activity_id, reviews.c.submitted_at)
+Index(
+    "ix_reviews_flagged",
+    reviews.c.tenant_id,
+    reviews.c.submitted_at,
+    reviews.c.id,
+    postgresql_where=text("is_flagged AND is_visible"),
+)
 
 booking_feedback = tenant_table(
     "booking_feedback",
