@@ -364,7 +364,7 @@ class ActivitySearch:
             total_ms=_ms(enriched - started),
             created_at=now,
         )
-        with self._log_uow(tenant_id) as uow:
+        with self._log_uow(tenant_id) as uow, uow.batched():  # the row goes with the commit
             uow.search_logs.add(entry)
             uow.commit()
         return SearchResponse(
