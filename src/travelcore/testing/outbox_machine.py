@@ -27,7 +27,7 @@ from typing import Any
 from uuid import UUID
 
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from travelcore.kernel import ManualClock, OutboxMessage, RetryPolicy, TenantId, new_uuid
 from travelcore.outbox import OutboxStatus, OutboxStore, Relay
@@ -117,10 +117,6 @@ def outbox_machine(
 
         def _recording(self, tenant_id: TenantId) -> Any:  # what the consumers are handed
             return Recording(self.db(tenant_id), self.effects)
-
-        @initialize()
-        def start(self) -> None:
-            pass
 
         # -- producers -----------------------------------------------------------------------
 
