@@ -12,8 +12,9 @@ table with ``min_age``, ``max_age`` and ``credits`` declared, then the HNSW inde
 Queries: the relevance set's 123 parent queries, ``--rounds`` times.
 
 Stages of travelcore, timed around each port call: parse (``IntentParser.parse``), embed
-(``Embedder.embed``), vector query (``VectorStore.query``), enrich (``ActivityReader.views``)
-and log (the unit of work that writes the search log row); "other" is the rest of the search
+(``Embedder.embed``), vector query (``VectorStore.query``), enrich (``ActivityReader.views``
+of ``PostgresActivityReader``: one statement for all candidates) and log (the unit of work
+that writes the search log row); "other" is the rest of the search
 (the parent's location, the filter, ranking).
 
 The baseline gets the parsed intent for free (parsed before timing) and then does the least
