@@ -1,7 +1,7 @@
 """The shared kernel: identifiers, money, credits, time, errors, events, policy, idempotency,
 serialization and the unit-of-work protocol."""
 
-from travelcore.kernel.actor import Actor, Role
+from travelcore.kernel.actor import Actor, Role, require_tenant
 from travelcore.kernel.clock import Clock, ManualClock, SystemClock, checked_clock, utc, zone
 from travelcore.kernel.errors import (
     AccessDenied,
@@ -113,6 +113,7 @@ __all__ = [
     "new_uuid",
     "outbox_message",
     "positive_credits",
+    "require_tenant",
     "run_idempotent",
     "run_use_case",
     "saved",

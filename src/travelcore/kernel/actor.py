@@ -12,8 +12,9 @@ from uuid import UUID
 
 import attrs
 
-from travelcore.kernel.errors import AccessDenied
+from travelcore.kernel.errors import AccessDenied, ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId
+from travelcore.kernel.validation import uuid
 
 
 class Role(StrEnum):
@@ -63,3 +64,15 @@ class Actor:
         """``AccessDenied`` unless the actor holds ``scope``."""
         if not self.may(scope):
             raise AccessDenied(f"missing scope {scope}", rule="scope", scope=scope)
+
+
+def require_tenant(actor: Actor, tenant_id: TenantId) -> Actor:
+    """``actor`` if it acts in ``tenant_id``: ``ValidationFailed`` when it is not an
+    :class:`Actor` (or ``tenant_id`` not a UUID), ``AccessDenied(rule="tenant")`` when it
+    belongs to another tenant."""
+    uuid(tenant_id, "tenant_id")
+    if not isinstance(actor, Actor):
+        raise ValidationFailed("actor", "actor", "an Actor is required")
+    if actor.tenant_id != tenant_id:
+        raise AccessDenied("the actor belongs to another tenant", rule="tenant")
+    return actor

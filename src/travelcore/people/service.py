@@ -9,7 +9,15 @@ from uuid import UUID
 
 import attrs
 
-from travelcore.kernel import AlreadyExists, Clock, TenantId, UserId, run_use_case
+from travelcore.kernel import (
+    Actor,
+    AlreadyExists,
+    Clock,
+    TenantId,
+    UserId,
+    require_tenant,
+    run_use_case,
+)
 from travelcore.people.model import (
     Child,
     ChildId,
@@ -68,7 +76,7 @@ class PeopleService:
         self._uow_factory = uow_factory
         self._clock = clock
 
-    def register_corporate(self, cmd: RegisterCorporate) -> CorporateId:
+    def register_corporate(self, cmd: RegisterCorporate, *, actor: Actor) -> CorporateId:
         def action(uow: PeopleUnitOfWork, now: datetime) -> CorporateId:
             corporate = Corporate.create(
                 cmd.tenant_id,
@@ -81,9 +89,9 @@ class PeopleService:
             uow.corporates.add(corporate)
             return corporate.id
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, CorporateId, action)
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, CorporateId, action, actor=actor)
 
-    def register_user(self, cmd: RegisterUser) -> UserId:
+    def register_user(self, cmd: RegisterUser, *, actor: Actor) -> UserId:
         def action(uow: PeopleUnitOfWork, now: datetime) -> UserId:
             user = User.create(
                 cmd.tenant_id,
@@ -101,9 +109,9 @@ class PeopleService:
             uow.users.add(user)
             return user.id
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, UserId, action)
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, UserId, action, actor=actor)
 
-    def add_child(self, cmd: AddChild) -> ChildId:
+    def add_child(self, cmd: AddChild, *, actor: Actor) -> ChildId:
         def action(uow: PeopleUnitOfWork, now: datetime) -> ChildId:
             uow.users.get(cmd.parent_id)
             child = Child.create(
@@ -121,9 +129,10 @@ class PeopleService:
             uow.children.add(child)
             return child.id
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, ChildId, action)
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, ChildId, action, actor=actor)
 
-    def children(self, tenant_id: TenantId, parent_id: UserId) -> list[Child]:
+    def children(self, tenant_id: TenantId, parent_id: UserId, *, actor: Actor) -> list[Child]:
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.children.for_parent(parent_id)
 
@@ -134,7 +143,9 @@ class PeopleService:
         key: str | None,
         result_type: type[R],
         action: Callable[[PeopleUnitOfWork, datetime], R],
+        *,
+        actor: Actor,
     ) -> R:
         return run_use_case(
-            self._uow_factory, tenant_id, self._clock, key, cmd, result_type, action
+            self._uow_factory, tenant_id, self._clock, key, cmd, result_type, action, actor=actor
         )
