@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import attrs
 
-from travelcore.booking import rules
+from travelcore.booking import access, rules
 from travelcore.booking.model import (
     Booking,
     BookingId,
@@ -31,7 +31,7 @@ from travelcore.booking.waitlist import (
     WaitlistEntry,
     WaitlistEntryId,
 )
-from travelcore.catalog import ActivityId, SessionId
+from travelcore.catalog import ActivityId, SessionId, VenueId
 from travelcore.kernel import (
     Actor,
     Clock,
@@ -340,6 +340,7 @@ class BookingService(_Service):
 
     def book(self, cmd: BookSession, *, actor: Actor) -> BookingReceipt:
         def action(txn: rules.Txn) -> BookingReceipt:
+            access.as_family(actor, cmd.parent_id)
             [booking] = rules.book(
                 txn, cmd.session_id, [cmd.child_id], cmd.parent_id, source=cmd.source
             )
@@ -360,6 +361,7 @@ class BookingService(_Service):
 
     def book_group(self, cmd: BookGroup, *, actor: Actor) -> GroupReceipt:
         def action(txn: rules.Txn) -> GroupReceipt:
+            access.as_family(actor, cmd.parent_id)
             group = GroupBookingId(new_uuid())
             bookings = rules.book(
                 txn,
@@ -389,6 +391,7 @@ class BookingService(_Service):
     def book_again(self, cmd: BookAgain, *, actor: Actor) -> BookingReceipt:
         def action(txn: rules.Txn) -> BookingReceipt:
             original = txn.uow.bookings.get(cmd.original_booking_id)
+            access.as_family(actor, original.parent_id)
             [booking] = rules.book(
                 txn,
                 cmd.session_id,
@@ -406,6 +409,7 @@ class BookingService(_Service):
     def confirm(self, cmd: ConfirmBooking, *, actor: Actor) -> BookingReceipt:
         def action(txn: rules.Txn) -> BookingReceipt:
             booking = txn.uow.bookings.get(cmd.booking_id)
+            access.confirm(actor, booking.parent_id, txn.session(booking.session_id).venue_id)
             rules.confirm(txn, booking)
             return BookingReceipt.of(booking)
 
@@ -420,6 +424,10 @@ class BookingService(_Service):
 
         def action(txn: rules.Txn) -> CancellationReceipt:
             booking = txn.uow.bookings.get(cmd.booking_id)
+            if cmd.by_venue:
+                access.as_venue(actor, txn.session(booking.session_id).venue_id)
+            else:
+                access.as_family(actor, booking.parent_id)
             refunded, forfeited = rules.cancel(txn, booking, target, cmd.reason, cmd.notes)
             return CancellationReceipt(
                 booking_id=booking.id,
@@ -441,6 +449,7 @@ class BookingService(_Service):
     def cancel_session(self, cmd: CancelSession, *, actor: Actor) -> SessionCancellationReceipt:
         def action(txn: rules.Txn) -> SessionCancellationReceipt:
             session = txn.session(cmd.session_id)
+            access.as_venue(actor, session.venue_id)
             cancelled, refunded = rules.cancel_session(txn, session, cmd.reason)
             return SessionCancellationReceipt(
                 session_id=session.id,
@@ -460,6 +469,7 @@ class BookingService(_Service):
     def mark_attendance(self, cmd: MarkAttendance, *, actor: Actor) -> BookingReceipt:
         def action(txn: rules.Txn) -> BookingReceipt:
             booking = txn.uow.bookings.get(cmd.booking_id)
+            access.as_venue(actor, txn.session(booking.session_id).venue_id)
             rules.mark_attendance(txn, booking, cmd.attended)
             return BookingReceipt.of(booking)
 
@@ -469,7 +479,9 @@ class BookingService(_Service):
 
     def complete_session(self, cmd: CompleteSession, *, actor: Actor) -> tuple[BookingId, ...]:
         def action(txn: rules.Txn) -> tuple[BookingId, ...]:
-            completed = rules.complete_session(txn, txn.session(cmd.session_id))
+            session = txn.session(cmd.session_id)
+            access.as_venue(actor, session.venue_id, jobs=True)
+            completed = rules.complete_session(txn, session)
             return tuple(b.id for b in completed)
 
         return self._run(
@@ -484,6 +496,7 @@ class BookingService(_Service):
     def partial_refund(self, cmd: GrantPartialRefund, *, actor: Actor) -> RefundReceipt:
         def action(txn: rules.Txn) -> RefundReceipt:
             booking = txn.uow.bookings.get(cmd.booking_id)
+            access.as_venue(actor, txn.session(booking.session_id).venue_id)
             rules.partial_refund(txn, booking, cmd.credits, cmd.reason)
             return RefundReceipt(
                 booking_id=booking.id,
@@ -499,6 +512,7 @@ class BookingService(_Service):
         self, cmd: CompensateActivityChange, *, actor: Actor
     ) -> tuple[RefundReceipt, ...]:
         def action(txn: rules.Txn) -> tuple[RefundReceipt, ...]:
+            access.as_venue(actor, txn.uow.activities.get(cmd.activity_id).venue_id)
             receipts = []
             for session in txn.uow.sessions.for_activity(cmd.activity_id):
                 if session.is_cancelled or session.has_started(txn.now):
@@ -533,20 +547,26 @@ class BookingService(_Service):
     def get(self, tenant_id: TenantId, booking_id: BookingId, *, actor: Actor) -> Booking:
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
-            return uow.bookings.get(booking_id)
+            booking = uow.bookings.get(booking_id)
+            access.read_booking(actor, booking.parent_id, _venue_of(uow, booking))
+            return booking
 
     def find_by_code(
         self, tenant_id: TenantId, confirmation_code: str, *, actor: Actor
     ) -> Booking | None:
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
-            return uow.bookings.find_by_code(confirmation_code)
+            booking = uow.bookings.find_by_code(confirmation_code)
+            if booking is not None:
+                access.read_booking(actor, booking.parent_id, _venue_of(uow, booking))
+            return booking
 
     def for_session(
         self, tenant_id: TenantId, session_id: SessionId, *, actor: Actor
     ) -> list[Booking]:
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
+            access.read_session(actor, uow.sessions.get(session_id).venue_id)
             return uow.bookings.for_session(session_id)
 
 
@@ -555,6 +575,7 @@ class WaitlistService(_Service):
 
     def join(self, cmd: JoinWaitlist, *, actor: Actor) -> WaitlistReceipt:
         def action(txn: rules.Txn) -> WaitlistReceipt:
+            access.as_family(actor, cmd.parent_id)
             entry = rules.join_waitlist(txn, cmd.session_id, cmd.child_id, cmd.parent_id)
             return WaitlistReceipt.of(entry)
 
@@ -571,6 +592,7 @@ class WaitlistService(_Service):
         """Book the offered seat (source ``waitlist``); ``OfferExpired`` once it lapsed."""
 
         def action(txn: rules.Txn) -> BookingReceipt:
+            access.as_family(actor, txn.uow.waitlist.get(cmd.entry_id).user_id)
             entry = rules.live_offer(txn, cmd.entry_id, "accepted")
             return BookingReceipt.of(rules.accept_offer(txn, entry))
 
@@ -586,6 +608,7 @@ class WaitlistService(_Service):
 
     def decline(self, cmd: RespondToOffer, *, actor: Actor) -> WaitlistReceipt:
         def action(txn: rules.Txn) -> WaitlistReceipt:
+            access.as_family(actor, txn.uow.waitlist.get(cmd.entry_id).user_id)
             entry = rules.live_offer(txn, cmd.entry_id, "declined")
             rules.leave_waitlist(txn, entry, RemovalReason.SPOT_DECLINED)
             return WaitlistReceipt.of(entry)
@@ -603,6 +626,7 @@ class WaitlistService(_Service):
     def leave(self, cmd: LeaveWaitlist, *, actor: Actor) -> WaitlistReceipt:
         def action(txn: rules.Txn) -> WaitlistReceipt:
             entry = txn.uow.waitlist.get(cmd.entry_id)
+            access.as_family(actor, entry.user_id)
             rules.leave_waitlist(txn, entry, RemovalReason.USER_REMOVED)
             return WaitlistReceipt.of(entry)
 
@@ -612,7 +636,9 @@ class WaitlistService(_Service):
 
     def promote(self, cmd: PromoteWaitlist, *, actor: Actor) -> PromotionReceipt:
         def action(txn: rules.Txn) -> PromotionReceipt:
-            expired, offered = rules.promote(txn, txn.session(cmd.session_id))
+            session = txn.session(cmd.session_id)
+            access.as_venue(actor, session.venue_id, jobs=True)
+            expired, offered = rules.promote(txn, session)
             return PromotionReceipt(
                 session_id=cmd.session_id,
                 expired=tuple(e.id for e in expired),
@@ -626,6 +652,7 @@ class WaitlistService(_Service):
     def expire_offers(self, tenant_id: TenantId, *, actor: Actor) -> int:
         """The sweep job: expire every lapsed offer and offer its seat onwards."""
         require_tenant(actor, tenant_id)
+        access.sweep(actor)
         now = self._clock.now()
         with self._uow_factory(tenant_id) as uow:
             due = uow.waitlist.sessions_with_offers_due(now)
@@ -647,4 +674,9 @@ class WaitlistService(_Service):
     ) -> list[WaitlistEntry]:
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
+            access.read_session(actor, uow.sessions.get(session_id).venue_id)
             return uow.waitlist.for_session(session_id)
+
+
+def _venue_of(uow: BookingUnitOfWork, booking: Booking) -> VenueId:
+    return uow.sessions.get(booking.session_id).venue_id

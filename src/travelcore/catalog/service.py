@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import attrs
 
+from travelcore.catalog import access
 from travelcore.catalog.model import (
     Activity,
     ActivityCategory,
@@ -174,6 +175,7 @@ class CatalogService:
                 insurance_coverage=cmd.insurance_coverage,
                 insurance_expiry_date=cmd.insurance_expiry_date,
             )
+            access.review(actor)
             uow.venues.add(venue)
             return venue.id
 
@@ -181,6 +183,7 @@ class CatalogService:
 
     def change_venue_status(self, cmd: ChangeVenueStatus, *, actor: Actor) -> VenueStatus:
         def action(uow: CatalogUnitOfWork, now: datetime) -> VenueStatus:
+            access.review(actor)
             move = cmd.action
             venue = uow.venues.get(cmd.venue_id)
             if move is VenueAction.APPROVE:
@@ -199,6 +202,7 @@ class CatalogService:
     def update_insurance(self, cmd: UpdateInsurance, *, actor: Actor) -> VenueId:
         def action(uow: CatalogUnitOfWork, now: datetime) -> VenueId:
             venue = uow.venues.get(cmd.venue_id)
+            access.manage(actor, venue.id)
             venue.update_insurance(cmd.coverage, cmd.expiry_date)
             uow.venues.save(venue)
             return venue.id
@@ -207,7 +211,7 @@ class CatalogService:
 
     def create_activity(self, cmd: CreateActivity, *, actor: Actor) -> ActivityId:
         def action(uow: CatalogUnitOfWork, now: datetime) -> ActivityId:
-            uow.venues.get(cmd.venue_id)
+            access.manage(actor, uow.venues.get(cmd.venue_id).id)
             activity = Activity.create(
                 cmd.tenant_id,
                 venue_id=cmd.venue_id,
@@ -229,6 +233,7 @@ class CatalogService:
     def schedule_session(self, cmd: ScheduleSession, *, actor: Actor) -> SessionId:
         def action(uow: CatalogUnitOfWork, now: datetime) -> SessionId:
             activity = uow.activities.get(cmd.activity_id)
+            access.manage(actor, activity.venue_id)
             timezone = cmd.timezone or uow.venues.get(activity.venue_id).timezone
             session = Session.create(
                 cmd.tenant_id,
@@ -248,6 +253,7 @@ class CatalogService:
     def create_schedule(self, cmd: CreateSchedule, *, actor: Actor) -> ScheduleId:
         def action(uow: CatalogUnitOfWork, now: datetime) -> ScheduleId:
             activity = uow.activities.get(cmd.activity_id)
+            access.manage(actor, activity.venue_id)
             schedule = RecurringSchedule.create(
                 cmd.tenant_id,
                 activity=activity,
@@ -273,6 +279,7 @@ class CatalogService:
         def action(uow: CatalogUnitOfWork, now: datetime) -> Generated:
             schedule = uow.schedules.get(cmd.schedule_id)
             activity = uow.activities.get(schedule.activity_id)
+            access.manage(actor, activity.venue_id, jobs=True)
             created = []
             for session in schedule.generate(activity, cmd.through):
                 if uow.sessions.find_for_schedule(schedule.id, session.session_date) is None:
@@ -291,6 +298,7 @@ class CatalogService:
         """The job: release unsold platform spots of sessions starting within
         ``policy.inventory_release`` (72 h). Returns the number of spots released."""
         require_tenant(actor, tenant_id)
+        access.job(actor)
         now = self._clock.now()
         lead = self._policies.policy_for(tenant_id).inventory_release
         released = 0

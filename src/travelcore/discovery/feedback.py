@@ -25,7 +25,7 @@ from travelcore.booking.model import BookingId, BookingStatus
 from travelcore.booking.ports import BookingUnitOfWork
 from travelcore.catalog.model import ActivityId, VenueId
 from travelcore.discovery.curation import first_preference_text, shift_preference
-from travelcore.kernel import Actor, require_tenant
+from travelcore.kernel import Actor, Role, permit, require_tenant
 from travelcore.kernel.clock import Clock
 from travelcore.kernel.errors import AccessDenied, RuleViolation, ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
@@ -36,6 +36,8 @@ from travelcore.vectors.records import VectorRecord, namespace_for
 POSITIVE_TAGS = frozenset({"fun", "educational", "social", "creative"})
 NEGATIVE_TAGS = frozenset({"organization", "content", "instructor", "facility"})
 MAX_TEXT = 2000
+PLATFORM_ADMINS = frozenset({Role.PLATFORM_ADMIN})
+"""Who hides reviews besides the reviewed venue's admins."""
 
 
 class BookingNotReviewable(RuleViolation):
@@ -248,6 +250,8 @@ class FeedbackService:
             raise ValidationFailed("reason", "required")
         with self._uow_factory(tenant_id) as uow:
             review = uow.reviews.get(review_id)
+            # a venue admin of the reviewed venue, or a platform admin
+            permit(actor, "write:reviews", venue=review.venue_id, admins=PLATFORM_ADMINS)
             hidden = attrs.evolve(
                 review,
                 is_visible=False,

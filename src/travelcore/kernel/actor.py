@@ -76,3 +76,53 @@ def require_tenant(actor: Actor, tenant_id: TenantId) -> Actor:
     if actor.tenant_id != tenant_id:
         raise AccessDenied("the actor belongs to another tenant", rule="tenant")
     return actor
+
+
+ADMINS: frozenset[Role] = frozenset({Role.PLATFORM_ADMIN, Role.TENANT_ADMIN})
+"""The roles that act on the whole tenant."""
+
+_OWNER_RULES = {
+    Role.PARENT: "own_family",
+    Role.TRAVELLER: "own_trips",
+    Role.VENUE_ADMIN: "own_venue",
+    Role.HR_ADMIN: "own_corporate",
+}
+
+
+def permit(
+    actor: Actor,
+    scope: str,
+    *,
+    parent: UUID | None = None,
+    venue: UUID | None = None,
+    corporate: UUID | None = None,
+    traveller: UUID | None = None,
+    jobs: bool = False,
+    admins: frozenset[Role] = ADMINS,
+) -> None:
+    """Refuse (``AccessDenied`` naming the rule) unless ``actor`` may act on a target owned
+    by ``parent`` (a parent's user id), ``venue``, ``corporate`` or ``traveller``.
+
+    The actor must hold ``scope``; ``admins`` may do anything; the system actor only what
+    ``jobs`` allows; any other role only where its owner argument is given and is the
+    actor's own (``own_family``, ``own_venue``, ``own_corporate``, ``own_trips``), and
+    nothing at all where it is not given (``role``).
+    """
+    actor.require(scope)
+    if actor.role in admins:
+        return
+    if actor.role is Role.SYSTEM:
+        if not jobs:
+            raise AccessDenied("the system actor runs jobs only", rule="system")
+        return
+    owner, own = {
+        Role.PARENT: (parent, actor.user_id),
+        Role.TRAVELLER: (traveller, actor.user_id),
+        Role.VENUE_ADMIN: (venue, actor.venue_id),
+        Role.HR_ADMIN: (corporate, actor.corporate_id),
+    }.get(actor.role, (None, None))
+    if owner is None:
+        raise AccessDenied(f"a {actor.role} may not do this", rule="role")
+    if own != owner:
+        rule = _OWNER_RULES[actor.role]
+        raise AccessDenied(f"a {actor.role} acts on their own only", rule=rule)

@@ -28,6 +28,7 @@ from travelcore.kernel import (
     run_use_case,
 )
 from travelcore.kernel import validation as v
+from travelcore.ledger import access
 from travelcore.ledger.model import (
     MAX_CREDITS,
     MAX_REASON_LENGTH,
@@ -246,6 +247,8 @@ class LedgerService:
     def create_subscription(
         self, cmd: CreateSubscription, *, actor: Actor
     ) -> CorporateSubscription:
+        access.subscribe(actor, cmd.corporate_id)
+
         def action(uow: LedgerUnitOfWork, now: datetime) -> CorporateSubscription:
             subscription = CorporateSubscription.create(
                 tenant_id=cmd.tenant_id,
@@ -268,6 +271,7 @@ class LedgerService:
     def allocate_period_credits(self, cmd: AllocatePeriodCredits, *, actor: Actor) -> LedgerEntry:
         def action(uow: LedgerUnitOfWork, now: datetime) -> LedgerEntry:
             subscription = uow.subscriptions.get(cmd.subscription_id)
+            access.subscribe(actor, subscription.corporate_id, jobs=True)
             subscription.require_covers(cmd.day)
             period = subscription.period_containing(cmd.day)
             seats = uow.subscriptions.seats(subscription.id, period.start) or SeatAllocations(
@@ -291,6 +295,8 @@ class LedgerService:
         return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, LedgerEntry, action, actor=actor)
 
     def allocate_credits(self, cmd: AllocateCredits, *, actor: Actor) -> LedgerEntry:
+        access.correct(actor)
+
         def action(uow: LedgerUnitOfWork, now: datetime) -> LedgerEntry:
             day = cmd.day or now.date()
             period = BillingPeriod.containing(day, cmd.billing_cycle_day)
@@ -309,6 +315,7 @@ class LedgerService:
         return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, LedgerEntry, action, actor=actor)
 
     def place_hold(self, cmd: PlaceHold, *, actor: Actor) -> Hold:
+        access.spend(actor)
         v.check_command(cmd)  # before the tenant's policy is looked up
         timeout = self._policies.policy_for(cmd.tenant_id).credit_hold_timeout
         return self._on_balance(
@@ -322,6 +329,7 @@ class LedgerService:
         )
 
     def capture_hold(self, cmd: CaptureHold, *, actor: Actor) -> LedgerEntry:
+        access.spend(actor)
         return self._on_balance(
             cmd.tenant_id,
             cmd.balance_id,
@@ -333,6 +341,7 @@ class LedgerService:
         )
 
     def void_hold(self, cmd: VoidHold, *, actor: Actor) -> Hold:
+        access.spend(actor)
         return self._on_balance(
             cmd.tenant_id,
             cmd.balance_id,
@@ -344,6 +353,7 @@ class LedgerService:
         )
 
     def debit(self, cmd: Debit, *, actor: Actor) -> LedgerEntry:
+        access.spend(actor)
         return self._on_balance(
             cmd.tenant_id,
             cmd.balance_id,
@@ -360,6 +370,7 @@ class LedgerService:
         """Refund a booking debited on ``cmd.balance_id``. Once that period has closed (or
         ended), the refund is credited to the user's current period (opened if need be),
         capped by what the booking debited across periods; the entry says where it went."""
+        access.spend(actor)
 
         def action(uow: LedgerUnitOfWork, now: datetime) -> LedgerEntry:
             debited = uow.credits.get(cmd.balance_id)
@@ -390,6 +401,7 @@ class LedgerService:
         return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, LedgerEntry, action, actor=actor)
 
     def forfeit(self, cmd: Forfeit, *, actor: Actor) -> LedgerEntry:
+        access.spend(actor)
         return self._on_balance(
             cmd.tenant_id,
             cmd.balance_id,
@@ -407,6 +419,7 @@ class LedgerService:
         )
 
     def adjust(self, cmd: Adjust, *, actor: Actor) -> LedgerEntry:
+        access.correct(actor)
         return self._on_balance(
             cmd.tenant_id,
             cmd.balance_id,
@@ -424,6 +437,7 @@ class LedgerService:
         )
 
     def reverse(self, cmd: Reverse, *, actor: Actor) -> LedgerEntry:
+        access.correct(actor)
         return self._on_balance(
             cmd.tenant_id,
             cmd.balance_id,
@@ -444,6 +458,7 @@ class LedgerService:
 
     def expire_holds(self, tenant_id: TenantId, *, actor: Actor) -> int:
         """Expire every active hold whose time is up; returns how many."""
+        access.job(actor)
         require_tenant(actor, tenant_id)
         now = self._clock.now()
         with self._uow_factory(tenant_id) as uow:
@@ -455,6 +470,7 @@ class LedgerService:
 
     def close_periods(self, tenant_id: TenantId, *, actor: Actor) -> int:
         """Write the ``expiry`` entry of every ended period, once; returns how many."""
+        access.job(actor)
         require_tenant(actor, tenant_id)
         now = self._clock.now()
         with self._uow_factory(tenant_id) as uow:
@@ -466,6 +482,7 @@ class LedgerService:
 
     def send_expiry_warnings(self, tenant_id: TenantId, *, actor: Actor) -> int:
         """Record (and announce, via ``ExpiryWarningDue``) each due warning once."""
+        access.job(actor)
         require_tenant(actor, tenant_id)
         now = self._clock.now()
         lead = self._policies.policy_for(tenant_id).credit_expiry_warning
@@ -478,6 +495,7 @@ class LedgerService:
 
     def purge_idempotency_keys(self, tenant_id: TenantId, *, actor: Actor) -> int:
         """Forget idempotency records older than ``policy.idempotency_retention``."""
+        access.job(actor)
         require_tenant(actor, tenant_id)
         retention = self._policies.policy_for(tenant_id).idempotency_retention
         with self._uow_factory(tenant_id) as uow:
@@ -491,7 +509,9 @@ class LedgerService:
         require_tenant(actor, tenant_id)
         v.uuid(balance_id, "balance_id")
         with self._uow_factory(tenant_id) as uow:
-            return BalanceView.of(uow.credits.get(balance_id))
+            balance = uow.credits.get(balance_id)
+        access.read_balance(actor, balance.user_id)
+        return BalanceView.of(balance)
 
     def balance_for(
         self, tenant_id: TenantId, user_id: UserId, day: date | None = None, *, actor: Actor
@@ -500,6 +520,7 @@ class LedgerService:
         clock when not given), if one is open."""
         require_tenant(actor, tenant_id)
         v.check_all({"user_id": user_id}, {"user_id": v.uuid})
+        access.read_balance(actor, user_id)
         if day is not None:
             v.check_all({"day": day}, {"day": v.day})
         with self._uow_factory(tenant_id) as uow:
@@ -512,7 +533,9 @@ class LedgerService:
         require_tenant(actor, tenant_id)
         v.uuid(subscription_id, "subscription_id")
         with self._uow_factory(tenant_id) as uow:
-            return uow.subscriptions.get(subscription_id)
+            subscription = uow.subscriptions.get(subscription_id)
+        access.read_subscription(actor, subscription.corporate_id)
+        return subscription
 
     # internals
 

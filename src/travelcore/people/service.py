@@ -18,6 +18,7 @@ from travelcore.kernel import (
     require_tenant,
     run_use_case,
 )
+from travelcore.people import access
 from travelcore.people.model import (
     Child,
     ChildId,
@@ -78,6 +79,7 @@ class PeopleService:
 
     def register_corporate(self, cmd: RegisterCorporate, *, actor: Actor) -> CorporateId:
         def action(uow: PeopleUnitOfWork, now: datetime) -> CorporateId:
+            access.register(actor)
             corporate = Corporate.create(
                 cmd.tenant_id,
                 company_name=cmd.company_name,
@@ -93,6 +95,7 @@ class PeopleService:
 
     def register_user(self, cmd: RegisterUser, *, actor: Actor) -> UserId:
         def action(uow: PeopleUnitOfWork, now: datetime) -> UserId:
+            access.register(actor, cmd.corporate_id if cmd.role is UserRole.PARENT else None)
             user = User.create(
                 cmd.tenant_id,
                 email=cmd.email,
@@ -113,6 +116,7 @@ class PeopleService:
 
     def add_child(self, cmd: AddChild, *, actor: Actor) -> ChildId:
         def action(uow: PeopleUnitOfWork, now: datetime) -> ChildId:
+            access.family(actor, cmd.parent_id)
             uow.users.get(cmd.parent_id)
             child = Child.create(
                 cmd.tenant_id,
@@ -133,6 +137,7 @@ class PeopleService:
 
     def children(self, tenant_id: TenantId, parent_id: UserId, *, actor: Actor) -> list[Child]:
         require_tenant(actor, tenant_id)
+        access.read_family(actor, parent_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.children.for_parent(parent_id)
 
