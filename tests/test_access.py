@@ -17,6 +17,7 @@ import travelcore.booking.access
 import travelcore.catalog.access
 import travelcore.ledger.access
 import travelcore.people.access
+import travelcore.travel.access
 from travelcore.apikeys.model import SCOPES
 from travelcore.booking import BookSession, CancelBooking, CancellationReason, MarkAttendance
 from travelcore.catalog import ActivityCategory, ChangeVenueStatus, CreateActivity, VenueAction
@@ -35,6 +36,7 @@ from travelcore.ledger import Adjust
 from travelcore.people import AddChild, PeopleService, RegisterUser, UserRole
 from travelcore.testing.actors import admin
 from travelcore.testing.world import World
+from travelcore.travel import TravelService
 from travelcore_adapters.memory import MemoryDatabase
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -43,6 +45,7 @@ CONTEXTS = [
     travelcore.catalog.access,
     travelcore.ledger.access,
     travelcore.people.access,
+    travelcore.travel.access,
 ]
 
 
@@ -60,11 +63,12 @@ class Case:
 
 class Scene:
     """Two families (A, B, each with a child and an employer), two venues (V1, V2) with a
-    session each, a booking of A's child at V1 and of B's child at V2."""
+    session each, a booking of A's child at V1 and of B's child at V2; A also travels."""
 
     def __init__(self, world: World) -> None:
         self.world = world
         self.people = PeopleService(world.db, world.clock)
+        self.travel = TravelService(world.db, world.clock)
         w, staff = world, admin(world.tenant)
         self.a, [self.a_child] = w.family(credits=50)
         self.b, [self.b_child] = w.family(credits=50)
@@ -256,6 +260,17 @@ class Scene:
                     ),
                     actor=actor,
                 ),
+            ),
+            Case(
+                "a traveller's trips",
+                "read:trips",
+                lambda actor: self.travel.trips(t, user_id=self.a, actor=actor),
+                {Role.TRAVELLER: self.a},
+            ),
+            Case(
+                "the whole tenant's itineraries",
+                "read:trips",
+                lambda actor: self.travel.itineraries(t, actor=actor),
             ),
             Case(
                 "release inventory",
