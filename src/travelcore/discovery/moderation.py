@@ -16,9 +16,9 @@ from uuid import UUID
 
 import attrs
 
-from travelcore.discovery.feedback import Review, ReviewRepository
-from travelcore.kernel.actor import Actor, Role
-from travelcore.kernel.errors import AccessDenied, ValidationFailed
+from travelcore.discovery.feedback import PLATFORM_ADMINS, Review, ReviewRepository
+from travelcore.kernel.actor import Actor, permit, require_tenant
+from travelcore.kernel.errors import ValidationFailed
 from travelcore.kernel.ids import TenantId
 from travelcore.kernel.uow import UnitOfWork
 
@@ -36,15 +36,10 @@ def _reason(value: Any) -> str:
     return value.strip()
 
 
-def _same_tenant(actor: Actor, tenant_id: TenantId) -> None:
-    if actor.tenant_id != tenant_id:
-        raise AccessDenied("the review belongs to another tenant", rule="same_tenant")
-
-
-def _platform_admin(actor: Actor, tenant_id: TenantId) -> None:
-    _same_tenant(actor, tenant_id)
-    if actor.role is not Role.PLATFORM_ADMIN:
-        raise AccessDenied("only a platform admin moderates reviews", rule="platform_admin")
+def _moderator(actor: Actor, tenant_id: TenantId) -> None:
+    """Platform admins only (``AccessDenied``, rule ``tenant``, ``scope`` or ``role``)."""
+    require_tenant(actor, tenant_id)
+    permit(actor, "write:reviews", admins=PLATFORM_ADMINS)
 
 
 class ReviewModeration:
@@ -54,7 +49,8 @@ class ReviewModeration:
     def flag(self, tenant_id: TenantId, review_id: UUID, *, reason: str, actor: Actor) -> Review:
         """Put a visible review on the moderation queue; flagging it again changes nothing
         (the first reason stands). A hidden review is not flagged (``ValidationFailed``)."""
-        _same_tenant(actor, tenant_id)
+        require_tenant(actor, tenant_id)
+        actor.require("write:reviews")
         text = _reason(reason)
         with self._uow_factory(tenant_id) as uow:
             review = uow.reviews.get(review_id)
@@ -69,7 +65,7 @@ class ReviewModeration:
 
     def clear_flag(self, tenant_id: TenantId, review_id: UUID, *, actor: Actor) -> Review:
         """A platform admin keeps the review up: the flag and its reason go."""
-        _platform_admin(actor, tenant_id)
+        _moderator(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             review = uow.reviews.get(review_id)
             if not review.is_flagged:
@@ -81,7 +77,7 @@ class ReviewModeration:
 
     def queue(self, tenant_id: TenantId, *, actor: Actor, limit: int = 50) -> list[Review]:
         """The visible flagged reviews, oldest first (platform admins only)."""
-        _platform_admin(actor, tenant_id)
+        _moderator(actor, tenant_id)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_QUEUE:
             raise ValidationFailed("limit", f"between_1_and_{MAX_QUEUE}")
         with self._uow_factory(tenant_id) as uow:
