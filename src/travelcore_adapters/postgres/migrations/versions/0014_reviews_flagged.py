@@ -1,6 +1,6 @@
 """The moderation queue: an index of each tenant's visible flagged reviews.
 
-Revision ID: 0014_speed_reviews_flagged
+Revision ID: 0014_reviews_flagged
 Revises: 0013_platform_settings
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_speed_reviews_flagged"
+revision = "0014_reviews_flagged"
 down_revision = "0013_platform_settings"
 branch_labels = None
 depends_on = None
