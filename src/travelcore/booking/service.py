@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -38,9 +38,12 @@ from travelcore.kernel import (
     StaticPolicies,
     TenantId,
     UserId,
+    ValidationFailed,
+    checked_clock,
     new_uuid,
     run_use_case,
 )
+from travelcore.kernel import validation as v
 from travelcore.people import ChildId
 
 R = TypeVar("R")
@@ -283,7 +286,7 @@ class _Service:
         code_factory: rules.CodeFactory = new_confirmation_code,
     ) -> None:
         self._uow_factory = uow_factory
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._policies = policies or StaticPolicies()
         self._code_factory = code_factory
 
@@ -506,14 +509,17 @@ class BookingService(_Service):
     # -- queries ---------------------------------------------------------------------------
 
     def get(self, tenant_id: TenantId, booking_id: BookingId) -> Booking:
+        v.ids(booking_id=booking_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.bookings.get(booking_id)
 
     def find_by_code(self, tenant_id: TenantId, confirmation_code: str) -> Booking | None:
+        v.text(20)(confirmation_code, "confirmation_code")
         with self._uow_factory(tenant_id) as uow:
             return uow.bookings.find_by_code(confirmation_code)
 
     def for_session(self, tenant_id: TenantId, session_id: SessionId) -> list[Booking]:
+        v.ids(session_id=session_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.bookings.for_session(session_id)
 
@@ -603,5 +609,92 @@ class WaitlistService(_Service):
         return expired
 
     def entries(self, tenant_id: TenantId, session_id: SessionId) -> list[WaitlistEntry]:
+        v.ids(session_id=session_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.waitlist.for_session(session_id)
+
+
+# -- boundary checks -----------------------------------------------------------------------
+
+MAX_CREDITS_PER_REFUND = 1_000_000
+_KEY = {"idempotency_key": v.text(255)}  # required: these commands are always idempotent
+_ACTOR = {"actor": v.optional(v.text(255))}
+_REASON = v.text(1_000)
+
+
+def _children(value: Any, field: str) -> None:
+    """A list of one to :data:`~rules.MAX_GROUP_SIZE` distinct child ids."""
+    if not isinstance(value, list | tuple):
+        raise ValidationFailed(field, "list", f"{field} must be a list")
+    if len(value) > rules.MAX_GROUP_SIZE:
+        rules.check_children(value)
+    for index, item in enumerate(value):
+        v.uuid(item, f"{field}[{index}]")
+    rules.check_children(value)
+
+
+_SOURCE = {"source": v.member(BookingSource)}
+v.validated(
+    BookSession,
+    tenant_id=v.uuid,
+    session_id=v.uuid,
+    child_id=v.uuid,
+    parent_id=v.uuid,
+    **_SOURCE,
+    **_KEY,
+)
+v.validated(
+    BookGroup,
+    tenant_id=v.uuid,
+    session_id=v.uuid,
+    child_ids=_children,
+    parent_id=v.uuid,
+    **_SOURCE,
+    **_KEY,
+)
+v.validated(BookAgain, tenant_id=v.uuid, original_booking_id=v.uuid, session_id=v.uuid, **_KEY)
+v.validated(ConfirmBooking, tenant_id=v.uuid, booking_id=v.uuid, **_ACTOR, **_KEY)
+v.validated(
+    CancelBooking,
+    tenant_id=v.uuid,
+    booking_id=v.uuid,
+    reason=v.member(CancellationReason),
+    by_venue=v.boolean,
+    notes=v.optional(v.text(1_000)),
+    **_ACTOR,
+    **_KEY,
+)
+v.validated(CancelSession, tenant_id=v.uuid, session_id=v.uuid, reason=_REASON, **_ACTOR, **_KEY)
+v.validated(
+    MarkAttendance, tenant_id=v.uuid, booking_id=v.uuid, attended=v.boolean, **_ACTOR, **_KEY
+)
+v.validated(CompleteSession, tenant_id=v.uuid, session_id=v.uuid, **_ACTOR, **_KEY)
+v.validated(
+    GrantPartialRefund,
+    tenant_id=v.uuid,
+    booking_id=v.uuid,
+    credits=v.integer(1, MAX_CREDITS_PER_REFUND),
+    reason=_REASON,
+    **_ACTOR,
+    **_KEY,
+)
+v.validated(
+    CompensateActivityChange,
+    tenant_id=v.uuid,
+    activity_id=v.uuid,
+    credits=v.integer(1, MAX_CREDITS_PER_REFUND),
+    reason=_REASON,
+    **_ACTOR,
+    **_KEY,
+)
+v.validated(
+    JoinWaitlist,
+    tenant_id=v.uuid,
+    session_id=v.uuid,
+    child_id=v.uuid,
+    parent_id=v.uuid,
+    **_KEY,
+)
+v.validated(RespondToOffer, tenant_id=v.uuid, entry_id=v.uuid, **_KEY)
+v.validated(LeaveWaitlist, tenant_id=v.uuid, entry_id=v.uuid, **_KEY)
+v.validated(PromoteWaitlist, tenant_id=v.uuid, session_id=v.uuid, **_KEY)
