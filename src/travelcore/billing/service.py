@@ -10,7 +10,14 @@ from typing import TypeVar
 
 import attrs
 
-from travelcore.billing.invoices import Invoice, InvoiceId, InvoiceLine
+from travelcore.billing.invoices import (
+    MAX_DESCRIPTION,
+    MAX_LINES,
+    MAX_QUANTITY,
+    Invoice,
+    InvoiceId,
+    InvoiceLine,
+)
 from travelcore.billing.payouts import PayoutBooking, PayoutId, VenuePayout
 from travelcore.billing.ports import BillingUnitOfWork
 from travelcore.catalog import VenueId
@@ -26,6 +33,8 @@ from travelcore.kernel import (
     exact_money,
     run_use_case,
 )
+from travelcore.kernel import validation as v
+from travelcore.kernel.money import MAX_AMOUNT
 from travelcore.ledger import SubscriptionId
 
 BillingUowFactory = Callable[[TenantId], BillingUnitOfWork]
@@ -86,6 +95,7 @@ class CreatePayout:
     idempotency_key: str
 
     def __attrs_post_init__(self) -> None:
+        v.check_command(self)
         if self.period_end <= self.period_start:
             raise ValidationFailed("period_end", "after_period_start")
         if (self.period_end - self.period_start).days > 366:
@@ -224,6 +234,7 @@ class BillingService:
         return len(due)
 
     def invoice(self, tenant_id: TenantId, invoice_id: InvoiceId) -> Invoice:
+        v.ids(invoice_id=invoice_id)
         with self._uow(tenant_id) as uow:
             return uow.invoices.get(invoice_id)
 
@@ -291,6 +302,7 @@ class BillingService:
         return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, VenuePayout, action)
 
     def payout(self, tenant_id: TenantId, payout_id: PayoutId) -> VenuePayout:
+        v.ids(payout_id=payout_id)
         with self._uow(tenant_id) as uow:
             return uow.payouts.get(payout_id)
 
@@ -299,3 +311,56 @@ def _required(value: str | None, field: str) -> str:
     if not value or not value.strip():
         raise ValidationFailed(field, "required")
     return value
+
+
+# -- boundary checks -----------------------------------------------------------------------
+
+_KEY = {"idempotency_key": v.text(255)}
+_NOTES = v.text(2_000)
+_PAYOUT_MONEY = v.money(minimum=-MAX_AMOUNT)
+v.validated(
+    InvoiceLine,
+    description=v.text(MAX_DESCRIPTION),
+    quantity=v.integer(1, MAX_QUANTITY),
+    unit_price=v.money(),
+)
+v.validated(
+    IssueInvoice,
+    tenant_id=v.uuid,
+    subscription_id=v.uuid,
+    day=v.day,
+    tax_rate=v.decimal(4, maximum=Decimal(1)),
+    extra_lines=v.items(v.record(InvoiceLine), max_items=MAX_LINES - 1),
+    notes=v.optional(_NOTES),
+    **_KEY,
+)
+v.validated(ChangeInvoice, tenant_id=v.uuid, invoice_id=v.uuid, **_KEY)
+v.validated(
+    RecordInvoicePayment,
+    tenant_id=v.uuid,
+    invoice_id=v.uuid,
+    amount=v.money(),
+    reference=v.text(255),
+    **_KEY,
+)
+v.validated(
+    CreatePayout,
+    tenant_id=v.uuid,
+    venue_id=v.uuid,
+    period_start=v.day,
+    period_end=v.day,
+    credit_value=v.money(),
+    **_KEY,
+)
+v.validated(
+    AdjustPayout, tenant_id=v.uuid, payout_id=v.uuid, amount=_PAYOUT_MONEY, notes=_NOTES, **_KEY
+)
+v.validated(
+    ChangePayout,
+    tenant_id=v.uuid,
+    payout_id=v.uuid,
+    target=v.text(16),
+    reference=v.optional(v.text(255)),
+    reason=v.optional(_NOTES),
+    **_KEY,
+)
