@@ -92,6 +92,7 @@ class ApiKeyService:
     def authenticate(self, tenant_id: TenantId, token: str, *, scope: str | None = None) -> Actor:
         """The key's actor; ``InvalidApiKey`` for a malformed, unknown, revoked or expired
         key, ``AccessDenied`` when it lacks ``scope``."""
+        v.optional(v.text(100))(scope, "scope")
         parsed = parse_token(token)  # no read for a malformed key or a wrong checksum
         expected = self._hash(tenant_id, parsed)
         now = self._clock.now()
@@ -113,6 +114,7 @@ class ApiKeyService:
         return actor
 
     def revoke(self, tenant_id: TenantId, key_id: ApiKeyId, *, reason: str) -> ApiKey:
+        v.ids(key_id=key_id)
         v.text(500)(reason, "reason")
         with self._uow(tenant_id) as uow:
             key = uow.api_keys.get(key_id)

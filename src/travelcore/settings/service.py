@@ -15,6 +15,7 @@ from travelcore.kernel import (
     ValidationFailed,
     checked_clock,
 )
+from travelcore.kernel import validation as v
 from travelcore.settings.model import PlatformSettings, normalized
 from travelcore.settings.ports import SettingsUowFactory
 
@@ -42,6 +43,7 @@ class PlatformSettingsService:
         override); every value is checked before anything is written."""
         if not isinstance(overrides, Mapping) or len(overrides) > MAX_OVERRIDES:
             raise ValidationFailed("overrides", f"mapping_of_at_most_{MAX_OVERRIDES}")
+        v.optional(v.uuid)(updated_by, "updated_by")
         with self._uow(tenant_id) as uow:
             try:
                 settings: PlatformSettings | None = uow.platform_settings.get()
