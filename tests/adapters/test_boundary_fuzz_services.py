@@ -1,0 +1,362 @@
+"""Every public command and query of the catalog, people, booking, waitlist, travel,
+payments, billing and notifications contexts, with arbitrary values in every field (not
+only right-typed ones), on memory and on PostgreSQL side by side: nothing but
+``TravelcoreError`` comes out, a refused command leaves every stored row as it was (a dump
+of the whole store before and after), and both back ends end in the same outcome (the same
+error code, or a result of the same class)."""
+
+from __future__ import annotations
+
+import copy
+import typing
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
+from datetime import date, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import psycopg
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.adapters.test_boundary_fuzz import WEIRD, field
+from tests.adapters.test_postgres_differential_services import (
+    BY_NAME,
+    COMMANDS,
+    MADE,
+    RESULT_ID,
+    Ref,
+    Runner,
+    money,
+    ref,
+    strategy,
+)
+from travelcore.billing import (
+    AdjustPayout,
+    BillingService,
+    ChangeInvoice,
+    ChangePayout,
+    CreatePayout,
+    InvoiceLine,
+    IssueInvoice,
+    RecordInvoicePayment,
+)
+from travelcore.booking import RespondToOffer
+from travelcore.kernel import Money, TravelcoreError
+from travelcore.ledger import CorporateId, CreateSubscription, SubscriptionTier
+from travelcore.notifications import (
+    Announce,
+    Channel,
+    MarkRead,
+    NotificationService,
+    QuietHours,
+    SaveTemplate,
+    SwitchChannel,
+    UpdatePreferences,
+)
+from travelcore.payments import ReconcilePayments
+from travelcore.travel import ChangeTrip
+from travelcore_adapters.memory import MemoryDatabase
+from travelcore_adapters.notifications import JinjaRenderer
+from travelcore_adapters.postgres import PostgresDatabase
+from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
+
+EXAMPLES = 25
+OUTCOMES: defaultdict[str, Counter[str]] = defaultdict(Counter)
+"""Per command or query, how often each outcome happened (printed with ``-s``)."""
+
+SKIPPED_HERE = {"ledger", "accounts", "chats"}
+"""Fuzzed by ``test_boundary_fuzz``."""
+MORE_COMMANDS: dict[type[Any], tuple[str, str]] = {
+    ChangeTrip: ("travel", "confirm_trip"),
+    ReconcilePayments: ("payments", "reconcile"),
+    IssueInvoice: ("billing", "issue_invoice"),
+    ChangeInvoice: ("billing", "send_invoice"),
+    RecordInvoicePayment: ("billing", "record_payment"),
+    CreatePayout: ("billing", "create_payout"),
+    AdjustPayout: ("billing", "adjust_payout"),
+    ChangePayout: ("billing", "change_payout"),
+    SaveTemplate: ("notifications", "save_template"),
+    SwitchChannel: ("notifications", "switch_channel"),
+    UpdatePreferences: ("notifications", "update_preferences"),
+    Announce: ("notifications", "announce"),
+    MarkRead: ("notifications", "mark_read"),
+}
+ALL_COMMANDS = {
+    **{cls: where for cls, where in COMMANDS.items() if where[0] not in SKIPPED_HERE},
+    **MORE_COMMANDS,
+}
+ALL_COMMANDS[RespondToOffer] = ("waitlist", "decline")  # ``accept`` is fuzzed by the same class
+
+# -- right-typed values ---------------------------------------------------------------------
+
+line = st.builds(
+    InvoiceLine,
+    description=st.sampled_from(["seats", "setup"]),
+    quantity=st.integers(1, 40),
+    unit_price=money,
+)
+quiet = st.builds(
+    QuietHours,
+    start=st.just(time(22)),
+    end=st.just(time(7)),
+    timezone=st.sampled_from(["Europe/Berlin", "UTC"]),
+)
+OVERRIDES: dict[str, st.SearchStrategy[Any]] = {
+    "extra_lines": st.lists(line, max_size=2).map(tuple),
+    "prefix": st.sampled_from(["ACME", "X1"]),
+    "tax_rate": st.sampled_from([Decimal(0), Decimal("0.2")]),
+    "target": st.sampled_from(["processing", "paid", "failed", "on_hold", "pending", "gone"]),
+    "amount": money,
+    "credit_value": money,
+    "period_start": st.just(date(2026, 2, 1)),
+    "period_end": st.sampled_from([date(2026, 3, 1), date(2026, 1, 1)]),
+    "older_than": st.sampled_from([timedelta(minutes=15), timedelta(days=1)]),
+    "quiet_hours": st.none() | quiet,
+    "addresses": st.none() | st.just({Channel.SMS: "+4915112345678"}),
+    "user_ids": st.lists(ref("user_id"), max_size=2).map(tuple),
+    "variables": st.just(("name",)),
+    "body": st.sampled_from(["Hello {{ name }}", "Hi"]),
+    "html": st.none(),
+    "days_of_week": st.lists(st.integers(0, 6), min_size=1, max_size=3, unique=True).map(tuple),
+    "destinations": st.lists(st.sampled_from(["Lisbon", "Oslo"]), min_size=1).map(tuple),
+    "subject": st.sampled_from(["Closed Monday", "  "]),
+    "message": st.sampled_from(["We are closed.", "x" * 50]),
+}
+
+
+WORDS = st.sampled_from(["Ada", "Lisbon", "chess club", "Ünïcödé"])
+
+
+TEMPLATE_KEYS = st.sampled_from(["booking_confirmed", "promo"])
+FRESH = Ref("fresh key", 0, uuid.uuid4())
+"""Replaced by a new idempotency key in each example (the same on both back ends)."""
+
+
+def right_typed(name: str, hint: Any) -> st.SearchStrategy[Any]:
+    if name == "key" and hint is str:
+        return TEMPLATE_KEYS
+    if name in OVERRIDES:
+        return OVERRIDES[name]
+    if hint is str and name not in BY_NAME:
+        return WORDS
+    if hint == str | None and name not in BY_NAME:
+        return st.none() | WORDS
+    return strategy(name, hint)
+
+
+def command_fields(cls: type[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """Right-typed values in every field but up to two (none, in one example of three),
+    which get anything at all; the tenant is the back end's (``Ref("tenant")``) unless it is
+    one of those."""
+    hints = typing.get_type_hints(cls)
+    good = {
+        f.name: right_typed(f.name, hints[f.name])
+        for f in attrs.fields(cls)
+        if f.name not in ("tenant_id", "idempotency_key")
+    }
+    if "idempotency_key" in hints:
+        good["idempotency_key"] = st.just(FRESH)
+    good["tenant_id"] = st.just(Ref("tenant", 0, uuid.uuid4()))
+    names = sorted(good)
+    spoiled = st.just(frozenset[str]()) | st.frozensets(st.sampled_from(names), max_size=2)
+    return spoiled.flatmap(
+        lambda bad: st.fixed_dictionaries(
+            {name: WEIRD if name in bad else values for name, values in good.items()}
+        )
+    )
+
+
+# -- one back end ---------------------------------------------------------------------------
+
+
+ID_POOLS = {
+    **RESULT_ID,
+    "VenuePayout": "payout_id",
+    "Invoice": "invoice_id",
+    "Notification": "notification_id",
+    "Trip": "trip_id",
+}
+"""The pool a result's ``id`` goes to, by the result's class."""
+
+
+class Backend(Runner):
+    """The services of ``Runner`` plus billing and notifications, and a dump of the store."""
+
+    def __init__(self, database: Any, dump: typing.Callable[[], Any]) -> None:
+        super().__init__(database)
+        self.services["billing"] = BillingService(database, self.clock)
+        self.services["notifications"] = NotificationService(
+            database, self.clock, renderer=JinjaRenderer()
+        )
+        subscription = self.services["ledger"].create_subscription(
+            CreateSubscription(
+                tenant_id=self.tenant,
+                corporate_id=CorporateId(uuid.uuid4()),
+                tier=SubscriptionTier.BASIC,
+                covered_employees=10,
+                credits_per_employee=10,
+                monthly_cost=Money.of("99.00", "EUR"),
+                start_date=date(2026, 1, 1),
+                idempotency_key="subscription",
+            )
+        )
+        self.pools["tenant"] = [self.tenant]
+        self.pools["subscription_id"] = [subscription.id]
+        self.dump = dump
+
+    def attempt(self, cls: type[Any], service: str, method: str, values: Mapping[str, Any]) -> str:
+        resolved = {name: self.resolve(value) for name, value in values.items()}
+        before = self.dump()
+        try:
+            cmd = cls(**resolved)
+            result = getattr(self.services[service], method)(cmd)
+        except TravelcoreError as error:
+            refused = error.code
+        except Exception as error:
+            return f"CRASH {type(error).__name__}: {error}"
+        else:
+            self.keep(cls, result)
+            return f"ok {type(result).__name__}"
+        assert self.dump() == before, f"{cls.__name__} half-wrote ({refused})"
+        return refused
+
+    def keep(self, cls: type[Any], result: Any) -> None:
+        """Add the ids ``result`` names to the pools later commands draw from."""
+        if isinstance(result, uuid.UUID) and cls in MADE:
+            self.pools.setdefault(MADE[cls], []).append(result)
+        if not attrs.has(type(result)):
+            return
+        for item in attrs.fields(type(result)):
+            value = getattr(result, item.name)
+            pool = ID_POOLS.get(type(result).__name__, "id") if item.name == "id" else item.name
+            if isinstance(value, uuid.UUID) and pool.endswith("_id"):
+                self.pools.setdefault(pool, []).append(value)
+
+    def ask(self, service: str, method: str, args: tuple[Any, ...]) -> str:
+        try:
+            result = getattr(self.services[service], method)(*map(self.resolve, args))
+        except TravelcoreError as error:
+            return error.code
+        except Exception as error:
+            return f"CRASH {type(error).__name__}: {error}"
+        return f"ok {type(result).__name__}"
+
+
+def memory_dump(database: MemoryDatabase) -> typing.Callable[[], Any]:
+    def dump() -> Any:
+        return {name: copy.deepcopy(rows) for name, rows in database.store.tables.items() if rows}
+
+    return dump
+
+
+def postgres_dump(conn: psycopg.Connection[Any]) -> typing.Callable[[], Any]:
+    """Every table's row count and a sum of its rows' hashes (read as the superuser, so
+    row-level security hides nothing)."""
+    names = [
+        row[0]
+        for row in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        )
+    ]
+    parts = [f"SELECT '{name}', count(*), sum(hashtext(t::text)) FROM {name} t" for name in names]
+    query = " UNION ALL ".join(parts)
+
+    def dump() -> Any:
+        return conn.execute(query).fetchall()  # type: ignore[arg-type]
+
+    return dump
+
+
+@pytest.fixture(scope="module")
+def backends(postgres_test_database: ProvisionedDatabase) -> Iterator[tuple[Backend, Backend]]:
+    url = postgres_test_database.superuser_url
+    with (
+        PostgresDatabase(postgres_test_database.app_url, pool_size=2) as database,
+        admin_connection(url, postgres_test_database.name) as conn,
+    ):
+        memory = MemoryDatabase()
+        yield (
+            Backend(memory, memory_dump(memory)),
+            Backend(database, postgres_dump(conn)),
+        )
+
+
+@pytest.mark.parametrize(
+    "cls", list(ALL_COMMANDS), ids=[f"{cls.__name__}.{m[1]}" for cls, m in ALL_COMMANDS.items()]
+)
+def test_commands_with_arbitrary_values(cls: type[Any], backends: tuple[Backend, Backend]) -> None:
+    memory, postgres = backends
+    service, method = ALL_COMMANDS[cls]
+    name = f"{cls.__name__}.{method}"
+
+    @settings(max_examples=EXAMPLES, deadline=None)
+    @given(values=command_fields(cls))
+    def check(values: dict[str, Any]) -> None:
+        key = str(uuid.uuid4())
+        values = {name: key if value is FRESH else value for name, value in values.items()}
+        outcomes = (
+            memory.attempt(cls, service, method, values),
+            postgres.attempt(cls, service, method, values),
+        )
+        OUTCOMES[name][outcomes[0]] += 1
+        assert not any(o.startswith("CRASH") for o in outcomes), (values, outcomes)
+        assert outcomes[0] == outcomes[1], (values, outcomes)
+
+    check()
+    print(name, sum(OUTCOMES[name].values()), dict(OUTCOMES[name]))
+
+
+# -- queries --------------------------------------------------------------------------------
+
+TENANT = st.just(Ref("tenant", 0, uuid.uuid4()))
+DAY = st.dates(date(2026, 1, 1), date(2026, 12, 31))
+QUERIES: list[tuple[str, str, list[st.SearchStrategy[Any]]]] = [
+    ("catalog", "venue", [TENANT, ref("venue_id")]),
+    ("catalog", "session", [TENANT, ref("session_id")]),
+    ("catalog", "sessions", [TENANT, ref("activity_id"), DAY, DAY]),
+    ("people", "children", [TENANT, ref("user_id")]),
+    ("bookings", "get", [TENANT, ref("booking_id")]),
+    ("bookings", "find_by_code", [TENANT, st.sampled_from(["ABC-1234", "zz"])]),
+    ("bookings", "for_session", [TENANT, ref("session_id")]),
+    ("waitlist", "entries", [TENANT, ref("session_id")]),
+    ("travel", "trip", [TENANT, ref("trip_id")]),
+    ("travel", "itinerary", [TENANT, ref("itinerary_id")]),
+    ("travel", "preferences", [TENANT, ref("user_id")]),
+    ("travel", "history", [TENANT, ref("user_id")]),
+    ("payments", "payment", [TENANT, ref("payment_id")]),
+    ("payments", "payments_for_trip", [TENANT, ref("trip_id")]),
+    ("billing", "invoice", [TENANT, ref("invoice_id")]),
+    ("billing", "payout", [TENANT, ref("payout_id")]),
+    ("notifications", "preferences", [TENANT, ref("user_id")]),
+    ("notifications", "inbox", [TENANT, ref("user_id")]),
+    ("notifications", "unread_count", [TENANT, ref("user_id")]),
+    ("notifications", "history", [TENANT, ref("user_id")]),
+]
+
+
+@pytest.mark.parametrize(
+    ("service", "method", "args"), QUERIES, ids=[f"{q[0]}.{q[1]}" for q in QUERIES]
+)
+def test_queries_with_arbitrary_values(
+    service: str,
+    method: str,
+    args: list[st.SearchStrategy[Any]],
+    backends: tuple[Backend, Backend],
+) -> None:
+    memory, postgres = backends
+    name = f"{service}.{method}"
+
+    @settings(max_examples=EXAMPLES, deadline=None)
+    @given(values=st.tuples(*(field(arg) for arg in args)))
+    def check(values: tuple[Any, ...]) -> None:
+        outcomes = (memory.ask(service, method, values), postgres.ask(service, method, values))
+        OUTCOMES[name][outcomes[0]] += 1
+        assert not any(o.startswith("CRASH") for o in outcomes), (values, outcomes)
+        assert outcomes[0] == outcomes[1], (values, outcomes)
+
+    check()
+    print(name, sum(OUTCOMES[name].values()), dict(OUTCOMES[name]))
