@@ -40,6 +40,9 @@ from travelcore.ledger import SubscriptionId
 BillingUowFactory = Callable[[TenantId], BillingUnitOfWork]
 R = TypeVar("R")
 
+LATEST_OFFSET = timedelta(hours=14)
+"""The largest UTC offset of any zone: no local date is later than UTC's plus this."""
+
 #: Bound on the invoice prefix (``"ACME"`` in ``ACME-000042``).
 MAX_PREFIX = 20
 
@@ -51,12 +54,14 @@ def _prefix(_: object, attribute: attrs.Attribute[str], value: str) -> None:
 
 @attrs.frozen(kw_only=True)
 class IssueInvoice:
-    """Draft the invoice of a subscription for the billing period containing ``day``: one
-    line for the subscription's monthly cost, then ``extra_lines``, taxed at ``tax_rate``."""
+    """Draft the invoice of a subscription for the billing period containing ``day`` (the
+    corporate's local date today when not given): one line for the subscription's monthly
+    cost, then ``extra_lines``, taxed at ``tax_rate``. It is issued on the corporate's
+    local date."""
 
     tenant_id: TenantId
     subscription_id: SubscriptionId
-    day: date
+    day: date | None = None
     prefix: str = attrs.field(validator=_prefix)
     tax_rate: Decimal = Decimal(0)
     extra_lines: tuple[InvoiceLine, ...] = ()
@@ -154,7 +159,8 @@ class BillingService:
 
         def action(uow: BillingUnitOfWork, now: datetime) -> Invoice:
             subscription = uow.subscriptions.get(cmd.subscription_id)
-            period = subscription.period_containing(cmd.day)
+            today = subscription.today(now)
+            period = subscription.period_containing(cmd.day or today)
             if uow.invoices.for_period(subscription.id, period.start) is not None:
                 raise AlreadyExists(
                     "the subscription is invoiced for this period", entity="invoice"
@@ -174,7 +180,7 @@ class BillingService:
                 period=period,
                 lines=(base, *cmd.extra_lines),
                 tax_rate=cmd.tax_rate,
-                issued_on=now.date(),
+                issued_on=today,
                 terms=self._policies.policy_for(cmd.tenant_id).invoice_terms,
                 now=now,
                 notes=cmd.notes,
@@ -223,13 +229,20 @@ class BillingService:
         )
 
     def mark_overdue(self, tenant_id: TenantId) -> int:
-        """A job: every ``sent`` invoice past its due date becomes ``overdue``; how many.
-        Running it again changes nothing."""
+        """A job: every ``sent`` invoice past its due date in its corporate's zone becomes
+        ``overdue``; how many. Running it again changes nothing."""
         now = self._clock.now()
         with self._uow(tenant_id) as uow:
-            due = uow.invoices.sent_due_before(now.date())
-            for invoice in due:
-                uow.invoices.save(invoice.overdue(now))
+            candidates = uow.invoices.sent_due_before((now + LATEST_OFFSET).date())
+            zones: dict[SubscriptionId, date] = {}
+            due = []
+            for invoice in candidates:
+                if invoice.subscription_id not in zones:
+                    subscription = uow.subscriptions.get(invoice.subscription_id)
+                    zones[invoice.subscription_id] = subscription.today(now)
+                if invoice.is_overdue(zones[invoice.subscription_id]):
+                    due.append(invoice)
+                    uow.invoices.save(invoice.overdue(now))
             uow.commit()
         return len(due)
 
@@ -328,7 +341,7 @@ v.validated(
     IssueInvoice,
     tenant_id=v.uuid,
     subscription_id=v.uuid,
-    day=v.day,
+    day=v.optional(v.day),
     tax_rate=v.decimal(4, maximum=Decimal(1)),
     extra_lines=v.items(v.record(InvoiceLine), max_items=MAX_LINES - 1),
     notes=v.optional(_NOTES),

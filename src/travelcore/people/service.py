@@ -33,6 +33,7 @@ class RegisterCorporate:
     primary_contact_email: str
     contract_start_date: date
     contract_end_date: date | None = None
+    timezone: str = "UTC"
     idempotency_key: str | None = None
 
 
@@ -78,6 +79,7 @@ class PeopleService:
                 primary_contact_email=cmd.primary_contact_email,
                 contract_start_date=cmd.contract_start_date,
                 contract_end_date=cmd.contract_end_date,
+                timezone=cmd.timezone,
             )
             uow.corporates.add(corporate)
             return corporate.id
@@ -155,6 +157,7 @@ v.validated(
     primary_contact_email=v.text(255),
     contract_start_date=v.day,
     contract_end_date=v.optional(v.day),
+    timezone=v.time_zone,
     **_KEY,
 )
 v.validated(
