@@ -17,7 +17,7 @@ from uuid import UUID
 import attrs
 
 from travelcore.catalog.model import ActivityId
-from travelcore.kernel.clock import Clock
+from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.errors import ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
 from travelcore.kernel.uow import UnitOfWork
@@ -98,7 +98,7 @@ class PersonalUnitOfWork(UnitOfWork, Protocol):
 class Favourites:
     def __init__(self, uow_factory: Callable[[TenantId], PersonalUnitOfWork], clock: Clock) -> None:
         self._uow_factory = uow_factory
-        self._clock = clock
+        self._clock = checked_clock(clock)
 
     def add(self, tenant_id: TenantId, child_id: ChildId, activity_id: ActivityId) -> Favourite:
         favourite = Favourite(
@@ -133,7 +133,7 @@ class UserMemory:
         self._uow_factory = uow_factory
         self._store = store
         self._embedder = embedder
-        self._clock = clock
+        self._clock = checked_clock(clock)
 
     def remember(
         self,

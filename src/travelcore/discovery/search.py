@@ -33,7 +33,7 @@ from travelcore.discovery.intent import (
     activity_metadata,
 )
 from travelcore.discovery.ranking import DEFAULT_WEIGHTS, Candidate, RankingWeights, rank
-from travelcore.kernel.clock import Clock
+from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.errors import NotFound, ValidationFailed, VectorStoreUnavailable
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
 from travelcore.kernel.uow import UnitOfWork
@@ -294,7 +294,7 @@ class ActivitySearch:
         self._places = places
         self._travel = travel
         self._log_uow = log_uow
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._candidates = candidates
         self._weights = weights
         self._timer = timer

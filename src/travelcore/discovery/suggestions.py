@@ -39,7 +39,7 @@ from travelcore.discovery.geo import GeoPoint, StraightLineTravelTime, TravelTim
 from travelcore.discovery.personal import FavouriteRepository
 from travelcore.discovery.scoring import VenueScoring
 from travelcore.discovery.search import PlaceDirectory
-from travelcore.kernel.clock import Clock
+from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.errors import AccessDenied, AlreadyExists, RuleViolation, ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
 from travelcore.kernel.policy import Policy
@@ -133,7 +133,7 @@ class Curation:
         self._embedder = embedder
         self._bookings = bookings
         self._scoring = scoring
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._policy = policy or Policy()
         self._timezone = timezone
         self._candidates = candidates_per_child
