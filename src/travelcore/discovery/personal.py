@@ -17,6 +17,7 @@ from uuid import UUID
 import attrs
 
 from travelcore.catalog.model import ActivityId
+from travelcore.kernel import validation as v
 from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.errors import ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
@@ -26,6 +27,9 @@ from travelcore.vectors.ports import Embedder, VectorStore
 from travelcore.vectors.records import VectorRecord, namespace_for
 
 MemorySource = Literal["message", "booking"]
+MAX_MEMORY_TEXT = 20_000
+"""A remembered text is at most as long as a chat message."""
+MAX_QUERY_LENGTH = 1_000
 MAX_MEMORY_TEXT = 4000
 
 
@@ -101,6 +105,7 @@ class Favourites:
         self._clock = checked_clock(clock)
 
     def add(self, tenant_id: TenantId, child_id: ChildId, activity_id: ActivityId) -> Favourite:
+        v.ids(child_id=child_id, activity_id=activity_id)
         favourite = Favourite(
             tenant_id=tenant_id,
             child_id=child_id,
@@ -113,11 +118,13 @@ class Favourites:
         return favourite
 
     def remove(self, tenant_id: TenantId, child_id: ChildId, activity_id: ActivityId) -> None:
+        v.ids(child_id=child_id, activity_id=activity_id)
         with self._uow_factory(tenant_id) as uow:
             uow.favourites.remove(child_id, activity_id)
             uow.commit()
 
     def of(self, tenant_id: TenantId, child_id: ChildId) -> list[Favourite]:
+        v.ids(child_id=child_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.favourites.for_child(child_id)
 
@@ -144,6 +151,9 @@ class UserMemory:
         source: MemorySource,
         source_id: str | None = None,
     ) -> MemoryEntry:
+        v.ids(user_id=user_id)
+        v.text(MAX_MEMORY_TEXT)(text, "text")
+        v.optional(v.text(255))(source_id, "source_id")
         entry = MemoryEntry(
             id=new_uuid(),
             tenant_id=tenant_id,
@@ -165,6 +175,8 @@ class UserMemory:
 
     def recall(self, tenant_id: TenantId, user_id: UserId, text: str, k: int = 5) -> list[Recalled]:
         """The ``k`` remembered texts of ``user_id`` most similar to ``text``, best first."""
+        v.ids(user_id=user_id)
+        v.text(MAX_QUERY_LENGTH)(text, "text")
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100:
             raise ValidationFailed("k", "between_1_and_100")
         vector = self._embedder.embed([text])[0]
@@ -184,6 +196,7 @@ class UserMemory:
 
     def forget_user(self, tenant_id: TenantId, user_id: UserId) -> int:
         """Erase the user's memory: the texts, then their vectors."""
+        v.ids(user_id=user_id)
         with self._uow_factory(tenant_id) as uow:
             removed = uow.memory_entries.remove_user(user_id)
             uow.commit()

@@ -16,6 +16,7 @@ import attrs
 from travelcore.catalog.model import VenueId
 from travelcore.discovery.geo import DEFAULT_RADIUS_MINUTES, GeoPoint, check_radius
 from travelcore.discovery.intent import LOCATION_TYPES, LocationType
+from travelcore.kernel import validation as v
 from travelcore.kernel.errors import ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
 from travelcore.kernel.uow import UnitOfWork
@@ -102,6 +103,19 @@ class Places:
     ) -> UserLocation:
         """Add or replace the location of that type. The first location is primary; making
         one primary makes the others not."""
+        v.ids(user_id=user_id)
+        v.check_all(
+            {
+                "location_type": location_type,
+                "address_line1": address_line1,
+                "city": city,
+                "postal_code": postal_code,
+                "primary": primary,
+                "label": label,
+                "country": country,
+            },
+            _LOCATION,
+        )
         with self._uow_factory(tenant_id) as uow:
             existing = {loc.location_type: loc for loc in uow.user_locations.for_user(user_id)}
             before = existing.get(location_type)
@@ -130,10 +144,13 @@ class Places:
         return location
 
     def locations(self, tenant_id: TenantId, user_id: UserId) -> list[UserLocation]:
+        v.ids(user_id=user_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.user_locations.for_user(user_id)
 
     def place_venue(self, tenant_id: TenantId, venue_id: VenueId, point: GeoPoint) -> None:
+        v.ids(venue_id=venue_id)
+        v.instance(GeoPoint, "GeoPoint")(point, "point")
         with self._uow_factory(tenant_id) as uow:
             uow.venue_locations.set(venue_id, point)
             uow.commit()
@@ -154,3 +171,14 @@ class Places:
             if chosen and chosen[0].point is not None:
                 return chosen[0].point, chosen[0].radius_minutes
         return None
+
+
+_LOCATION = {
+    "location_type": v.one_of(LOCATION_TYPES),
+    "address_line1": v.text(255),
+    "city": v.text(100),
+    "postal_code": v.text(20),
+    "primary": v.boolean,
+    "label": v.optional(v.text(100)),
+    "country": v.text(100),
+}

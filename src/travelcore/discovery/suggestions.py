@@ -39,6 +39,7 @@ from travelcore.discovery.geo import GeoPoint, StraightLineTravelTime, TravelTim
 from travelcore.discovery.personal import FavouriteRepository
 from travelcore.discovery.scoring import VenueScoring
 from travelcore.discovery.search import PlaceDirectory
+from travelcore.kernel import validation as v
 from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.errors import AccessDenied, AlreadyExists, RuleViolation, ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
@@ -48,6 +49,10 @@ from travelcore.vectors.ports import Embedder, VectorStore
 from travelcore.vectors.records import namespace_for
 
 Response = Literal["accepted", "rejected"]
+
+
+MAX_PARENTS = 10_000
+"""The most parents one generation run takes (run it again for more)."""
 
 
 class SuggestionClosed(RuleViolation):
@@ -143,6 +148,8 @@ class Curation:
     def generate(
         self, tenant_id: TenantId, month: date, parents: Sequence[UserId]
     ) -> GenerationReport:
+        v.day(month, "month")
+        v.items(v.uuid, max_items=MAX_PARENTS)(parents, "parents")
         now = self._clock.now()
         first = month_start(month)
         last = month_start(first + timedelta(days=32)) - timedelta(days=1)
@@ -312,6 +319,8 @@ class Curation:
     def for_parent(
         self, tenant_id: TenantId, parent: UserId, month: date
     ) -> list[SuggestionRecord]:
+        v.ids(parent=parent)
+        v.day(month, "month")
         with self._uow_factory(tenant_id) as uow:
             return uow.suggestions.for_parent(parent, month_start(month))
 
@@ -330,6 +339,8 @@ class Curation:
         self, tenant_id: TenantId, parent: UserId, suggestion_id: UUID, *, idempotency_key: str
     ) -> SuggestionRecord:
         """Book the suggested session (source ``suggestion``) and record the booking."""
+        v.ids(parent=parent, suggestion_id=suggestion_id)
+        v.text(255)(idempotency_key, "idempotency_key")
         record = self._open(tenant_id, parent, suggestion_id)
         if record.is_group:
             group = self._bookings.book_group(
@@ -360,6 +371,7 @@ class Curation:
     def reject(
         self, tenant_id: TenantId, parent: UserId, suggestion_id: UUID, *, reason: str
     ) -> SuggestionRecord:
+        v.ids(parent=parent, suggestion_id=suggestion_id)
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
             raise ValidationFailed("reason", "text_of_1_to_500_characters")
         record = self._open(tenant_id, parent, suggestion_id)

@@ -15,7 +15,7 @@ Identifiers are ``uuid.UUID`` instances; a string that spells a UUID is refused
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
@@ -45,6 +45,7 @@ __all__ = [
     "items",
     "member",
     "money",
+    "one_of",
     "optional",
     "record",
     "text",
@@ -235,6 +236,19 @@ def member(enum: type[Enum]) -> Check:
         if not isinstance(value, enum):
             names = ", ".join(str(m.value) for m in enum)
             raise ValidationFailed(field, "one_of", f"{field} must be one of {names}")
+
+    return check
+
+
+def one_of(values: Iterable[str]) -> Check:
+    """One of the strings ``values``."""
+    known = frozenset(values)
+
+    def check(value: Any, field: str) -> None:
+        if not isinstance(value, str) or value not in known:
+            raise ValidationFailed(
+                field, "one_of", f"{field} must be one of {', '.join(sorted(known))}"
+            )
 
     return check
 
