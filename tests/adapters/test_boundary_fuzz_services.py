@@ -34,6 +34,7 @@ from tests.adapters.test_postgres_differential_services import (
     ref,
     strategy,
 )
+from travelcore.apikeys import ApiKeyService, CreateApiKey
 from travelcore.billing import (
     AdjustPayout,
     BillingService,
@@ -45,6 +46,9 @@ from travelcore.billing import (
     RecordInvoicePayment,
 )
 from travelcore.booking import RespondToOffer
+from travelcore.discovery.feedback import FeedbackService
+from travelcore.discovery.personal import Favourites
+from travelcore.discovery.places import Places
 from travelcore.kernel import Money, TravelcoreError
 from travelcore.ledger import CorporateId, CreateSubscription, SubscriptionTier
 from travelcore.notifications import (
@@ -58,11 +62,15 @@ from travelcore.notifications import (
     UpdatePreferences,
 )
 from travelcore.payments import ReconcilePayments
+from travelcore.settings import PlatformSettingsService
 from travelcore.travel import ChangeTrip
+from travelcore.vectors.embedder import HashingEmbedder
 from travelcore_adapters.memory import MemoryDatabase
+from travelcore_adapters.memory.vectors import MemoryVectorStore
 from travelcore_adapters.notifications import JinjaRenderer
 from travelcore_adapters.postgres import PostgresDatabase
 from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
+from travelcore_adapters.security import AesGcmSecretBox
 
 EXAMPLES = 25
 OUTCOMES: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -70,26 +78,28 @@ OUTCOMES: defaultdict[str, Counter[str]] = defaultdict(Counter)
 
 SKIPPED_HERE = {"ledger", "accounts", "chats"}
 """Fuzzed by ``test_boundary_fuzz``."""
-MORE_COMMANDS: dict[type[Any], tuple[str, str]] = {
-    ChangeTrip: ("travel", "confirm_trip"),
-    ReconcilePayments: ("payments", "reconcile"),
-    IssueInvoice: ("billing", "issue_invoice"),
-    ChangeInvoice: ("billing", "send_invoice"),
-    RecordInvoicePayment: ("billing", "record_payment"),
-    CreatePayout: ("billing", "create_payout"),
-    AdjustPayout: ("billing", "adjust_payout"),
-    ChangePayout: ("billing", "change_payout"),
-    SaveTemplate: ("notifications", "save_template"),
-    SwitchChannel: ("notifications", "switch_channel"),
-    UpdatePreferences: ("notifications", "update_preferences"),
-    Announce: ("notifications", "announce"),
-    MarkRead: ("notifications", "mark_read"),
-}
-ALL_COMMANDS = {
-    **{cls: where for cls, where in COMMANDS.items() if where[0] not in SKIPPED_HERE},
-    **MORE_COMMANDS,
-}
-ALL_COMMANDS[RespondToOffer] = ("waitlist", "decline")  # ``accept`` is fuzzed by the same class
+MORE_COMMANDS: list[tuple[type[Any], str, str]] = [
+    (ChangeTrip, "travel", "confirm_trip"),
+    (ChangeTrip, "travel", "cancel_trip"),
+    (RespondToOffer, "waitlist", "decline"),
+    (ReconcilePayments, "payments", "reconcile"),
+    (IssueInvoice, "billing", "issue_invoice"),
+    (ChangeInvoice, "billing", "send_invoice"),
+    (ChangeInvoice, "billing", "cancel_invoice"),
+    (RecordInvoicePayment, "billing", "record_payment"),
+    (CreatePayout, "billing", "create_payout"),
+    (AdjustPayout, "billing", "adjust_payout"),
+    (ChangePayout, "billing", "change_payout"),
+    (SaveTemplate, "notifications", "save_template"),
+    (SwitchChannel, "notifications", "switch_channel"),
+    (UpdatePreferences, "notifications", "update_preferences"),
+    (Announce, "notifications", "announce"),
+    (MarkRead, "notifications", "mark_read"),
+]
+ALL_COMMANDS = [
+    *((cls, *where) for cls, where in COMMANDS.items() if where[0] not in SKIPPED_HERE),
+    *MORE_COMMANDS,
+]
 
 # -- right-typed values ---------------------------------------------------------------------
 
@@ -204,6 +214,13 @@ class Backend(Runner):
                 idempotency_key="subscription",
             )
         )
+        self.services["feedback"] = FeedbackService(
+            database, self.clock, embedder=HashingEmbedder(8), store=MemoryVectorStore(8)
+        )
+        self.services["apikeys"] = ApiKeyService(database, self.clock, digest=BOX)
+        self.services["settings"] = PlatformSettingsService(database, self.clock)
+        self.services["favourites"] = Favourites(database, self.clock)
+        self.services["places"] = Places(database)
         self.pools["tenant"] = [self.tenant]
         self.pools["subscription_id"] = [subscription.id]
         self.dump = dump
@@ -235,6 +252,22 @@ class Backend(Runner):
             pool = ID_POOLS.get(type(result).__name__, "id") if item.name == "id" else item.name
             if isinstance(value, uuid.UUID) and pool.endswith("_id"):
                 self.pools.setdefault(pool, []).append(value)
+
+    def call(self, service: str, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+        """A use case called with arguments: like ``attempt``, the store is dumped around a
+        refusal."""
+        kwargs = {name: self.resolve(value) for name, value in kwargs.items()}
+        before = self.dump()
+        try:
+            result = getattr(self.services[service], method)(*map(self.resolve, args), **kwargs)
+        except TravelcoreError as error:
+            refused = error.code
+        except Exception as error:
+            return f"CRASH {type(error).__name__}: {error}"
+        else:
+            return f"ok {type(result).__name__}"
+        assert self.dump() == before, f"{method} half-wrote ({refused})"
+        return refused
 
     def ask(self, service: str, method: str, args: tuple[Any, ...]) -> str:
         try:
@@ -286,11 +319,14 @@ def backends(postgres_test_database: ProvisionedDatabase) -> Iterator[tuple[Back
 
 
 @pytest.mark.parametrize(
-    "cls", list(ALL_COMMANDS), ids=[f"{cls.__name__}.{m[1]}" for cls, m in ALL_COMMANDS.items()]
+    ("cls", "service", "method"),
+    ALL_COMMANDS,
+    ids=[f"{c[0].__name__}.{c[2]}" for c in ALL_COMMANDS],
 )
-def test_commands_with_arbitrary_values(cls: type[Any], backends: tuple[Backend, Backend]) -> None:
+def test_commands_with_arbitrary_values(
+    cls: type[Any], service: str, method: str, backends: tuple[Backend, Backend]
+) -> None:
     memory, postgres = backends
-    service, method = ALL_COMMANDS[cls]
     name = f"{cls.__name__}.{method}"
 
     @settings(max_examples=EXAMPLES, deadline=None)
@@ -357,6 +393,119 @@ def test_queries_with_arbitrary_values(
         OUTCOMES[name][outcomes[0]] += 1
         assert not any(o.startswith("CRASH") for o in outcomes), (values, outcomes)
         assert outcomes[0] == outcomes[1], (values, outcomes)
+
+    check()
+    print(name, sum(OUTCOMES[name].values()), dict(OUTCOMES[name]))
+
+
+# -- use cases called with arguments ---------------------------------------------------------
+
+BOX = AesGcmSecretBox({"k1": AesGcmSecretBox.generate_key()}, current="k1")
+TEXT = st.sampled_from(["Lovely", "too loud", ""])
+CALLS: list[tuple[str, str, list[st.SearchStrategy[Any]], dict[str, st.SearchStrategy[Any]]]] = [
+    (
+        "feedback",
+        "review",
+        [TENANT, ref("user_id"), ref("booking_id")],
+        {
+            "rating": st.integers(0, 6),
+            "would_book_again": st.none() | st.booleans(),
+            "would_recommend_venue": st.none() | st.booleans(),
+            "text": st.none() | TEXT,
+        },
+    ),
+    (
+        "feedback",
+        "quick_feedback",
+        [TENANT, ref("user_id"), ref("booking_id")],
+        {
+            "positive": st.booleans(),
+            "tags": st.lists(st.sampled_from(["fun", "social", "facility"]), max_size=2),
+            "comment": st.none() | TEXT,
+        },
+    ),
+    ("feedback", "hide", [TENANT, ref("review_id")], {"admin_id": ref("user_id"), "reason": TEXT}),
+    ("feedback", "process_feedback", [TENANT], {"limit": st.integers(0, 5)}),
+    (
+        "apikeys",
+        "create",
+        [
+            st.builds(
+                CreateApiKey,
+                tenant_id=TENANT,
+                user_id=ref("user_id"),
+                role=st.sampled_from(["parent", "platform_admin"]),
+                name=st.just("ci"),
+                scopes=st.just(frozenset({"read:bookings"})),
+            )
+        ],
+        {},
+    ),
+    (
+        "apikeys",
+        "authenticate",
+        [TENANT, st.sampled_from(["tc_live_abc", "", "tc_live_" + "a" * 40])],
+        {"scope": st.none() | st.just("read:bookings")},
+    ),
+    ("apikeys", "revoke", [TENANT, ref("key_id")], {"reason": TEXT}),
+    (
+        "settings",
+        "update",
+        [
+            TENANT,
+            st.dictionaries(
+                st.sampled_from(["cancellation_window_hours", "max_suggestions", "nope"]),
+                st.none() | st.integers(-1, 100),
+                max_size=2,
+            ),
+        ],
+        {"updated_by": st.none() | ref("user_id")},
+    ),
+    ("settings", "policy_for", [TENANT], {}),
+    ("favourites", "add", [TENANT, ref("child_id"), ref("activity_id")], {}),
+    ("favourites", "of", [TENANT, ref("child_id")], {}),
+    (
+        "places",
+        "set_location",
+        [TENANT, ref("user_id"), st.sampled_from(["home", "work", "moon"])],
+        {
+            "address_line1": st.just("1 Main St"),
+            "city": st.just("Springfield"),
+            "postal_code": st.just("12345"),
+            "primary": st.booleans(),
+            "radius_minutes": st.integers(0, 70),
+        },
+    ),
+    ("places", "locations", [TENANT, ref("user_id")], {}),
+]
+
+
+@pytest.mark.parametrize(
+    ("service", "method", "args", "kwargs"), CALLS, ids=[f"{c[0]}.{c[1]}" for c in CALLS]
+)
+def test_calls_with_arbitrary_values(
+    service: str,
+    method: str,
+    args: list[st.SearchStrategy[Any]],
+    kwargs: dict[str, st.SearchStrategy[Any]],
+    backends: tuple[Backend, Backend],
+) -> None:
+    memory, postgres = backends
+    name = f"{service}.{method}"
+
+    @settings(max_examples=EXAMPLES, deadline=None)
+    @given(
+        values=st.tuples(*(field(arg) for arg in args)),
+        keywords=st.fixed_dictionaries({k: field(v) for k, v in kwargs.items()}),
+    )
+    def check(values: tuple[Any, ...], keywords: dict[str, Any]) -> None:
+        outcomes = (
+            memory.call(service, method, values, keywords),
+            postgres.call(service, method, values, keywords),
+        )
+        OUTCOMES[name][outcomes[0]] += 1
+        assert not any(o.startswith("CRASH") for o in outcomes), (values, keywords, outcomes)
+        assert outcomes[0] == outcomes[1], (values, keywords, outcomes)
 
     check()
     print(name, sum(OUTCOMES[name].values()), dict(OUTCOMES[name]))

@@ -63,6 +63,7 @@ class ApiKeyService:
         self._digest = digest
 
     def create(self, cmd: CreateApiKey) -> IssuedApiKey:
+        v.instance(CreateApiKey, "CreateApiKey")(cmd, "cmd")
         v.check_command(cmd)
         check_scopes(cmd.scopes)
         if cmd.environment not in ("live", "test"):
