@@ -257,9 +257,10 @@ class Backend(Runner):
         """A use case called with arguments: like ``attempt``, the store is dumped around a
         refusal."""
         kwargs = {name: self.resolve(value) for name, value in kwargs.items()}
+        args = tuple(map(self.resolve_inside, args))
         before = self.dump()
         try:
-            result = getattr(self.services[service], method)(*map(self.resolve, args), **kwargs)
+            result = getattr(self.services[service], method)(*args, **kwargs)
         except TravelcoreError as error:
             refused = error.code
         except Exception as error:
@@ -268,6 +269,15 @@ class Backend(Runner):
             return f"ok {type(result).__name__}"
         assert self.dump() == before, f"{method} half-wrote ({refused})"
         return refused
+
+    def resolve_inside(self, value: Any) -> Any:
+        """``value`` resolved, and so are the fields of a command built with references."""
+        if attrs.has(type(value)) and not isinstance(value, Ref):
+            fields = {
+                f.name: self.resolve(getattr(value, f.name)) for f in attrs.fields(type(value))
+            }
+            return attrs.evolve(value, **fields)
+        return self.resolve(value)
 
     def ask(self, service: str, method: str, args: tuple[Any, ...]) -> str:
         try:
