@@ -60,6 +60,7 @@ from travelcore_adapters.pgvector import (
     create_text_schema,
 )
 from travelcore_adapters.postgres import PostgresDatabase
+from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.security import AesGcmSecretBox, Argon2PasswordHasher
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -335,8 +336,11 @@ class Backend:
 
 
 @pytest.fixture(scope="module")
-def backends(postgres_database: PostgresDatabase) -> tuple[Backend, Backend]:
-    return Backend(MemoryDatabase()), Backend(postgres_database)
+def backends(postgres_test_database: ProvisionedDatabase) -> Iterator[tuple[Backend, Backend]]:
+    """Memory and PostgreSQL (one statement path: the module's ids are fixed, so a second
+    path would find the first one's rows)."""
+    with PostgresDatabase(postgres_test_database.app_url, pool_size=2) as database:
+        yield Backend(MemoryDatabase()), Backend(database)
 
 
 def command_values(spec: Spec) -> st.SearchStrategy[dict[str, Any]]:
