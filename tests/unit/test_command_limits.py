@@ -270,3 +270,45 @@ def test_a_clock_that_is_not_aware_utc_is_refused_when_a_service_is_made(make: A
             make(database, clock)
         assert (err.value.field, err.value.rule) == ("clock", "aware_utc")
     make(database, ManualClock(datetime(2026, 3, 2, 9, tzinfo=UTC)))
+
+
+SESSION = new_uuid()
+REFUSALS: list[tuple[Any, str, str]] = [
+    (attrs.evolve(BASE["group"], child_ids=[[1]]), "child_ids[0]", "uuid"),
+    (attrs.evolve(BASE["group"], session_id=str(SESSION)), "session_id", "uuid"),
+    (attrs.evolve(BASE["venue"], name="a\x00b"), "name", "no_nul"),
+    (attrs.evolve(BASE["venue"], name="\ud800"), "name", "utf8"),
+    (
+        attrs.evolve(BASE["venue"], insurance_coverage=Decimal("NaN")),
+        "insurance_coverage",
+        "finite",
+    ),
+    (
+        attrs.evolve(BASE["venue"], insurance_expiry_date=datetime(2027, 1, 1)),
+        "insurance_expiry_date",
+        "date",
+    ),
+    (
+        attrs.evolve(BASE["preferences"], budget_min=Money(Decimal("10.005"), "EUR")),
+        "budget_min",
+        "minor_unit",
+    ),
+    (attrs.evolve(BASE["trip"], currency="EURO"), "currency", "iso_4217"),
+    (attrs.evolve(BASE["preferences"], timezone="Mars/Olympus"), "timezone", "iana_zone"),
+    (attrs.evolve(BASE["partial"], credits=2**31), "credits", "max_1000000"),
+    (attrs.evolve(BASE["partial"], credits=True), "credits", "integer"),
+    (attrs.evolve(BASE["schedule"], start_time=datetime(2026, 1, 1, 9)), "start_time", "wall_time"),
+    (attrs.evolve(BASE["announce"], priority="urgent"), "priority", "one_of"),
+    (attrs.evolve(BASE["invoice"], tax_rate=Decimal("Infinity")), "tax_rate", "finite"),
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "field", "rule"), REFUSALS, ids=[f"{f}-{r}" for _, f, r in REFUSALS]
+)
+def test_malformed_values_are_refused_naming_the_field_and_the_rule(
+    command: Any, field: str, rule: str
+) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        check_command(command)
+    assert (err.value.field, err.value.rule) == (field, rule)

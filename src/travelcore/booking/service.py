@@ -626,10 +626,9 @@ def _children(value: Any, field: str) -> None:
     """A list of one to :data:`~rules.MAX_GROUP_SIZE` distinct child ids."""
     if not isinstance(value, list | tuple):
         raise ValidationFailed(field, "list", f"{field} must be a list")
-    if len(value) > rules.MAX_GROUP_SIZE:
-        rules.check_children(value)
-    for index, item in enumerate(value):
-        v.uuid(item, f"{field}[{index}]")
+    if len(value) <= rules.MAX_GROUP_SIZE:  # a longer list is refused unread
+        for index, item in enumerate(value):
+            v.uuid(item, f"{field}[{index}]")
     rules.check_children(value)
 
 
