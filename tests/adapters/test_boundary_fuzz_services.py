@@ -12,7 +12,7 @@ import typing
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -138,6 +138,35 @@ OVERRIDES: dict[str, st.SearchStrategy[Any]] = {
 }
 
 
+SPOILERS = st.one_of(
+    WEIRD,
+    st.sampled_from(
+        [
+            "a\x00b",
+            "\udcff",
+            "x" * 100_000,
+            Decimal("NaN"),
+            Decimal("-Infinity"),
+            Decimal("1E+30"),
+            2**31,
+            -(2**63),
+            datetime(2026, 3, 1, 12),
+            date(9999, 12, 31),
+            [[1]],
+        ]
+    ),
+)
+"""Anything at all, and half the time one of the values storage alone would choke on."""
+BAD_TEXT = st.sampled_from(["a\x00b", "\udcff", "x" * 100_000, "", " "])
+
+
+def spoiler(hint: Any) -> st.SearchStrategy[Any]:
+    """Anything at all; for a text field, half the time text storage would refuse."""
+    if hint in (str, str | None):
+        return st.one_of(BAD_TEXT, SPOILERS)
+    return SPOILERS
+
+
 WORDS = st.sampled_from(["Ada", "Lisbon", "chess club", "Ünïcödé"])
 
 
@@ -175,7 +204,10 @@ def command_fields(cls: type[Any]) -> st.SearchStrategy[dict[str, Any]]:
     spoiled = st.just(frozenset[str]()) | st.frozensets(st.sampled_from(names), max_size=2)
     return spoiled.flatmap(
         lambda bad: st.fixed_dictionaries(
-            {name: WEIRD if name in bad else values for name, values in good.items()}
+            {
+                name: spoiler(hints.get(name)) if name in bad else values
+                for name, values in good.items()
+            }
         )
     )
 
