@@ -63,6 +63,7 @@ from travelcore.notifications import (
 )
 from travelcore.payments import ReconcilePayments
 from travelcore.settings import PlatformSettingsService
+from travelcore.testing.actors import admin
 from travelcore.travel import ChangeTrip
 from travelcore.vectors.embedder import HashingEmbedder
 from travelcore_adapters.memory import MemoryDatabase
@@ -244,7 +245,8 @@ class Backend(Runner):
                 monthly_cost=Money.of("99.00", "EUR"),
                 start_date=date(2026, 1, 1),
                 idempotency_key="subscription",
-            )
+            ),
+            actor=admin(self.tenant),
         )
         self.services["feedback"] = FeedbackService(
             database, self.clock, embedder=HashingEmbedder(8), store=MemoryVectorStore(8)
@@ -253,6 +255,7 @@ class Backend(Runner):
         self.services["settings"] = PlatformSettingsService(database, self.clock)
         self.services["favourites"] = Favourites(database, self.clock)
         self.services["places"] = Places(database)
+        self.actor = admin(self.tenant)
         self.pools["tenant"] = [self.tenant]
         self.pools["subscription_id"] = [subscription.id]
         self.dump = dump
@@ -262,7 +265,7 @@ class Backend(Runner):
         before = self.dump()
         try:
             cmd = cls(**resolved)
-            result = getattr(self.services[service], method)(cmd)
+            result = getattr(self.services[service], method)(cmd, actor=self.actor)
         except TravelcoreError as error:
             refused = error.code
         except Exception as error:
@@ -292,7 +295,7 @@ class Backend(Runner):
         args = tuple(map(self.resolve_inside, args))
         before = self.dump()
         try:
-            result = getattr(self.services[service], method)(*args, **kwargs)
+            result = getattr(self.services[service], method)(*args, **kwargs, actor=self.actor)
         except TravelcoreError as error:
             refused = error.code
         except Exception as error:
@@ -313,7 +316,9 @@ class Backend(Runner):
 
     def ask(self, service: str, method: str, args: tuple[Any, ...]) -> str:
         try:
-            result = getattr(self.services[service], method)(*map(self.resolve, args))
+            result = getattr(self.services[service], method)(
+                *map(self.resolve, args), actor=self.actor
+            )
         except TravelcoreError as error:
             return error.code
         except Exception as error:

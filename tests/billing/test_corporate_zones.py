@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -19,12 +20,17 @@ from travelcore.ledger import (
     SubscriptionTier,
 )
 from travelcore.people import PeopleService, RegisterCorporate
+from travelcore.testing.actors import admin, job
 from travelcore.testing.world import World
 from travelcore_adapters.memory import MemoryDatabase
 
 # 2026-03-31 12:00 UTC is 1 April 01:00 in Auckland (UTC+13) and 31 March 05:00 in Los Angeles
 INSTANT = datetime(2026, 3, 31, 12, tzinfo=UTC)
 AUCKLAND, LOS_ANGELES = "Pacific/Auckland", "America/Los_Angeles"
+
+
+def ADMIN(world: World) -> Any:
+    return admin(world.tenant)
 
 
 @pytest.fixture(params=["memory", "postgres"])
@@ -47,7 +53,8 @@ def subscribe(world: World, zone: str) -> CorporateSubscription:
             start_date=date(2026, 1, 1),
             timezone=zone,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
 
 
@@ -56,7 +63,9 @@ def test_the_same_instant_is_in_different_periods_for_auckland_and_los_angeles(
 ) -> None:
     billing = BillingService(world.db, world.clock)  # type: ignore[arg-type]
     auckland, los_angeles = subscribe(world, AUCKLAND), subscribe(world, LOS_ANGELES)
-    assert world.ledger.subscription(world.tenant, auckland.id).timezone == AUCKLAND
+    assert world.ledger.subscription(world.tenant, auckland.id, actor=ADMIN(world)).timezone == (
+        AUCKLAND
+    )
 
     def invoice(subscription: CorporateSubscription) -> tuple[date, date]:
         issued = billing.issue_invoice(
@@ -66,7 +75,8 @@ def test_the_same_instant_is_in_different_periods_for_auckland_and_los_angeles(
                 prefix="ACME",
                 tax_rate=Decimal(0),
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=ADMIN(world),
         )
         return issued.period.start, issued.issued_on
 
@@ -80,9 +90,10 @@ def test_the_same_instant_is_in_different_periods_for_auckland_and_los_angeles(
                 subscription_id=subscription.id,
                 user_id=world.family(credits=1)[0],
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=ADMIN(world),
         )
-        return world.ledger.balance(world.tenant, entry.balance_id).period.start
+        return world.ledger.balance(world.tenant, entry.balance_id, actor=ADMIN(world)).period.start
 
     assert credits(auckland) == date(2026, 4, 1)
     assert credits(los_angeles) == date(2026, 3, 1)
@@ -101,21 +112,34 @@ def test_an_invoice_is_overdue_from_the_day_after_its_due_date_in_the_corporates
                 subscription_id=subscription.id,
                 prefix="ACME",
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=ADMIN(world),
         )
         billing.send_invoice(
-            ChangeInvoice(tenant_id=world.tenant, invoice_id=issued.id, idempotency_key=world.key())
+            ChangeInvoice(
+                tenant_id=world.tenant, invoice_id=issued.id, idempotency_key=world.key()
+            ),
+            actor=ADMIN(world),
         )
         due[zone] = issued
     # net 30 from the local issue dates: 1 May in Auckland, 30 April in Los Angeles
     assert (due[AUCKLAND].due_on, due[LOS_ANGELES].due_on) == (date(2026, 5, 1), date(2026, 4, 30))
     world.clock.set(datetime(2026, 5, 1, 11, tzinfo=UTC))  # 23:00 on the due date in Auckland
-    assert billing.mark_overdue(world.tenant) == 1
-    assert billing.invoice(world.tenant, due[LOS_ANGELES].id).status is InvoiceStatus.OVERDUE
-    assert billing.invoice(world.tenant, due[AUCKLAND].id).status is InvoiceStatus.SENT
+    assert billing.mark_overdue(world.tenant, actor=job(world.tenant)) == 1
+    assert (
+        billing.invoice(world.tenant, due[LOS_ANGELES].id, actor=ADMIN(world)).status
+        is InvoiceStatus.OVERDUE
+    )
+    assert (
+        billing.invoice(world.tenant, due[AUCKLAND].id, actor=ADMIN(world)).status
+        is InvoiceStatus.SENT
+    )
     world.clock.set(datetime(2026, 5, 1, 13, tzinfo=UTC))  # 2 May in Auckland, 1 May in UTC
-    assert billing.mark_overdue(world.tenant) == 1
-    assert billing.invoice(world.tenant, due[AUCKLAND].id).status is InvoiceStatus.OVERDUE
+    assert billing.mark_overdue(world.tenant, actor=job(world.tenant)) == 1
+    assert (
+        billing.invoice(world.tenant, due[AUCKLAND].id, actor=ADMIN(world)).status
+        is InvoiceStatus.OVERDUE
+    )
 
 
 def test_a_corporate_stores_its_zone_and_an_unknown_zone_is_refused(world: World) -> None:
@@ -130,7 +154,8 @@ def test_a_corporate_stores_its_zone_and_an_unknown_zone_is_refused(world: World
                 primary_contact_email="hr@kiwi.example",
                 contract_start_date=date(2026, 1, 1),
                 timezone=zone,
-            )
+            ),
+            actor=ADMIN(world),
         )
 
     corporate = register(AUCKLAND)

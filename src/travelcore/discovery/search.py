@@ -33,6 +33,7 @@ from travelcore.discovery.intent import (
     activity_metadata,
 )
 from travelcore.discovery.ranking import DEFAULT_WEIGHTS, Candidate, RankingWeights, rank
+from travelcore.kernel import Actor, require_tenant
 from travelcore.kernel import validation as v
 from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.errors import NotFound, ValidationFailed, VectorStoreUnavailable
@@ -308,11 +309,13 @@ class ActivitySearch:
         *,
         child_age: int | None = None,
         top_k: int = 10,
+        actor: Actor,
     ) -> SearchResponse:
         v.ids(user_id=user_id)
         v.optional(v.integer(0, 18, rule="between_0_and_18"))(child_age, "child_age")
         if isinstance(text, str):
             v.text(len(text) or 1, min_length=0)(text, "text")  # storable: no NUL, no surrogate
+        require_tenant(actor, tenant_id)
         if not isinstance(text, str) or not text.strip():
             raise ValidationFailed("text", "non_empty")
         if len(text) > MAX_QUERY_LENGTH:
