@@ -71,6 +71,7 @@ class ApiKeyService:
         self._digest = digest
 
     def create(self, cmd: CreateApiKey, *, actor: Actor) -> IssuedApiKey:
+        v.instance(CreateApiKey, "CreateApiKey")(cmd, "cmd")
         v.check_command(cmd)
         require_tenant(actor, cmd.tenant_id)
         check_scopes(cmd.scopes)
@@ -101,6 +102,7 @@ class ApiKeyService:
     def authenticate(self, tenant_id: TenantId, token: str, *, scope: str | None = None) -> Actor:
         """The key's actor; ``InvalidApiKey`` for a malformed, unknown, revoked or expired
         key, ``AccessDenied`` when it lacks ``scope``."""
+        v.optional(v.text(100))(scope, "scope")
         parsed = parse_token(token)  # no read for a malformed key or a wrong checksum
         expected = self._hash(tenant_id, parsed)
         now = self._clock.now()
@@ -122,6 +124,7 @@ class ApiKeyService:
         return actor
 
     def revoke(self, tenant_id: TenantId, key_id: ApiKeyId, *, reason: str, actor: Actor) -> ApiKey:
+        v.ids(key_id=key_id)
         require_tenant(actor, tenant_id)
         v.text(500)(reason, "reason")
         with self._uow(tenant_id) as uow:

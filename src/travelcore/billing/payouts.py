@@ -71,7 +71,8 @@ class PayoutBooking:
 
 
 def _fee_rate(_: object, attribute: attrs.Attribute[Decimal], value: Any) -> None:
-    if not isinstance(value, Decimal) or not Decimal(0) <= value < Decimal(1):
+    finite = isinstance(value, Decimal) and value.is_finite()
+    if not finite or not Decimal(0) <= value < Decimal(1):
         raise ValidationFailed(attribute.name, "decimal_rate_in_0_1")
 
 

@@ -10,7 +10,14 @@ from typing import TypeVar
 
 import attrs
 
-from travelcore.billing.invoices import Invoice, InvoiceId, InvoiceLine
+from travelcore.billing.invoices import (
+    MAX_DESCRIPTION,
+    MAX_LINES,
+    MAX_QUANTITY,
+    Invoice,
+    InvoiceId,
+    InvoiceLine,
+)
 from travelcore.billing.payouts import PayoutBooking, PayoutId, VenuePayout
 from travelcore.billing.ports import BillingUnitOfWork
 from travelcore.catalog import VenueId
@@ -28,10 +35,15 @@ from travelcore.kernel import (
     require_tenant,
     run_use_case,
 )
+from travelcore.kernel import validation as v
+from travelcore.kernel.money import MAX_AMOUNT
 from travelcore.ledger import SubscriptionId
 
 BillingUowFactory = Callable[[TenantId], BillingUnitOfWork]
 R = TypeVar("R")
+
+LATEST_OFFSET = timedelta(hours=14)
+"""The largest UTC offset of any zone: no local date is later than UTC's plus this."""
 
 #: Bound on the invoice prefix (``"ACME"`` in ``ACME-000042``).
 MAX_PREFIX = 20
@@ -44,12 +56,14 @@ def _prefix(_: object, attribute: attrs.Attribute[str], value: str) -> None:
 
 @attrs.frozen(kw_only=True)
 class IssueInvoice:
-    """Draft the invoice of a subscription for the billing period containing ``day``: one
-    line for the subscription's monthly cost, then ``extra_lines``, taxed at ``tax_rate``."""
+    """Draft the invoice of a subscription for the billing period containing ``day`` (the
+    corporate's local date today when not given): one line for the subscription's monthly
+    cost, then ``extra_lines``, taxed at ``tax_rate``. It is issued on the corporate's
+    local date."""
 
     tenant_id: TenantId
     subscription_id: SubscriptionId
-    day: date
+    day: date | None = None
     prefix: str = attrs.field(validator=_prefix)
     tax_rate: Decimal = Decimal(0)
     extra_lines: tuple[InvoiceLine, ...] = ()
@@ -88,6 +102,7 @@ class CreatePayout:
     idempotency_key: str
 
     def __attrs_post_init__(self) -> None:
+        v.check_command(self)
         if self.period_end <= self.period_start:
             raise ValidationFailed("period_end", "after_period_start")
         if (self.period_end - self.period_start).days > 366:
@@ -150,7 +165,8 @@ class BillingService:
 
         def action(uow: BillingUnitOfWork, now: datetime) -> Invoice:
             subscription = uow.subscriptions.get(cmd.subscription_id)
-            period = subscription.period_containing(cmd.day)
+            today = subscription.today(now)
+            period = subscription.period_containing(cmd.day or today)
             if uow.invoices.for_period(subscription.id, period.start) is not None:
                 raise AlreadyExists(
                     "the subscription is invoiced for this period", entity="invoice"
@@ -170,7 +186,7 @@ class BillingService:
                 period=period,
                 lines=(base, *cmd.extra_lines),
                 tax_rate=cmd.tax_rate,
-                issued_on=now.date(),
+                issued_on=today,
                 terms=self._policies.policy_for(cmd.tenant_id).invoice_terms,
                 now=now,
                 notes=cmd.notes,
@@ -228,18 +244,28 @@ class BillingService:
         )
 
     def mark_overdue(self, tenant_id: TenantId, *, actor: Actor) -> int:
+        """A job: every ``sent`` invoice past its due date in its corporate's zone becomes
+        ``overdue``; how many. Running it again changes nothing."""
         """A job: every ``sent`` invoice past its due date becomes ``overdue``; how many.
         Running it again changes nothing."""
         require_tenant(actor, tenant_id)
         now = self._clock.now()
         with self._uow(tenant_id) as uow:
-            due = uow.invoices.sent_due_before(now.date())
-            for invoice in due:
-                uow.invoices.save(invoice.overdue(now))
+            candidates = uow.invoices.sent_due_before((now + LATEST_OFFSET).date())
+            zones: dict[SubscriptionId, date] = {}
+            due = []
+            for invoice in candidates:
+                if invoice.subscription_id not in zones:
+                    subscription = uow.subscriptions.get(invoice.subscription_id)
+                    zones[invoice.subscription_id] = subscription.today(now)
+                if invoice.is_overdue(zones[invoice.subscription_id]):
+                    due.append(invoice)
+                    uow.invoices.save(invoice.overdue(now))
             uow.commit()
         return len(due)
 
     def invoice(self, tenant_id: TenantId, invoice_id: InvoiceId, *, actor: Actor) -> Invoice:
+        v.ids(invoice_id=invoice_id)
         require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             return uow.invoices.get(invoice_id)
@@ -308,6 +334,7 @@ class BillingService:
         return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, VenuePayout, action, actor=actor)
 
     def payout(self, tenant_id: TenantId, payout_id: PayoutId, *, actor: Actor) -> VenuePayout:
+        v.ids(payout_id=payout_id)
         require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             return uow.payouts.get(payout_id)
@@ -317,3 +344,56 @@ def _required(value: str | None, field: str) -> str:
     if not value or not value.strip():
         raise ValidationFailed(field, "required")
     return value
+
+
+# -- boundary checks -----------------------------------------------------------------------
+
+_KEY = {"idempotency_key": v.text(255)}
+_NOTES = v.text(2_000)
+_PAYOUT_MONEY = v.money(minimum=-MAX_AMOUNT)
+v.validated(
+    InvoiceLine,
+    description=v.text(MAX_DESCRIPTION),
+    quantity=v.integer(1, MAX_QUANTITY),
+    unit_price=v.money(),
+)
+v.validated(
+    IssueInvoice,
+    tenant_id=v.uuid,
+    subscription_id=v.uuid,
+    day=v.optional(v.day),
+    tax_rate=v.decimal(4, maximum=Decimal(1)),
+    extra_lines=v.items(v.record(InvoiceLine), max_items=MAX_LINES - 1),
+    notes=v.optional(_NOTES),
+    **_KEY,
+)
+v.validated(ChangeInvoice, tenant_id=v.uuid, invoice_id=v.uuid, **_KEY)
+v.validated(
+    RecordInvoicePayment,
+    tenant_id=v.uuid,
+    invoice_id=v.uuid,
+    amount=v.money(),
+    reference=v.text(255),
+    **_KEY,
+)
+v.validated(
+    CreatePayout,
+    tenant_id=v.uuid,
+    venue_id=v.uuid,
+    period_start=v.day,
+    period_end=v.day,
+    credit_value=v.money(),
+    **_KEY,
+)
+v.validated(
+    AdjustPayout, tenant_id=v.uuid, payout_id=v.uuid, amount=_PAYOUT_MONEY, notes=_NOTES, **_KEY
+)
+v.validated(
+    ChangePayout,
+    tenant_id=v.uuid,
+    payout_id=v.uuid,
+    target=v.text(16),
+    reference=v.optional(v.text(255)),
+    reason=v.optional(_NOTES),
+    **_KEY,
+)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -39,10 +39,13 @@ from travelcore.kernel import (
     StaticPolicies,
     TenantId,
     UserId,
+    ValidationFailed,
+    checked_clock,
     new_uuid,
     require_tenant,
     run_use_case,
 )
+from travelcore.kernel import validation as v
 from travelcore.people import ChildId
 
 R = TypeVar("R")
@@ -278,7 +281,7 @@ class _Service:
         code_factory: rules.CodeFactory = new_confirmation_code,
     ) -> None:
         self._uow_factory = uow_factory
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._policies = policies or StaticPolicies()
         self._code_factory = code_factory
 
@@ -545,6 +548,7 @@ class BookingService(_Service):
     # -- queries ---------------------------------------------------------------------------
 
     def get(self, tenant_id: TenantId, booking_id: BookingId, *, actor: Actor) -> Booking:
+        v.ids(booking_id=booking_id)
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             booking = uow.bookings.get(booking_id)
@@ -554,6 +558,7 @@ class BookingService(_Service):
     def find_by_code(
         self, tenant_id: TenantId, confirmation_code: str, *, actor: Actor
     ) -> Booking | None:
+        v.text(20)(confirmation_code, "confirmation_code")
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             booking = uow.bookings.find_by_code(confirmation_code)
@@ -564,6 +569,7 @@ class BookingService(_Service):
     def for_session(
         self, tenant_id: TenantId, session_id: SessionId, *, actor: Actor
     ) -> list[Booking]:
+        v.ids(session_id=session_id)
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             access.read_session(actor, uow.sessions.get(session_id).venue_id)
@@ -672,6 +678,7 @@ class WaitlistService(_Service):
     def entries(
         self, tenant_id: TenantId, session_id: SessionId, *, actor: Actor
     ) -> list[WaitlistEntry]:
+        v.ids(session_id=session_id)
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             access.read_session(actor, uow.sessions.get(session_id).venue_id)
@@ -680,3 +687,82 @@ class WaitlistService(_Service):
 
 def _venue_of(uow: BookingUnitOfWork, booking: Booking) -> VenueId:
     return uow.sessions.get(booking.session_id).venue_id
+
+
+# -- boundary checks -----------------------------------------------------------------------
+
+MAX_CREDITS_PER_REFUND = 1_000_000
+_KEY = {"idempotency_key": v.text(255)}  # required: these commands are always idempotent
+_REASON = v.text(1_000)
+
+
+def _children(value: Any, field: str) -> None:
+    """A list of one to :data:`~rules.MAX_GROUP_SIZE` distinct child ids."""
+    if not isinstance(value, list | tuple):
+        raise ValidationFailed(field, "list", f"{field} must be a list")
+    if len(value) <= rules.MAX_GROUP_SIZE:  # a longer list is refused unread
+        for index, item in enumerate(value):
+            v.uuid(item, f"{field}[{index}]")
+    rules.check_children(value)
+
+
+_SOURCE = {"source": v.member(BookingSource)}
+v.validated(
+    BookSession,
+    tenant_id=v.uuid,
+    session_id=v.uuid,
+    child_id=v.uuid,
+    parent_id=v.uuid,
+    **_SOURCE,
+    **_KEY,
+)
+v.validated(
+    BookGroup,
+    tenant_id=v.uuid,
+    session_id=v.uuid,
+    child_ids=_children,
+    parent_id=v.uuid,
+    **_SOURCE,
+    **_KEY,
+)
+v.validated(BookAgain, tenant_id=v.uuid, original_booking_id=v.uuid, session_id=v.uuid, **_KEY)
+v.validated(ConfirmBooking, tenant_id=v.uuid, booking_id=v.uuid, **_KEY)
+v.validated(
+    CancelBooking,
+    tenant_id=v.uuid,
+    booking_id=v.uuid,
+    reason=v.member(CancellationReason),
+    by_venue=v.boolean,
+    notes=v.optional(v.text(1_000)),
+    **_KEY,
+)
+v.validated(CancelSession, tenant_id=v.uuid, session_id=v.uuid, reason=_REASON, **_KEY)
+v.validated(MarkAttendance, tenant_id=v.uuid, booking_id=v.uuid, attended=v.boolean, **_KEY)
+v.validated(CompleteSession, tenant_id=v.uuid, session_id=v.uuid, **_KEY)
+v.validated(
+    GrantPartialRefund,
+    tenant_id=v.uuid,
+    booking_id=v.uuid,
+    credits=v.integer(1, MAX_CREDITS_PER_REFUND),
+    reason=_REASON,
+    **_KEY,
+)
+v.validated(
+    CompensateActivityChange,
+    tenant_id=v.uuid,
+    activity_id=v.uuid,
+    credits=v.integer(1, MAX_CREDITS_PER_REFUND),
+    reason=_REASON,
+    **_KEY,
+)
+v.validated(
+    JoinWaitlist,
+    tenant_id=v.uuid,
+    session_id=v.uuid,
+    child_id=v.uuid,
+    parent_id=v.uuid,
+    **_KEY,
+)
+v.validated(RespondToOffer, tenant_id=v.uuid, entry_id=v.uuid, **_KEY)
+v.validated(LeaveWaitlist, tenant_id=v.uuid, entry_id=v.uuid, **_KEY)
+v.validated(PromoteWaitlist, tenant_id=v.uuid, session_id=v.uuid, **_KEY)

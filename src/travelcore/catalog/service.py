@@ -31,6 +31,7 @@ from travelcore.kernel import (
     StaticPolicies,
     TenantId,
     ValidationFailed,
+    checked_clock,
     require_tenant,
     run_use_case,
 )
@@ -162,7 +163,7 @@ class CatalogService:
         self, uow_factory: UowFactory, clock: Clock, *, policies: PolicyProvider | None = None
     ) -> None:
         self._uow_factory = uow_factory
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._policies = policies or StaticPolicies()
 
     def apply_venue(self, cmd: ApplyVenue, *, actor: Actor) -> VenueId:
@@ -312,11 +313,13 @@ class CatalogService:
     # queries
 
     def venue(self, tenant_id: TenantId, venue_id: VenueId, *, actor: Actor) -> Venue:
+        v.ids(venue_id=venue_id)
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.venues.get(venue_id)
 
     def session(self, tenant_id: TenantId, session_id: SessionId, *, actor: Actor) -> Session:
+        v.ids(session_id=session_id)
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.sessions.get(session_id)
@@ -330,6 +333,8 @@ class CatalogService:
         *,
         actor: Actor,
     ) -> list[Session]:
+        v.ids(activity_id=activity_id)
+        v.check_all({"start": start, "end": end}, {"start": _DAY, "end": _DAY})
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.sessions.for_activity(activity_id, start, end)
@@ -364,4 +369,84 @@ def _after(start: time, minutes: int) -> time:
     return end.time() if end.date() == date.min else time(0)
 
 
-v.validated(GenerateSessions, tenant_id=v.uuid, schedule_id=v.uuid, through=v.day)
+# -- boundary checks -----------------------------------------------------------------------
+
+MAX_DURATION_MINUTES = 24 * 60
+MAX_CAPACITY = 10_000
+MAX_TAGS = 20
+MAX_CREDITS_REQUIRED = 1_000_000
+"""A session costs at most what one ledger command may move."""
+_KEY = {"idempotency_key": v.optional(v.text(255))}
+_DAY = v.optional(v.day)
+_ZONE = v.optional(v.time_zone)
+_COVERAGE = v.decimal(2, maximum=Decimal(10) ** 10)
+_AGE = v.integer(0, 18, rule="between_0_and_18")
+v.validated(
+    ApplyVenue,
+    tenant_id=v.uuid,
+    name=v.text(255),
+    slug=v.text(255),
+    timezone=v.time_zone,
+    insurance_coverage=v.optional(_COVERAGE),
+    insurance_expiry_date=v.optional(v.day),
+    **_KEY,
+)
+v.validated(
+    ChangeVenueStatus,
+    tenant_id=v.uuid,
+    venue_id=v.uuid,
+    action=v.member(VenueAction),
+    reason=v.optional(v.text(1_000)),
+    **_KEY,
+)
+v.validated(
+    UpdateInsurance,
+    tenant_id=v.uuid,
+    venue_id=v.uuid,
+    coverage=_COVERAGE,
+    expiry_date=v.day,
+    **_KEY,
+)
+v.validated(
+    CreateActivity,
+    tenant_id=v.uuid,
+    venue_id=v.uuid,
+    name=v.text(255),
+    category=v.member(ActivityCategory),
+    duration_minutes=v.integer(1, MAX_DURATION_MINUTES),
+    credits_required=v.integer(1, MAX_CREDITS_REQUIRED),
+    capacity_per_session=v.integer(1, MAX_CAPACITY),
+    min_age=_AGE,
+    max_age=_AGE,
+    tags=v.items(v.text(50), max_items=MAX_TAGS),
+    is_published=v.boolean,
+    **_KEY,
+)
+v.validated(
+    ScheduleSession,
+    tenant_id=v.uuid,
+    activity_id=v.uuid,
+    session_date=v.day,
+    start_time=v.wall_time,
+    end_time=v.optional(v.wall_time),
+    timezone=_ZONE,
+    total_capacity=v.optional(v.integer(1, MAX_CAPACITY)),
+    platform_allocated_spots=v.integer(0, MAX_CAPACITY),
+    **_KEY,
+)
+v.validated(
+    CreateSchedule,
+    tenant_id=v.uuid,
+    activity_id=v.uuid,
+    days_of_week=v.items(v.integer(0, 6), min_items=1, max_items=7),
+    start_time=v.wall_time,
+    duration_minutes=v.integer(1, MAX_DURATION_MINUTES),
+    capacity=v.integer(1, MAX_CAPACITY),
+    effective_from=v.day,
+    effective_until=v.optional(v.day),
+    timezone=_ZONE,
+    platform_allocated_spots=v.integer(0, MAX_CAPACITY),
+    name=v.optional(v.text(100)),
+    **_KEY,
+)
+v.validated(GenerateSessions, tenant_id=v.uuid, schedule_id=v.uuid, through=v.day, **_KEY)

@@ -26,7 +26,8 @@ from travelcore.booking.ports import BookingUnitOfWork
 from travelcore.catalog.model import ActivityId, VenueId
 from travelcore.discovery.curation import first_preference_text, shift_preference
 from travelcore.kernel import Actor, Role, permit, require_tenant
-from travelcore.kernel.clock import Clock
+from travelcore.kernel import validation as v
+from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.errors import AccessDenied, RuleViolation, ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
 from travelcore.people.model import ChildId
@@ -195,7 +196,7 @@ class FeedbackService:
         alpha: float = 0.2,
     ) -> None:
         self._uow_factory = uow_factory
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._embedder = embedder
         self._store = store
         self._alpha = alpha
@@ -224,6 +225,17 @@ class FeedbackService:
     ) -> Review:
         """One review per completed booking, by its parent; the rating aggregate moves in
         the same transaction."""
+        v.check_all(
+            {
+                "user_id": user_id,
+                "booking_id": booking_id,
+                "rating": rating,
+                "would_book_again": would_book_again,
+                "would_recommend_venue": would_recommend_venue,
+                "text": text,
+            },
+            _REVIEW,
+        )
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             booking = self._reviewable(uow, booking_id, user_id)
@@ -249,6 +261,7 @@ class FeedbackService:
     def hide(
         self, tenant_id: TenantId, review_id: UUID, *, admin_id: UserId, reason: str, actor: Actor
     ) -> Review:
+        v.check_all({"review_id": review_id, "admin_id": admin_id, "reason": reason}, _HIDE)
         require_tenant(actor, tenant_id)
         if not reason.strip():
             raise ValidationFailed("reason", "required")
@@ -278,6 +291,16 @@ class FeedbackService:
         comment: str | None = None,
         actor: Actor,
     ) -> QuickFeedback:
+        v.check_all(
+            {
+                "user_id": user_id,
+                "booking_id": booking_id,
+                "positive": positive,
+                "tags": tags,
+                "comment": comment,
+            },
+            _QUICK,
+        )
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             booking = self._reviewable(uow, booking_id, user_id)
@@ -300,6 +323,7 @@ class FeedbackService:
 
     def process_feedback(self, tenant_id: TenantId, *, limit: int = 100, actor: Actor) -> int:
         """Move the preference vectors by the unprocessed feedback; how many were applied."""
+        v.integer(1, MAX_BATCH)(limit, "limit")
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             pending = uow.feedback.unprocessed(limit)
@@ -354,3 +378,26 @@ class FeedbackService:
             uow.child_preferences.save(moved)
             uow.commit()
         return moved
+
+
+# -- boundary checks -----------------------------------------------------------------------
+
+MAX_BATCH = 1_000
+MAX_TAGS = len(POSITIVE_TAGS | NEGATIVE_TAGS)
+_FLAG = v.optional(v.boolean)
+_REVIEW = {
+    "user_id": v.uuid,
+    "booking_id": v.uuid,
+    "rating": v.integer(1, 5, rule="between_1_and_5"),
+    "would_book_again": _FLAG,
+    "would_recommend_venue": _FLAG,
+    "text": v.optional(v.text(MAX_TEXT, min_length=0)),
+}
+_HIDE = {"review_id": v.uuid, "admin_id": v.uuid, "reason": v.text(1_000)}
+_QUICK = {
+    "user_id": v.uuid,
+    "booking_id": v.uuid,
+    "positive": v.boolean,
+    "tags": v.items(v.text(50), max_items=MAX_TAGS),
+    "comment": v.optional(v.text(MAX_TEXT, min_length=0)),
+}

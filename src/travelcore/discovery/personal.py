@@ -18,7 +18,8 @@ import attrs
 
 from travelcore.catalog.model import ActivityId
 from travelcore.kernel import Actor, require_tenant
-from travelcore.kernel.clock import Clock
+from travelcore.kernel import validation as v
+from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.errors import ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
 from travelcore.kernel.uow import UnitOfWork
@@ -27,6 +28,9 @@ from travelcore.vectors.ports import Embedder, VectorStore
 from travelcore.vectors.records import VectorRecord, namespace_for
 
 MemorySource = Literal["message", "booking"]
+MAX_MEMORY_TEXT = 20_000
+"""A remembered text is at most as long as a chat message."""
+MAX_QUERY_LENGTH = 1_000
 MAX_MEMORY_TEXT = 4000
 
 
@@ -99,11 +103,12 @@ class PersonalUnitOfWork(UnitOfWork, Protocol):
 class Favourites:
     def __init__(self, uow_factory: Callable[[TenantId], PersonalUnitOfWork], clock: Clock) -> None:
         self._uow_factory = uow_factory
-        self._clock = clock
+        self._clock = checked_clock(clock)
 
     def add(
         self, tenant_id: TenantId, child_id: ChildId, activity_id: ActivityId, *, actor: Actor
     ) -> Favourite:
+        v.ids(child_id=child_id, activity_id=activity_id)
         require_tenant(actor, tenant_id)
         favourite = Favourite(
             tenant_id=tenant_id,
@@ -119,12 +124,14 @@ class Favourites:
     def remove(
         self, tenant_id: TenantId, child_id: ChildId, activity_id: ActivityId, *, actor: Actor
     ) -> None:
+        v.ids(child_id=child_id, activity_id=activity_id)
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             uow.favourites.remove(child_id, activity_id)
             uow.commit()
 
     def of(self, tenant_id: TenantId, child_id: ChildId, *, actor: Actor) -> list[Favourite]:
+        v.ids(child_id=child_id)
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.favourites.for_child(child_id)
@@ -141,7 +148,7 @@ class UserMemory:
         self._uow_factory = uow_factory
         self._store = store
         self._embedder = embedder
-        self._clock = clock
+        self._clock = checked_clock(clock)
 
     def remember(
         self,
@@ -153,6 +160,9 @@ class UserMemory:
         source_id: str | None = None,
         actor: Actor,
     ) -> MemoryEntry:
+        v.ids(user_id=user_id)
+        v.text(MAX_MEMORY_TEXT)(text, "text")
+        v.optional(v.text(255))(source_id, "source_id")
         require_tenant(actor, tenant_id)
         entry = MemoryEntry(
             id=new_uuid(),
@@ -177,6 +187,8 @@ class UserMemory:
         self, tenant_id: TenantId, user_id: UserId, text: str, k: int = 5, *, actor: Actor
     ) -> list[Recalled]:
         """The ``k`` remembered texts of ``user_id`` most similar to ``text``, best first."""
+        v.ids(user_id=user_id)
+        v.text(MAX_QUERY_LENGTH)(text, "text")
         require_tenant(actor, tenant_id)
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100:
             raise ValidationFailed("k", "between_1_and_100")
@@ -197,6 +209,7 @@ class UserMemory:
 
     def forget_user(self, tenant_id: TenantId, user_id: UserId, *, actor: Actor) -> int:
         """Erase the user's memory: the texts, then their vectors."""
+        v.ids(user_id=user_id)
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             removed = uow.memory_entries.remove_user(user_id)

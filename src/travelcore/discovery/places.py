@@ -17,6 +17,7 @@ from travelcore.catalog.model import VenueId
 from travelcore.discovery.geo import DEFAULT_RADIUS_MINUTES, GeoPoint, check_radius
 from travelcore.discovery.intent import LOCATION_TYPES, LocationType
 from travelcore.kernel import Actor, require_tenant
+from travelcore.kernel import validation as v
 from travelcore.kernel.errors import ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
 from travelcore.kernel.uow import UnitOfWork
@@ -104,6 +105,19 @@ class Places:
     ) -> UserLocation:
         """Add or replace the location of that type. The first location is primary; making
         one primary makes the others not."""
+        v.ids(user_id=user_id)
+        v.check_all(
+            {
+                "location_type": location_type,
+                "address_line1": address_line1,
+                "city": city,
+                "postal_code": postal_code,
+                "primary": primary,
+                "label": label,
+                "country": country,
+            },
+            _LOCATION,
+        )
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             existing = {loc.location_type: loc for loc in uow.user_locations.for_user(user_id)}
@@ -135,6 +149,7 @@ class Places:
     def locations(
         self, tenant_id: TenantId, user_id: UserId, *, actor: Actor
     ) -> list[UserLocation]:
+        v.ids(user_id=user_id)
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.user_locations.for_user(user_id)
@@ -142,6 +157,8 @@ class Places:
     def place_venue(
         self, tenant_id: TenantId, venue_id: VenueId, point: GeoPoint, *, actor: Actor
     ) -> None:
+        v.ids(venue_id=venue_id)
+        v.instance(GeoPoint, "GeoPoint")(point, "point")
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             uow.venue_locations.set(venue_id, point)
@@ -165,3 +182,14 @@ class Places:
             if chosen and chosen[0].point is not None:
                 return chosen[0].point, chosen[0].radius_minutes
         return None
+
+
+_LOCATION = {
+    "location_type": v.one_of(LOCATION_TYPES),
+    "address_line1": v.text(255),
+    "city": v.text(100),
+    "postal_code": v.text(20),
+    "primary": v.boolean,
+    "label": v.optional(v.text(100)),
+    "country": v.text(100),
+}

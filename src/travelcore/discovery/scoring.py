@@ -33,7 +33,7 @@ from travelcore.discovery.scores import (
     window,
 )
 from travelcore.kernel import Actor, require_tenant
-from travelcore.kernel.clock import Clock
+from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.ids import TenantId
 from travelcore.kernel.uow import UnitOfWork
 
@@ -126,7 +126,7 @@ class VenueScoring:
     ) -> None:
         self._uow_factory = uow_factory
         self._reader = reader
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._policy = policy
 
     def run(self, tenant_id: TenantId, *, actor: Actor) -> ScoringReport:

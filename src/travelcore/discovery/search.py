@@ -34,7 +34,8 @@ from travelcore.discovery.intent import (
 )
 from travelcore.discovery.ranking import DEFAULT_WEIGHTS, Candidate, RankingWeights, rank
 from travelcore.kernel import Actor, require_tenant
-from travelcore.kernel.clock import Clock
+from travelcore.kernel import validation as v
+from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.errors import NotFound, ValidationFailed, VectorStoreUnavailable
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
 from travelcore.kernel.uow import UnitOfWork
@@ -295,7 +296,7 @@ class ActivitySearch:
         self._places = places
         self._travel = travel
         self._log_uow = log_uow
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._candidates = candidates
         self._weights = weights
         self._timer = timer
@@ -310,6 +311,10 @@ class ActivitySearch:
         top_k: int = 10,
         actor: Actor,
     ) -> SearchResponse:
+        v.ids(user_id=user_id)
+        v.optional(v.integer(0, 18, rule="between_0_and_18"))(child_age, "child_age")
+        if isinstance(text, str):
+            v.text(len(text) or 1, min_length=0)(text, "text")  # storable: no NUL, no surrogate
         require_tenant(actor, tenant_id)
         if not isinstance(text, str) or not text.strip():
             raise ValidationFailed("text", "non_empty")

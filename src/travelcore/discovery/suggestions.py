@@ -40,7 +40,8 @@ from travelcore.discovery.personal import FavouriteRepository
 from travelcore.discovery.scoring import VenueScoring
 from travelcore.discovery.search import PlaceDirectory
 from travelcore.kernel import Actor, require_tenant
-from travelcore.kernel.clock import Clock
+from travelcore.kernel import validation as v
+from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.errors import AccessDenied, AlreadyExists, RuleViolation, ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
 from travelcore.kernel.policy import Policy
@@ -49,6 +50,10 @@ from travelcore.vectors.ports import Embedder, VectorStore
 from travelcore.vectors.records import namespace_for
 
 Response = Literal["accepted", "rejected"]
+
+
+MAX_PARENTS = 10_000
+"""The most parents one generation run takes (run it again for more)."""
 
 
 class SuggestionClosed(RuleViolation):
@@ -134,7 +139,7 @@ class Curation:
         self._embedder = embedder
         self._bookings = bookings
         self._scoring = scoring
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._policy = policy or Policy()
         self._timezone = timezone
         self._candidates = candidates_per_child
@@ -144,6 +149,8 @@ class Curation:
     def generate(
         self, tenant_id: TenantId, month: date, parents: Sequence[UserId], *, actor: Actor
     ) -> GenerationReport:
+        v.day(month, "month")
+        v.items(v.uuid, max_items=MAX_PARENTS)(parents, "parents")
         require_tenant(actor, tenant_id)
         now = self._clock.now()
         first = month_start(month)
@@ -320,6 +327,8 @@ class Curation:
     def for_parent(
         self, tenant_id: TenantId, parent: UserId, month: date, *, actor: Actor
     ) -> list[SuggestionRecord]:
+        v.ids(parent=parent)
+        v.day(month, "month")
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.suggestions.for_parent(parent, month_start(month))
@@ -345,6 +354,8 @@ class Curation:
         actor: Actor,
     ) -> SuggestionRecord:
         """Book the suggested session (source ``suggestion``) and record the booking."""
+        v.ids(parent=parent, suggestion_id=suggestion_id)
+        v.text(255)(idempotency_key, "idempotency_key")
         require_tenant(actor, tenant_id)
         record = self._open(tenant_id, parent, suggestion_id)
         if record.is_group:
@@ -378,6 +389,7 @@ class Curation:
     def reject(
         self, tenant_id: TenantId, parent: UserId, suggestion_id: UUID, *, reason: str, actor: Actor
     ) -> SuggestionRecord:
+        v.ids(parent=parent, suggestion_id=suggestion_id)
         require_tenant(actor, tenant_id)
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
             raise ValidationFailed("reason", "text_of_1_to_500_characters")

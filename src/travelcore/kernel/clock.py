@@ -79,5 +79,5 @@ def zone(name: str, field: str = "timezone") -> ZoneInfo:
     """An IANA time zone by name, or a ``ValidationFailed`` naming ``field``."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
         raise ValidationFailed(field, "iana_zone", f"unknown IANA time zone {name!r}") from exc

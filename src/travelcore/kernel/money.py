@@ -49,7 +49,7 @@ def _to_decimal(value: Any) -> Decimal:
 
 
 def _check_currency(_: object, __: attrs.Attribute[str], value: str) -> None:
-    if value not in MINOR_UNITS:
+    if not isinstance(value, str) or value not in MINOR_UNITS:
         raise ValidationFailed("currency", "iso_4217", f"{value!r} is not an ISO-4217 currency")
 
 
@@ -149,6 +149,8 @@ class Money:
 def exact_money(_: object, attribute: attrs.Attribute[Any], value: Money | None) -> None:
     """An attrs validator: a Money field (or ``None``) must be :meth:`Money.exact`."""
     if value is not None:
+        if not isinstance(value, Money):
+            raise ValidationFailed(attribute.name, "money", f"{attribute.name} must be Money")
         value.exact(attribute.name)
 
 

@@ -15,8 +15,8 @@ Identifiers are ``uuid.UUID`` instances; a string that spells a UUID is refused
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
@@ -36,17 +36,23 @@ __all__ = [
     "check_command",
     "currency",
     "day",
+    "decimal",
     "entries",
+    "ids",
+    "instance",
     "instant",
     "integer",
     "items",
     "member",
     "money",
+    "one_of",
     "optional",
+    "record",
     "text",
     "time_zone",
     "uuid",
     "validated",
+    "wall_time",
 ]
 
 Check = Callable[[Any, str], None]
@@ -109,18 +115,37 @@ def uuid(value: Any, field: str) -> None:
         raise ValidationFailed(field, "uuid", f"{field} must be a UUID")
 
 
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+"""Dates and instants lie in these years (date arithmetic never overflows)."""
+
+
+def _in_years(value: date, field: str) -> None:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationFailed(
+            field, "years_1900_to_2199", f"{field} must lie in the years 1900 to 2199"
+        )
+
+
 def day(value: Any, field: str) -> None:
-    """A calendar ``date`` (a ``datetime`` is refused)."""
+    """A calendar ``date`` in the years 1900 to 2199 (a ``datetime`` is refused)."""
     if not isinstance(value, date) or isinstance(value, datetime):
         raise ValidationFailed(field, "date", f"{field} must be a date")
+    _in_years(value, field)
 
 
 def instant(value: Any, field: str) -> None:
-    """A timezone-aware ``datetime``."""
+    """A timezone-aware ``datetime`` in the years 1900 to 2199."""
     if not isinstance(value, datetime):
         raise ValidationFailed(field, "datetime", f"{field} must be a datetime")
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationFailed(field, "timezone_aware", f"{field} must be timezone-aware")
+    _in_years(value.date(), field)
+
+
+def wall_time(value: Any, field: str) -> None:
+    """A wall-clock ``time`` without a zone (the zone is a field of its own)."""
+    if not isinstance(value, time) or value.tzinfo is not None:
+        raise ValidationFailed(field, "wall_time", f"{field} must be a time without a zone")
 
 
 def currency(value: Any, field: str) -> None:
@@ -159,6 +184,51 @@ def money(*, minimum: Decimal = Decimal(0), maximum: Decimal = MAX_AMOUNT) -> Ch
     return check
 
 
+def decimal(places: int, *, minimum: Decimal = Decimal(0), maximum: Decimal = MAX_AMOUNT) -> Check:
+    """A finite ``Decimal`` (an ``int`` is accepted) in ``[minimum, maximum)`` with at most
+    ``places`` decimal places (never rounded silently)."""
+
+    def check(value: Any, field: str) -> None:
+        if isinstance(value, bool) or not isinstance(value, Decimal | int):
+            raise ValidationFailed(field, "decimal", f"{field} must be a Decimal")
+        amount = Decimal(value)
+        if not amount.is_finite():
+            raise ValidationFailed(field, "finite", f"{field} must be finite")
+        if not minimum <= amount < maximum:
+            raise ValidationFailed(
+                field, "range", f"{field} must be at least {minimum} and below {maximum}"
+            )
+        if amount != round(amount, places):
+            raise ValidationFailed(
+                field, f"max_{places}_places", f"{field} has more than {places} decimal places"
+            )
+
+    return check
+
+
+def instance(kind: type | tuple[type, ...], rule: str) -> Check:
+    """An instance of ``kind`` (a ``bool`` is never an ``int``), refused as ``rule``."""
+
+    def check(value: Any, field: str) -> None:
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+            raise ValidationFailed(field, rule, f"{field} must be a {rule}")
+
+    return check
+
+
+def record(kind: type) -> Check:
+    """An instance of the value class ``kind`` whose own declared checks pass (fields
+    named ``field.name``)."""
+    name = kind.__name__
+
+    def check(value: Any, field: str) -> None:
+        if not isinstance(value, kind):
+            raise ValidationFailed(field, name, f"{field} must be a {name}")
+        check_command(value, prefix=f"{field}.")
+
+    return check
+
+
 def member(enum: type[Enum]) -> Check:
     """A member of ``enum`` (its bare value is refused: one spelling everywhere)."""
 
@@ -166,6 +236,19 @@ def member(enum: type[Enum]) -> Check:
         if not isinstance(value, enum):
             names = ", ".join(str(m.value) for m in enum)
             raise ValidationFailed(field, "one_of", f"{field} must be one of {names}")
+
+    return check
+
+
+def one_of(values: Iterable[str]) -> Check:
+    """One of the strings ``values``."""
+    known = frozenset(values)
+
+    def check(value: Any, field: str) -> None:
+        if not isinstance(value, str) or value not in known:
+            raise ValidationFailed(
+                field, "one_of", f"{field} must be one of {', '.join(sorted(known))}"
+            )
 
     return check
 
@@ -223,6 +306,12 @@ def check_all(values: Mapping[str, Any], checks: Mapping[str, Check]) -> None:
         check(values[name], name)
 
 
+def ids(**values: Any) -> None:
+    """Each keyword argument a ``uuid.UUID``, named by its keyword (a query's ids)."""
+    for name, value in values.items():
+        uuid(value, name)
+
+
 _COMMAND_CHECKS: dict[type, dict[str, Check]] = {}
 
 
@@ -233,12 +322,12 @@ def validated(cls: C, **checks: Check) -> C:
     return cls
 
 
-def check_command(command: object) -> None:
+def check_command(command: object, *, prefix: str = "") -> None:
     """Apply the checks declared for ``command``'s class, field by field in declared
-    order; a class without declared checks passes."""
+    order (each field named ``prefix + name``); a class without declared checks passes."""
     for kind in type(command).__mro__:
         checks = _COMMAND_CHECKS.get(kind)
         if checks is not None:
             for name, check in checks.items():
-                check(getattr(command, name), name)
+                check(getattr(command, name), prefix + name)
             return

@@ -68,17 +68,20 @@ class CreateSubscription:
     start_date: date
     billing_cycle_day: int = 1
     end_date: date | None = None
+    timezone: str = "UTC"
+    """The corporate's IANA zone (its local dates are its billing days)."""
     idempotency_key: str
 
 
 @attrs.frozen(kw_only=True)
 class AllocatePeriodCredits:
-    """Give ``user_id`` the subscription's credits for the period containing ``day``."""
+    """Give ``user_id`` the subscription's credits for the period containing ``day`` (the
+    corporate's local date today, by the service's clock, when not given)."""
 
     tenant_id: TenantId
     subscription_id: SubscriptionId
     user_id: UserId
-    day: date
+    day: date | None = None
     idempotency_key: str
 
 
@@ -260,6 +263,7 @@ class LedgerService:
                 start_date=cmd.start_date,
                 billing_cycle_day=cmd.billing_cycle_day,
                 end_date=cmd.end_date,
+                timezone=cmd.timezone,
             )
             uow.subscriptions.add(subscription)
             return subscription
@@ -272,8 +276,9 @@ class LedgerService:
         def action(uow: LedgerUnitOfWork, now: datetime) -> LedgerEntry:
             subscription = uow.subscriptions.get(cmd.subscription_id)
             access.subscribe(actor, subscription.corporate_id, jobs=True)
-            subscription.require_covers(cmd.day)
-            period = subscription.period_containing(cmd.day)
+            day = cmd.day or subscription.today(now)
+            subscription.require_covers(day)
+            period = subscription.period_containing(day)
             seats = uow.subscriptions.seats(subscription.id, period.start) or SeatAllocations(
                 tenant_id=cmd.tenant_id, subscription_id=subscription.id, period=period
             )
@@ -281,7 +286,7 @@ class LedgerService:
             entry = self._allocate(
                 uow,
                 cmd.user_id,
-                cmd.day,
+                day,
                 period,
                 subscription.credits_per_employee,
                 now,
@@ -633,6 +638,7 @@ v.validated(
     start_date=v.day,
     billing_cycle_day=_CYCLE_DAY,
     end_date=v.optional(v.day),
+    timezone=v.time_zone,
     **_KEY,
 )
 v.validated(
@@ -640,7 +646,7 @@ v.validated(
     tenant_id=v.uuid,
     subscription_id=v.uuid,
     user_id=v.uuid,
-    day=v.day,
+    day=v.optional(v.day),
     **_KEY,
 )
 v.validated(

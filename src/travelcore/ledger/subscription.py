@@ -25,6 +25,7 @@ from travelcore.kernel import (
     UserId,
     ValidationFailed,
     new_uuid,
+    zone,
 )
 from travelcore.ledger.model import BillingPeriod
 
@@ -67,6 +68,10 @@ def _cost(_: object, attribute: attrs.Attribute[Money], value: Any) -> None:
     value.exact(attribute.name)
 
 
+def _zone(_: object, attribute: attrs.Attribute[str], value: Any) -> None:
+    zone(value, attribute.name)
+
+
 def _day(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, date) or isinstance(value, datetime):
         raise ValidationFailed(attribute.name, "date")
@@ -91,6 +96,8 @@ class CorporateSubscription:
     status: SubscriptionStatus = SubscriptionStatus.ACTIVE
     cancelled_at: datetime | None = None
     cancellation_reason: str | None = None
+    timezone: str = attrs.field(default="UTC", validator=_zone)
+    """The corporate's IANA zone: its billing periods and "today" are its local dates."""
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -112,6 +119,7 @@ class CorporateSubscription:
         start_date: date,
         billing_cycle_day: int = 1,
         end_date: date | None = None,
+        timezone: str = "UTC",
     ) -> CorporateSubscription:
         return cls(
             id=SubscriptionId(new_uuid()),
@@ -124,7 +132,12 @@ class CorporateSubscription:
             billing_cycle_day=billing_cycle_day,
             start_date=start_date,
             end_date=end_date,
+            timezone=timezone,
         )
+
+    def today(self, now: datetime) -> date:
+        """The corporate's local date at the instant ``now``."""
+        return now.astimezone(zone(self.timezone)).date()
 
     def covers(self, day: date) -> bool:
         """Active, and ``day`` lies between the start and (inclusive) end dates."""

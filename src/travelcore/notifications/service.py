@@ -19,11 +19,15 @@ from travelcore.kernel import (
     TenantId,
     UserId,
     ValidationFailed,
+    checked_clock,
     new_uuid,
     require_tenant,
     run_use_case,
 )
+from travelcore.kernel import validation as v
 from travelcore.notifications.model import (
+    MAX_BODY,
+    MAX_TITLE,
     Channel,
     Notification,
     NotificationId,
@@ -166,7 +170,7 @@ class NotificationService:
         retry: RetryPolicy | None = None,
     ) -> None:
         self._uow = uow_factory
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._renderer = renderer
         self._notifiers = {notifier.channel: notifier for notifier in notifiers}
         self._default_language = default_language
@@ -242,6 +246,7 @@ class NotificationService:
     def preferences(
         self, tenant_id: TenantId, user_id: UserId, *, actor: Actor
     ) -> NotificationPreferences:
+        v.ids(user_id=user_id)
         require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             return _preferences(uow, user_id)
@@ -435,6 +440,8 @@ class NotificationService:
         self, tenant_id: TenantId, user_id: UserId, *, unread_only: bool = False, actor: Actor
     ) -> Sequence[Notification]:
         """The user's delivered in-app notifications, newest first."""
+        v.ids(user_id=user_id)
+        v.boolean(unread_only, "unread_only")
         require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             found = uow.notifications.for_user(
@@ -443,6 +450,7 @@ class NotificationService:
         return [n for n in found if n.status is NotificationStatus.SENT]
 
     def unread_count(self, tenant_id: TenantId, user_id: UserId, *, actor: Actor) -> int:
+        v.ids(user_id=user_id)
         require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             return uow.notifications.unread_count(user_id)
@@ -451,6 +459,7 @@ class NotificationService:
         self, tenant_id: TenantId, user_id: UserId, *, actor: Actor
     ) -> Sequence[Notification]:
         """Every notification of the user on every channel, newest first."""
+        v.ids(user_id=user_id)
         require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             return uow.notifications.for_user(user_id)
@@ -525,3 +534,55 @@ def _notification(
         created_at=now,
         due_at=request.scheduled_for or now,
     )
+
+
+# -- boundary checks -----------------------------------------------------------------------
+
+MAX_ANNOUNCEMENT_RECIPIENTS = 1_000
+MAX_TEMPLATE_VARIABLES = 50
+_KEY = {"idempotency_key": v.text(255)}
+_ON_USER = {"tenant_id": v.uuid, "user_id": v.uuid}
+v.validated(QuietHours, start=v.wall_time, end=v.wall_time, timezone=v.time_zone)
+v.validated(
+    SaveTemplate,
+    tenant_id=v.uuid,
+    key=v.text(100),
+    channel=v.member(Channel),
+    language=v.text(10),
+    name=v.text(255),
+    title=v.text(MAX_TITLE),
+    body=v.text(MAX_BODY),
+    html=v.optional(v.text(MAX_BODY * 5)),
+    variables=v.items(v.text(64), max_items=MAX_TEMPLATE_VARIABLES),
+    category=v.optional(v.text(50)),
+    **_KEY,
+)
+v.validated(
+    SwitchChannel,
+    **_ON_USER,
+    type=v.member(NotificationType),
+    channel=v.member(Channel),
+    enabled=v.boolean,
+    **_KEY,
+)
+v.validated(
+    UpdatePreferences,
+    **_ON_USER,
+    language=v.optional(v.text(10)),
+    quiet_hours=v.optional(v.record(QuietHours)),
+    addresses=v.optional(
+        v.entries(v.member(Channel), v.text(255), min_items=0, max_items=len(Channel))
+    ),
+    clear_quiet_hours=v.boolean,
+    **_KEY,
+)
+v.validated(
+    Announce,
+    tenant_id=v.uuid,
+    user_ids=v.items(v.uuid, min_items=1, max_items=MAX_ANNOUNCEMENT_RECIPIENTS),
+    subject=v.text(MAX_TITLE),
+    message=v.text(MAX_BODY),
+    priority=v.member(Priority),
+    **_KEY,
+)
+v.validated(MarkRead, **_ON_USER, notification_id=v.uuid, **_KEY)

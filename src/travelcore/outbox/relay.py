@@ -18,7 +18,15 @@ from typing import Generic, TypeVar
 
 import attrs
 
-from travelcore.kernel import Actor, Clock, OutboxMessage, RetryPolicy, TenantId, ValidationFailed
+from travelcore.kernel import (
+    Actor,
+    Clock,
+    OutboxMessage,
+    RetryPolicy,
+    TenantId,
+    ValidationFailed,
+    checked_clock,
+)
 from travelcore.outbox.ports import Consumer, InboxUnitOfWork, OutboxEntry, OutboxStore
 
 U = TypeVar("U", bound=InboxUnitOfWork)
@@ -65,7 +73,7 @@ class Relay(Generic[U]):
         names = [consumer.name for consumer in self._consumers]
         if len(set(names)) != len(names):
             raise ValidationFailed("consumers", "unique_names")
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._retry = retry or RetryPolicy()
         self._batch_size = batch_size
 

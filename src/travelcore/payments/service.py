@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -32,6 +32,7 @@ from travelcore.kernel import (
     StaleVersion,
     TenantId,
     ValidationFailed,
+    checked_clock,
     exact_money,
     from_data,
     new_uuid,
@@ -40,6 +41,7 @@ from travelcore.kernel import (
     to_data,
     total,
 )
+from travelcore.kernel import validation as v
 from travelcore.kernel.idempotency import fingerprint
 from travelcore.payments.model import (
     Payment,
@@ -242,7 +244,7 @@ class PaymentService:
     ) -> None:
         self._uow = uow_factory
         self._gateway = gateway
-        self._clock = clock
+        self._clock = checked_clock(clock)
 
     # -- paying ----------------------------------------------------------------------------
 
@@ -251,6 +253,7 @@ class PaymentService:
         success confirms a pending trip. A declined card gives a ``failed`` result (recorded,
         with the reason) rather than an exception. While a payment of the trip is in flight,
         another request for the trip raises ``Conflict`` (retry with the same key)."""
+        v.check_command(cmd)  # before anything is read or sent to the provider
         now = self._clock.now()
         with self._uow(cmd.tenant_id) as uow:
             started = run_idempotent(
@@ -414,6 +417,7 @@ class PaymentService:
         """Refund part or all of a payment; never more than was captured and not refunded.
         The refund is recorded ``pending`` (counted against the cap) before the provider is
         called, so concurrent refunds cannot together exceed the capture."""
+        v.check_command(cmd)  # before anything is read or sent to the provider
         travel_access.refund(actor)
         now = self._clock.now()
 
@@ -442,6 +446,7 @@ class PaymentService:
 
     def refund_trip(self, cmd: RefundTrip, *, actor: Actor) -> TripRefund:
         """After a cancellation, refund every payment of the trip in full (what is left)."""
+        v.check_command(cmd)  # before anything is read or sent to the provider
         travel_access.refund(actor)
         now = self._clock.now()
 
@@ -605,6 +610,7 @@ class PaymentService:
 
         The threshold must exceed the longest payment request (create and capture), so that
         the job never gives up a payment a live request is about to capture."""
+        v.check_command(cmd)  # before anything is read or sent to the provider
         require_tenant(actor, cmd.tenant_id)
         travel_access.refund(actor)
         now = self._clock.now()
@@ -676,12 +682,14 @@ class PaymentService:
     def payments_for_trip(
         self, tenant_id: TenantId, trip_id: TripId, *, actor: Actor
     ) -> Sequence[Payment]:
+        v.ids(trip_id=trip_id)
         require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             travel_access.read(actor, uow.trips.get(trip_id).user_id)
             return uow.payments.for_trip(trip_id)
 
     def payment(self, tenant_id: TenantId, payment_id: PaymentId, *, actor: Actor) -> Payment:
+        v.ids(payment_id=payment_id)
         require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             payment = uow.payments.get(payment_id)
@@ -692,3 +700,37 @@ class PaymentService:
 def _auto_refunder(tenant_id: TenantId) -> Actor:
     """The actor of the automatic refund of a payment that succeeded on a cancelled trip."""
     return Actor.system(tenant_id, "payments.auto-refund")
+
+
+# -- boundary checks -----------------------------------------------------------------------
+
+MAX_RECONCILE_AGE = timedelta(days=3_650)
+_KEY = v.text(255)
+
+
+def _age(value: Any, field: str) -> None:
+    """A ``timedelta`` from one minute to ten years."""
+    if not isinstance(value, timedelta):
+        raise ValidationFailed(field, "timedelta", f"{field} must be a timedelta")
+    if not timedelta(minutes=1) <= value <= MAX_RECONCILE_AGE:
+        raise ValidationFailed(
+            field, "between_1_minute_and_10_years", f"{field} must be 1 minute to 10 years"
+        )
+
+
+v.validated(
+    PayTrip,
+    tenant_id=v.uuid,
+    trip_id=v.uuid,
+    payment_method=v.text(255),
+    idempotency_key=_KEY,
+)
+v.validated(
+    RefundPayment,
+    tenant_id=v.uuid,
+    payment_id=v.uuid,
+    amount=v.optional(v.money()),
+    idempotency_key=_KEY,
+)
+v.validated(RefundTrip, tenant_id=v.uuid, trip_id=v.uuid, idempotency_key=_KEY)
+v.validated(ReconcilePayments, tenant_id=v.uuid, older_than=_age)

@@ -10,7 +10,7 @@ from uuid import UUID
 import attrs
 
 from travelcore.catalog.model import ActivityCategory
-from travelcore.kernel import TenantId, UserId, ValidationFailed, new_uuid
+from travelcore.kernel import TenantId, UserId, ValidationFailed, new_uuid, zone
 
 CorporateId = NewType("CorporateId", UUID)
 ChildId = NewType("ChildId", UUID)
@@ -51,6 +51,8 @@ class Corporate:
     primary_contact_email: str
     contract_start_date: date
     contract_end_date: date | None = None
+    timezone: str = "UTC"
+    """The IANA zone of the corporate's billing: its periods and "today" are local dates."""
     is_active: bool = True
     version: int = 0
 
@@ -64,6 +66,7 @@ class Corporate:
         primary_contact_email: str,
         contract_start_date: date,
         contract_end_date: date | None = None,
+        timezone: str = "UTC",
     ) -> Corporate:
         if contract_end_date is not None and contract_end_date < contract_start_date:
             raise ValidationFailed("contract_end_date", "not_before_contract_start_date")
@@ -75,6 +78,7 @@ class Corporate:
             primary_contact_email=_email(primary_contact_email, "primary_contact_email"),
             contract_start_date=contract_start_date,
             contract_end_date=contract_end_date,
+            timezone=zone(timezone, "timezone").key,
         )
 
 

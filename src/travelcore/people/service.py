@@ -15,9 +15,11 @@ from travelcore.kernel import (
     Clock,
     TenantId,
     UserId,
+    checked_clock,
     require_tenant,
     run_use_case,
 )
+from travelcore.kernel import validation as v
 from travelcore.people import access
 from travelcore.people.model import (
     Child,
@@ -41,6 +43,7 @@ class RegisterCorporate:
     primary_contact_email: str
     contract_start_date: date
     contract_end_date: date | None = None
+    timezone: str = "UTC"
     idempotency_key: str | None = None
 
 
@@ -75,7 +78,7 @@ class PeopleService:
 
     def __init__(self, uow_factory: UowFactory, clock: Clock) -> None:
         self._uow_factory = uow_factory
-        self._clock = clock
+        self._clock = checked_clock(clock)
 
     def register_corporate(self, cmd: RegisterCorporate, *, actor: Actor) -> CorporateId:
         def action(uow: PeopleUnitOfWork, now: datetime) -> CorporateId:
@@ -87,6 +90,7 @@ class PeopleService:
                 primary_contact_email=cmd.primary_contact_email,
                 contract_start_date=cmd.contract_start_date,
                 contract_end_date=cmd.contract_end_date,
+                timezone=cmd.timezone,
             )
             uow.corporates.add(corporate)
             return corporate.id
@@ -136,6 +140,7 @@ class PeopleService:
         return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, ChildId, action, actor=actor)
 
     def children(self, tenant_id: TenantId, parent_id: UserId, *, actor: Actor) -> list[Child]:
+        v.ids(parent_id=parent_id)
         require_tenant(actor, tenant_id)
         access.read_family(actor, parent_id)
         with self._uow_factory(tenant_id) as uow:
@@ -154,3 +159,44 @@ class PeopleService:
         return run_use_case(
             self._uow_factory, tenant_id, self._clock, key, cmd, result_type, action, actor=actor
         )
+
+
+# -- boundary checks -----------------------------------------------------------------------
+
+MAX_PROFILE_ITEMS = 20
+_KEY = {"idempotency_key": v.optional(v.text(255))}
+_LABELS = v.items(v.text(100), max_items=MAX_PROFILE_ITEMS)
+v.validated(
+    RegisterCorporate,
+    tenant_id=v.uuid,
+    company_name=v.text(255),
+    primary_contact_name=v.text(255),
+    primary_contact_email=v.text(255),
+    contract_start_date=v.day,
+    contract_end_date=v.optional(v.day),
+    timezone=v.time_zone,
+    **_KEY,
+)
+v.validated(
+    RegisterUser,
+    tenant_id=v.uuid,
+    email=v.text(255),
+    role=v.member(UserRole),
+    first_name=v.text(100),
+    last_name=v.text(100),
+    corporate_id=v.optional(v.uuid),
+    venue_id=v.optional(v.uuid),
+    **_KEY,
+)
+v.validated(
+    AddChild,
+    tenant_id=v.uuid,
+    parent_id=v.uuid,
+    first_name=v.text(100),
+    date_of_birth=v.day,
+    interests=v.items(v.text(50), max_items=3),
+    activities_to_avoid=_LABELS,
+    accessibility_needs=_LABELS,
+    parental_consent=v.boolean,
+    **_KEY,
+)

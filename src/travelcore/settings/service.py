@@ -17,6 +17,7 @@ from travelcore.kernel import (
     checked_clock,
     require_tenant,
 )
+from travelcore.kernel import validation as v
 from travelcore.settings.model import PlatformSettings, normalized
 from travelcore.settings.ports import SettingsUowFactory
 
@@ -46,6 +47,7 @@ class PlatformSettingsService:
         require_tenant(actor, tenant_id)
         if not isinstance(overrides, Mapping) or len(overrides) > MAX_OVERRIDES:
             raise ValidationFailed("overrides", f"mapping_of_at_most_{MAX_OVERRIDES}")
+        v.optional(v.uuid)(updated_by, "updated_by")
         with self._uow(tenant_id) as uow:
             try:
                 settings: PlatformSettings | None = uow.platform_settings.get()

@@ -18,17 +18,20 @@ from travelcore.kernel import (
     TenantId,
     UserId,
     ValidationFailed,
+    checked_clock,
     new_uuid,
     require_tenant,
     run_use_case,
     zone,
 )
+from travelcore.kernel import validation as v
 from travelcore.travel import access
 from travelcore.travel.analytics import Period, SpendReport, spend_report
 from travelcore.travel.events import ReminderDue, TripBooked, TripCancelled
 from travelcore.travel.model import (
     DEFAULT_REMINDERS,
     CabinClass,
+    Category,
     Itinerary,
     ItineraryDay,
     ItineraryId,
@@ -155,7 +158,7 @@ class TravelService:
         reminder_offsets: Sequence[ReminderOffset] = DEFAULT_REMINDERS,
     ) -> None:
         self._uow = uow_factory
-        self._clock = clock
+        self._clock = checked_clock(clock)
         self._offsets = tuple(reminder_offsets)
 
     # tenants and policies -------------------------------------------------------------
@@ -272,6 +275,7 @@ class TravelService:
         self, tenant_id: TenantId, user_id: UserId, *, actor: Actor
     ) -> TravelPreferences:
         """The user's preferences, or the defaults if none were set."""
+        v.ids(user_id=user_id)
         require_tenant(actor, tenant_id)
         access.read(actor, user_id)
         with self._uow(tenant_id) as uow:
@@ -335,6 +339,7 @@ class TravelService:
     def itinerary(
         self, tenant_id: TenantId, itinerary_id: ItineraryId, *, actor: Actor
     ) -> Itinerary:
+        v.ids(itinerary_id=itinerary_id)
         require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             itinerary = uow.itineraries.get(itinerary_id)
@@ -350,6 +355,8 @@ class TravelService:
         actor: Actor,
     ) -> Sequence[Itinerary]:
         """Drafts or booked itineraries of one user, or of the whole tenant."""
+        v.optional(v.uuid)(user_id, "user_id")
+        v.optional(v.member(ItineraryStatus))(status, "status")
         require_tenant(actor, tenant_id)
         access.read(actor, user_id)
         with self._uow(tenant_id) as uow:
@@ -465,6 +472,7 @@ class TravelService:
         )
 
     def trip(self, tenant_id: TenantId, trip_id: TripId, *, actor: Actor) -> Trip:
+        v.ids(trip_id=trip_id)
         require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             trip = uow.trips.get(trip_id)
@@ -474,6 +482,7 @@ class TravelService:
     def trips(
         self, tenant_id: TenantId, *, user_id: UserId | None = None, actor: Actor
     ) -> Sequence[Trip]:
+        v.optional(v.uuid)(user_id, "user_id")
         require_tenant(actor, tenant_id)
         access.read(actor, user_id)
         with self._uow(tenant_id) as uow:
@@ -564,3 +573,85 @@ class TravelService:
                     message=f"Your trip to {where} departs {when} ({trip.departs_on}).",
                 )
             )
+
+
+# -- boundary checks -----------------------------------------------------------------------
+
+MAX_LINE_ITEMS = 50
+MAX_ITINERARY_DAYS = 366
+MAX_DESTINATIONS = 20
+MAX_QUANTITY = 1_000
+_KEY = v.text(255)
+_TEXT = v.text(255, min_length=0)
+v.validated(
+    ItineraryDay,
+    day=v.day,
+    activity_type=v.text(50),
+    details=v.entries(v.text(64), v.text(2_000, min_length=0), min_items=0, max_items=50),
+)
+v.validated(
+    LineItem,
+    kind=v.member(Category),
+    provider=v.text(50),
+    external_ref=v.text(100),
+    unit_price=v.money(),
+    quantity=v.integer(1, MAX_QUANTITY),
+    starts_on=v.day,
+    ends_on=v.optional(v.day),
+    description=_TEXT,
+    destination=v.text(100, min_length=0),
+    cabin_class=v.optional(v.member(CabinClass)),
+    hotel_stars=v.optional(v.integer(1, 5, rule="between_1_and_5")),
+)
+v.validated(RegisterTenant, tenant_id=v.uuid, name=v.text(200), idempotency_key=v.optional(_KEY))
+v.validated(
+    SetPolicyRule,
+    tenant_id=v.uuid,
+    key=v.member(PolicyKey),
+    severity=v.member(Severity),
+    idempotency_key=v.optional(_KEY),
+)
+v.validated(
+    RemovePolicyRule, tenant_id=v.uuid, key=v.member(PolicyKey), idempotency_key=v.optional(_KEY)
+)
+v.validated(
+    SetTravelPreferences,
+    tenant_id=v.uuid,
+    user_id=v.uuid,
+    seat_class=v.optional(v.member(CabinClass)),
+    hotel_rating=v.optional(v.integer(1, 5, rule="between_1_and_5")),
+    budget_min=v.optional(v.money()),
+    budget_max=v.optional(v.money()),
+    loyalty_numbers=v.entries(v.text(50), v.text(100), min_items=0, max_items=20),
+    language=v.text(10),
+    timezone=v.time_zone,
+    idempotency_key=v.optional(_KEY),
+)
+v.validated(
+    DraftItinerary,
+    tenant_id=v.uuid,
+    user_id=v.uuid,
+    starts_on=v.day,
+    ends_on=v.day,
+    destinations=v.items(v.text(100), max_items=MAX_DESTINATIONS),
+    days=v.items(v.record(ItineraryDay), max_items=MAX_ITINERARY_DAYS),
+    idempotency_key=_KEY,
+)
+v.validated(
+    AddItineraryDay,
+    tenant_id=v.uuid,
+    itinerary_id=v.uuid,
+    day=v.record(ItineraryDay),
+    idempotency_key=_KEY,
+)
+v.validated(
+    BookTrip,
+    tenant_id=v.uuid,
+    user_id=v.uuid,
+    currency=v.currency,
+    items=v.items(v.record(LineItem), max_items=MAX_LINE_ITEMS),
+    itinerary_id=v.optional(v.uuid),
+    idempotency_key=_KEY,
+)
+v.validated(ChangeTrip, tenant_id=v.uuid, trip_id=v.uuid, idempotency_key=_KEY)
+v.validated(SendDueReminders, tenant_id=v.uuid, idempotency_key=_KEY)

@@ -366,6 +366,7 @@ def subscription_row(sub: CorporateSubscription) -> dict[str, Any]:
         "status": sub.status.value,
         "cancelled_at": sub.cancelled_at,
         "cancellation_reason": sub.cancellation_reason,
+        "timezone": sub.timezone,
         "version": sub.version,
     }
 
@@ -387,6 +388,7 @@ def to_subscription(row: Any) -> CorporateSubscription:
         status=SubscriptionStatus(row.status),
         cancelled_at=row.cancelled_at,
         cancellation_reason=row.cancellation_reason,
+        timezone=row.timezone,
         version=row.version,
     )
 

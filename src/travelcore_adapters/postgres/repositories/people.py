@@ -22,6 +22,7 @@ class PostgresCorporateRepository(TableRepository[Corporate]):
             "primary_contact_email": entity.primary_contact_email,
             "contract_start_date": entity.contract_start_date,
             "contract_end_date": entity.contract_end_date,
+            "timezone": entity.timezone,
             "is_active": entity.is_active,
             "version": entity.version,
         }
@@ -35,6 +36,7 @@ class PostgresCorporateRepository(TableRepository[Corporate]):
             primary_contact_email=row.primary_contact_email,
             contract_start_date=row.contract_start_date,
             contract_end_date=row.contract_end_date,
+            timezone=row.timezone,
             is_active=row.is_active,
             version=row.version,
         )

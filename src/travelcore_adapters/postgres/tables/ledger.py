@@ -176,6 +176,7 @@ corporate_subscriptions = tenant_table(
     Column("cancelled_at", DateTime(timezone=True), nullable=True),
     Column("cancellation_reason", Text, nullable=True),
     Column("version", Integer, nullable=False),
+    Column("timezone", String(64), nullable=False, server_default="UTC"),
     PrimaryKeyConstraint("tenant_id", "id"),
     CheckConstraint(_one_of("tier", TIERS), name="tier"),
     CheckConstraint(_one_of("status", SUBSCRIPTION_STATUSES), name="status"),

@@ -32,6 +32,7 @@ corporates = tenant_table(
     Column("primary_contact_email", String(255), nullable=False),
     Column("contract_start_date", Date, nullable=False),
     Column("contract_end_date", Date, nullable=True),
+    Column("timezone", String(64), nullable=False, server_default="UTC"),
     Column("is_active", Boolean, nullable=False),
     Column("version", Integer, nullable=False),
     PrimaryKeyConstraint("tenant_id", "id"),
