@@ -4,8 +4,8 @@ are its billing days (``corporates.timezone``, ``corporate_subscriptions.timezon
 Existing rows get ``UTC``: the zone their periods were computed in until now, so no period
 of an existing subscription moves.
 
-Revision ID: 0014_validate_corporate_zones
-Revises: 0013_platform_settings
+Revision ID: 0015_corporate_zones
+Revises: 0014_reviews_flagged
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_validate_corporate_zones"
-down_revision = "0013_platform_settings"
+revision = "0015_corporate_zones"
+down_revision = "0014_reviews_flagged"
 branch_labels = None
 depends_on = None
 
