@@ -19,6 +19,7 @@ from typing import Generic, TypeVar
 import attrs
 
 from travelcore.kernel import Clock, OutboxMessage, RetryPolicy, TenantId, ValidationFailed
+from travelcore.kernel.telemetry import RELAY_DELIVERIES, RELAY_DELIVERY, add, span
 from travelcore.outbox.ports import Consumer, InboxUnitOfWork, OutboxEntry, OutboxStore
 
 U = TypeVar("U", bound=InboxUnitOfWork)
@@ -78,7 +79,8 @@ class Relay(Generic[U]):
             blocked: set[tuple[TenantId, str]] = set()
             for tenant_id, entries in _by_tenant(claim.entries):
                 for consumer in self._consumers:
-                    report += self._deliver(consumer, tenant_id, entries, failures, blocked)
+                    with span(RELAY_DELIVERY, {"travelcore.consumer": consumer.name}):
+                        report += self._deliver(consumer, tenant_id, entries, failures, blocked)
             for entry in claim.entries:
                 message = entry.message
                 error = failures.get(message.sequence)
@@ -94,6 +96,7 @@ class Relay(Generic[U]):
                 elif (message.tenant_id, message.aggregate) not in blocked:
                     claim.delivered(message.sequence, now)
                     report += RelayReport(delivered=1)
+        add(RELAY_DELIVERIES, report.delivered)
         return report
 
     def drain(self, max_batches: int = 1_000_000) -> RelayReport:

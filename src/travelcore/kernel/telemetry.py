@@ -1,0 +1,146 @@
+"""The tracing and metrics port: spans and counters that cost nothing until a host installs
+a :class:`Telemetry` (``travelcore_adapters.telemetry`` maps it onto OpenTelemetry).
+
+The library opens these spans; attributes carry ids, counts and names, never secrets:
+
+- ``travelcore.use_case`` (every :func:`~.idempotency.run_use_case`), with
+  ``travelcore.use_case.name``, ``travelcore.tenant_id`` and ``travelcore.idempotency_key``;
+- ``travelcore.repository.batch`` (a batch of statements sent to PostgreSQL);
+- ``travelcore.vector.query`` (a vector store query);
+- ``travelcore.gateway.call`` (a payment gateway request);
+- ``travelcore.relay.delivery`` (the outbox relay handing a tenant's messages to a consumer).
+
+and adds to the counter ``travelcore.relay.deliveries``. Use cases also log to the
+``travelcore.use_case`` logger with ``tenant_id``, ``idempotency_key`` and ``use_case`` as
+structured fields (``extra``).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from typing import ParamSpec, Protocol, TypeVar
+
+from travelcore.kernel.errors import TravelcoreError
+
+__all__ = [
+    "GATEWAY_CALL",
+    "RELAY_DELIVERIES",
+    "RELAY_DELIVERY",
+    "REPOSITORY_BATCH",
+    "USE_CASE",
+    "VECTOR_QUERY",
+    "AttributeValue",
+    "Attributes",
+    "NoTelemetry",
+    "Telemetry",
+    "add",
+    "annotate",
+    "install",
+    "span",
+    "traced_use_case",
+]
+
+AttributeValue = str | bool | int | float
+Attributes = Mapping[str, AttributeValue]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+USE_CASE = "travelcore.use_case"
+REPOSITORY_BATCH = "travelcore.repository.batch"
+VECTOR_QUERY = "travelcore.vector.query"
+GATEWAY_CALL = "travelcore.gateway.call"
+RELAY_DELIVERY = "travelcore.relay.delivery"
+RELAY_DELIVERIES = "travelcore.relay.deliveries"
+
+log = logging.getLogger(USE_CASE)
+
+
+class Telemetry(Protocol):
+    """Where spans and counts go. ``span`` times its block and ends it with the error
+    that leaves it, if any; ``annotate`` adds attributes to the innermost open span."""
+
+    def span(self, name: str, attributes: Attributes) -> AbstractContextManager[None]: ...
+
+    def annotate(self, attributes: Attributes) -> None: ...
+
+    def add(self, counter: str, amount: int, attributes: Attributes) -> None: ...
+
+
+class NoTelemetry:
+    """The default: records nothing."""
+
+    @contextmanager
+    def span(self, name: str, attributes: Attributes) -> Iterator[None]:
+        yield
+
+    def annotate(self, attributes: Attributes) -> None:
+        pass
+
+    def add(self, counter: str, amount: int, attributes: Attributes) -> None:
+        pass
+
+
+_NONE = NoTelemetry()
+_installed: Telemetry = _NONE
+
+
+def install(telemetry: Telemetry | None) -> Telemetry:
+    """Send the library's spans and counts to ``telemetry`` (``None``: nowhere); returns
+    the one installed before."""
+    global _installed
+    previous, _installed = _installed, telemetry or _NONE
+    return previous
+
+
+def span(name: str, attributes: Attributes | None = None) -> AbstractContextManager[None]:
+    """A span named ``name`` around the ``with`` block."""
+    return _installed.span(name, attributes or {})
+
+
+def annotate(attributes: Attributes) -> None:
+    """Add ``attributes`` to the innermost open span."""
+    _installed.annotate(attributes)
+
+
+def add(counter: str, amount: int = 1, attributes: Attributes | None = None) -> None:
+    """Add ``amount`` to ``counter``."""
+    if amount:
+        _installed.add(counter, amount, attributes or {})
+
+
+def traced_use_case(run: Callable[P, R]) -> Callable[P, R]:
+    """Wrap the use-case runner in a ``travelcore.use_case`` span and a log record naming
+    the use case (its request's class), the tenant and the idempotency key."""
+    signature = inspect.signature(run)
+
+    @functools.wraps(run)
+    def traced(*args: P.args, **kwargs: P.kwargs) -> R:
+        if _installed is _NONE and not log.isEnabledFor(logging.INFO):
+            return run(*args, **kwargs)
+        bound = signature.bind_partial(*args, **kwargs).arguments
+        name = type(bound.get("request")).__name__
+        fields = {
+            "use_case": name,
+            "tenant_id": str(bound.get("tenant_id")),
+            "idempotency_key": bound.get("key") or "",
+        }
+        attributes = {
+            "travelcore.use_case.name": name,
+            "travelcore.tenant_id": fields["tenant_id"],
+            "travelcore.idempotency_key": fields["idempotency_key"],
+        }
+        with span(USE_CASE, attributes):
+            try:
+                result = run(*args, **kwargs)
+            except TravelcoreError as error:
+                log.info("%s refused: %s", name, error.code, extra={**fields, "code": error.code})
+                raise
+        log.info("%s done", name, extra=fields)
+        return result
+
+    return traced
