@@ -1,0 +1,174 @@
+"""The FastAPI app: the family pass and the business-trip planner over one
+:class:`travelcore_adapters.bootstrap.App`.
+
+``create_app()`` runs on the embedded PostgreSQL (or on ``DATABASE_URL`` when it is set);
+``create_app(app)`` serves an App you wired yourself. See ``docs/http-api.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import attrs
+from fastapi import FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+from examples.api import family, problems, travel
+from examples.api.auth import router as auth_router
+from examples.api.deps import Sessions
+from travelcore.dashboard import ParentDashboardQuery
+from travelcore.discovery import (
+    ActivitySearch,
+    CatalogActivityReader,
+    Places,
+    RepositoryMetricsReader,
+    RuleBasedIntentParser,
+    StraightLineTravelTime,
+    VenueScoring,
+)
+from travelcore.discovery.feedback import FeedbackService
+from travelcore.discovery.suggestions import Curation
+from travelcore.notifications import InAppChannel, NotificationRules, NotificationService
+from travelcore.outbox import OutboxStore, Relay
+from travelcore_adapters import bootstrap
+from travelcore_adapters.memory import MemoryDatabase
+from travelcore_adapters.notifications import JinjaRenderer
+from travelcore_adapters.security import AesGcmSecretBox
+
+DESCRIPTION = """\
+The family activity pass and the business-trip planner, thin over travelcore.
+
+* **Authentication**: `Authorization: Bearer <API key>` with `X-Tenant-Id`, or a session
+  token from `POST /auth/sessions` (Bearer or the `travelcore_session` cookie).
+* **Idempotency**: every unsafe request needs an `Idempotency-Key` header; a retry with the
+  same key and body returns the first answer and changes nothing.
+* **Errors**: RFC 9457 problem details (`application/problem+json`); `type` links to
+  `/problems/<code>`.
+* **Pagination**: lists take `limit` (1-100, default 20) and `offset` (0-10000) and answer
+  `items`, `total` and `next_offset`.
+"""
+
+
+@attrs.frozen
+class Services:
+    """The library's services the endpoints use, over one App."""
+
+    app: bootstrap.App
+    sessions: Sessions
+    notifications: NotificationService
+    feedback: FeedbackService
+    curation: Curation
+    search: ActivitySearch
+    places: Places
+    dashboard: ParentDashboardQuery
+
+    @classmethod
+    def of(cls, app: bootstrap.App, session_secret: str) -> Services:
+        db: Any = app.database
+        scoring = VenueScoring(db, RepositoryMetricsReader(db), app.clock)
+        places = Places(db)
+        return cls(
+            app=app,
+            sessions=Sessions(session_secret),
+            notifications=NotificationService(
+                db, app.clock, renderer=JinjaRenderer(), notifiers=[InAppChannel()]
+            ),
+            feedback=FeedbackService(db, app.clock, embedder=app.embedder, store=app.vector_store),
+            curation=Curation(
+                db,
+                store=app.vector_store,
+                embedder=app.embedder,
+                bookings=app.booking,
+                scoring=scoring,
+                clock=app.clock,
+            ),
+            search=ActivitySearch(
+                parser=RuleBasedIntentParser(),
+                embedder=app.embedder,
+                store=app.vector_store,
+                text_search=app.text_search,
+                reader=CatalogActivityReader(db),
+                places=places,
+                travel=StraightLineTravelTime(),
+                log_uow=db,
+                clock=app.clock,
+            ),
+            places=places,
+            dashboard=ParentDashboardQuery(db, app.clock),
+        )
+
+    def relay(self) -> Relay[Any]:
+        """The outbox relay delivering committed events to the notification rules."""
+        rules = NotificationRules(self.notifications, self.app.policies)
+        database = self.app.database
+        if isinstance(database, MemoryDatabase):
+            store: OutboxStore = database.outbox
+        else:
+            from travelcore_adapters.postgres.outbox import PostgresOutbox
+
+            store = PostgresOutbox(database.engine)
+        return Relay(database, self.app.clock, outbox=store, consumers=[rules])
+
+
+def default_app() -> bootstrap.App:
+    """The App ``create_app()`` serves: ``DATABASE_URL`` or the embedded PostgreSQL."""
+    key = os.environ.get("TRAVELCORE_SECRET_KEY")
+    box = AesGcmSecretBox(
+        {"k1": bytes.fromhex(key) if key else AesGcmSecretBox.generate_key()}, "k1"
+    )
+    url = os.environ.get("DATABASE_URL")
+    return bootstrap.postgres(url, secret_box=box) if url else bootstrap.embedded(secret_box=box)
+
+
+def create_app(app: bootstrap.App | None = None, *, sample_data: bool = False) -> FastAPI:
+    """The HTTP API over ``app`` (None: :func:`default_app`, closed with the server, whose
+    outbox relay then runs in the background). ``sample_data`` seeds a tenant with a
+    family, a venue with sessions and a traveller, and prints their API keys."""
+    owned = app is None
+    wired = default_app() if app is None else app
+    services = Services.of(
+        wired, os.environ.get("TRAVELCORE_SESSION_SECRET") or secrets.token_urlsafe(32)
+    )
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        worker = None
+        if owned:
+            relay = services.relay()
+            worker = threading.Thread(target=relay.run_forever, args=(stop,), daemon=True)
+            worker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                worker.join(timeout=10)
+            if owned:
+                wired.close()
+
+    api = FastAPI(
+        title="travelcore example API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses=problems.PROBLEM_RESPONSES,
+    )
+    api.state.services = services
+    FastAPIInstrumentor.instrument_app(api)  # server spans, once the host sets up an SDK
+    problems.install(api)
+    api.include_router(auth_router)
+    api.include_router(family.router)
+    api.include_router(travel.router)
+    api.include_router(problems.router)
+    if sample_data:
+        from examples.api.sample import seed
+
+        api.state.sample = seed(services)
+        print(api.state.sample.describe())
+    return api

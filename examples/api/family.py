@@ -1,0 +1,311 @@
+"""The family activity pass: browse and search activities, book (siblings too), cancel,
+the waitlist, credits, suggestions, feedback and reviews, notifications, the dashboard.
+
+A parent acts as themself: ``parent_id`` and ``user_id`` of the commands come from the
+actor, never from the body."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from examples.api.bodies import body_of, command
+from examples.api.deps import IdempotencyKey, Page, Paging, Who, page, scoped, services
+from travelcore.booking import (
+    BookGroup,
+    BookSession,
+    CancelBooking,
+    JoinWaitlist,
+    LeaveWaitlist,
+    RespondToOffer,
+)
+from travelcore.catalog import ActivityId, VenueStatus
+from travelcore.kernel import Actor, NotFound, to_data
+from travelcore.notifications import MarkRead
+
+router = APIRouter(tags=["family pass"])
+Svc = Annotated[Any, Depends(services)]
+Reader = Annotated[Actor, scoped("read:activities")]
+Booker = Annotated[Actor, scoped("write:bookings")]
+BookingsReader = Annotated[Actor, scoped("read:bookings")]
+CreditsReader = Annotated[Actor, scoped("read:credits")]
+Json = dict[str, Any]
+
+CONTEXT = frozenset({"tenant_id", "parent_id", "user_id", "idempotency_key", "actor"})
+BookBody = body_of(BookSession, CONTEXT)
+GroupBody = body_of(BookGroup, CONTEXT)
+CancelBody = body_of(CancelBooking, CONTEXT | {"booking_id", "by_venue"}, "CancelBody")
+JoinBody = body_of(JoinWaitlist, CONTEXT)
+
+
+def data(value: Any) -> Json:
+    result: Json = to_data(value)
+    return result
+
+
+# -- browse and search ----------------------------------------------------------------
+
+
+@router.get("/activities", summary="Browse the published activities of active venues")
+def activities(who: Reader, svc: Svc, paging: Paging) -> Page:
+    """Ordered by name."""
+    with svc.app.database(who.tenant_id) as uow:
+        found = [
+            activity
+            for venue in uow.venues.with_status(VenueStatus.ACTIVE)
+            for activity in uow.activities.for_venue(venue.id)
+            if activity.is_published and activity.is_active
+        ]
+    return page(sorted(found, key=lambda a: (a.name, str(a.id))), paging)
+
+
+@router.get("/activities/{activity_id}/sessions", summary="An activity's sessions")
+def sessions(
+    activity_id: UUID,
+    who: Reader,
+    svc: Svc,
+    paging: Paging,
+    start: Annotated[date | None, Query(description="First day (inclusive)")] = None,
+    end: Annotated[date | None, Query(description="Last day (inclusive)")] = None,
+) -> Page:
+    """Soonest first."""
+    with svc.app.database(who.tenant_id) as uow:
+        uow.activities.get(ActivityId(activity_id))  # 404 for an unknown activity
+    found = svc.app.catalog.sessions(who.tenant_id, ActivityId(activity_id), start, end)
+    return page(sorted(found, key=lambda s: s.starts_at), paging)
+
+
+@router.get("/activities/{activity_id}/reviews", summary="An activity's visible reviews")
+def reviews(activity_id: UUID, who: Reader, svc: Svc, paging: Paging) -> Page:
+    with svc.app.database(who.tenant_id) as uow:
+        uow.activities.get(ActivityId(activity_id))
+        found = uow.reviews.for_activity(ActivityId(activity_id))
+    return page(found, paging)
+
+
+class SearchBody(BaseModel):
+    text: str = Field(description="What the parent is looking for, in their own words")
+    child_age: int | None = None
+    top_k: int = 10
+
+
+@router.post("/search", summary="Search activities in natural language")
+def search(body: SearchBody, who: Reader, svc: Svc) -> Json:
+    """The parsed intent, the hits and whether the search fell back to full text. A search
+    writes only its log, so it takes no idempotency key."""
+    found = svc.search.search(
+        who.tenant_id, who.user_id, body.text, child_age=body.child_age, top_k=body.top_k
+    )
+    return data(found)
+
+
+# -- children, bookings and the waitlist -----------------------------------------------
+
+
+@router.get("/children", summary="The parent's children")
+def children(who: BookingsReader, svc: Svc, paging: Paging) -> Page:
+    return page(svc.app.people.children(who.tenant_id, who.user_id), paging)
+
+
+@router.post("/bookings", status_code=201, summary="Book a session for a child")
+def book(body: BookBody, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
+    cmd = command(
+        BookSession, body, tenant_id=who.tenant_id, parent_id=who.user_id, idempotency_key=key
+    )
+    return data(svc.app.booking.book(cmd))
+
+
+@router.post("/bookings/group", status_code=201, summary="Book siblings on one session")
+def book_group(body: GroupBody, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
+    """Every seat and every credit, or nothing."""
+    cmd = command(
+        BookGroup, body, tenant_id=who.tenant_id, parent_id=who.user_id, idempotency_key=key
+    )
+    return data(svc.app.booking.book_group(cmd))
+
+
+@router.get("/bookings/{booking_id}", summary="A booking")
+def booking(booking_id: UUID, who: BookingsReader, svc: Svc) -> Json:
+    return data(svc.app.booking.get(who.tenant_id, booking_id))
+
+
+@router.post("/bookings/{booking_id}/cancel", summary="Cancel a booking as the parent")
+def cancel(booking_id: UUID, body: CancelBody, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
+    """48 hours or more before the start: a full refund; later, the credits are forfeit."""
+    cmd = command(
+        CancelBooking, body, tenant_id=who.tenant_id, booking_id=booking_id, idempotency_key=key
+    )
+    return data(svc.app.booking.cancel(cmd))
+
+
+@router.post("/waitlist", status_code=201, summary="Join a full session's waitlist")
+def join_waitlist(body: JoinBody, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
+    cmd = command(
+        JoinWaitlist, body, tenant_id=who.tenant_id, parent_id=who.user_id, idempotency_key=key
+    )
+    return data(svc.app.waitlist.join(cmd))
+
+
+@router.get("/sessions/{session_id}/waitlist", summary="A session's waitlist")
+def waitlist(session_id: UUID, who: BookingsReader, svc: Svc, paging: Paging) -> Page:
+    svc.app.catalog.session(who.tenant_id, session_id)
+    return page(svc.app.waitlist.entries(who.tenant_id, session_id), paging)
+
+
+def _respond(action: str, entry_id: UUID, who: Actor, key: str, svc: Any) -> Json:
+    cmd = RespondToOffer(tenant_id=who.tenant_id, entry_id=entry_id, idempotency_key=key)
+    return data(getattr(svc.app.waitlist, action)(cmd))
+
+
+@router.post("/waitlist/{entry_id}/accept", summary="Accept an offered seat")
+def accept_offer(entry_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
+    """Within the offer window: a booking (source ``waitlist``)."""
+    return _respond("accept", entry_id, who, key, svc)
+
+
+@router.post("/waitlist/{entry_id}/decline", summary="Decline an offered seat")
+def decline_offer(entry_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
+    return _respond("decline", entry_id, who, key, svc)
+
+
+@router.post("/waitlist/{entry_id}/leave", summary="Leave the waitlist")
+def leave_waitlist(entry_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
+    cmd = LeaveWaitlist(tenant_id=who.tenant_id, entry_id=entry_id, idempotency_key=key)
+    return data(svc.app.waitlist.leave(cmd))
+
+
+# -- credits ---------------------------------------------------------------------------
+
+
+def _balance(who: Actor, svc: Any, day: date | None) -> Any:
+    today = day or svc.app.clock.now().date()
+    view = svc.app.ledger.balance_for(who.tenant_id, who.user_id, today)
+    if view is None:
+        raise NotFound("balance", today)
+    return view
+
+
+@router.get("/credits/balance", summary="Credits available, used, refunded in a period")
+def balance(
+    who: CreditsReader,
+    svc: Svc,
+    day: Annotated[date | None, Query(description="A day of the period (today)")] = None,
+) -> Json:
+    view = data(_balance(who, svc, day))
+    view.pop("entries", None)
+    return view
+
+
+@router.get("/credits/ledger", summary="The period's ledger entries, oldest first")
+def ledger(
+    who: CreditsReader,
+    svc: Svc,
+    paging: Paging,
+    day: Annotated[date | None, Query(description="A day of the period (today)")] = None,
+) -> Page:
+    return page(_balance(who, svc, day).entries, paging)
+
+
+# -- suggestions, feedback and reviews -------------------------------------------------
+
+
+@router.get("/suggestions", summary="The month's suggestions for the parent's children")
+def suggestions(
+    who: Reader,
+    svc: Svc,
+    paging: Paging,
+    month: Annotated[date | None, Query(description="A day of the month (today)")] = None,
+) -> Page:
+    day = month or svc.app.clock.now().date()
+    return page(svc.curation.for_parent(who.tenant_id, who.user_id, day), paging)
+
+
+@router.post("/suggestions/{suggestion_id}/accept", summary="Book a suggestion")
+def accept_suggestion(suggestion_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
+    record = svc.curation.accept(who.tenant_id, who.user_id, suggestion_id, idempotency_key=key)
+    return data(record)
+
+
+class RejectBody(BaseModel):
+    reason: str
+
+
+@router.post("/suggestions/{suggestion_id}/reject", summary="Turn a suggestion down")
+def reject_suggestion(
+    suggestion_id: UUID, body: RejectBody, who: Booker, key: IdempotencyKey, svc: Svc
+) -> Json:
+    """Answering twice is refused (a suggestion closes once answered)."""
+    return data(svc.curation.reject(who.tenant_id, who.user_id, suggestion_id, reason=body.reason))
+
+
+class ReviewBody(BaseModel):
+    rating: int = Field(description="1 to 5 stars")
+    would_book_again: bool | None = None
+    would_recommend_venue: bool | None = None
+    text: str | None = None
+
+
+@router.post("/bookings/{booking_id}/review", status_code=201, summary="Review a booking")
+def review(booking_id: UUID, body: ReviewBody, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
+    """One per completed booking, by its parent (a second one is refused)."""
+    return data(svc.feedback.review(who.tenant_id, who.user_id, booking_id, **body.model_dump()))
+
+
+class FeedbackBody(BaseModel):
+    positive: bool
+    tags: list[str] = []
+    comment: str | None = None
+
+
+@router.post("/bookings/{booking_id}/feedback", status_code=201, summary="Thumbs up or down")
+def quick_feedback(
+    booking_id: UUID, body: FeedbackBody, who: Booker, key: IdempotencyKey, svc: Svc
+) -> Json:
+    """One per completed booking; it moves the child's preferences."""
+    return data(
+        svc.feedback.quick_feedback(
+            who.tenant_id,
+            who.user_id,
+            booking_id,
+            positive=body.positive,
+            tags=tuple(body.tags),
+            comment=body.comment,
+        )
+    )
+
+
+# -- notifications and the dashboard ---------------------------------------------------
+
+
+@router.get("/notifications", summary="The in-app inbox, newest first")
+def inbox(
+    who: Who,
+    svc: Svc,
+    paging: Paging,
+    unread_only: bool = False,
+) -> Page:
+    return page(
+        svc.notifications.inbox(who.tenant_id, who.user_id, unread_only=unread_only), paging
+    )
+
+
+@router.post("/notifications/{notification_id}/read", summary="Mark a notification read")
+def mark_read(notification_id: UUID, who: Who, key: IdempotencyKey, svc: Svc) -> Json:
+    cmd = MarkRead(
+        tenant_id=who.tenant_id,
+        user_id=who.user_id,
+        notification_id=notification_id,
+        idempotency_key=key,
+    )
+    return data(svc.notifications.mark_read(cmd))
+
+
+@router.get("/dashboard", summary="The parent's home screen, in one read")
+def dashboard(who: Who, svc: Svc) -> Json:
+    """Credits available and used, days left in the period, children, upcoming bookings,
+    pending suggestions and unread notifications (``ParentDashboardQuery``)."""
+    return data(svc.dashboard.for_parent(who.user_id, actor=who))
