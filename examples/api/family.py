@@ -19,6 +19,7 @@ from travelcore.booking import (
     BookGroup,
     BookSession,
     CancelBooking,
+    ConfirmBooking,
     JoinWaitlist,
     LeaveWaitlist,
     RespondToOffer,
@@ -131,6 +132,13 @@ def book_group(body: GroupBody, who: Booker, key: IdempotencyKey, svc: Svc) -> J
 @router.get("/bookings/{booking_id}", summary="A booking")
 def booking(booking_id: UUID, who: BookingsReader, svc: Svc) -> Json:
     return data(svc.app.booking.get(who.tenant_id, booking_id))
+
+
+@router.post("/bookings/{booking_id}/confirm", summary="Confirm a pending booking")
+def confirm(booking_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
+    """A booking holds its credits while pending; confirming spends them."""
+    cmd = ConfirmBooking(tenant_id=who.tenant_id, booking_id=booking_id, idempotency_key=key)
+    return data(svc.app.booking.confirm(cmd))
 
 
 @router.post("/bookings/{booking_id}/cancel", summary="Cancel a booking as the parent")
