@@ -90,6 +90,7 @@ def fingerprint(request: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@traced_use_case
 def run_idempotent(
     uow: HasIdempotency,
     key: str,

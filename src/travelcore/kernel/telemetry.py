@@ -22,6 +22,7 @@ import inspect
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from typing import ParamSpec, Protocol, TypeVar
 
 from travelcore.kernel.errors import TravelcoreError
@@ -86,6 +87,7 @@ class NoTelemetry:
 
 
 _NONE = NoTelemetry()
+_inside: ContextVar[bool] = ContextVar("travelcore_use_case", default=False)
 _installed: Telemetry = _NONE
 
 
@@ -114,19 +116,22 @@ def add(counter: str, amount: int = 1, attributes: Attributes | None = None) -> 
 
 
 def traced_use_case(run: Callable[P, R]) -> Callable[P, R]:
-    """Wrap the use-case runner in a ``travelcore.use_case`` span and a log record naming
-    the use case (its request's class), the tenant and the idempotency key."""
+    """Wrap a use-case runner (``run_use_case``, ``run_idempotent``) in a
+    ``travelcore.use_case`` span and a log record naming the use case (its request's
+    class), the tenant and the idempotency key; a runner called inside another one's span
+    (``run_use_case`` calls ``run_idempotent``) adds neither."""
     signature = inspect.signature(run)
 
     @functools.wraps(run)
     def traced(*args: P.args, **kwargs: P.kwargs) -> R:
-        if _installed is _NONE and not log.isEnabledFor(logging.INFO):
+        if _inside.get() or (_installed is _NONE and not log.isEnabledFor(logging.INFO)):
             return run(*args, **kwargs)
         bound = signature.bind_partial(*args, **kwargs).arguments
         name = type(bound.get("request")).__name__
+        tenant = bound.get("tenant_id", getattr(bound.get("uow"), "tenant_id", None))
         fields = {
             "use_case": name,
-            "tenant_id": str(bound.get("tenant_id")),
+            "tenant_id": str(tenant),
             "idempotency_key": bound.get("key") or "",
         }
         attributes = {
@@ -134,12 +139,15 @@ def traced_use_case(run: Callable[P, R]) -> Callable[P, R]:
             "travelcore.tenant_id": fields["tenant_id"],
             "travelcore.idempotency_key": fields["idempotency_key"],
         }
-        with span(USE_CASE, attributes):
-            try:
+        token = _inside.set(True)
+        try:
+            with span(USE_CASE, attributes):
                 result = run(*args, **kwargs)
-            except TravelcoreError as error:
-                log.info("%s refused: %s", name, error.code, extra={**fields, "code": error.code})
-                raise
+        except TravelcoreError as error:
+            log.info("%s refused: %s", name, error.code, extra={**fields, "code": error.code})
+            raise
+        finally:
+            _inside.reset(token)
         log.info("%s done", name, extra=fields)
         return result
 
