@@ -85,7 +85,7 @@ def draft(body: DraftBody, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
 
 @router.get("/itineraries", summary="The traveller's itineraries")
 def itineraries(who: Who, svc: Svc, paging: Paging) -> Page:
-    return page(svc.app.travel.itineraries(who.tenant_id, who.user_id), paging)
+    return page(svc.app.travel.itineraries(who.tenant_id, user_id=who.user_id), paging)
 
 
 @router.get("/itineraries/{itinerary_id}", summary="An itinerary")
