@@ -23,8 +23,14 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Out(BaseModel):
+    """A response: the library's result as its converter serializes it."""
+
+
 @functools.cache
-def body_of(cls: type, omit: frozenset[str] = frozenset(), name: str | None = None) -> type[Body]:
+def body_of(
+    cls: type, omit: frozenset[str] = frozenset(), name: str | None = None, base: type = Body
+) -> type[BaseModel]:
     """A pydantic model of the attrs class ``cls`` without the fields in ``omit``; nested
     attrs classes become nested models."""
     hints = typing.get_type_hints(cls)
@@ -32,23 +38,29 @@ def body_of(cls: type, omit: frozenset[str] = frozenset(), name: str | None = No
     for field in attrs.fields(cls):
         if field.name in omit or not field.init:
             continue
-        kind = _model_type(hints[field.name])
+        kind = _model_type(hints[field.name], base)
         if field.default is attrs.NOTHING:
             fields[field.name] = (kind, ...)
         elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
             fields[field.name] = (kind, None)
         else:
             fields[field.name] = (kind, field.default)
-    return create_model(name or cls.__name__, __base__=Body, **fields)
+    suffix = "" if base is Body else "Out"
+    return create_model(name or f"{cls.__name__}{suffix}", __base__=base, **fields)
 
 
-def _model_type(hint: Any) -> Any:
+def out(cls: type) -> type[BaseModel]:
+    """The response model of the library's result class ``cls``."""
+    return body_of(cls, base=Out)
+
+
+def _model_type(hint: Any, base: type) -> Any:
     if attrs.has(hint):
-        return body_of(hint)
+        return body_of(hint, base=base)
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is None or not args:
         return hint
-    converted = tuple(_model_type(arg) for arg in args)
+    converted = tuple(_model_type(arg, base) for arg in args)
     if origin in (typing.Union, types.UnionType):
         return typing.Union[converted]  # noqa: UP007 (built from a tuple)
     return origin[converted if len(converted) > 1 else converted[0]]

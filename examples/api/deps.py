@@ -11,7 +11,7 @@ Authentication, in ``Authorization: Bearer <credential>``:
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
 import attrs
@@ -24,6 +24,7 @@ from travelcore.apikeys.token import TOKEN_PATTERN, InvalidApiKey
 from travelcore.kernel import AccessDenied, Actor, TenantId, from_data, to_data
 from travelcore_adapters.bootstrap import App
 
+T = TypeVar("T")
 SESSION_COOKIE = "travelcore_session"
 SESSION_MAX_AGE = 12 * 3600
 MAX_LIMIT = 100
@@ -121,26 +122,26 @@ def page_params(
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
-class Page(BaseModel):
-    """One page of a list, oldest or soonest first unless the endpoint says otherwise;
-    ``next_offset`` is the ``offset`` of the next page (``null`` on the last)."""
+class Page(BaseModel, Generic[T]):
+    """One page of a list, in the order the endpoint states; ``next_offset`` is the
+    ``offset`` of the next page (``null`` on the last)."""
 
-    items: list[dict[str, Any]]
+    items: list[T]
     limit: int
     offset: int
     total: int
     next_offset: int | None
 
 
-def page(items: Any, params: PageParams) -> Page:
+def page(items: Any, params: PageParams) -> dict[str, Any]:
     """The page ``params`` asks for of ``items`` (serialized by the library's converter)."""
     everything = list(items)
     chosen = everything[params.offset : params.offset + params.limit]
     end = params.offset + len(chosen)
-    return Page(
-        items=[to_data(item) for item in chosen],
-        limit=params.limit,
-        offset=params.offset,
-        total=len(everything),
-        next_offset=end if end < len(everything) else None,
-    )
+    return {
+        "items": [to_data(item) for item in chosen],
+        "limit": params.limit,
+        "offset": params.offset,
+        "total": len(everything),
+        "next_offset": end if end < len(everything) else None,
+    }

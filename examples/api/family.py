@@ -13,20 +13,34 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from examples.api.bodies import body_of, command
+from examples.api.bodies import Out, body_of, command, out
 from examples.api.deps import IdempotencyKey, Page, Paging, Who, page, scoped, services
 from travelcore.booking import (
     BookGroup,
+    Booking,
+    BookingReceipt,
     BookSession,
     CancelBooking,
+    CancellationReceipt,
     ConfirmBooking,
+    GroupReceipt,
     JoinWaitlist,
     LeaveWaitlist,
     RespondToOffer,
+    WaitlistEntry,
+    WaitlistReceipt,
 )
-from travelcore.catalog import ActivityId, VenueStatus
+from travelcore.catalog import Activity, ActivityId, Session, VenueStatus
+from travelcore.dashboard import ParentDashboard
+from travelcore.discovery.feedback import QuickFeedback, Review
+from travelcore.discovery.search import SearchResponse
+from travelcore.discovery.suggestions import SuggestionRecord
 from travelcore.kernel import Actor, NotFound, to_data
-from travelcore.notifications import MarkRead
+from travelcore.ledger import BalanceView, LedgerEntry
+from travelcore.notifications import MarkRead, Notification
+from travelcore.people import Child
+
+BalanceOut = body_of(BalanceView, frozenset({"entries"}), "BalanceOut", Out)
 
 router = APIRouter(tags=["family pass"])
 Svc = Annotated[Any, Depends(services)]
@@ -51,8 +65,12 @@ def data(value: Any) -> Json:
 # -- browse and search ----------------------------------------------------------------
 
 
-@router.get("/activities", summary="Browse the published activities of active venues")
-def activities(who: Reader, svc: Svc, paging: Paging) -> Page:
+@router.get(
+    "/activities",
+    summary="Browse the published activities of active venues",
+    response_model=Page[out(Activity)],
+)
+def activities(who: Reader, svc: Svc, paging: Paging) -> Json:
     """Ordered by name."""
     with svc.app.database(who.tenant_id) as uow:
         found = [
@@ -64,7 +82,11 @@ def activities(who: Reader, svc: Svc, paging: Paging) -> Page:
     return page(sorted(found, key=lambda a: (a.name, str(a.id))), paging)
 
 
-@router.get("/activities/{activity_id}/sessions", summary="An activity's sessions")
+@router.get(
+    "/activities/{activity_id}/sessions",
+    summary="An activity's sessions",
+    response_model=Page[out(Session)],
+)
 def sessions(
     activity_id: UUID,
     who: Reader,
@@ -72,7 +94,7 @@ def sessions(
     paging: Paging,
     start: Annotated[date | None, Query(description="First day (inclusive)")] = None,
     end: Annotated[date | None, Query(description="Last day (inclusive)")] = None,
-) -> Page:
+) -> Json:
     """Soonest first."""
     with svc.app.database(who.tenant_id) as uow:
         uow.activities.get(ActivityId(activity_id))  # 404 for an unknown activity
@@ -80,8 +102,12 @@ def sessions(
     return page(sorted(found, key=lambda s: s.starts_at), paging)
 
 
-@router.get("/activities/{activity_id}/reviews", summary="An activity's visible reviews")
-def reviews(activity_id: UUID, who: Reader, svc: Svc, paging: Paging) -> Page:
+@router.get(
+    "/activities/{activity_id}/reviews",
+    summary="An activity's visible reviews",
+    response_model=Page[out(Review)],
+)
+def reviews(activity_id: UUID, who: Reader, svc: Svc, paging: Paging) -> Json:
     with svc.app.database(who.tenant_id) as uow:
         uow.activities.get(ActivityId(activity_id))
         found = uow.reviews.for_activity(ActivityId(activity_id))
@@ -94,7 +120,9 @@ class SearchBody(BaseModel):
     top_k: int = 10
 
 
-@router.post("/search", summary="Search activities in natural language")
+@router.post(
+    "/search", summary="Search activities in natural language", response_model=out(SearchResponse)
+)
 def search(body: SearchBody, who: Reader, svc: Svc) -> Json:
     """The parsed intent, the hits and whether the search fell back to full text. A search
     writes only its log, so it takes no idempotency key."""
@@ -107,12 +135,17 @@ def search(body: SearchBody, who: Reader, svc: Svc) -> Json:
 # -- children, bookings and the waitlist -----------------------------------------------
 
 
-@router.get("/children", summary="The parent's children")
-def children(who: BookingsReader, svc: Svc, paging: Paging) -> Page:
+@router.get("/children", summary="The parent's children", response_model=Page[out(Child)])
+def children(who: BookingsReader, svc: Svc, paging: Paging) -> Json:
     return page(svc.app.people.children(who.tenant_id, who.user_id), paging)
 
 
-@router.post("/bookings", status_code=201, summary="Book a session for a child")
+@router.post(
+    "/bookings",
+    status_code=201,
+    summary="Book a session for a child",
+    response_model=out(BookingReceipt),
+)
 def book(body: BookBody, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     cmd = command(
         BookSession, body, tenant_id=who.tenant_id, parent_id=who.user_id, idempotency_key=key
@@ -120,7 +153,12 @@ def book(body: BookBody, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     return data(svc.app.booking.book(cmd))
 
 
-@router.post("/bookings/group", status_code=201, summary="Book siblings on one session")
+@router.post(
+    "/bookings/group",
+    status_code=201,
+    summary="Book siblings on one session",
+    response_model=out(GroupReceipt),
+)
 def book_group(body: GroupBody, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     """Every seat and every credit, or nothing."""
     cmd = command(
@@ -129,19 +167,27 @@ def book_group(body: GroupBody, who: Booker, key: IdempotencyKey, svc: Svc) -> J
     return data(svc.app.booking.book_group(cmd))
 
 
-@router.get("/bookings/{booking_id}", summary="A booking")
+@router.get("/bookings/{booking_id}", summary="A booking", response_model=out(Booking))
 def booking(booking_id: UUID, who: BookingsReader, svc: Svc) -> Json:
     return data(svc.app.booking.get(who.tenant_id, booking_id))
 
 
-@router.post("/bookings/{booking_id}/confirm", summary="Confirm a pending booking")
+@router.post(
+    "/bookings/{booking_id}/confirm",
+    summary="Confirm a pending booking",
+    response_model=out(BookingReceipt),
+)
 def confirm(booking_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     """A booking holds its credits while pending; confirming spends them."""
     cmd = ConfirmBooking(tenant_id=who.tenant_id, booking_id=booking_id, idempotency_key=key)
     return data(svc.app.booking.confirm(cmd))
 
 
-@router.post("/bookings/{booking_id}/cancel", summary="Cancel a booking as the parent")
+@router.post(
+    "/bookings/{booking_id}/cancel",
+    summary="Cancel a booking as the parent",
+    response_model=out(CancellationReceipt),
+)
 def cancel(booking_id: UUID, body: CancelBody, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     """48 hours or more before the start: a full refund; later, the credits are forfeit."""
     cmd = command(
@@ -150,7 +196,12 @@ def cancel(booking_id: UUID, body: CancelBody, who: Booker, key: IdempotencyKey,
     return data(svc.app.booking.cancel(cmd))
 
 
-@router.post("/waitlist", status_code=201, summary="Join a full session's waitlist")
+@router.post(
+    "/waitlist",
+    status_code=201,
+    summary="Join a full session's waitlist",
+    response_model=out(WaitlistReceipt),
+)
 def join_waitlist(body: JoinBody, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     cmd = command(
         JoinWaitlist, body, tenant_id=who.tenant_id, parent_id=who.user_id, idempotency_key=key
@@ -158,8 +209,12 @@ def join_waitlist(body: JoinBody, who: Booker, key: IdempotencyKey, svc: Svc) ->
     return data(svc.app.waitlist.join(cmd))
 
 
-@router.get("/sessions/{session_id}/waitlist", summary="A session's waitlist")
-def waitlist(session_id: UUID, who: BookingsReader, svc: Svc, paging: Paging) -> Page:
+@router.get(
+    "/sessions/{session_id}/waitlist",
+    summary="A session's waitlist",
+    response_model=Page[out(WaitlistEntry)],
+)
+def waitlist(session_id: UUID, who: BookingsReader, svc: Svc, paging: Paging) -> Json:
     svc.app.catalog.session(who.tenant_id, session_id)
     return page(svc.app.waitlist.entries(who.tenant_id, session_id), paging)
 
@@ -169,18 +224,28 @@ def _respond(action: str, entry_id: UUID, who: Actor, key: str, svc: Any) -> Jso
     return data(getattr(svc.app.waitlist, action)(cmd))
 
 
-@router.post("/waitlist/{entry_id}/accept", summary="Accept an offered seat")
+@router.post(
+    "/waitlist/{entry_id}/accept",
+    summary="Accept an offered seat",
+    response_model=out(BookingReceipt),
+)
 def accept_offer(entry_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     """Within the offer window: a booking (source ``waitlist``)."""
     return _respond("accept", entry_id, who, key, svc)
 
 
-@router.post("/waitlist/{entry_id}/decline", summary="Decline an offered seat")
+@router.post(
+    "/waitlist/{entry_id}/decline",
+    summary="Decline an offered seat",
+    response_model=out(WaitlistReceipt),
+)
 def decline_offer(entry_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     return _respond("decline", entry_id, who, key, svc)
 
 
-@router.post("/waitlist/{entry_id}/leave", summary="Leave the waitlist")
+@router.post(
+    "/waitlist/{entry_id}/leave", summary="Leave the waitlist", response_model=out(WaitlistReceipt)
+)
 def leave_waitlist(entry_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     cmd = LeaveWaitlist(tenant_id=who.tenant_id, entry_id=entry_id, idempotency_key=key)
     return data(svc.app.waitlist.leave(cmd))
@@ -197,42 +262,56 @@ def _balance(who: Actor, svc: Any, day: date | None) -> Any:
     return view
 
 
-@router.get("/credits/balance", summary="Credits available, used, refunded in a period")
+@router.get(
+    "/credits/balance",
+    summary="Credits available, used, refunded in a period",
+    response_model=BalanceOut,
+)
 def balance(
     who: CreditsReader,
     svc: Svc,
     day: Annotated[date | None, Query(description="A day of the period (today)")] = None,
 ) -> Json:
-    view = data(_balance(who, svc, day))
-    view.pop("entries", None)
-    return view
+    return data(_balance(who, svc, day))
 
 
-@router.get("/credits/ledger", summary="The period's ledger entries, oldest first")
+@router.get(
+    "/credits/ledger",
+    summary="The period's ledger entries, oldest first",
+    response_model=Page[out(LedgerEntry)],
+)
 def ledger(
     who: CreditsReader,
     svc: Svc,
     paging: Paging,
     day: Annotated[date | None, Query(description="A day of the period (today)")] = None,
-) -> Page:
+) -> Json:
     return page(_balance(who, svc, day).entries, paging)
 
 
 # -- suggestions, feedback and reviews -------------------------------------------------
 
 
-@router.get("/suggestions", summary="The month's suggestions for the parent's children")
+@router.get(
+    "/suggestions",
+    summary="The month's suggestions for the parent's children",
+    response_model=Page[out(SuggestionRecord)],
+)
 def suggestions(
     who: Reader,
     svc: Svc,
     paging: Paging,
     month: Annotated[date | None, Query(description="A day of the month (today)")] = None,
-) -> Page:
+) -> Json:
     day = month or svc.app.clock.now().date()
     return page(svc.curation.for_parent(who.tenant_id, who.user_id, day), paging)
 
 
-@router.post("/suggestions/{suggestion_id}/accept", summary="Book a suggestion")
+@router.post(
+    "/suggestions/{suggestion_id}/accept",
+    summary="Book a suggestion",
+    response_model=out(SuggestionRecord),
+)
 def accept_suggestion(suggestion_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     record = svc.curation.accept(who.tenant_id, who.user_id, suggestion_id, idempotency_key=key)
     return data(record)
@@ -242,7 +321,11 @@ class RejectBody(BaseModel):
     reason: str
 
 
-@router.post("/suggestions/{suggestion_id}/reject", summary="Turn a suggestion down")
+@router.post(
+    "/suggestions/{suggestion_id}/reject",
+    summary="Turn a suggestion down",
+    response_model=out(SuggestionRecord),
+)
 def reject_suggestion(
     suggestion_id: UUID, body: RejectBody, who: Booker, key: IdempotencyKey, svc: Svc
 ) -> Json:
@@ -257,7 +340,12 @@ class ReviewBody(BaseModel):
     text: str | None = None
 
 
-@router.post("/bookings/{booking_id}/review", status_code=201, summary="Review a booking")
+@router.post(
+    "/bookings/{booking_id}/review",
+    status_code=201,
+    summary="Review a booking",
+    response_model=out(Review),
+)
 def review(booking_id: UUID, body: ReviewBody, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     """One per completed booking, by its parent (a second one is refused)."""
     return data(svc.feedback.review(who.tenant_id, who.user_id, booking_id, **body.model_dump()))
@@ -269,7 +357,12 @@ class FeedbackBody(BaseModel):
     comment: str | None = None
 
 
-@router.post("/bookings/{booking_id}/feedback", status_code=201, summary="Thumbs up or down")
+@router.post(
+    "/bookings/{booking_id}/feedback",
+    status_code=201,
+    summary="Thumbs up or down",
+    response_model=out(QuickFeedback),
+)
 def quick_feedback(
     booking_id: UUID, body: FeedbackBody, who: Booker, key: IdempotencyKey, svc: Svc
 ) -> Json:
@@ -289,19 +382,27 @@ def quick_feedback(
 # -- notifications and the dashboard ---------------------------------------------------
 
 
-@router.get("/notifications", summary="The in-app inbox, newest first")
+@router.get(
+    "/notifications",
+    summary="The in-app inbox, newest first",
+    response_model=Page[out(Notification)],
+)
 def inbox(
     who: Who,
     svc: Svc,
     paging: Paging,
     unread_only: bool = False,
-) -> Page:
+) -> Json:
     return page(
         svc.notifications.inbox(who.tenant_id, who.user_id, unread_only=unread_only), paging
     )
 
 
-@router.post("/notifications/{notification_id}/read", summary="Mark a notification read")
+@router.post(
+    "/notifications/{notification_id}/read",
+    summary="Mark a notification read",
+    response_model=out(Notification),
+)
 def mark_read(notification_id: UUID, who: Who, key: IdempotencyKey, svc: Svc) -> Json:
     cmd = MarkRead(
         tenant_id=who.tenant_id,
@@ -312,7 +413,11 @@ def mark_read(notification_id: UUID, who: Who, key: IdempotencyKey, svc: Svc) ->
     return data(svc.notifications.mark_read(cmd))
 
 
-@router.get("/dashboard", summary="The parent's home screen, in one read")
+@router.get(
+    "/dashboard",
+    summary="The parent's home screen, in one read",
+    response_model=out(ParentDashboard),
+)
 def dashboard(who: Who, svc: Svc) -> Json:
     """Credits available and used, days left in the period, children, upcoming bookings,
     pending suggestions and unread notifications (``ParentDashboardQuery``)."""

@@ -10,22 +10,33 @@ from uuid import UUID
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from examples.api.bodies import body_of, command
+from examples.api.bodies import body_of, command, out
 from examples.api.deps import IdempotencyKey, Page, Paging, Who, page, services
 from travelcore.kernel import to_data
-from travelcore.payments import PayTrip
+from travelcore.payments import Payment, PaymentResult, PayTrip
 from travelcore.travel import (
     AddItineraryDay,
     BookTrip,
     ChangeTrip,
     DraftItinerary,
+    Itinerary,
     ItineraryDay,
     Period,
+    PlanResult,
     PolicyKey,
+    PolicyRule,
+    Reminder,
     RemovePolicyRule,
     SetPolicyRule,
     Severity,
+    SpendReport,
+    Trip,
 )
+
+
+class Removed(BaseModel):
+    removed: bool
+
 
 router = APIRouter(prefix="/travel", tags=["business trips"])
 Svc = Annotated[Any, Depends(services)]
@@ -42,8 +53,10 @@ def data(value: Any) -> Json:
     return result
 
 
-@router.get("/policies", summary="The tenant's travel policy rules")
-def policies(who: Who, svc: Svc, paging: Paging) -> Page:
+@router.get(
+    "/policies", summary="The tenant's travel policy rules", response_model=Page[out(PolicyRule)]
+)
+def policies(who: Who, svc: Svc, paging: Paging) -> Json:
     return page(svc.app.travel.policy_rules(who.tenant_id), paging)
 
 
@@ -52,7 +65,7 @@ class RuleBody(BaseModel):
     severity: Severity = Severity.REFUSAL
 
 
-@router.put("/policies/{key}", summary="Set a policy rule")
+@router.put("/policies/{key}", summary="Set a policy rule", response_model=out(PolicyRule))
 def set_policy(key: PolicyKey, body: RuleBody, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
     """``value``'s shape depends on the rule: ``{"max": "premium_economy"}`` for
     ``cabin_class``, ``{"amount": "160.00", "currency": "EUR"}`` for ``per_night_cap``,
@@ -68,13 +81,15 @@ def set_policy(key: PolicyKey, body: RuleBody, who: Who, idem: IdempotencyKey, s
     return data(svc.app.travel.set_policy_rule(cmd))
 
 
-@router.delete("/policies/{key}", summary="Remove a policy rule")
+@router.delete("/policies/{key}", summary="Remove a policy rule", response_model=Removed)
 def remove_policy(key: PolicyKey, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
     cmd = RemovePolicyRule(tenant_id=who.tenant_id, key=key, idempotency_key=idem)
     return {"removed": svc.app.travel.remove_policy_rule(cmd)}
 
 
-@router.post("/itineraries", status_code=201, summary="Draft an itinerary")
+@router.post(
+    "/itineraries", status_code=201, summary="Draft an itinerary", response_model=out(PlanResult)
+)
 def draft(body: DraftBody, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
     """A draft until a trip is booked on it; policy warnings come back with it."""
     cmd = command(
@@ -83,17 +98,23 @@ def draft(body: DraftBody, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
     return data(svc.app.travel.draft_itinerary(cmd))
 
 
-@router.get("/itineraries", summary="The traveller's itineraries")
-def itineraries(who: Who, svc: Svc, paging: Paging) -> Page:
+@router.get(
+    "/itineraries", summary="The traveller's itineraries", response_model=Page[out(Itinerary)]
+)
+def itineraries(who: Who, svc: Svc, paging: Paging) -> Json:
     return page(svc.app.travel.itineraries(who.tenant_id, user_id=who.user_id), paging)
 
 
-@router.get("/itineraries/{itinerary_id}", summary="An itinerary")
+@router.get("/itineraries/{itinerary_id}", summary="An itinerary", response_model=out(Itinerary))
 def itinerary(itinerary_id: UUID, who: Who, svc: Svc) -> Json:
     return data(svc.app.travel.itinerary(who.tenant_id, itinerary_id))
 
 
-@router.post("/itineraries/{itinerary_id}/days", summary="Add a day to an itinerary")
+@router.post(
+    "/itineraries/{itinerary_id}/days",
+    summary="Add a day to an itinerary",
+    response_model=out(Itinerary),
+)
 def add_day(itinerary_id: UUID, body: DayBody, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
     cmd = AddItineraryDay(
         tenant_id=who.tenant_id,
@@ -104,7 +125,12 @@ def add_day(itinerary_id: UUID, body: DayBody, who: Who, idem: IdempotencyKey, s
     return data(svc.app.travel.add_itinerary_day(cmd))
 
 
-@router.post("/trips", status_code=201, summary="Book a trip with its line items")
+@router.post(
+    "/trips",
+    status_code=201,
+    summary="Book a trip with its line items",
+    response_model=out(PlanResult),
+)
 def book_trip(body: TripBody, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
     """Flight = fare x passengers, hotel = price per night x nights, car = price per day
     x days, tour = price per person x participants; one currency."""
@@ -114,17 +140,17 @@ def book_trip(body: TripBody, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
     return data(svc.app.travel.book_trip(cmd))
 
 
-@router.get("/trips", summary="The traveller's trips")
-def trips(who: Who, svc: Svc, paging: Paging) -> Page:
+@router.get("/trips", summary="The traveller's trips", response_model=Page[out(Trip)])
+def trips(who: Who, svc: Svc, paging: Paging) -> Json:
     return page(svc.app.travel.trips(who.tenant_id, user_id=who.user_id), paging)
 
 
-@router.get("/trips/{trip_id}", summary="A trip")
+@router.get("/trips/{trip_id}", summary="A trip", response_model=out(Trip))
 def trip(trip_id: UUID, who: Who, svc: Svc) -> Json:
     return data(svc.app.travel.trip(who.tenant_id, trip_id))
 
 
-@router.post("/trips/{trip_id}/cancel", summary="Cancel a trip")
+@router.post("/trips/{trip_id}/cancel", summary="Cancel a trip", response_model=out(Trip))
 def cancel_trip(trip_id: UUID, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
     cmd = ChangeTrip(tenant_id=who.tenant_id, trip_id=trip_id, idempotency_key=idem)
     return data(svc.app.travel.cancel_trip(cmd))
@@ -134,7 +160,12 @@ class PayBody(BaseModel):
     payment_method: str
 
 
-@router.post("/trips/{trip_id}/payments", status_code=201, summary="Pay what is due")
+@router.post(
+    "/trips/{trip_id}/payments",
+    status_code=201,
+    summary="Pay what is due",
+    response_model=out(PaymentResult),
+)
 def pay(trip_id: UUID, body: PayBody, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
     """Charges the trip's open amount through the app's payment gateway; the provider's
     idempotency key derives from ``Idempotency-Key``."""
@@ -147,17 +178,21 @@ def pay(trip_id: UUID, body: PayBody, who: Who, idem: IdempotencyKey, svc: Svc) 
     return data(svc.app.payments.pay(cmd))
 
 
-@router.get("/trips/{trip_id}/payments", summary="A trip's payments")
-def payments(trip_id: UUID, who: Who, svc: Svc, paging: Paging) -> Page:
+@router.get(
+    "/trips/{trip_id}/payments", summary="A trip's payments", response_model=Page[out(Payment)]
+)
+def payments(trip_id: UUID, who: Who, svc: Svc, paging: Paging) -> Json:
     svc.app.travel.trip(who.tenant_id, trip_id)
     return page(svc.app.payments.payments_for_trip(who.tenant_id, trip_id), paging)
 
 
-@router.get("/reminders", summary="Trip reminders due now")
-def reminders(who: Who, svc: Svc, paging: Paging) -> Page:
+@router.get("/reminders", summary="Trip reminders due now", response_model=Page[out(Reminder)])
+def reminders(who: Who, svc: Svc, paging: Paging) -> Json:
     return page(svc.app.travel.due_reminders(who.tenant_id), paging)
 
 
-@router.get("/spend", summary="Spend per period, currency and category")
+@router.get(
+    "/spend", summary="Spend per period, currency and category", response_model=out(SpendReport)
+)
 def spend(who: Who, svc: Svc, period: Period = Period.MONTH) -> Json:
     return data(svc.app.travel.spend(who.tenant_id, period, user_id=who.user_id))
