@@ -1,5 +1,6 @@
-"""The real server: ``python -m examples.api --sample-data`` under uvicorn on 127.0.0.1,
-on a PostgreSQL given by ``DATABASE_URL``, answers over HTTP."""
+"""The real server: ``python -m examples.api --sample-data --otel-console`` under uvicorn on
+127.0.0.1, on a PostgreSQL given by ``DATABASE_URL``, answers over HTTP and prints its
+spans."""
 
 from __future__ import annotations
 
@@ -36,7 +37,12 @@ def test_the_server_process_serves_the_api(
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
         "PYTHONUNBUFFERED": "1",
     }
-    command = [sys.executable, "-m", "examples.api", "--port", str(port), "--sample-data"]
+    command = [
+        sys.executable,
+        "-m",
+        "examples.api",
+        *("--port", str(port), "--sample-data", "--otel-console"),
+    ]
     with log.open("wb") as out:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -63,5 +69,9 @@ def test_the_server_process_serves_the_api(
     finally:
         server.terminate()
         server.wait(timeout=30)
-    # uvicorn shuts down cleanly, then re-raises SIGTERM
-    assert "Application shutdown complete" in log.read_text()
+    # uvicorn shuts down cleanly, then re-raises SIGTERM; the console exporter flushes
+    printed = log.read_text()
+    assert "Application shutdown complete" in printed
+    assert '"name": "GET /activities"' in printed
+    assert '"name": "travelcore.repository.batch"' in printed
+    assert key[1] not in printed.split("Application startup complete")[1]
