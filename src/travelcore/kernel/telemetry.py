@@ -3,8 +3,10 @@ a :class:`Telemetry` (``travelcore_adapters.telemetry`` maps it onto OpenTelemet
 
 The library opens these spans; attributes carry ids, counts and names, never secrets:
 
-- ``travelcore.use_case`` (every :func:`~.idempotency.run_use_case`), with
-  ``travelcore.use_case.name``, ``travelcore.tenant_id`` and ``travelcore.idempotency_key``;
+- ``travelcore.use_case`` (every :func:`~.idempotency.run_use_case` and
+  :func:`~.idempotency.run_idempotent`), with ``travelcore.use_case.name``,
+  ``travelcore.tenant_id``, ``travelcore.idempotency_key`` and, when the runner is given
+  its actor, ``travelcore.actor`` and ``travelcore.actor.role``;
 - ``travelcore.repository.batch`` (a batch of statements sent to PostgreSQL);
 - ``travelcore.vector.query`` (a vector store query);
 - ``travelcore.gateway.call`` (a payment gateway request);
@@ -139,6 +141,10 @@ def traced_use_case(run: Callable[P, R]) -> Callable[P, R]:
             "travelcore.tenant_id": fields["tenant_id"],
             "travelcore.idempotency_key": fields["idempotency_key"],
         }
+        actor = bound.get("actor")
+        if actor is not None:  # who acts: ``user:<id>`` or ``system:<job>``, and the role
+            attributes["travelcore.actor"] = fields["actor"] = str(actor.label)
+            attributes["travelcore.actor.role"] = str(actor.role)
         token = _inside.set(True)
         try:
             with span(USE_CASE, attributes):
