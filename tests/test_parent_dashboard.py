@@ -90,7 +90,7 @@ def test_the_dashboard_reads_one_consistent_picture(
     [upcoming] = seen.upcoming_bookings
     assert upcoming.booking_id == booked[2].booking_id
     assert (upcoming.activity_name, upcoming.status) == ("Forest Explorers", "pending")
-    assert (seen.pending_suggestions, seen.unread_notifications) == (0, 1)
+    assert (seen.pending_suggestions, seen.unread_notifications) == (5, 1)
 
     stranger = Actor(tenant_id=tenant, role=Role.PARENT, user_id=kim.user_id)
     with pytest.raises(AccessDenied) as refused:

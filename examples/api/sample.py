@@ -5,7 +5,7 @@ password for each person."""
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,9 @@ from travelcore.catalog import (
     ScheduleSession,
     SessionId,
     VenueId,
+    VenueStatus,
 )
+from travelcore.discovery import activity_document
 from travelcore.kernel import TenantId, UserId, new_uuid
 from travelcore.ledger import AllocateCredits
 from travelcore.people import AddChild, ChildId, RegisterCorporate, RegisterUser, UserRole
@@ -188,6 +190,7 @@ def seed(services: Any) -> SampleData:
                 tenant_id=tenant, key=rule, value=value, severity=severity, idempotency_key=key()
             )
         )
+    _discovery(services, tenant, [p.user_id for p in parents], today)
     ada = person("ada@acme.example", "Ada", "traveller", frozenset())
     traveller = Person(
         user_id=ada,
@@ -204,6 +207,24 @@ def seed(services: Any) -> SampleData:
         sessions=tuple(sessions),
         single_seat_session=single,
     )
+
+
+def _discovery(services: Any, tenant: TenantId, parents: list[UserId], today: date) -> None:
+    """Embed the activities (for search) and make the parents' monthly suggestions."""
+    app = services.app
+    with app.database(tenant) as uow:
+        activities = [
+            activity
+            for venue in uow.venues.with_status(VenueStatus.ACTIVE)
+            for activity in uow.activities.for_venue(venue.id)
+        ]
+        documents = [
+            activity_document(activity, uow.sessions.for_activity(activity.id, None, None))
+            for activity in activities
+        ]
+    app.vectors.sync(tenant, "activities", documents)
+    for month in sorted({today, today + timedelta(days=14)}, key=lambda d: (d.year, d.month)):
+        services.curation.generate(tenant, month, parents)
 
 
 def _api_key(app: Any, tenant: TenantId, user: UserId, role: str, scopes: frozenset[str]) -> str:
