@@ -146,6 +146,10 @@ def install(app: FastAPI) -> None:
         )
         return problem(code, str(error.detail))
 
+    @app.exception_handler(Exception)
+    async def internal(request: Request, error: Exception) -> JSONResponse:
+        return problem("internal")  # no detail: it could hold anything
+
     @app.exception_handler(NotWired)
     async def not_wired(request: Request, error: NotWired) -> JSONResponse:
         return problem("not_wired", str(error))

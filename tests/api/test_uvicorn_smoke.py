@@ -66,6 +66,7 @@ def test_the_server_process_serves_the_api(
         assert listed.status_code == 200
         assert listed.json()["total"] == 3
         assert httpx.get(f"{base}/dashboard", timeout=10).status_code == 401
+        assert httpx.get(f"{base}/docs", timeout=10).status_code == 200
     finally:
         server.terminate()
         server.wait(timeout=30)
