@@ -8,11 +8,12 @@ from __future__ import annotations
 import functools
 import types
 import typing
-from typing import Any, TypeVar
+from datetime import time
+from typing import Annotated, Any, TypeVar
 
 import attrs
 import cattrs
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from travelcore.kernel import ValidationFailed, from_data, to_data
 
@@ -54,7 +55,18 @@ def out(cls: type) -> type[BaseModel]:
     return body_of(cls, base=Out)
 
 
+LocalTime = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+        description="A wall-clock time in the zone the record names (no offset)",
+    ),
+]
+
+
 def _model_type(hint: Any, base: type) -> Any:
+    if hint is time and base is Out:
+        return LocalTime  # JSON Schema's "time" format needs an offset, which these lack
     if attrs.has(hint):
         return body_of(hint, base=base)
     origin, args = typing.get_origin(hint), typing.get_args(hint)
