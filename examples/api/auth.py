@@ -3,13 +3,15 @@ that resolves to the user's actor."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, SecretStr
 
-from examples.api.deps import SESSION_COOKIE, SESSION_MAX_AGE, Who, services
+from examples.api.deps import Svc, Who
+from examples.api.services import Services
+from examples.api.sessions import SESSION_COOKIE, SESSION_MAX_AGE
 from travelcore.accounts import Secret
 from travelcore.kernel import Actor, NotFound, Role, TenantId, to_data
 
@@ -28,9 +30,7 @@ class SessionToken(BaseModel):
 
 
 @router.post("/sessions", status_code=201, summary="Sign in")
-def sign_in(
-    body: SignIn, response: Response, svc: Annotated[Any, Depends(services)]
-) -> SessionToken:
+def sign_in(body: SignIn, response: Response, svc: Svc) -> SessionToken:
     """A session token for the user (also set as the ``travelcore_session`` cookie); 403
     for an unknown email or a wrong password."""
     tenant = TenantId(body.tenant_id)
@@ -51,7 +51,7 @@ def me(who: Who) -> dict[str, Any]:
     return data
 
 
-def _actor_of(svc: Any, tenant: TenantId, user_id: Any) -> Actor:
+def _actor_of(svc: Services, tenant: TenantId, user_id: Any) -> Actor:
     """The actor of a signed-in user: their family-pass role, else a traveller."""
     with svc.app.database(tenant) as uow:
         try:

@@ -14,49 +14,27 @@ from __future__ import annotations
 from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
-import attrs
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel
 
-from travelcore.apikeys.token import TOKEN_PATTERN, InvalidApiKey
-from travelcore.kernel import AccessDenied, Actor, TenantId, from_data, to_data
-from travelcore_adapters.bootstrap import App
+from examples.api.services import Services
+from examples.api.sessions import SESSION_COOKIE
+from travelcore.apikeys.token import TOKEN_PATTERN
+from travelcore.kernel import AccessDenied, Actor, TenantId, to_data
 
 T = TypeVar("T")
-SESSION_COOKIE = "travelcore_session"
-SESSION_MAX_AGE = 12 * 3600
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
-
-
-@attrs.define
-class Sessions:
-    """Signs an actor into a session token and reads it back."""
-
-    secret: str
-
-    def _serializer(self) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self.secret, salt="travelcore-session")
-
-    def issue(self, actor: Actor) -> str:
-        return self._serializer().dumps(to_data(actor))
-
-    def actor(self, token: str) -> Actor:
-        try:
-            data = self._serializer().loads(token, max_age=SESSION_MAX_AGE)
-        except BadSignature:
-            raise InvalidApiKey("bad_session") from None
-        return from_data(data, Actor)
 
 
 class Unauthenticated(AccessDenied):
     code = "unauthenticated"
 
 
-def services(request: Request) -> Any:
-    return request.app.state.services
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
 
 
 bearer = HTTPBearer(auto_error=False, description="An API key or a session token")
@@ -64,7 +42,7 @@ cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False)
 
 
 def actor(
-    request: Request,
+    svc: Annotated[Services, Depends(services)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     session: Annotated[str | None, Depends(cookie)],
     x_tenant_id: Annotated[
@@ -72,17 +50,14 @@ def actor(
     ] = None,
 ) -> Actor:
     """The actor the request is made for; 401 without valid credentials."""
-    svc = services(request)
     token = credentials.credentials if credentials is not None else session
     if token is None:
         raise Unauthenticated("send an API key or a session token", rule="authenticated")
     if TOKEN_PATTERN.fullmatch(token):
         if x_tenant_id is None:
             raise Unauthenticated("an API key needs the X-Tenant-Id header", rule="tenant")
-        app: App = svc.app
-        return app.api_keys.authenticate(TenantId(x_tenant_id), token)
-    sessions: Sessions = svc.sessions
-    return sessions.actor(token)
+        return svc.app.api_keys.authenticate(TenantId(x_tenant_id), token)
+    return svc.sessions.actor(token)
 
 
 def scoped(scope: str) -> Any:
@@ -145,3 +120,6 @@ def page(items: Any, params: PageParams) -> dict[str, Any]:
         "total": len(everything),
         "next_offset": end if end < len(everything) else None,
     }
+
+
+Svc = Annotated[Services, Depends(services)]

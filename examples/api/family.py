@@ -10,11 +10,12 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from examples.api.bodies import Out, body_of, command, out
-from examples.api.deps import IdempotencyKey, Page, Paging, Who, page, scoped, services
+from examples.api.deps import IdempotencyKey, Page, Paging, Svc, Who, page, scoped
+from examples.api.services import Services
 from travelcore.booking import (
     BookGroup,
     Booking,
@@ -43,7 +44,6 @@ from travelcore.people import Child
 BalanceOut = body_of(BalanceView, frozenset({"entries"}), "BalanceOut", Out)
 
 router = APIRouter(tags=["family pass"])
-Svc = Annotated[Any, Depends(services)]
 Reader = Annotated[Actor, scoped("read:activities")]
 Booker = Annotated[Actor, scoped("write:bookings")]
 BookingsReader = Annotated[Actor, scoped("read:bookings")]
@@ -219,7 +219,7 @@ def waitlist(session_id: UUID, who: BookingsReader, svc: Svc, paging: Paging) ->
     return page(svc.app.waitlist.entries(who.tenant_id, session_id), paging)
 
 
-def _respond(action: str, entry_id: UUID, who: Actor, key: str, svc: Any) -> Json:
+def _respond(action: str, entry_id: UUID, who: Actor, key: str, svc: Services) -> Json:
     cmd = RespondToOffer(tenant_id=who.tenant_id, entry_id=entry_id, idempotency_key=key)
     return data(getattr(svc.app.waitlist, action)(cmd))
 
@@ -254,7 +254,7 @@ def leave_waitlist(entry_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -
 # -- credits ---------------------------------------------------------------------------
 
 
-def _balance(who: Actor, svc: Any, day: date | None) -> Any:
+def _balance(who: Actor, svc: Services, day: date | None) -> Any:
     today = day or svc.app.clock.now().date()
     view = svc.app.ledger.balance_for(who.tenant_id, who.user_id, today)
     if view is None:

@@ -4,14 +4,14 @@ own plans: ``user_id`` comes from the actor."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from examples.api.bodies import body_of, command, out
-from examples.api.deps import IdempotencyKey, Page, Paging, Who, page, services
+from examples.api.deps import IdempotencyKey, Page, Paging, Svc, Who, page
 from travelcore.kernel import to_data
 from travelcore.payments import Payment, PaymentResult, PayTrip
 from travelcore.travel import (
@@ -39,7 +39,6 @@ class Removed(BaseModel):
 
 
 router = APIRouter(prefix="/travel", tags=["business trips"])
-Svc = Annotated[Any, Depends(services)]
 Json = dict[str, Any]
 
 CONTEXT = frozenset({"tenant_id", "user_id", "idempotency_key"})
