@@ -23,6 +23,7 @@ SCOPES = frozenset(
         "read:employees",
         "write:employees",
         "read:invoices",
+        "write:reviews",
     }
 )
 
