@@ -40,6 +40,7 @@ def test_the_dashboard_reads_one_consistent_picture(
     services = Services.of(app, "secret")
     sample = seed(services)
     tenant, (garcia, kim) = sample.tenant_id, sample.parents
+    staff = Actor(tenant_id=tenant, role=Role.PLATFORM_ADMIN, user_id=kim.user_id)
     ana, leo = garcia.children
     booked = []
     for n, (session, child) in enumerate(
@@ -52,9 +53,10 @@ def test_the_dashboard_reads_one_consistent_picture(
             parent_id=garcia.user_id,
             idempotency_key=f"b{n}",
         )
-        booked.append(app.booking.book(cmd))
+        booked.append(app.booking.book(cmd, actor=staff))
     app.booking.confirm(
-        ConfirmBooking(tenant_id=tenant, booking_id=booked[0].booking_id, idempotency_key="c")
+        ConfirmBooking(tenant_id=tenant, booking_id=booked[0].booking_id, idempotency_key="c"),
+        actor=staff,
     )
     app.booking.cancel(
         CancelBooking(
@@ -62,7 +64,8 @@ def test_the_dashboard_reads_one_consistent_picture(
             booking_id=booked[1].booking_id,
             reason=CancellationReason.WEATHER,
             idempotency_key="x",
-        )
+        ),
+        actor=staff,
     )
     services.notifications.announce(
         Announce(
@@ -71,9 +74,10 @@ def test_the_dashboard_reads_one_consistent_picture(
             subject="Spring break",
             message="New camps are open",
             idempotency_key="a",
-        )
+        ),
+        actor=staff,
     )
-    services.notifications.deliver_due(tenant)
+    services.notifications.deliver_due(tenant, actor=staff)
     parent = Actor(tenant_id=tenant, role=Role.PARENT, user_id=garcia.user_id)
 
     clock.advance(timedelta(days=8))  # the first two sessions (day 7) have started

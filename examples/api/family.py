@@ -98,7 +98,7 @@ def sessions(
     """Soonest first."""
     with svc.app.database(who.tenant_id) as uow:
         uow.activities.get(ActivityId(activity_id))  # 404 for an unknown activity
-    found = svc.app.catalog.sessions(who.tenant_id, ActivityId(activity_id), start, end)
+    found = svc.app.catalog.sessions(who.tenant_id, ActivityId(activity_id), start, end, actor=who)
     return page(sorted(found, key=lambda s: s.starts_at), paging)
 
 
@@ -127,7 +127,7 @@ def search(body: SearchBody, who: Reader, svc: Svc) -> Json:
     """The parsed intent, the hits and whether the search fell back to full text. A search
     writes only its log, so it takes no idempotency key."""
     found = svc.search.search(
-        who.tenant_id, who.user_id, body.text, child_age=body.child_age, top_k=body.top_k
+        who.tenant_id, who.user_id, body.text, child_age=body.child_age, top_k=body.top_k, actor=who
     )
     return data(found)
 
@@ -137,7 +137,7 @@ def search(body: SearchBody, who: Reader, svc: Svc) -> Json:
 
 @router.get("/children", summary="The parent's children", response_model=Page[out(Child)])
 def children(who: BookingsReader, svc: Svc, paging: Paging) -> Json:
-    return page(svc.app.people.children(who.tenant_id, who.user_id), paging)
+    return page(svc.app.people.children(who.tenant_id, who.user_id, actor=who), paging)
 
 
 @router.post(
@@ -150,7 +150,7 @@ def book(body: BookBody, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     cmd = command(
         BookSession, body, tenant_id=who.tenant_id, parent_id=who.user_id, idempotency_key=key
     )
-    return data(svc.app.booking.book(cmd))
+    return data(svc.app.booking.book(cmd, actor=who))
 
 
 @router.post(
@@ -164,12 +164,12 @@ def book_group(body: GroupBody, who: Booker, key: IdempotencyKey, svc: Svc) -> J
     cmd = command(
         BookGroup, body, tenant_id=who.tenant_id, parent_id=who.user_id, idempotency_key=key
     )
-    return data(svc.app.booking.book_group(cmd))
+    return data(svc.app.booking.book_group(cmd, actor=who))
 
 
 @router.get("/bookings/{booking_id}", summary="A booking", response_model=out(Booking))
 def booking(booking_id: UUID, who: BookingsReader, svc: Svc) -> Json:
-    return data(svc.app.booking.get(who.tenant_id, booking_id))
+    return data(svc.app.booking.get(who.tenant_id, booking_id, actor=who))
 
 
 @router.post(
@@ -180,7 +180,7 @@ def booking(booking_id: UUID, who: BookingsReader, svc: Svc) -> Json:
 def confirm(booking_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     """A booking holds its credits while pending; confirming spends them."""
     cmd = ConfirmBooking(tenant_id=who.tenant_id, booking_id=booking_id, idempotency_key=key)
-    return data(svc.app.booking.confirm(cmd))
+    return data(svc.app.booking.confirm(cmd, actor=who))
 
 
 @router.post(
@@ -193,7 +193,7 @@ def cancel(booking_id: UUID, body: CancelBody, who: Booker, key: IdempotencyKey,
     cmd = command(
         CancelBooking, body, tenant_id=who.tenant_id, booking_id=booking_id, idempotency_key=key
     )
-    return data(svc.app.booking.cancel(cmd))
+    return data(svc.app.booking.cancel(cmd, actor=who))
 
 
 @router.post(
@@ -206,22 +206,22 @@ def join_waitlist(body: JoinBody, who: Booker, key: IdempotencyKey, svc: Svc) ->
     cmd = command(
         JoinWaitlist, body, tenant_id=who.tenant_id, parent_id=who.user_id, idempotency_key=key
     )
-    return data(svc.app.waitlist.join(cmd))
+    return data(svc.app.waitlist.join(cmd, actor=who))
 
 
 @router.get(
     "/sessions/{session_id}/waitlist",
-    summary="A session's waitlist",
+    summary="A session's waitlist (for its venue's admins)",
     response_model=Page[out(WaitlistEntry)],
 )
 def waitlist(session_id: UUID, who: BookingsReader, svc: Svc, paging: Paging) -> Json:
-    svc.app.catalog.session(who.tenant_id, session_id)
-    return page(svc.app.waitlist.entries(who.tenant_id, session_id), paging)
+    svc.app.catalog.session(who.tenant_id, session_id, actor=who)
+    return page(svc.app.waitlist.entries(who.tenant_id, session_id, actor=who), paging)
 
 
 def _respond(action: str, entry_id: UUID, who: Actor, key: str, svc: Services) -> Json:
     cmd = RespondToOffer(tenant_id=who.tenant_id, entry_id=entry_id, idempotency_key=key)
-    return data(getattr(svc.app.waitlist, action)(cmd))
+    return data(getattr(svc.app.waitlist, action)(cmd, actor=who))
 
 
 @router.post(
@@ -248,7 +248,7 @@ def decline_offer(entry_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) ->
 )
 def leave_waitlist(entry_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     cmd = LeaveWaitlist(tenant_id=who.tenant_id, entry_id=entry_id, idempotency_key=key)
-    return data(svc.app.waitlist.leave(cmd))
+    return data(svc.app.waitlist.leave(cmd, actor=who))
 
 
 # -- credits ---------------------------------------------------------------------------
@@ -256,7 +256,7 @@ def leave_waitlist(entry_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -
 
 def _balance(who: Actor, svc: Services, day: date | None) -> Any:
     today = day or svc.app.clock.now().date()
-    view = svc.app.ledger.balance_for(who.tenant_id, who.user_id, today)
+    view = svc.app.ledger.balance_for(who.tenant_id, who.user_id, today, actor=who)
     if view is None:
         raise NotFound("balance", today)
     return view
@@ -304,7 +304,7 @@ def suggestions(
     month: Annotated[date | None, Query(description="A day of the month (today)")] = None,
 ) -> Json:
     day = month or svc.app.clock.now().date()
-    return page(svc.curation.for_parent(who.tenant_id, who.user_id, day), paging)
+    return page(svc.curation.for_parent(who.tenant_id, who.user_id, day, actor=who), paging)
 
 
 @router.post(
@@ -313,7 +313,9 @@ def suggestions(
     response_model=out(SuggestionRecord),
 )
 def accept_suggestion(suggestion_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
-    record = svc.curation.accept(who.tenant_id, who.user_id, suggestion_id, idempotency_key=key)
+    record = svc.curation.accept(
+        who.tenant_id, who.user_id, suggestion_id, idempotency_key=key, actor=who
+    )
     return data(record)
 
 
@@ -330,7 +332,11 @@ def reject_suggestion(
     suggestion_id: UUID, body: RejectBody, who: Booker, key: IdempotencyKey, svc: Svc
 ) -> Json:
     """Answering twice is refused (a suggestion closes once answered)."""
-    return data(svc.curation.reject(who.tenant_id, who.user_id, suggestion_id, reason=body.reason))
+    return data(
+        svc.curation.reject(
+            who.tenant_id, who.user_id, suggestion_id, reason=body.reason, actor=who
+        )
+    )
 
 
 class ReviewBody(BaseModel):
@@ -348,7 +354,9 @@ class ReviewBody(BaseModel):
 )
 def review(booking_id: UUID, body: ReviewBody, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     """One per completed booking, by its parent (a second one is refused)."""
-    return data(svc.feedback.review(who.tenant_id, who.user_id, booking_id, **body.model_dump()))
+    return data(
+        svc.feedback.review(who.tenant_id, who.user_id, booking_id, **body.model_dump(), actor=who)
+    )
 
 
 class FeedbackBody(BaseModel):
@@ -375,6 +383,7 @@ def quick_feedback(
             positive=body.positive,
             tags=tuple(body.tags),
             comment=body.comment,
+            actor=who,
         )
     )
 
@@ -394,7 +403,8 @@ def inbox(
     unread_only: bool = False,
 ) -> Json:
     return page(
-        svc.notifications.inbox(who.tenant_id, who.user_id, unread_only=unread_only), paging
+        svc.notifications.inbox(who.tenant_id, who.user_id, unread_only=unread_only, actor=who),
+        paging,
     )
 
 
@@ -410,7 +420,7 @@ def mark_read(notification_id: UUID, who: Who, key: IdempotencyKey, svc: Svc) ->
         notification_id=notification_id,
         idempotency_key=key,
     )
-    return data(svc.notifications.mark_read(cmd))
+    return data(svc.notifications.mark_read(cmd, actor=who))
 
 
 @router.get(

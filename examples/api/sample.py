@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -24,13 +24,18 @@ from travelcore.catalog import (
     VenueStatus,
 )
 from travelcore.discovery import activity_document
-from travelcore.kernel import TenantId, UserId, new_uuid
+from travelcore.kernel import Actor, Role, TenantId, UserId, new_uuid
 from travelcore.ledger import AllocateCredits
 from travelcore.people import AddChild, ChildId, RegisterCorporate, RegisterUser, UserRole
 from travelcore.travel import PolicyKey, RegisterTenant, SetPolicyRule, Severity
+from travelcore_adapters import bootstrap
+
+if TYPE_CHECKING:
+    from examples.api.services import Services
 
 PASSWORD = "correct horse battery staple"
 PARENT_SCOPES = frozenset({"read:activities", "read:bookings", "write:bookings", "read:credits"})
+TRAVELLER_SCOPES = frozenset({"read:bookings", "write:bookings"})
 ACTIVITIES = [
     ("Junior Robotics Lab", ActivityCategory.STEM, ("indoor", "creative"), 8),
     ("Forest Explorers", ActivityCategory.NATURE, ("outdoor", "active"), 8),
@@ -64,10 +69,11 @@ class SampleData:
         return "\n".join(lines)
 
 
-def seed(services: Any) -> SampleData:
-    """Create a new sample tenant through the library's use cases."""
+def seed(services: Services) -> SampleData:
+    """Create a new sample tenant through the library's use cases, as a platform admin."""
     app = services.app
     tenant = TenantId(new_uuid())
+    staff = Actor(tenant_id=tenant, role=Role.PLATFORM_ADMIN, user_id=UserId(new_uuid()))
     counter = iter(range(1_000_000))
 
     def key() -> str:
@@ -82,7 +88,8 @@ def seed(services: Any) -> SampleData:
             primary_contact_email="hr@acme.example",
             contract_start_date=today.replace(day=1),
             idempotency_key=key(),
-        )
+        ),
+        actor=staff,
     )
     venue = app.catalog.apply_venue(
         ApplyVenue(
@@ -92,10 +99,14 @@ def seed(services: Any) -> SampleData:
             insurance_coverage=Decimal(2_000_000),
             insurance_expiry_date=today + timedelta(days=365),
             idempotency_key=key(),
-        )
+        ),
+        actor=staff,
     )
     app.catalog.change_venue_status(
-        ChangeVenueStatus(tenant_id=tenant, venue_id=venue, action="approve", idempotency_key=key())
+        ChangeVenueStatus(
+            tenant_id=tenant, venue_id=venue, action="approve", idempotency_key=key()
+        ),
+        actor=staff,
     )
     sessions, single = [], None
     for name, category, tags, capacity in ACTIVITIES:
@@ -112,7 +123,8 @@ def seed(services: Any) -> SampleData:
                 capacity_per_session=capacity,
                 tags=tags,
                 idempotency_key=key(),
-            )
+            ),
+            actor=staff,
         )
         for days in (7, 14):
             session = app.catalog.schedule_session(
@@ -122,7 +134,8 @@ def seed(services: Any) -> SampleData:
                     session_date=today + timedelta(days=days),
                     start_time=time(10),
                     idempotency_key=key(),
-                )
+                ),
+                actor=staff,
             )
             sessions.append(session)
             if capacity == 1 and single is None:
@@ -141,7 +154,8 @@ def seed(services: Any) -> SampleData:
                     last_name="Example",
                     corporate_id=corporate,
                     idempotency_key=key(),
-                )
+                ),
+                actor=staff,
             )
         app.accounts.register(
             RegisterAccount(
@@ -151,7 +165,8 @@ def seed(services: Any) -> SampleData:
                 name=first,
                 password=Secret(PASSWORD),
                 idempotency_key=key(),
-            )
+            ),
+            actor=staff,
         )
         return user
 
@@ -162,7 +177,8 @@ def seed(services: Any) -> SampleData:
         app.ledger.allocate_credits(
             AllocateCredits(
                 tenant_id=tenant, user_id=parent, day=today, credits=40, idempotency_key=key()
-            )
+            ),
+            actor=staff,
         )
         children = tuple(
             app.people.add_child(
@@ -173,14 +189,17 @@ def seed(services: Any) -> SampleData:
                     date_of_birth=today.replace(year=today.year - 8 - i, day=1),
                     parental_consent=True,
                     idempotency_key=key(),
-                )
+                ),
+                actor=staff,
             )
             for i, kid in enumerate(kids)
         )
-        token = _api_key(app, tenant, parent, "parent", PARENT_SCOPES)
+        token = _api_key(app, tenant, parent, "parent", PARENT_SCOPES, staff=staff)
         parents.append(Person(user_id=parent, email=email, api_key=token, children=children))
 
-    app.travel.register_tenant(RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key=key()))
+    app.travel.register_tenant(
+        RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key=key()), actor=staff
+    )
     for rule, value, severity in (
         (PolicyKey.CABIN_CLASS, {"max": "premium_economy"}, Severity.REFUSAL),
         (PolicyKey.PER_NIGHT_CAP, {"amount": "160.00", "currency": "EUR"}, Severity.WARNING),
@@ -188,16 +207,15 @@ def seed(services: Any) -> SampleData:
         app.travel.set_policy_rule(
             SetPolicyRule(
                 tenant_id=tenant, key=rule, value=value, severity=severity, idempotency_key=key()
-            )
+            ),
+            actor=staff,
         )
-    _discovery(services, tenant, [p.user_id for p in parents], today)
+    _discovery(services, tenant, [p.user_id for p in parents], today, staff)
     ada = person("ada@acme.example", "Ada", "traveller", frozenset())
     traveller = Person(
         user_id=ada,
         email="ada@acme.example",
-        api_key=_api_key(
-            app, tenant, ada, "traveller", frozenset({"read:bookings", "write:bookings"})
-        ),
+        api_key=_api_key(app, tenant, ada, "traveller", TRAVELLER_SCOPES, staff=staff),
     )
     return SampleData(
         tenant_id=tenant,
@@ -209,7 +227,9 @@ def seed(services: Any) -> SampleData:
     )
 
 
-def _discovery(services: Any, tenant: TenantId, parents: list[UserId], today: date) -> None:
+def _discovery(
+    services: Services, tenant: TenantId, parents: list[UserId], today: date, staff: Actor
+) -> None:
     """Embed the activities (for search) and make the parents' monthly suggestions."""
     app = services.app
     with app.database(tenant) as uow:
@@ -222,16 +242,25 @@ def _discovery(services: Any, tenant: TenantId, parents: list[UserId], today: da
             activity_document(activity, uow.sessions.for_activity(activity.id, None, None))
             for activity in activities
         ]
-    app.vectors.sync(tenant, "activities", documents)
+    app.vectors.sync(tenant, "activities", documents, actor=staff)
     for month in sorted({today, today + timedelta(days=14)}, key=lambda d: (d.year, d.month)):
-        services.curation.generate(tenant, month, parents)
+        services.curation.generate(tenant, month, parents, actor=staff)
 
 
-def _api_key(app: Any, tenant: TenantId, user: UserId, role: str, scopes: frozenset[str]) -> str:
+def _api_key(
+    app: bootstrap.App,
+    tenant: TenantId,
+    user: UserId,
+    role: str,
+    scopes: frozenset[str],
+    *,
+    staff: Actor,
+) -> str:
     issued = app.api_keys.create(
         CreateApiKey(
             tenant_id=tenant, user_id=user, role=role, name=f"{role} sample", scopes=scopes
-        )
+        ),
+        actor=staff,
     )
     token: str = issued.token
     return token

@@ -56,7 +56,7 @@ def data(value: Any) -> Json:
     "/policies", summary="The tenant's travel policy rules", response_model=Page[out(PolicyRule)]
 )
 def policies(who: Who, svc: Svc, paging: Paging) -> Json:
-    return page(svc.app.travel.policy_rules(who.tenant_id), paging)
+    return page(svc.app.travel.policy_rules(who.tenant_id, actor=who), paging)
 
 
 class RuleBody(BaseModel):
@@ -77,13 +77,13 @@ def set_policy(key: PolicyKey, body: RuleBody, who: Who, idem: IdempotencyKey, s
         severity=body.severity,
         idempotency_key=idem,
     )
-    return data(svc.app.travel.set_policy_rule(cmd))
+    return data(svc.app.travel.set_policy_rule(cmd, actor=who))
 
 
 @router.delete("/policies/{key}", summary="Remove a policy rule", response_model=Removed)
 def remove_policy(key: PolicyKey, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
     cmd = RemovePolicyRule(tenant_id=who.tenant_id, key=key, idempotency_key=idem)
-    return {"removed": svc.app.travel.remove_policy_rule(cmd)}
+    return {"removed": svc.app.travel.remove_policy_rule(cmd, actor=who)}
 
 
 @router.post(
@@ -94,19 +94,19 @@ def draft(body: DraftBody, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
     cmd = command(
         DraftItinerary, body, tenant_id=who.tenant_id, user_id=who.user_id, idempotency_key=idem
     )
-    return data(svc.app.travel.draft_itinerary(cmd))
+    return data(svc.app.travel.draft_itinerary(cmd, actor=who))
 
 
 @router.get(
     "/itineraries", summary="The traveller's itineraries", response_model=Page[out(Itinerary)]
 )
 def itineraries(who: Who, svc: Svc, paging: Paging) -> Json:
-    return page(svc.app.travel.itineraries(who.tenant_id, user_id=who.user_id), paging)
+    return page(svc.app.travel.itineraries(who.tenant_id, user_id=who.user_id, actor=who), paging)
 
 
 @router.get("/itineraries/{itinerary_id}", summary="An itinerary", response_model=out(Itinerary))
 def itinerary(itinerary_id: UUID, who: Who, svc: Svc) -> Json:
-    return data(svc.app.travel.itinerary(who.tenant_id, itinerary_id))
+    return data(svc.app.travel.itinerary(who.tenant_id, itinerary_id, actor=who))
 
 
 @router.post(
@@ -121,7 +121,7 @@ def add_day(itinerary_id: UUID, body: DayBody, who: Who, idem: IdempotencyKey, s
         day=command(ItineraryDay, body),
         idempotency_key=idem,
     )
-    return data(svc.app.travel.add_itinerary_day(cmd))
+    return data(svc.app.travel.add_itinerary_day(cmd, actor=who))
 
 
 @router.post(
@@ -136,23 +136,23 @@ def book_trip(body: TripBody, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
     cmd = command(
         BookTrip, body, tenant_id=who.tenant_id, user_id=who.user_id, idempotency_key=idem
     )
-    return data(svc.app.travel.book_trip(cmd))
+    return data(svc.app.travel.book_trip(cmd, actor=who))
 
 
 @router.get("/trips", summary="The traveller's trips", response_model=Page[out(Trip)])
 def trips(who: Who, svc: Svc, paging: Paging) -> Json:
-    return page(svc.app.travel.trips(who.tenant_id, user_id=who.user_id), paging)
+    return page(svc.app.travel.trips(who.tenant_id, user_id=who.user_id, actor=who), paging)
 
 
 @router.get("/trips/{trip_id}", summary="A trip", response_model=out(Trip))
 def trip(trip_id: UUID, who: Who, svc: Svc) -> Json:
-    return data(svc.app.travel.trip(who.tenant_id, trip_id))
+    return data(svc.app.travel.trip(who.tenant_id, trip_id, actor=who))
 
 
 @router.post("/trips/{trip_id}/cancel", summary="Cancel a trip", response_model=out(Trip))
 def cancel_trip(trip_id: UUID, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
     cmd = ChangeTrip(tenant_id=who.tenant_id, trip_id=trip_id, idempotency_key=idem)
-    return data(svc.app.travel.cancel_trip(cmd))
+    return data(svc.app.travel.cancel_trip(cmd, actor=who))
 
 
 class PayBody(BaseModel):
@@ -174,24 +174,24 @@ def pay(trip_id: UUID, body: PayBody, who: Who, idem: IdempotencyKey, svc: Svc) 
         payment_method=body.payment_method,
         idempotency_key=idem,
     )
-    return data(svc.app.payments.pay(cmd))
+    return data(svc.app.payments.pay(cmd, actor=who))
 
 
 @router.get(
     "/trips/{trip_id}/payments", summary="A trip's payments", response_model=Page[out(Payment)]
 )
 def payments(trip_id: UUID, who: Who, svc: Svc, paging: Paging) -> Json:
-    svc.app.travel.trip(who.tenant_id, trip_id)
-    return page(svc.app.payments.payments_for_trip(who.tenant_id, trip_id), paging)
+    svc.app.travel.trip(who.tenant_id, trip_id, actor=who)
+    return page(svc.app.payments.payments_for_trip(who.tenant_id, trip_id, actor=who), paging)
 
 
 @router.get("/reminders", summary="Trip reminders due now", response_model=Page[out(Reminder)])
 def reminders(who: Who, svc: Svc, paging: Paging) -> Json:
-    return page(svc.app.travel.due_reminders(who.tenant_id), paging)
+    return page(svc.app.travel.due_reminders(who.tenant_id, actor=who), paging)
 
 
 @router.get(
     "/spend", summary="Spend per period, currency and category", response_model=out(SpendReport)
 )
 def spend(who: Who, svc: Svc, period: Period = Period.MONTH) -> Json:
-    return data(svc.app.travel.spend(who.tenant_id, period, user_id=who.user_id))
+    return data(svc.app.travel.spend(who.tenant_id, period, user_id=who.user_id, actor=who))

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import headers, ok
-from travelcore.kernel import ManualClock
+from travelcore.kernel import Actor, ManualClock, Role
 
 
 def test_a_family_books_cancels_and_a_waitlisted_child_is_promoted(
@@ -68,10 +68,7 @@ def test_a_family_books_cancels_and_a_waitlisted_child_is_promoted(
     balance = ok(client.get("/credits/balance", headers=headers(sample, garcia)))
     assert (balance["available"], balance["refunded"]) == (40, 4)
 
-    [offered] = ok(client.get(f"/sessions/{session}/waitlist", headers=headers(sample, kim)))[
-        "items"
-    ]
-    assert offered["spot_offered_at"] is not None
+    # the seat went to Jun's entry: it is offered, so Kim can accept it
     promoted = ok(
         client.post(
             f"/waitlist/{entry['entry_id']}/accept", headers=headers(sample, kim, "accept-jun")
@@ -249,6 +246,7 @@ def test_an_actor_outside_its_scope_gets_403(
         garcia.user_id,
         "parent",
         frozenset({"read:activities"}),
+        staff=Actor(tenant_id=sample.tenant_id, role=Role.PLATFORM_ADMIN, user_id=garcia.user_id),
     )
     as_reader = {"Authorization": f"Bearer {reader}", "X-Tenant-Id": str(sample.tenant_id)}
     assert client.get("/activities", headers=as_reader).status_code == 200
@@ -267,6 +265,29 @@ def test_an_actor_outside_its_scope_gets_403(
         "rule": "scope",
     }
     assert ok(client.get("/credits/balance", headers=headers(sample, garcia)))["held"] == 0
+
+    # and a parent acts on their own family only (DOMAIN.md section 10)
+    kim = sample.parents[1]
+    booked = ok(
+        client.post(
+            "/bookings",
+            headers=headers(sample, garcia, "own"),
+            json={"session_id": str(sample.sessions[0]), "child_id": str(garcia.children[0])},
+        ),
+        201,
+    )
+    for response in (
+        client.post(
+            f"/bookings/{booked['booking_id']}/cancel",
+            headers=headers(sample, kim, "not-mine"),
+            json={"reason": "other"},
+        ),
+        client.get(f"/bookings/{booked['booking_id']}", headers=headers(sample, kim)),
+    ):
+        assert response.status_code == 403, response.text
+        assert response.json()["rule"] == "own_family"
+    listing = client.get(f"/sessions/{sample.sessions[0]}/waitlist", headers=headers(sample, kim))
+    assert (listing.status_code, listing.json()["rule"]) == (403, "role")
 
 
 def test_a_signed_in_parent_uses_a_session(client: TestClient, sample: SampleData) -> None:

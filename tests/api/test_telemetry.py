@@ -97,6 +97,8 @@ def test_booking_through_http_produces_the_span_tree(
     assert replayed.attributes is not None
     assert booked.attributes["travelcore.tenant_id"] == str(sample.tenant_id)
     assert booked.attributes["travelcore.idempotency_key"] == "k-1"
+    assert booked.attributes["travelcore.actor"] == f"user:{garcia.user_id}"
+    assert booked.attributes["travelcore.actor.role"] == "parent"
     assert "travelcore.idempotency.replayed" not in booked.attributes
     assert replayed.attributes["travelcore.idempotency.replayed"] is True
     batches = [

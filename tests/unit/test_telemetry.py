@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from travelcore.booking import BookSession
-from travelcore.kernel import ManualClock
+from travelcore.kernel import Actor, ManualClock, Role
 from travelcore.kernel import telemetry as port
 from travelcore_adapters import bootstrap, telemetry
 from travelcore_adapters.security import AesGcmSecretBox
@@ -41,6 +41,7 @@ def _services() -> Services:
 def _book(services: Services) -> None:
     sample = seed(services)
     garcia = sample.parents[0]
+    parent = Actor(tenant_id=sample.tenant_id, role=Role.PARENT, user_id=garcia.user_id)
     services.app.booking.book(
         BookSession(
             tenant_id=sample.tenant_id,
@@ -48,7 +49,8 @@ def _book(services: Services) -> None:
             child_id=garcia.children[0],
             parent_id=garcia.user_id,
             idempotency_key="book",
-        )
+        ),
+        actor=parent,
     )
 
 
