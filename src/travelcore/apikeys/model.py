@@ -24,6 +24,8 @@ SCOPES = frozenset(
         "write:employees",
         "read:invoices",
         "write:reviews",
+        "read:trips",
+        "write:trips",
     }
 )
 

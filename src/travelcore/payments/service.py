@@ -51,6 +51,7 @@ from travelcore.payments.model import (
 )
 from travelcore.payments.ports import TENANT_METADATA_KEY, PaymentGateway, PaymentsUnitOfWork
 from travelcore.travel import TripId, TripStatus
+from travelcore.travel import access as travel_access
 
 PaymentsUowFactory = Callable[[TenantId], PaymentsUnitOfWork]
 R = TypeVar("R")
@@ -258,7 +259,7 @@ class PaymentService:
                 cmd,
                 PaymentStarted,
                 now,
-                lambda: self._record_initiated(uow, cmd),
+                lambda: self._record_initiated(uow, cmd, actor),
                 actor=actor,
             )
             settled = _find_settled(uow, cmd.idempotency_key, PaymentResult)
@@ -269,9 +270,12 @@ class PaymentService:
         charge = self._charge(cmd, payment) if payment.status is PaymentStatus.INITIATED else None
         return _settling(lambda: self._record_outcome(cmd, payment.id, charge))
 
-    def _record_initiated(self, uow: PaymentsUnitOfWork, cmd: PayTrip) -> PaymentStarted:
+    def _record_initiated(
+        self, uow: PaymentsUnitOfWork, cmd: PayTrip, actor: Actor
+    ) -> PaymentStarted:
         now = self._clock.now()
         trip = uow.trips.get(cmd.trip_id)
+        travel_access.travel(actor, trip.user_id)
         if trip.status is TripStatus.CANCELLED:
             raise InvalidTransition("trip", trip.status, "paid")
         payments = uow.payments.for_trip(trip.id)
@@ -410,6 +414,7 @@ class PaymentService:
         """Refund part or all of a payment; never more than was captured and not refunded.
         The refund is recorded ``pending`` (counted against the cap) before the provider is
         called, so concurrent refunds cannot together exceed the capture."""
+        travel_access.refund(actor)
         now = self._clock.now()
 
         def start(uow: PaymentsUnitOfWork) -> RefundStarted:
@@ -437,6 +442,7 @@ class PaymentService:
 
     def refund_trip(self, cmd: RefundTrip, *, actor: Actor) -> TripRefund:
         """After a cancellation, refund every payment of the trip in full (what is left)."""
+        travel_access.refund(actor)
         now = self._clock.now()
 
         def start(uow: PaymentsUnitOfWork) -> TripRefundStarted:
@@ -600,6 +606,7 @@ class PaymentService:
         The threshold must exceed the longest payment request (create and capture), so that
         the job never gives up a payment a live request is about to capture."""
         require_tenant(actor, cmd.tenant_id)
+        travel_access.refund(actor)
         now = self._clock.now()
         with self._uow(cmd.tenant_id) as uow:
             stuck = uow.payments.needing_settlement(now - cmd.older_than)
@@ -671,12 +678,15 @@ class PaymentService:
     ) -> Sequence[Payment]:
         require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
+            travel_access.read(actor, uow.trips.get(trip_id).user_id)
             return uow.payments.for_trip(trip_id)
 
     def payment(self, tenant_id: TenantId, payment_id: PaymentId, *, actor: Actor) -> Payment:
         require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
-            return uow.payments.get(payment_id)
+            payment = uow.payments.get(payment_id)
+            travel_access.read(actor, uow.trips.get(payment.trip_id).user_id)
+            return payment
 
 
 def _auto_refunder(tenant_id: TenantId) -> Actor:

@@ -23,6 +23,7 @@ from travelcore.kernel import (
     run_use_case,
     zone,
 )
+from travelcore.travel import access
 from travelcore.travel.analytics import Period, SpendReport, spend_report
 from travelcore.travel.events import ReminderDue, TripBooked, TripCancelled
 from travelcore.travel.model import (
@@ -161,6 +162,7 @@ class TravelService:
 
     def register_tenant(self, cmd: RegisterTenant, *, actor: Actor) -> Tenant:
         def action(uow: TravelUnitOfWork, now: datetime) -> Tenant:
+            access.administer(actor)
             tenant = Tenant(id=cmd.tenant_id, name=cmd.name, created_at=now)
             uow.tenants.add(tenant)
             return tenant
@@ -180,6 +182,7 @@ class TravelService:
         """Create or replace the tenant's rule for ``cmd.key`` (value validated first)."""
 
         def action(uow: TravelUnitOfWork, now: datetime) -> PolicyRule:
+            access.administer(actor)
             uow.tenants.get()
             current = uow.travel_policies.find(cmd.key)
             rule = PolicyRule(
@@ -209,6 +212,7 @@ class TravelService:
 
     def remove_policy_rule(self, cmd: RemovePolicyRule, *, actor: Actor) -> bool:
         def action(uow: TravelUnitOfWork, now: datetime) -> bool:
+            access.administer(actor)
             if uow.travel_policies.find(cmd.key) is None:
                 return False
             uow.travel_policies.remove(cmd.key)
@@ -240,6 +244,7 @@ class TravelService:
 
     def set_preferences(self, cmd: SetTravelPreferences, *, actor: Actor) -> TravelPreferences:
         def action(uow: TravelUnitOfWork, now: datetime) -> TravelPreferences:
+            access.travel(actor, cmd.user_id)
             current = uow.travel_preferences.find(cmd.user_id)
             fields = attrs.asdict(cmd, recurse=False)
             del fields["idempotency_key"]
@@ -268,6 +273,7 @@ class TravelService:
     ) -> TravelPreferences:
         """The user's preferences, or the defaults if none were set."""
         require_tenant(actor, tenant_id)
+        access.read(actor, user_id)
         with self._uow(tenant_id) as uow:
             found = uow.travel_preferences.find(user_id)
         return found or TravelPreferences(tenant_id=tenant_id, user_id=user_id)
@@ -278,6 +284,7 @@ class TravelService:
         """A new draft; refused if a refusal rule breaks, else flagged with the warnings."""
 
         def action(uow: TravelUnitOfWork, now: datetime) -> PlanResult:
+            access.travel(actor, cmd.user_id)
             uow.tenants.get()
             itinerary = Itinerary(
                 id=ItineraryId(new_uuid()),
@@ -308,7 +315,9 @@ class TravelService:
 
     def add_itinerary_day(self, cmd: AddItineraryDay, *, actor: Actor) -> Itinerary:
         def action(uow: TravelUnitOfWork, now: datetime) -> Itinerary:
-            itinerary = uow.itineraries.get(cmd.itinerary_id).with_day(cmd.day)
+            current = uow.itineraries.get(cmd.itinerary_id)
+            access.travel(actor, current.user_id)
+            itinerary = current.with_day(cmd.day)
             uow.itineraries.save(itinerary)
             return itinerary
 
@@ -328,7 +337,9 @@ class TravelService:
     ) -> Itinerary:
         require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
-            return uow.itineraries.get(itinerary_id)
+            itinerary = uow.itineraries.get(itinerary_id)
+        access.read(actor, itinerary.user_id)
+        return itinerary
 
     def itineraries(
         self,
@@ -340,6 +351,7 @@ class TravelService:
     ) -> Sequence[Itinerary]:
         """Drafts or booked itineraries of one user, or of the whole tenant."""
         require_tenant(actor, tenant_id)
+        access.read(actor, user_id)
         with self._uow(tenant_id) as uow:
             return uow.itineraries.list(user_id=user_id, status=status)
 
@@ -349,6 +361,7 @@ class TravelService:
         """Book line items (and turn the itinerary from draft to booked, atomically)."""
 
         def action(uow: TravelUnitOfWork, now: datetime) -> PlanResult:
+            access.travel(actor, cmd.user_id)
             uow.tenants.get()
             destinations = tuple(dict.fromkeys(i.destination for i in cmd.items if i.destination))
             if cmd.itinerary_id is not None:
@@ -402,7 +415,9 @@ class TravelService:
 
     def confirm_trip(self, cmd: ChangeTrip, *, actor: Actor) -> Trip:
         def action(uow: TravelUnitOfWork, now: datetime) -> Trip:
-            trip = uow.trips.get(cmd.trip_id).confirmed(now)
+            current = uow.trips.get(cmd.trip_id)
+            access.travel(actor, current.user_id)
+            trip = current.confirmed(now)
             uow.trips.save(trip)
             return trip
 
@@ -421,7 +436,9 @@ class TravelService:
         """Cancel a trip; its unsent reminders are withdrawn."""
 
         def action(uow: TravelUnitOfWork, now: datetime) -> Trip:
-            trip = uow.trips.get(cmd.trip_id).cancelled(now)
+            current = uow.trips.get(cmd.trip_id)
+            access.travel(actor, current.user_id)
+            trip = current.cancelled(now)
             uow.trips.save(trip)
             for reminder in uow.reminders.for_trip(trip.id):
                 if reminder.sent_at is None:
@@ -450,12 +467,15 @@ class TravelService:
     def trip(self, tenant_id: TenantId, trip_id: TripId, *, actor: Actor) -> Trip:
         require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
-            return uow.trips.get(trip_id)
+            trip = uow.trips.get(trip_id)
+        access.read(actor, trip.user_id)
+        return trip
 
     def trips(
         self, tenant_id: TenantId, *, user_id: UserId | None = None, actor: Actor
     ) -> Sequence[Trip]:
         require_tenant(actor, tenant_id)
+        access.read(actor, user_id)
         with self._uow(tenant_id) as uow:
             return uow.trips.list(user_id=user_id)
 
@@ -481,6 +501,7 @@ class TravelService:
 
     def due_reminders(self, tenant_id: TenantId, *, actor: Actor) -> Sequence[Reminder]:
         require_tenant(actor, tenant_id)
+        access.remind(actor)
         with self._uow(tenant_id) as uow:
             return uow.reminders.due(self._clock.now())
 
@@ -488,6 +509,7 @@ class TravelService:
         """Mark every due reminder sent and publish one ``ReminderDue`` each, after commit."""
 
         def action(uow: TravelUnitOfWork, now: datetime) -> SentReminders:
+            access.remind(actor)
             sent = []
             for reminder in uow.reminders.due(now):
                 uow.reminders.save(reminder.sent(now))
