@@ -48,6 +48,7 @@ Reader = Annotated[Actor, scoped("read:activities")]
 Booker = Annotated[Actor, scoped("write:bookings")]
 BookingsReader = Annotated[Actor, scoped("read:bookings")]
 CreditsReader = Annotated[Actor, scoped("read:credits")]
+Reviewer = Annotated[Actor, scoped("write:reviews")]
 Json = dict[str, Any]
 
 CONTEXT = frozenset({"tenant_id", "parent_id", "user_id", "idempotency_key", "actor"})
@@ -352,7 +353,9 @@ class ReviewBody(BaseModel):
     summary="Review a booking",
     response_model=out(Review),
 )
-def review(booking_id: UUID, body: ReviewBody, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
+def review(
+    booking_id: UUID, body: ReviewBody, who: Reviewer, key: IdempotencyKey, svc: Svc
+) -> Json:
     """One per completed booking, by its parent (a second one is refused)."""
     return data(
         svc.feedback.review(who.tenant_id, who.user_id, booking_id, **body.model_dump(), actor=who)
@@ -372,7 +375,7 @@ class FeedbackBody(BaseModel):
     response_model=out(QuickFeedback),
 )
 def quick_feedback(
-    booking_id: UUID, body: FeedbackBody, who: Booker, key: IdempotencyKey, svc: Svc
+    booking_id: UUID, body: FeedbackBody, who: Reviewer, key: IdempotencyKey, svc: Svc
 ) -> Json:
     """One per completed booking; it moves the child's preferences."""
     return data(

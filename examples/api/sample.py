@@ -34,8 +34,10 @@ if TYPE_CHECKING:
     from examples.api.services import Services
 
 PASSWORD = "correct horse battery staple"
-PARENT_SCOPES = frozenset({"read:activities", "read:bookings", "write:bookings", "read:credits"})
-TRAVELLER_SCOPES = frozenset({"read:bookings", "write:bookings"})
+PARENT_SCOPES = frozenset(
+    {"read:activities", "read:bookings", "write:bookings", "read:credits", "write:reviews"}
+)
+TRAVELLER_SCOPES = frozenset({"read:trips", "write:trips"})
 ACTIVITIES = [
     ("Junior Robotics Lab", ActivityCategory.STEM, ("indoor", "creative"), 8),
     ("Forest Explorers", ActivityCategory.NATURE, ("outdoor", "active"), 8),
