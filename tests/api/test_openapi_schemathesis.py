@@ -1,13 +1,13 @@
 """Schemathesis generates requests for every operation of the OpenAPI schema, as a parent of
-a sample tenant: no answer is a server error, and every answer (status, content type,
-headers, body) is one the schema documents."""
+a sample tenant with a key holding every scope: no answer is a server error, and every
+answer (status, content type, headers, body) is one the schema documents."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 import schemathesis
-from examples.api.sample import SampleData
+from examples.api.sample import SampleData, _api_key
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +21,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.api.conftest import headers
+from travelcore.apikeys.model import SCOPES
+from travelcore.kernel import Actor, Role
 
 CHECKS = [
     not_a_server_error,
@@ -70,7 +72,12 @@ def test_every_operation_answers_as_documented(
     api: FastAPI, client: TestClient, sample: SampleData
 ) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", api)
-    auth = headers(sample, sample.parents[0])
+    garcia = sample.parents[0]
+    staff = Actor(tenant_id=sample.tenant_id, role=Role.PLATFORM_ADMIN, user_id=garcia.user_id)
+    every_scope = _api_key(
+        api.state.services.app, sample.tenant_id, garcia.user_id, "parent", SCOPES, staff=staff
+    )
+    auth = {"Authorization": f"Bearer {every_scope}", "X-Tenant-Id": str(sample.tenant_id)}
     known = known_ids(client, sample)
     sent: Counter[str] = Counter()
     statuses: Counter[int] = Counter()
