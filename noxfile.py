@@ -75,3 +75,11 @@ def bench_peers(session: nox.Session) -> None:
     the same data. An environment of its own: the peers pin older SQLAlchemy and pgvector."""
     _install(session, "postgres,embedded", "bench-peers")
     session.run("python", "-m", "bench.vector_peers", *session.posargs)
+
+
+@nox.session
+def api(session: nox.Session) -> None:
+    """The example HTTP API on http://127.0.0.1:8000 (embedded PostgreSQL, or
+    DATABASE_URL), with sample data unless other arguments are given."""
+    _install(session, "all", "api")
+    session.run("python", "-m", "examples.api", *(session.posargs or ["--sample-data"]))

@@ -16,6 +16,7 @@ from travelcore.kernel.clock import Clock
 from travelcore.kernel.errors import IdempotencyConflict, StaleVersion, ValidationFailed
 from travelcore.kernel.ids import TenantId
 from travelcore.kernel.serialization import dumps, from_data, to_data
+from travelcore.kernel.telemetry import annotate, traced_use_case
 from travelcore.kernel.uow import UnitOfWork
 from travelcore.kernel.validation import check_command
 
@@ -92,6 +93,7 @@ def fingerprint(request: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@traced_use_case
 def run_idempotent(
     uow: HasIdempotency,
     key: str,
@@ -118,6 +120,7 @@ def run_idempotent(
             raise IdempotencyConflict(
                 f"idempotency key {key!r} was used for a different request", key=key
             )
+        annotate({"travelcore.idempotency.replayed": True})
         return from_data(existing.result, result_type)
     result = action()
     uow.idempotency.add(
@@ -126,6 +129,7 @@ def run_idempotent(
     return result
 
 
+@traced_use_case
 def run_use_case(
     uow_factory: Callable[[TenantId], U],
     tenant_id: TenantId,

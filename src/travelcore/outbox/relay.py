@@ -27,6 +27,7 @@ from travelcore.kernel import (
     ValidationFailed,
     checked_clock,
 )
+from travelcore.kernel.telemetry import RELAY_DELIVERIES, RELAY_DELIVERY, add, span
 from travelcore.outbox.ports import Consumer, InboxUnitOfWork, OutboxEntry, OutboxStore
 
 U = TypeVar("U", bound=InboxUnitOfWork)
@@ -86,7 +87,8 @@ class Relay(Generic[U]):
             blocked: set[tuple[TenantId, str]] = set()
             for tenant_id, entries in _by_tenant(claim.entries):
                 for consumer in self._consumers:
-                    report += self._deliver(consumer, tenant_id, entries, failures, blocked)
+                    with span(RELAY_DELIVERY, {"travelcore.consumer": consumer.name}):
+                        report += self._deliver(consumer, tenant_id, entries, failures, blocked)
             delivered = retried = parked = 0
             for entry in claim.entries:
                 message = entry.message
@@ -104,6 +106,7 @@ class Relay(Generic[U]):
                     claim.delivered(message.sequence, now)
                     delivered += 1
             report += RelayReport(delivered=delivered, retried=retried, parked=parked)
+        add(RELAY_DELIVERIES, report.delivered)
         return report
 
     def drain(self, max_batches: int = 1_000_000) -> RelayReport:

@@ -31,6 +31,7 @@ from travelcore.kernel import (
     TenantId,
     ValidationFailed,
 )
+from travelcore.kernel.telemetry import GATEWAY_CALL, span
 from travelcore.payments import (
     TENANT_METADATA_KEY,
     GatewayPayment,
@@ -180,8 +181,10 @@ class PayPalGateway:
         return self._token[0]
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        attributes = {"travelcore.gateway.provider": "paypal", "http.request.method": method}
         try:
-            return self._http.request(method, path, **kwargs)
+            with span(GATEWAY_CALL, attributes):
+                return self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise PaymentGatewayUnavailable(
                 f"PayPal is unavailable: {type(exc).__name__}", provider="paypal"

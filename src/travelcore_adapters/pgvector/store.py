@@ -45,6 +45,7 @@ from travelcore.kernel.errors import (
     ValidationFailed,
     VectorStoreUnavailable,
 )
+from travelcore.kernel.telemetry import VECTOR_QUERY, span
 from travelcore.vectors.filters import parse_delete_filter, parse_filter
 from travelcore.vectors.ports import FilterInput
 from travelcore.vectors.records import (
@@ -387,7 +388,8 @@ class PgVectorStore:
             "ef": str(min(1000, max(self._ef_search, top_k))),
             "tuples": str(max(self._max_scan_tuples, top_k * 4)),
         }
-        rows = self._search(sql, tune, params, top_k, bound[0] if bound else None)
+        with span(VECTOR_QUERY, {"travelcore.vector.store": "pgvector", "top_k": top_k}):
+            rows = self._search(sql, tune, params, top_k, bound[0] if bound else None)
         by_id = {row[0]: row for row in rows}
         return [
             QueryMatch(

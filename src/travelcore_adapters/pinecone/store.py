@@ -31,6 +31,7 @@ from travelcore.kernel.errors import (
     ValidationFailed,
     VectorStoreUnavailable,
 )
+from travelcore.kernel.telemetry import VECTOR_QUERY, span
 from travelcore.vectors.filters import parse_delete_filter, parse_filter, to_pinecone
 from travelcore.vectors.ports import FilterInput
 from travelcore.vectors.records import (
@@ -216,17 +217,18 @@ class PineconeVectorStore:
         assert vector is not None
         check_vector(vector, self.dimension, "vector")
         target = [float(v) for v in vector]
-        response = self._call(
-            lambda: self._index.query(
-                vector=target,
-                top_k=top_k,
-                namespace=namespace,
-                filter=rendered,
-                include_values=include_values,
-                include_metadata=include_metadata,
-                timeout=self._timeout,
+        with span(VECTOR_QUERY, {"travelcore.vector.store": "pinecone", "top_k": top_k}):
+            response = self._call(
+                lambda: self._index.query(
+                    vector=target,
+                    top_k=top_k,
+                    namespace=namespace,
+                    filter=rendered,
+                    include_values=include_values,
+                    include_metadata=include_metadata,
+                    timeout=self._timeout,
+                )
             )
-        )
         by_id = {match.id: match for match in response.matches}
         ranked = rank([(m.id, float(m.score)) for m in response.matches], top_k)
         return [

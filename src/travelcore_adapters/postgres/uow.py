@@ -21,6 +21,7 @@ from travelcore.kernel import (
     UnitOfWorkBase,
     UserId,
 )
+from travelcore.kernel.telemetry import REPOSITORY_BATCH, span
 from travelcore.people import ChildId
 from travelcore_adapters.postgres.errors import translated
 from travelcore_adapters.postgres.outbox import PostgresInbox, outbox_statements, waker
@@ -305,8 +306,8 @@ class PostgresUnitOfWork(UnitOfWorkBase):
     def _sync(self) -> None:
         """Send what is queued, wait for every answer and hand the prefetched rows on."""
         arrivals, self._arrivals = self._arrivals, []
-        if self._batch is not None:  # (sending an empty batch does nothing)
-            with translated():
+        if self._batch:  # (sending an empty batch does nothing)
+            with span(REPOSITORY_BATCH, {"db.statements": len(self._batch)}), translated():
                 self._batch.send()
         for arrived in arrivals:
             arrived()

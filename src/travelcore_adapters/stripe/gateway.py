@@ -21,6 +21,7 @@ from travelcore.kernel import (
     SystemClock,
     ValidationFailed,
 )
+from travelcore.kernel.telemetry import GATEWAY_CALL, span
 from travelcore.payments import (
     GatewayPayment,
     GatewayRefund,
@@ -60,7 +61,8 @@ def from_minor_units(value: int, currency: str) -> Money:
 
 def _translate(call: Callable[[], T]) -> T:
     try:
-        return call()
+        with span(GATEWAY_CALL, {"travelcore.gateway.provider": "stripe"}):
+            return call()
     except stripe.CardError as exc:
         decline = exc.error.decline_code if exc.error is not None else None
         raise PaymentDeclined(
