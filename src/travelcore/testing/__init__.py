@@ -23,6 +23,7 @@ from travelcore.testing.catalog import (
     SessionRepositoryContract,
     VenueRepositoryContract,
 )
+from travelcore.testing.consent import ConsentContract
 from travelcore.testing.discovery import PlacesContract, SearchLogRepositoryContract
 from travelcore.testing.entity_repositories import (
     AccountRepositoryContract,
@@ -77,6 +78,7 @@ __all__ = [
     "BillingRepositoriesContract",
     "BookingRepositoryContract",
     "ChildRepositoryContract",
+    "ConsentContract",
     "ConversationRepositoryContract",
     "CorporateRepositoryContract",
     "CorporateSubscriptionRepositoryContract",
