@@ -2,11 +2,13 @@
 
 The child's preference vector leaves every vector store first; then one transaction runs
 :data:`ERASURE_STEPS` in order: the profile, feedback, suggestions, favourites, consents,
-search logs and notifications about the child go; review texts lose the child's name;
-bookings and waitlist entries are de-identified: they point to a placeholder child with a
-new id and no name or birth date, so the ledger (which names bookings, never children)
-keeps every entry and every sum. A crash anywhere leaves the transaction undone and the
-vectors already gone; the next sweep runs it again (each step is idempotent).
+search logs and notifications about the child go, and so do the parent's produced exports;
+review texts lose the child's name; bookings and waitlist entries are de-identified: they
+point to a placeholder child with a new id and no name or birth date, so the ledger (which
+names bookings, never children) keeps every entry and every sum; the child's id in stored
+events and idempotent results becomes the placeholder's. A crash anywhere leaves the
+transaction undone and the vectors already gone; the next sweep runs it again (each step
+is idempotent).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import date
 
 import attrs
 
+from travelcore.export.model import ExportStatus
 from travelcore.kernel import TenantId, new_uuid
 from travelcore.people.model import Child, ChildId
 from travelcore.retention.ports import RetentionUnitOfWork
@@ -62,6 +65,18 @@ def _deidentify(uow: RetentionUnitOfWork, subject: Subject) -> int:
     return uow.erasure.repoint(child.id, subject.alias_id)
 
 
+def _exports(uow: RetentionUnitOfWork, subject: Subject) -> int:
+    """The parent's produced exports hold the child's data: they expire now."""
+    produced = {ExportStatus.READY, ExportStatus.DOWNLOADED}
+    expired = 0
+    for export in uow.data_exports.for_user(subject.child.parent_id):
+        if export.status in produced:
+            export.expire()
+            uow.data_exports.save(export)
+            expired += 1
+    return expired
+
+
 ERASURE_STEPS: tuple[tuple[str, ErasureStep], ...] = (
     ("feedback", _rows("booking_feedback")),
     ("suggestions", _rows("ai_suggestions")),
@@ -78,6 +93,7 @@ ERASURE_STEPS: tuple[tuple[str, ErasureStep], ...] = (
         "reviews",
         lambda uow, s: uow.erasure.redact_reviews(s.child.parent_id, s.child.first_name, REDACTED),
     ),
+    ("exports", _exports),
     ("bookings", _deidentify),
     (
         "events_and_results",

@@ -254,7 +254,7 @@ class PostgresErasure:
     def delete_child_rows(self, table: str, child_id: ChildId) -> int:
         if table == "ai_suggestions":
             s = discovery.ai_suggestions
-            where = s.c.child_ids.any(child_id)
+            where = s.c.child_ids.contains([child_id])
             return self._delete(delete(s).where(s.c.tenant_id == self._tid, where))
         if table == "vector_sync":
             v = vectors.vector_sync
@@ -285,15 +285,15 @@ class PostgresErasure:
     def redact_reviews(self, user_id: UserId, name: str, replacement: str) -> int:
         r = discovery.reviews
         pattern = r"\m" + _regex_escape(name) + r"\M"
-        redacted = func.regexp_replace(r.c.text, pattern, replacement, "gi")
+        redacted = func.regexp_replace(r.c.review_text, pattern, replacement, "gi")
         return self._delete(
             update(r)
             .where(
                 r.c.tenant_id == self._tid,
                 r.c.user_id == user_id,
-                r.c.text.op("~*")(pattern),
+                r.c.review_text.op("~*")(pattern),
             )
-            .values(text=redacted)
+            .values(review_text=redacted)
         )
 
     def add_alias(self, alias: Child) -> None:
