@@ -3,12 +3,12 @@
 The child's preference vector leaves every vector store first; then one transaction runs
 :data:`ERASURE_STEPS` in order: the profile, feedback, suggestions, favourites, consents,
 search logs and notifications about the child go, and so do the parent's produced exports;
-review texts lose the child's name; bookings and waitlist entries are de-identified: they
-point to a placeholder child with a new id and no name or birth date, so the ledger (which
-names bookings, never children) keeps every entry and every sum; the child's id in stored
-events and idempotent results becomes the placeholder's. A crash anywhere leaves the
-transaction undone and the vectors already gone; the next sweep runs it again (each step
-is idempotent).
+review texts and chat messages lose the child's name; bookings and waitlist entries are
+de-identified: they point to a placeholder child with a new id and no name or birth date,
+so the ledger (which names bookings, never children) keeps every entry and every sum; the
+child's id in stored events and idempotent results becomes the placeholder's. A crash
+anywhere leaves the transaction undone and the vectors already gone; the next sweep runs it
+again (each step is idempotent).
 """
 
 from __future__ import annotations
@@ -90,8 +90,8 @@ ERASURE_STEPS: tuple[tuple[str, ErasureStep], ...] = (
         lambda uow, s: uow.erasure.delete_notifications_mentioning(s.child.parent_id, s.terms),
     ),
     (
-        "reviews",
-        lambda uow, s: uow.erasure.redact_reviews(s.child.parent_id, s.child.first_name, REDACTED),
+        "free_text",
+        lambda uow, s: uow.erasure.redact_name(s.child.parent_id, s.child.first_name, REDACTED),
     ),
     ("exports", _exports),
     ("bookings", _deidentify),

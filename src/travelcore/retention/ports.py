@@ -35,8 +35,9 @@ class ErasureStore(Protocol):
         """The parent's notifications whose text or data contains one of ``terms``."""
         ...
 
-    def redact_reviews(self, user_id: UserId, name: str, replacement: str) -> int:
-        """Replace ``name`` (a whole word, any case) in the parent's review texts."""
+    def redact_name(self, user_id: UserId, name: str, replacement: str) -> int:
+        """Replace ``name`` (a whole word, any case) in what the parent wrote: review texts
+        and chat messages."""
         ...
 
     def add_alias(self, alias: Child) -> None:

@@ -39,6 +39,7 @@ from travelcore.testing.entity_repositories import (
     TravelPreferencesRepositoryContract,
     TripRepositoryContract,
 )
+from travelcore.testing.erasure import ErasureContract
 from travelcore.testing.feedback import FeedbackContract
 from travelcore.testing.flags import FeatureFlagRepositoryContract
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
@@ -84,6 +85,7 @@ __all__ = [
     "CorporateSubscriptionRepositoryContract",
     "CredentialRepositoryContract",
     "CreditBalanceRepositoryContract",
+    "ErasureContract",
     "FeatureFlagRepositoryContract",
     "FeedbackContract",
     "InvoiceRepositoryContract",

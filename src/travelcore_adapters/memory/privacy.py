@@ -136,15 +136,29 @@ class MemoryErasure:
             "notifications", lambda row: row.user_id == user_id and _mentions(row, terms)
         )
 
-    def redact_reviews(self, user_id: UserId, name: str, replacement: str) -> int:
+    def redact_name(self, user_id: UserId, name: str, replacement: str) -> int:
         word = re.compile(r"\b" + re.escape(name) + r"\b", re.IGNORECASE)
 
-        def redacted(row: Any) -> Any | None:
-            if row.user_id != user_id or row.text is None or not word.search(row.text):
-                return None
-            return attrs.evolve(row, text=word.sub(replacement, row.text))
+        def redacted(field: str) -> Callable[[Any], Any | None]:
+            def change(row: Any) -> Any | None:
+                text = getattr(row, field)
+                if text is None or not word.search(text):
+                    return None
+                return attrs.evolve(row, **{field: word.sub(replacement, text)})
 
-        return self._tables.update("reviews", redacted)
+            return change
+
+        chats = {
+            c.id for c in self._tables.rows("travel/conversations", lambda c: c.user_id == user_id)
+        }
+        reviews = redacted("text")
+        messages = redacted("content")
+        return self._tables.update(
+            "reviews", lambda r: reviews(r) if r.user_id == user_id else None
+        ) + self._tables.update(
+            "travel/conversation_messages",
+            lambda m: messages(m) if m.conversation_id in chats else None,
+        )
 
     def add_alias(self, alias: Child) -> None:
         self._scope.tx.put("children", (alias.tenant_id, alias.id), alias)

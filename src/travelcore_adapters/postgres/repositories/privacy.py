@@ -282,19 +282,22 @@ class PostgresErasure:
             delete(n).where(n.c.tenant_id == self._tid, n.c.user_id == user_id, mentions)
         )
 
-    def redact_reviews(self, user_id: UserId, name: str, replacement: str) -> int:
-        r = discovery.reviews
+    def redact_name(self, user_id: UserId, name: str, replacement: str) -> int:
         pattern = r"\m" + _regex_escape(name) + r"\M"
-        redacted = func.regexp_replace(r.c.review_text, pattern, replacement, "gi")
-        return self._delete(
-            update(r)
-            .where(
-                r.c.tenant_id == self._tid,
-                r.c.user_id == user_id,
-                r.c.review_text.op("~*")(pattern),
+        r, m, conv = discovery.reviews, accounts.conversation_messages, accounts.conversations
+        chats = select(conv.c.id).where(conv.c.tenant_id == self._tid, conv.c.user_id == user_id)
+        changed = 0
+        for column, owned in (
+            (r.c.review_text, r.c.user_id == user_id),
+            (m.c.content, m.c.conversation_id.in_(chats)),
+        ):
+            table = column.table
+            changed += self._delete(
+                update(table)
+                .where(table.c.tenant_id == self._tid, owned, column.op("~*")(pattern))
+                .values({column.name: func.regexp_replace(column, pattern, replacement, "gi")})
             )
-            .values(review_text=redacted)
-        )
+        return changed
 
     def add_alias(self, alias: Child) -> None:
         self._children.add(alias)

@@ -1,5 +1,6 @@
 """A family whose child leaves a trace in every place the platform stores something about
-a child, and the searches that look for that child afterwards."""
+a child (for the erasure and export contracts), and the searches that look for that child
+in vector stores and the outbox afterwards."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-import psycopg
 
+from travelcore.accounts.model import Conversation, ConversationId, Message, MessageId, Modality
+from travelcore.accounts.model import Role as ChatRole
 from travelcore.booking import (
     BookingSource,
     BookSession,
@@ -27,6 +29,7 @@ from travelcore.discovery.search import SearchLogEntry
 from travelcore.discovery.suggestions import SuggestionRecord
 from travelcore.export import DataExportService
 from travelcore.kernel import Actor, Role, TenantId, UserId, new_uuid
+from travelcore.ledger.model import CreditBalance
 from travelcore.notifications import Channel, NotificationType
 from travelcore.notifications.model import Notification, NotificationId
 from travelcore.outbox.ports import OutboxStore
@@ -55,13 +58,16 @@ def parent_actor(world: World, parent: UserId) -> Actor:
     return Actor(tenant_id=world.tenant, role=Role.PARENT, user_id=parent)
 
 
-def leave_footprint(world: World, store: VectorStore, outbox: OutboxStore) -> Family:
+def leave_footprint(
+    world: World, database: Callable[[TenantId], Any], store: VectorStore, outbox: OutboxStore
+) -> Family:
     """Bookings (completed, cancelled with a refund), a waitlist entry, feedback and a
     review, a preference vector, a favourite, a sibling suggestion, a search log, a
-    notification, consent records, an export and outbox events, all naming the child."""
+    notification, a chat, consent records, an export and outbox events (half of them
+    delivered), all naming the child. ``database`` is ``world``'s, with every repository."""
     tenant, key = world.tenant, world.key
     parent, (child, sibling) = world.family(credits=100, born=[BORN, date(2019, 6, 1)])
-    with world.db(tenant) as uow:
+    with database(tenant) as uow:
         profile = uow.children.get(child)
         profile.first_name = NAME
         uow.children.save(profile)
@@ -114,12 +120,12 @@ def leave_footprint(world: World, store: VectorStore, outbox: OutboxStore) -> Fa
         namespace_for(tenant, "activities"),
         [VectorRecord(str(activity), embedder.embed(["arts and crafts"])[0], {})],
     )
-    feedback = FeedbackService(world.db, world.clock, embedder=embedder, store=store)
+    feedback = FeedbackService(database, world.clock, embedder=embedder, store=store)
     feedback.quick_feedback(tenant, parent, done, positive=True, tags=["fun"], comment="great")
     feedback.review(tenant, parent, done, rating=5, text=f"{NAME} loved it, so did we")
     assert feedback.process_feedback(tenant) == 1
     now = world.clock.now()
-    with world.db(tenant) as uow:
+    with database(tenant) as uow:
         uow.favourites.add(
             Favourite(tenant_id=tenant, child_id=child, activity_id=activity, created_at=now)
         )
@@ -157,9 +163,24 @@ def leave_footprint(world: World, store: VectorStore, outbox: OutboxStore) -> Fa
                 due_at=now,
             )
         )
+        chat = Conversation(
+            id=ConversationId(new_uuid()), tenant_id=tenant, user_id=parent, started_at=now
+        )
+        uow.conversations.add(chat)
+        uow.conversations.add_message(
+            Message(
+                id=MessageId(new_uuid()),
+                tenant_id=tenant,
+                conversation_id=chat.id,
+                role=ChatRole.USER,
+                modality=Modality.TEXT,
+                content=f"Something calm for {NAME} on Saturday?",
+                sent_at=now,
+            )
+        )
         uow.commit()
     family = Family(parent_actor(world, parent), child, sibling)
-    exports = DataExportService(world.db, world.clock)
+    exports = DataExportService(database, world.clock)
     exports.request(actor=family.parent)
     exports.produce(actor=Actor.system(tenant, "exports"))
     _deliver_half(outbox, tenant, world)
@@ -221,50 +242,6 @@ def _leaves(value: Any) -> Iterator[str]:
         yield str(value)
 
 
-def memory_hits(tables: dict[str, dict[Any, Any]], terms: tuple[str, ...]) -> list[str]:
-    """``table: term`` for every row of every memory table that holds one of ``terms``."""
-    hits = []
-    for name, rows in tables.items():
-        for key, row in rows.items():
-            text = " ".join([*_leaves(key), *_leaves(row)]).lower()
-            hits += [f"{name}: {t}" for t in terms if t.lower() in text]
-    return hits
-
-
-TENANT_TABLES = """
-SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
-  AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
-              AND a.attname = 'tenant_id' AND NOT a.attisdropped)
-ORDER BY c.relname
-"""
-
-
-def postgres_hits(
-    superuser: psycopg.Connection[Any], tenant: TenantId, terms: tuple[str, ...]
-) -> list[str]:
-    """``table: term`` for every row of the tenant, in every table of the schema, whose
-    columns cast to text hold one of ``terms``."""
-    tables = [row[0] for row in superuser.execute(TENANT_TABLES)]
-    untenanted = superuser.execute(
-        "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND relname <> ALL(%s)",
-        (tables,),
-    ).fetchall()
-    assert [r[0] for r in untenanted] == ["alembic_version"]
-    hits = []
-    for table in tables:
-        for term in terms:
-            query = (
-                f'SELECT count(*) FROM "{table}" t '
-                "WHERE t.tenant_id = %s AND strpos(lower(t::text), lower(%s)) > 0"
-            )
-            count = superuser.execute(query, (tenant, term)).fetchone()
-            if count and count[0]:
-                hits.append(f"{table}: {term}")
-    return hits
-
-
 def vector_hits(store: VectorStore, tenant: TenantId, terms: tuple[str, ...]) -> list[str]:
     """``namespace: term`` for every record of the tenant's namespaces whose id or
     metadata holds one of ``terms``."""
@@ -288,4 +265,20 @@ def vector_hits(store: VectorStore, tenant: TenantId, terms: tuple[str, ...]) ->
     return hits
 
 
-Hits = Callable[[], list[str]]
+def outbox_hits(outbox: OutboxStore, tenant: TenantId, terms: tuple[str, ...]) -> list[str]:
+    hits = []
+    for entry in outbox.entries(tenant):
+        text = json.dumps(entry.message.payload).lower()
+        hits += [f"outbox {entry.message.event_type}: {t}" for t in terms if t.lower() in text]
+    return hits
+
+
+def ledger_holds(balances: list[CreditBalance]) -> None:
+    """Every balance is the sum of its entries, each ``balance_after`` chains from 0."""
+    for balance in balances:
+        running = 0
+        for n, entry in enumerate(balance.entries, start=1):
+            running += entry.amount
+            assert (entry.sequence, entry.balance_after) == (n, running)
+        assert balance.balance == sum(e.amount for e in balance.entries)
+        assert balance.available >= 0
