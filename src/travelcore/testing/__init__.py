@@ -40,6 +40,7 @@ from travelcore.testing.entity_repositories import (
     TripRepositoryContract,
 )
 from travelcore.testing.erasure import ErasureContract
+from travelcore.testing.export import ExportContract
 from travelcore.testing.feedback import FeedbackContract
 from travelcore.testing.flags import FeatureFlagRepositoryContract
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
@@ -86,6 +87,7 @@ __all__ = [
     "CredentialRepositoryContract",
     "CreditBalanceRepositoryContract",
     "ErasureContract",
+    "ExportContract",
     "FeatureFlagRepositoryContract",
     "FeedbackContract",
     "InvoiceRepositoryContract",

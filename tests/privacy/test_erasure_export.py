@@ -1,5 +1,5 @@
-"""The erasure contract on memory and PostgreSQL, with the preference vectors in a memory,
-pgvector or Pinecone (needledb) store."""
+"""The erasure and export contracts on memory and PostgreSQL, with the preference vectors
+in a memory, pgvector or Pinecone (needledb) store (erasure) or in memory (export)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from tests.adapters.vector_servers import (  # noqa: F401  (fixtures)
 from tests.privacy.search import memory_hits, postgres_hits
 from travelcore.kernel import TenantId
 from travelcore.outbox.ports import OutboxStore
-from travelcore.testing import ErasureContract
+from travelcore.testing import ErasureContract, ExportContract
 from travelcore.testing.footprint import DIMENSION
 from travelcore.vectors.ports import VectorStore
 from travelcore_adapters.memory import MemoryDatabase
@@ -72,3 +72,17 @@ class TestErasure(ErasureContract):
     ) -> Callable[[TenantId, tuple[str, ...]], list[str]]:
         hits: Callable[[TenantId, tuple[str, ...]], list[str]] = backend[2]
         return hits
+
+
+class TestExport(ExportContract):
+    @pytest.fixture
+    def database(self, backend: tuple[Any, OutboxStore, Any]) -> Any:
+        return backend[0]
+
+    @pytest.fixture
+    def outbox(self, backend: tuple[Any, OutboxStore, Any]) -> OutboxStore:
+        return backend[1]
+
+    @pytest.fixture
+    def vectors(self) -> VectorStore:
+        return MemoryVectorStore(DIMENSION)
