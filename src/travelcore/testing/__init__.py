@@ -64,6 +64,7 @@ from travelcore.testing.people import (
 )
 from travelcore.testing.personal import PersonalContract
 from travelcore.testing.repositories import RepositoryContract
+from travelcore.testing.retention import RetentionContract
 from travelcore.testing.scoring import VenueScoringContract
 from travelcore.testing.settings import PlatformSettingsRepositoryContract
 from travelcore.testing.suggestions import SuggestionsContract
@@ -108,6 +109,7 @@ __all__ = [
     "PreferenceRepositoryContract",
     "ReminderRepositoryContract",
     "RepositoryContract",
+    "RetentionContract",
     "ScheduleRepositoryContract",
     "SearchLogRepositoryContract",
     "SecretBoxContract",

@@ -147,7 +147,7 @@ def leave_footprint(
                 )
             ]
         )
-        uow.search_logs.add(_search_log(tenant, parent, now))
+        uow.search_logs.add(search_log(tenant, parent, now))
         uow.notifications.add(
             Notification(
                 id=NotificationId(new_uuid()),
@@ -187,7 +187,8 @@ def leave_footprint(
     return family
 
 
-def _search_log(tenant: TenantId, parent: UserId, now: Any) -> SearchLogEntry:
+def search_log(tenant: TenantId, parent: UserId, now: Any) -> SearchLogEntry:
+    """A search the parent made at ``now`` for the child."""
     return SearchLogEntry(
         id=new_uuid(),
         tenant_id=tenant,

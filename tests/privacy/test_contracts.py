@@ -1,4 +1,4 @@
-"""The erasure and export contracts on memory and PostgreSQL, with the preference vectors
+"""The erasure, export and retention contracts on memory and PostgreSQL, with the preference vectors
 in a memory, pgvector or Pinecone (needledb) store (erasure) or in memory (export)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tests.adapters.vector_servers import (  # noqa: F401  (fixtures)
 from tests.privacy.search import memory_hits, postgres_hits
 from travelcore.kernel import TenantId
 from travelcore.outbox.ports import OutboxStore
-from travelcore.testing import ErasureContract, ExportContract
+from travelcore.testing import ErasureContract, ExportContract, RetentionContract
 from travelcore.testing.footprint import DIMENSION
 from travelcore.vectors.ports import VectorStore
 from travelcore_adapters.memory import MemoryDatabase
@@ -86,3 +86,13 @@ class TestExport(ExportContract):
     @pytest.fixture
     def vectors(self) -> VectorStore:
         return MemoryVectorStore(DIMENSION)
+
+
+class TestRetention(RetentionContract):
+    @pytest.fixture
+    def database(self, backend: tuple[Any, OutboxStore, Any]) -> Any:
+        return backend[0]
+
+    @pytest.fixture
+    def outbox(self, backend: tuple[Any, OutboxStore, Any]) -> OutboxStore:
+        return backend[1]
