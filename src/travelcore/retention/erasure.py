@@ -112,12 +112,15 @@ def erase_child(
     stores: Sequence[VectorStore],
     steps: Sequence[tuple[str, ErasureStep]] = ERASURE_STEPS,
 ) -> dict[str, int]:
-    """Erase ``child``; what each step removed or changed."""
+    """Erase ``child``; what each step removed or changed (nothing if it is gone)."""
     namespace = namespace_for(tenant_id, "child_preferences")
     for store in stores:
         store.delete(namespace, ids=[str(child.id)])
-    subject = Subject(child, ChildId(new_uuid()))
     with uow_factory(tenant_id) as uow:
+        claimed = uow.erasure.claim(child.id)
+        if claimed is None:
+            return {}  # another run erased it meanwhile
+        subject = Subject(claimed, ChildId(new_uuid()))
         done = {name: step(uow, subject) for name, step in steps}
         uow.commit()
     return done

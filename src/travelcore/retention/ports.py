@@ -20,6 +20,11 @@ class ErasureStore(Protocol):
         """Children whose deletion is scheduled on or before ``today``."""
         ...
 
+    def claim(self, child_id: ChildId) -> Child | None:
+        """The child, locked until the transaction ends (a concurrent erasure of it waits,
+        then finds it gone: ``None``)."""
+        ...
+
     def delete_child_rows(self, table: str, child_id: ChildId) -> int:
         """Delete the rows of ``table`` about the child: one of ``booking_feedback``,
         ``ai_suggestions`` (every suggestion naming the child), ``child_favorites``,

@@ -124,6 +124,10 @@ class MemoryErasure:
         )
         return sorted(rows, key=lambda c: (c.deletion_scheduled_for, str(c.id)))[:limit]
 
+    def claim(self, child_id: ChildId) -> Child | None:
+        found: Child | None = self._scope.tx.get("children", (self._scope.tenant_id, child_id))
+        return found
+
     def delete_child_rows(self, table: str, child_id: ChildId) -> int:
         match = CHILD_ROWS[table]
         return self._tables.delete(table, lambda row: match(row, child_id))

@@ -251,6 +251,10 @@ class PostgresErasure:
         )
         return self._children._all(query.order_by(c.deletion_scheduled_for, c.id).limit(limit))
 
+    def claim(self, child_id: ChildId) -> Child | None:
+        c = people.children.c
+        return self._children._first(self._children._select(c.id == child_id).with_for_update())
+
     def delete_child_rows(self, table: str, child_id: ChildId) -> int:
         if table == "ai_suggestions":
             s = discovery.ai_suggestions
