@@ -6,7 +6,8 @@ search logs and notifications about the child go, and so do the parent's produce
 review texts and chat messages lose the child's name; bookings and waitlist entries are
 de-identified: they point to a placeholder child with a new id and no name or birth date,
 so the ledger (which names bookings, never children) keeps every entry and every sum; the
-child's id in stored events and idempotent results becomes the placeholder's. A crash
+child's id in stored events becomes the placeholder's, and stored idempotent results naming
+the child are forgotten (their retry window is long over). A crash
 anywhere leaves the transaction undone and the vectors already gone; the next sweep runs it
 again (each step is idempotent).
 """
@@ -95,10 +96,8 @@ ERASURE_STEPS: tuple[tuple[str, ErasureStep], ...] = (
     ),
     ("exports", _exports),
     ("bookings", _deidentify),
-    (
-        "events_and_results",
-        lambda uow, s: uow.erasure.replace_in_records(str(s.child.id), str(s.alias_id)),
-    ),
+    ("events", lambda uow, s: uow.erasure.replace_in_events(str(s.child.id), str(s.alias_id))),
+    ("stored_results", lambda uow, s: uow.erasure.forget_results(str(s.child.id))),
     ("profile", lambda uow, s: int(uow.erasure.delete_child(s.child.id))),
 )
 """The erasure of one child, in order; another context adds its step here."""

@@ -53,9 +53,14 @@ class ErasureStore(Protocol):
         """Bookings and waitlist entries of ``child_id`` now name ``alias_id``."""
         ...
 
-    def replace_in_records(self, old: str, new: str) -> int:
-        """Replace the text ``old`` by ``new`` in stored event payloads (the outbox) and
-        stored idempotent results."""
+    def replace_in_events(self, old: str, new: str) -> int:
+        """Replace the text ``old`` by ``new`` in the payloads of stored events (the
+        outbox)."""
+        ...
+
+    def forget_results(self, term: str) -> int:
+        """Delete the stored idempotent results that contain ``term`` (they are never
+        rewritten)."""
         ...
 
     def delete_child(self, child_id: ChildId) -> bool: ...

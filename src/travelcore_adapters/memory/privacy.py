@@ -173,23 +173,19 @@ class MemoryErasure:
 
         return self._tables.update("bookings", moved) + self._tables.update("waitlist", moved)
 
-    def replace_in_records(self, old: str, new: str) -> int:
-        def result(row: Any) -> Any | None:
-            if old not in json.dumps(row.result):
-                return None
-            return attrs.evolve(row, result=_replaced(row.result, old, new))
-
-        changed = self._tables.update("idempotency", result)
+    def replace_in_events(self, old: str, new: str) -> int:
+        changed = 0
         tx, tenant = self._scope.tx, self._scope.tenant_id
         for key, entry in list(tx.scan(OUTBOX)):
             message = entry.message
             if message.tenant_id == tenant and old in json.dumps(message.payload):
-                payload = _replaced(message.payload, old, new)
-                tx.put(
-                    OUTBOX, key, attrs.evolve(entry, message=attrs.evolve(message, payload=payload))
-                )
+                message = attrs.evolve(message, payload=_replaced(message.payload, old, new))
+                tx.put(OUTBOX, key, attrs.evolve(entry, message=message))
                 changed += 1
         return changed
+
+    def forget_results(self, term: str) -> int:
+        return self._tables.delete("idempotency", lambda row: term in json.dumps(row.result))
 
     def delete_child(self, child_id: ChildId) -> bool:
         return bool(self._tables.delete("children", lambda row: row.id == child_id))

@@ -232,8 +232,6 @@ CHILD_ROWS = {
     "parental_consent_records": parental_consent_records.c.child_id,
 }
 
-SCRUBBED = (outbox.outbox.c.payload, kernel.idempotency_keys.c.result)
-
 
 class PostgresErasure:
     def __init__(self, scope: PostgresScope) -> None:
@@ -316,16 +314,22 @@ class PostgresErasure:
             )
         return moved
 
-    def replace_in_records(self, old: str, new: str) -> int:
-        changed = 0
-        for column in SCRUBBED:
-            as_text = cast(column, Text)
-            changed += self._delete(
-                update(column.table)
-                .where(column.table.c.tenant_id == self._tid, func.strpos(as_text, old) > 0)
-                .values({column.name: cast(func.replace(as_text, old, new), JSONB)})
+    def replace_in_events(self, old: str, new: str) -> int:
+        o = outbox.outbox
+        as_text = cast(o.c.payload, Text)
+        return self._delete(
+            update(o)
+            .where(o.c.tenant_id == self._tid, func.strpos(as_text, old) > 0)
+            .values(payload=cast(func.replace(as_text, old, new), JSONB))
+        )
+
+    def forget_results(self, term: str) -> int:
+        k = kernel.idempotency_keys
+        return self._delete(
+            delete(k).where(
+                k.c.tenant_id == self._tid, func.strpos(cast(k.c.result, Text), term) > 0
             )
-        return changed
+        )
 
     def delete_child(self, child_id: ChildId) -> bool:
         c = people.children

@@ -24,13 +24,11 @@ STATUSES = "status IN ('requested', 'processing', 'ready', 'downloaded', 'expire
 ERASURE_GRANTS = {
     "children": "DELETE",
     "notifications": "DELETE",
-    "idempotency_keys": "UPDATE",
     "conversations": "DELETE",
     "conversation_messages": "UPDATE, DELETE",
 }
-"""Erasure deletes a child's profile and the notifications about it, rewrites the child's
-id in stored results and its name in chat messages; retention deletes ended
-conversations."""
+"""Erasure deletes a child's profile and the notifications about it and rewrites its name
+in chat messages; retention deletes ended conversations."""
 
 
 def _uuid(name: str, nullable: bool = False) -> sa.Column[object]:
