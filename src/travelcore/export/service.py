@@ -15,6 +15,7 @@ from travelcore.kernel import (
     AccessDenied,
     Actor,
     Clock,
+    InvalidTransition,
     PolicyProvider,
     Role,
     StaleVersion,
@@ -81,8 +82,8 @@ class DataExportService:
                     export.complete(self._document(uow, export.user_id), now, keep_for)
                     uow.data_exports.save(export)
                     uow.commit()
-            except StaleVersion:
-                continue
+            except (StaleVersion, InvalidTransition):
+                continue  # another process produced it
             produced.append(export_id)
         return produced
 
