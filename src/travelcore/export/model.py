@@ -12,7 +12,7 @@ from uuid import UUID
 
 import attrs
 
-from travelcore.kernel import InvalidTransition, TenantId, UserId
+from travelcore.kernel import InvalidTransition, TenantId, UserId, ValidationFailed
 
 SECTIONS = (
     "profile",
@@ -50,6 +50,16 @@ MOVES = {
 }
 
 
+def _optional_text(limit: int) -> Any:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None and (
+            not isinstance(value, str) or len(value) > limit or "\x00" in value
+        ):
+            raise ValidationFailed(attribute.name, f"text_of_at_most_{limit}_characters")
+
+    return check
+
+
 @attrs.define(kw_only=True)
 class DataExport:
     id: UUID
@@ -66,8 +76,8 @@ class DataExport:
     file_expires_at: datetime | None = None
     download_count: int = 0
     last_downloaded_at: datetime | None = None
-    request_ip: str | None = None
-    request_user_agent: str | None = None
+    request_ip: str | None = attrs.field(default=None, validator=_optional_text(45))
+    request_user_agent: str | None = attrs.field(default=None, validator=_optional_text(500))
     version: int = 0
 
     def _move(self, target: ExportStatus) -> None:

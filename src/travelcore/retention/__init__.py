@@ -10,7 +10,7 @@ from travelcore.retention.erasure import (
 )
 from travelcore.retention.job import ChildDeletion, RetentionJob
 from travelcore.retention.ports import ChatStore, ErasureStore, RetentionUnitOfWork
-from travelcore.retention.rules import RETENTION_RULES, RetentionRule, Sweep
+from travelcore.retention.rules import RETENTION_RULES, RetentionRule, Sweep, in_unit_of_work
 
 __all__ = [
     "ERASED_BIRTH_DATE",
@@ -27,4 +27,5 @@ __all__ = [
     "Subject",
     "Sweep",
     "erase_child",
+    "in_unit_of_work",
 ]

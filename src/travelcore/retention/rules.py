@@ -39,31 +39,16 @@ class RetentionRule:
     """Purges what is older than ``sweep.cutoff`` (``now - retention``); how many went."""
 
 
-def _in_uow(work: Callable[[RetentionUnitOfWork], int]) -> Callable[[Sweep], int]:
+def in_unit_of_work(work: Callable[[RetentionUnitOfWork, Sweep], int]) -> Callable[[Sweep], int]:
+    """A purge function that does ``work`` in one unit of work of the sweep's tenant."""
+
     def purge(sweep: Sweep) -> int:
         with sweep.uow_factory(sweep.tenant_id) as uow:
-            count = work(uow)
+            count = work(uow, sweep)
             uow.commit()
         return count
 
     return purge
-
-
-def _search_logs(sweep: Sweep) -> int:
-    return _in_uow(lambda uow: uow.search_logs.purge(sweep.cutoff))(sweep)
-
-
-def _chats(sweep: Sweep) -> int:
-    return _in_uow(lambda uow: uow.chats.purge_ended(sweep.cutoff))(sweep)
-
-
-def _idempotency(sweep: Sweep) -> int:
-    return _in_uow(lambda uow: uow.idempotency.purge_before(sweep.cutoff))(sweep)
-
-
-def _exports(sweep: Sweep) -> int:
-    """Exports expire at the time they were given when produced (``now``, not cut-off)."""
-    return _in_uow(lambda uow: expire_due(uow.data_exports, sweep.now))(sweep)
 
 
 def _outbox(sweep: Sweep) -> int:
@@ -87,9 +72,26 @@ def _children(sweep: Sweep) -> int:
 
 RETENTION_RULES: tuple[RetentionRule, ...] = (
     RetentionRule("child_erasure", lambda p: p.child_deletion_delay, _children),
-    RetentionRule("search_logs", lambda p: p.search_log_retention, _search_logs),
-    RetentionRule("inactive_chats", lambda p: p.chat_retention, _chats),
-    RetentionRule("data_exports", lambda p: p.data_export_retention, _exports),
-    RetentionRule("idempotency_keys", lambda p: p.idempotency_retention, _idempotency),
+    RetentionRule(
+        "search_logs",
+        lambda p: p.search_log_retention,
+        in_unit_of_work(lambda uow, s: uow.search_logs.purge(s.cutoff)),
+    ),
+    RetentionRule(
+        "inactive_chats",
+        lambda p: p.chat_retention,
+        in_unit_of_work(lambda uow, s: uow.chats.purge_ended(s.cutoff)),
+    ),
+    RetentionRule(
+        "data_exports",
+        lambda p: p.data_export_retention,
+        # an export expires at the time it was given when produced: ``now``, not the cut-off
+        in_unit_of_work(lambda uow, s: expire_due(uow.data_exports, s.now)),
+    ),
+    RetentionRule(
+        "idempotency_keys",
+        lambda p: p.idempotency_retention,
+        in_unit_of_work(lambda uow, s: uow.idempotency.purge_before(s.cutoff)),
+    ),
     RetentionRule("delivered_outbox", lambda p: p.delivered_outbox_retention, _outbox),
 )

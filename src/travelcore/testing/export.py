@@ -23,6 +23,7 @@ from travelcore.kernel import (
     Role,
     TenantId,
     UserId,
+    ValidationFailed,
     new_uuid,
     to_data,
 )
@@ -121,6 +122,9 @@ class ExportContract:
                 exports.download(export.id, actor=actor)
         with pytest.raises(AccessDenied):
             exports.request(actor=admin)
+        with pytest.raises(ValidationFailed) as bad:
+            exports.request(actor=family.parent, request_user_agent="x" * 501)
+        assert bad.value.field == "request_user_agent"
         with pytest.raises(AccessDenied):
             exports.produce(actor=family.parent)
         elsewhere = Actor(
