@@ -12,7 +12,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from travelcore.export import DataExport, ExportStatus
 from travelcore.export.model import MOVES
 from travelcore.kernel import InvalidTransition, TenantId, UserId, new_uuid
-from travelcore.testing.consent_machine import consent_machine
+from travelcore.testing import consent_machine
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.postgres import PostgresDatabase
 

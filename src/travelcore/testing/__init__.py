@@ -24,6 +24,7 @@ from travelcore.testing.catalog import (
     VenueRepositoryContract,
 )
 from travelcore.testing.consent import ConsentContract
+from travelcore.testing.consent_machine import ConsentMachine, consent_machine
 from travelcore.testing.discovery import PlacesContract, SearchLogRepositoryContract
 from travelcore.testing.entity_repositories import (
     AccountRepositoryContract,
@@ -82,6 +83,7 @@ __all__ = [
     "BookingRepositoryContract",
     "ChildRepositoryContract",
     "ConsentContract",
+    "ConsentMachine",
     "ConversationRepositoryContract",
     "CorporateRepositoryContract",
     "CorporateSubscriptionRepositoryContract",
@@ -132,5 +134,6 @@ __all__ = [
     "WaitlistRepositoryContract",
     "WebhookSigner",
     "booking_machine",
+    "consent_machine",
     "ledger_machine",
 ]
