@@ -20,7 +20,7 @@ FEW = settings(max_examples=10, stateful_step_count=20, deadline=None, database=
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 TestConsentOnMemory = consent_machine(MemoryDatabase).TestCase
-TestConsentOnMemory.settings = settings(deadline=None, stateful_step_count=30)
+TestConsentOnMemory.settings = settings(max_examples=40, deadline=None, stateful_step_count=30)
 
 
 def test_consent_on_postgres(postgres_database: PostgresDatabase) -> None:
