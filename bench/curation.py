@@ -40,6 +40,7 @@ from travelcore.discovery.suggestions import Curation
 from travelcore.kernel import ManualClock, UserId
 from travelcore.testing.actors import job
 from travelcore.testing.builders import a_child, a_corporate, a_parent
+from travelcore.testing.consent import grant_ai_consent
 from travelcore.testing.world import World
 from travelcore.vectors import HashingEmbedder, VectorRecord, namespace_for
 from travelcore.vectors.ports import VectorStore
@@ -142,8 +143,13 @@ def seed(
         for n in range(0, kids, 2):
             parent = a_parent(tenant, corporate)
             uow.users.add(parent)
-            for k in range(min(2, kids - n)):
-                uow.children.add(a_child(tenant, parent, date(2015 + (n + 3 * k) % 7, 5, 1)))
+            family = [
+                a_child(tenant, parent, date(2015 + (n + 3 * k) % 7, 5, 1))
+                for k in range(min(2, kids - n))
+            ]
+            for child in family:
+                uow.children.add(child)
+            grant_ai_consent(uow.consents, tenant, parent.id, [c.id for c in family], T0)
             parents.append(parent.id)
         uow.commit()
     vectors = embedder.embed([name for _, name in names])

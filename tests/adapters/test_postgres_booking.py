@@ -85,8 +85,8 @@ def test_seat_check_constraint_backs_up_the_model(postgres_database: PostgresDat
 
 
 @pytest.mark.parametrize(
-    "table", ["corporates", "users", "children", "venues", "activities", "bookings", "waitlist"]
-)
+    "table", ["corporates", "users", "venues", "activities", "bookings", "waitlist"]
+)  # a child's profile is deleted by its erasure (travelcore.retention)
 def test_the_app_role_cannot_delete(postgres_database: PostgresDatabase, table: str) -> None:
     with postgres_database(TenantId(new_uuid())) as uow, pytest.raises(AccessDenied):
         uow.execute(text(f"DELETE FROM {table}"))

@@ -8,7 +8,8 @@
 - Processing a quick feedback moves the child's preference vector by ``shift_preference``
   and counts it, in one transaction that also marks the feedback processed: each feedback
   moves the vector exactly once. The preference lives in the database (the source of truth);
-  the vector store copy is written after the commit.
+  the vector store copy is written after the commit. A child without current consent to
+  AI personalisation gets no preference vector: their feedback is marked processed unused.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import attrs
 from travelcore.booking.model import BookingId, BookingStatus
 from travelcore.booking.ports import BookingUnitOfWork
 from travelcore.catalog.model import ActivityId, VenueId
+from travelcore.consent.ports import ConsentRepository
+from travelcore.consent.service import allows_ai_personalisation
 from travelcore.discovery.curation import first_preference_text, shift_preference
 from travelcore.kernel import Actor, Role, permit, require_tenant
 from travelcore.kernel import validation as v
@@ -177,12 +180,17 @@ class ChildPreferenceRepository(Protocol):
         """Optimistic: ``StaleVersion`` if it changed since it was read (version 0: new)."""
         ...
 
+    def remove(self, child_id: ChildId) -> bool:
+        """Delete the child's preference; ``False`` if there was none."""
+        ...
+
 
 class FeedbackUnitOfWork(BookingUnitOfWork, Protocol):
     reviews: ReviewRepository
     feedback: FeedbackRepository
     activity_ratings: ActivityRatingRepository
     child_preferences: ChildPreferenceRepository
+    consents: ConsentRepository
 
 
 class FeedbackService:
@@ -355,6 +363,9 @@ class FeedbackService:
         now = self._clock.now()
         with self._uow_factory(tenant_id) as uow:
             if not uow.feedback.mark_processed(item.id, now):
+                return None
+            if not allows_ai_personalisation(uow.consents, item.child_id):
+                uow.commit()  # processed: without consent it moves no vector
                 return None
             current = uow.child_preferences.get(item.child_id)
             if current is None:

@@ -7,6 +7,7 @@ once, whoever it is a candidate for; venue eligibility once. The pure rules of
 ``travelcore.discovery.curation`` pick at most 3 per child (sibling suggestions first).
 Generation is idempotent per parent-month (a parent who has suggestions for the month is
 skipped; a concurrent second generation clashes on the unique key and writes nothing).
+Children without current consent to AI personalisation get none.
 With a ``PlaceDirectory``, only venues within the parent's primary search radius count.
 Suggestions expire at the end of the month in the tenant's zone; accepting one books
 through the booking service with source ``suggestion`` (a group booking for siblings).
@@ -26,6 +27,8 @@ from travelcore.booking.model import ACTIVE_STATUSES, BookingId, BookingSource
 from travelcore.booking.ports import BookingUnitOfWork
 from travelcore.booking.service import BookGroup, BookingService, BookSession
 from travelcore.catalog.model import Activity, ActivityId, SessionId, Venue, VenueId
+from travelcore.consent.ports import ConsentRepository
+from travelcore.consent.service import allows_ai_personalisation
 from travelcore.discovery.curation import (
     ChildProfile,
     SessionOption,
@@ -110,6 +113,7 @@ class CurationUnitOfWork(BookingUnitOfWork, Protocol):
     suggestions: SuggestionRepository
     child_preferences: ChildPreferenceRepository
     favourites: FavouriteRepository
+    consents: ConsentRepository
 
 
 @attrs.frozen
@@ -233,7 +237,7 @@ class Curation:
                         booked.setdefault(booking.child_id, set()).add(booking.session_id)
                 profiles: list[ChildProfile] = []
                 for child in uow.children.for_parent(parent):
-                    if not child.is_active:
+                    if not child.is_active or not allows_ai_personalisation(uow.consents, child.id):
                         continue
                     preference = uow.child_preferences.get(child.id)
                     if preference is None:

@@ -78,6 +78,12 @@ class Policy:
     )
     platform_fee_rate: Decimal = attrs.field(default=Decimal("0.175"), validator=_rate)
     invoice_terms: timedelta = attrs.field(default=timedelta(days=30), validator=_positive_duration)
+    data_export_retention: timedelta = attrs.field(
+        default=timedelta(days=7), validator=_positive_duration
+    )
+    delivered_outbox_retention: timedelta = attrs.field(
+        default=timedelta(days=7), validator=_positive_duration
+    )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Policy:
         """A copy with ``overrides`` applied; values may be JSON data (seconds, strings)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import NewType
 from uuid import UUID
@@ -151,6 +151,8 @@ class Child:
     parental_consent_at: datetime | None = None
     is_active: bool = True
     version: int = 0
+    deletion_requested_at: datetime | None = None
+    deletion_scheduled_for: date | None = None
 
     @classmethod
     def create(
@@ -187,6 +189,14 @@ class Child:
 
     def age_on(self, day: date) -> int:
         return age_on(self.date_of_birth, day)
+
+    def request_deletion(self, at: datetime, delay: timedelta) -> None:
+        """Schedule the erasure ``delay`` after ``at`` (UTC date); the child is deactivated
+        at once. A second request keeps the first schedule."""
+        if self.deletion_requested_at is None:
+            self.deletion_requested_at = at
+            self.deletion_scheduled_for = (at + delay).astimezone(UTC).date()
+        self.is_active = False
 
     def give_consent(self, at: datetime) -> None:
         """Record the parent's consent (COPPA); given once, its first time is kept."""

@@ -24,6 +24,8 @@ from travelcore.testing.catalog import (
     SessionRepositoryContract,
     VenueRepositoryContract,
 )
+from travelcore.testing.consent import ConsentContract
+from travelcore.testing.consent_machine import ConsentMachine, consent_machine
 from travelcore.testing.discovery import PlacesContract, SearchLogRepositoryContract
 from travelcore.testing.entity_repositories import (
     AccountRepositoryContract,
@@ -39,6 +41,8 @@ from travelcore.testing.entity_repositories import (
     TravelPreferencesRepositoryContract,
     TripRepositoryContract,
 )
+from travelcore.testing.erasure import ErasureContract
+from travelcore.testing.export import ExportContract
 from travelcore.testing.feedback import FeedbackContract
 from travelcore.testing.flags import FeatureFlagRepositoryContract
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
@@ -63,6 +67,7 @@ from travelcore.testing.people import (
 )
 from travelcore.testing.personal import PersonalContract
 from travelcore.testing.repositories import RepositoryContract
+from travelcore.testing.retention import RetentionContract
 from travelcore.testing.scoring import VenueScoringContract
 from travelcore.testing.settings import PlatformSettingsRepositoryContract
 from travelcore.testing.suggestions import SuggestionsContract
@@ -80,11 +85,15 @@ __all__ = [
     "BillingRepositoriesContract",
     "BookingRepositoryContract",
     "ChildRepositoryContract",
+    "ConsentContract",
+    "ConsentMachine",
     "ConversationRepositoryContract",
     "CorporateRepositoryContract",
     "CorporateSubscriptionRepositoryContract",
     "CredentialRepositoryContract",
     "CreditBalanceRepositoryContract",
+    "ErasureContract",
+    "ExportContract",
     "FeatureFlagRepositoryContract",
     "FeedbackContract",
     "InvoiceRepositoryContract",
@@ -106,6 +115,7 @@ __all__ = [
     "PreferenceRepositoryContract",
     "ReminderRepositoryContract",
     "RepositoryContract",
+    "RetentionContract",
     "ScheduleRepositoryContract",
     "SearchLogRepositoryContract",
     "SecretBoxContract",
@@ -128,5 +138,6 @@ __all__ = [
     "WaitlistRepositoryContract",
     "WebhookSigner",
     "booking_machine",
+    "consent_machine",
     "ledger_machine",
 ]

@@ -52,10 +52,12 @@ class FeedbackContract:
         )
 
     def _completed(
-        self, world: World, children: int = 1, capacity: int = 10
+        self, world: World, children: int = 1, capacity: int = 10, *, ai_consent: bool = True
     ) -> tuple[UserId, list[ChildId], list[BookingId], Any]:
         parent, kids = world.family(
-            credits=50 * children, born=[world.clock.now().date().replace(year=2018)] * children
+            credits=50 * children,
+            born=[world.clock.now().date().replace(year=2018)] * children,
+            ai_consent=ai_consent,
         )
         session_id = world.session(starts_in=timedelta(days=1), capacity=capacity)
         bookings = []
@@ -240,3 +242,23 @@ class FeedbackContract:
         assert preference.vector == pytest.approx([v / length for v in moved])
         stored = vectors.fetch(namespace_for(world.tenant, "child_preferences"), [str(child)])
         assert stored.records[str(child)].values == pytest.approx(preference.vector)
+
+    def test_without_ai_consent_feedback_makes_no_preference_vector(
+        self,
+        world: World,
+        service: FeedbackService,
+        vectors: VectorStore,
+        uow_factory: Callable[[TenantId], Any],
+    ) -> None:
+        parent, [child], [booking], session = self._completed(world, ai_consent=False)
+        vectors.upsert(
+            namespace_for(world.tenant, "activities"),
+            [VectorRecord(str(session.activity_id), [1.0] + [0.0] * (DIMENSION - 1), {})],
+        )
+        service.quick_feedback(world.tenant, parent, booking, positive=True, tags=["fun"])
+        assert service.process_feedback(world.tenant) == 0
+        with uow_factory(world.tenant) as uow:
+            assert uow.child_preferences.get(child) is None
+            assert uow.feedback.unprocessed(10) == []
+        stored = vectors.fetch(namespace_for(world.tenant, "child_preferences"), [str(child)])
+        assert stored.missing == (str(child),)

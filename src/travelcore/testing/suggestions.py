@@ -30,6 +30,7 @@ from travelcore.kernel import (
 )
 from travelcore.people.model import age_on
 from travelcore.testing.actors import admin, job
+from travelcore.testing.consent import grant_ai_consent
 from travelcore.testing.world import World
 from travelcore.vectors import HashingEmbedder, VectorRecord, namespace_for
 from travelcore.vectors.ports import VectorStore
@@ -205,3 +206,18 @@ class SuggestionsContract:
         ]
         with uow_factory(world.tenant) as uow:
             assert {uow.sessions.get(s.session_id).venue_id for s in plan} == {near.id}
+
+    def test_a_child_without_ai_consent_gets_no_suggestions(
+        self, world: World, curation: Curation, uow_factory: Callable[[TenantId], Any]
+    ) -> None:
+        alone, _ = world.family(born=[date(2018, 5, 1)], ai_consent=False)
+        assert curation.generate(world.tenant, APRIL, [alone], actor=job(world.tenant)).generated == {}
+        parent, (consented, _) = world.family(
+            born=[date(2018, 5, 1), date(2016, 1, 10)], ai_consent=False
+        )
+        with uow_factory(world.tenant) as uow:
+            grant_ai_consent(uow.consents, world.tenant, parent, [consented], world.clock.now())
+            uow.commit()
+        plan = curation.generate(world.tenant, APRIL, [parent], actor=job(world.tenant)).generated[parent]
+        assert plan
+        assert {c for s in plan for c in s.child_ids} == {consented}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from itertools import count
+from typing import Protocol
 
 from travelcore.booking import (
     Booking,
@@ -17,6 +18,7 @@ from travelcore.booking import (
     WaitlistService,
 )
 from travelcore.catalog import CatalogService, Session, SessionId
+from travelcore.consent import ConsentRepository
 from travelcore.kernel import (
     ManualClock,
     Policy,
@@ -30,8 +32,14 @@ from travelcore.ledger import AllocateCredits, BalanceView, LedgerService
 from travelcore.people import ChildId
 from travelcore.testing.actors import admin
 from travelcore.testing.builders import a_child, a_corporate, a_parent, a_venue, an_activity
+from travelcore.testing.consent import grant_ai_consent
 
-Database = Callable[[TenantId], BookingUnitOfWork]
+
+class WorldUnitOfWork(BookingUnitOfWork, Protocol):
+    consents: ConsentRepository
+
+
+Database = Callable[[TenantId], WorldUnitOfWork]
 
 
 class World:
@@ -57,9 +65,14 @@ class World:
         return f"k-{next(self._keys)}"
 
     def family(
-        self, credits: int = 100, born: Sequence[date] = (date(2018, 5, 1),)
+        self,
+        credits: int = 100,
+        born: Sequence[date] = (date(2018, 5, 1),),
+        *,
+        ai_consent: bool = True,
     ) -> tuple[UserId, list[ChildId]]:
-        """A parent with ``credits`` for the current period and one child per birth date."""
+        """A parent with ``credits`` for the current period and one child per birth date,
+        each with consent to AI personalisation unless ``ai_consent`` is false."""
         with self.db(self.tenant) as uow:
             corporate = a_corporate(self.tenant)
             uow.corporates.add(corporate)
@@ -68,6 +81,9 @@ class World:
             children = [a_child(self.tenant, parent, day, f"Kid{n}") for n, day in enumerate(born)]
             for child in children:
                 uow.children.add(child)
+            if ai_consent:
+                ids = [c.id for c in children]
+                grant_ai_consent(uow.consents, self.tenant, parent.id, ids, self.clock.now())
             uow.commit()
         if credits:
             self.ledger.allocate_credits(

@@ -229,6 +229,13 @@ class MemoryChildPreferences(_Tenanted):
             attrs.evolve(preference, version=preference.version + 1),
         )
 
+    def remove(self, child_id: ChildId) -> bool:
+        key = (self._uow.tenant_id, child_id)
+        if not self._uow.tx.contains(PREFERENCES, key):
+            return False
+        self._uow.tx.delete(PREFERENCES, key)
+        return True
+
 
 FAVOURITES = "child_favorites"
 MEMORY_ENTRIES = "user_memory"

@@ -22,6 +22,7 @@ from travelcore_adapters.memory.catalog import (
     MemorySessionRepository,
     MemoryVenueRepository,
 )
+from travelcore_adapters.memory.consent import MemoryConsents
 from travelcore_adapters.memory.discovery import (
     MemoryActivityRatings,
     MemoryChildPreferences,
@@ -49,6 +50,12 @@ from travelcore_adapters.memory.people import (
     MemoryChildRepository,
     MemoryCorporateRepository,
     MemoryUserRepository,
+)
+from travelcore_adapters.memory.privacy import (
+    MemoryChats,
+    MemoryDataExports,
+    MemoryErasure,
+    MemoryPersonalData,
 )
 from travelcore_adapters.memory.settings import MemoryPlatformSettings
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
@@ -115,6 +122,11 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.notifications = MemoryNotificationRepository(self)
         self.notification_preferences = MemoryPreferenceRepository(self)
         self.notification_templates = MemoryTemplateRepository(self)
+        self.consents = MemoryConsents(self)
+        self.data_exports = MemoryDataExports(self)
+        self.personal_data = MemoryPersonalData(self)
+        self.erasure = MemoryErasure(self)
+        self.chats = MemoryChats(self)
 
     @property
     def tx(self) -> MemoryTransaction:

@@ -76,6 +76,13 @@ from travelcore_adapters.postgres.repositories.people import (
     PostgresUserRepository,
 )
 from travelcore_adapters.postgres.repositories.prefetch import prefetch_booking
+from travelcore_adapters.postgres.repositories.privacy import (
+    PostgresChats,
+    PostgresConsents,
+    PostgresDataExports,
+    PostgresErasure,
+    PostgresPersonalData,
+)
 from travelcore_adapters.postgres.repositories.scope import Query
 from travelcore_adapters.postgres.repositories.settings import PostgresPlatformSettings
 from travelcore_adapters.postgres.repositories.travel import (
@@ -168,6 +175,11 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.notifications = PostgresNotificationRepository(self)
         self.notification_preferences = PostgresPreferenceRepository(self)
         self.notification_templates = PostgresTemplateRepository(self)
+        self.consents = PostgresConsents(self)
+        self.data_exports = PostgresDataExports(self)
+        self.personal_data = PostgresPersonalData(self)
+        self.erasure = PostgresErasure(self)
+        self.chats = PostgresChats(self)
 
     @property
     def connection(self) -> Connection:

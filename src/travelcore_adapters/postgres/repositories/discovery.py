@@ -400,6 +400,15 @@ class PostgresChildPreferences:
         if done.rowcount == 0:
             raise StaleVersion(f"child preference {preference.child_id} changed")
 
+    def remove(self, child_id: ChildId) -> bool:
+        c = t.child_preferences.c
+        done = self._scope.execute(
+            delete(t.child_preferences).where(
+                c.tenant_id == self._scope.tenant_id, c.child_id == child_id
+            )
+        )
+        return bool(done.rowcount)
+
 
 class PostgresFavourites(TableRepository[Favourite]):
     table, entity = t.child_favorites, "favourite"

@@ -95,6 +95,8 @@ class PostgresChildRepository(TableRepository[Child]):
             "parental_consent_given": entity.parental_consent_given,
             "parental_consent_at": entity.parental_consent_at,
             "is_active": entity.is_active,
+            "deletion_requested_at": entity.deletion_requested_at,
+            "deletion_scheduled_for": entity.deletion_scheduled_for,
             "version": entity.version,
         }
 
@@ -111,6 +113,8 @@ class PostgresChildRepository(TableRepository[Child]):
             parental_consent_given=row.parental_consent_given,
             parental_consent_at=row.parental_consent_at,
             is_active=row.is_active,
+            deletion_requested_at=row.deletion_requested_at,
+            deletion_scheduled_for=row.deletion_scheduled_for,
             version=row.version,
         )
 

@@ -74,7 +74,15 @@ children = tenant_table(
     Column("parental_consent_at", DateTime(timezone=True), nullable=True),
     Column("is_active", Boolean, nullable=False),
     Column("version", Integer, nullable=False),
+    Column("deletion_requested_at", DateTime(timezone=True), nullable=True),
+    Column("deletion_scheduled_for", Date, nullable=True),
     PrimaryKeyConstraint("tenant_id", "id"),
     ForeignKeyConstraint(["tenant_id", "parent_id"], ["users.tenant_id", "users.id"]),
 )
 Index(None, children.c.tenant_id, children.c.parent_id)
+Index(
+    "ix_children_deletion_pending",
+    children.c.tenant_id,
+    children.c.deletion_scheduled_for,
+    postgresql_where=children.c.deletion_scheduled_for.is_not(None),
+)

@@ -1,0 +1,125 @@
+"""A child's erasure, 30 days (``child_deletion_delay``) after the parent asked for it.
+
+The child's preference vector leaves every vector store first; then one transaction runs
+:data:`ERASURE_STEPS` in order: the profile, feedback, suggestions, favourites, consents,
+search logs and notifications about the child go, and so do the parent's produced exports;
+review texts and chat messages lose the child's name; bookings and waitlist entries are
+de-identified: they point to a placeholder child with a new id and no name or birth date,
+so the ledger (which names bookings, never children) keeps every entry and every sum; the
+child's id in stored events becomes the placeholder's, and stored idempotent results naming
+the child are forgotten (their retry window is long over). A crash
+anywhere leaves the transaction undone and the vectors already gone; the next sweep runs it
+again (each step is idempotent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+import attrs
+
+from travelcore.export.model import ExportStatus
+from travelcore.kernel import TenantId, new_uuid
+from travelcore.people.model import Child, ChildId
+from travelcore.retention.ports import RetentionUnitOfWork
+from travelcore.vectors.ports import VectorStore
+from travelcore.vectors.records import namespace_for
+
+ERASED_NAME = "erased"
+ERASED_BIRTH_DATE = date(1900, 1, 1)
+REDACTED = "[erased]"
+
+
+@attrs.frozen
+class Subject:
+    """The child being erased and the placeholder its bookings will name."""
+
+    child: Child
+    alias_id: ChildId
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """What identifies the child in free text: id, name and date of birth."""
+        return (str(self.child.id), self.child.first_name, self.child.date_of_birth.isoformat())
+
+
+ErasureStep = Callable[[RetentionUnitOfWork, Subject], int]
+
+
+def _rows(table: str) -> ErasureStep:
+    return lambda uow, s: uow.erasure.delete_child_rows(table, s.child.id)
+
+
+def _deidentify(uow: RetentionUnitOfWork, subject: Subject) -> int:
+    child = subject.child
+    uow.erasure.add_alias(
+        Child(
+            id=subject.alias_id,
+            tenant_id=child.tenant_id,
+            parent_id=child.parent_id,
+            first_name=ERASED_NAME,
+            date_of_birth=ERASED_BIRTH_DATE,
+            is_active=False,
+        )
+    )
+    return uow.erasure.repoint(child.id, subject.alias_id)
+
+
+def _exports(uow: RetentionUnitOfWork, subject: Subject) -> int:
+    """The parent's produced exports hold the child's data: they expire now."""
+    produced = {ExportStatus.READY, ExportStatus.DOWNLOADED}
+    expired = 0
+    for export in uow.data_exports.for_user(subject.child.parent_id):
+        if export.status in produced:
+            export.expire()
+            uow.data_exports.save(export)
+            expired += 1
+    return expired
+
+
+ERASURE_STEPS: tuple[tuple[str, ErasureStep], ...] = (
+    ("feedback", _rows("booking_feedback")),
+    ("suggestions", _rows("ai_suggestions")),
+    ("favourites", _rows("child_favorites")),
+    ("preference", _rows("child_preferences")),
+    ("vector_state", _rows("vector_sync")),
+    ("consents", _rows("parental_consent_records")),
+    ("search_logs", lambda uow, s: uow.erasure.delete_search_logs(s.child.parent_id)),
+    (
+        "notifications",
+        lambda uow, s: uow.erasure.delete_notifications_mentioning(s.child.parent_id, s.terms),
+    ),
+    (
+        "free_text",
+        lambda uow, s: uow.erasure.redact_name(s.child.parent_id, s.child.first_name, REDACTED),
+    ),
+    ("exports", _exports),
+    ("bookings", _deidentify),
+    ("events", lambda uow, s: uow.erasure.replace_in_events(str(s.child.id), str(s.alias_id))),
+    ("stored_results", lambda uow, s: uow.erasure.forget_results(str(s.child.id))),
+    ("profile", lambda uow, s: int(uow.erasure.delete_child(s.child.id))),
+)
+"""The erasure of one child, in order; another context adds its step here."""
+
+
+def erase_child(
+    uow_factory: Callable[[TenantId], RetentionUnitOfWork],
+    tenant_id: TenantId,
+    child: Child,
+    *,
+    stores: Sequence[VectorStore],
+    steps: Sequence[tuple[str, ErasureStep]] = ERASURE_STEPS,
+) -> dict[str, int]:
+    """Erase ``child``; what each step removed or changed (nothing if it is gone)."""
+    namespace = namespace_for(tenant_id, "child_preferences")
+    for store in stores:
+        store.delete(namespace, ids=[str(child.id)])
+    with uow_factory(tenant_id) as uow:
+        claimed = uow.erasure.claim(child.id)
+        if claimed is None:
+            return {}  # another run erased it meanwhile
+        subject = Subject(claimed, ChildId(new_uuid()))
+        done = {name: step(uow, subject) for name, step in steps}
+        uow.commit()
+    return done
