@@ -255,8 +255,10 @@ class FeedbackContract:
             namespace_for(world.tenant, "activities"),
             [VectorRecord(str(session.activity_id), [1.0] + [0.0] * (DIMENSION - 1), {})],
         )
-        service.quick_feedback(world.tenant, parent, booking, positive=True, tags=["fun"])
-        assert service.process_feedback(world.tenant) == 0
+        service.quick_feedback(
+            world.tenant, parent, booking, positive=True, tags=["fun"], actor=admin(world.tenant)
+        )
+        assert service.process_feedback(world.tenant, actor=job(world.tenant)) == 0
         with uow_factory(world.tenant) as uow:
             assert uow.child_preferences.get(child) is None
             assert uow.feedback.unprocessed(10) == []

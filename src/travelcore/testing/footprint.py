@@ -34,6 +34,7 @@ from travelcore.notifications import Channel, NotificationType
 from travelcore.notifications.model import Notification, NotificationId
 from travelcore.outbox.ports import OutboxStore
 from travelcore.people import ChildId
+from travelcore.testing.actors import admin, job
 from travelcore.testing.world import World
 from travelcore.vectors import HashingEmbedder, VectorRecord, namespace_for
 from travelcore.vectors.ports import VectorStore
@@ -66,6 +67,7 @@ def leave_footprint(
     notification, a chat, consent records, an export and outbox events (half of them
     delivered), all naming the child. ``database`` is ``world``'s, with every repository."""
     tenant, key = world.tenant, world.key
+    staff = admin(tenant)
     parent, (child, sibling) = world.family(credits=100, born=[BORN, date(2019, 6, 1)])
     with database(tenant) as uow:
         profile = uow.children.get(child)
@@ -82,7 +84,8 @@ def leave_footprint(
                 parent_id=parent,
                 source=BookingSource.BROWSE,
                 idempotency_key=key(),
-            )
+            ),
+            actor=staff,
         ).booking_id
 
     soon = world.session(starts_in=timedelta(days=1))
@@ -98,7 +101,8 @@ def leave_footprint(
             child_id=child,
             parent_id=parent,
             idempotency_key=key(),
-        )
+        ),
+        actor=staff,
     )
     refunded = book(later, child)
     world.bookings.cancel(
@@ -107,12 +111,16 @@ def leave_footprint(
             booking_id=refunded,
             reason=CancellationReason.SCHEDULE_CONFLICT,
             idempotency_key=key(),
-        )
+        ),
+        actor=staff,
     )
-    world.bookings.confirm(ConfirmBooking(tenant_id=tenant, booking_id=done, idempotency_key=key()))
+    world.bookings.confirm(
+        ConfirmBooking(tenant_id=tenant, booking_id=done, idempotency_key=key()), actor=staff
+    )
     world.clock.advance(timedelta(days=1, hours=2))
     world.bookings.mark_attendance(
-        MarkAttendance(tenant_id=tenant, booking_id=done, attended=True, idempotency_key=key())
+        MarkAttendance(tenant_id=tenant, booking_id=done, attended=True, idempotency_key=key()),
+        actor=staff,
     )
     activity = world.get_session(soon).activity_id
     embedder = HashingEmbedder(DIMENSION)
@@ -121,9 +129,11 @@ def leave_footprint(
         [VectorRecord(str(activity), embedder.embed(["arts and crafts"])[0], {})],
     )
     feedback = FeedbackService(database, world.clock, embedder=embedder, store=store)
-    feedback.quick_feedback(tenant, parent, done, positive=True, tags=["fun"], comment="great")
-    feedback.review(tenant, parent, done, rating=5, text=f"{NAME} loved it, so did we")
-    assert feedback.process_feedback(tenant) == 1
+    feedback.quick_feedback(
+        tenant, parent, done, positive=True, tags=["fun"], comment="great", actor=staff
+    )
+    feedback.review(tenant, parent, done, rating=5, text=f"{NAME} loved it, so did we", actor=staff)
+    assert feedback.process_feedback(tenant, actor=job(tenant)) == 1
     now = world.clock.now()
     with database(tenant) as uow:
         uow.favourites.add(

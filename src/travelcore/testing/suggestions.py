@@ -211,13 +211,17 @@ class SuggestionsContract:
         self, world: World, curation: Curation, uow_factory: Callable[[TenantId], Any]
     ) -> None:
         alone, _ = world.family(born=[date(2018, 5, 1)], ai_consent=False)
-        assert curation.generate(world.tenant, APRIL, [alone], actor=job(world.tenant)).generated == {}
+        assert (
+            curation.generate(world.tenant, APRIL, [alone], actor=job(world.tenant)).generated == {}
+        )
         parent, (consented, _) = world.family(
             born=[date(2018, 5, 1), date(2016, 1, 10)], ai_consent=False
         )
         with uow_factory(world.tenant) as uow:
             grant_ai_consent(uow.consents, world.tenant, parent, [consented], world.clock.now())
             uow.commit()
-        plan = curation.generate(world.tenant, APRIL, [parent], actor=job(world.tenant)).generated[parent]
+        plan = curation.generate(world.tenant, APRIL, [parent], actor=job(world.tenant)).generated[
+            parent
+        ]
         assert plan
         assert {c for s in plan for c in s.child_ids} == {consented}

@@ -1,8 +1,8 @@
 """Privacy: consent texts and records, data export requests, children's deletion
 schedule, and the deletes and updates erasure and retention need.
 
-Revision ID: 0014_privacy_consent_erasure
-Revises: 0013_platform_settings
+Revision ID: 0016_consent_erasure
+Revises: 0015_corporate_zones
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 
 from travelcore_adapters.postgres.ddl import grant, tenant_rls
 
-revision = "0014_privacy_consent_erasure"
-down_revision = "0013_platform_settings"
+revision = "0016_consent_erasure"
+down_revision = "0015_corporate_zones"
 branch_labels = None
 depends_on = None
 
