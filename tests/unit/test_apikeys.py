@@ -27,7 +27,9 @@ from travelcore.kernel import (
     ValidationFailed,
     new_uuid,
 )
+from travelcore.people import User, UserRole
 from travelcore.testing.actors import admin
+from travelcore.testing.builders import a_corporate
 from travelcore_adapters.memory import MemoryDatabase, MemoryUnitOfWork
 from travelcore_adapters.memory.apikeys import MemoryApiKeys
 from travelcore_adapters.security import AesGcmSecretBox
@@ -184,3 +186,25 @@ def test_bad_requests_are_refused_naming_the_field(
     with pytest.raises(ValidationFailed) as error:
         create(service, **fields)
     assert error.value.field == field
+
+
+def test_a_keys_actor_is_bound_to_its_users_corporate(
+    service: ApiKeyService, database: MemoryDatabase
+) -> None:
+    with database(TENANT) as uow:
+        corporate = a_corporate(TENANT)
+        uow.corporates.add(corporate)
+        user = User.create(
+            TENANT,
+            email="hr@acme.test",
+            role=UserRole.HR_ADMIN,
+            first_name="Ada",
+            last_name="Hale",
+            corporate_id=corporate.id,
+        )
+        uow.users.add(user)
+        uow.commit()
+    issued = create(service, user_id=user.id)
+    actor = service.authenticate(TENANT, issued.token)
+    assert (actor.role, actor.user_id, actor.corporate_id) == ("hr_admin", user.id, corporate.id)
+    assert (actor.api_key_id, actor.scopes) == (issued.key.id, issued.key.scopes)

@@ -9,6 +9,7 @@ from uuid import UUID
 import attrs
 
 from travelcore.kernel import Actor, InvalidTransition, TenantId, UserId, ValidationFailed
+from travelcore.people.model import User
 
 ApiKeyId = NewType("ApiKeyId", UUID)
 
@@ -71,11 +72,14 @@ class ApiKey:
             raise InvalidTransition("api_key", "revoked", "revoked")
         self.revoked_at, self.revoked_reason = now, reason
 
-    def actor(self) -> Actor:
+    def actor(self, user: User | None = None) -> Actor:
+        """The key's actor, bound to the corporate or venue of its ``user`` (if known)."""
         return Actor(
             tenant_id=self.tenant_id,
             user_id=self.user_id,
             role=self.role,
+            corporate_id=None if user is None else user.corporate_id,
+            venue_id=None if user is None else user.venue_id,
             scopes=self.scopes,
             api_key_id=self.id,
         )

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from travelcore.apikeys.model import ApiKey, ApiKeyId
 from travelcore.kernel import TenantId, UnitOfWork
+from travelcore.people.ports import UserRepository
 
 
 class KeyedDigest(Protocol):
@@ -29,6 +30,8 @@ class ApiKeyRepository(Protocol):
 
 class ApiKeysUnitOfWork(UnitOfWork, Protocol):
     api_keys: ApiKeyRepository
+    users: UserRepository
+    """Where a key's actor finds the corporate or venue its user is bound to."""
 
 
 ApiKeysUowFactory = Callable[[TenantId], ApiKeysUnitOfWork]

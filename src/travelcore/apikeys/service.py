@@ -20,6 +20,7 @@ from travelcore.apikeys.token import InvalidApiKey, ParsedToken, new_token, pars
 from travelcore.kernel import (
     Actor,
     Clock,
+    NotFound,
     TenantId,
     UserId,
     ValidationFailed,
@@ -28,6 +29,7 @@ from travelcore.kernel import (
 )
 from travelcore.kernel import validation as v
 from travelcore.kernel.clock import checked_clock
+from travelcore.people.model import User
 
 LAST_USE_GRANULARITY = timedelta(minutes=1)
 """``last_used_at`` is written at most once a minute per key (no write per request)."""
@@ -100,8 +102,9 @@ class ApiKeyService:
         return IssuedApiKey(key, token)
 
     def authenticate(self, tenant_id: TenantId, token: str, *, scope: str | None = None) -> Actor:
-        """The key's actor; ``InvalidApiKey`` for a malformed, unknown, revoked or expired
-        key, ``AccessDenied`` when it lacks ``scope``."""
+        """The key's actor (bound to its user's corporate or venue, from the user record);
+        ``InvalidApiKey`` for a malformed, unknown, revoked or expired key, ``AccessDenied``
+        when it lacks ``scope``."""
         v.optional(v.text(100))(scope, "scope")
         parsed = parse_token(token)  # no read for a malformed key or a wrong checksum
         expected = self._hash(tenant_id, parsed)
@@ -114,7 +117,11 @@ class ApiKeyService:
             state = key.state_at(now)
             if state != "active":
                 raise InvalidApiKey(state)
-            actor = key.actor()
+            try:
+                user: User | None = uow.users.get(key.user_id)
+            except NotFound:
+                user = None
+            actor = key.actor(user)
             if scope is not None:
                 actor.require(scope)
             if key.last_used_at is None or now - key.last_used_at >= LAST_USE_GRANULARITY:
