@@ -41,6 +41,7 @@ from travelcore_adapters.postgres.tables import discovery as t
 
 class PostgresSearchLogs(TableRepository[SearchLogEntry]):
     table, entity = t.nl_search_logs, "search log"
+    audited = False  # as on memory: discovery records are not audited yet
 
     def to_row(self, e: SearchLogEntry) -> dict[str, Any]:
         return {
@@ -108,6 +109,7 @@ class PostgresSearchLogs(TableRepository[SearchLogEntry]):
 
 class PostgresUserLocations(TableRepository[UserLocation]):
     table, entity = t.user_locations, "user location"
+    audited = False  # as on memory: discovery records are not audited yet
 
     def to_row(self, e: UserLocation) -> dict[str, Any]:
         return {
@@ -195,6 +197,7 @@ class PostgresVenueLocations:
 
 class PostgresReviews(TableRepository[Review]):
     table, entity = t.reviews, "review"
+    audited = False  # as on memory: discovery records are not audited yet
 
     def to_row(self, e: Review) -> dict[str, Any]:
         return {
@@ -250,6 +253,7 @@ class PostgresReviews(TableRepository[Review]):
 
 class PostgresFeedback(TableRepository[QuickFeedback]):
     table, entity = t.booking_feedback, "feedback"
+    audited = False  # as on memory: discovery records are not audited yet
 
     def to_row(self, e: QuickFeedback) -> dict[str, Any]:
         return {
@@ -389,6 +393,7 @@ class PostgresChildPreferences:
 
 class PostgresFavourites(TableRepository[Favourite]):
     table, entity = t.child_favorites, "favourite"
+    audited = False  # as on memory: discovery records are not audited yet
 
     def to_row(self, e: Favourite) -> dict[str, Any]:
         return {
@@ -417,6 +422,7 @@ class PostgresFavourites(TableRepository[Favourite]):
 
 class PostgresMemoryEntries(TableRepository[MemoryEntry]):
     table, entity = t.user_memory, "memory entry"
+    audited = False  # as on memory: discovery records are not audited yet
 
     def to_row(self, e: MemoryEntry) -> dict[str, Any]:
         return {

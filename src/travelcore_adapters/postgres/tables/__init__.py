@@ -6,6 +6,7 @@ Adding a context means adding its module here (and a migration under ``migration
 from travelcore_adapters.postgres.tables import (
     accounts,
     apikeys,
+    audit,
     billing,
     booking,
     catalog,
@@ -26,6 +27,7 @@ from travelcore_adapters.postgres.tables.base import metadata, tenant_table, ten
 __all__ = [
     "accounts",
     "apikeys",
+    "audit",
     "billing",
     "booking",
     "catalog",

@@ -1,0 +1,173 @@
+"""Audit entries: who changed which entity, how, and when, with secrets redacted.
+
+The unit of work turns the changes of a commit into entries (:func:`audit_entries`) and
+stores them in the same transaction. ``before`` and ``after`` hold the fields that changed
+(every field for an added or removed entity) as JSON-ready data from the one serialization
+path; values of fields whose names mark secrets are replaced by :data:`REDACTED`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from travelcore.kernel import Actor, Change, Role, TenantId, UserId, new_uuid, to_data
+from travelcore.kernel import validation as v
+
+REDACTED = "[redacted]"
+SECRET_NAME = re.compile(r"password|secret|token|hash|digest|credential|private|cipher", re.I)
+"""Field names whose values never reach the audit log (at any depth)."""
+
+MAX_PAGE = 500
+DEFAULT_PAGE = 100
+
+
+class AuditAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@attrs.frozen(kw_only=True)
+class AuditEntry:
+    """One change of one entity. ``actor`` is the actor's label (``user:<id>`` or
+    ``system:<job>``), ``None`` when the unit of work was not told who acted."""
+
+    id: UUID
+    tenant_id: TenantId
+    actor: str | None
+    role: Role | None
+    user_id: UserId | None
+    api_key_id: UUID | None
+    action: AuditAction
+    entity_type: str
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    at: datetime
+
+    @property
+    def cursor(self) -> AuditCursor:
+        """Where the page after this entry starts."""
+        return AuditCursor(at=self.at, id=self.id)
+
+
+@attrs.frozen(kw_only=True, order=True)
+class AuditCursor:
+    """A position in the log, which is ordered by ``(at, id)``."""
+
+    at: datetime
+    id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class AuditQuery:
+    """Entries matching every filter given, oldest first, at most ``limit`` of them after
+    ``after`` (the ``next`` cursor of the previous page). ``since`` is inclusive,
+    ``until`` exclusive."""
+
+    entity_type: str | None = None
+    entity_id: str | None = None
+    actor: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    after: AuditCursor | None = None
+    limit: int = DEFAULT_PAGE
+
+    def matches(self, entry: AuditEntry) -> bool:
+        return (
+            (self.entity_type is None or entry.entity_type == self.entity_type)
+            and (self.entity_id is None or entry.entity_id == self.entity_id)
+            and (self.actor is None or entry.actor == self.actor)
+            and (self.since is None or entry.at >= self.since)
+            and (self.until is None or entry.at < self.until)
+            and (self.after is None or entry.cursor > self.after)
+        )
+
+
+v.validated(
+    AuditQuery,
+    entity_type=v.optional(v.text(50)),
+    entity_id=v.optional(v.text(255)),
+    actor=v.optional(v.text(255)),
+    since=v.optional(v.instant),
+    until=v.optional(v.instant),
+    limit=v.integer(1, MAX_PAGE),
+)
+
+
+@attrs.frozen(kw_only=True)
+class AuditPage:
+    entries: tuple[AuditEntry, ...]
+    next: AuditCursor | None
+    """The cursor of the following page; ``None`` on the last one."""
+
+
+def page_of(entries: Sequence[AuditEntry], limit: int) -> AuditPage:
+    """A page from up to ``limit + 1`` matching entries in order (one more says whether
+    another page follows)."""
+    shown = tuple(entries[:limit])
+    return AuditPage(entries=shown, next=shown[-1].cursor if len(entries) > limit else None)
+
+
+def audit_entries(
+    tenant_id: TenantId, changes: Sequence[Change], actor: Actor | None, at: datetime
+) -> list[AuditEntry]:
+    """One entry per change, in the order the entities were first written."""
+    return [_entry(tenant_id, change, actor, at) for change in changes]
+
+
+def _entry(tenant_id: TenantId, change: Change, actor: Actor | None, at: datetime) -> AuditEntry:
+    before = None if change.before is None else redacted(to_data(change.before))
+    after = None if change.after is None else redacted(to_data(change.after))
+    if before is None:
+        action = AuditAction.CREATE
+    elif after is None:
+        action = AuditAction.DELETE
+    else:
+        action = AuditAction.UPDATE
+        names = [name for name in after if before.get(name) != after[name]]
+        before = {name: before.get(name) for name in names}
+        after = {name: after[name] for name in names}
+    return AuditEntry(
+        id=new_uuid(),
+        tenant_id=tenant_id,
+        actor=None if actor is None else actor.label,
+        role=None if actor is None else actor.role,
+        user_id=None if actor is None else actor.user_id,
+        api_key_id=None if actor is None else actor.api_key_id,
+        action=action,
+        entity_type=change.entity_type,
+        entity_id=entity_id(change.key, change.after or change.before),
+        before=before,
+        after=after,
+        at=at,
+    )
+
+
+def entity_id(key: Hashable, entity: object) -> str:
+    """How the log names an entity: its ``id``, else its key's parts joined by ``/``."""
+    found = getattr(entity, "id", None)
+    if found is not None:
+        return str(found)
+    if isinstance(key, tuple):
+        return "/".join(map(str, key))
+    return str(key)
+
+
+def redacted(data: Any) -> Any:
+    """``data`` with the value of every key that names a secret replaced, at any depth."""
+    if isinstance(data, dict):
+        return {
+            key: REDACTED if SECRET_NAME.search(str(key)) else redacted(value)
+            for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [redacted(item) for item in data]
+    return data
