@@ -119,8 +119,10 @@ def page_of(entries: Sequence[AuditEntry], limit: int) -> AuditPage:
 def audit_entries(
     tenant_id: TenantId, changes: Sequence[Change], actor: Actor | None, at: datetime
 ) -> list[AuditEntry]:
-    """One entry per change, in the order the entities were first written."""
-    return [_entry(tenant_id, change, actor, at) for change in changes]
+    """One entry per change, in the order the entities were first written (a write that
+    changed no field is no change)."""
+    entries = (_entry(tenant_id, change, actor, at) for change in changes)
+    return [entry for entry in entries if entry.after != {}]
 
 
 def _entry(tenant_id: TenantId, change: Change, actor: Actor | None, at: datetime) -> AuditEntry:
@@ -162,12 +164,15 @@ def entity_id(key: Hashable, entity: object) -> str:
 
 
 def redacted(data: Any) -> Any:
-    """``data`` with the value of every key that names a secret replaced, at any depth."""
+    """``data`` (from ``to_data``) as JSON, with the value of every key that names a secret
+    replaced, at any depth; sets become sorted lists."""
     if isinstance(data, dict):
         return {
-            key: REDACTED if SECRET_NAME.search(str(key)) else redacted(value)
+            str(key): REDACTED if SECRET_NAME.search(str(key)) else redacted(value)
             for key, value in data.items()
         }
-    if isinstance(data, list):
+    if isinstance(data, set | frozenset):
+        return sorted((redacted(item) for item in data), key=str)
+    if isinstance(data, list | tuple):
         return [redacted(item) for item in data]
     return data

@@ -10,6 +10,7 @@ from travelcore.testing.accounts import (
     SecretBoxContract,
 )
 from travelcore.testing.apikeys import ApiKeyRepositoryContract
+from travelcore.testing.audit import AuditLogContract
 from travelcore.testing.billing import (
     BillingRepositoriesContract,
     InvoiceRepositoryContract,
@@ -74,6 +75,7 @@ __all__ = [
     "AccountRepositoryContract",
     "ActivityRepositoryContract",
     "ApiKeyRepositoryContract",
+    "AuditLogContract",
     "BillingRepositoriesContract",
     "BookingRepositoryContract",
     "ChildRepositoryContract",
