@@ -21,8 +21,10 @@ from travelcore.kernel import Actor, Change, Role, TenantId, UserId, new_uuid, t
 from travelcore.kernel import validation as v
 
 REDACTED = "[redacted]"
-SECRET_NAME = re.compile(r"password|secret|token|hash|digest|credential|private|cipher", re.I)
-"""Field names whose values never reach the audit log (at any depth)."""
+SECRET_NAME = re.compile(
+    r"password|secret|token|hash|digest|credential|private|cipher|sealed", re.I
+)
+"""Field names whose values never reach the audit log (at any depth); neither do bytes."""
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 100
@@ -120,8 +122,9 @@ def audit_entries(
     tenant_id: TenantId, changes: Sequence[Change], actor: Actor | None, at: datetime
 ) -> list[AuditEntry]:
     """One entry per change, in the order the entities were first written (a write that
-    changed no field is no change)."""
-    entries = (_entry(tenant_id, change, actor, at) for change in changes)
+    changed no field, or an entity added and removed again, is no change)."""
+    written = (c for c in changes if c.before is not None or c.after is not None)
+    entries = (_entry(tenant_id, change, actor, at) for change in written)
     return [entry for entry in entries if entry.after != {}]
 
 
@@ -146,7 +149,7 @@ def _entry(tenant_id: TenantId, change: Change, actor: Actor | None, at: datetim
         api_key_id=None if actor is None else actor.api_key_id,
         action=action,
         entity_type=change.entity_type,
-        entity_id=entity_id(change.key, change.after or change.before),
+        entity_id=entity_id(change.key, change.before if change.after is None else change.after),
         before=before,
         after=after,
         at=at,
@@ -166,6 +169,8 @@ def entity_id(key: Hashable, entity: object) -> str:
 def redacted(data: Any) -> Any:
     """``data`` (from ``to_data``) as JSON, with the value of every key that names a secret
     replaced, at any depth; sets become sorted lists."""
+    if isinstance(data, bytes):
+        return REDACTED
     if isinstance(data, dict):
         return {
             str(key): REDACTED if SECRET_NAME.search(str(key)) else redacted(value)
