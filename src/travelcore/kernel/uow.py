@@ -29,9 +29,10 @@ EventHandler = Callable[[DomainEvent], None]
 
 
 class UnitOfWork(Protocol):
-    """One transaction scoped to ``tenant_id``."""
+    """One transaction scoped to ``tenant_id``, done for ``actor`` (``None``: unknown)."""
 
     tenant_id: TenantId
+    actor: Actor | None
 
     def __enter__(self) -> Self: ...
 

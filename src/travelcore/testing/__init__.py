@@ -41,6 +41,10 @@ from travelcore.testing.entity_repositories import (
 )
 from travelcore.testing.feedback import FeedbackContract
 from travelcore.testing.flags import FeatureFlagRepositoryContract
+from travelcore.testing.invitations import (
+    InvitationRepositoryContract,
+    InvitationServiceContract,
+)
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
 from travelcore.testing.notifications import (
@@ -86,6 +90,8 @@ __all__ = [
     "CreditBalanceRepositoryContract",
     "FeatureFlagRepositoryContract",
     "FeedbackContract",
+    "InvitationRepositoryContract",
+    "InvitationServiceContract",
     "InvoiceRepositoryContract",
     "ItineraryRepositoryContract",
     "LedgerMachine",

@@ -47,6 +47,7 @@ from travelcore_adapters.memory.discovery import (
 )
 from travelcore_adapters.memory.flags import MemoryFeatureFlags
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
+from travelcore_adapters.memory.invitations import MemoryInvitations
 from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
 from travelcore_adapters.memory.notifications import (
     MemoryNotificationRepository,
@@ -118,6 +119,7 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.api_keys = MemoryApiKeys(self)
         self.platform_settings = MemoryPlatformSettings(self)
         self.audit_log = MemoryAuditLog(self)
+        self.invitations = MemoryInvitations(self)
         self.search_logs = MemorySearchLogs(self)
         self.user_locations = MemoryUserLocations(self)
         self.venue_locations = MemoryVenueLocations(self)

@@ -59,6 +59,7 @@ from travelcore_adapters.postgres.repositories.discovery import (
     PostgresVenueScores,
 )
 from travelcore_adapters.postgres.repositories.flags import PostgresFeatureFlags
+from travelcore_adapters.postgres.repositories.invitations import PostgresInvitations
 from travelcore_adapters.postgres.repositories.kernel import PostgresIdempotencyStore
 from travelcore_adapters.postgres.repositories.ledger import (
     PostgresLedgerRepository,
@@ -164,6 +165,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.api_keys = PostgresApiKeys(self)
         self.platform_settings = PostgresPlatformSettings(self)
         self.audit_log = PostgresAuditLog(self)
+        self.invitations = PostgresInvitations(self)
         self.search_logs = PostgresSearchLogs(self)
         self.user_locations = PostgresUserLocations(self)
         self.venue_locations = PostgresVenueLocations(self)
