@@ -3,7 +3,8 @@
 The unit of work turns the changes of a commit into entries (:func:`audit_entries`) and
 stores them in the same transaction. ``before`` and ``after`` hold the fields that changed
 (every field for an added or removed entity) as JSON-ready data from the one serialization
-path; values of fields whose names mark secrets are replaced by :data:`REDACTED`.
+path; for a list field, the items that left and the items that came. Values of fields whose
+names mark secrets are replaced by :data:`REDACTED`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from collections.abc import Hashable, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import attrs
@@ -129,17 +130,18 @@ def audit_entries(
 
 
 def _entry(tenant_id: TenantId, change: Change, actor: Actor | None, at: datetime) -> AuditEntry:
-    before = None if change.before is None else redacted(to_data(change.before))
-    after = None if change.after is None else redacted(to_data(change.after))
+    before = None if change.before is None else snapshot(change.before)
+    after = None if change.after is None else snapshot(change.after)
     if before is None:
         action = AuditAction.CREATE
     elif after is None:
         action = AuditAction.DELETE
     else:
         action = AuditAction.UPDATE
-        names = [name for name in after if before.get(name) != after[name]]
-        before = {name: before.get(name) for name in names}
-        after = {name: after[name] for name in names}
+        old, new = before, after
+        before, after = {}, {}
+        for name in (name for name in new if old.get(name) != new[name]):
+            before[name], after[name] = _changed(old.get(name), new[name])
     return AuditEntry(
         id=new_uuid(),
         tenant_id=tenant_id,
@@ -150,10 +152,44 @@ def _entry(tenant_id: TenantId, change: Change, actor: Actor | None, at: datetim
         action=action,
         entity_type=change.entity_type,
         entity_id=entity_id(change.key, change.before if change.after is None else change.after),
-        before=before,
-        after=after,
+        before=None if before is None else redacted(before),
+        after=None if after is None else redacted(after),
         at=at,
     )
+
+
+def snapshot(entity: object) -> Any:
+    """``entity`` as data through the one serialization path; an attrs class whose
+    annotations do not resolve (one defined outside an importable module) field by field,
+    its values through the same path."""
+    try:
+        return to_data(entity)
+    except NameError:
+        return attrs.asdict(
+            cast(attrs.AttrsInstance, entity),
+            filter=lambda field, _: not field.name.startswith("_"),
+            value_serializer=_value,
+        )
+
+
+def _value(_: object, __: object, value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | list | tuple | set | dict):
+        return value
+    return value if attrs.has(type(value)) else to_data(value)
+
+
+def _changed(old: Any, new: Any) -> tuple[Any, Any]:
+    """A field's values before and after; for two lists, the items that left and the items
+    that came (a ledger's entries: the one appended)."""
+    if not (isinstance(old, list) and isinstance(new, list)):
+        return old, new
+    same = 0
+    for a, b in zip(old, new, strict=False):
+        if a != b:
+            break
+        same += 1
+    left, came = old[same:], new[same:]
+    return [x for x in left if x not in came], [x for x in came if x not in left]
 
 
 def entity_id(key: Hashable, entity: object) -> str:
