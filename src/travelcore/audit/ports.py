@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
+from uuid import UUID
 
 from travelcore.audit.model import AuditEntry, AuditPage, AuditQuery
 from travelcore.kernel import TenantId, UnitOfWork
@@ -23,6 +24,12 @@ class AuditLog(Protocol):
 
     def purge_before(self, instant: datetime) -> int:
         """Remove the entries dated before ``instant`` (retention); returns how many."""
+        ...
+
+    def forget(self, subject: UUID, replacement: UUID) -> int:
+        """Erasure of ``subject``: remove the entries of the entity ``subject`` and write
+        ``replacement`` for ``subject`` in the others' before and after; returns how
+        many entries were removed or rewritten."""
         ...
 
 

@@ -3,6 +3,8 @@ the ``audit_retention`` policy)."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from travelcore.audit.model import AuditPage, AuditQuery
 from travelcore.audit.ports import AuditUowFactory
 from travelcore.kernel import (
@@ -44,13 +46,27 @@ class AuditService:
     def purge_expired(self, tenant_id: TenantId, *, actor: Actor) -> int:
         """Remove the tenant's entries older than its ``audit_retention``; returns how many
         (the retention job runs it as the system)."""
-        if not actor.is_system or actor.tenant_id != tenant_id:
-            raise AccessDenied("only the retention job purges the audit log", rule="system_only")
+        _require_system(tenant_id, actor, "purges the audit log")
         cutoff = self._clock.now() - self._policies.policy_for(tenant_id).audit_retention
         with self._uow_factory(tenant_id) as uow:
             purged = uow.audit_log.purge_before(cutoff)
             uow.commit()
         return purged
+
+    def forget(self, tenant_id: TenantId, subject: UUID, replacement: UUID, *, actor: Actor) -> int:
+        """For an erasure (run as the system): the entries of the entity ``subject`` go,
+        and the other entries name ``replacement`` where they named ``subject``; returns
+        how many entries were removed or rewritten."""
+        _require_system(tenant_id, actor, "erases from the audit log")
+        with self._uow_factory(tenant_id) as uow:
+            forgotten = uow.audit_log.forget(subject, replacement)
+            uow.commit()
+        return forgotten
+
+
+def _require_system(tenant_id: TenantId, actor: Actor, what: str) -> None:
+    if not actor.is_system or actor.tenant_id != tenant_id:
+        raise AccessDenied(f"only the system {what}", rule="system_only")
 
 
 def _require_reader(tenant_id: TenantId, actor: Actor) -> None:

@@ -12,8 +12,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import attrs
 import pytest
 
+from travelcore.apikeys import ApiKeyId
 from travelcore.audit import (
     REDACTED,
     AuditAction,
@@ -249,3 +251,27 @@ class AuditLogContract:
         assert service.purge_expired(tenant, actor=Actor.system(tenant, "retention")) == 1
         assert [e.entity_id for e in self.entries(db, tenant)] == [str(kept.id)]
         assert len(self.entries(db, other)) == 1
+
+    def test_an_erasure_removes_the_subjects_entries_and_renames_it_in_the_others(
+        self, db: Callable[[TenantId], Any], tenant: TenantId
+    ) -> None:
+        subject, replacement = new_uuid(), new_uuid()
+        own = attrs.evolve(make_api_key(tenant), id=ApiKeyId(subject))  # the subject's own
+        mentions = attrs.evolve(make_api_key(tenant), user_id=UserId(subject))
+        unrelated = make_api_key(tenant)
+        with db(tenant) as uow:
+            for key in (own, mentions, unrelated):
+                uow.api_keys.add(key)
+            uow.commit()
+        service = AuditService(db, ManualClock(T0))
+        with pytest.raises(AccessDenied):
+            service.forget(tenant, subject, replacement, actor=self.admin(tenant))
+        erasure = Actor.system(tenant, "erasure")
+        assert service.forget(tenant, subject, replacement, actor=erasure) == 2
+        entries = {e.entity_id: e for e in self.entries(db, tenant)}
+        assert sorted(entries) == sorted([str(mentions.id), str(unrelated.id)])
+        assert not any(str(subject) in repr(e) for e in entries.values())
+        after = entries[str(mentions.id)].after
+        assert after is not None
+        assert after["user_id"] == str(replacement)
+        assert service.forget(tenant, subject, replacement, actor=erasure) == 0  # idempotent

@@ -1,9 +1,14 @@
-"""The memory audit log: entries appended to one table, never changed."""
+"""The memory audit log: entries appended to one table, changed only by an erasure."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
 
 from travelcore.audit import AuditEntry, AuditPage, AuditQuery
 from travelcore.audit.model import page_of
@@ -34,6 +39,27 @@ class MemoryAuditLog:
         for entry in old:
             self._scope.tx.delete(AUDIT_LOGS, (entry.tenant_id, entry.id))
         return len(old)
+
+    def forget(self, subject: UUID, replacement: UUID) -> int:
+        old, new = str(subject), str(replacement)
+
+        def swapped(data: Any) -> Any:
+            return None if data is None else json.loads(json.dumps(data).replace(old, new))
+
+        forgotten = 0
+        for entry in self._entries():
+            key = (entry.tenant_id, entry.id)
+            if entry.entity_id == old:
+                self._scope.tx.delete(AUDIT_LOGS, key)
+            elif old in json.dumps([entry.before, entry.after]):
+                rewritten = attrs.evolve(
+                    entry, before=swapped(entry.before), after=swapped(entry.after)
+                )
+                self._scope.tx.put(AUDIT_LOGS, key, rewritten)
+            else:
+                continue
+            forgotten += 1
+        return forgotten
 
     def _entries(self) -> list[AuditEntry]:
         tenant = self._scope.tenant_id

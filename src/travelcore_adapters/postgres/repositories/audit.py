@@ -1,14 +1,17 @@
 """The PostgreSQL audit log over ``audit_logs`` (insert and select only; the retention
-purge calls the owner's ``travelcore_purge_audit_logs``)."""
+purge and the erasure call the owner's ``travelcore_purge_audit_logs`` and
+``travelcore_forget_in_audit_logs``)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
 from sqlalchemy import DateTime, bindparam, func, select, tuple_
+from sqlalchemy.dialects.postgresql import UUID
 
 from travelcore.audit import AuditAction, AuditEntry, AuditPage, AuditQuery
 from travelcore.audit.model import page_of
@@ -18,6 +21,14 @@ from travelcore_adapters.postgres.statements import Statement, insert_statement
 from travelcore_adapters.postgres.tables.audit import audit_logs as t
 
 INSERT = insert_statement(t, on_conflict="error")
+FORGET = Statement(
+    select(
+        func.travelcore_forget_in_audit_logs(
+            bindparam("subject", type_=UUID(as_uuid=True)),
+            bindparam("replacement", type_=UUID(as_uuid=True)),
+        )
+    )
+)
 PURGE = Statement(
     select(func.travelcore_purge_audit_logs(bindparam("cutoff", type_=DateTime(timezone=True))))
 )
@@ -56,6 +67,10 @@ class PostgresAuditLog:
         stmt = select(t).where(*where).order_by(c.created_at, c.id).limit(query.limit + 1)
         rows = self._scope.execute(stmt).all()
         return page_of([_entry(row) for row in rows], query.limit)
+
+    def forget(self, subject: uuid.UUID, replacement: uuid.UUID) -> int:
+        [row] = self._scope.rows(FORGET, {"subject": subject, "replacement": replacement})
+        return int(row[0])
 
     def purge_before(self, instant: datetime) -> int:
         [row] = self._scope.rows(PURGE, {"cutoff": instant})

@@ -1,6 +1,9 @@
 """The audit log (``audit_logs``): the application role may insert and select, nothing
-else; rows leave only through ``travelcore_purge_audit_logs(cutoff)``, which runs as the
-owner and deletes the current tenant's rows dated before ``cutoff`` (retention).
+else. Rows change only through two functions that run as the owner, on the current
+tenant's rows: ``travelcore_purge_audit_logs(cutoff)`` deletes those dated before
+``cutoff`` (retention); ``travelcore_forget_in_audit_logs(subject, replacement)`` deletes
+those of the entity ``subject`` and writes ``replacement`` for ``subject`` in the others'
+values (erasure).
 
 Revision ID: 0014_audit_log
 Revises: 0013_platform_settings
@@ -20,6 +23,7 @@ branch_labels = None
 depends_on = None
 
 PURGE = "travelcore_purge_audit_logs(timestamp with time zone)"
+FORGET = "travelcore_forget_in_audit_logs(uuid, uuid)"
 
 
 def upgrade() -> None:
@@ -65,10 +69,33 @@ def upgrade() -> None:
         $$
         """
     )
-    op.execute(f"REVOKE ALL ON FUNCTION {PURGE} FROM PUBLIC")
-    op.execute(f"GRANT EXECUTE ON FUNCTION {PURGE} TO {identifier(app_role)}")
+    op.execute(
+        """
+        CREATE FUNCTION travelcore_forget_in_audit_logs(subject uuid, replacement uuid)
+        RETURNS bigint LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+        SET search_path = public, pg_temp AS $$
+        DECLARE
+            removed bigint;
+            rewritten bigint;
+        BEGIN
+            DELETE FROM audit_logs WHERE entity_id = subject::text;
+            GET DIAGNOSTICS removed = ROW_COUNT;
+            UPDATE audit_logs SET
+                old_values = replace(old_values::text, subject::text, replacement::text)::jsonb,
+                new_values = replace(new_values::text, subject::text, replacement::text)::jsonb
+            WHERE strpos(concat(old_values::text, new_values::text), subject::text) > 0;
+            GET DIAGNOSTICS rewritten = ROW_COUNT;
+            RETURN removed + rewritten;
+        END
+        $$
+        """
+    )
+    for function in (PURGE, FORGET):
+        op.execute(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
+        op.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {identifier(app_role)}")
 
 
 def downgrade() -> None:
+    op.execute(f"DROP FUNCTION {FORGET}")
     op.execute(f"DROP FUNCTION {PURGE}")
     op.drop_table("audit_logs")
