@@ -35,7 +35,7 @@ from travelcore.kernel import (
     ValidationFailed,
     new_uuid,
 )
-from travelcore.settings import PlatformSettings
+from travelcore.settings import PlatformSettings, PlatformSettingsService
 from travelcore.testing.apikeys import make_api_key
 from travelcore.travel import PolicyKey, PolicyRule
 
@@ -275,3 +275,21 @@ class AuditLogContract:
         assert after is not None
         assert after["user_id"] == str(replacement)
         assert service.forget(tenant, subject, replacement, actor=erasure) == 0  # idempotent
+
+    def test_platform_settings_writes_are_audited(
+        self, db: Callable[[TenantId], Any], tenant: TenantId, clock: ManualClock
+    ) -> None:
+        settings = PlatformSettingsService(db, clock)
+        settings.update(tenant, {"cancellation_window": 86_400})
+        clock.advance(timedelta(minutes=1))
+        settings.update(tenant, {"platform_fee_rate": "0.15"})
+        created, updated = self.entries(db, tenant)
+        assert (created.entity_type, created.action) == ("platform_settings", AuditAction.CREATE)
+        assert updated.action is AuditAction.UPDATE
+        assert updated.before is not None
+        assert updated.after is not None
+        assert updated.before["overrides"] == {"cancellation_window": 86400.0}
+        assert updated.after["overrides"] == {
+            "cancellation_window": 86400.0,
+            "platform_fee_rate": "0.15",
+        }
