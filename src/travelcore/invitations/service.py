@@ -150,10 +150,9 @@ class InvitationService:
         _require_inviter(actor, cmd.tenant_id, cmd.corporate_id)
 
         def action(uow: InvitationUnitOfWork, now: datetime) -> IssuedInvitation:
-            uow.actor = actor
             return self._invite(uow, cmd, actor, now, None)
 
-        return self._run(cmd.tenant_id, cmd, IssuedInvitation, action)
+        return self._run(cmd.tenant_id, cmd, IssuedInvitation, action, actor)
 
     def invite_from_csv(self, cmd: InviteFromCsv, *, actor: Actor) -> BatchResult:
         """Invite every valid row in one transaction; each refused row is reported with
@@ -162,7 +161,6 @@ class InvitationService:
         parsed = _parse(cmd.csv_text)
 
         def action(uow: InvitationUnitOfWork, now: datetime) -> BatchResult:
-            uow.actor = actor
             batch = new_uuid()
             _subscription_of(uow, cmd.corporate_id, cmd.subscription_id)
             issued, errors = [], list(parsed.errors)
@@ -187,25 +185,23 @@ class InvitationService:
             errors.sort(key=lambda e: e.row)
             return BatchResult(batch_import_id=batch, issued=tuple(issued), errors=tuple(errors))
 
-        return self._run(cmd.tenant_id, cmd, BatchResult, action)
+        return self._run(cmd.tenant_id, cmd, BatchResult, action, actor)
 
     def revoke(self, cmd: RevokeInvitation, *, actor: Actor) -> Invitation:
         def action(uow: InvitationUnitOfWork, now: datetime) -> Invitation:
-            uow.actor = actor
             invitation = uow.invitations.get(cmd.invitation_id)
             _require_inviter(actor, cmd.tenant_id, invitation.corporate_id)
             invitation.revoke(now, by=actor.user_id, reason=cmd.reason)
             uow.invitations.save(invitation)
             return invitation
 
-        return self._run(cmd.tenant_id, cmd, Invitation, action)
+        return self._run(cmd.tenant_id, cmd, Invitation, action, actor)
 
     def resend(self, cmd: ResendInvitation, *, actor: Actor) -> IssuedInvitation:
         """A new token for the invitation, valid for another 14 days; the old token stops
         working. Bounded (``ResendLimitReached``)."""
 
         def action(uow: InvitationUnitOfWork, now: datetime) -> IssuedInvitation:
-            uow.actor = actor
             invitation = uow.invitations.get(cmd.invitation_id)
             _require_inviter(actor, cmd.tenant_id, invitation.corporate_id)
             token = _new_token()
@@ -213,7 +209,7 @@ class InvitationService:
             uow.invitations.save(invitation)
             return IssuedInvitation(invitation=invitation, token=token)
 
-        return self._run(cmd.tenant_id, cmd, IssuedInvitation, action)
+        return self._run(cmd.tenant_id, cmd, IssuedInvitation, action, actor)
 
     def accept(self, cmd: AcceptInvitation) -> AcceptedInvitation:
         """Create the invitee's parent account in the corporate, take a seat of the
@@ -272,7 +268,8 @@ class InvitationService:
                 credits=invitation.credits_to_allocate,
             )
 
-        return self._run(cmd.tenant_id, cmd, AcceptedInvitation, action, attempts=3)
+        invitee = Actor.system(cmd.tenant_id, "invitation")  # until the invitation names them
+        return self._run(cmd.tenant_id, cmd, AcceptedInvitation, action, invitee, attempts=3)
 
     # -- internals -------------------------------------------------------------------------
 
@@ -318,6 +315,7 @@ class InvitationService:
         cmd: object,
         result_type: type[R],
         action: Callable[[InvitationUnitOfWork, datetime], R],
+        actor: Actor,
         *,
         attempts: int = 1,
     ) -> R:
@@ -329,6 +327,7 @@ class InvitationService:
             cmd,
             result_type,
             action,
+            actor=actor,
             attempts=attempts,
         )
 

@@ -29,7 +29,8 @@ EventHandler = Callable[[DomainEvent], None]
 
 
 class UnitOfWork(Protocol):
-    """One transaction scoped to ``tenant_id``, done for ``actor`` (``None``: unknown)."""
+    """One transaction scoped to ``tenant_id``, on behalf of ``actor`` (set by
+    :func:`~.idempotency.run_use_case` before the attempt starts)."""
 
     tenant_id: TenantId
     actor: Actor | None

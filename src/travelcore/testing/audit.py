@@ -279,11 +279,12 @@ class AuditLogContract:
     def test_platform_settings_writes_are_audited(
         self, db: Callable[[TenantId], Any], tenant: TenantId, clock: ManualClock
     ) -> None:
-        settings = PlatformSettingsService(db, clock)
-        settings.update(tenant, {"cancellation_window": 86_400})
+        settings, admin = PlatformSettingsService(db, clock), self.admin(tenant)
+        settings.update(tenant, {"cancellation_window": 86_400}, actor=admin)
         clock.advance(timedelta(minutes=1))
-        settings.update(tenant, {"platform_fee_rate": "0.15"})
+        settings.update(tenant, {"platform_fee_rate": "0.15"}, actor=admin)
         created, updated = self.entries(db, tenant)
+        assert created.actor == updated.actor == admin.label
         assert (created.entity_type, created.action) == ("platform_settings", AuditAction.CREATE)
         assert updated.action is AuditAction.UPDATE
         assert updated.before is not None
