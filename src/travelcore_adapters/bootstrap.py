@@ -166,7 +166,7 @@ def memory(
     store and text search; no accounts without ``secret_box``."""
     bus = _bus(events, subscribers)
     return _wire(
-        MemoryDatabase(bus),
+        MemoryDatabase(bus, clock=clock),
         ExitStack(),
         clock=clock,
         policies=policies,
@@ -205,7 +205,9 @@ def postgres(
 
     bus = _bus(events, subscribers)
     resources = ExitStack()
-    database = resources.enter_context(PostgresDatabase(url, bus=bus, pool_size=pool_size))
+    database = resources.enter_context(
+        PostgresDatabase(url, bus=bus, clock=clock, pool_size=pool_size)
+    )
     return _wire(
         database,
         resources,
@@ -250,7 +252,7 @@ def embedded(
     try:
         provisioned = provision_database(resources.enter_context(embedded_server(data_dir)))
         database = resources.enter_context(
-            PostgresDatabase(provisioned.app_url, bus=bus, pool_size=pool_size)
+            PostgresDatabase(provisioned.app_url, bus=bus, clock=clock, pool_size=pool_size)
         )
         return _wire(
             database,

@@ -52,7 +52,7 @@ from travelcore.kernel.repository import (
 )
 from travelcore.kernel.retry import RetryPolicy
 from travelcore.kernel.serialization import converter, dumps, from_data, loads, to_data
-from travelcore.kernel.uow import EventBus, EventHandler, UnitOfWork, UnitOfWorkBase
+from travelcore.kernel.uow import Change, EventBus, EventHandler, UnitOfWork, UnitOfWorkBase
 
 __all__ = [
     "ADMINS",
@@ -63,6 +63,7 @@ __all__ = [
     "Aggregate",
     "AlreadyExists",
     "CapacityExceeded",
+    "Change",
     "Clock",
     "Conflict",
     "Credits",

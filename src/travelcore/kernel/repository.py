@@ -15,10 +15,14 @@ written (:func:`check_tenant`); a read never sees another tenant's rows (``NotFo
 **Events.** Repositories report every entity they hand out or take in to
 :meth:`RepositoryScope.seen`; the unit of work collects the events of those that are
 aggregates when it commits, so use cases never register them by hand.
+
+**Changes.** Repositories report every entity they write to :meth:`RepositoryScope.changed`
+(its stored state before and what they wrote); the unit of work audits them on commit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Protocol
 
 from travelcore.kernel.errors import NotFound, StaleVersion, ValidationFailed
@@ -42,6 +46,12 @@ class RepositoryScope(Protocol):
     def seen(self, *entities: object) -> None:
         """Entities read or added in this unit of work (the aggregates' events are
         collected on commit)."""
+        ...
+
+    def changed(
+        self, entity_type: str, key: Hashable, before: object | None, after: object | None
+    ) -> None:
+        """An entity written in this unit of work (audited on commit)."""
         ...
 
 

@@ -3,16 +3,23 @@
 A unit of work is one transaction for one tenant. It rolls back unless ``commit()`` is
 called; events emitted inside it reach subscribers only after a successful commit, so a
 notification goes out if and only if the change that caused it is durable.
+
+Repositories report every entity they add, save or remove (:meth:`UnitOfWorkBase.changed`);
+the commit hands one :class:`Change` per entity to the adapter, which writes the audit log
+in the same transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Protocol, Self
 
+import attrs
+
 from travelcore.kernel.actor import Actor
+from travelcore.kernel.clock import Clock, SystemClock
 from travelcore.kernel.events import Aggregate, DomainEvent
 from travelcore.kernel.ids import TenantId
 from travelcore.kernel.outbox import OutboxMessage, outbox_message
@@ -67,19 +74,37 @@ class EventBus:
                 handler(event)
 
 
-class UnitOfWorkBase:
-    """Event collection and the commit/rollback protocol; adapters supply the storage.
+@attrs.frozen
+class Change:
+    """One entity written in a unit of work: as it was before (``None``: added in it) and
+    as it was written last (``None``: removed)."""
 
-    Subclasses implement ``_begin``, ``_commit``, ``_rollback`` and ``_write_outbox``.
+    entity_type: str
+    key: Hashable
+    before: object | None
+    after: object | None
+
+
+class UnitOfWorkBase:
+    """Event collection, the record of changes and the commit/rollback protocol; adapters
+    supply the storage.
+
+    ``actor`` is who the work is done for (set by the use case; ``None`` when unknown);
+    ``clock`` dates the audit rows. Subclasses implement ``_begin``, ``_commit``,
+    ``_rollback``, ``_write_outbox`` and ``_write_changes``.
     """
 
-    def __init__(self, tenant_id: TenantId, bus: EventBus | None = None) -> None:
+    def __init__(
+        self, tenant_id: TenantId, bus: EventBus | None = None, *, clock: Clock | None = None
+    ) -> None:
         uuid(tenant_id, "tenant_id")  # the same refusal on every adapter
         self.tenant_id = tenant_id
         self.actor: Actor | None = None
+        self.clock: Clock = clock or SystemClock()
         self._bus = bus
         self._events: list[DomainEvent] = []
         self._seen: dict[int, Aggregate] = {}
+        self._changes: dict[tuple[str, Hashable], Change] = {}
         self._active = False
         self.committed_events: list[DomainEvent] = []
 
@@ -87,6 +112,7 @@ class UnitOfWorkBase:
         if self._active:
             raise RuntimeError("unit of work is already active")
         self._events, self._seen, self.committed_events = [], {}, []
+        self._changes = {}
         self._begin()
         self._active = True
         return self
@@ -113,17 +139,30 @@ class UnitOfWorkBase:
             if isinstance(entity, Aggregate):
                 self._seen.setdefault(id(entity), entity)
 
+    def changed(
+        self, entity_type: str, key: Hashable, before: object | None, after: object | None
+    ) -> None:
+        """A repository wrote an entity: ``before`` is its stored state (``None`` if it is
+        new), ``after`` what was written (``None``: removed). Several writes of one entity
+        make one change, from its first ``before`` to its last ``after``."""
+        first = self._changes.get((entity_type, key))
+        if first is not None:
+            before = first.before
+        self._changes[(entity_type, key)] = Change(entity_type, key, before, after)
+
     def commit(self) -> None:
         if not self._active:
             raise RuntimeError("unit of work is not active")
         for aggregate in self._seen.values():
             self._events.extend(aggregate.pull_events())
+        if self._changes:
+            self._write_changes(list(self._changes.values()))
         if self._events:
             self._write_outbox([outbox_message(event) for event in self._events])
         self._commit()
         self._active = False
         self.committed_events = self._events
-        self._events, self._seen = [], {}
+        self._events, self._seen, self._changes = [], {}, {}
         if self._bus is not None:
             self._bus.publish(self.committed_events)
 
@@ -135,7 +174,7 @@ class UnitOfWorkBase:
     def rollback(self) -> None:
         if self._active:
             self._active = False
-            self._events, self._seen = [], {}
+            self._events, self._seen, self._changes = [], {}, {}
             self._rollback()
 
     def _begin(self) -> None:
@@ -150,6 +189,10 @@ class UnitOfWorkBase:
     def _write_outbox(self, messages: list[OutboxMessage]) -> None:
         """Store ``messages`` in the transaction about to commit (the transactional outbox:
         they become visible to the relay if and only if the commit succeeds)."""
+        raise NotImplementedError
+
+    def _write_changes(self, changes: list[Change]) -> None:
+        """Record ``changes`` (the audit log) in the transaction about to commit."""
         raise NotImplementedError
 
     def _finish(self) -> None:

@@ -49,6 +49,7 @@ class PlatformSettingsService:
             raise ValidationFailed("overrides", f"mapping_of_at_most_{MAX_OVERRIDES}")
         v.optional(v.uuid)(updated_by, "updated_by")
         with self._uow(tenant_id) as uow:
+            uow.actor = actor  # who the audit log names
             try:
                 settings: PlatformSettings | None = uow.platform_settings.get()
             except NotFound:

@@ -11,6 +11,7 @@ from travelcore.testing.accounts import (
 )
 from travelcore.testing.activity_reader import ActivityReaderContract
 from travelcore.testing.apikeys import ApiKeyRepositoryContract
+from travelcore.testing.audit import AuditLogContract
 from travelcore.testing.billing import (
     BillingRepositoriesContract,
     InvoiceRepositoryContract,
@@ -45,6 +46,10 @@ from travelcore.testing.erasure import ErasureContract
 from travelcore.testing.export import ExportContract
 from travelcore.testing.feedback import FeedbackContract
 from travelcore.testing.flags import FeatureFlagRepositoryContract
+from travelcore.testing.invitations import (
+    InvitationRepositoryContract,
+    InvitationServiceContract,
+)
 from travelcore.testing.ledger import LedgerRepositoryContract, SubscriptionRepositoryContract
 from travelcore.testing.ledger_machine import LedgerMachine, ledger_machine
 from travelcore.testing.moderation import ModerationContract
@@ -82,6 +87,7 @@ __all__ = [
     "ActivityReaderContract",
     "ActivityRepositoryContract",
     "ApiKeyRepositoryContract",
+    "AuditLogContract",
     "BillingRepositoriesContract",
     "BookingRepositoryContract",
     "ChildRepositoryContract",
@@ -96,6 +102,8 @@ __all__ = [
     "ExportContract",
     "FeatureFlagRepositoryContract",
     "FeedbackContract",
+    "InvitationRepositoryContract",
+    "InvitationServiceContract",
     "InvoiceRepositoryContract",
     "ItineraryRepositoryContract",
     "LedgerMachine",

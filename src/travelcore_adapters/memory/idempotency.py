@@ -13,6 +13,7 @@ class MemoryIdempotencyStore(MemoryRepository[IdempotencyRecord]):
     """Records carry no tenant: each is stored under the unit of work's."""
 
     table, entity = "idempotency", "idempotency key"
+    audited = False  # a technical record, not a change of the domain
 
     def key_of(self, entity: IdempotencyRecord) -> Hashable:
         return entity.key

@@ -52,6 +52,7 @@ class HandledEvent:
 
 class MemoryHandledEvents(MemoryRepository[HandledEvent]):
     table, entity = "travel/webhook_events", "webhook event"
+    audited = False  # a technical record, not a change of the domain
 
     def key_of(self, entity: HandledEvent) -> Hashable:
         return entity.event_id

@@ -36,13 +36,16 @@ E = TypeVar("E")
 class MemoryRepository(Generic[E]):
     """Rows of ``table`` keyed ``(tenant_id, key_of(entity))``.
 
-    Subclasses set ``table`` and ``entity`` (its name in errors), and override ``key_of``
-    (default: ``entity.id``), ``tenant_of`` (default: ``entity.tenant_id``) and
-    ``_check_unique`` (unique keys besides the primary one) where they differ.
+    Subclasses set ``table`` and ``entity`` (its name in errors and audit entries), and
+    override ``key_of`` (default: ``entity.id``), ``tenant_of`` (default:
+    ``entity.tenant_id``) and ``_check_unique`` (unique keys besides the primary one) where
+    they differ. Every write is reported to the scope's ``changed`` unless ``audited`` is
+    false (technical records: idempotency results, sync states).
     """
 
     table: ClassVar[str]
     entity: ClassVar[str]
+    audited: ClassVar[bool] = True
 
     def __init__(self, scope: MemoryScope) -> None:
         self._scope = scope
@@ -64,6 +67,8 @@ class MemoryRepository(Generic[E]):
         self._check_unique(entity)
         self._write(entity)
         self._scope.seen(entity)
+        if self.audited:
+            self._scope.changed(self.entity, key, None, entity)
 
     def get(self, key: Any) -> E:
         found = self._find(key)
@@ -86,13 +91,18 @@ class MemoryRepository(Generic[E]):
         saved(entity)  # type: ignore[arg-type]
         self._write(entity)
         self._scope.seen(entity)
+        if self.audited:
+            self._scope.changed(self.entity, key, stored, entity)
 
     # -- for subclasses --------------------------------------------------------------------
 
     def _remove(self, key: Any) -> None:
-        if not self._scope.tx.contains(self.table, self._row_key(key)):
+        stored = self._scope.tx.get(self.table, self._row_key(key))
+        if stored is None:
             raise NotFound(self.entity, key)
         self._scope.tx.delete(self.table, self._row_key(key))
+        if self.audited:
+            self._scope.changed(self.entity, key, stored, None)
 
     def _check_stored(self, stored: E, entity: E) -> None:
         """Refuse a save that changes what may not change (called after the version

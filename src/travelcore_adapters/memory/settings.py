@@ -12,7 +12,7 @@ class MemoryPlatformSettings(MemoryRepository[PlatformSettings]):
     table, entity = "platform_settings", "platform_settings"
 
     def key_of(self, entity: PlatformSettings) -> Hashable:
-        return "settings"
+        return ()
 
-    def get(self, key: object = "settings") -> PlatformSettings:
-        return super().get("settings")
+    def get(self, key: object = ()) -> PlatformSettings:
+        return super().get(())

@@ -5,8 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from travelcore.audit import audit_entries
 from travelcore.catalog import SessionId
-from travelcore.kernel import EventBus, OutboxMessage, TenantId, UnitOfWorkBase, UserId
+from travelcore.kernel import (
+    Change,
+    Clock,
+    EventBus,
+    OutboxMessage,
+    TenantId,
+    UnitOfWorkBase,
+    UserId,
+)
 from travelcore.people import ChildId
 from travelcore_adapters.memory.accounts import (
     MemoryAccounts,
@@ -14,6 +23,7 @@ from travelcore_adapters.memory.accounts import (
     MemoryCredentials,
 )
 from travelcore_adapters.memory.apikeys import MemoryApiKeys
+from travelcore_adapters.memory.audit import MemoryAuditLog
 from travelcore_adapters.memory.billing import MemoryInvoices, MemoryPayouts
 from travelcore_adapters.memory.booking import MemoryBookingRepository, MemoryWaitlistRepository
 from travelcore_adapters.memory.catalog import (
@@ -38,6 +48,7 @@ from travelcore_adapters.memory.discovery import (
 )
 from travelcore_adapters.memory.flags import MemoryFeatureFlags
 from travelcore_adapters.memory.idempotency import MemoryIdempotencyStore
+from travelcore_adapters.memory.invitations import MemoryInvitations
 from travelcore_adapters.memory.ledger import MemoryLedgerRepository, MemorySubscriptionRepository
 from travelcore_adapters.memory.notifications import (
     MemoryNotificationRepository,
@@ -73,8 +84,15 @@ from travelcore_adapters.memory.vector_sync import MemoryVectorSyncRepository
 class MemoryUnitOfWork(UnitOfWorkBase):
     """Implements every repository port of travelcore over an in-process store."""
 
-    def __init__(self, store: MemoryStore, tenant_id: TenantId, bus: EventBus | None = None):
-        super().__init__(tenant_id, bus)
+    def __init__(
+        self,
+        store: MemoryStore,
+        tenant_id: TenantId,
+        bus: EventBus | None = None,
+        *,
+        clock: Clock | None = None,
+    ):
+        super().__init__(tenant_id, bus, clock=clock)
         self._store = store
         self._tx: MemoryTransaction | None = None
         self._locked = False
@@ -107,6 +125,8 @@ class MemoryUnitOfWork(UnitOfWorkBase):
         self.feature_flags = MemoryFeatureFlags(self)
         self.api_keys = MemoryApiKeys(self)
         self.platform_settings = MemoryPlatformSettings(self)
+        self.audit_log = MemoryAuditLog(self)
+        self.invitations = MemoryInvitations(self)
         self.search_logs = MemorySearchLogs(self)
         self.user_locations = MemoryUserLocations(self)
         self.venue_locations = MemoryVenueLocations(self)
@@ -155,6 +175,10 @@ class MemoryUnitOfWork(UnitOfWorkBase):
     def _write_outbox(self, messages: list[OutboxMessage]) -> None:
         write_outbox(self.tx, messages)
 
+    def _write_changes(self, changes: list[Change]) -> None:
+        entries = audit_entries(self.tenant_id, changes, self.actor, self.clock.now())
+        self.audit_log.add_many(entries)
+
     def _rollback(self) -> None:
         self._tx = None
 
@@ -166,12 +190,14 @@ class MemoryUnitOfWork(UnitOfWorkBase):
 
 
 class MemoryDatabase:
-    """A whole in-memory back end: call it with a tenant id to get a unit of work."""
+    """A whole in-memory back end: call it with a tenant id to get a unit of work
+    (``clock`` dates the audit entries; the system clock if not given)."""
 
-    def __init__(self, bus: EventBus | None = None) -> None:
+    def __init__(self, bus: EventBus | None = None, *, clock: Clock | None = None) -> None:
         self.store = MemoryStore()
         self.bus = bus
+        self.clock = clock
         self.outbox = MemoryOutbox(self.store)
 
     def __call__(self, tenant_id: TenantId) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self.store, tenant_id, self.bus)
+        return MemoryUnitOfWork(self.store, tenant_id, self.bus, clock=self.clock)

@@ -13,6 +13,7 @@ class MemoryVectorSyncRepository(MemoryRepository[VectorSyncState]):
     """States have no version: ``save`` stores the state, the last writer wins."""
 
     table, entity = "vector_sync", "vector sync state"
+    audited = False  # a technical record, not a change of the domain
 
     def key_of(self, entity: VectorSyncState) -> Hashable:
         return (entity.namespace, entity.source_id)

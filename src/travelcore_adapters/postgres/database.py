@@ -21,7 +21,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
-from travelcore.kernel import EventBus, TenantId, dumps
+from travelcore.kernel import Clock, EventBus, TenantId, dumps
 from travelcore_adapters.postgres.errors import DEFAULT_RETRY_ATTEMPTS, retry_transient
 from travelcore_adapters.postgres.uow import PostgresUnitOfWork
 from travelcore_adapters.postgres.wire import OPTIONS_KEY, StatementPath, WireOptions
@@ -134,7 +134,8 @@ class PostgresDatabase:
     Connect as the application role (no superuser, no BYPASSRLS); see ``docs/postgres.md``.
     ``statement_path`` and ``statement_timeout`` are :func:`create_pg_engine`'s.
     ``retry_attempts`` bounds :meth:`run` and :meth:`retrying`; ``reconnect_within`` is how
-    many seconds a new connection waits for a server that is down or starting.
+    many seconds a new connection waits for a server that is down or starting. ``clock``
+    dates the audit entries (the system clock if not given).
     """
 
     def __init__(
@@ -142,6 +143,7 @@ class PostgresDatabase:
         url: str | URL,
         *,
         bus: EventBus | None = None,
+        clock: Clock | None = None,
         pool_size: int = 5,
         pool_timeout: float = 10.0,
         retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
@@ -160,10 +162,11 @@ class PostgresDatabase:
             connect_args=connect_args or {},
         )
         self.bus = bus
+        self.clock = clock
         self.retry_attempts = retry_attempts
 
     def __call__(self, tenant_id: TenantId) -> PostgresUnitOfWork:
-        return PostgresUnitOfWork(self.engine, tenant_id, self.bus)
+        return PostgresUnitOfWork(self.engine, tenant_id, self.bus, clock=self.clock)
 
     def run(self, tenant_id: TenantId, work: Callable[[PostgresUnitOfWork], T]) -> T:
         """Run ``work`` in a unit of work and commit it, rerunning the whole transaction

@@ -12,8 +12,11 @@ from psycopg import pq
 from sqlalchemy import Connection, Engine, Executable, text
 from sqlalchemy.engine import CursorResult
 
+from travelcore.audit import audit_entries
 from travelcore.catalog import SessionId
 from travelcore.kernel import (
+    Change,
+    Clock,
     Conflict,
     EventBus,
     OutboxMessage,
@@ -31,6 +34,7 @@ from travelcore_adapters.postgres.repositories.accounts import (
     PostgresCredentials,
 )
 from travelcore_adapters.postgres.repositories.apikeys import PostgresApiKeys
+from travelcore_adapters.postgres.repositories.audit import PostgresAuditLog, audit_statements
 from travelcore_adapters.postgres.repositories.billing import PostgresInvoices, PostgresPayouts
 from travelcore_adapters.postgres.repositories.booking import (
     PostgresBookingRepository,
@@ -56,6 +60,7 @@ from travelcore_adapters.postgres.repositories.discovery import (
     PostgresVenueScores,
 )
 from travelcore_adapters.postgres.repositories.flags import PostgresFeatureFlags
+from travelcore_adapters.postgres.repositories.invitations import PostgresInvitations
 from travelcore_adapters.postgres.repositories.kernel import PostgresIdempotencyStore
 from travelcore_adapters.postgres.repositories.ledger import (
     PostgresLedgerRepository,
@@ -120,8 +125,15 @@ class PostgresUnitOfWork(UnitOfWorkBase):
     needs an answer, in one round trip.
     """
 
-    def __init__(self, engine: Engine, tenant_id: TenantId, bus: EventBus | None = None):
-        super().__init__(tenant_id, bus)
+    def __init__(
+        self,
+        engine: Engine,
+        tenant_id: TenantId,
+        bus: EventBus | None = None,
+        *,
+        clock: Clock | None = None,
+    ):
+        super().__init__(tenant_id, bus, clock=clock)
         self._engine = engine
         self._connection: Connection | None = None
         self._raw: psycopg.Connection[Any] | None = None
@@ -160,6 +172,8 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.feature_flags = PostgresFeatureFlags(self)
         self.api_keys = PostgresApiKeys(self)
         self.platform_settings = PostgresPlatformSettings(self)
+        self.audit_log = PostgresAuditLog(self)
+        self.invitations = PostgresInvitations(self)
         self.search_logs = PostgresSearchLogs(self)
         self.user_locations = PostgresUserLocations(self)
         self.venue_locations = PostgresVenueLocations(self)
@@ -348,6 +362,11 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         for statement, params in outbox_statements(messages):  # sent with the COMMIT
             self._queue(statement, params)
         self._wakes_relays = True
+
+    def _write_changes(self, changes: list[Change]) -> None:
+        entries = audit_entries(self.tenant_id, changes, self.actor, self.clock.now())
+        for statement, params in audit_statements(entries):  # sent with the COMMIT
+            self._queue(statement, params)
 
     @property
     def aborted(self) -> bool:

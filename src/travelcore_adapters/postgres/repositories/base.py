@@ -44,11 +44,13 @@ class TableRepository(Generic[E]):
 
     Hooks: ``tenant_of`` (default ``entity.tenant_id``), ``_check`` (refusals before any
     write), ``_write_children`` (child rows after the entity's row is written) and
-    ``_entities`` (entities of rows read, children included).
+    ``_entities`` (entities of rows read, children included). ``add``, ``save`` and
+    ``_remove`` report the entity to the scope's ``changed`` unless ``audited`` is false.
     """
 
     table: ClassVar[Table]
     entity: ClassVar[str]
+    audited: ClassVar[bool] = True
     insert_conflict: ClassVar[Literal["nothing", "primary_key"]] = "nothing"
     """``add`` reports a clash on any unique key (``nothing``) or on the primary key only
     (``primary_key``) as ``AlreadyExists``; others fail the statement, translated by the
@@ -82,6 +84,8 @@ class TableRepository(Generic[E]):
         self._stored[key] = row
         self._write_children(entity, added=True)
         self._scope.seen(entity)
+        if self.audited:
+            self._scope.changed(self.entity, key, None, entity)
 
     def get(self, key: Any) -> E:
         """The entity with ``key`` (a tuple for a key of several columns)."""
@@ -96,6 +100,7 @@ class TableRepository(Generic[E]):
         row = self.to_row(entity)
         key = self._key(row)
         expected: int = row["version"]
+        before = self._before(key) if self.audited else None
         stored = _as_mapping(self._stored.get(key))
         if stored is None or stored.get("version") != expected:
             stored = {}  # not the row the version check guards: write every column
@@ -120,6 +125,8 @@ class TableRepository(Generic[E]):
         self._stored[key] = row | {"version": expected + 1}
         self._write_children(entity, added=False)
         self._scope.seen(entity)
+        if self.audited:
+            self._scope.changed(self.entity, key, before, entity)
 
     # -- for subclasses --------------------------------------------------------------------
 
@@ -168,10 +175,24 @@ class TableRepository(Generic[E]):
 
     def _remove(self, key: Any) -> None:
         """Delete the row with ``key`` at once; ``NotFound`` if there is none."""
+        before = self._before(key) if self.audited else None
         statement = cast(Executable, delete_statement(self.table).source)
         deleted = self._scope.execute(statement, self._params(key))
         if deleted.rowcount == 0:
             raise NotFound(self.entity, key)
+        if self.audited:
+            self._scope.changed(self.entity, key, before, None)
+
+    def _before(self, key: Any) -> E | None:
+        """The stored entity with ``key`` before a write: rebuilt from the row this unit
+        of work read (read now if it read none); ``None`` if there is no row or this unit
+        of work wrote it already (its change then starts earlier)."""
+        known = self._stored.get(key)
+        if isinstance(known, dict):
+            return None
+        if known is not None:
+            return self.to_entity(known)
+        return self._find(key)
 
     def _query(self, statement: Statement, **params: Any) -> Query:
         """A prebuilt query of this tenant (``tid`` is added)."""

@@ -46,6 +46,7 @@ class PostgresSearchLogs(TableRepository[SearchLogEntry]):
     a wait for the disk."""
 
     table, entity = t.nl_search_logs, "search log"
+    audited = False  # as on memory: discovery records are not audited yet
 
     def add(self, entity: SearchLogEntry) -> None:
         self._scope.enqueue(ASYNC_COMMIT_STATEMENT, {})
@@ -117,6 +118,7 @@ class PostgresSearchLogs(TableRepository[SearchLogEntry]):
 
 class PostgresUserLocations(TableRepository[UserLocation]):
     table, entity = t.user_locations, "user location"
+    audited = False  # as on memory: discovery records are not audited yet
 
     def to_row(self, e: UserLocation) -> dict[str, Any]:
         return {
@@ -204,6 +206,7 @@ class PostgresVenueLocations:
 
 class PostgresReviews(TableRepository[Review]):
     table, entity = t.reviews, "review"
+    audited = False  # as on memory: discovery records are not audited yet
 
     def to_row(self, e: Review) -> dict[str, Any]:
         return {
@@ -264,6 +267,7 @@ class PostgresReviews(TableRepository[Review]):
 
 class PostgresFeedback(TableRepository[QuickFeedback]):
     table, entity = t.booking_feedback, "feedback"
+    audited = False  # as on memory: discovery records are not audited yet
 
     def to_row(self, e: QuickFeedback) -> dict[str, Any]:
         return {
@@ -412,6 +416,7 @@ class PostgresChildPreferences:
 
 class PostgresFavourites(TableRepository[Favourite]):
     table, entity = t.child_favorites, "favourite"
+    audited = False  # as on memory: discovery records are not audited yet
 
     def to_row(self, e: Favourite) -> dict[str, Any]:
         return {
@@ -440,6 +445,7 @@ class PostgresFavourites(TableRepository[Favourite]):
 
 class PostgresMemoryEntries(TableRepository[MemoryEntry]):
     table, entity = t.user_memory, "memory entry"
+    audited = False  # as on memory: discovery records are not audited yet
 
     def to_row(self, e: MemoryEntry) -> dict[str, Any]:
         return {

@@ -26,6 +26,7 @@ class PostgresIdempotencyStore(TableRepository[IdempotencyRecord]):
     """
 
     table, entity = t, "idempotency key"
+    audited = False  # a technical record, not a change of the domain
 
     def tenant_of(self, entity: IdempotencyRecord) -> object:
         return self._tid

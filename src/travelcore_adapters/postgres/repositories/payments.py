@@ -162,6 +162,7 @@ class HandledEvent:
 
 class PostgresHandledEvents(TableRepository[HandledEvent]):
     table, entity = hooks, "webhook event"
+    audited = False  # a technical record, not a change of the domain
 
     def to_row(self, entity: HandledEvent) -> dict[str, Any]:
         return attrs.asdict(entity)

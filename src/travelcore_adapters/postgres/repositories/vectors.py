@@ -19,6 +19,7 @@ class PostgresVectorSyncRepository(TableRepository[VectorSyncState]):
     """Sync states of the unit of work's tenant."""
 
     table, entity = t, "vector sync state"
+    audited = False  # a technical record, not a change of the domain
 
     def to_row(self, entity: VectorSyncState) -> dict[str, Any]:
         return {

@@ -1,0 +1,219 @@
+"""Audit entries: who changed which entity, how, and when, with secrets redacted.
+
+The unit of work turns the changes of a commit into entries (:func:`audit_entries`) and
+stores them in the same transaction. ``before`` and ``after`` hold the fields that changed
+(every field for an added or removed entity) as JSON-ready data from the one serialization
+path; for a list field, the items that left and the items that came. Values of fields whose
+names mark secrets are replaced by :data:`REDACTED`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, cast
+from uuid import UUID
+
+import attrs
+
+from travelcore.kernel import Actor, Change, Role, TenantId, UserId, new_uuid, to_data
+from travelcore.kernel import validation as v
+
+REDACTED = "[redacted]"
+SECRET_NAME = re.compile(
+    r"password|secret|token|hash|digest|credential|private|cipher|sealed", re.I
+)
+"""Field names whose values never reach the audit log (at any depth); neither do bytes."""
+
+MAX_PAGE = 500
+DEFAULT_PAGE = 100
+
+
+class AuditAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@attrs.frozen(kw_only=True)
+class AuditEntry:
+    """One change of one entity. ``actor`` is the actor's label (``user:<id>`` or
+    ``system:<job>``), ``None`` when the unit of work was not told who acted."""
+
+    id: UUID
+    tenant_id: TenantId
+    actor: str | None
+    role: Role | None
+    user_id: UserId | None
+    api_key_id: UUID | None
+    action: AuditAction
+    entity_type: str
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    at: datetime
+
+    @property
+    def cursor(self) -> AuditCursor:
+        """Where the page after this entry starts."""
+        return AuditCursor(at=self.at, id=self.id)
+
+
+@attrs.frozen(kw_only=True, order=True)
+class AuditCursor:
+    """A position in the log, which is ordered by ``(at, id)``."""
+
+    at: datetime
+    id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class AuditQuery:
+    """Entries matching every filter given, oldest first, at most ``limit`` of them after
+    ``after`` (the ``next`` cursor of the previous page). ``since`` is inclusive,
+    ``until`` exclusive."""
+
+    entity_type: str | None = None
+    entity_id: str | None = None
+    actor: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    after: AuditCursor | None = None
+    limit: int = DEFAULT_PAGE
+
+    def matches(self, entry: AuditEntry) -> bool:
+        return (
+            (self.entity_type is None or entry.entity_type == self.entity_type)
+            and (self.entity_id is None or entry.entity_id == self.entity_id)
+            and (self.actor is None or entry.actor == self.actor)
+            and (self.since is None or entry.at >= self.since)
+            and (self.until is None or entry.at < self.until)
+            and (self.after is None or entry.cursor > self.after)
+        )
+
+
+v.validated(
+    AuditQuery,
+    entity_type=v.optional(v.text(50)),
+    entity_id=v.optional(v.text(255)),
+    actor=v.optional(v.text(255)),
+    since=v.optional(v.instant),
+    until=v.optional(v.instant),
+    limit=v.integer(1, MAX_PAGE),
+)
+
+
+@attrs.frozen(kw_only=True)
+class AuditPage:
+    entries: tuple[AuditEntry, ...]
+    next: AuditCursor | None
+    """The cursor of the following page; ``None`` on the last one."""
+
+
+def page_of(entries: Sequence[AuditEntry], limit: int) -> AuditPage:
+    """A page from up to ``limit + 1`` matching entries in order (one more says whether
+    another page follows)."""
+    shown = tuple(entries[:limit])
+    return AuditPage(entries=shown, next=shown[-1].cursor if len(entries) > limit else None)
+
+
+def audit_entries(
+    tenant_id: TenantId, changes: Sequence[Change], actor: Actor | None, at: datetime
+) -> list[AuditEntry]:
+    """One entry per change, in the order the entities were first written (a write that
+    changed no field, or an entity added and removed again, is no change)."""
+    written = (c for c in changes if c.before is not None or c.after is not None)
+    entries = (_entry(tenant_id, change, actor, at) for change in written)
+    return [entry for entry in entries if entry.after != {}]
+
+
+def _entry(tenant_id: TenantId, change: Change, actor: Actor | None, at: datetime) -> AuditEntry:
+    before = None if change.before is None else snapshot(change.before)
+    after = None if change.after is None else snapshot(change.after)
+    if before is None:
+        action = AuditAction.CREATE
+    elif after is None:
+        action = AuditAction.DELETE
+    else:
+        action = AuditAction.UPDATE
+        old, new = before, after
+        before, after = {}, {}
+        for name in (name for name in new if old.get(name) != new[name]):
+            before[name], after[name] = _changed(old.get(name), new[name])
+    return AuditEntry(
+        id=new_uuid(),
+        tenant_id=tenant_id,
+        actor=None if actor is None else actor.label,
+        role=None if actor is None else actor.role,
+        user_id=None if actor is None else actor.user_id,
+        api_key_id=None if actor is None else actor.api_key_id,
+        action=action,
+        entity_type=change.entity_type,
+        entity_id=entity_id(change.key, change.before if change.after is None else change.after),
+        before=None if before is None else redacted(before),
+        after=None if after is None else redacted(after),
+        at=at,
+    )
+
+
+def snapshot(entity: object) -> Any:
+    """``entity`` as data through the one serialization path; an attrs class whose
+    annotations do not resolve (one defined outside an importable module) field by field,
+    its values through the same path."""
+    try:
+        return to_data(entity)
+    except NameError:
+        return attrs.asdict(
+            cast(attrs.AttrsInstance, entity),
+            filter=lambda field, _: not field.name.startswith("_"),
+            value_serializer=_value,
+        )
+
+
+def _value(_: object, __: object, value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | list | tuple | set | dict):
+        return value
+    return value if attrs.has(type(value)) else to_data(value)
+
+
+def _changed(old: Any, new: Any) -> tuple[Any, Any]:
+    """A field's values before and after; for two lists, the items that left and the items
+    that came (a ledger's entries: the one appended)."""
+    if not (isinstance(old, list) and isinstance(new, list)):
+        return old, new
+    same = 0
+    for a, b in zip(old, new, strict=False):
+        if a != b:
+            break
+        same += 1
+    left, came = old[same:], new[same:]
+    return [x for x in left if x not in came], [x for x in came if x not in left]
+
+
+def entity_id(key: Hashable, entity: object) -> str:
+    """How the log names an entity: its ``id``, else its key's parts joined by ``/``."""
+    found = getattr(entity, "id", None)
+    if found is not None:
+        return str(found)
+    if isinstance(key, tuple):
+        return "/".join(map(str, key))
+    return str(key)
+
+
+def redacted(data: Any) -> Any:
+    """``data`` (from ``to_data``) as JSON, with the value of every key that names a secret
+    replaced, at any depth; sets become sorted lists."""
+    if isinstance(data, bytes):
+        return REDACTED
+    if isinstance(data, dict):
+        return {
+            str(key): REDACTED if SECRET_NAME.search(str(key)) else redacted(value)
+            for key, value in data.items()
+        }
+    if isinstance(data, set | frozenset):
+        return sorted((redacted(item) for item in data), key=str)
+    if isinstance(data, list | tuple):
+        return [redacted(item) for item in data]
+    return data
