@@ -1,8 +1,8 @@
 """Employee invitations (``employee_invitations``): the token's keyed hash, unique per
 tenant; tenant row-level security.
 
-Revision ID: 0015_audit_invitations
-Revises: 0014_audit_log
+Revision ID: 0018_invitations
+Revises: 0017_audit_log
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 
 from travelcore_adapters.postgres.ddl import grant, tenant_rls
 
-revision = "0015_audit_invitations"
-down_revision = "0014_audit_log"
+revision = "0018_invitations"
+down_revision = "0017_audit_log"
 branch_labels = None
 depends_on = None
 

@@ -5,8 +5,8 @@ tenant's rows: ``travelcore_purge_audit_logs(cutoff)`` deletes those dated befor
 those of the entity ``subject`` and writes ``replacement`` for ``subject`` in the others'
 values (erasure).
 
-Revision ID: 0014_audit_log
-Revises: 0013_platform_settings
+Revision ID: 0017_audit_log
+Revises: 0016_consent_erasure
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from sqlalchemy.dialects import postgresql
 
 from travelcore_adapters.postgres.ddl import grant, identifier, tenant_rls
 
-revision = "0014_audit_log"
-down_revision = "0013_platform_settings"
+revision = "0017_audit_log"
+down_revision = "0016_consent_erasure"
 branch_labels = None
 depends_on = None
 
