@@ -50,8 +50,8 @@ class TravelAgent:
         card: Callable[[], str],
     ) -> None:
         self._app = app
-        self._tenant = tenant_id
-        self._user = user_id
+        self.tenant_id = tenant_id
+        self.user_id = user_id
         self._understanding = understanding
         self._search = search
         self._card = card
@@ -72,7 +72,7 @@ class TravelAgent:
         if self.ended:
             self._app.conversations.end(
                 EndConversation(
-                    tenant_id=self._tenant,
+                    tenant_id=self.tenant_id,
                     conversation_id=self.conversation_id,
                     idempotency_key=self._key(),
                 )
@@ -85,10 +85,10 @@ class TravelAgent:
                 return "Hello! " + HELP
             case IntentKind.REMEMBER:
                 assert intent.fact is not None
-                self._memory.remember(self._user, intent.fact)
+                self._memory.remember(self.user_id, intent.fact)
                 return f"Noted: I will remember that {_second_person(intent.fact)}."
             case IntentKind.RECALL:
-                facts = self._memory.recall(self._user, intent.topic or "everything about me")
+                facts = self._memory.recall(self.user_id, intent.topic or "everything about me")
                 if not facts:
                     return "You have not told me anything about that yet."
                 return "You told me: " + "; ".join(_second_person(f) for f in facts) + "."
@@ -107,7 +107,7 @@ class TravelAgent:
     def _search_trip(self, asked: TripRequest) -> str:
         if asked.missing:
             return f"Happy to look. I still need the {' and the '.join(asked.missing)}."
-        remembered = self._understanding.preferences(self._memory.recall(self._user, PREFERENCES))
+        remembered = self._understanding.preferences(self._memory.recall(self.user_id, PREFERENCES))
         request = TripRequest(
             origin=asked.origin,
             destination=asked.destination,
@@ -132,8 +132,8 @@ class TravelAgent:
             return "Let us find a trip first: where would you like to go?"
         booked = self._app.travel.book_trip(
             BookTrip(
-                tenant_id=self._tenant,
-                user_id=self._user,
+                tenant_id=self.tenant_id,
+                user_id=self.user_id,
                 currency=self._offer.total.currency,
                 items=self._offer.items,
                 idempotency_key=self._key(),
@@ -150,21 +150,21 @@ class TravelAgent:
             return "There is no booked trip to pay for yet."
         result = self._app.payments.pay(
             PayTrip(
-                tenant_id=self._tenant,
+                tenant_id=self.tenant_id,
                 trip_id=self.trip_id,
                 payment_method=self._card(),
                 idempotency_key=self._key(),
             )
         )
         if result.status is PaymentStatus.SUCCEEDED:
-            trip = self._app.travel.trip(self._tenant, self.trip_id)
+            trip = self._app.travel.trip(self.tenant_id, self.trip_id)
             return f"Paid {money(result.amount)}: your trip is {trip.status}."
         return f"The payment did not go through ({result.failure}). Try another card?"
 
     def _post(self, role: Role, text: str) -> None:
         self._app.conversations.post(
             PostMessage(
-                tenant_id=self._tenant,
+                tenant_id=self.tenant_id,
                 conversation_id=self.conversation_id,
                 role=role,
                 content=text,
