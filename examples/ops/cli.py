@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from types import FrameType
 from typing import Annotated
 from uuid import UUID
 
@@ -258,17 +257,29 @@ def outbox_relay(
             raise typer.Exit(1)
         return
     stop = threading.Event()
-
-    def stopping(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, stopping)
-    signal.signal(signal.SIGINT, stopping)
-    if seconds is not None:
-        timer = threading.Timer(seconds, stop.set)
-        timer.daemon = True
-        timer.start()
     with ctx.obj.app() as app:
+
+        def wake() -> None:
+            """Stop, waking the relay from its LISTEN (it checks ``stop`` between rounds)."""
+            stop.set()
+            threading.Thread(target=_notify, args=(app,), daemon=True).start()
+
+        signal.signal(signal.SIGTERM, lambda signum, frame: wake())
+        signal.signal(signal.SIGINT, lambda signum, frame: wake())
+        if seconds is not None:
+            timer = threading.Timer(seconds, wake)
+            timer.daemon = True
+            timer.start()
         err.print("relaying until stopped (SIGTERM or Ctrl-C)")
         app.relay.run_forever(stop, timedelta(seconds=poll))
     typer.echo("relay stopped")
+
+
+def _notify(app: bootstrap.App) -> None:
+    from sqlalchemy import func, select
+
+    from travelcore_adapters.postgres.outbox import CHANNEL
+
+    with app.database.engine.connect() as conn:  # type: ignore[union-attr]
+        conn.execute(select(func.pg_notify(CHANNEL, "")))
+        conn.commit()

@@ -4,6 +4,8 @@ finds nothing left. The lock's negative control is in ``test_job_locks.py``."""
 
 from __future__ import annotations
 
+import signal
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -29,6 +31,7 @@ from travelcore.kernel import (
 )
 from travelcore.ledger import AllocateCredits, CreateSubscription, PlaceHold, SubscriptionTier
 from travelcore.notifications import NotificationStatus, NotificationType
+from travelcore.outbox import OutboxStatus
 from travelcore.payments import PaymentService, PaymentStatus, PayTrip
 from travelcore.people import ChildId
 from travelcore.testing.world import World
@@ -36,6 +39,7 @@ from travelcore.travel import BookTrip, LineItem, RegisterTenant, TravelService,
 from travelcore_adapters import bootstrap
 from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
 from travelcore_adapters.postgres import PostgresDatabase, ProvisionedDatabase
+from travelcore_adapters.postgres.outbox import PostgresOutbox
 
 
 def book(world: World, session: SessionId, parent: UserId, child: ChildId) -> object:
@@ -330,3 +334,27 @@ def test_the_crontab_names_every_job(ops: Ops) -> None:
     assert lines[0] == "CRON_TZ=UTC"
     assert [line.split()[-1] for line in lines[1:]] == [job.name for job in JOBS]
     assert all(len(line.split()) == 5 + 4 for line in lines[1:])
+
+
+def test_the_relay_worker_wakes_on_notify_and_stops_on_sigterm(
+    ops: Ops, database: PostgresDatabase
+) -> None:
+    worker = ops.start("outbox-relay", "--loop", "--poll", "600")  # no polling within the test
+    try:
+        assert worker.stderr is not None
+        assert "relaying until stopped" in worker.stderr.readline()
+        ops.twice("outbox-relay")  # nothing left over from other tests
+        world = world_at(database, timedelta(0))
+        world.family()
+        store = PostgresOutbox(database.engine)
+        deadline = time.monotonic() + 30
+        while store.entries(world.tenant, OutboxStatus.PENDING):
+            assert time.monotonic() < deadline, "the worker was not woken"
+            time.sleep(0.1)
+        assert store.entries(world.tenant, OutboxStatus.DELIVERED)
+        store.close()
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=60)
+    assert worker.returncode == 0, err
+    assert out.strip() == "relay stopped"
