@@ -11,7 +11,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -31,7 +31,15 @@ from examples.ops.database import (
 from travelcore.kernel import TenantId, new_uuid
 from travelcore.travel import RegisterTenant
 from travelcore_adapters import bootstrap
-from travelcore_adapters.jobs import JOBS, Job, JobReport, JobRunner, TenantRun, tenant_ids
+from travelcore_adapters.jobs import (
+    JOBS,
+    Job,
+    JobReport,
+    JobRunner,
+    TenantRun,
+    curation_job,
+    tenant_ids,
+)
 
 cli = typer.Typer(
     help="Operate travelcore: migrate, create tenants, serve the API, run the jobs.",
@@ -204,7 +212,7 @@ def _line(run: TenantRun) -> str:
 def _run(job: Job, where: Where, tenants: list[str] | None) -> JobReport:
     given = None if not tenants else [TenantId(_uuid(t)) for t in tenants]
     with where.app(vectors=job.name == "curation") as app:
-        runner = JobRunner(app)
+        runner = JobRunner(app, [job])
         targets = None if job.for_database else given or tenant_ids(app)
         with Progress(
             TextColumn(f"{job.name}"),
@@ -234,8 +242,26 @@ def _command(job: Job) -> Callable[..., None]:
 
 
 for _job in JOBS:
-    if _job.name != "outbox-relay":
+    if _job.name not in ("outbox-relay", "curation"):
         cli.command(_job.name)(_command(_job))
+
+
+@cli.command()
+def curation(
+    ctx: typer.Context,
+    tenant: Tenants = None,
+    month: Annotated[
+        str | None, typer.Option(help="The month (YYYY-MM); default: the current one.")
+    ] = None,
+) -> None:
+    """This month's activity suggestions for every active parent, once per month.
+    [0 4 1 * *]"""
+    try:
+        first = None if month is None else date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise typer.BadParameter(f"{month!r} is not YYYY-MM", param_hint="--month") from None
+    if not _run(curation_job(first), ctx.obj, tenant).ok:
+        raise typer.Exit(1)
 
 
 @cli.command("outbox-relay")

@@ -21,7 +21,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -45,6 +45,7 @@ __all__ = [
     "JobReport",
     "JobRunner",
     "TenantRun",
+    "curation_job",
     "job_named",
     "tenant_ids",
 ]
@@ -155,28 +156,38 @@ def _venue_scores(app: App, actor: Actor) -> Counts:
     return {"written": report.written, "venues": len(report.scores)}
 
 
-def _curation(app: App, actor: Actor) -> Counts:
-    """This month's suggestions for every active parent, a batch of parents at a time."""
-    tenant = actor.tenant_id
-    with app.database(tenant) as uow:
-        parents = uow.users.active_parents()
-    curation = Curation(
-        app.database,  # type: ignore[arg-type]  # see bootstrap._wire
-        store=app.vector_store,
-        embedder=app.embedder,
-        bookings=app.booking,
-        scoring=_scoring(app),
-        clock=app.clock,
-        policy=app.policies.policy_for(tenant),
+def curation_job(month: date | None = None) -> Job:
+    """The monthly curation for ``month`` (its first day; the current month when ``None``),
+    for every active parent, 500 parents a batch."""
+
+    def run(app: App, actor: Actor) -> Counts:
+        tenant = actor.tenant_id
+        with app.database(tenant) as uow:
+            parents = uow.users.active_parents()
+        curation = Curation(
+            app.database,  # type: ignore[arg-type]  # see bootstrap._wire
+            store=app.vector_store,
+            embedder=app.embedder,
+            bookings=app.booking,
+            scoring=_scoring(app),
+            clock=app.clock,
+            policy=app.policies.policy_for(tenant),
+        )
+        first = (month or app.clock.now().date()).replace(day=1)
+        counts = {"parents": 0, "suggestions": 0, "skipped": 0}
+        for start in range(0, len(parents), BATCH):
+            report = curation.generate(tenant, first, parents[start : start + BATCH])
+            counts["parents"] += len(report.generated)
+            counts["suggestions"] += sum(len(s) for s in report.generated.values())
+            counts["skipped"] += len(report.skipped)
+        return counts
+
+    return Job(
+        name="curation",
+        schedule="0 4 1 * *",
+        summary="This month's activity suggestions for every active parent, once per month.",
+        for_tenant=run,
     )
-    month = app.clock.now().date().replace(day=1)
-    counts = {"parents": 0, "suggestions": 0, "skipped": 0}
-    for start in range(0, len(parents), BATCH):
-        report = curation.generate(tenant, month, parents[start : start + BATCH])
-        counts["parents"] += len(report.generated)
-        counts["suggestions"] += sum(len(s) for s in report.generated.values())
-        counts["skipped"] += len(report.skipped)
-    return counts
 
 
 def _reconcile(app: App, actor: Actor) -> Counts:
@@ -267,12 +278,7 @@ JOBS: tuple[Job, ...] = (
         summary="Score every venue for this week (one row per venue-week).",
         for_tenant=_venue_scores,
     ),
-    Job(
-        name="curation",
-        schedule="0 4 1 * *",
-        summary="This month's activity suggestions for every active parent, once per month.",
-        for_tenant=_curation,
-    ),
+    curation_job(),
     Job(
         name="payment-reconcile",
         schedule="*/10 * * * *",

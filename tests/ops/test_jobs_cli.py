@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 import time
 from datetime import date, timedelta
+from datetime import time as time_of_day
 from decimal import Decimal
 
 import pytest
@@ -358,3 +359,40 @@ def test_the_relay_worker_wakes_on_notify_and_stops_on_sigterm(
         out, err = worker.communicate(timeout=60)
     assert worker.returncode == 0, err
     assert out.strip() == "relay stopped"
+
+
+def test_curation(ops: Ops, database: PostgresDatabase, ops_database: ProvisionedDatabase) -> None:
+    from sqlalchemy import create_engine
+
+    from travelcore.vectors import VectorRecord, namespace_for
+    from travelcore_adapters.onnx import all_minilm_l6_v2
+    from travelcore_adapters.pgvector import PgVectorStore, create_schema
+
+    owner, app_engine = (
+        create_engine(url.set(drivername="postgresql+psycopg"))
+        for url in (ops_database.owner_url, ops_database.app_url)
+    )
+    create_schema(owner, 384, app_role=ops_database.app_role)  # what `migrate` creates
+    world = world_at(database, timedelta(0))
+    month = (now() + timedelta(days=62)).date().replace(day=1)
+    sessions = [
+        world.get_session(world.session(local=(month.replace(day=day), time_of_day(10))))
+        for day in (10, 17, 24)
+    ]
+    with database(world.tenant) as uow:
+        names = {str(s.activity_id): uow.activities.get(s.activity_id).name for s in sessions}
+    embedder = all_minilm_l6_v2(threads=1)
+    vectors = embedder.embed(list(names.values()))
+    PgVectorStore(app_engine, 384).upsert(
+        namespace_for(world.tenant, "activities"),
+        [VectorRecord(i, v, {}) for i, v in zip(names, vectors, strict=True)],
+    )
+    owner.dispose()
+    app_engine.dispose()
+    world.family(born=[date(2018, 5, 1)])
+    args = ("curation", "--tenant", str(world.tenant), "--month", f"{month:%Y-%m}")
+    counts = ops.twice(*args)
+    assert total(counts, "parents") == 1
+    assert 1 <= total(counts, "suggestions") <= 3
+    code, out, _ = ops(*args)
+    assert (code, parse(out)) == (0, {"parents": 0, "suggestions": 0, "skipped": 1})
