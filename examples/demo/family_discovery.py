@@ -20,6 +20,7 @@ from travelcore.discovery import (
 )
 from travelcore.discovery.suggestions import Curation
 from travelcore.kernel import EventBus, ManualClock
+from travelcore.testing.actors import admin, job
 from travelcore.testing.world import World
 from travelcore.vectors import HashingEmbedder, VectorSync
 from travelcore_adapters.memory import MemoryDatabase
@@ -82,7 +83,7 @@ def run() -> None:
             documents.append(activity_document(activity, [session]))
         uow.commit()
     VectorSync(db, clock, store=store, embedder=embedder, text_search=text).sync(
-        tenant, "activities", documents
+        tenant, "activities", documents, actor=job(tenant)
     )
     names = {d.id: d.text.split(".")[0] for d in documents}
     parent, (mia, leo) = world.family(born=[date(2018, 6, 1), date(2016, 2, 1)])
@@ -97,7 +98,7 @@ def run() -> None:
         clock=clock,
         timezone="America/New_York",
     )
-    report = curation.generate(tenant, date(2026, 4, 1), [parent])
+    report = curation.generate(tenant, date(2026, 4, 1), [parent], actor=job(tenant))
     print("April suggestions:")
     for s in report.generated[parent]:
         who = " + ".join(ages[c] for c in s.child_ids)
@@ -113,6 +114,7 @@ def run() -> None:
         city="New York",
         postal_code="10001",
         point=GeoPoint(40.70, -74.00),
+        actor=admin(tenant),
     )
     search = ActivitySearch(
         parser=RuleBasedIntentParser(),
@@ -126,7 +128,7 @@ def run() -> None:
         clock=clock,
     )
     query = "something outdoors, nothing competitive, she's seven and never stops moving"
-    found = search.search(tenant, parent, query)
+    found = search.search(tenant, parent, query, actor=admin(tenant))
     intent = {k: v for k, v in found.intent.to_data().items() if v not in (None, [], "", False)}
     print(f"Search: {query!r}")
     print(f"  parsed intent: {intent}")

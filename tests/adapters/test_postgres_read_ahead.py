@@ -16,6 +16,7 @@ from travelcore.booking import BookSession
 from travelcore.catalog import SessionId
 from travelcore.kernel import ManualClock, TenantId
 from travelcore.people import ChildId
+from travelcore.testing.actors import admin
 from travelcore.testing.world import World
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 from travelcore_adapters.postgres.repositories.booking import PostgresBookingRepository
@@ -100,7 +101,8 @@ def booking_reads(
             child_id=child,
             parent_id=parent,
             idempotency_key="book",
-        )
+        ),
+        actor=admin(world.tenant),
     )
     [uow] = made
     assert uow.answerable  # the read-ahead arrived

@@ -21,6 +21,7 @@ from typing import TypeVar
 import attrs
 
 from travelcore.kernel import (
+    Actor,
     Clock,
     Conflict,
     IdempotencyRecord,
@@ -34,6 +35,7 @@ from travelcore.kernel import (
     exact_money,
     from_data,
     new_uuid,
+    require_tenant,
     run_idempotent,
     to_data,
     total,
@@ -49,6 +51,7 @@ from travelcore.payments.model import (
 )
 from travelcore.payments.ports import TENANT_METADATA_KEY, PaymentGateway, PaymentsUnitOfWork
 from travelcore.travel import TripId, TripStatus
+from travelcore.travel import access as travel_access
 
 PaymentsUowFactory = Callable[[TenantId], PaymentsUnitOfWork]
 R = TypeVar("R")
@@ -243,7 +246,7 @@ class PaymentService:
 
     # -- paying ----------------------------------------------------------------------------
 
-    def pay(self, cmd: PayTrip) -> PaymentResult:
+    def pay(self, cmd: PayTrip, *, actor: Actor) -> PaymentResult:
         """Pay what is due (the total less what was captured already, refunds notwithstanding);
         success confirms a pending trip. A declined card gives a ``failed`` result (recorded,
         with the reason) rather than an exception. While a payment of the trip is in flight,
@@ -256,7 +259,8 @@ class PaymentService:
                 cmd,
                 PaymentStarted,
                 now,
-                lambda: self._record_initiated(uow, cmd),
+                lambda: self._record_initiated(uow, cmd, actor),
+                actor=actor,
             )
             settled = _find_settled(uow, cmd.idempotency_key, PaymentResult)
             payment = uow.payments.get(started.payment_id)
@@ -266,9 +270,12 @@ class PaymentService:
         charge = self._charge(cmd, payment) if payment.status is PaymentStatus.INITIATED else None
         return _settling(lambda: self._record_outcome(cmd, payment.id, charge))
 
-    def _record_initiated(self, uow: PaymentsUnitOfWork, cmd: PayTrip) -> PaymentStarted:
+    def _record_initiated(
+        self, uow: PaymentsUnitOfWork, cmd: PayTrip, actor: Actor
+    ) -> PaymentStarted:
         now = self._clock.now()
         trip = uow.trips.get(cmd.trip_id)
+        travel_access.travel(actor, trip.user_id)
         if trip.status is TripStatus.CANCELLED:
             raise InvalidTransition("trip", trip.status, "paid")
         payments = uow.payments.for_trip(trip.id)
@@ -367,6 +374,7 @@ class PaymentService:
             RefundStarted,
             now,
             lambda: self._record_pending(uow, paid, paid.refundable, now),
+            actor=_auto_refunder(uow.tenant_id),
         )
         return uow.payments.get(paid.id), refund
 
@@ -376,7 +384,7 @@ class PaymentService:
         if refund is None:
             return False
         try:
-            self.refund(refund)
+            self.refund(refund, actor=_auto_refunder(refund.tenant_id))
         except (PaymentGatewayUnavailable, PaymentDeclined):
             return False
         return True
@@ -402,10 +410,11 @@ class PaymentService:
 
     # -- refunding -------------------------------------------------------------------------
 
-    def refund(self, cmd: RefundPayment) -> RefundResult:
+    def refund(self, cmd: RefundPayment, *, actor: Actor) -> RefundResult:
         """Refund part or all of a payment; never more than was captured and not refunded.
         The refund is recorded ``pending`` (counted against the cap) before the provider is
         called, so concurrent refunds cannot together exceed the capture."""
+        travel_access.refund(actor)
         now = self._clock.now()
 
         def start(uow: PaymentsUnitOfWork) -> RefundStarted:
@@ -417,7 +426,7 @@ class PaymentService:
 
         with self._uow(cmd.tenant_id) as uow:
             started = run_idempotent(
-                uow, cmd.idempotency_key, cmd, RefundStarted, now, lambda: start(uow)
+                uow, cmd.idempotency_key, cmd, RefundStarted, now, lambda: start(uow), actor=actor
             )
             settled = _find_settled(uow, cmd.idempotency_key, RefundResult)
             uow.commit()
@@ -431,8 +440,9 @@ class PaymentService:
         )
         return results[0]
 
-    def refund_trip(self, cmd: RefundTrip) -> TripRefund:
+    def refund_trip(self, cmd: RefundTrip, *, actor: Actor) -> TripRefund:
         """After a cancellation, refund every payment of the trip in full (what is left)."""
+        travel_access.refund(actor)
         now = self._clock.now()
 
         def start(uow: PaymentsUnitOfWork) -> TripRefundStarted:
@@ -448,7 +458,13 @@ class PaymentService:
 
         with self._uow(cmd.tenant_id) as uow:
             started = run_idempotent(
-                uow, cmd.idempotency_key, cmd, TripRefundStarted, now, lambda: start(uow)
+                uow,
+                cmd.idempotency_key,
+                cmd,
+                TripRefundStarted,
+                now,
+                lambda: start(uow),
+                actor=actor,
             )
             settled = _find_settled(uow, cmd.idempotency_key, TripRefund)
             uow.commit()
@@ -544,12 +560,15 @@ class PaymentService:
 
     def handle_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookOutcome:
         """Verify a delivery (raw body and HTTP headers) and apply its event at most once (its
-        id is stored with the change)."""
+        id is stored with the change). The provider's signature is its authentication: the
+        event is applied as the system actor (job ``payments.webhook``) of its tenant."""
         event = self._gateway.parse_webhook(payload, headers)
         if event.tenant_id is None:
             return WebhookOutcome.UNROUTED
         now = self._clock.now()
-        with self._uow(event.tenant_id) as uow:
+        uow = self._uow(event.tenant_id)
+        uow.actor = Actor.system(event.tenant_id, "payments.webhook")
+        with uow:
             if uow.webhook_events.seen(event.id):
                 return WebhookOutcome.REPLAY
             uow.webhook_events.add(event.id, now)
@@ -574,7 +593,7 @@ class PaymentService:
 
     # -- reconciling -----------------------------------------------------------------------
 
-    def reconcile(self, cmd: ReconcilePayments) -> Reconciliation:
+    def reconcile(self, cmd: ReconcilePayments, *, actor: Actor) -> Reconciliation:
         """A job: settle every payment ``initiated`` for longer than ``cmd.older_than`` from
         what the provider says, so that no trip stays blocked, and complete the automatic
         refunds of payments that succeeded on cancelled trips. A payment the provider has not
@@ -586,6 +605,8 @@ class PaymentService:
 
         The threshold must exceed the longest payment request (create and capture), so that
         the job never gives up a payment a live request is about to capture."""
+        require_tenant(actor, cmd.tenant_id)
+        travel_access.refund(actor)
         now = self._clock.now()
         with self._uow(cmd.tenant_id) as uow:
             stuck = uow.payments.needing_settlement(now - cmd.older_than)
@@ -652,10 +673,22 @@ class PaymentService:
             done = uow.idempotency.get(settled_key(refund.idempotency_key))
         return refund if recorded is not None and done is None else None
 
-    def payments_for_trip(self, tenant_id: TenantId, trip_id: TripId) -> Sequence[Payment]:
+    def payments_for_trip(
+        self, tenant_id: TenantId, trip_id: TripId, *, actor: Actor
+    ) -> Sequence[Payment]:
+        require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
+            travel_access.read(actor, uow.trips.get(trip_id).user_id)
             return uow.payments.for_trip(trip_id)
 
-    def payment(self, tenant_id: TenantId, payment_id: PaymentId) -> Payment:
+    def payment(self, tenant_id: TenantId, payment_id: PaymentId, *, actor: Actor) -> Payment:
+        require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
-            return uow.payments.get(payment_id)
+            payment = uow.payments.get(payment_id)
+            travel_access.read(actor, uow.trips.get(payment.trip_id).user_id)
+            return payment
+
+
+def _auto_refunder(tenant_id: TenantId) -> Actor:
+    """The actor of the automatic refund of a payment that succeeded on a cancelled trip."""
+    return Actor.system(tenant_id, "payments.auto-refund")
