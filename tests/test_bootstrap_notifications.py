@@ -14,6 +14,7 @@ from travelcore.booking import BookSession, ConfirmBooking
 from travelcore.kernel import ManualClock, OutboxMessage, TenantId
 from travelcore.notifications import Channel, NotificationStatus, NotificationType
 from travelcore.outbox import RelayReport
+from travelcore.testing.actors import admin, job
 from travelcore.testing.world import World
 from travelcore_adapters import bootstrap
 from travelcore_adapters.memory import MemoryNotifier
@@ -73,30 +74,35 @@ def test_a_relayed_booking_is_sent_once_on_every_wired_channel(open_app: OpenApp
             child_id=child,
             parent_id=parent,
             idempotency_key="book-1",
-        )
+        ),
+        actor=admin(world.tenant),
     )
     app.booking.confirm(
         ConfirmBooking(
             tenant_id=world.tenant, booking_id=receipt.booking_id, idempotency_key="confirm-1"
-        )
+        ),
+        actor=admin(world.tenant),
     )
 
     report = app.relay.drain()
     assert report.delivered > 0
     assert app.relay.drain() == RelayReport()
     assert types.seen[world.tenant].count("BookingStatusChanged") == 2  # pending, confirmed
-    assert app.notifications.deliver_due(world.tenant, limit=100).sent == 1
-    assert app.notifications.deliver_due(world.tenant, limit=100).sent == 0
+    delivery = job(world.tenant, "notifications")
+    assert app.notifications.deliver_due(world.tenant, limit=100, actor=delivery).sent == 1
+    assert app.notifications.deliver_due(world.tenant, limit=100, actor=delivery).sent == 0
     [mail] = email.sent
     with app.database(world.tenant) as uow:
         assert mail.to == uow.users.get(parent).email
     sent = {
         n.type
-        for n in app.notifications.history(world.tenant, parent)
+        for n in app.notifications.history(world.tenant, parent, actor=admin(world.tenant))
         if n.status is NotificationStatus.SENT
     }
     assert sent == {NotificationType.BOOKING_CONFIRMED}
-    assert app.notifications.unread_count(world.tenant, parent) == 0  # no in-app notifier: it waits
+    assert (
+        app.notifications.unread_count(world.tenant, parent, actor=admin(world.tenant)) == 0
+    )  # no in-app notifier: it waits
 
 
 def test_in_app_is_the_default_channel(open_app: OpenApp) -> None:
@@ -111,13 +117,15 @@ def test_in_app_is_the_default_channel(open_app: OpenApp) -> None:
             child_id=child,
             parent_id=parent,
             idempotency_key="book-1",
-        )
+        ),
+        actor=admin(world.tenant),
     )
     app.booking.confirm(
         ConfirmBooking(
             tenant_id=world.tenant, booking_id=receipt.booking_id, idempotency_key="confirm-1"
-        )
+        ),
+        actor=admin(world.tenant),
     )
     app.relay.drain()
-    app.notifications.deliver_due(world.tenant)
-    assert app.notifications.unread_count(world.tenant, parent) == 1
+    app.notifications.deliver_due(world.tenant, actor=job(world.tenant, "notifications"))
+    assert app.notifications.unread_count(world.tenant, parent, actor=admin(world.tenant)) == 1

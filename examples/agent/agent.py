@@ -10,15 +10,10 @@ from datetime import date
 
 from examples.agent.memory import LongTermMemory
 from examples.agent.offers import TripOffer, TripSearch
-from travelcore.accounts import (
-    ConversationId,
-    EndConversation,
-    PostMessage,
-    Role,
-    StartConversation,
-)
+from travelcore.accounts import ConversationId, EndConversation, PostMessage, StartConversation
+from travelcore.accounts import Role as Speaker
 from travelcore.agent import Intent, IntentKind, LanguageUnderstanding, TripRequest
-from travelcore.kernel import Money, TenantId, UserId, new_uuid
+from travelcore.kernel import Actor, Money, Role, TenantId, UserId, new_uuid
 from travelcore.payments import PaymentStatus, PayTrip
 from travelcore.travel import BookTrip, Category, LineItem, TripId
 from travelcore_adapters import bootstrap
@@ -36,8 +31,8 @@ def money(amount: Money) -> str:
 
 
 class TravelAgent:
-    """One traveller's conversation with the agent. ``card`` gives the traveller's payment
-    method (a provider token, their card on file)."""
+    """One traveller's conversation with the agent, acting as that traveller (``actor``).
+    ``card`` gives the traveller's payment method (a provider token, their card on file)."""
 
     def __init__(
         self,
@@ -56,26 +51,29 @@ class TravelAgent:
         self._search = search
         self._card = card
         self._memory = LongTermMemory(app.vector_store, app.embedder, tenant_id)
+        self.actor = Actor(tenant_id=tenant_id, role=Role.TRAVELLER, user_id=user_id)
         self._session, self._turn = new_uuid().hex, 0
         self._offer: TripOffer | None = None
         self.trip_id: TripId | None = None
         self.conversation_id: ConversationId = app.conversations.start(
-            StartConversation(tenant_id=tenant_id, user_id=user_id, idempotency_key=self._key())
+            StartConversation(tenant_id=tenant_id, user_id=user_id, idempotency_key=self._key()),
+            actor=self.actor,
         )
         self.ended = False
 
     def reply(self, text: str) -> str:
         """Answer one message; both are kept in the conversation."""
-        self._post(Role.USER, text)
+        self._post(Speaker.USER, text)
         answer = self._answer(self._understanding.understand(text, self._today()))
-        self._post(Role.AGENT, answer)
+        self._post(Speaker.AGENT, answer)
         if self.ended:
             self._app.conversations.end(
                 EndConversation(
                     tenant_id=self.tenant_id,
                     conversation_id=self.conversation_id,
                     idempotency_key=self._key(),
-                )
+                ),
+                actor=self.actor,
             )
         return answer
 
@@ -137,7 +135,8 @@ class TravelAgent:
                 currency=self._offer.total.currency,
                 items=self._offer.items,
                 idempotency_key=self._key(),
-            )
+            ),
+            actor=self.actor,
         )
         self.trip_id = TripId(booked.id)
         self._offer = None
@@ -154,14 +153,15 @@ class TravelAgent:
                 trip_id=self.trip_id,
                 payment_method=self._card(),
                 idempotency_key=self._key(),
-            )
+            ),
+            actor=self.actor,
         )
         if result.status is PaymentStatus.SUCCEEDED:
-            trip = self._app.travel.trip(self.tenant_id, self.trip_id)
+            trip = self._app.travel.trip(self.tenant_id, self.trip_id, actor=self.actor)
             return f"Paid {money(result.amount)}: your trip is {trip.status}."
         return f"The payment did not go through ({result.failure}). Try another card?"
 
-    def _post(self, role: Role, text: str) -> None:
+    def _post(self, role: Speaker, text: str) -> None:
         self._app.conversations.post(
             PostMessage(
                 tenant_id=self.tenant_id,
@@ -169,7 +169,8 @@ class TravelAgent:
                 role=role,
                 content=text,
                 idempotency_key=self._key(),
-            )
+            ),
+            actor=self.actor,
         )
 
     def _key(self) -> str:

@@ -28,7 +28,7 @@ from examples.ops.database import (
     local_database,
     open_app,
 )
-from travelcore.kernel import TenantId, new_uuid
+from travelcore.kernel import Actor, Role, TenantId, UserId, new_uuid
 from travelcore.travel import RegisterTenant
 from travelcore_adapters import bootstrap
 from travelcore_adapters.jobs import (
@@ -60,6 +60,13 @@ DataDir = Annotated[
     Path,
     typer.Option(envvar="TRAVELCORE_DATA_DIR", help="Where the embedded server keeps its data."),
 ]
+Operator = Annotated[
+    str,
+    typer.Option(
+        envvar="TRAVELCORE_OPERATOR", help="The operator's user id (a platform admin; a UUID)."
+    ),
+]
+OPERATOR = "00000000-0000-4000-8000-0000000000a1"
 Tenants = Annotated[
     list[str] | None,
     typer.Option("--tenant", "-t", help="A tenant id (repeatable); default: every tenant."),
@@ -137,12 +144,16 @@ def create_tenant(
     tenant_id: Annotated[
         str | None, typer.Option(help="Its id (a UUID); default: a new one.")
     ] = None,
+    operator: Operator = OPERATOR,
 ) -> None:
-    """Register a tenant and print its id (again with the same id: the same tenant)."""
+    """Register a tenant and print its id (again with the same id: the same tenant), as the
+    operator, a platform admin."""
     tenant = TenantId(_uuid(tenant_id) if tenant_id else new_uuid())
+    admin = Actor(tenant_id=tenant, role=Role.PLATFORM_ADMIN, user_id=UserId(_uuid(operator)))
     with ctx.obj.app() as app:
         app.travel.register_tenant(
-            RegisterTenant(tenant_id=tenant, name=name, idempotency_key=f"create-tenant:{tenant}")
+            RegisterTenant(tenant_id=tenant, name=name, idempotency_key=f"create-tenant:{tenant}"),
+            actor=admin,
         )
     typer.echo(str(tenant))
 

@@ -110,19 +110,19 @@ class JobReport:
 
 
 def _waitlist_offers(app: App, actor: Actor) -> Counts:
-    return {"expired": app.waitlist.expire_offers(actor.tenant_id)}
+    return {"expired": app.waitlist.expire_offers(actor.tenant_id, actor=actor)}
 
 
 def _hold_expiry(app: App, actor: Actor) -> Counts:
-    return {"expired": app.ledger.expire_holds(actor.tenant_id)}
+    return {"expired": app.ledger.expire_holds(actor.tenant_id, actor=actor)}
 
 
 def _credit_expiry(app: App, actor: Actor) -> Counts:
-    return {"closed": app.ledger.close_periods(actor.tenant_id)}
+    return {"closed": app.ledger.close_periods(actor.tenant_id, actor=actor)}
 
 
 def _credit_warnings(app: App, actor: Actor) -> Counts:
-    return {"warned": app.ledger.send_expiry_warnings(actor.tenant_id)}
+    return {"warned": app.ledger.send_expiry_warnings(actor.tenant_id, actor=actor)}
 
 
 def _trip_reminders(app: App, actor: Actor) -> Counts:
@@ -130,7 +130,8 @@ def _trip_reminders(app: App, actor: Actor) -> Counts:
     sent = app.travel.send_due_reminders(
         SendDueReminders(
             tenant_id=actor.tenant_id, idempotency_key=f"{actor.label}:{now.isoformat()}"
-        )
+        ),
+        actor=actor,
     )
     return {"sent": len(sent.reminder_ids)}
 
@@ -139,7 +140,7 @@ def _notifications(app: App, actor: Actor) -> Counts:
     """Batches until one comes back short: every notification due now goes out."""
     totals = {"sent": 0, "failed": 0, "parked": 0}
     while True:
-        report = app.notifications.deliver_due(actor.tenant_id, limit=BATCH)
+        report = app.notifications.deliver_due(actor.tenant_id, limit=BATCH, actor=actor)
         totals["sent"] += report.sent
         totals["failed"] += report.failed
         totals["parked"] += report.parked
@@ -148,11 +149,11 @@ def _notifications(app: App, actor: Actor) -> Counts:
 
 
 def _idempotency_purge(app: App, actor: Actor) -> Counts:
-    return {"purged": app.ledger.purge_idempotency_keys(actor.tenant_id)}
+    return {"purged": app.ledger.purge_idempotency_keys(actor.tenant_id, actor=actor)}
 
 
 def _venue_scores(app: App, actor: Actor) -> Counts:
-    report = _scoring(app).run(actor.tenant_id)
+    report = _scoring(app).run(actor.tenant_id, actor=actor)
     return {"written": report.written, "venues": len(report.scores)}
 
 
@@ -176,7 +177,7 @@ def curation_job(month: date | None = None) -> Job:
         first = (month or app.clock.now().date()).replace(day=1)
         counts = {"parents": 0, "suggestions": 0, "skipped": 0}
         for start in range(0, len(parents), BATCH):
-            report = curation.generate(tenant, first, parents[start : start + BATCH])
+            report = curation.generate(tenant, first, parents[start : start + BATCH], actor=actor)
             counts["parents"] += len(report.generated)
             counts["suggestions"] += sum(len(s) for s in report.generated.values())
             counts["skipped"] += len(report.skipped)
@@ -191,7 +192,7 @@ def curation_job(month: date | None = None) -> Job:
 
 
 def _reconcile(app: App, actor: Actor) -> Counts:
-    report = app.payments.reconcile(ReconcilePayments(tenant_id=actor.tenant_id))
+    report = app.payments.reconcile(ReconcilePayments(tenant_id=actor.tenant_id), actor=actor)
     return {
         "succeeded": len(report.succeeded),
         "failed": len(report.failed),
@@ -201,7 +202,7 @@ def _reconcile(app: App, actor: Actor) -> Counts:
 
 
 def _billing_overdue(app: App, actor: Actor) -> Counts:
-    return {"overdue": app.billing.mark_overdue(actor.tenant_id)}
+    return {"overdue": app.billing.mark_overdue(actor.tenant_id, actor=actor)}
 
 
 def _relay(app: App) -> Counts:

@@ -16,6 +16,7 @@ from travelcore.accounts import Role
 from travelcore.agent import RuleBasedUnderstanding
 from travelcore.kernel import TenantId, UserId, new_uuid
 from travelcore.payments import PaymentService, PaymentStatus
+from travelcore.testing.actors import admin
 from travelcore.travel import Category, RegisterTenant, TripStatus
 from travelcore.vectors import Embedder, namespace_for
 from travelcore_adapters import bootstrap
@@ -47,7 +48,9 @@ def engines(postgres_test_database: ProvisionedDatabase) -> Iterator[tuple[Engin
 
 def converse(app: bootstrap.App, card: Callable[[], str]) -> tuple[TravelAgent, list[str]]:
     tenant = TenantId(new_uuid())
-    app.travel.register_tenant(RegisterTenant(tenant_id=tenant, name="Acme Travel"))
+    app.travel.register_tenant(
+        RegisterTenant(tenant_id=tenant, name="Acme Travel"), actor=admin(tenant)
+    )
     agent = TravelAgent(
         app,
         tenant_id=tenant,
@@ -79,11 +82,11 @@ def test_the_script_books_pays_and_recalls_on_postgres_and_stripe(
         agent, answers = converse(app, stripe_card)
         tenant, user = agent.tenant_id, agent.user_id
         assert agent.trip_id is not None
-        trip = app.travel.trip(tenant, agent.trip_id)
+        trip = app.travel.trip(tenant, agent.trip_id, actor=agent.actor)
         payments = PaymentService(app.database, app.clock, gateway=stripe_gateway)  # type: ignore[arg-type]
-        [payment] = payments.payments_for_trip(tenant, agent.trip_id)
-        transcript = app.conversations.transcript(tenant, agent.conversation_id)
-        [conversation] = app.conversations.conversations(tenant, user)
+        [payment] = payments.payments_for_trip(tenant, agent.trip_id, actor=agent.actor)
+        transcript = app.conversations.transcript(tenant, agent.conversation_id, actor=agent.actor)
+        [conversation] = app.conversations.conversations(tenant, user, actor=agent.actor)
         remembered = store.list_ids(namespace_for(tenant, "user_memory"))
 
     # the trip: both flights in business class and a 4-star hotel, as remembered

@@ -17,6 +17,7 @@ import pytest
 from tests.ops.conftest import Ops, world_at
 from travelcore.kernel import Actor, ManualClock, SystemClock, TenantId, UserId, new_uuid
 from travelcore.notifications import Announce, Channel, NotificationType
+from travelcore.testing.actors import admin
 from travelcore.testing.world import World
 from travelcore_adapters import bootstrap
 from travelcore_adapters.jobs import Counts, Job, JobRunner, TenantRun
@@ -46,7 +47,8 @@ class Newsletter:
                 subject="December",
                 message="What's on this month.",
                 idempotency_key=new_uuid().hex,
-            )
+            ),
+            actor=admin(actor.tenant_id),  # the job's own way of sending, not a system rule
         )
         return {"sent": 1}
 
@@ -54,7 +56,7 @@ class Newsletter:
 def newsletters(app: bootstrap.App, tenant: TenantId, parent: UserId) -> list[Any]:
     return [
         n
-        for n in app.notifications.history(tenant, parent)
+        for n in app.notifications.history(tenant, parent, actor=admin(tenant))
         if n.type is NotificationType.SYSTEM_ANNOUNCEMENT and n.channel is Channel.IN_APP
     ]
 

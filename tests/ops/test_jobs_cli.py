@@ -35,6 +35,7 @@ from travelcore.notifications import NotificationStatus, NotificationType
 from travelcore.outbox import OutboxStatus
 from travelcore.payments import PaymentService, PaymentStatus, PayTrip
 from travelcore.people import ChildId
+from travelcore.testing.actors import admin, job
 from travelcore.testing.world import World
 from travelcore.travel import BookTrip, LineItem, RegisterTenant, TravelService, TripId
 from travelcore_adapters import bootstrap
@@ -51,7 +52,8 @@ def book(world: World, session: SessionId, parent: UserId, child: ChildId) -> ob
             child_id=child,
             parent_id=parent,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
 
 
@@ -75,7 +77,8 @@ def test_waitlist_offers(ops: Ops, database: PostgresDatabase) -> None:
             child_id=child,
             parent_id=holder,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     waiting, [kid] = world.family()
     world.waitlist.join(
@@ -85,7 +88,8 @@ def test_waitlist_offers(ops: Ops, database: PostgresDatabase) -> None:
             child_id=kid,
             parent_id=waiting,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     world.bookings.cancel(
         CancelBooking(
@@ -93,7 +97,8 @@ def test_waitlist_offers(ops: Ops, database: PostgresDatabase) -> None:
             booking_id=held.booking_id,
             reason=CancellationReason.CHILD_SICK,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     once_between_two(ops, "waitlist-offers", world.tenant, "expired", 1)
     assert [e.status.value for e in world.entries_on(session)] == ["removed"]
@@ -109,7 +114,8 @@ def test_hold_expiry(ops: Ops, database: PostgresDatabase) -> None:
             booking_id=new_uuid(),
             credits=5,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     once_between_two(ops, "hold-expiry", world.tenant, "expired", 1)
     assert world.balance(parent).held == 0
@@ -125,7 +131,8 @@ def ended_period(database: PostgresDatabase) -> tuple[World, UserId]:
             user_id=parent,
             credits=30,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     return world, parent
 
@@ -133,7 +140,9 @@ def ended_period(database: PostgresDatabase) -> tuple[World, UserId]:
 def test_credit_expiry(ops: Ops, database: PostgresDatabase) -> None:
     world, parent = ended_period(database)
     once_between_two(ops, "credit-expiry", world.tenant, "closed", 1)
-    view = world.ledger.balance_for(world.tenant, parent, world.clock.now().date())
+    view = world.ledger.balance_for(
+        world.tenant, parent, world.clock.now().date(), actor=admin(world.tenant)
+    )
     assert view is not None
     assert (view.expired, view.is_closed) == (30, True)
 
@@ -147,7 +156,9 @@ def test_trip_reminders(ops: Ops, database: PostgresDatabase) -> None:
     clock = ManualClock(now() - timedelta(days=10))
     travel = TravelService(database, clock)
     tenant = TenantId(new_uuid())
-    travel.register_tenant(RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key="t"))
+    travel.register_tenant(
+        RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key="t"), actor=admin(tenant)
+    )
     travel.book_trip(
         BookTrip(
             tenant_id=tenant,
@@ -163,9 +174,11 @@ def test_trip_reminders(ops: Ops, database: PostgresDatabase) -> None:
                 ),
             ),
             idempotency_key="trip",
-        )
+        ),
+        actor=admin(tenant),
     )
-    due = len(TravelService(database, ManualClock(now())).due_reminders(tenant))
+    travel_now = TravelService(database, ManualClock(now()))
+    due = len(travel_now.due_reminders(tenant, actor=job(tenant, "trip-reminders")))
     once_between_two(ops, "trip-reminders", tenant, "sent", due)
 
 
@@ -180,14 +193,15 @@ def test_the_relay_and_notifications(
             tenant_id=world.tenant,
             booking_id=receipt.booking_id,  # type: ignore[attr-defined]
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     relayed = ops.twice("outbox-relay")
     assert total(relayed, "delivered") >= 4  # at least this tenant's events
     assert total(relayed, "parked") == 0
     once_between_two(ops, "notifications", world.tenant, "sent", 1)  # in-app only
     with bootstrap.postgres(ops_database.app_url, pool_size=1) as app:
-        history = app.notifications.history(world.tenant, parent)
+        history = app.notifications.history(world.tenant, parent, actor=admin(world.tenant))
     sent = [n.type for n in history if n.status is NotificationStatus.SENT]
     assert sent == [NotificationType.BOOKING_CONFIRMED]  # once, however many relays ran
 
@@ -221,7 +235,8 @@ def test_billing_overdue(ops: Ops, database: PostgresDatabase) -> None:
             monthly_cost=Money.of("1000.00", "EUR"),
             start_date=date(2026, 1, 1),
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     invoice = billing.issue_invoice(
         IssueInvoice(
@@ -234,10 +249,12 @@ def test_billing_overdue(ops: Ops, database: PostgresDatabase) -> None:
                 InvoiceLine(description="Extra", quantity=1, unit_price=Money.of("5", "EUR")),
             ),
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     billing.send_invoice(
-        ChangeInvoice(tenant_id=world.tenant, invoice_id=invoice.id, idempotency_key="send")
+        ChangeInvoice(tenant_id=world.tenant, invoice_id=invoice.id, idempotency_key="send"),
+        actor=admin(world.tenant),
     )
     once_between_two(ops, "billing-overdue", world.tenant, "overdue", 1)
 
@@ -247,7 +264,9 @@ def stuck_payment(database: PostgresDatabase) -> tuple[TenantId, TripId]:
     clock = ManualClock(now() - timedelta(minutes=20))
     travel = TravelService(database, clock)
     tenant = TenantId(new_uuid())
-    travel.register_tenant(RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key="t"))
+    travel.register_tenant(
+        RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key="t"), actor=admin(tenant)
+    )
     trip = travel.book_trip(
         BookTrip(
             tenant_id=tenant,
@@ -263,7 +282,8 @@ def stuck_payment(database: PostgresDatabase) -> tuple[TenantId, TripId]:
                 ),
             ),
             idempotency_key="trip",
-        )
+        ),
+        actor=admin(tenant),
     )
     gateway = MemoryPaymentGateway("whsec_ops", clock=clock)
     gateway.available = False
@@ -274,7 +294,8 @@ def stuck_payment(database: PostgresDatabase) -> tuple[TenantId, TripId]:
                 trip_id=TripId(trip.id),
                 payment_method="pm_card_visa",
                 idempotency_key="pay",
-            )
+            ),
+            actor=admin(tenant),
         )
     return tenant, TripId(trip.id)
 
@@ -290,7 +311,7 @@ def test_payment_reconcile(ops: Ops, database: PostgresDatabase) -> None:
     code, out, _ = ops("payment-reconcile", "--tenant", str(tenant), env=STRIPE)
     assert (code, parse(out).get("failed")) == (0, 0)
     payments = PaymentService(database, ManualClock(now()), gateway=MemoryPaymentGateway())
-    [payment] = payments.payments_for_trip(tenant, trip)
+    [payment] = payments.payments_for_trip(tenant, trip, actor=admin(tenant))
     assert payment.status is PaymentStatus.FAILED
 
 

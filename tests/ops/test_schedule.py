@@ -13,6 +13,7 @@ from examples.ops.schedule import TASK_PREFIX, queue
 from tests.ops.conftest import world_at
 from travelcore.kernel import new_uuid
 from travelcore.ledger import PlaceHold
+from travelcore.testing.actors import admin
 from travelcore.travel import RegisterTenant, TravelService
 from travelcore_adapters import bootstrap
 from travelcore_adapters.jobs import JOBS
@@ -44,7 +45,8 @@ def test_every_job_is_a_periodic_task_on_its_schedule(tasks: procrastinate.App) 
 def test_a_worker_runs_the_job(tasks: procrastinate.App, database: PostgresDatabase) -> None:
     world = world_at(database, timedelta(hours=25))
     TravelService(database, world.clock).register_tenant(
-        RegisterTenant(tenant_id=world.tenant, name="Acme", idempotency_key="tenant")
+        RegisterTenant(tenant_id=world.tenant, name="Acme", idempotency_key="tenant"),
+        actor=admin(world.tenant),
     )  # the task runs the job for every registered tenant
     parent, _ = world.family()
     world.ledger.place_hold(
@@ -54,7 +56,8 @@ def test_a_worker_runs_the_job(tasks: procrastinate.App, database: PostgresDatab
             booking_id=new_uuid(),
             credits=5,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     with tasks.open():
         tasks.tasks[TASK_PREFIX + "hold-expiry"].defer(timestamp=0)
