@@ -1,2 +1,2 @@
-"""The operators' command line: migrate, create a tenant, serve the HTTP API, and run every
-job of ``travelcore_adapters.jobs`` (``python -m examples.ops --help``)."""
+"""The operators' command line: migrate, create a tenant, and run every job of
+``travelcore_adapters.jobs`` (``python -m examples.ops --help``)."""

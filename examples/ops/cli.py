@@ -42,7 +42,7 @@ from travelcore_adapters.jobs import (
 )
 
 cli = typer.Typer(
-    help="Operate travelcore: migrate, create tenants, serve the API, run the jobs.",
+    help="Operate travelcore: migrate, create tenants, run the jobs.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -183,22 +183,6 @@ def crontab(
     typer.echo("CRON_TZ=UTC")
     for job in JOBS:
         typer.echo(f"{job.schedule} {command} {job.name}")
-
-
-@cli.command()
-def serve(
-    ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="The interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="The port.")] = 8000,
-) -> None:
-    """Serve the HTTP API (examples.api) with uvicorn."""
-    import os
-
-    import uvicorn
-
-    with ctx.obj.urls() as urls:
-        os.environ["DATABASE_URL"] = urls.app_url.render_as_string(hide_password=False)
-        uvicorn.run("examples.api.app:create_app", factory=True, host=host, port=port)
 
 
 def _uuid(value: str) -> UUID:
