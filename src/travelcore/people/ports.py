@@ -28,6 +28,10 @@ class UserRepository(Protocol):
 
     def find_by_email(self, email: str) -> User | None: ...
 
+    def active_parents(self) -> list[UserId]:
+        """The ids of the tenant's active parents, in id order (the monthly curation's)."""
+        ...
+
 
 class ChildRepository(Protocol):
     def add(self, child: Child) -> None: ...

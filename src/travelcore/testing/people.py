@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from travelcore.kernel import AlreadyExists, TenantId
-from travelcore.people import Child, Corporate, User
+from travelcore.kernel import AlreadyExists, TenantId, new_uuid
+from travelcore.people import Child, Corporate, User, UserRole
 from travelcore.testing.builders import a_child, a_corporate, a_parent
 from travelcore.testing.repositories import RepositoryContract, UowFactory
 
@@ -56,6 +56,30 @@ class UserRepositoryContract(RepositoryContract):
         with uow_factory(tenant, None) as uow:
             assert uow.users.find_by_email(user.email) == user
             assert uow.users.find_by_email("nobody@example.org") is None
+
+    def test_active_parents(self, uow_factory: UowFactory, tenant: TenantId) -> None:
+        with uow_factory(tenant, None) as uow:
+            parents = [add_parent(uow) for _ in range(3)]
+            parents[1].is_active = False
+            uow.users.save(parents[1])
+            admin = a_corporate(tenant)
+            uow.corporates.add(admin)
+            uow.users.add(
+                User.create(
+                    tenant,
+                    email="hr@admin.example",
+                    role=UserRole.HR_ADMIN,
+                    first_name="Hal",
+                    last_name="Roe",
+                    corporate_id=admin.id,
+                )
+            )
+            uow.commit()
+        active = sorted((parents[0].id, parents[2].id), key=str)
+        with uow_factory(tenant, None) as uow:
+            assert [str(i) for i in uow.users.active_parents()] == [str(i) for i in active]
+        with uow_factory(TenantId(new_uuid()), None) as uow:
+            assert uow.users.active_parents() == []
 
 
 class ChildRepositoryContract(RepositoryContract):

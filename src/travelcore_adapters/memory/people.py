@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from travelcore.kernel import UserId
-from travelcore.people import Child, Corporate, User
+from travelcore.people import Child, Corporate, User, UserRole
 from travelcore_adapters.memory.repository import MemoryRepository
 
 
@@ -19,6 +19,10 @@ class MemoryUserRepository(MemoryRepository[User]):
 
     def find_by_email(self, email: str) -> User | None:
         return self._first(lambda row: row.email == email.strip().lower())
+
+    def active_parents(self) -> list[UserId]:
+        rows = self._rows(lambda row: row.role is UserRole.PARENT and row.is_active)
+        return sorted((row.id for row in rows), key=str)
 
 
 class MemoryChildRepository(MemoryRepository[Child]):

@@ -78,6 +78,10 @@ class PostgresUserRepository(TableRepository[User]):
     def find_by_email(self, email: str) -> User | None:
         return self._first(self._select(users.c.email == email.strip().lower()))
 
+    def active_parents(self) -> list[UserId]:
+        query = self._select(users.c.role == UserRole.PARENT.value, users.c.is_active)
+        return [user.id for user in self._all(query.order_by(users.c.id))]
+
 
 class PostgresChildRepository(TableRepository[Child]):
     table, entity = children, "child"

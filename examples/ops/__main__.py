@@ -1,0 +1,3 @@
+from examples.ops.cli import cli
+
+cli()

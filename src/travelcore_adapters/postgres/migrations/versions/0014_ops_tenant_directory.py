@@ -1,0 +1,29 @@
+"""The tenant directory: a transaction that sets ``app.tenant_directory`` to ``on`` and acts
+for no tenant (``app.tenant_id`` unset) may read every row of ``tenants`` (never write),
+so that a job can run for all tenants. A tenant's own transaction never gains it.
+
+Revision ID: 0014_ops_tenant_directory
+Revises: 0013_platform_settings
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0014_ops_tenant_directory"
+down_revision = "0013_platform_settings"
+branch_labels = None
+depends_on = None
+
+DIRECTORY = (
+    "current_setting('app.tenant_directory', true) = 'on' "
+    "AND NULLIF(current_setting('app.tenant_id', true), '') IS NULL"
+)
+
+
+def upgrade() -> None:
+    op.execute(f"CREATE POLICY tenant_directory ON tenants FOR SELECT USING ({DIRECTORY})")
+
+
+def downgrade() -> None:
+    op.execute("DROP POLICY tenant_directory ON tenants")
