@@ -2,16 +2,16 @@
 for no tenant (``app.tenant_id`` unset) may read every row of ``tenants`` (never write),
 so that a job can run for all tenants. A tenant's own transaction never gains it.
 
-Revision ID: 0014_ops_tenant_directory
-Revises: 0013_platform_settings
+Revision ID: 0019_tenant_directory
+Revises: 0018_invitations
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0014_ops_tenant_directory"
-down_revision = "0013_platform_settings"
+revision = "0019_tenant_directory"
+down_revision = "0018_invitations"
 branch_labels = None
 depends_on = None
 
