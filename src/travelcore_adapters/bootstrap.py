@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 import attrs
 
@@ -293,10 +293,7 @@ def _wire(
     secret_box: SecretBox | None,
     password_hasher: PasswordHasher | None,
 ) -> App:
-    # The ports declare repositories as plain (so invariant) attributes, which a concrete
-    # unit of work's own repository classes do not match for mypy; the contract suites
-    # are what prove that they fit.
-    uow_factory: Any = database
+    uow_factory = database
     clock = clock or SystemClock()
     policies = policies or StaticPolicies()
     embedder = embedder or HashingEmbedder()

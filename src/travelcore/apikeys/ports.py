@@ -28,7 +28,8 @@ class ApiKeyRepository(Protocol):
 
 
 class ApiKeysUnitOfWork(UnitOfWork, Protocol):
-    api_keys: ApiKeyRepository
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
 
 
 ApiKeysUowFactory = Callable[[TenantId], ApiKeysUnitOfWork]

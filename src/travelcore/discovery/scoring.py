@@ -54,7 +54,8 @@ class VenueScoreRepository(Protocol):
 
 
 class ScoringUnitOfWork(UnitOfWork, Protocol):
-    venue_scores: VenueScoreRepository
+    @property
+    def venue_scores(self) -> VenueScoreRepository: ...
 
 
 class VenueMetricsReader(Protocol):
@@ -66,7 +67,8 @@ class VenueMetricsReader(Protocol):
 
 
 class _ReaderUnitOfWork(BookingUnitOfWork, Protocol):
-    reviews: ReviewRepository
+    @property
+    def reviews(self) -> ReviewRepository: ...
 
 
 class RepositoryMetricsReader:

@@ -101,9 +101,14 @@ class SuggestionRepository(Protocol):
 
 
 class CurationUnitOfWork(BookingUnitOfWork, Protocol):
-    suggestions: SuggestionRepository
-    child_preferences: ChildPreferenceRepository
-    favourites: FavouriteRepository
+    @property
+    def suggestions(self) -> SuggestionRepository: ...
+
+    @property
+    def child_preferences(self) -> ChildPreferenceRepository: ...
+
+    @property
+    def favourites(self) -> FavouriteRepository: ...
 
 
 @attrs.frozen

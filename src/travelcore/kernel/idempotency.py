@@ -47,7 +47,8 @@ class IdempotencyStore(Protocol):
 
 
 class HasIdempotency(Protocol):
-    idempotency: IdempotencyStore
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
 
 
 class IdempotentUnitOfWork(UnitOfWork, HasIdempotency, Protocol):

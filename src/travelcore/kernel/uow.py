@@ -23,7 +23,8 @@ EventHandler = Callable[[DomainEvent], None]
 class UnitOfWork(Protocol):
     """One transaction scoped to ``tenant_id``."""
 
-    tenant_id: TenantId
+    @property
+    def tenant_id(self) -> TenantId: ...
 
     def __enter__(self) -> Self: ...
 
