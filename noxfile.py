@@ -8,7 +8,7 @@ import shutil
 import nox
 
 nox.options.default_venv_backend = "venv"
-nox.options.sessions = ["lint", "mypy", "tests"]
+nox.options.sessions = ["lint", "mypy", "tests", "docs"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
@@ -75,3 +75,12 @@ def bench_peers(session: nox.Session) -> None:
     the same data. An environment of its own: the peers pin older SQLAlchemy and pgvector."""
     _install(session, "postgres,embedded", "bench-peers")
     session.run("python", "-m", "bench.vector_peers", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The docs site (mkdocs-material, the API reference from the docstrings), built with
+    warnings as errors."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "docs"))
+    site = os.path.join(session.create_tmp(), "site")
+    session.run("mkdocs", "build", "--strict", "--site-dir", site, env={"NO_MKDOCS_2_WARNING": "1"})
