@@ -305,6 +305,10 @@ class CatalogService:
         with self._uow_factory(tenant_id) as uow:
             return uow.venues.get(venue_id)
 
+    def activity(self, tenant_id: TenantId, activity_id: ActivityId) -> Activity:
+        with self._uow_factory(tenant_id) as uow:
+            return uow.activities.get(activity_id)
+
     def session(self, tenant_id: TenantId, session_id: SessionId) -> Session:
         with self._uow_factory(tenant_id) as uow:
             return uow.sessions.get(session_id)
