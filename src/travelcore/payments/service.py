@@ -15,7 +15,6 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import partial
 from typing import TypeVar
 
 import attrs
@@ -28,13 +27,13 @@ from travelcore.kernel import (
     Money,
     PaymentDeclined,
     PaymentGatewayUnavailable,
-    StaleVersion,
     TenantId,
     ValidationFailed,
     exact_money,
     from_data,
     new_uuid,
     run_idempotent,
+    run_use_case,
     to_data,
     total,
 )
@@ -184,18 +183,9 @@ def _store_settled(
 
 
 SETTLE_ATTEMPTS = 10
-
-
-def _settling(record: Callable[[], R]) -> R:
-    """Run ``record`` (a unit of work that records an outcome the provider already gave) again
-    on ``StaleVersion``: recording an outcome commutes with concurrent changes, so it re-reads
-    and applies it instead of leaving it unrecorded."""
-    for _ in range(SETTLE_ATTEMPTS - 1):
-        try:
-            return record()
-        except StaleVersion:
-            continue
-    return record()
+"""How many times a unit of work that records an outcome the provider already gave runs on
+``StaleVersion``: recording an outcome commutes with concurrent changes, so it re-reads and
+applies it instead of leaving it unrecorded."""
 
 
 def _failure(status: PaymentStatus) -> str | None:
@@ -248,26 +238,49 @@ class PaymentService:
         success confirms a pending trip. A declined card gives a ``failed`` result (recorded,
         with the reason) rather than an exception. While a payment of the trip is in flight,
         another request for the trip raises ``Conflict`` (retry with the same key)."""
-        now = self._clock.now()
+        started = self._run(
+            cmd.tenant_id,
+            cmd.idempotency_key,
+            cmd,
+            PaymentStarted,
+            lambda uow, now: self._record_initiated(uow, cmd, now),
+        )
         with self._uow(cmd.tenant_id) as uow:
-            started = run_idempotent(
-                uow,
-                cmd.idempotency_key,
-                cmd,
-                PaymentStarted,
-                now,
-                lambda: self._record_initiated(uow, cmd),
-            )
             settled = _find_settled(uow, cmd.idempotency_key, PaymentResult)
             payment = uow.payments.get(started.payment_id)
-            uow.commit()
         if settled is not None:
             return settled
         charge = self._charge(cmd, payment) if payment.status is PaymentStatus.INITIATED else None
-        return _settling(lambda: self._record_outcome(cmd, payment.id, charge))
+        return self._record_outcome(cmd, payment.id, charge)
 
-    def _record_initiated(self, uow: PaymentsUnitOfWork, cmd: PayTrip) -> PaymentStarted:
-        now = self._clock.now()
+    def _run(
+        self,
+        tenant_id: TenantId,
+        key: str | None,
+        request: object,
+        result_type: type[R],
+        action: Callable[[PaymentsUnitOfWork, datetime], R],
+        *,
+        settling: bool = False,
+    ) -> R:
+        """One unit of work through ``run_use_case``; ``settling``: it records what the
+        provider said, so a lost race reruns it (up to :data:`SETTLE_ATTEMPTS`), and a
+        ``PaymentDeclined`` it raises still commits what it recorded."""
+        return run_use_case(
+            self._uow,
+            tenant_id,
+            self._clock,
+            key,
+            request,
+            result_type,
+            action,
+            attempts=SETTLE_ATTEMPTS if settling else 1,
+            commit_on=(PaymentDeclined,) if settling else (),
+        )
+
+    def _record_initiated(
+        self, uow: PaymentsUnitOfWork, cmd: PayTrip, now: datetime
+    ) -> PaymentStarted:
         trip = uow.trips.get(cmd.trip_id)
         if trip.status is TripStatus.CANCELLED:
             raise InvalidTransition("trip", trip.status, "paid")
@@ -311,7 +324,7 @@ class PaymentService:
             except (PaymentDeclined, ValidationFailed) as refused:
                 return _Charge(None, PaymentStatus.FAILED, refused.message)
             ref = created.provider_ref
-            if not _settling(lambda: self._record_started(cmd.tenant_id, payment.id, ref)):
+            if not self._record_started(cmd.tenant_id, payment.id, ref):
                 return None
         else:
             known = self._gateway.payment_status(ref)
@@ -326,14 +339,16 @@ class PaymentService:
     def _record_started(self, tenant_id: TenantId, payment_id: PaymentId, ref: str) -> bool:
         """Record the provider's reference of a payment still ``initiated``; ``False`` if it
         is not ``initiated`` any more."""
-        with self._uow(tenant_id) as uow:
+
+        def action(uow: PaymentsUnitOfWork, now: datetime) -> bool:
             payment = uow.payments.get(payment_id)
             if payment.status is not PaymentStatus.INITIATED:
                 return False
             if payment.provider_ref != ref:
-                uow.payments.save(payment.started(ref, self._clock.now()))
-                uow.commit()
+                uow.payments.save(payment.started(ref, now))
             return True
+
+        return self._run(tenant_id, None, None, bool, action, settling=True)
 
     def _settle(
         self, uow: PaymentsUnitOfWork, payment: Payment, charge: _Charge, now: datetime
@@ -384,20 +399,23 @@ class PaymentService:
     def _record_outcome(
         self, cmd: PayTrip, payment_id: PaymentId, charge: _Charge | None
     ) -> PaymentResult:
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
+        auto_refund: list[RefundPayment | None] = [None]
+
+        def action(uow: PaymentsUnitOfWork, now: datetime) -> PaymentResult:
+            auto_refund[0] = None
             settled = _find_settled(uow, cmd.idempotency_key, PaymentResult)
             if settled is not None:
                 return settled  # a concurrent retry finished first
             payment = uow.payments.get(payment_id)
-            auto_refund = None
             if charge is not None and payment.status is PaymentStatus.INITIATED:
-                payment, auto_refund = self._settle(uow, payment, charge, now)
+                payment, auto_refund[0] = self._settle(uow, payment, charge, now)
             result = _payment_result(payment)
             if payment.status is not PaymentStatus.INITIATED:
                 _store_settled(uow, cmd.idempotency_key, cmd, result, now)
-            uow.commit()
-        self._send_auto_refund(auto_refund)
+            return result
+
+        result = self._run(cmd.tenant_id, None, cmd, PaymentResult, action, settling=True)
+        self._send_auto_refund(auto_refund[0])
         return result
 
     # -- refunding -------------------------------------------------------------------------
@@ -406,36 +424,32 @@ class PaymentService:
         """Refund part or all of a payment; never more than was captured and not refunded.
         The refund is recorded ``pending`` (counted against the cap) before the provider is
         called, so concurrent refunds cannot together exceed the capture."""
-        now = self._clock.now()
 
-        def start(uow: PaymentsUnitOfWork) -> RefundStarted:
+        def start(uow: PaymentsUnitOfWork, now: datetime) -> RefundStarted:
             payment = uow.payments.get(cmd.payment_id)
             if payment.provider_ref is None:
                 raise InvalidTransition("payment", payment.status, "refunded")
             amount = cmd.amount if cmd.amount is not None else payment.refundable
             return self._record_pending(uow, payment, amount, now)
 
-        with self._uow(cmd.tenant_id) as uow:
-            started = run_idempotent(
-                uow, cmd.idempotency_key, cmd, RefundStarted, now, lambda: start(uow)
-            )
-            settled = _find_settled(uow, cmd.idempotency_key, RefundResult)
-            uow.commit()
+        started = self._run(cmd.tenant_id, cmd.idempotency_key, cmd, RefundStarted, start)
+        settled = self._settled(cmd.tenant_id, cmd.idempotency_key, RefundResult)
         if settled is not None:
             return settled
         provider_key = f"{cmd.tenant_id}:{cmd.idempotency_key}:refund"
         outcome = self._refund_at_provider(cmd.tenant_id, started, provider_key)
         outcomes = {started: outcome}
-        results = _settling(
-            lambda: self._record_refunds(cmd.tenant_id, cmd.idempotency_key, cmd, outcomes)
-        )
-        return results[0]
+        return self._record_refunds(cmd.tenant_id, cmd.idempotency_key, cmd, outcomes)[0]
+
+    def _settled(self, tenant_id: TenantId, key: str, result_type: type[R]) -> R | None:
+        """The final result stored for the request with ``key``, if it was settled."""
+        with self._uow(tenant_id) as uow:
+            return _find_settled(uow, key, result_type)
 
     def refund_trip(self, cmd: RefundTrip) -> TripRefund:
         """After a cancellation, refund every payment of the trip in full (what is left)."""
-        now = self._clock.now()
 
-        def start(uow: PaymentsUnitOfWork) -> TripRefundStarted:
+        def start(uow: PaymentsUnitOfWork, now: datetime) -> TripRefundStarted:
             trip = uow.trips.get(cmd.trip_id)
             if trip.status is not TripStatus.CANCELLED:
                 raise InvalidTransition("trip", trip.status, "refunded")
@@ -446,12 +460,8 @@ class PaymentService:
             ]
             return TripRefundStarted(trip_id=trip.id, refunds=tuple(pending))
 
-        with self._uow(cmd.tenant_id) as uow:
-            started = run_idempotent(
-                uow, cmd.idempotency_key, cmd, TripRefundStarted, now, lambda: start(uow)
-            )
-            settled = _find_settled(uow, cmd.idempotency_key, TripRefund)
-            uow.commit()
+        started = self._run(cmd.tenant_id, cmd.idempotency_key, cmd, TripRefundStarted, start)
+        settled = self._settled(cmd.tenant_id, cmd.idempotency_key, TripRefund)
         if settled is not None:
             return settled
         outcomes = {
@@ -462,17 +472,17 @@ class PaymentService:
             )
             for item in started.refunds
         }
-        results = _settling(
-            lambda: self._record_refunds(cmd.tenant_id, cmd.idempotency_key, None, outcomes)
-        )
+        results = self._record_refunds(cmd.tenant_id, cmd.idempotency_key, None, outcomes)
         trip_refund = TripRefund(trip_id=started.trip_id, refunds=tuple(results))
-        with self._uow(cmd.tenant_id) as uow:
+
+        def store(uow: PaymentsUnitOfWork, now: datetime) -> TripRefund:
             settled = _find_settled(uow, cmd.idempotency_key, TripRefund)
             if settled is not None:
                 return settled
             _store_settled(uow, cmd.idempotency_key, cmd, trip_refund, now)
-            uow.commit()
-        return trip_refund
+            return trip_refund
+
+        return self._run(cmd.tenant_id, None, cmd, TripRefund, store)
 
     def _record_pending(
         self, uow: PaymentsUnitOfWork, payment: Payment, amount: Money, now: datetime
@@ -510,14 +520,15 @@ class PaymentService:
         request: RefundPayment | None,
         outcomes: dict[RefundStarted, str | None],
     ) -> list[RefundResult]:
-        """Settle the pending refunds; store the result of a single refund (``request``)."""
-        now = self._clock.now()
-        results = []
-        with self._uow(tenant_id) as uow:
+        """Settle the pending refunds; store the result of a single refund (``request``). A
+        refund the provider declined is recorded failed, then raises ``PaymentDeclined``."""
+
+        def action(uow: PaymentsUnitOfWork, now: datetime) -> list[RefundResult]:
             if request is not None:
                 settled = _find_settled(uow, key, RefundResult)
                 if settled is not None:
                     return [settled]
+            results = []
             for started, provider_ref in outcomes.items():
                 payment = uow.payments.get(started.payment_id)
                 refund = payment.refund(started.refund_id)
@@ -526,7 +537,6 @@ class PaymentService:
                     uow.payments.save(payment)
                     refund = payment.refund(refund.id)
                 if refund.status is RefundStatus.FAILED or refund.provider_ref is None:
-                    uow.commit()
                     raise PaymentDeclined("the provider declined the refund", refund=str(refund.id))
                 results.append(
                     RefundResult(
@@ -539,8 +549,9 @@ class PaymentService:
                 )
             if request is not None:
                 _store_settled(uow, key, request, results[0], now)
-            uow.commit()
-        return results
+            return results
+
+        return self._run(tenant_id, None, request, list, action, settling=True)
 
     def handle_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookOutcome:
         """Verify a delivery (raw body and HTTP headers) and apply its event at most once (its
@@ -548,8 +559,10 @@ class PaymentService:
         event = self._gateway.parse_webhook(payload, headers)
         if event.tenant_id is None:
             return WebhookOutcome.UNROUTED
-        now = self._clock.now()
-        with self._uow(event.tenant_id) as uow:
+        auto_refund: list[RefundPayment | None] = [None]
+
+        def action(uow: PaymentsUnitOfWork, now: datetime) -> WebhookOutcome:
+            auto_refund[0] = None
             if uow.webhook_events.seen(event.id):
                 return WebhookOutcome.REPLAY
             uow.webhook_events.add(event.id, now)
@@ -559,17 +572,18 @@ class PaymentService:
                 else None
             )
             outcome = WebhookOutcome.RECORDED
-            auto_refund = None
             if (
                 payment is not None
                 and payment.status is PaymentStatus.INITIATED
                 and event.status in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED)
             ):
                 charge = _Charge(None, event.status, f"provider event {event.type}")
-                _, auto_refund = self._settle(uow, payment, charge, now)
+                _, auto_refund[0] = self._settle(uow, payment, charge, now)
                 outcome = WebhookOutcome.APPLIED
-            uow.commit()
-        self._send_auto_refund(auto_refund)
+            return outcome
+
+        outcome = self._run(event.tenant_id, None, event, WebhookOutcome, action)
+        self._send_auto_refund(auto_refund[0])
         return outcome
 
     # -- reconciling -----------------------------------------------------------------------
@@ -602,9 +616,7 @@ class PaymentService:
                 if charge is None:
                     report["unknown"].append(payment.id)
                     continue
-                settled, auto_refund = _settling(
-                    partial(self._settle_stuck, cmd.tenant_id, payment.id, charge)
-                )
+                settled, auto_refund = self._settle_stuck(cmd.tenant_id, payment.id, charge)
                 if settled.status is not PaymentStatus.INITIATED:
                     report[settled.status.value].append(payment.id)
             elif payment.status is PaymentStatus.SUCCEEDED:
@@ -635,14 +647,18 @@ class PaymentService:
     def _settle_stuck(
         self, tenant_id: TenantId, payment_id: PaymentId, charge: _Charge
     ) -> tuple[Payment, RefundPayment | None]:
-        now = self._clock.now()
-        with self._uow(tenant_id) as uow:
+        auto_refund: list[RefundPayment | None] = [None]
+
+        def action(uow: PaymentsUnitOfWork, now: datetime) -> Payment:
+            auto_refund[0] = None
             payment = uow.payments.get(payment_id)
             if payment.status is not PaymentStatus.INITIATED:
-                return payment, None  # settled meanwhile
-            settled, auto_refund = self._settle(uow, payment, charge, now)
-            uow.commit()
-        return settled, auto_refund
+                return payment  # settled meanwhile
+            settled, auto_refund[0] = self._settle(uow, payment, charge, now)
+            return settled
+
+        settled = self._run(tenant_id, None, None, Payment, action, settling=True)
+        return settled, auto_refund[0]
 
     def _pending_auto_refund(self, tenant_id: TenantId, payment: Payment) -> RefundPayment | None:
         """The automatic refund of ``payment`` if one was recorded and is still pending."""
