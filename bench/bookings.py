@@ -54,6 +54,7 @@ from travelcore.booking import BookSession
 from travelcore.kernel import ManualClock, TenantId, UserId
 from travelcore.ledger import BillingPeriod, CreditBalance
 from travelcore.people import ChildId
+from travelcore.testing.actors import admin
 from travelcore.testing.builders import a_child, a_corporate, a_parent
 from travelcore.testing.world import World
 from travelcore_adapters.postgres import PostgresDatabase, StatementPath
@@ -121,7 +122,8 @@ def travelcore_booker(database: PostgresDatabase, world: World) -> Callable[[Ite
                 child_id=child,
                 parent_id=parent,
                 idempotency_key=f"bench-{session}-{child}",
-            )
+            ),
+            actor=admin(world.tenant),
         )
 
     return run

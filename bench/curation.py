@@ -38,6 +38,7 @@ from travelcore.discovery.places import Places
 from travelcore.discovery.scoring import RepositoryMetricsReader, VenueScoring
 from travelcore.discovery.suggestions import Curation
 from travelcore.kernel import ManualClock, UserId
+from travelcore.testing.actors import job
 from travelcore.testing.builders import a_child, a_corporate, a_parent
 from travelcore.testing.world import World
 from travelcore.vectors import HashingEmbedder, VectorRecord, namespace_for
@@ -168,7 +169,7 @@ def run_once(backend: Backend, activities: int, kids: int) -> float:
         places=Places(database),
     )
     started = time.perf_counter()
-    report = curation.generate(world.tenant, APRIL, parents)
+    report = curation.generate(world.tenant, APRIL, parents, actor=job(world.tenant))
     elapsed = time.perf_counter() - started
     suggested = sum(len(s) for s in report.generated.values())
     print(f"  {kids:>6,} children: {elapsed:7.2f} s, {suggested:,} suggestions", flush=True)

@@ -38,6 +38,7 @@ from travelcore.kernel import (
 )
 from travelcore.ledger import AllocateCredits
 from travelcore.people import AddChild, RegisterCorporate, RegisterUser, UserRole
+from travelcore.testing.actors import admin, job
 from travelcore.vectors import HashingEmbedder
 from travelcore_adapters import bootstrap
 from travelcore_adapters.memory.vectors import MemoryVectorStore
@@ -76,7 +77,8 @@ def _venue(app: bootstrap.App, tenant: TenantId, slug: str, key: str | None = No
             insurance_coverage=Decimal(2_000_000),
             insurance_expiry_date=date(2030, 1, 1),
             idempotency_key=key,
-        )
+        ),
+        actor=admin(tenant),
     )
 
 
@@ -90,7 +92,8 @@ def _activity(app: bootstrap.App, tenant: TenantId, venue: VenueId) -> ActivityI
             duration_minutes=50,
             credits_required=5,
             capacity_per_session=4,
-        )
+        ),
+        actor=admin(tenant),
     )
 
 
@@ -107,13 +110,15 @@ def test_set_up_commands_run_without_a_key_and_once_per_key(open_app: OpenApp) -
 
 def test_set_up_commands_without_a_key_are_checked_first(open_app: OpenApp) -> None:
     app = open_app(clock=ManualClock(NOW))
+    stranger = TenantId(new_uuid())
     with pytest.raises(ValidationFailed) as refused:
         app.catalog.generate_sessions(
             GenerateSessions(
-                tenant_id=TenantId(new_uuid()),
+                tenant_id=stranger,
                 schedule_id=ScheduleId(new_uuid()),
                 through="2026-12-31",  # type: ignore[arg-type]
-            )
+            ),
+            actor=job(stranger),
         )
     assert (refused.value.field, refused.value.rule) == ("through", "date")
 
@@ -127,7 +132,8 @@ def test_money_and_seat_commands_require_a_key(open_app: OpenApp) -> None:
         app.ledger.allocate_credits(
             AllocateCredits(
                 tenant_id=tenant, user_id=UserId(new_uuid()), credits=5, idempotency_key=" "
-            )
+            ),
+            actor=admin(tenant),
         )
     assert refused.value.field == "idempotency_key"
 
@@ -138,7 +144,10 @@ def test_venue_actions_are_an_enum(open_app: OpenApp) -> None:
     venue = _venue(app, tenant, "pool")
     approve = ChangeVenueStatus(tenant_id=tenant, venue_id=venue, action="approve")  # type: ignore[arg-type]
     assert approve.action is VenueAction.APPROVE
-    assert app.catalog.change_venue_status(approve) is VenueStatus.ACTIVE
+    assert (
+        app.catalog.change_venue_status(approve, actor=admin(approve.tenant_id))
+        is VenueStatus.ACTIVE
+    )
     with pytest.raises(ValidationFailed) as refused:
         ChangeVenueStatus(tenant_id=tenant, venue_id=venue, action="close")  # type: ignore[arg-type]
     assert (refused.value.field, refused.value.rule) == ("action", "venue_action")
@@ -157,12 +166,13 @@ def test_a_session_ends_after_the_activity_s_duration(open_app: OpenApp) -> None
                 session_date=date(2026, 3, 9),
                 start_time=start,
                 end_time=end,
-            )
+            ),
+            actor=admin(tenant),
         )
 
-    derived = app.catalog.session(tenant, schedule(time(10)))  # type: ignore[arg-type]
+    derived = app.catalog.session(tenant, schedule(time(10)), actor=admin(tenant))  # type: ignore[arg-type]
     assert (derived.start_time, derived.end_time) == (time(10), time(10, 50))
-    given = app.catalog.session(tenant, schedule(time(12), time(14)))  # type: ignore[arg-type]
+    given = app.catalog.session(tenant, schedule(time(12), time(14)), actor=admin(tenant))  # type: ignore[arg-type]
     assert given.end_time == time(14)
     with pytest.raises(ValidationFailed) as refused:
         schedule(time(23, 30))  # 50 minutes would end tomorrow
@@ -173,29 +183,32 @@ def test_credits_default_to_today_s_period(open_app: OpenApp) -> None:
     clock = ManualClock(NOW)
     app = open_app(clock=clock)
     tenant, parent = TenantId(new_uuid()), UserId(new_uuid())
-    assert app.ledger.balance_for(tenant, parent) is None
+    assert app.ledger.balance_for(tenant, parent, actor=admin(tenant)) is None
     app.ledger.allocate_credits(
-        AllocateCredits(tenant_id=tenant, user_id=parent, credits=30, idempotency_key="march")
+        AllocateCredits(tenant_id=tenant, user_id=parent, credits=30, idempotency_key="march"),
+        actor=admin(tenant),
     )
-    march = app.ledger.balance_for(tenant, parent)
+    march = app.ledger.balance_for(tenant, parent, actor=admin(tenant))
     assert march is not None
     assert (march.period.start, march.available) == (date(2026, 3, 1), 30)
     clock.set(datetime(2026, 4, 2, tzinfo=UTC))
-    assert app.ledger.balance_for(tenant, parent) is None
-    assert app.ledger.balance_for(tenant, parent, date(2026, 3, 31)) == march
+    assert app.ledger.balance_for(tenant, parent, actor=admin(tenant)) is None
+    assert app.ledger.balance_for(tenant, parent, date(2026, 3, 31), actor=admin(tenant)) == march
 
 
 def test_a_parent_needs_a_corporate(open_app: OpenApp) -> None:
     app = open_app(clock=ManualClock(NOW))
+    stranger = TenantId(new_uuid())
     with pytest.raises(ValidationFailed) as refused:
         app.people.register_user(
             RegisterUser(
-                tenant_id=TenantId(new_uuid()),
+                tenant_id=stranger,
                 email="lone@example.test",
                 role=UserRole.PARENT,
                 first_name="Lone",
                 last_name="Parent",
-            )
+            ),
+            actor=admin(stranger),
         )
     assert (refused.value.field, refused.value.rule) == ("corporate_id", "required_for_role")
 
@@ -206,7 +219,8 @@ def test_subscribers_see_committed_events_only(open_app: OpenApp) -> None:
     tenant = TenantId(new_uuid())
     venue = _venue(app, tenant, "pool")
     app.catalog.change_venue_status(
-        ChangeVenueStatus(tenant_id=tenant, venue_id=venue, action=VenueAction.APPROVE)
+        ChangeVenueStatus(tenant_id=tenant, venue_id=venue, action=VenueAction.APPROVE),
+        actor=admin(tenant),
     )
     session = app.catalog.schedule_session(
         ScheduleSession(
@@ -214,7 +228,8 @@ def test_subscribers_see_committed_events_only(open_app: OpenApp) -> None:
             activity_id=_activity(app, tenant, venue),
             session_date=date(2026, 3, 9),
             start_time=time(10),
-        )
+        ),
+        actor=admin(tenant),
     )
     corporate = app.people.register_corporate(
         RegisterCorporate(
@@ -223,7 +238,8 @@ def test_subscribers_see_committed_events_only(open_app: OpenApp) -> None:
             primary_contact_name="Ada",
             primary_contact_email="hr@acme.test",
             contract_start_date=date(2026, 1, 1),
-        )
+        ),
+        actor=admin(tenant),
     )
     parent = app.people.register_user(
         RegisterUser(
@@ -233,24 +249,29 @@ def test_subscribers_see_committed_events_only(open_app: OpenApp) -> None:
             first_name="Sam",
             last_name="Lee",
             corporate_id=corporate,
-        )
+        ),
+        actor=admin(tenant),
     )
     child = app.people.add_child(
         AddChild(
             tenant_id=tenant, parent_id=parent, first_name="Mia", date_of_birth=date(2018, 5, 1)
-        )
+        ),
+        actor=admin(tenant),
     )
     book = BookSession(
         tenant_id=tenant, session_id=session, child_id=child, parent_id=parent, idempotency_key="b"
     )
     seen.clear()
     with pytest.raises(InsufficientCredits):
-        app.booking.book(book)  # no credits yet: refused, rolled back, nothing published
+        app.booking.book(
+            book, actor=admin(book.tenant_id)
+        )  # no credits yet: refused, rolled back, nothing published
     assert seen == []
     app.ledger.allocate_credits(
-        AllocateCredits(tenant_id=tenant, user_id=parent, credits=5, idempotency_key="c")
+        AllocateCredits(tenant_id=tenant, user_id=parent, credits=5, idempotency_key="c"),
+        actor=admin(tenant),
     )
-    app.booking.book(book)
+    app.booking.book(book, actor=admin(book.tenant_id))
     changes = [e for e in seen if isinstance(e, BookingStatusChanged)]
     assert [(e.from_status, e.to_status) for e in changes] == [(None, "pending")]
     assert app.events.published[-len(seen) :] == seen
@@ -280,7 +301,8 @@ def test_accounts_with_a_secret_box(open_app: OpenApp) -> None:
             name="Ada",
             password=Secret("correct horse battery staple"),
             idempotency_key="r",
-        )
+        ),
+        actor=admin(tenant),
     )
     account = app.accounts.authenticate(
         tenant, "ada@example.test", Secret("correct horse battery staple")
@@ -315,6 +337,7 @@ def test_embedded_provisions_a_powerless_app_role_and_stops_on_close() -> None:
             ).fetchone()
         assert role == (False, False, False)
         assert extension == (1,)
-        assert app.catalog.sessions(TenantId(new_uuid()), ActivityId(new_uuid())) == []
+        other = TenantId(new_uuid())
+        assert app.catalog.sessions(other, ActivityId(new_uuid()), actor=admin(other)) == []
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(url, connect_timeout=2)

@@ -10,6 +10,7 @@ import pytest
 from travelcore.apikeys import CreateApiKey
 from travelcore.flags import FeatureFlag, FlagContext
 from travelcore.kernel import ManualClock, TenantId, UserId, new_uuid
+from travelcore.testing.actors import admin
 from travelcore_adapters import bootstrap
 from travelcore_adapters.security import AesGcmSecretBox
 
@@ -32,7 +33,8 @@ def test_api_keys_and_flags_through_the_app() -> None:
                 role="parent",
                 name="Family calendar",
                 scopes=frozenset({"read:bookings"}),
-            )
+            ),
+            actor=admin(tenant),
         )
         assert app.api_keys.authenticate(tenant, issued.token).user_id == user
         with app.database(tenant) as uow:

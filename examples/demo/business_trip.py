@@ -17,6 +17,7 @@ from travelcore.kernel import (
     new_uuid,
 )
 from travelcore.payments import PaymentGateway, PayTrip
+from travelcore.testing.actors import admin, job
 from travelcore.travel import (
     BookTrip,
     CabinClass,
@@ -54,7 +55,9 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
     )
     acme, ada = TenantId(new_uuid()), UserId(new_uuid())
 
-    travel.register_tenant(RegisterTenant(tenant_id=acme, name="Acme", idempotency_key="t"))
+    travel.register_tenant(
+        RegisterTenant(tenant_id=acme, name="Acme", idempotency_key="t"), actor=admin(acme)
+    )
     for key, value, severity in [
         (PolicyKey.CABIN_CLASS, {"max": "premium_economy"}, Severity.REFUSAL),
         (PolicyKey.PER_NIGHT_CAP, {"amount": "160.00", "currency": "EUR"}, Severity.WARNING),
@@ -63,9 +66,10 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
         travel.set_policy_rule(
             SetPolicyRule(
                 tenant_id=acme, key=key, value=value, severity=severity, idempotency_key=key
-            )
+            ),
+            actor=admin(acme),
         )
-    for rule in travel.policy_rules(acme):
+    for rule in travel.policy_rules(acme, actor=admin(acme)):
         print(f"Acme policy: {rule.key} = {rule.value} ({rule.severity})")
 
     travel.set_preferences(
@@ -76,7 +80,8 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
             timezone="Europe/Berlin",
             loyalty_numbers={"airline": "LH-992211"},
             idempotency_key="prefs",
-        )
+        ),
+        actor=admin(acme),
     )
     start = date(2026, 4, 14)
     draft = travel.draft_itinerary(
@@ -91,7 +96,8 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
                 ItineraryDay(day=start + timedelta(days=1), activity_type="meeting"),
             ),
             idempotency_key="draft",
-        )
+        ),
+        actor=admin(acme),
     )
     print(f"Ada drafts an itinerary to Lisbon, {start} for 3 days: {draft.id}")
 
@@ -130,7 +136,8 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
                 currency="EUR",
                 items=(attrs.evolve(items[0], cabin_class=CabinClass.BUSINESS), *items[1:]),
                 idempotency_key="book-business",
-            )
+            ),
+            actor=admin(acme),
         )
     except PolicyViolation as refused:
         print(f"Business class refused: {refused.message}")
@@ -142,28 +149,35 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
             currency="EUR",
             items=items,
             idempotency_key="book",
-        )
+        ),
+        actor=admin(acme),
     )
     for item in items:
         print(f"  {item.kind:<6} {item.provider:<12} {item.unit_price} x {item.quantity}")
     print(f"Booked trip {booked.id}: total {booked.total}")
     for warning in booked.warnings:
         print(f"  flagged by policy {warning.rule}: {warning.message}")
-    print(f"Itinerary is now {travel.itinerary(acme, draft.id).status}")
+    print(f"Itinerary is now {travel.itinerary(acme, draft.id, actor=admin(acme)).status}")
 
     paid = payments.pay(
         PayTrip(
             tenant_id=acme, trip_id=booked.id, payment_method="pm_card_visa", idempotency_key="pay"
-        )
+        ),
+        actor=admin(acme),
     )
     print(f"Payment {paid.status}: {paid.amount} ({paid.provider_ref})")
-    print(f"Trip is now {travel.trip(acme, booked.id).status}")
+    print(f"Trip is now {travel.trip(acme, booked.id, actor=admin(acme)).status}")
 
     clock.set(datetime(2026, 4, 13, 7, 0, tzinfo=UTC))  # 09:00 in Berlin, Ada's zone
-    print(f"On {clock.now():%Y-%m-%d %H:%M} UTC, {len(travel.due_reminders(acme))} reminder due:")
-    travel.send_due_reminders(SendDueReminders(tenant_id=acme, idempotency_key="remind-0413"))
+    print(
+        f"On {clock.now():%Y-%m-%d %H:%M} UTC, "
+        f"{len(travel.due_reminders(acme, actor=admin(acme)))} reminder due:"
+    )
+    travel.send_due_reminders(
+        SendDueReminders(tenant_id=acme, idempotency_key="remind-0413"), actor=job(acme)
+    )
 
-    report = travel.spend(acme, Period.QUARTER, user_id=ada)
+    report = travel.spend(acme, Period.QUARTER, user_id=ada, actor=admin(acme))
     for line in report.lines:
         print(f"Spend {line.period} ({line.currency}), {line.trips} trip(s): {line.total}")
         for category, amount in line.by_category.items():

@@ -35,6 +35,7 @@ from travelcore.ledger import (
     SubscriptionTier,
     VoidHold,
 )
+from travelcore.testing.actors import admin, job
 from travelcore_adapters import bootstrap
 
 
@@ -70,7 +71,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
             monthly_cost=Money.of("1500.00", "EUR"),
             start_date=date(2026, 3, 1),
             idempotency_key="acme-subscription",
-        )
+        ),
+        actor=admin(tenant),
     )
     allocation = AllocatePeriodCredits(
         tenant_id=tenant,
@@ -79,8 +81,12 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
         day=clock.now().date(),
         idempotency_key="acme-2026-03-parent",
     )
-    balance_id = ledger.allocate_period_credits(allocation).balance_id
-    ledger.allocate_period_credits(allocation)  # a retry: same result, nothing written
+    balance_id = ledger.allocate_period_credits(
+        allocation, actor=admin(allocation.tenant_id)
+    ).balance_id
+    ledger.allocate_period_credits(
+        allocation, actor=admin(allocation.tenant_id)
+    )  # a retry: same result, nothing written
 
     pottery, football, coding, theatre = (new_uuid() for _ in range(4))
     step(datetime(2026, 3, 3, 19, 0, tzinfo=UTC), "checkout starts: hold 12 for pottery")
@@ -91,7 +97,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
             booking_id=pottery,
             credits=12,
             idempotency_key="hold-pottery",
-        )
+        ),
+        actor=admin(tenant),
     )
     step(datetime(2026, 3, 3, 19, 5, tzinfo=UTC), "payment confirmed: capture the hold")
     ledger.capture_hold(
@@ -100,7 +107,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
             balance_id=balance_id,
             hold_id=pottery_hold.id,
             idempotency_key="capture-pottery",
-        )
+        ),
+        actor=admin(tenant),
     )
     step(datetime(2026, 3, 4, 12, 0, tzinfo=UTC), "hold 15 for theatre, then abandon it")
     theatre_hold = ledger.place_hold(
@@ -110,7 +118,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
             booking_id=theatre,
             credits=15,
             idempotency_key="hold-theatre",
-        )
+        ),
+        actor=admin(tenant),
     )
     ledger.void_hold(
         VoidHold(
@@ -118,7 +127,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
             balance_id=balance_id,
             hold_id=theatre_hold.id,
             idempotency_key="void-theatre",
-        )
+        ),
+        actor=admin(tenant),
     )
     for when, booking, credits, name in [
         (datetime(2026, 3, 6, 9, 0, tzinfo=UTC), football, 10, "football"),
@@ -132,7 +142,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
                 booking_id=booking,
                 credits=credits,
                 idempotency_key=f"debit-{name}",
-            )
+            ),
+            actor=admin(tenant),
         )
     step(datetime(2026, 3, 12, 10, 0, tzinfo=UTC), "the venue cancels football: full refund")
     ledger.refund(
@@ -142,7 +153,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
             booking_id=football,
             reason="venue cancelled the session",
             idempotency_key="refund-football",
-        )
+        ),
+        actor=admin(tenant),
     )
     step(datetime(2026, 3, 16, 18, 0, tzinfo=UTC), "no-show at coding club: forfeit")
     ledger.forfeit(
@@ -150,10 +162,10 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
             tenant_id=tenant,
             balance_id=balance_id,
             booking_id=coding,
-            actor="venue:code-kids",
             reason="no-show",
             idempotency_key="forfeit-coding",
-        )
+        ),
+        actor=admin(tenant),
     )
     step(datetime(2026, 3, 18, 11, 0, tzinfo=UTC), "support grants 5 goodwill credits")
     ledger.adjust(
@@ -161,21 +173,21 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
             tenant_id=tenant,
             balance_id=balance_id,
             credits=5,
-            actor="support:maria",
             reason="goodwill after a billing mix-up",
             idempotency_key="adjust-goodwill",
-        )
+        ),
+        actor=admin(tenant),
     )
     step(datetime(2026, 3, 25, 6, 0, tzinfo=UTC), "daily job: expiry warnings")
-    ledger.send_expiry_warnings(tenant)
+    ledger.send_expiry_warnings(tenant, actor=job(tenant))
     for warning in warnings:
         assert isinstance(warning, ExpiryWarningDue)
         print(f"    warning: {warning.credits} credits expire at {warning.expires_at:%d %b %H:%M}")
     step(datetime(2026, 4, 1, 0, 30, tzinfo=UTC), "daily job: close ended periods")
-    ledger.close_periods(tenant)
-    ledger.close_periods(tenant)  # running it twice writes one expiry entry
+    ledger.close_periods(tenant, actor=job(tenant))
+    ledger.close_periods(tenant, actor=job(tenant))  # running it twice writes one expiry entry
 
-    view = ledger.balance(tenant, balance_id)
+    view = ledger.balance(tenant, balance_id, actor=admin(tenant))
     print(f"\nLedger for {view.period.start} to {view.period.end}:")
     print(f"  {'#':>2}  {'type':<15} {'amount':>6}  {'balance_after':>13}")
     for entry in view.entries:

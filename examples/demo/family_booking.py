@@ -41,6 +41,7 @@ from travelcore.people import (
     RegisterUser,
     UserRole,
 )
+from travelcore.testing.actors import admin, job
 from travelcore_adapters import bootstrap
 from travelcore_adapters.memory import MemoryDatabase, MemoryNotifier
 from travelcore_adapters.notifications import JinjaRenderer
@@ -68,7 +69,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             primary_contact_email="hr@acme.example",
             contract_start_date=date(2026, 1, 1),
             idempotency_key=key(),
-        )
+        ),
+        actor=admin(TENANT),
     )
 
     def family(name: str, credits: int, *kids: tuple[str, date]) -> tuple[UserId, list[ChildId]]:
@@ -81,7 +83,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
                 last_name="Example",
                 corporate_id=corporate,
                 idempotency_key=key(),
-            )
+            ),
+            actor=admin(TENANT),
         )
         ledger.allocate_credits(
             AllocateCredits(
@@ -90,7 +93,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
                 day=clock.now().date(),
                 credits=credits,
                 idempotency_key=key(),
-            )
+            ),
+            actor=admin(TENANT),
         )
         children = [
             people.add_child(
@@ -101,14 +105,15 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
                     date_of_birth=born,
                     parental_consent=True,
                     idempotency_key=key(),
-                )
+                ),
+                actor=admin(TENANT),
             )
             for kid, born in kids
         ]
         return parent, children
 
     def credits(parent: UserId) -> str:
-        view = ledger.balance_for(TENANT, parent, clock.now().date())
+        view = ledger.balance_for(TENANT, parent, clock.now().date(), actor=admin(TENANT))
         assert view is not None
         return f"{view.available} available, {view.used} spent, {view.refunded} refunded"
 
@@ -120,10 +125,14 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             insurance_coverage=Decimal(2_000_000),
             insurance_expiry_date=date(2027, 1, 1),
             idempotency_key=key(),
-        )
+        ),
+        actor=admin(TENANT),
     )
     catalog.change_venue_status(
-        ChangeVenueStatus(tenant_id=TENANT, venue_id=venue, action="approve", idempotency_key=key())
+        ChangeVenueStatus(
+            tenant_id=TENANT, venue_id=venue, action="approve", idempotency_key=key()
+        ),
+        actor=admin(TENANT),
     )
     activity = catalog.create_activity(
         CreateActivity(
@@ -137,7 +146,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             credits_required=5,
             capacity_per_session=3,
             idempotency_key=key(),
-        )
+        ),
+        actor=admin(TENANT),
     )
     session = catalog.schedule_session(
         ScheduleSession(
@@ -147,7 +157,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             start_time=time(10),
             end_time=time(11, 30),
             idempotency_key=key(),
-        )
+        ),
+        actor=admin(TENANT),
     )
     print("Robot Lab is approved; 'Build a robot' on Sat 14 March 10:00 (New York), 3 seats.")
 
@@ -162,18 +173,21 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             child_ids=(ana, leo),
             parent_id=garcia,
             idempotency_key=key(),
-        )
+        ),
+        actor=admin(TENANT),
     )
     for receipt in group.bookings:
         bookings.confirm(
-            ConfirmBooking(tenant_id=TENANT, booking_id=receipt.booking_id, idempotency_key=key())
+            ConfirmBooking(tenant_id=TENANT, booking_id=receipt.booking_id, idempotency_key=key()),
+            actor=admin(TENANT),
         )
     codes = ", ".join(r.confirmation_code for r in group.bookings)
     print(f"Garcias book Ana and Leo together ({codes}); credits: {credits(garcia)}")
     jun_booking = bookings.book(
         BookSession(
             tenant_id=TENANT, session_id=session, child_id=jun, parent_id=kim, idempotency_key=key()
-        )
+        ),
+        actor=admin(TENANT),
     )
     print(f"Kims book Jun ({jun_booking.confirmation_code}): the class is full.")
     entry = waitlist.join(
@@ -183,7 +197,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             child_id=ria,
             parent_id=patel,
             idempotency_key=key(),
-        )
+        ),
+        actor=admin(TENANT),
     )
     print(f"Patels put Ria on the waitlist at position {entry.position}.")
 
@@ -194,20 +209,25 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             booking_id=jun_booking.booking_id,
             reason=CancellationReason.CHILD_SICK,
             idempotency_key=key(),
-        )
+        ),
+        actor=admin(TENANT),
     )
     print(
         f"Jun is sick; the Kims cancel 10 days ahead: refund eligible "
         f"{cancelled.refund_eligible}; credits: {credits(kim)}"
     )
-    [offer] = [e for e in waitlist.entries(TENANT, session) if e.id == entry.entry_id]
+    [offer] = [
+        e for e in waitlist.entries(TENANT, session, actor=admin(TENANT)) if e.id == entry.entry_id
+    ]
     print(f"Ria is offered the seat until {offer.spot_expires_at:%a %d %b %H:%M} UTC.")
     clock.advance(timedelta(hours=1))
     ria_booking = waitlist.accept(
-        RespondToOffer(tenant_id=TENANT, entry_id=entry.entry_id, idempotency_key=key())
+        RespondToOffer(tenant_id=TENANT, entry_id=entry.entry_id, idempotency_key=key()),
+        actor=admin(TENANT),
     )
     bookings.confirm(
-        ConfirmBooking(tenant_id=TENANT, booking_id=ria_booking.booking_id, idempotency_key=key())
+        ConfirmBooking(tenant_id=TENANT, booking_id=ria_booking.booking_id, idempotency_key=key()),
+        actor=admin(TENANT),
     )
     print(f"Ria accepts ({ria_booking.confirmation_code}); credits: {credits(patel)}")
 
@@ -215,7 +235,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
     result = bookings.cancel_session(
         CancelSession(
             tenant_id=TENANT, session_id=session, reason="flooded workshop", idempotency_key=key()
-        )
+        ),
+        actor=admin(TENANT),
     )
     print(
         f"The venue cancels the class: {len(result.cancelled_bookings)} bookings cancelled, "
@@ -234,19 +255,22 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
     rules = NotificationRules(notify, app.policies)
     relay = Relay(app.database, clock, outbox=outbox(app), consumers=[rules])
     relay.drain()
-    notify.deliver_due(TENANT, limit=1000)
+    notify.deliver_due(TENANT, limit=1000, actor=job(TENANT))
     print("Notifications each parent received (email; the same arrived in-app):")
     for name, parent in (("Garcia", garcia), ("Kim", kim), ("Patel", patel)):
         sent = sorted(
             (
                 n
-                for n in notify.history(TENANT, parent)
+                for n in notify.history(TENANT, parent, actor=admin(TENANT))
                 if n.channel is Channel.EMAIL and n.status is NotificationStatus.SENT
             ),
             key=lambda n: (n.created_at, n.title),
         )
         titles = "; ".join(n.title for n in sent) or "nothing (they cancelled themselves)"
-        print(f"  {name} ({notify.unread_count(TENANT, parent)} unread in the app): {titles}")
+        print(
+            f"  {name} ({notify.unread_count(TENANT, parent, actor=admin(TENANT))} unread "
+            f"in the app): {titles}"
+        )
 
 
 def outbox(app: bootstrap.App) -> OutboxStore:

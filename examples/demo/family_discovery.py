@@ -30,6 +30,7 @@ from travelcore.discovery.suggestions import Curation
 from travelcore.kernel import EventBus, ManualClock, TenantId, new_uuid
 from travelcore.ledger import AllocateCredits
 from travelcore.people import AddChild, RegisterCorporate, RegisterUser, UserRole
+from travelcore.testing.actors import admin, job
 from travelcore_adapters import bootstrap
 
 ACTIVITIES = [
@@ -54,13 +55,15 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             slug="greenway",
             insurance_coverage=Decimal(2_000_000),
             insurance_expiry_date=date(2030, 1, 1),
-        )
+        ),
+        actor=admin(tenant),
     )
     catalog.change_venue_status(
-        ChangeVenueStatus(tenant_id=tenant, venue_id=venue, action=VenueAction.APPROVE)
+        ChangeVenueStatus(tenant_id=tenant, venue_id=venue, action=VenueAction.APPROVE),
+        actor=admin(tenant),
     )
     places = Places(db)
-    places.place_venue(tenant, venue, GeoPoint(40.72, -74.02))
+    places.place_venue(tenant, venue, GeoPoint(40.72, -74.02), actor=admin(tenant))
     documents = []
     for day, (name, category, ages, tags) in enumerate(ACTIVITIES, start=4):
         activity = catalog.create_activity(
@@ -75,7 +78,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
                 credits_required=2,
                 capacity_per_session=8,
                 tags=tags,
-            )
+            ),
+            actor=admin(tenant),
         )
         session = catalog.schedule_session(
             ScheduleSession(
@@ -83,14 +87,16 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
                 activity_id=activity,
                 session_date=date(2026, 4, day),
                 start_time=time(10),
-            )
+            ),
+            actor=admin(tenant),
         )
         documents.append(
             activity_document(
-                catalog.activity(tenant, activity), [catalog.session(tenant, session)]
+                catalog.activity(tenant, activity, actor=admin(tenant)),
+                [catalog.session(tenant, session, actor=admin(tenant))],
             )
         )
-    app.vectors.sync(tenant, "activities", documents)
+    app.vectors.sync(tenant, "activities", documents, actor=job(tenant))
     names = {d.id: d.text.split(".")[0] for d in documents}
 
     corporate = people.register_corporate(
@@ -100,7 +106,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             primary_contact_name="Ada Hale",
             primary_contact_email="hr@acme.test",
             contract_start_date=date(2026, 1, 1),
-        )
+        ),
+        actor=admin(tenant),
     )
     parent = people.register_user(
         RegisterUser(
@@ -110,16 +117,19 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             first_name="Nora",
             last_name="Reyes",
             corporate_id=corporate,
-        )
+        ),
+        actor=admin(tenant),
     )
     mia, leo = (
         people.add_child(
-            AddChild(tenant_id=tenant, parent_id=parent, first_name=first, date_of_birth=born)
+            AddChild(tenant_id=tenant, parent_id=parent, first_name=first, date_of_birth=born),
+            actor=admin(tenant),
         )
         for first, born in (("Mia", date(2018, 6, 1)), ("Leo", date(2016, 2, 1)))
     )
     app.ledger.allocate_credits(
-        AllocateCredits(tenant_id=tenant, user_id=parent, credits=100, idempotency_key="march")
+        AllocateCredits(tenant_id=tenant, user_id=parent, credits=100, idempotency_key="march"),
+        actor=admin(tenant),
     )
     ages = {mia: "Mia (7)", leo: "Leo (10)"}
 
@@ -132,7 +142,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
         clock=clock,
         timezone="America/New_York",
     )
-    report = curation.generate(tenant, date(2026, 4, 1), [parent])
+    report = curation.generate(tenant, date(2026, 4, 1), [parent], actor=job(tenant))
     print("April suggestions:")
     for s in report.generated[parent]:
         who = " + ".join(ages[c] for c in s.child_ids)
@@ -147,6 +157,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
         city="New York",
         postal_code="10001",
         point=GeoPoint(40.70, -74.00),
+        actor=admin(tenant),
     )
     search = ActivitySearch(
         parser=RuleBasedIntentParser(),
@@ -160,7 +171,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
         clock=clock,
     )
     query = "something outdoors, nothing competitive, she's seven and never stops moving"
-    found = search.search(tenant, parent, query)
+    found = search.search(tenant, parent, query, actor=admin(tenant))
     intent = {k: v for k, v in found.intent.to_data().items() if v not in (None, [], "", False)}
     print(f"Search: {query!r}")
     print(f"  parsed intent: {intent}")

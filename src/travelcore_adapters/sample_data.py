@@ -7,11 +7,12 @@ the public use cases on any :class:`~travelcore_adapters.bootstrap.App`.
         sample = sample_data.seed(app)
         app.booking.book(BookSession(tenant_id=sample.tenant_id, session_id=sample.session_id,
                                      child_id=sample.child_id, parent_id=sample.parent_id,
-                                     idempotency_key="first"))
+                                     idempotency_key="first"), actor=sample.parent)
 
 Each call makes a new tenant (or fills the one given) with an approved venue, an activity,
 a session a week from the app clock's today, a corporate client, a parent employed by it
-and the parent's child. No credits are allocated: that is the ledger's job.
+and the parent's child, all set up by a platform admin of the tenant. No credits are
+allocated: that is the ledger's job. ``admin`` and ``parent`` are the actors to act as.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from travelcore.catalog import (
     VenueAction,
     VenueId,
 )
-from travelcore.kernel import TenantId, UserId, new_uuid
+from travelcore.kernel import Actor, Role, TenantId, UserId, new_uuid
 from travelcore.people import (
     AddChild,
     ChildId,
@@ -48,7 +49,7 @@ __all__ = ["SampleData", "seed"]
 
 @attrs.frozen(kw_only=True)
 class SampleData:
-    """The ids of what :func:`seed` made."""
+    """The ids of what :func:`seed` made, and the actors of its admin and its parent."""
 
     tenant_id: TenantId
     venue_id: VenueId
@@ -57,6 +58,8 @@ class SampleData:
     corporate_id: CorporateId
     parent_id: UserId
     child_id: ChildId
+    admin: Actor
+    parent: Actor
 
 
 def seed(app: App, tenant_id: TenantId | None = None) -> SampleData:
@@ -67,6 +70,7 @@ def seed(app: App, tenant_id: TenantId | None = None) -> SampleData:
     whose child Mia was born on 1 May 2018."""
     tenant = tenant_id or TenantId(new_uuid())
     today = app.clock.now().date()
+    admin = Actor(tenant_id=tenant, role=Role.PLATFORM_ADMIN, user_id=UserId(new_uuid()))
     venue = app.catalog.apply_venue(
         ApplyVenue(
             tenant_id=tenant,
@@ -74,10 +78,11 @@ def seed(app: App, tenant_id: TenantId | None = None) -> SampleData:
             slug="riverside",
             insurance_coverage=Decimal(2_000_000),
             insurance_expiry_date=today + timedelta(days=365),
-        )
+        ),
+        actor=admin,
     )
     app.catalog.change_venue_status(
-        ChangeVenueStatus(tenant_id=tenant, venue_id=venue, action=VenueAction.APPROVE)
+        ChangeVenueStatus(tenant_id=tenant, venue_id=venue, action=VenueAction.APPROVE), actor=admin
     )
     activity = app.catalog.create_activity(
         CreateActivity(
@@ -88,7 +93,8 @@ def seed(app: App, tenant_id: TenantId | None = None) -> SampleData:
             duration_minutes=60,
             credits_required=5,
             capacity_per_session=8,
-        )
+        ),
+        actor=admin,
     )
     session = app.catalog.schedule_session(
         ScheduleSession(
@@ -96,7 +102,8 @@ def seed(app: App, tenant_id: TenantId | None = None) -> SampleData:
             activity_id=activity,
             session_date=today + timedelta(days=7),
             start_time=time(10),
-        )
+        ),
+        actor=admin,
     )
     corporate = app.people.register_corporate(
         RegisterCorporate(
@@ -105,7 +112,8 @@ def seed(app: App, tenant_id: TenantId | None = None) -> SampleData:
             primary_contact_name="Ada Hale",
             primary_contact_email="hr@acme.test",
             contract_start_date=today,
-        )
+        ),
+        actor=admin,
     )
     parent = app.people.register_user(
         RegisterUser(
@@ -115,12 +123,14 @@ def seed(app: App, tenant_id: TenantId | None = None) -> SampleData:
             first_name="Sam",
             last_name="Lee",
             corporate_id=corporate,
-        )
+        ),
+        actor=admin,
     )
     child = app.people.add_child(
         AddChild(
             tenant_id=tenant, parent_id=parent, first_name="Mia", date_of_birth=date(2018, 5, 1)
-        )
+        ),
+        actor=admin,
     )
     return SampleData(
         tenant_id=tenant,
@@ -130,4 +140,6 @@ def seed(app: App, tenant_id: TenantId | None = None) -> SampleData:
         corporate_id=corporate,
         parent_id=parent,
         child_id=child,
+        admin=admin,
+        parent=Actor(tenant_id=tenant, role=Role.PARENT, user_id=parent, corporate_id=corporate),
     )

@@ -38,6 +38,7 @@ from travelcore.kernel import (
 )
 from travelcore.kernel.errors import SecretUnreadable
 from travelcore.kernel.idempotency import fingerprint, fingerprint_data
+from travelcore.testing.actors import admin, job
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.security import AesGcmSecretBox, Argon2PasswordHasher
 
@@ -66,7 +67,8 @@ class Env:
                 name="Ada",
                 password=Secret("correct horse"),
                 idempotency_key=key,
-            )
+            ),
+            actor=admin(self.tenant),
         )
 
     def store(self, key: str = "c", api_key: str = "AMADEUS-KEY-123") -> CredentialId:
@@ -77,7 +79,8 @@ class Env:
                 provider="Amadeus",
                 fields={"api_key": Secret(api_key), "secret": Secret("s3cr3t")},
                 idempotency_key=key,
-            )
+            ),
+            actor=admin(self.tenant),
         )
 
 
@@ -114,7 +117,8 @@ def test_duplicate_email_and_short_password_are_refused(env: Env) -> None:
                 name="Ada II",
                 password=Secret("long enough"),
                 idempotency_key="r2",
-            )
+            ),
+            actor=admin(env.tenant),
         )
     with pytest.raises(ValidationFailed) as err:
         env.accounts.register(
@@ -125,7 +129,8 @@ def test_duplicate_email_and_short_password_are_refused(env: Env) -> None:
                 name="C",
                 password=Secret("short"),
                 idempotency_key="r3",
-            )
+            ),
+            actor=admin(env.tenant),
         )
     assert err.value.field == "password"
 
@@ -140,7 +145,8 @@ def test_outdated_hashes_are_upgraded_on_sign_in(env: Env) -> None:
             name="Ada",
             password=Secret("correct horse"),
             idempotency_key="r",
-        )
+        ),
+        actor=admin(env.tenant),
     )
     before = weak.authenticate(env.tenant, "ada@example.com", Secret("correct horse"))
     assert STRONG.needs_rehash(before.password_hash)
@@ -155,10 +161,10 @@ def test_credentials_are_sealed_and_revealed(env: Env, caplog: pytest.LogCapture
     caplog.set_level(logging.DEBUG)
     credential_id = env.store()
     assert env.store() == credential_id
-    [stored] = env.accounts.credentials(env.tenant, env.user)
+    [stored] = env.accounts.credentials(env.tenant, env.user, actor=admin(env.tenant))
     assert b"AMADEUS-KEY-123" not in stored.sealed
     assert "AMADEUS-KEY-123" not in repr(stored)
-    fields = env.accounts.reveal_credential(env.tenant, stored.id)
+    fields = env.accounts.reveal_credential(env.tenant, stored.id, actor=admin(env.tenant))
     assert fields["api_key"].reveal() == "AMADEUS-KEY-123"
     assert "AMADEUS" not in repr(fields)
     assert "AMADEUS" not in caplog.text
@@ -186,31 +192,38 @@ def test_ciphertext_cannot_move_to_another_row(env: Env) -> None:
         uow.credentials.save(attrs.evolve(target, sealed=source.sealed))
         uow.commit()
     with pytest.raises(SecretUnreadable):
-        env.accounts.reveal_credential(env.tenant, second)
+        env.accounts.reveal_credential(env.tenant, second, actor=admin(env.tenant))
 
 
 def test_key_rotation(env: Env) -> None:
     credential_id = env.store()
     rotated_box = AesGcmSecretBox({"k1": KEY_1, "k2": KEY_2}, current="k2")
     rotated = AccountService(env.db, env.clock, secret_box=rotated_box, hasher=STRONG)
-    assert rotated.reveal_credential(env.tenant, credential_id)["secret"].reveal() == "s3cr3t"
+    assert (
+        rotated.reveal_credential(env.tenant, credential_id, actor=admin(env.tenant))[
+            "secret"
+        ].reveal()
+        == "s3cr3t"
+    )
     report = rotated.rotate_credentials(
-        RotateCredentials(tenant_id=env.tenant, idempotency_key="x")
+        RotateCredentials(tenant_id=env.tenant, idempotency_key="x"), actor=job(env.tenant)
     )
     assert report == RotationReport(resealed=(credential_id,), unreadable=())
-    again = rotated.rotate_credentials(RotateCredentials(tenant_id=env.tenant, idempotency_key="y"))
+    again = rotated.rotate_credentials(
+        RotateCredentials(tenant_id=env.tenant, idempotency_key="y"), actor=job(env.tenant)
+    )
     assert again == RotationReport(resealed=(), unreadable=())
-    [stored] = rotated.credentials(env.tenant, env.user)
+    [stored] = rotated.credentials(env.tenant, env.user, actor=admin(env.tenant))
     assert rotated_box.is_current(stored.sealed)
     assert stored.version == 2
     only_new = AccountService(
         env.db, env.clock, secret_box=AesGcmSecretBox({"k2": KEY_2}, current="k2"), hasher=STRONG
     )
-    assert only_new.reveal_credential(env.tenant, credential_id)["api_key"].reveal() == (
-        "AMADEUS-KEY-123"
-    )
+    assert only_new.reveal_credential(env.tenant, credential_id, actor=admin(env.tenant))[
+        "api_key"
+    ].reveal() == ("AMADEUS-KEY-123")
     with pytest.raises(SecretUnreadable):
-        env.accounts.reveal_credential(env.tenant, credential_id)
+        env.accounts.reveal_credential(env.tenant, credential_id, actor=admin(env.tenant))
 
 
 def test_rotation_reseals_what_opens_and_reports_what_does_not(env: Env) -> None:
@@ -233,21 +246,28 @@ def test_rotation_reseals_what_opens_and_reports_what_does_not(env: Env) -> None
         hasher=STRONG,
     )
     report = rotated.rotate_credentials(
-        RotateCredentials(tenant_id=env.tenant, idempotency_key="r")
+        RotateCredentials(tenant_id=env.tenant, idempotency_key="r"), actor=job(env.tenant)
     )
     assert set(report.resealed) == set(readable)
     assert report.unreadable == (broken,)
     for credential_id in readable:
-        assert rotated.reveal_credential(env.tenant, credential_id)["secret"].reveal() == "s3cr3t"
+        assert (
+            rotated.reveal_credential(env.tenant, credential_id, actor=admin(env.tenant))[
+                "secret"
+            ].reveal()
+            == "s3cr3t"
+        )
 
 
 def test_conversations(env: Env) -> None:
     chat = env.chats.start(
-        StartConversation(tenant_id=env.tenant, user_id=env.user, idempotency_key="s")
+        StartConversation(tenant_id=env.tenant, user_id=env.user, idempotency_key="s"),
+        actor=admin(env.tenant),
     )
     assert (
         env.chats.start(
-            StartConversation(tenant_id=env.tenant, user_id=env.user, idempotency_key="s")
+            StartConversation(tenant_id=env.tenant, user_id=env.user, idempotency_key="s"),
+            actor=admin(env.tenant),
         )
         == chat
     )
@@ -258,7 +278,8 @@ def test_conversations(env: Env) -> None:
             role=Role.USER,
             content="Book me to Oslo",
             idempotency_key="m1",
-        )
+        ),
+        actor=admin(env.tenant),
     )
     env.clock.advance(timedelta(seconds=5))
     env.chats.post(
@@ -269,9 +290,10 @@ def test_conversations(env: Env) -> None:
             modality=Modality.VOICE,
             content="Done: flight and hotel held.",
             idempotency_key="m2",
-        )
+        ),
+        actor=admin(env.tenant),
     )
-    transcript = env.chats.transcript(env.tenant, chat)
+    transcript = env.chats.transcript(env.tenant, chat, actor=admin(env.tenant))
     assert [(m.role, m.modality) for m in transcript] == [
         (Role.USER, Modality.TEXT),
         (Role.AGENT, Modality.VOICE),
@@ -284,10 +306,12 @@ def test_conversations(env: Env) -> None:
                 role=Role.USER,
                 content="  ",
                 idempotency_key="m3",
-            )
+            ),
+            actor=admin(env.tenant),
         )
     ended = env.chats.end(
-        EndConversation(tenant_id=env.tenant, conversation_id=chat, idempotency_key="e")
+        EndConversation(tenant_id=env.tenant, conversation_id=chat, idempotency_key="e"),
+        actor=admin(env.tenant),
     )
     assert ended.ended_at == env.clock.now()
     with pytest.raises(InvalidTransition):
@@ -298,10 +322,14 @@ def test_conversations(env: Env) -> None:
                 role=Role.USER,
                 content="one more",
                 idempotency_key="m4",
-            )
+            ),
+            actor=admin(env.tenant),
         )
-    assert [c.id for c in env.chats.conversations(env.tenant, env.user)] == [chat]
-    assert env.chats.conversations(TenantId(new_uuid()), env.user) == []
+    assert [
+        c.id for c in env.chats.conversations(env.tenant, env.user, actor=admin(env.tenant))
+    ] == [chat]
+    other = TenantId(new_uuid())
+    assert env.chats.conversations(other, env.user, actor=admin(other)) == []
 
 
 def test_store_credential_retry_with_another_secret_is_an_idempotency_conflict(env: Env) -> None:
@@ -309,7 +337,7 @@ def test_store_credential_retry_with_another_secret_is_an_idempotency_conflict(e
     assert env.store("c", "KEY-ONE") == first  # the same request: the first result
     with pytest.raises(IdempotencyConflict):
         env.store("c", "KEY-TWO")  # the same key, another secret
-    assert len(env.accounts.credentials(env.tenant, env.user)) == 1
+    assert len(env.accounts.credentials(env.tenant, env.user, actor=admin(env.tenant))) == 1
     with env.db(env.tenant) as uow:
         record = uow.idempotency.get("c")
     assert record is not None
@@ -326,7 +354,8 @@ def test_register_retry_with_another_password_is_an_idempotency_conflict(env: En
                 name="Ada",
                 password=Secret(password),
                 idempotency_key="r",
-            )
+            ),
+            actor=admin(env.tenant),
         )
 
     assert register("correct horse") == env.user

@@ -22,6 +22,7 @@ from travelcore.accounts import (
 )
 from travelcore.kernel import ManualClock, TenantId, UserId, dumps, new_uuid
 from travelcore.kernel.idempotency import fingerprint, fingerprint_data
+from travelcore.testing.actors import admin
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.postgres import PostgresDatabase
 from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
@@ -129,8 +130,8 @@ def test_a_dump_confirms_no_guessed_secret(backend: tuple[Any, Dump]) -> None:
         fields={"api_key": Secret(API_KEY)},
         idempotency_key="store-1",
     )
-    service.register(register)
-    service.store_credential(store)
+    service.register(register, actor=admin(register.tenant_id))
+    service.store_credential(store, actor=admin(store.tenant_id))
 
     stored = dump()
     text = "\n".join(stored)

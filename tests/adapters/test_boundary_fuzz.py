@@ -48,6 +48,7 @@ from travelcore.ledger import (
     VoidHold,
 )
 from travelcore.ledger.subscription import CorporateId
+from travelcore.testing.actors import admin
 from travelcore.testing.vectors import DIMENSION
 from travelcore.vectors import VectorRecord
 from travelcore_adapters.memory import MemoryDatabase
@@ -163,7 +164,6 @@ SPECS = [
             "day": st.just(DAY),
             "credits": CREDITS,
             "billing_cycle_day": st.just(1),
-            "actor": st.none() | TEXT,
             "reason": st.none() | TEXT,
         },
     ),
@@ -184,13 +184,13 @@ SPECS = [
         "ledger",
         "adjust",
         Adjust,
-        {**BALANCE, "credits": st.integers(-5, 5), "actor": TEXT, "reason": TEXT},
+        {**BALANCE, "credits": st.integers(-5, 5), "reason": TEXT},
     ),
     Spec(
         "ledger",
         "reverse",
         Reverse,
-        {**BALANCE, "entry_id": st.just(Ref("entry")), "actor": TEXT, "reason": TEXT},
+        {**BALANCE, "entry_id": st.just(Ref("entry")), "reason": TEXT},
     ),
     Spec(
         "accounts",
@@ -268,12 +268,14 @@ class Backend:
                 monthly_cost=Money.of("99.00", "EUR"),
                 start_date=date(2026, 3, 1),
                 idempotency_key="setup-subscription",
-            )
+            ),
+            actor=admin(TENANT),
         )
         entry = ledger.allocate_credits(
             AllocateCredits(
                 tenant_id=TENANT, user_id=USER, day=DAY, credits=500, idempotency_key="setup-a"
-            )
+            ),
+            actor=admin(TENANT),
         )
         hold = ledger.place_hold(
             PlaceHold(
@@ -282,7 +284,8 @@ class Backend:
                 booking_id=HELD,
                 credits=5,
                 idempotency_key="setup-h",
-            )
+            ),
+            actor=admin(TENANT),
         )
         ledger.debit(
             Debit(
@@ -291,10 +294,12 @@ class Backend:
                 booking_id=DEBITED,
                 credits=20,
                 idempotency_key="setup-d",
-            )
+            ),
+            actor=admin(TENANT),
         )
         conversation = self.services["chats"].start(
-            StartConversation(tenant_id=TENANT, user_id=USER, idempotency_key="setup-c")
+            StartConversation(tenant_id=TENANT, user_id=USER, idempotency_key="setup-c"),
+            actor=admin(TENANT),
         )
         self.refs = {
             "subscription": subscription.id,
@@ -307,16 +312,16 @@ class Backend:
     def observe(self) -> tuple[Any, ...]:
         """What the commands change, as the queries show it."""
         ledger, chats = self.services["ledger"], self.services["chats"]
-        view = ledger.balance(TENANT, self.refs["balance"])
+        view = ledger.balance(TENANT, self.refs["balance"], actor=admin(TENANT))
         return (
             view.version,
             view.available,
             len(view.entries),
             tuple(h.status for h in view.holds),
-            ledger.subscription(TENANT, self.refs["subscription"]).version,
-            len(self.services["accounts"].credentials(TENANT, USER)),
-            len(chats.conversations(TENANT, USER)),
-            len(chats.transcript(TENANT, self.refs["conversation"])),
+            ledger.subscription(TENANT, self.refs["subscription"], actor=admin(TENANT)).version,
+            len(self.services["accounts"].credentials(TENANT, USER, actor=admin(TENANT))),
+            len(chats.conversations(TENANT, USER, actor=admin(TENANT))),
+            len(chats.transcript(TENANT, self.refs["conversation"], actor=admin(TENANT))),
         )
 
     def run(self, spec: Spec, values: Mapping[str, Any], key: str) -> str:
@@ -325,7 +330,7 @@ class Backend:
         before = self.observe()
         try:
             command = spec.command(**resolved)
-            result = getattr(self.services[spec.service], spec.method)(command)
+            result = getattr(self.services[spec.service], spec.method)(command, actor=admin(TENANT))
         except TravelcoreError as error:
             assert self.observe() == before, f"{spec.method} half-wrote"
             return error.code
@@ -378,7 +383,10 @@ QUERIES: list[tuple[str, str, list[st.SearchStrategy[Any]]]] = [
 def ask(backend: Backend, service: str, method: str, args: list[Any]) -> str:
     resolved = [backend.refs[a.name] if isinstance(a, Ref) else a for a in args]
     try:
-        result = getattr(backend.services[service], method)(*resolved)
+        call = getattr(backend.services[service], method)
+        result = (
+            call(*resolved) if method == "authenticate" else call(*resolved, actor=admin(TENANT))
+        )
     except TravelcoreError as error:
         return error.code
     except Exception as error:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from travelcore.kernel import ManualClock, TenantId, ValidationFailed, new_uuid
+from travelcore.testing.actors import job
 from travelcore.vectors import HashingEmbedder, SourceDocument, VectorSync, namespace_for
 from travelcore.vectors.records import cosine
 from travelcore.vectors.sync import MODEL_KEY, VERSION_KEY
@@ -80,10 +81,10 @@ def test_switching_to_minilm_re_embeds_through_the_sync_job(
     database, store, tenant = MemoryDatabase(), MemoryVectorStore(384), TenantId(new_uuid())
     docs = [SourceDocument(id="a", text="swimming"), SourceDocument(id="b", text="chess")]
     VectorSync(database, clock, store=store, embedder=HashingEmbedder(384)).sync(
-        tenant, "activities", docs
+        tenant, "activities", docs, actor=job(tenant)
     )
     report = VectorSync(database, clock, store=store, embedder=minilm).sync(
-        tenant, "activities", docs
+        tenant, "activities", docs, actor=job(tenant)
     )
     assert report.embedded == ("a", "b")
     record = store.fetch(namespace_for(tenant, "activities"), ["a"]).records["a"]
@@ -93,6 +94,6 @@ def test_switching_to_minilm_re_embeds_through_the_sync_job(
     )
     assert record.values == pytest.approx(minilm.embed(["swimming"])[0], abs=1e-6)
     again = VectorSync(database, clock, store=store, embedder=minilm).sync(
-        tenant, "activities", docs
+        tenant, "activities", docs, actor=job(tenant)
     )
     assert again.unchanged == ("a", "b")

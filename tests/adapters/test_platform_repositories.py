@@ -19,6 +19,7 @@ from travelcore.testing import (
     FeatureFlagRepositoryContract,
     PlatformSettingsRepositoryContract,
 )
+from travelcore.testing.actors import admin
 from travelcore_adapters.memory import MemoryStore, MemoryUnitOfWork
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 from travelcore_adapters.security import AesGcmSecretBox
@@ -78,7 +79,8 @@ def test_a_dump_of_the_keys_table_authenticates_nobody(
                 role="venue_admin",
                 name=f"key {n}",
                 scopes=frozenset({"read:activities"}),
-            )
+            ),
+            actor=admin(tenant),
         )
         for n in range(3)
     ]

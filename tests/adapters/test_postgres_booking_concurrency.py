@@ -37,6 +37,7 @@ from travelcore.kernel import (
 )
 from travelcore.ledger import BillingPeriod, CreditBalance, EntryType
 from travelcore.people import ChildId
+from travelcore.testing.actors import admin
 from travelcore.testing.builders import a_child, a_corporate, a_parent
 from travelcore.testing.world import World
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork, StatementPath
@@ -148,7 +149,8 @@ def crowd(
                         child_id=child,
                         parent_id=parent,
                         idempotency_key=f"book-{child}",
-                    )
+                    ),
+                    actor=admin(world.tenant),
                 )
             except CapacityExceeded:
                 database.retrying(world.waitlist.join)(
@@ -158,7 +160,8 @@ def crowd(
                         child_id=child,
                         parent_id=parent,
                         idempotency_key=f"wait-{child}",
-                    )
+                    ),
+                    actor=admin(world.tenant),
                 )
                 return "waitlisted"
         except InsufficientCredits:
@@ -254,7 +257,8 @@ def test_one_family_booking_four_sessions_at_once_loses_nothing(
                 child_id=pair[1],
                 parent_id=parent,
                 idempotency_key=f"book-{pair[0]}-{pair[1]}",
-            )
+            ),
+            actor=admin(world.tenant),
         )
 
     with ThreadPoolExecutor(max_workers=16) as pool:
@@ -274,12 +278,14 @@ def _confirmed_booking(world: World) -> Any:
             child_id=child,
             parent_id=parent,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     world.bookings.confirm(
         ConfirmBooking(
             tenant_id=world.tenant, booking_id=receipt.booking_id, idempotency_key=world.key()
-        )
+        ),
+        actor=admin(world.tenant),
     )
     return receipt.booking_id, parent
 
@@ -305,7 +311,8 @@ def test_two_concurrent_venue_cancellations_refund_once(pooled: PostgresDatabase
                         reason=CancellationReason.VENUE_CANCELLED,
                         by_venue=True,
                         idempotency_key=f"venue-cancel-{n}",
-                    )
+                    ),
+                    actor=admin(world.tenant),
                 )
             except TravelcoreError as error:
                 return type(error).__name__
@@ -344,7 +351,7 @@ def test_50_concurrent_calls_with_one_idempotency_key_book_once(
     def book(n: int) -> Any:
         if n < THREADS:
             barrier.wait()
-        return pooled.retrying(world.bookings.book)(command)
+        return pooled.retrying(world.bookings.book)(command, actor=admin(command.tenant_id))
 
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         receipts = list(pool.map(book, range(50)))

@@ -26,6 +26,7 @@ from travelcore.booking import (
     RespondToOffer,
 )
 from travelcore.kernel import ManualClock, TravelcoreError
+from travelcore.testing.actors import admin
 from travelcore.testing.world import Database, World
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.postgres import PostgresDatabase
@@ -94,7 +95,8 @@ class Runner:
                         child_id=child,
                         parent_id=parent,
                         idempotency_key=key,
-                    )
+                    ),
+                    actor=admin(tenant),
                 )
                 self.bookings.append(receipt.booking_id)
                 return (receipt.status, receipt.credits_charged)
@@ -105,7 +107,8 @@ class Runner:
                     child_id=child,
                     parent_id=parent,
                     idempotency_key=key,
-                )
+                ),
+                actor=admin(tenant),
             )
             self.entries.append(entry.entry_id)
             return (entry.position, entry.status)
@@ -118,7 +121,8 @@ class Runner:
                     child_ids=tuple(children),
                     parent_id=parent,
                     idempotency_key=key,
-                )
+                ),
+                actor=admin(tenant),
             )
             self.bookings.extend(b.booking_id for b in group.bookings)
             return [(b.status, b.credits_charged) for b in group.bookings]
@@ -126,11 +130,13 @@ class Runner:
             sid = self._pick(self.sessions, args[0])
             if name == "promote":
                 promoted = w.waitlist.promote(
-                    PromoteWaitlist(tenant_id=tenant, session_id=sid, idempotency_key=key)
+                    PromoteWaitlist(tenant_id=tenant, session_id=sid, idempotency_key=key),
+                    actor=admin(tenant),
                 )
                 return (len(promoted.expired), len(promoted.offered))
             cancelled = w.bookings.cancel_session(
-                CancelSession(tenant_id=tenant, session_id=sid, reason="rain", idempotency_key=key)
+                CancelSession(tenant_id=tenant, session_id=sid, reason="rain", idempotency_key=key),
+                actor=admin(tenant),
             )
             return (len(cancelled.cancelled_bookings), cancelled.credits_refunded)
         if name in ("respond", "leave"):
@@ -139,21 +145,23 @@ class Runner:
                 return None
             if name == "leave":
                 left = w.waitlist.leave(
-                    LeaveWaitlist(tenant_id=tenant, entry_id=entry_id, idempotency_key=key)
+                    LeaveWaitlist(tenant_id=tenant, entry_id=entry_id, idempotency_key=key),
+                    actor=admin(tenant),
                 )
                 return left.status
             respond = RespondToOffer(tenant_id=tenant, entry_id=entry_id, idempotency_key=key)
             if args[1]:
-                accepted = w.waitlist.accept(respond)
+                accepted = w.waitlist.accept(respond, actor=admin(respond.tenant_id))
                 self.bookings.append(accepted.booking_id)
                 return (accepted.status, accepted.credits_charged)
-            return w.waitlist.decline(respond).status
+            return w.waitlist.decline(respond, actor=admin(respond.tenant_id)).status
         booking_id = self._pick(self.bookings, args[0])
         if booking_id is None:
             return None
         if name == "confirm":
             return w.bookings.confirm(
-                ConfirmBooking(tenant_id=tenant, booking_id=booking_id, idempotency_key=key)
+                ConfirmBooking(tenant_id=tenant, booking_id=booking_id, idempotency_key=key),
+                actor=admin(tenant),
             ).status
         if name == "cancel":
             receipt = w.bookings.cancel(
@@ -163,14 +171,16 @@ class Runner:
                     reason=REASON,
                     by_venue=args[1],
                     idempotency_key=key,
-                )
+                ),
+                actor=admin(tenant),
             )
             return (receipt.status, receipt.credits_refunded, receipt.credits_forfeited)
         if name == "attend":
             return w.bookings.mark_attendance(
                 MarkAttendance(
                     tenant_id=tenant, booking_id=booking_id, attended=args[1], idempotency_key=key
-                )
+                ),
+                actor=admin(tenant),
             ).status
         refund = w.bookings.partial_refund(
             GrantPartialRefund(
@@ -179,7 +189,8 @@ class Runner:
                 credits=args[1],
                 reason="shorter class",
                 idempotency_key=key,
-            )
+            ),
+            actor=admin(tenant),
         )
         return (refund.credits_refunded, refund.total_refunded)
 

@@ -74,6 +74,7 @@ from travelcore.ledger import (
 )
 from travelcore.payments import PaymentService, PayTrip, RefundPayment, RefundTrip
 from travelcore.people import AddChild, PeopleService, RegisterCorporate, RegisterUser
+from travelcore.testing.actors import admin, job
 from travelcore.testing.world import World
 from travelcore.travel import (
     AddItineraryDay,
@@ -322,7 +323,8 @@ class Runner:
         world = World(database, self.clock)
         self.tenant = world.tenant
         self.services["travel"].register_tenant(
-            RegisterTenant(tenant_id=self.tenant, name="Acme", idempotency_key="tenant")
+            RegisterTenant(tenant_id=self.tenant, name="Acme", idempotency_key="tenant"),
+            actor=admin(self.tenant),
         )
         sessions = [
             world.session(starts_in=timedelta(days=3), capacity=2, credits=2),
@@ -363,18 +365,19 @@ class Runner:
             return None
         if kind == "job":
             service, method = step[1]
-            return getattr(self.services[service], method)(self.tenant)
+            return getattr(self.services[service], method)(self.tenant, actor=job(self.tenant))
         if kind == "change_trip":
             method = CHANGE_TRIP[1][step[2]]
             trip = self.resolve(step[1])
             return getattr(self.services["travel"], method)(
-                ChangeTrip(tenant_id=self.tenant, trip_id=trip, idempotency_key=str(trip))
+                ChangeTrip(tenant_id=self.tenant, trip_id=trip, idempotency_key=str(trip)),
+                actor=admin(self.tenant),
             )
         cls, fields, key = step
         values = {name: self.resolve(value) for name, value in fields.items()}
         cmd = cls(tenant_id=self.tenant, idempotency_key=key, **values)
         service, method = COMMANDS[cls]
-        return getattr(self.services[service], method)(cmd)
+        return getattr(self.services[service], method)(cmd, actor=admin(self.tenant))
 
     def _collect(self, step: tuple[Any, ...], result: Any) -> None:
         def keep(pool: str, value: Any) -> None:

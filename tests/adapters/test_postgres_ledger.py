@@ -38,6 +38,7 @@ from travelcore.ledger import (
     LedgerIsAppendOnly,
 )
 from travelcore.ledger.service import Debit, LedgerService
+from travelcore.testing.actors import admin
 from travelcore_adapters.postgres import PostgresDatabase
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.postgres.repositories.ledger import (
@@ -320,7 +321,11 @@ def test_one_idempotency_key_gives_one_entry(
             idempotency_key="pay-1",
         )
         with ThreadPoolExecutor(max_workers=50) as pool:
-            results = list(pool.map(lambda _: service.debit(command), range(50)))
+            results = list(
+                pool.map(
+                    lambda _: service.debit(command, actor=admin(command.tenant_id)), range(50)
+                )
+            )
         with database(tenant) as uow:
             balance = uow.credits.get(balance_id)
     debits = [x for x in balance.entries if x.entry_type is EntryType.BOOKING_DEBIT]

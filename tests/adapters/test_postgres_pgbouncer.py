@@ -23,6 +23,7 @@ from sqlalchemy import URL, func, literal, select
 
 from travelcore.booking import BookSession
 from travelcore.kernel import ManualClock, TenantId, TravelcoreError, new_uuid
+from travelcore.testing.actors import admin
 from travelcore.testing.world import World
 from travelcore_adapters.postgres import PostgresDatabase
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
@@ -139,7 +140,8 @@ def test_bookings_through_pgbouncer_in_transaction_mode_on_the_portable_path(
                     child_id=child,
                     parent_id=parent,
                     idempotency_key=f"book-{child}",
-                )
+                ),
+                actor=admin(world.tenant),
             )
             with database(world.tenant) as uow:
                 backends.add(uow.scope.rows(BACKEND, {})[0][0])

@@ -25,6 +25,7 @@ from travelcore.kernel import (
 from travelcore.kernel.errors import TransientConflict, TravelcoreError
 from travelcore.ledger import BalanceId
 from travelcore.people import Child, ChildId
+from travelcore.testing.actors import admin
 from travelcore.testing.builders import a_venue
 from travelcore.testing.world import World
 from travelcore_adapters.postgres import (
@@ -279,7 +280,8 @@ def test_a_lost_connection_is_discarded_and_the_use_case_retried(
                 child_id=child,
                 parent_id=parent,
                 idempotency_key=key,
-            )
+            ),
+            actor=admin(world.tenant),
         )
 
     with database(world.tenant) as uow:  # an idle pooled connection terminated:

@@ -29,6 +29,7 @@ from travelcore.booking import (
 from travelcore.kernel import ManualClock, Money, TenantId, TravelcoreError, UserId, new_uuid
 from travelcore.ledger import EntryType
 from travelcore.payments import PaymentService, PayTrip, RefundPayment
+from travelcore.testing.actors import admin
 from travelcore.testing.world import World
 from travelcore.travel import BookTrip, LineItem, RegisterTenant, TravelService, TripId
 from travelcore_adapters.memory import MemoryDatabase
@@ -118,12 +119,14 @@ def cancellation_round(world: World, retrying: Callable[..., Any]) -> tuple[Coun
             child_id=child,
             parent_id=parent,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     world.bookings.confirm(
         ConfirmBooking(
             tenant_id=world.tenant, booking_id=receipt.booking_id, idempotency_key=world.key()
-        )
+        ),
+        actor=admin(world.tenant),
     )
     cancel = retrying(world.bookings.cancel)
     calls = [
@@ -135,6 +138,7 @@ def cancellation_round(world: World, retrying: Callable[..., Any]) -> tuple[Coun
                 reason=CancellationReason.SCHEDULE_CONFLICT,
                 idempotency_key=f"cancel-{n}",
             ),
+            actor=admin(world.tenant),
         )
         for n in range(THREADS)
     ]
@@ -194,7 +198,9 @@ def refund_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[s
     travel = TravelService(database, clock)
     gateway = MemoryPaymentGateway()
     payments = PaymentService(database, clock, gateway=gateway)
-    travel.register_tenant(RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key="t"))
+    travel.register_tenant(
+        RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key="t"), actor=admin(tenant)
+    )
     start = date(2026, 5, 1)
     hotel = LineItem.hotel(
         provider="Booking.com",
@@ -210,7 +216,8 @@ def refund_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[s
             currency="EUR",
             items=(hotel,),
             idempotency_key="trip",
-        )
+        ),
+        actor=admin(tenant),
     )
     paid = payments.pay(
         PayTrip(
@@ -218,18 +225,22 @@ def refund_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[s
             trip_id=TripId(trip.id),
             payment_method="pm_card_visa",
             idempotency_key="p",
-        )
+        ),
+        actor=admin(tenant),
     )
     refund = retrying(payments.refund)
     calls = [
         functools.partial(
             refund,
             RefundPayment(tenant_id=tenant, payment_id=paid.payment_id, idempotency_key=f"r{n}"),
+            actor=admin(tenant),
         )
         for n in range(THREADS)
     ]
     outcomes = race(calls)
-    assert payments.payment(tenant, paid.payment_id).refunded == Money.of("220.00", "EUR")
+    assert payments.payment(tenant, paid.payment_id, actor=admin(tenant)).refunded == Money.of(
+        "220.00", "EUR"
+    )
     return outcomes, gateway.refunded(str(paid.provider_ref))
 
 

@@ -22,6 +22,7 @@ from travelcore.booking import BookGroup, BookSession
 from travelcore.catalog import SessionId
 from travelcore.kernel import ManualClock, TenantId
 from travelcore.people import ChildId
+from travelcore.testing.actors import admin
 from travelcore.testing.world import World
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 from travelcore_adapters.postgres.repositories.booking import PostgresBookingRepository
@@ -126,7 +127,8 @@ def _book(world: World, session_id: SessionId, parent: Any, children: list[Child
             child_id=children[0],
             parent_id=parent,
             idempotency_key="book",
-        )
+        ),
+        actor=admin(world.tenant),
     )
 
 
@@ -140,7 +142,8 @@ def _book_group(
             child_ids=tuple(children),
             parent_id=parent,
             idempotency_key="group",
-        )
+        ),
+        actor=admin(world.tenant),
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import event, func, select, text
 from tests.adapters.test_postgres_booking_concurrency import ledger_conserved
 from travelcore.booking import BookingReceipt, BookSession
 from travelcore.kernel import ManualClock, TenantId, Unavailable, new_uuid
+from travelcore.testing.actors import admin
 from travelcore.testing.world import World
 from travelcore_adapters.postgres import ConnectionLost, PostgresDatabase
 from travelcore_adapters.postgres.database import _replace_if_closed_by_server
@@ -169,7 +170,7 @@ def test_eight_threads_booking_through_five_restarts_lose_nothing(
                     idempotency_key=key,
                 )
                 try:
-                    receipt = book_safely(cmd)
+                    receipt = book_safely(cmd, actor=admin(cmd.tenant_id))
                 except Exception as error:  # counted, asserted below
                     with lock:
                         surfaced[f"{type(error).__name__}: {error}"] += 1

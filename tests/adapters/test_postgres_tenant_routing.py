@@ -31,6 +31,7 @@ from travelcore.accounts import (
     StoreCredential,
 )
 from travelcore.kernel import TenantId, UserId, new_uuid
+from travelcore.testing.actors import admin
 from travelcore.testing.booking_machine import booking_machine
 from travelcore.testing.ledger_machine import ledger_machine
 from travelcore_adapters.postgres import PostgresDatabase
@@ -110,7 +111,8 @@ def accounts_and_conversations(database: PostgresDatabase) -> None:
             name="Ada",
             password=password,
             idempotency_key="r",
-        )
+        ),
+        actor=admin(tenant),
     )
     accounts.store_credential(
         StoreCredential(
@@ -119,9 +121,13 @@ def accounts_and_conversations(database: PostgresDatabase) -> None:
             provider="amadeus",
             fields={"api_key": Secret("AMADEUS-KEY-123")},
             idempotency_key="c",
-        )
+        ),
+        actor=admin(tenant),
     )
-    chat = chats.start(StartConversation(tenant_id=tenant, user_id=user, idempotency_key="s"))
+    chat = chats.start(
+        StartConversation(tenant_id=tenant, user_id=user, idempotency_key="s"),
+        actor=admin(tenant),
+    )
     chats.post(
         PostMessage(
             tenant_id=tenant,
@@ -129,7 +135,8 @@ def accounts_and_conversations(database: PostgresDatabase) -> None:
             role=Role.USER,
             content="a hotel in Lisbon",
             idempotency_key="p",
-        )
+        ),
+        actor=admin(tenant),
     )
 
 

@@ -27,6 +27,7 @@ from travelcore.testing import (
     PaymentRepositoriesContract,
     TravelRepositoriesContract,
 )
+from travelcore.testing.actors import admin
 from travelcore.testing.travel import T0, make_itinerary, make_trip
 from travelcore.travel import Itinerary, Trip
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork
@@ -157,7 +158,8 @@ def test_credentials_reach_postgres_only_as_ciphertext(
                 provider="Amadeus",
                 fields={"api_key": Secret(api_key)},
                 idempotency_key="store",
-            )
+            ),
+            actor=admin(tenant),
         )
 
     credential_id = store("AMADEUS-KEY-123")
@@ -172,6 +174,6 @@ def test_credentials_reach_postgres_only_as_ciphertext(
     assert isinstance(sealed, bytes)
     assert b"AMADEUS" not in sealed
     assert "AMADEUS" not in str(dump)
-    assert service.reveal_credential(tenant, credential_id)["api_key"].reveal() == (
-        "AMADEUS-KEY-123"
-    )
+    assert service.reveal_credential(tenant, credential_id, actor=admin(tenant))[
+        "api_key"
+    ].reveal() == ("AMADEUS-KEY-123")

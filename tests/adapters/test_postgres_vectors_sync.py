@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 from tests.adapters.vector_servers import pgvector_engine  # noqa: F401  (fixture)
 from travelcore.kernel import ManualClock, TenantId, VectorStoreUnavailable, new_uuid
 from travelcore.testing import VectorSyncRepositoryContract
+from travelcore.testing.actors import job
 from travelcore.vectors import VectorRecord, namespace_for
 from travelcore.vectors.embedder import HashingEmbedder
 from travelcore.vectors.records import UpsertResult
@@ -99,7 +100,9 @@ def test_the_sync_job_end_to_end_on_postgresql_and_pgvector(
     ns = namespace_for(tenant, "activities")
     model = f"{embedder.model}@{embedder.version}"
 
-    first = sync.sync(tenant, "activities", _docs(a="swimming", b="chess club", c="pottery"))
+    first = sync.sync(
+        tenant, "activities", _docs(a="swimming", b="chess club", c="pottery"), actor=job(tenant)
+    )
     assert first.embedded == ("a", "b", "c")
     assert sorted(store.fetch(ns, ["a", "b", "c"]).records) == ["a", "b", "c"]
     rows = _rows(postgres_database, tenant)
@@ -108,7 +111,12 @@ def test_the_sync_job_end_to_end_on_postgresql_and_pgvector(
     b_before = store.fetch(ns, ["b"]).records["b"]
 
     # Changed content is re-embedded; unchanged content is skipped.
-    second = sync.sync(tenant, "activities", _docs(a="swimming", b="chess for kids", c="pottery"))
+    second = sync.sync(
+        tenant,
+        "activities",
+        _docs(a="swimming", b="chess for kids", c="pottery"),
+        actor=job(tenant),
+    )
     assert (second.embedded, second.unchanged) == (("b",), ("a", "c"))
     b_after = store.fetch(ns, ["b"]).records["b"]
     assert b_after.values != b_before.values
@@ -119,24 +127,28 @@ def test_the_sync_job_end_to_end_on_postgresql_and_pgvector(
 
     # A failed write is recorded in PostgreSQL and retried on the next run.
     store.down = True
-    failed = sync.sync(tenant, "activities", _docs(a="swimming", b="chess for kids", c="clay"))
+    failed = sync.sync(
+        tenant, "activities", _docs(a="swimming", b="chess for kids", c="clay"), actor=job(tenant)
+    )
     assert failed.failed == ("c",)
     assert _rows(postgres_database, tenant)["c"][0] == "failed"
     store.down = False
-    assert sync.sync(tenant, "activities", _docs(c="clay")).embedded == ("c",)
+    assert sync.sync(tenant, "activities", _docs(c="clay"), actor=job(tenant)).embedded == ("c",)
 
     # Deleting a source deletes its vectors and its text document, and forgets its state.
-    assert sync.delete(tenant, "activities", ["c"]).deleted == ("c",)
+    assert sync.delete(tenant, "activities", ["c"], actor=job(tenant)).deleted == ("c",)
     assert store.fetch(ns, ["a", "b", "c"]).missing == ("c",)
     assert [m.id for m in text_search.search(ns, "clay")] == []
     assert sorted(_rows(postgres_database, tenant)) == ["a", "b"]
 
     # A deletion the store could not perform stays pending in PostgreSQL until a later run.
     store.down = True
-    assert sync.delete(tenant, "activities", ["a"]).failed == ("a",)
+    assert sync.delete(tenant, "activities", ["a"], actor=job(tenant)).failed == ("a",)
     assert _rows(postgres_database, tenant)["a"][0] == "delete_pending"
     store.down = False
-    assert sync.sync(tenant, "activities", _docs(b="chess for kids")).deleted == ("a",)
+    assert sync.sync(
+        tenant, "activities", _docs(b="chess for kids"), actor=job(tenant)
+    ).deleted == ("a",)
     assert store.fetch(ns, ["a", "b"]).missing == ("a",)
     assert sorted(_rows(postgres_database, tenant)) == ["b"]
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 
 from travelcore.catalog import CreateSchedule
 from travelcore.kernel import ManualClock, TenantId, new_uuid
+from travelcore.testing.actors import admin
 from travelcore.testing.builders import a_venue, an_activity
 from travelcore_adapters import bootstrap
 from travelcore_adapters.postgres import downgrade, provision_database, upgrade
@@ -34,7 +35,8 @@ def test_stored_days_of_week_follow_python_s_numbering(postgres_superuser_url: s
                     duration_minutes=60,
                     capacity=5,
                     effective_from=date(2026, 3, 2),
-                )
+                ),
+                actor=admin(tenant),
             )
 
     def stored() -> list[list[int]]:

@@ -44,6 +44,7 @@ from travelcore.ledger import (
     SubscriptionId,
     SubscriptionTier,
 )
+from travelcore.testing.actors import admin, job
 from travelcore.testing.world import World
 from travelcore_adapters.memory import MemoryDatabase
 
@@ -71,7 +72,8 @@ def subscribe(world: World, corporate: CorporateId) -> CorporateSubscription:
             monthly_cost=Money.of("1000.00", "EUR"),
             start_date=date(2026, 1, 1),
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
 
 
@@ -91,7 +93,8 @@ def issue(
                 ),
             ),
             idempotency_key=key,
-        )
+        ),
+        actor=admin(world.tenant),
     )
 
 
@@ -117,14 +120,18 @@ def test_invoices_are_numbered_per_corporate_due_net_30_and_swept_when_overdue(
 
     invoice_id = march.id
     billing.send_invoice(
-        ChangeInvoice(tenant_id=world.tenant, invoice_id=invoice_id, idempotency_key="s")
+        ChangeInvoice(tenant_id=world.tenant, invoice_id=invoice_id, idempotency_key="s"),
+        actor=admin(world.tenant),
     )
     world.clock.advance(timedelta(days=30))
-    assert billing.mark_overdue(world.tenant) == 0
+    assert billing.mark_overdue(world.tenant, actor=job(world.tenant)) == 0
     world.clock.advance(timedelta(days=1))
-    assert billing.mark_overdue(world.tenant) == 1
-    assert billing.mark_overdue(world.tenant) == 0
-    assert billing.invoice(world.tenant, invoice_id).status is InvoiceStatus.OVERDUE
+    assert billing.mark_overdue(world.tenant, actor=job(world.tenant)) == 1
+    assert billing.mark_overdue(world.tenant, actor=job(world.tenant)) == 0
+    assert (
+        billing.invoice(world.tenant, invoice_id, actor=admin(world.tenant)).status
+        is InvoiceStatus.OVERDUE
+    )
     with pytest.raises(ValidationFailed):
         billing.record_payment(
             RecordInvoicePayment(
@@ -133,7 +140,8 @@ def test_invoices_are_numbered_per_corporate_due_net_30_and_swept_when_overdue(
                 amount=Money.of("1216.23", "EUR"),
                 reference="wire",
                 idempotency_key="p0",
-            )
+            ),
+            actor=admin(world.tenant),
         )
     paid = billing.record_payment(
         RecordInvoicePayment(
@@ -142,12 +150,14 @@ def test_invoices_are_numbered_per_corporate_due_net_30_and_swept_when_overdue(
             amount=Money.of("1216.24", "EUR"),
             reference="wire",
             idempotency_key="p1",
-        )
+        ),
+        actor=admin(world.tenant),
     )
     assert paid.status is InvoiceStatus.PAID
     with pytest.raises(InvalidTransition):
         billing.cancel_invoice(
-            ChangeInvoice(tenant_id=world.tenant, invoice_id=invoice_id, idempotency_key="c")
+            ChangeInvoice(tenant_id=world.tenant, invoice_id=invoice_id, idempotency_key="c"),
+            actor=admin(world.tenant),
         )
 
 
@@ -166,12 +176,14 @@ def test_a_payout_counts_completed_and_no_show_bookings_of_the_period(
                 child_id=child,
                 parent_id=parent,
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=admin(world.tenant),
         )
         world.bookings.confirm(
             ConfirmBooking(
                 tenant_id=world.tenant, booking_id=receipt.booking_id, idempotency_key=world.key()
-            )
+            ),
+            actor=admin(world.tenant),
         )
         bookings.append(receipt.booking_id)
     world.bookings.cancel(
@@ -180,7 +192,8 @@ def test_a_payout_counts_completed_and_no_show_bookings_of_the_period(
             booking_id=bookings[2],
             reason=CancellationReason.SCHEDULE_CONFLICT,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     world.clock.advance(timedelta(days=5, hours=1))
     for booking_id, attended in ((bookings[0], True), (bookings[1], False)):
@@ -190,7 +203,8 @@ def test_a_payout_counts_completed_and_no_show_bookings_of_the_period(
                 booking_id=booking_id,
                 attended=attended,
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=admin(world.tenant),
         )
     command = CreatePayout(
         tenant_id=world.tenant,
@@ -200,7 +214,7 @@ def test_a_payout_counts_completed_and_no_show_bookings_of_the_period(
         credit_value=Money.of("2.50", "EUR"),
         idempotency_key="payout",
     )
-    payout = billing.create_payout(command)
+    payout = billing.create_payout(command, actor=admin(command.tenant_id))
     # 2 bookings x 5 credits x 2.50 = 25.00; 17.5 % = 4.375 -> 4.38; net 20.62
     assert (payout.bookings, payout.attendees, payout.credits) == (2, 1, 10)
     assert (payout.gross, payout.fee, payout.net) == (
@@ -208,7 +222,7 @@ def test_a_payout_counts_completed_and_no_show_bookings_of_the_period(
         Money.of("4.38", "EUR"),
         Money.of("20.62", "EUR"),
     )
-    assert billing.create_payout(command) == payout
+    assert billing.create_payout(command, actor=admin(command.tenant_id)) == payout
     with pytest.raises(AlreadyExists):
         billing.create_payout(
             CreatePayout(
@@ -218,7 +232,8 @@ def test_a_payout_counts_completed_and_no_show_bookings_of_the_period(
                 period_end=date(2026, 4, 1),
                 credit_value=Money.of("3", "EUR"),
                 idempotency_key="payout-2",
-            )
+            ),
+            actor=admin(world.tenant),
         )
 
     def change(target: str, key: str, **extra: str) -> VenuePayout:
@@ -229,7 +244,8 @@ def test_a_payout_counts_completed_and_no_show_bookings_of_the_period(
                 target=target,
                 idempotency_key=key,
                 **extra,
-            )
+            ),
+            actor=admin(world.tenant),
         )
 
     adjusted = billing.adjust_payout(
@@ -239,7 +255,8 @@ def test_a_payout_counts_completed_and_no_show_bookings_of_the_period(
             amount=Money.of("-5.00", "EUR"),
             notes="damaged equipment",
             idempotency_key="adj",
-        )
+        ),
+        actor=admin(world.tenant),
     )
     assert adjusted.payable == Money.of("15.62", "EUR")
     change("processing", "c1")
@@ -250,7 +267,7 @@ def test_a_payout_counts_completed_and_no_show_bookings_of_the_period(
     assert (done.status, done.payment_reference) == (PayoutStatus.PAID, "tr_42")
     with pytest.raises(InvalidTransition):
         change("processing", "c6")
-    assert billing.payout(world.tenant, payout.id) == done
+    assert billing.payout(world.tenant, payout.id, actor=admin(world.tenant)) == done
 
 
 def test_payout_commands_refuse_bad_input_before_any_write() -> None:

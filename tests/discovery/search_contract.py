@@ -15,6 +15,7 @@ from tests.discovery.test_intent import intents
 from travelcore.discovery import GeoPoint, SearchIntent, StraightLineTravelTime
 from travelcore.discovery.intent import DAYS
 from travelcore.kernel import ValidationFailed
+from travelcore.testing.actors import admin
 
 TOPICS = ["outdoor fun", "music and singing", "painting", "sports club", "animals", "cooking"]
 
@@ -59,7 +60,10 @@ class SearchContract:
 
     def test_a_search_answers_with_the_parsed_intent_and_logs_it(self, world: SearchWorld) -> None:
         response = world.search.search(
-            world.tenant, world.parent, "outdoor, not messy, for my 7 year old"
+            world.tenant,
+            world.parent,
+            "outdoor, not messy, for my 7 year old",
+            actor=admin(world.tenant),
         )
         assert not response.degraded
         assert response.hits
@@ -84,7 +88,10 @@ class SearchContract:
 
     def test_near_school_keeps_only_venues_near_school(self, world: SearchWorld) -> None:
         response = world.search.search(
-            world.tenant, world.parent, "something near school for a 10 year old"
+            world.tenant,
+            world.parent,
+            "something near school for a 10 year old",
+            actor=admin(world.tenant),
         )
         assert response.hits
         for hit in response.hits:
@@ -95,7 +102,10 @@ class SearchContract:
     ) -> None:
         world.store.down = True
         response = world.search.search(
-            world.tenant, world.parent, "outdoor nature, not messy, for my 7 year old"
+            world.tenant,
+            world.parent,
+            "outdoor nature, not messy, for my 7 year old",
+            actor=admin(world.tenant),
         )
         assert response.degraded
         assert response.error_type == "vector_store_unavailable"
@@ -107,7 +117,9 @@ class SearchContract:
         assert (entry.fallback_to_filters, entry.had_error) == (True, True)
 
     def test_nothing_found_is_logged_as_no_results(self, world: SearchWorld) -> None:
-        response = world.search.search(world.tenant, world.parent, "fencing for a 2 year old")
+        response = world.search.search(
+            world.tenant, world.parent, "fencing for a 2 year old", actor=admin(world.tenant)
+        )
         assert response.hits == ()
         with world.db(world.tenant) as uow:
             entry = uow.search_logs.get(response.log_id)
@@ -120,15 +132,21 @@ class SearchContract:
         self, world: SearchWorld, text: str, top_k: int, field: str
     ) -> None:
         with pytest.raises(ValidationFailed) as info:
-            world.search.search(world.tenant, world.parent, text, top_k=top_k)
+            world.search.search(
+                world.tenant, world.parent, text, top_k=top_k, actor=admin(world.tenant)
+            )
         assert info.value.field == field
         with world.db(world.tenant) as uow:
             assert uow.search_logs.for_user(world.parent) == []
 
     def test_logs_are_kept_until_purged(self, world: SearchWorld) -> None:
-        first = world.search.search(world.tenant, world.parent, "chess for a 10 year old")
+        first = world.search.search(
+            world.tenant, world.parent, "chess for a 10 year old", actor=admin(world.tenant)
+        )
         world.clock.advance(timedelta(days=91))
-        second = world.search.search(world.tenant, world.parent, "piano for a 6 year old")
+        second = world.search.search(
+            world.tenant, world.parent, "piano for a 6 year old", actor=admin(world.tenant)
+        )
         with world.db(world.tenant) as uow:
             assert [e.id for e in uow.search_logs.for_user(world.parent)] == [
                 second.log_id,
@@ -156,7 +174,7 @@ class SearchContract:
         world.store.down = down
         try:
             response = world.searcher(Given(attrs.evolve(intent, topic=topic))).search(
-                world.tenant, world.parent, topic
+                world.tenant, world.parent, topic, actor=admin(world.tenant)
             )
         finally:
             world.store.down = False

@@ -22,6 +22,7 @@ from travelcore.discovery import (
 from travelcore.discovery.places import Places
 from travelcore.discovery.search import ActivitySearch, CatalogActivityReader
 from travelcore.kernel import ManualClock, TenantId, UserId, VectorStoreUnavailable, new_uuid, zone
+from travelcore.testing.actors import admin, job
 from travelcore.vectors import HashingEmbedder, QueryMatch, SourceDocument, VectorSync
 from travelcore_adapters.memory.text_search import MemoryTextSearch
 from travelcore_adapters.memory.vectors import MemoryVectorStore
@@ -145,7 +146,7 @@ class SearchWorld:
             store=self.store,
             embedder=HashingEmbedder(384),
             text_search=self.text,
-        ).sync(self.tenant, "activities", docs)
+        ).sync(self.tenant, "activities", docs, actor=job(self.tenant))
         self.venue_ids = {k: str(v.id) for k, v in venues.items()}
         for place, (lat, lon) in world["family"].items():
             self.places.set_location(
@@ -157,6 +158,7 @@ class SearchWorld:
                 postal_code="10001",
                 point=GeoPoint(lat, lon),
                 primary=place == "home",
+                actor=admin(self.tenant),
             )
 
     def label(self, ids: Sequence[str]) -> list[str]:

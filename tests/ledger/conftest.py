@@ -25,6 +25,7 @@ from travelcore.ledger import (
     LedgerService,
     SubscriptionTier,
 )
+from travelcore.testing.actors import admin
 from travelcore_adapters.memory import MemoryDatabase
 
 
@@ -52,7 +53,8 @@ class Ledger:
                 day=self.clock.now().date(),
                 credits=credits,
                 idempotency_key=self.key(),
-            )
+            ),
+            actor=admin(self.tenant),
         )
         return entry.balance_id
 
@@ -68,7 +70,8 @@ class Ledger:
                 start_date=date(2026, 1, 1),
                 billing_cycle_day=1,
                 idempotency_key=self.key(),
-            )
+            ),
+            actor=admin(self.tenant),
         )
 
 

@@ -8,6 +8,7 @@ from uuid import UUID
 from tests.ledger.conftest import Ledger
 from travelcore.kernel import InsufficientCredits, new_uuid
 from travelcore.ledger import Debit, EntryType
+from travelcore.testing.actors import admin
 
 THREADS = 500
 
@@ -31,7 +32,7 @@ def test_500_concurrent_debits_never_overdraw(ledger: Ledger) -> None:
         )
         start.wait()
         try:
-            ledger.service.debit(cmd)
+            ledger.service.debit(cmd, actor=admin(cmd.tenant_id))
         except InsufficientCredits:
             with lock:
                 refused.append(credits)
@@ -51,7 +52,7 @@ def test_500_concurrent_debits_never_overdraw(ledger: Ledger) -> None:
     assert unexpected == []
     assert len(accepted) + len(refused) == THREADS
     assert refused, "the requests ask for 1,500 credits, so some must be refused"
-    view = ledger.service.balance(ledger.tenant, balance_id)
+    view = ledger.service.balance(ledger.tenant, balance_id, actor=admin(ledger.tenant))
     debits = [e for e in view.entries if e.entry_type is EntryType.BOOKING_DEBIT]
     assert len(debits) == len(accepted)
     assert sum(accepted) == view.used == -sum(e.amount for e in debits) <= 1_000

@@ -48,10 +48,11 @@ from travelcore.ledger import (
     SubscriptionTier,
     VoidHold,
 )
+from travelcore.testing.actors import admin, job
 
 
 def view(ledger: Ledger, balance_id: BalanceId) -> BalanceView:
-    return ledger.service.balance(ledger.tenant, balance_id)
+    return ledger.service.balance(ledger.tenant, balance_id, actor=admin(ledger.tenant))
 
 
 def refused(ledger: Ledger, balance_id: BalanceId, call: Any, error: type[Exception]) -> Any:
@@ -73,7 +74,8 @@ def debit(ledger: Ledger, balance_id: BalanceId, credits: int, booking: Any = No
             booking_id=booking or new_uuid(),
             credits=credits,
             idempotency_key=ledger.key(),
-        )
+        ),
+        actor=admin(ledger.tenant),
     )
 
 
@@ -85,7 +87,8 @@ def hold(ledger: Ledger, balance_id: BalanceId, credits: int) -> Any:
             booking_id=new_uuid(),
             credits=credits,
             idempotency_key=ledger.key(),
-        )
+        ),
+        actor=admin(ledger.tenant),
     )
 
 
@@ -100,18 +103,26 @@ class TestPeriodAllocation:
                 user_id=user,
                 day=date(2026, 3, 2),
                 idempotency_key="march",
-            )
+            ),
+            actor=admin(ledger.tenant),
         )
         assert (entry.entry_type, entry.amount, entry.balance_after) == (
             EntryType.ALLOCATION,
             40,
             40,
         )
-        found = ledger.service.balance_for(ledger.tenant, user, date(2026, 3, 31))
+        found = ledger.service.balance_for(
+            ledger.tenant, user, date(2026, 3, 31), actor=admin(ledger.tenant)
+        )
         assert found is not None
         assert found.balance_id == entry.balance_id
         assert (found.period.start, found.period.end) == (date(2026, 3, 1), date(2026, 4, 1))
-        assert ledger.service.balance_for(ledger.tenant, user, date(2026, 4, 1)) is None
+        assert (
+            ledger.service.balance_for(
+                ledger.tenant, user, date(2026, 4, 1), actor=admin(ledger.tenant)
+            )
+            is None
+        )
 
     def test_period_follows_the_billing_cycle_day(self, ledger: Ledger) -> None:
         sub = ledger.service.create_subscription(
@@ -125,7 +136,8 @@ class TestPeriodAllocation:
                 start_date=date(2026, 1, 1),
                 billing_cycle_day=15,
                 idempotency_key="cycle-15",
-            )
+            ),
+            actor=admin(ledger.tenant),
         )
         entry = ledger.service.allocate_period_credits(
             AllocatePeriodCredits(
@@ -134,7 +146,8 @@ class TestPeriodAllocation:
                 user_id=UserId(new_uuid()),
                 day=date(2026, 3, 2),
                 idempotency_key="cycle",
-            )
+            ),
+            actor=admin(ledger.tenant),
         )
         period = view(ledger, entry.balance_id).period
         assert (period.start, period.end) == (date(2026, 2, 15), date(2026, 3, 15))
@@ -151,17 +164,25 @@ class TestPeriodAllocation:
                     user_id=user,
                     day=date(2026, 3, 2),
                     idempotency_key=ledger.key(),
-                )
+                ),
+                actor=admin(ledger.tenant),
             )
 
         allocate(users[0])
         allocate(users[1])
         with pytest.raises(CapacityExceeded):
             allocate(users[2])
-        assert ledger.service.balance_for(ledger.tenant, users[2], date(2026, 3, 2)) is None
+        assert (
+            ledger.service.balance_for(
+                ledger.tenant, users[2], date(2026, 3, 2), actor=admin(ledger.tenant)
+            )
+            is None
+        )
         with pytest.raises(Conflict):
             allocate(users[0])
-        march = ledger.service.balance_for(ledger.tenant, users[0], date(2026, 3, 2))
+        march = ledger.service.balance_for(
+            ledger.tenant, users[0], date(2026, 3, 2), actor=admin(ledger.tenant)
+        )
         assert march is not None
         assert march.allocated == 40
         ledger.clock.set(datetime(2026, 4, 2, tzinfo=UTC))
@@ -172,7 +193,8 @@ class TestPeriodAllocation:
                 user_id=users[2],
                 day=date(2026, 4, 2),
                 idempotency_key=ledger.key(),
-            )
+            ),
+            actor=admin(ledger.tenant),
         )
         assert april.amount == 40
 
@@ -186,7 +208,7 @@ class TestPeriodAllocation:
             idempotency_key="early",
         )
         with pytest.raises(RuleViolation):
-            ledger.service.allocate_period_credits(cmd)
+            ledger.service.allocate_period_credits(cmd, actor=admin(cmd.tenant_id))
         missing = AllocatePeriodCredits(
             tenant_id=ledger.tenant,
             subscription_id=SubscriptionId(new_uuid()),
@@ -195,7 +217,7 @@ class TestPeriodAllocation:
             idempotency_key="missing",
         )
         with pytest.raises(NotFound):
-            ledger.service.allocate_period_credits(missing)
+            ledger.service.allocate_period_credits(missing, actor=admin(missing.tenant_id))
 
     def test_bad_subscription_input_names_the_field(self, ledger: Ledger) -> None:
         with pytest.raises(ValidationFailed) as err:
@@ -209,7 +231,8 @@ class TestPeriodAllocation:
                     monthly_cost=ledger.subscription().monthly_cost,
                     start_date=date(2026, 1, 1),
                     idempotency_key="bad",
-                )
+                ),
+                actor=admin(ledger.tenant),
             )
         assert (err.value.field, err.value.rule) == ("covered_employees", "positive")
 
@@ -226,10 +249,16 @@ class TestDirectAllocation:
                     day=date(2026, 3, 2),
                     credits=credits,
                     idempotency_key="bad",
-                )
+                ),
+                actor=admin(ledger.tenant),
             )
         assert err.value.field == "credits"
-        assert ledger.service.balance_for(ledger.tenant, user, date(2026, 3, 2)) is None
+        assert (
+            ledger.service.balance_for(
+                ledger.tenant, user, date(2026, 3, 2), actor=admin(ledger.tenant)
+            )
+            is None
+        )
 
     def test_refuses_a_bad_cycle_day(self, ledger: Ledger) -> None:
         with pytest.raises(ValidationFailed) as err:
@@ -241,7 +270,8 @@ class TestDirectAllocation:
                     credits=5,
                     billing_cycle_day=29,
                     idempotency_key="bad",
-                )
+                ),
+                actor=admin(ledger.tenant),
             )
         assert (err.value.field, err.value.rule) == ("billing_cycle_day", "between_1_and_28")
 
@@ -265,7 +295,8 @@ class TestHolds:
                 balance_id=balance_id,
                 hold_id=placed.id,
                 idempotency_key="capture",
-            )
+            ),
+            actor=admin(ledger.tenant),
         )
         assert (entry.entry_type, entry.amount, entry.booking_id) == (
             EntryType.BOOKING_DEBIT,
@@ -296,7 +327,8 @@ class TestHolds:
                     balance_id=balance_id,
                     hold_id=placed.id,
                     idempotency_key=ledger.key(),
-                )
+                ),
+                actor=admin(ledger.tenant),
             )
 
         assert void().status is HoldStatus.VOIDED
@@ -312,9 +344,14 @@ class TestHolds:
         capture = CaptureHold(
             tenant_id=ledger.tenant, balance_id=balance_id, hold_id=placed.id, idempotency_key="c"
         )
-        refused(ledger, balance_id, lambda: ledger.service.capture_hold(capture), HoldExpired)
-        assert ledger.service.expire_holds(ledger.tenant) == 1
-        assert ledger.service.expire_holds(ledger.tenant) == 0
+        refused(
+            ledger,
+            balance_id,
+            lambda: ledger.service.capture_hold(capture, actor=admin(capture.tenant_id)),
+            HoldExpired,
+        )
+        assert ledger.service.expire_holds(ledger.tenant, actor=job(ledger.tenant)) == 1
+        assert ledger.service.expire_holds(ledger.tenant, actor=job(ledger.tenant)) == 0
         after = view(ledger, balance_id)
         assert after.holds[0].status is HoldStatus.EXPIRED
         assert after.available == 10
@@ -348,7 +385,8 @@ class TestDebitsRefundsForfeits:
                     credits=credits,
                     reason="venue cancelled",
                     idempotency_key=ledger.key(),
-                )
+                ),
+                actor=admin(ledger.tenant),
             )
 
         partial = refund(5)
@@ -370,7 +408,12 @@ class TestDebitsRefundsForfeits:
             booking_id=new_uuid(),
             idempotency_key="r",
         )
-        refused(ledger, balance_id, lambda: ledger.service.refund(cmd), RuleViolation)
+        refused(
+            ledger,
+            balance_id,
+            lambda: ledger.service.refund(cmd, actor=admin(cmd.tenant_id)),
+            RuleViolation,
+        )
 
     def test_forfeit_keeps_the_credits_and_blocks_refunds(self, ledger: Ledger) -> None:
         balance_id, booking = ledger.funded(50), new_uuid()
@@ -379,40 +422,48 @@ class TestDebitsRefundsForfeits:
             tenant_id=ledger.tenant,
             balance_id=balance_id,
             booking_id=booking,
-            actor="venue-7",
             reason="no-show",
             idempotency_key="f",
         )
-        entry = ledger.service.forfeit(forfeit)
-        assert (entry.entry_type, entry.amount, entry.actor) == (EntryType.FORFEIT, 0, "venue-7")
+        entry = ledger.service.forfeit(forfeit, actor=admin(forfeit.tenant_id))
+        assert (entry.entry_type, entry.amount) == (EntryType.FORFEIT, 0)
+        assert entry.actor == admin(ledger.tenant).label
         assert view(ledger, balance_id).forfeited == 12
         again = attrs.evolve(forfeit, idempotency_key="f2")
-        refused(ledger, balance_id, lambda: ledger.service.forfeit(again), Conflict)
+        refused(
+            ledger,
+            balance_id,
+            lambda: ledger.service.forfeit(again, actor=admin(again.tenant_id)),
+            Conflict,
+        )
         refund = Refund(
             tenant_id=ledger.tenant, balance_id=balance_id, booking_id=booking, idempotency_key="r"
         )
-        refused(ledger, balance_id, lambda: ledger.service.refund(refund), RuleViolation)
+        refused(
+            ledger,
+            balance_id,
+            lambda: ledger.service.refund(refund, actor=admin(refund.tenant_id)),
+            RuleViolation,
+        )
 
 
 class TestAdjustments:
-    @pytest.mark.parametrize(
-        ("actor", "reason", "field"),
-        [("", "why", "actor"), ("admin", " ", "reason")],
-    )
-    def test_actor_and_reason_are_required(
-        self, ledger: Ledger, actor: str, reason: str, field: str
-    ) -> None:
+    def test_a_reason_is_required(self, ledger: Ledger) -> None:
         balance_id = ledger.funded(10)
         cmd = Adjust(
             tenant_id=ledger.tenant,
             balance_id=balance_id,
             credits=5,
-            actor=actor,
-            reason=reason,
+            reason=" ",
             idempotency_key="a",
         )
-        err = refused(ledger, balance_id, lambda: ledger.service.adjust(cmd), ValidationFailed)
-        assert (err.field, err.rule) == (field, "non_empty")
+        err = refused(
+            ledger,
+            balance_id,
+            lambda: ledger.service.adjust(cmd, actor=admin(cmd.tenant_id)),
+            ValidationFailed,
+        )
+        assert (err.field, err.rule) == ("reason", "non_empty")
 
     def test_zero_adjustment_is_refused(self, ledger: Ledger) -> None:
         balance_id = ledger.funded(10)
@@ -420,11 +471,15 @@ class TestAdjustments:
             tenant_id=ledger.tenant,
             balance_id=balance_id,
             credits=0,
-            actor="admin",
             reason="nothing",
             idempotency_key="a",
         )
-        err = refused(ledger, balance_id, lambda: ledger.service.adjust(cmd), ValidationFailed)
+        err = refused(
+            ledger,
+            balance_id,
+            lambda: ledger.service.adjust(cmd, actor=admin(cmd.tenant_id)),
+            ValidationFailed,
+        )
         assert (err.field, err.rule) == ("credits", "non_zero_integer")
 
     def test_negative_adjustment_cannot_overdraw(self, ledger: Ledger) -> None:
@@ -434,11 +489,15 @@ class TestAdjustments:
             tenant_id=ledger.tenant,
             balance_id=balance_id,
             credits=-5,
-            actor="admin",
             reason="correction",
             idempotency_key="a",
         )
-        refused(ledger, balance_id, lambda: ledger.service.adjust(cmd), InsufficientCredits)
+        refused(
+            ledger,
+            balance_id,
+            lambda: ledger.service.adjust(cmd, actor=admin(cmd.tenant_id)),
+            InsufficientCredits,
+        )
 
     def test_reverse_an_allocation_once(self, ledger: Ledger) -> None:
         balance_id = ledger.funded(10)
@@ -450,10 +509,10 @@ class TestAdjustments:
                     tenant_id=ledger.tenant,
                     balance_id=balance_id,
                     entry_id=entry_id,
-                    actor="admin",
                     reason="allocated to the wrong parent",
                     idempotency_key=ledger.key(),
-                )
+                ),
+                actor=admin(ledger.tenant),
             )
 
         entry = reverse(allocation.id)
@@ -472,11 +531,15 @@ class TestAdjustments:
             tenant_id=ledger.tenant,
             balance_id=balance_id,
             entry_id=spent.id,
-            actor="admin",
             reason="no",
             idempotency_key="r",
         )
-        err = refused(ledger, balance_id, lambda: ledger.service.reverse(cmd), ValidationFailed)
+        err = refused(
+            ledger,
+            balance_id,
+            lambda: ledger.service.reverse(cmd, actor=admin(cmd.tenant_id)),
+            ValidationFailed,
+        )
         assert (err.field, err.rule) == ("entry_id", "reversible_entry_type")
 
 
@@ -485,10 +548,10 @@ class TestPeriodEnd:
         balance_id = ledger.funded(30)
         debit(ledger, balance_id, 12)
         hold(ledger, balance_id, 5)
-        assert ledger.service.close_periods(ledger.tenant) == 0
+        assert ledger.service.close_periods(ledger.tenant, actor=job(ledger.tenant)) == 0
         ledger.clock.set(datetime(2026, 4, 1, tzinfo=UTC))
-        assert ledger.service.close_periods(ledger.tenant) == 1
-        assert ledger.service.close_periods(ledger.tenant) == 0
+        assert ledger.service.close_periods(ledger.tenant, actor=job(ledger.tenant)) == 1
+        assert ledger.service.close_periods(ledger.tenant, actor=job(ledger.tenant)) == 0
         after = view(ledger, balance_id)
         expiries = [e for e in after.entries if e.entry_type is EntryType.EXPIRY]
         assert len(expiries) == 1
@@ -514,21 +577,22 @@ class TestPeriodEnd:
                     balance_id=balance_id,
                     hold_id=hold_id,
                     idempotency_key=ledger.key(),
-                )
+                ),
+                actor=admin(ledger.tenant),
             )
 
         assert capture(late.id).amount == -5
-        assert ledger.service.close_periods(ledger.tenant) == 1
+        assert ledger.service.close_periods(ledger.tenant, actor=job(ledger.tenant)) == 1
         refused(ledger, balance_id, lambda: capture(later.id), InvalidTransition)
         assert view(ledger, balance_id).expired == 25
 
     def test_warning_fires_once_from_a_week_before_the_end(self, ledger: Ledger) -> None:
         balance_id = ledger.funded(30)
         ledger.clock.set(datetime(2026, 3, 24, 23, 59, tzinfo=UTC))
-        assert ledger.service.send_expiry_warnings(ledger.tenant) == 0
+        assert ledger.service.send_expiry_warnings(ledger.tenant, actor=job(ledger.tenant)) == 0
         ledger.clock.set(datetime(2026, 3, 25, tzinfo=UTC))
-        assert ledger.service.send_expiry_warnings(ledger.tenant) == 1
-        assert ledger.service.send_expiry_warnings(ledger.tenant) == 0
+        assert ledger.service.send_expiry_warnings(ledger.tenant, actor=job(ledger.tenant)) == 1
+        assert ledger.service.send_expiry_warnings(ledger.tenant, actor=job(ledger.tenant)) == 0
         warnings = [e for e in ledger.bus.published if isinstance(e, ExpiryWarningDue)]
         assert len(warnings) == 1
         assert (warnings[0].balance_id, warnings[0].credits) == (balance_id, 30)
@@ -539,15 +603,15 @@ class TestPeriodEnd:
         ledger.policies.override(ledger.tenant, {"credit_expiry_warning": 3 * 86400})
         ledger.funded(30)
         ledger.clock.set(datetime(2026, 3, 29, tzinfo=UTC) - timedelta(seconds=1))
-        assert ledger.service.send_expiry_warnings(ledger.tenant) == 0
+        assert ledger.service.send_expiry_warnings(ledger.tenant, actor=job(ledger.tenant)) == 0
         ledger.clock.advance(timedelta(seconds=1))
-        assert ledger.service.send_expiry_warnings(ledger.tenant) == 1
+        assert ledger.service.send_expiry_warnings(ledger.tenant, actor=job(ledger.tenant)) == 1
 
     def test_closed_balance_is_never_warned(self, ledger: Ledger) -> None:
         ledger.funded(30)
         ledger.clock.set(datetime(2026, 4, 2, tzinfo=UTC))
-        ledger.service.close_periods(ledger.tenant)
-        assert ledger.service.send_expiry_warnings(ledger.tenant) == 0
+        ledger.service.close_periods(ledger.tenant, actor=job(ledger.tenant))
+        assert ledger.service.send_expiry_warnings(ledger.tenant, actor=job(ledger.tenant)) == 0
 
 
 class TestIdempotency:
@@ -562,10 +626,10 @@ class TestIdempotency:
             credits=7,
             idempotency_key="pay-1",
         )
-        first = ledger.service.debit(cmd)
+        first = ledger.service.debit(cmd, actor=admin(cmd.tenant_id))
         before, published = view(ledger, balance_id), len(ledger.bus.published)
         ledger.clock.advance(timedelta(minutes=5))
-        assert ledger.service.debit(cmd) == first
+        assert ledger.service.debit(cmd, actor=admin(cmd.tenant_id)) == first
         assert view(ledger, balance_id) == before
         assert len(ledger.bus.published) == published
         assert first.idempotency_key == "pay-1"
@@ -579,7 +643,7 @@ class TestIdempotency:
             credits=7,
             idempotency_key="pay-1",
         )
-        ledger.service.debit(cmd)
+        ledger.service.debit(cmd, actor=admin(cmd.tenant_id))
         other = Debit(
             tenant_id=ledger.tenant,
             balance_id=balance_id,
@@ -587,7 +651,12 @@ class TestIdempotency:
             credits=8,
             idempotency_key="pay-1",
         )
-        refused(ledger, balance_id, lambda: ledger.service.debit(other), IdempotencyConflict)
+        refused(
+            ledger,
+            balance_id,
+            lambda: ledger.service.debit(other, actor=admin(other.tenant_id)),
+            IdempotencyConflict,
+        )
 
     def test_a_refused_command_does_not_spend_its_key(self, ledger: Ledger) -> None:
         balance_id = ledger.funded(5)
@@ -599,9 +668,9 @@ class TestIdempotency:
             idempotency_key="pay-2",
         )
         with pytest.raises(InsufficientCredits):
-            ledger.service.debit(cmd)
+            ledger.service.debit(cmd, actor=admin(cmd.tenant_id))
         ledger.funded(5, view(ledger, balance_id).user_id)
-        assert ledger.service.debit(cmd).amount == -7
+        assert ledger.service.debit(cmd, actor=admin(cmd.tenant_id)).amount == -7
 
     def test_every_result_type_replays_equal(self, ledger: Ledger) -> None:
         cmd = CreateSubscription(
@@ -616,9 +685,12 @@ class TestIdempotency:
             billing_cycle_day=7,
             idempotency_key="sub",
         )
-        created = ledger.service.create_subscription(cmd)
-        assert ledger.service.create_subscription(cmd) == created
-        assert ledger.service.subscription(ledger.tenant, created.id) == created
+        created = ledger.service.create_subscription(cmd, actor=admin(cmd.tenant_id))
+        assert ledger.service.create_subscription(cmd, actor=admin(cmd.tenant_id)) == created
+        assert (
+            ledger.service.subscription(ledger.tenant, created.id, actor=admin(ledger.tenant))
+            == created
+        )
         balance_id = ledger.funded(20)
         place = PlaceHold(
             tenant_id=ledger.tenant,
@@ -627,13 +699,13 @@ class TestIdempotency:
             credits=3,
             idempotency_key="hold",
         )
-        placed = ledger.service.place_hold(place)
+        placed = ledger.service.place_hold(place, actor=admin(place.tenant_id))
         void = VoidHold(
             tenant_id=ledger.tenant, balance_id=balance_id, hold_id=placed.id, idempotency_key="v"
         )
-        voided = ledger.service.void_hold(void)
-        assert ledger.service.place_hold(place) == placed
-        assert ledger.service.void_hold(void) == voided
+        voided = ledger.service.void_hold(void, actor=admin(void.tenant_id))
+        assert ledger.service.place_hold(place, actor=admin(place.tenant_id)) == placed
+        assert ledger.service.void_hold(void, actor=admin(void.tenant_id)) == voided
         assert view(ledger, balance_id).held == 0
 
     def test_keys_are_per_tenant(self, ledger: Ledger) -> None:
@@ -649,7 +721,7 @@ class TestIdempotency:
         assert ledger.keys == other.keys == 1
         assert mine != theirs
         with pytest.raises(NotFound):
-            ledger.service.balance(ledger.tenant, theirs)
+            ledger.service.balance(ledger.tenant, theirs, actor=admin(ledger.tenant))
 
     def test_key_is_required(self, ledger: Ledger) -> None:
         balance_id = ledger.funded(5)
@@ -660,7 +732,12 @@ class TestIdempotency:
             credits=1,
             idempotency_key=" ",
         )
-        err = refused(ledger, balance_id, lambda: ledger.service.debit(cmd), ValidationFailed)
+        err = refused(
+            ledger,
+            balance_id,
+            lambda: ledger.service.debit(cmd, actor=admin(cmd.tenant_id)),
+            ValidationFailed,
+        )
         assert err.field == "idempotency_key"
 
     def test_keys_are_kept_for_the_retention_then_purged(self, ledger: Ledger) -> None:
@@ -672,12 +749,12 @@ class TestIdempotency:
             credits=1,
             idempotency_key="old",
         )
-        first = ledger.service.debit(cmd)
+        first = ledger.service.debit(cmd, actor=admin(cmd.tenant_id))
         ledger.clock.advance(timedelta(hours=24))
-        assert ledger.service.purge_idempotency_keys(ledger.tenant) == 0
-        assert ledger.service.debit(cmd) == first
+        assert ledger.service.purge_idempotency_keys(ledger.tenant, actor=job(ledger.tenant)) == 0
+        assert ledger.service.debit(cmd, actor=admin(cmd.tenant_id)) == first
         ledger.clock.advance(timedelta(seconds=1))
-        assert ledger.service.purge_idempotency_keys(ledger.tenant) == 2
+        assert ledger.service.purge_idempotency_keys(ledger.tenant, actor=job(ledger.tenant)) == 2
 
 
 class TestEvents:

@@ -16,6 +16,7 @@ from travelcore.notifications import (
     NotificationService,
 )
 from travelcore.outbox import Relay
+from travelcore.testing.actors import job
 from travelcore.testing.world import World
 from travelcore_adapters.memory import MemoryDatabase, MemoryNotifier
 from travelcore_adapters.notifications import JinjaRenderer
@@ -44,7 +45,7 @@ class NotifyWorld(World):
     def settle(self) -> None:
         """Relay every committed event and send whatever is due now."""
         self.relay.drain()
-        self.notify.deliver_due(self.tenant, limit=1000)
+        self.notify.deliver_due(self.tenant, limit=1000, actor=job(self.tenant))
 
 
 @pytest.fixture

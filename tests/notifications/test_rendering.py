@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from travelcore.kernel import TenantId, ValidationFailed, new_uuid
 from travelcore.notifications import Channel, SaveTemplate, Template
+from travelcore.testing.actors import admin
 from travelcore_adapters.notifications import JinjaRenderer
 
 from .conftest import NotifyWorld
@@ -49,7 +50,8 @@ def save(world: NotifyWorld, **changes: object) -> Template:
         "idempotency_key": world.key(),
         **changes,
     }
-    return world.notify.save_template(SaveTemplate(**fields))  # type: ignore[arg-type]
+    cmd = SaveTemplate(**fields)  # type: ignore[arg-type]
+    return world.notify.save_template(cmd, actor=admin(cmd.tenant_id))
 
 
 def test_a_template_using_an_undeclared_variable_is_refused_when_saved(

@@ -29,6 +29,7 @@ from travelcore.notifications import (
     SwitchChannel,
     UpdatePreferences,
 )
+from travelcore.testing.actors import admin, job
 from travelcore.travel import ReminderDue, ReminderId, TripId
 
 from .conftest import NotifyWorld
@@ -42,12 +43,14 @@ def book(world: NotifyWorld, session: object, parent: object, child: object) -> 
             child_id=child,  # type: ignore[arg-type]
             parent_id=parent,  # type: ignore[arg-type]
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     world.bookings.confirm(
         ConfirmBooking(
             tenant_id=world.tenant, booking_id=receipt.booking_id, idempotency_key=world.key()
-        )
+        ),
+        actor=admin(world.tenant),
     )
     return receipt.booking_id
 
@@ -55,7 +58,7 @@ def book(world: NotifyWorld, session: object, parent: object, child: object) -> 
 def kinds(world: NotifyWorld, parent: object, channel: Channel | None = None) -> list[str]:
     return sorted(
         f"{n.type}/{n.channel}/{n.status}"
-        for n in world.notify.history(world.tenant, parent)  # type: ignore[arg-type]
+        for n in world.notify.history(world.tenant, parent, actor=admin(world.tenant))  # type: ignore[arg-type]
         if channel in (None, n.channel)
     )
 
@@ -68,7 +71,7 @@ def test_a_confirmed_booking_sends_email_and_in_app_and_queues_reminders(
     booking = book(world, session, parent, child)
     world.settle()
 
-    history = world.notify.history(world.tenant, parent)  # type: ignore[arg-type]
+    history = world.notify.history(world.tenant, parent, actor=admin(world.tenant))  # type: ignore[arg-type]
     sent = {(n.type, n.channel) for n in history if n.status is NotificationStatus.SENT}
     assert sent == {
         (NotificationType.BOOKING_CONFIRMED, Channel.EMAIL),
@@ -105,18 +108,20 @@ def test_scheduled_reminders_and_feedback_fall_due_and_go_out_exactly_once(
     email = world.channels[Channel.EMAIL]
     starts = world.get_session(session).starts_at
     world.clock.set(starts - timedelta(hours=24))
-    assert world.notify.deliver_due(world.tenant).sent == 2  # email + in_app
-    assert world.notify.deliver_due(world.tenant).sent == 0
+    assert (
+        world.notify.deliver_due(world.tenant, actor=job(world.tenant)).sent == 2
+    )  # email + in_app
+    assert world.notify.deliver_due(world.tenant, actor=job(world.tenant)).sent == 0
     assert [m.title for m in email.sent][-1].startswith("Reminder:")
     assert "tomorrow" in email.sent[-1].title
     world.clock.set(starts - timedelta(hours=1))
-    world.notify.deliver_due(world.tenant)
+    world.notify.deliver_due(world.tenant, actor=job(world.tenant))
     assert "in an hour" in email.sent[-1].title
     world.clock.set(world.get_session(session).ends_at + timedelta(hours=1))
-    world.notify.deliver_due(world.tenant)
+    world.notify.deliver_due(world.tenant, actor=job(world.tenant))
     assert email.sent[-1].title.startswith("How was")
     assert len(email.sent) == 4
-    assert world.notify.deliver_due(world.tenant).sent == 0
+    assert world.notify.deliver_due(world.tenant, actor=job(world.tenant)).sent == 0
 
 
 def test_two_senders_at_once_send_every_notification_once(world: NotifyWorld) -> None:
@@ -125,7 +130,11 @@ def test_two_senders_at_once_send_every_notification_once(world: NotifyWorld) ->
         book(world, world.session(), parent, child)
     world.relay.drain()
     threads = [
-        threading.Thread(target=world.notify.deliver_due, args=(world.tenant, 1000))
+        threading.Thread(
+            target=world.notify.deliver_due,
+            args=(world.tenant, 1000),
+            kwargs={"actor": job(world.tenant)},
+        )
         for _ in range(3)
     ]
     for thread in threads:
@@ -150,11 +159,12 @@ def test_a_venue_cancellation_tells_every_parent_urgently_and_drops_their_remind
     world.bookings.cancel_session(
         CancelSession(
             tenant_id=world.tenant, session_id=session, reason="flood", idempotency_key=world.key()
-        )
+        ),
+        actor=admin(world.tenant),
     )
     world.settle()
     for parent in parents:
-        history = world.notify.history(world.tenant, parent)
+        history = world.notify.history(world.tenant, parent, actor=admin(world.tenant))
         [cancelled] = [
             n
             for n in history
@@ -167,7 +177,7 @@ def test_a_venue_cancellation_tells_every_parent_urgently_and_drops_their_remind
         assert reminders
         assert all(n.status is NotificationStatus.PARKED for n in reminders)
     world.clock.advance(timedelta(days=10))
-    assert world.notify.deliver_due(world.tenant).sent == 0
+    assert world.notify.deliver_due(world.tenant, actor=job(world.tenant)).sent == 0
 
 
 def test_a_parent_cancelling_drops_the_reminders_without_a_message(
@@ -182,7 +192,8 @@ def test_a_parent_cancelling_drops_the_reminders_without_a_message(
             booking_id=booking,  # type: ignore[arg-type]
             reason=CancellationReason.CHILD_SICK,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     world.settle()
     assert kinds(world, parent, Channel.EMAIL) == [
@@ -207,7 +218,8 @@ def test_a_waitlist_offer_carries_its_deadline_and_its_expiry_is_told(
             child_id=waiting_child,
             parent_id=waiting,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     world.bookings.cancel(
         CancelBooking(
@@ -215,12 +227,13 @@ def test_a_waitlist_offer_carries_its_deadline_and_its_expiry_is_told(
             booking_id=booking,  # type: ignore[arg-type]
             reason=CancellationReason.CHILD_SICK,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     world.settle()
     [offer] = [
         n
-        for n in world.notify.history(world.tenant, waiting)
+        for n in world.notify.history(world.tenant, waiting, actor=admin(world.tenant))
         if n.type is NotificationType.WAITLIST_SPOT and n.channel is Channel.EMAIL
     ]
     assert offer.priority is Priority.HIGH
@@ -228,7 +241,7 @@ def test_a_waitlist_offer_carries_its_deadline_and_its_expiry_is_told(
     assert deadline == world.clock.now() + timedelta(hours=4)
     assert "until" in offer.body
     world.clock.advance(timedelta(hours=5))
-    world.waitlist.expire_offers(world.tenant)
+    world.waitlist.expire_offers(world.tenant, actor=job(world.tenant))
     world.settle()
     assert "offer_expired/email/sent" in kinds(world, waiting)
 
@@ -238,7 +251,7 @@ def test_credit_expiry_warnings_and_trip_reminders_become_notifications(
 ) -> None:
     parent, _ = world.family(credits=30)
     world.clock.set(datetime(2026, 3, 25, 12, tzinfo=UTC))
-    assert world.ledger.send_expiry_warnings(world.tenant) == 1
+    assert world.ledger.send_expiry_warnings(world.tenant, actor=job(world.tenant)) == 1
     with world.db(world.tenant) as uow:
         uow.emit(
             ReminderDue(
@@ -271,7 +284,8 @@ def test_preferences_turn_channels_off_and_quiet_hours_wait_unless_urgent(
             channel=Channel.EMAIL,
             enabled=False,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     notify.switch_channel(
         SwitchChannel(
@@ -281,7 +295,8 @@ def test_preferences_turn_channels_off_and_quiet_hours_wait_unless_urgent(
             channel=Channel.SMS,
             enabled=True,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     with pytest.raises(ValidationFailed):
         notify.switch_channel(
@@ -292,7 +307,8 @@ def test_preferences_turn_channels_off_and_quiet_hours_wait_unless_urgent(
                 channel=Channel.IN_APP,
                 enabled=False,
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=admin(world.tenant),
         )
     now = world.clock.now()  # 09:00 UTC: inside 08:00-10:00 quiet hours
     notify.update_preferences(
@@ -302,7 +318,8 @@ def test_preferences_turn_channels_off_and_quiet_hours_wait_unless_urgent(
             quiet_hours=QuietHours(start=time(8), end=time(10), timezone="UTC"),
             addresses={Channel.SMS: "+15550100"},
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     book(world, world.session(), parent, child)
     for priority in (Priority.NORMAL, Priority.URGENT):
@@ -314,7 +331,8 @@ def test_preferences_turn_channels_off_and_quiet_hours_wait_unless_urgent(
                 message="Pool closed",
                 priority=priority,
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=admin(world.tenant),
         )
     world.settle()
     assert kinds(world, parent, Channel.IN_APP) == [
@@ -329,7 +347,7 @@ def test_preferences_turn_channels_off_and_quiet_hours_wait_unless_urgent(
     assert [m.title for m in sms] == ["urgent news"]  # normal waits for 10:00
     assert not [m for m in world.channels[Channel.EMAIL].sent if "Booked" in m.title]
     world.clock.set(now.replace(hour=10))
-    world.notify.deliver_due(world.tenant)
+    world.notify.deliver_due(world.tenant, actor=job(world.tenant))
     assert [m.title for m in sms] == ["urgent news", "normal news"]
     assert sms[0].to == "+15550100"
 
@@ -339,8 +357,8 @@ def test_the_in_app_centre_lists_counts_and_marks_read(world: NotifyWorld) -> No
     other, _ = world.family()
     book(world, world.session(), parent, child)
     world.settle()
-    [item] = world.notify.inbox(world.tenant, parent)
-    assert world.notify.unread_count(world.tenant, parent) == 1
+    [item] = world.notify.inbox(world.tenant, parent, actor=admin(world.tenant))
+    assert world.notify.unread_count(world.tenant, parent, actor=admin(world.tenant)) == 1
     with pytest.raises(AccessDenied):
         world.notify.mark_read(
             MarkRead(
@@ -348,7 +366,8 @@ def test_the_in_app_centre_lists_counts_and_marks_read(world: NotifyWorld) -> No
                 user_id=other,
                 notification_id=item.id,
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=admin(world.tenant),
         )
     read = world.notify.mark_read(
         MarkRead(
@@ -356,12 +375,15 @@ def test_the_in_app_centre_lists_counts_and_marks_read(world: NotifyWorld) -> No
             user_id=parent,
             notification_id=item.id,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     assert read.read_at == world.clock.now()
-    assert world.notify.unread_count(world.tenant, parent) == 0
-    assert world.notify.inbox(world.tenant, parent, unread_only=True) == []
-    assert len(world.notify.inbox(world.tenant, parent)) == 1
+    assert world.notify.unread_count(world.tenant, parent, actor=admin(world.tenant)) == 0
+    assert (
+        world.notify.inbox(world.tenant, parent, unread_only=True, actor=admin(world.tenant)) == []
+    )
+    assert len(world.notify.inbox(world.tenant, parent, actor=admin(world.tenant))) == 1
 
 
 def test_a_channel_down_fails_retries_with_backoff_then_parks(
@@ -375,18 +397,22 @@ def test_a_channel_down_fails_retries_with_backoff_then_parks(
     world.settle()
     [mail] = [
         n
-        for n in world.notify.history(world.tenant, parent)
+        for n in world.notify.history(world.tenant, parent, actor=admin(world.tenant))
         if n.channel is Channel.EMAIL and n.type is NotificationType.BOOKING_CONFIRMED
     ]
     assert mail.status is NotificationStatus.FAILED
     assert mail.attempts == 1
     assert mail.due_at == world.clock.now() + timedelta(seconds=30)
     assert "unavailable" in (mail.last_error or "")
-    assert world.notify.deliver_due(world.tenant).failed == 0  # not due yet
+    assert (
+        world.notify.deliver_due(world.tenant, actor=job(world.tenant)).failed == 0
+    )  # not due yet
     for delay in (30, 60, 120, 240, 480):
         world.clock.advance(timedelta(seconds=delay))
-        world.notify.deliver_due(world.tenant)
-    history = {n.id: n for n in world.notify.history(world.tenant, parent)}
+        world.notify.deliver_due(world.tenant, actor=job(world.tenant))
+    history = {
+        n.id: n for n in world.notify.history(world.tenant, parent, actor=admin(world.tenant))
+    }
     assert history[mail.id].status is NotificationStatus.PARKED
     assert history[mail.id].attempts == 6
     assert email.sent == []
@@ -404,7 +430,7 @@ def test_a_redelivered_event_creates_nothing_twice(world: NotifyWorld) -> None:
         with world.db(world.tenant) as uow:
             world.rules.handle(uow, message)
             uow.commit()
-    assert len(world.notify.history(world.tenant, parent)) == 8
+    assert len(world.notify.history(world.tenant, parent, actor=admin(world.tenant))) == 8
     with world.db(world.tenant) as uow:
         now = world.clock.now()
         assert uow.inbox.admit("notifications", [message.event_id], now) == {message.event_id}

@@ -33,6 +33,7 @@ from travelcore.notifications import (
     OutgoingMessage,
     Priority,
 )
+from travelcore.testing.actors import admin, job
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.notifications import (
     JinjaRenderer,
@@ -231,41 +232,45 @@ def test_an_outage_fails_retries_with_backoff_and_delivers_once_when_the_server_
             child_id=child,
             parent_id=parent,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     world.bookings.confirm(
         ConfirmBooking(
             tenant_id=world.tenant, booking_id=receipt.booking_id, idempotency_key=world.key()
-        )
+        ),
+        actor=admin(world.tenant),
     )
     world.relay.drain()
 
     def confirmation() -> Any:
         [mail] = [
             n
-            for n in notify.history(world.tenant, parent)
+            for n in notify.history(world.tenant, parent, actor=admin(world.tenant))
             if n.channel is Channel.EMAIL and n.type is NotificationType.BOOKING_CONFIRMED
         ]
         return mail
 
-    report = notify.deliver_due(world.tenant)  # no server listening
+    report = notify.deliver_due(world.tenant, actor=job(world.tenant))  # no server listening
     assert (report.sent, report.failed) == (1, 1)  # in-app went, email failed
     first = confirmation()
     assert first.status is NotificationStatus.FAILED
     assert "Connection refused" in (first.last_error or "")
     assert first.due_at == clock.now() + dt.timedelta(seconds=30)
     clock.advance(dt.timedelta(seconds=30))
-    assert notify.deliver_due(world.tenant).failed == 1
+    assert notify.deliver_due(world.tenant, actor=job(world.tenant)).failed == 1
     assert confirmation().due_at == clock.now() + dt.timedelta(seconds=60)
 
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        assert notify.deliver_due(world.tenant).sent == 0  # backing off: not due yet
+        assert (
+            notify.deliver_due(world.tenant, actor=job(world.tenant)).sent == 0
+        )  # backing off: not due yet
         clock.advance(dt.timedelta(seconds=60))
-        assert notify.deliver_due(world.tenant).sent == 1
+        assert notify.deliver_due(world.tenant, actor=job(world.tenant)).sent == 1
         clock.advance(dt.timedelta(days=1))
-        assert notify.deliver_due(world.tenant).sent == 0
+        assert notify.deliver_due(world.tenant, actor=job(world.tenant)).sent == 0
     finally:
         controller.stop()
     sent = confirmation()

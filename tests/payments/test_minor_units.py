@@ -22,6 +22,7 @@ from travelcore.payments import (
     RefundPayment,
     RefundStatus,
 )
+from travelcore.testing.actors import admin
 from travelcore.testing.payments import CountingGateway, GatewayShop
 from travelcore.travel import LineItem
 from travelcore_adapters.memory import MemoryDatabase
@@ -46,7 +47,7 @@ def test_a_sub_cent_refund_is_refused_before_it_is_recorded(shop: GatewayShop) -
             idempotency_key="sub-cent",
         )
     assert (refused.value.field, refused.value.rule) == ("amount", "minor_units")
-    payment = shop.payments.payment(shop.tenant, paid.payment_id)
+    payment = shop.payments.payment(shop.tenant, paid.payment_id, actor=admin(shop.tenant))
     assert payment.refunds == ()
     assert payment.refundable == Money.of("10.00", "USD")
     assert "refund" not in shop.gateway.calls
@@ -56,7 +57,8 @@ def test_a_sub_cent_refund_is_refused_before_it_is_recorded(shop: GatewayShop) -
             payment_id=paid.payment_id,
             amount=Money.of("5.00", "USD"),
             idempotency_key="five",
-        )
+        ),
+        actor=admin(shop.tenant),
     )
     assert (done.refunded, done.refundable) == (Money.of("5.00", "USD"), Money.of("5.00", "USD"))
 
@@ -71,7 +73,7 @@ def test_a_trip_priced_finer_than_a_yen_cannot_be_booked_and_whole_yen_pay(
     trip = shop.trip(Money.of("100", "JPY"))
     paid = shop.pay(trip, "pay")
     assert (paid.status, paid.amount) == (PaymentStatus.SUCCEEDED, Money.of("100", "JPY"))
-    (payment,) = shop.payments.payments_for_trip(shop.tenant, trip)
+    (payment,) = shop.payments.payments_for_trip(shop.tenant, trip, actor=admin(shop.tenant))
     assert payment.status is PaymentStatus.SUCCEEDED
 
 
@@ -121,8 +123,9 @@ def test_a_refund_the_provider_rejects_no_longer_counts_against_the_cap(
     paid = shop.pay(shop.trip(Money.of("10.00", "USD")), "pay")
     with pytest.raises(PaymentDeclined):
         shop.payments.refund(
-            RefundPayment(tenant_id=shop.tenant, payment_id=paid.payment_id, idempotency_key="r")
+            RefundPayment(tenant_id=shop.tenant, payment_id=paid.payment_id, idempotency_key="r"),
+            actor=admin(shop.tenant),
         )
-    payment = shop.payments.payment(shop.tenant, paid.payment_id)
+    payment = shop.payments.payment(shop.tenant, paid.payment_id, actor=admin(shop.tenant))
     assert [r.status for r in payment.refunds] == [RefundStatus.FAILED]
     assert payment.refundable == Money.of("10.00", "USD")

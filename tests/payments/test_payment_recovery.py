@@ -42,6 +42,7 @@ from travelcore.payments import (
     RefundStatus,
     RefundTrip,
 )
+from travelcore.testing.actors import admin, job
 from travelcore.testing.payments import GatewayShop
 from travelcore.travel import (
     BookTrip,
@@ -100,7 +101,8 @@ class World:
         self.payments = PaymentService(db, clock, gateway=self.gateway)  # type: ignore[arg-type]
         self.tenant = TenantId(new_uuid())
         self.travel.register_tenant(
-            RegisterTenant(tenant_id=self.tenant, name="Acme", idempotency_key="t")
+            RegisterTenant(tenant_id=self.tenant, name="Acme", idempotency_key="t"),
+            actor=admin(self.tenant),
         )
 
     def trip(self) -> TripId:
@@ -120,7 +122,8 @@ class World:
                     ),
                 ),
                 idempotency_key=new_uuid().hex,
-            )
+            ),
+            actor=admin(self.tenant),
         )
         return TripId(booked.id)
 
@@ -131,7 +134,8 @@ class World:
                 trip_id=trip,
                 payment_method="pm_card_visa",
                 idempotency_key=key,
-            )
+            ),
+            actor=admin(self.tenant),
         )
 
     def refund(self, payment_id: Any, amount: str, key: str) -> Any:
@@ -141,7 +145,8 @@ class World:
                 payment_id=payment_id,
                 amount=Money.of(amount, "EUR"),
                 idempotency_key=key,
-            )
+            ),
+            actor=admin(self.tenant),
         )
 
 
@@ -161,19 +166,25 @@ def test_a_retry_after_a_crash_completes_the_initiated_payment(
     world.gateway.crash_after = {crash_after}
     with pytest.raises(Crash):
         world.pay(trip, "pay")
-    (initiated,) = world.payments.payments_for_trip(world.tenant, trip)
+    (initiated,) = world.payments.payments_for_trip(world.tenant, trip, actor=admin(world.tenant))
     assert initiated.status is PaymentStatus.INITIATED
-    assert world.travel.trip(world.tenant, trip).status is TripStatus.PENDING
+    assert (
+        world.travel.trip(world.tenant, trip, actor=admin(world.tenant)).status
+        is TripStatus.PENDING
+    )
     with pytest.raises(Conflict):
         world.pay(trip, "other-key")
     done = world.pay(trip, "pay")
     assert (done.payment_id, done.status) == (initiated.id, PaymentStatus.SUCCEEDED)
     assert done.amount == Money.of("220.00", "EUR")
-    (stored,) = world.payments.payments_for_trip(world.tenant, trip)
+    (stored,) = world.payments.payments_for_trip(world.tenant, trip, actor=admin(world.tenant))
     assert stored.status is PaymentStatus.SUCCEEDED
     # the provider saw the same idempotency keys: one payment intent, not two
     assert set(world.gateway.refs("create_payment")) == {done.provider_ref}
-    assert world.travel.trip(world.tenant, trip).status is TripStatus.CONFIRMED
+    assert (
+        world.travel.trip(world.tenant, trip, actor=admin(world.tenant)).status
+        is TripStatus.CONFIRMED
+    )
     calls = len(world.gateway.replies)
     assert world.pay(trip, "pay") == done
     assert len(world.gateway.replies) == calls
@@ -184,7 +195,7 @@ def test_a_retry_after_a_crash_completes_the_pending_refund(world: World) -> Non
     world.gateway.crash_after = {"refund"}
     with pytest.raises(Crash):
         world.refund(paid.payment_id, "150.00", "r1")
-    payment = world.payments.payment(world.tenant, paid.payment_id)
+    payment = world.payments.payment(world.tenant, paid.payment_id, actor=admin(world.tenant))
     (pending,) = payment.refunds
     assert pending.status is RefundStatus.PENDING
     # the pending refund already counts against the cap, from committed state
@@ -197,7 +208,9 @@ def test_a_retry_after_a_crash_completes_the_pending_refund(world: World) -> Non
     assert (done.refunded, done.refundable) == (Money.of("150.00", "EUR"), Money.of("70.00", "EUR"))
     assert world.gateway.refs("refund") == [done.provider_ref, done.provider_ref]
     assert world.gateway.inner.refunded(paid.provider_ref) == Money.of("150.00", "EUR")
-    (settled,) = world.payments.payment(world.tenant, paid.payment_id).refunds
+    (settled,) = world.payments.payment(
+        world.tenant, paid.payment_id, actor=admin(world.tenant)
+    ).refunds
     assert (settled.status, settled.provider_ref) == (RefundStatus.SUCCEEDED, done.provider_ref)
     assert world.refund(paid.payment_id, "150.00", "r1") == done
 
@@ -205,16 +218,21 @@ def test_a_retry_after_a_crash_completes_the_pending_refund(world: World) -> Non
 def test_a_retry_after_a_crash_completes_the_trip_refund(world: World) -> None:
     trip = world.trip()
     paid = world.pay(trip, "pay")
-    world.travel.cancel_trip(ChangeTrip(tenant_id=world.tenant, trip_id=trip, idempotency_key="c"))
+    world.travel.cancel_trip(
+        ChangeTrip(tenant_id=world.tenant, trip_id=trip, idempotency_key="c"),
+        actor=admin(world.tenant),
+    )
     command = RefundTrip(tenant_id=world.tenant, trip_id=trip, idempotency_key="all")
     world.gateway.crash_after = {"refund"}
     with pytest.raises(Crash):
-        world.payments.refund_trip(command)
-    assert world.payments.payment(world.tenant, paid.payment_id).refundable.is_zero()
-    done = world.payments.refund_trip(command)
+        world.payments.refund_trip(command, actor=admin(command.tenant_id))
+    assert world.payments.payment(
+        world.tenant, paid.payment_id, actor=admin(world.tenant)
+    ).refundable.is_zero()
+    done = world.payments.refund_trip(command, actor=admin(command.tenant_id))
     assert [r.amount for r in done.refunds] == [Money.of("220.00", "EUR")]
     assert world.gateway.inner.refunded(paid.provider_ref) == Money.of("220.00", "EUR")
-    assert world.payments.refund_trip(command) == done
+    assert world.payments.refund_trip(command, actor=admin(command.tenant_id)) == done
 
 
 def test_concurrent_refunds_never_exceed_the_capture(
@@ -232,7 +250,7 @@ def test_concurrent_refunds_never_exceed_the_capture(
 
         with ThreadPoolExecutor(max_workers=4) as pool:
             amounts = [a for a in pool.map(refund, range(12)) if a is not None]
-        payment = world.payments.payment(world.tenant, paid.payment_id)
+        payment = world.payments.payment(world.tenant, paid.payment_id, actor=admin(world.tenant))
         assert 1 <= len(amounts) <= 3  # 3 x 60 <= 220 < 4 x 60
         assert payment.refunded == Money.of(60 * len(amounts), "EUR")
         assert world.gateway.inner.refunded(paid.provider_ref) == payment.refunded
@@ -363,7 +381,8 @@ def test_the_job_settles_every_payment_stuck_by_an_outage_and_nothing_is_charged
         staged.before["confirm_payment"] = provider.outage.lose_replies
         pay(name)
     shop.travel.cancel_trip(
-        ChangeTrip(tenant_id=shop.tenant, trip_id=trips["D"], idempotency_key="cancel-D")
+        ChangeTrip(tenant_id=shop.tenant, trip_id=trips["D"], idempotency_key="cancel-D"),
+        actor=admin(shop.tenant),
     )
     # B: the provider creates the payment and its reply is lost; A: the provider is down
     provider.outage.lose_replies()
@@ -371,31 +390,42 @@ def test_the_job_settles_every_payment_stuck_by_an_outage_and_nothing_is_charged
     provider.outage.down()
     pay("A")
     provider.outage.down()
-    stuck = {n: shop.payments.payments_for_trip(shop.tenant, t)[0] for n, t in trips.items()}
+    stuck = {
+        n: shop.payments.payments_for_trip(shop.tenant, t, actor=admin(shop.tenant))[0]
+        for n, t in trips.items()
+    }
     assert {p.status for p in stuck.values()} == {PaymentStatus.INITIATED}
     with pytest.raises(Conflict):
         shop.pay(trips["A"], "another-key")
 
     clock.advance(timedelta(minutes=16))
-    while_down = shop.payments.reconcile(ReconcilePayments(tenant_id=shop.tenant))
+    while_down = shop.payments.reconcile(
+        ReconcilePayments(tenant_id=shop.tenant), actor=job(shop.tenant)
+    )
     # A and B never reached the capture step: they fail without asking the provider
     assert set(while_down.failed) == {stuck["A"].id, stuck["B"].id}
     assert set(while_down.unknown) == {stuck["C"].id, stuck["D"].id}
 
     provider.outage.up()
-    back = shop.payments.reconcile(ReconcilePayments(tenant_id=shop.tenant))
+    back = shop.payments.reconcile(ReconcilePayments(tenant_id=shop.tenant), actor=job(shop.tenant))
     assert set(back.succeeded) == {stuck["C"].id, stuck["D"].id}
     assert back.refunded == (stuck["D"].id,)
-    assert shop.payments.reconcile(ReconcilePayments(tenant_id=shop.tenant)) == Reconciliation()
+    assert (
+        shop.payments.reconcile(ReconcilePayments(tenant_id=shop.tenant), actor=job(shop.tenant))
+        == Reconciliation()
+    )
 
     # no trip stays blocked; the original keys never charge again
-    assert shop.travel.trip(shop.tenant, trips["C"]).status is TripStatus.CONFIRMED
+    assert (
+        shop.travel.trip(shop.tenant, trips["C"], actor=admin(shop.tenant)).status
+        is TripStatus.CONFIRMED
+    )
     for name in "AB":
         assert shop.pay(trips[name], keys[name], methods[name]).status is PaymentStatus.FAILED
         assert shop.pay(trips[name], f"again-{name}").status is PaymentStatus.SUCCEEDED
     assert shop.pay(trips["C"], keys["C"], methods["C"]).status is PaymentStatus.SUCCEEDED
     trip_ids = {str(t) for t in trips.values()}
     assert provider.captures(trip_ids) == Counter(trip_ids)  # one capture per trip
-    refunded_d = shop.payments.payment(shop.tenant, stuck["D"].id)
+    refunded_d = shop.payments.payment(shop.tenant, stuck["D"].id, actor=admin(shop.tenant))
     assert refunded_d.refunded == Money.of("64.00", "EUR")
     assert provider.refunded(str(refunded_d.provider_ref)) == Money.of("64.00", "EUR")

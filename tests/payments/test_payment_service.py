@@ -28,6 +28,7 @@ from travelcore.payments import (
     RefundPayment,
     RefundTrip,
 )
+from travelcore.testing.actors import admin
 from travelcore.testing.payments import CountingGateway
 from travelcore.travel import (
     BookTrip,
@@ -57,7 +58,8 @@ class Env:
         self.tenant = TenantId(new_uuid())
         self.user = UserId(new_uuid())
         self.travel.register_tenant(
-            RegisterTenant(tenant_id=self.tenant, name="Acme", idempotency_key="t")
+            RegisterTenant(tenant_id=self.tenant, name="Acme", idempotency_key="t"),
+            actor=admin(self.tenant),
         )
 
     def trip(self, fare: str = "120.00") -> TripId:
@@ -85,7 +87,8 @@ class Env:
                     ),
                 ),
                 idempotency_key=new_uuid().hex,
-            )
+            ),
+            actor=admin(self.tenant),
         )
         return TripId(booked.id)
 
@@ -96,7 +99,8 @@ class Env:
                 trip_id=trip,
                 payment_method=method or self.card(),
                 idempotency_key=key,
-            )
+            ),
+            actor=admin(self.tenant),
         )
 
     def refund(self, payment_id: Any, amount: str | None, key: str) -> Any:
@@ -106,7 +110,8 @@ class Env:
                 payment_id=payment_id,
                 amount=None if amount is None else Money.of(amount, "EUR"),
                 idempotency_key=key,
-            )
+            ),
+            actor=admin(self.tenant),
         )
 
 
@@ -124,20 +129,24 @@ def test_cancelling_a_trip_refunds_what_is_left(env: Env) -> None:
     env.refund(paid.payment_id, "20.00", "r1")
     command = RefundTrip(tenant_id=env.tenant, trip_id=trip, idempotency_key="all")
     with pytest.raises(InvalidTransition):
-        env.payments.refund_trip(command)
-    env.travel.cancel_trip(ChangeTrip(tenant_id=env.tenant, trip_id=trip, idempotency_key="c"))
-    result = env.payments.refund_trip(command)
+        env.payments.refund_trip(command, actor=admin(command.tenant_id))
+    env.travel.cancel_trip(
+        ChangeTrip(tenant_id=env.tenant, trip_id=trip, idempotency_key="c"), actor=admin(env.tenant)
+    )
+    result = env.payments.refund_trip(command, actor=admin(command.tenant_id))
     assert [r.amount for r in result.refunds] == [Money.of("200.00", "EUR")]
-    assert env.payments.refund_trip(command) == result
-    payment = env.payments.payment(env.tenant, paid.payment_id)
+    assert env.payments.refund_trip(command, actor=admin(command.tenant_id)) == result
+    payment = env.payments.payment(env.tenant, paid.payment_id, actor=admin(env.tenant))
     assert payment.refundable == Money.of("0.00", "EUR")
     again = RefundTrip(tenant_id=env.tenant, trip_id=trip, idempotency_key="all-2")
-    assert env.payments.refund_trip(again).refunds == ()
+    assert env.payments.refund_trip(again, actor=admin(again.tenant_id)).refunds == ()
 
 
 def test_cancelled_trips_cannot_be_paid(env: Env) -> None:
     trip = env.trip()
-    env.travel.cancel_trip(ChangeTrip(tenant_id=env.tenant, trip_id=trip, idempotency_key="c"))
+    env.travel.cancel_trip(
+        ChangeTrip(tenant_id=env.tenant, trip_id=trip, idempotency_key="c"), actor=admin(env.tenant)
+    )
     with pytest.raises(InvalidTransition):
         env.pay(trip, "p")
 
@@ -153,7 +162,8 @@ def test_refund_amount_must_be_positive_and_in_currency(env: Env) -> None:
                 payment_id=paid.payment_id,
                 amount=Money.of("1", "USD"),
                 idempotency_key="r1",
-            )
+            ),
+            actor=admin(env.tenant),
         )
 
 
@@ -166,11 +176,11 @@ def test_gateway_outage_leaves_an_initiated_payment_that_the_same_key_completes(
     gateway.available = False
     with pytest.raises(PaymentGatewayUnavailable):
         env.pay(trip, "p")
-    (pending,) = env.payments.payments_for_trip(env.tenant, trip)
+    (pending,) = env.payments.payments_for_trip(env.tenant, trip, actor=admin(env.tenant))
     assert (pending.status, pending.provider_ref) == (PaymentStatus.INITIATED, None)
     with pytest.raises(Conflict):
         env.pay(trip, "another-key")  # one payment of a trip in flight at a time
     gateway.available = True
     done = env.pay(trip, "p")
     assert (done.status, done.payment_id) == (PaymentStatus.SUCCEEDED, pending.id)
-    assert len(env.payments.payments_for_trip(env.tenant, trip)) == 1
+    assert len(env.payments.payments_for_trip(env.tenant, trip, actor=admin(env.tenant))) == 1

@@ -28,6 +28,7 @@ from travelcore.payments import (
     PayTrip,
     RefundPayment,
 )
+from travelcore.testing.actors import admin
 from travelcore.travel import BookTrip, LineItem, RegisterTenant, TravelService
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
@@ -51,7 +52,8 @@ class PaymentsMachine(RuleBasedStateMachine):
         self.service = PaymentService(db, clock, gateway=self.gateway)
         self.tenant = TenantId(new_uuid())
         self.travel.register_tenant(
-            RegisterTenant(tenant_id=self.tenant, name="T", idempotency_key="t")
+            RegisterTenant(tenant_id=self.tenant, name="T", idempotency_key="t"),
+            actor=admin(self.tenant),
         )
         self.captured: dict[Any, Decimal] = {}
         self.refunded: dict[Any, Decimal] = {}
@@ -80,7 +82,8 @@ class PaymentsMachine(RuleBasedStateMachine):
                     ),
                 ),
                 idempotency_key=self.key(),
-            )
+            ),
+            actor=admin(self.tenant),
         )
         paid = self.service.pay(
             PayTrip(
@@ -88,7 +91,8 @@ class PaymentsMachine(RuleBasedStateMachine):
                 trip_id=booked.id,
                 payment_method=type(self).card(),
                 idempotency_key=self.key(),
-            )
+            ),
+            actor=admin(self.tenant),
         )
         assert paid.status is PaymentStatus.SUCCEEDED
         self.captured[paid.payment_id] = fare
@@ -102,7 +106,7 @@ class PaymentsMachine(RuleBasedStateMachine):
             tenant_id=self.tenant, payment_id=payment_id, amount=amount, idempotency_key=self.key()
         )
         try:
-            result = self.service.refund(command)
+            result = self.service.refund(command, actor=admin(command.tenant_id))
         except RefundExceedsCaptured:
             assert wanted > remaining
             return
@@ -126,14 +130,14 @@ class PaymentsMachine(RuleBasedStateMachine):
     def retry_last_refund(self) -> None:
         if self.last is not None:
             command, result = self.last
-            assert self.service.refund(command) == result
+            assert self.service.refund(command, actor=admin(command.tenant_id)) == result
 
     @invariant()
     def refunds_never_exceed_captured(self) -> None:
         if not hasattr(self, "service"):
             return
         for payment_id, captured in self.captured.items():
-            payment = self.service.payment(self.tenant, payment_id)
+            payment = self.service.payment(self.tenant, payment_id, actor=admin(self.tenant))
             assert payment.captured.amount == captured
             assert payment.refunded.amount == self.refunded[payment_id]
             assert payment.refunded <= payment.captured

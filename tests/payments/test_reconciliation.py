@@ -25,6 +25,7 @@ from travelcore.payments import (
     WebhookOutcome,
 )
 from travelcore.testing import StripeSigner
+from travelcore.testing.actors import admin, job
 from travelcore.testing.payments import GatewayShop
 from travelcore.travel import ChangeTrip, TripId, TripStatus
 from travelcore_adapters.memory import MemoryDatabase
@@ -65,11 +66,14 @@ class Shop(GatewayShop):
         return self.trip(Money.of("80.00", "EUR"))
 
     def reconcile(self) -> Reconciliation:
-        return self.payments.reconcile(ReconcilePayments(tenant_id=self.tenant))
+        return self.payments.reconcile(
+            ReconcilePayments(tenant_id=self.tenant), actor=job(self.tenant)
+        )
 
     def cancel(self, trip: TripId) -> None:
         self.travel.cancel_trip(
-            ChangeTrip(tenant_id=self.tenant, trip_id=trip, idempotency_key=f"cancel-{trip}")
+            ChangeTrip(tenant_id=self.tenant, trip_id=trip, idempotency_key=f"cancel-{trip}"),
+            actor=admin(self.tenant),
         )
 
     def stuck_in_capture(self, trip: TripId, key: str) -> None:
@@ -97,7 +101,7 @@ def test_a_payment_that_never_reached_the_provider_fails_and_frees_its_trip(shop
     shop.memory.available = False
     with pytest.raises(PaymentGatewayUnavailable):
         shop.pay(trip, "pay")
-    (stuck,) = shop.payments.payments_for_trip(shop.tenant, trip)
+    (stuck,) = shop.payments.payments_for_trip(shop.tenant, trip, actor=admin(shop.tenant))
     assert shop.reconcile() == Reconciliation()  # not old enough yet
     shop.clock.advance(LATER)
     assert shop.reconcile() == Reconciliation(failed=(stuck.id,))  # no provider call needed
@@ -112,7 +116,7 @@ def test_a_payment_that_never_reached_the_provider_fails_and_frees_its_trip(shop
 def test_an_uncaptured_payment_is_cancelled_at_the_provider_and_failed(shop: Shop) -> None:
     trip = shop.eur_trip()
     shop.stuck_in_capture(trip, "pay")
-    (stuck,) = shop.payments.payments_for_trip(shop.tenant, trip)
+    (stuck,) = shop.payments.payments_for_trip(shop.tenant, trip, actor=admin(shop.tenant))
     assert stuck.provider_ref is not None
     shop.clock.advance(LATER)
     assert shop.reconcile() == Reconciliation(failed=(stuck.id,))
@@ -125,7 +129,7 @@ def test_a_payment_captured_while_its_reply_was_lost_succeeds_once(shop: Shop) -
     trip = shop.eur_trip()
 
     def capture_then_vanish() -> None:
-        (payment,) = shop.payments.payments_for_trip(shop.tenant, trip)
+        (payment,) = shop.payments.payments_for_trip(shop.tenant, trip, actor=admin(shop.tenant))
         shop.memory.confirm_payment(str(payment.provider_ref), idempotency_key="elsewhere")
         shop.memory.available = False
 
@@ -133,14 +137,16 @@ def test_a_payment_captured_while_its_reply_was_lost_succeeds_once(shop: Shop) -
     with pytest.raises(PaymentGatewayUnavailable):
         shop.pay(trip, "pay")
     shop.clock.advance(LATER)
-    (stuck,) = shop.payments.payments_for_trip(shop.tenant, trip)
+    (stuck,) = shop.payments.payments_for_trip(shop.tenant, trip, actor=admin(shop.tenant))
     with pytest.raises(Conflict):
         shop.pay(trip, "other")
     assert shop.reconcile() == Reconciliation(unknown=(stuck.id,))  # the provider is away
     shop.memory.available = True
     assert shop.reconcile() == Reconciliation(succeeded=(stuck.id,))
     assert shop.reconcile() == Reconciliation()
-    assert shop.travel.trip(shop.tenant, trip).status is TripStatus.CONFIRMED
+    assert (
+        shop.travel.trip(shop.tenant, trip, actor=admin(shop.tenant)).status is TripStatus.CONFIRMED
+    )
     assert shop.pay(trip, "pay").status is PaymentStatus.SUCCEEDED
     with pytest.raises(Conflict):
         shop.pay(trip, "other")  # paid: nothing is due
@@ -150,7 +156,7 @@ def test_a_payment_captured_while_its_reply_was_lost_succeeds_once(shop: Shop) -
 def test_a_webhook_after_cancel_refunds_the_payment_once(shop: Shop) -> None:
     trip = shop.eur_trip()
     shop.stuck_in_capture(trip, "pay")
-    (payment,) = shop.payments.payments_for_trip(shop.tenant, trip)
+    (payment,) = shop.payments.payments_for_trip(shop.tenant, trip, actor=admin(shop.tenant))
     ref = str(payment.provider_ref)
     shop.memory.confirm_payment(ref, idempotency_key="3ds")  # the payer completes 3-D Secure
     shop.cancel(trip)
@@ -160,7 +166,7 @@ def test_a_webhook_after_cancel_refunds_the_payment_once(shop: Shop) -> None:
     )
     assert shop.payments.handle_webhook(*delivery) is WebhookOutcome.APPLIED
     assert shop.payments.handle_webhook(*delivery) is WebhookOutcome.REPLAY
-    stored = shop.payments.payment(shop.tenant, payment.id)
+    stored = shop.payments.payment(shop.tenant, payment.id, actor=admin(shop.tenant))
     assert stored.status is PaymentStatus.SUCCEEDED
     assert [r.status for r in stored.refunds] == [RefundStatus.SUCCEEDED]
     assert stored.refunded == Money.of("80.00", "EUR")
@@ -173,7 +179,7 @@ def test_a_webhook_after_cancel_refunds_the_payment_once(shop: Shop) -> None:
 def test_an_automatic_refund_the_provider_missed_is_completed_by_the_job(shop: Shop) -> None:
     trip = shop.eur_trip()
     shop.stuck_in_capture(trip, "pay")
-    (payment,) = shop.payments.payments_for_trip(shop.tenant, trip)
+    (payment,) = shop.payments.payments_for_trip(shop.tenant, trip, actor=admin(shop.tenant))
     ref = str(payment.provider_ref)
     shop.memory.confirm_payment(ref, idempotency_key="3ds")
     shop.cancel(trip)
@@ -186,7 +192,7 @@ def test_an_automatic_refund_the_provider_missed_is_completed_by_the_job(shop: S
         "evt-late", ref, shop.tenant, succeeded=True, signed_at=shop.clock.now()
     )
     assert shop.payments.handle_webhook(*delivery) is WebhookOutcome.APPLIED
-    pending = shop.payments.payment(shop.tenant, payment.id)
+    pending = shop.payments.payment(shop.tenant, payment.id, actor=admin(shop.tenant))
     assert [r.status for r in pending.refunds] == [RefundStatus.PENDING]
     assert pending.refundable.is_zero()
     shop.clock.advance(LATER)
@@ -195,14 +201,14 @@ def test_an_automatic_refund_the_provider_missed_is_completed_by_the_job(shop: S
     assert shop.reconcile() == Reconciliation(refunded=(payment.id,))
     assert shop.reconcile() == Reconciliation()
     assert shop.memory.refunded(ref) == Money.of("80.00", "EUR")
-    done = shop.payments.payment(shop.tenant, payment.id)
+    done = shop.payments.payment(shop.tenant, payment.id, actor=admin(shop.tenant))
     assert [r.status for r in done.refunds] == [RefundStatus.SUCCEEDED]
 
 
 def test_a_stuck_payment_on_a_cancelled_trip_is_settled_and_refunded(shop: Shop) -> None:
     trip = shop.eur_trip()
     shop.stuck_in_capture(trip, "pay")
-    (payment,) = shop.payments.payments_for_trip(shop.tenant, trip)
+    (payment,) = shop.payments.payments_for_trip(shop.tenant, trip, actor=admin(shop.tenant))
     shop.memory.confirm_payment(str(payment.provider_ref), idempotency_key="3ds")
     shop.cancel(trip)
     shop.clock.advance(LATER)

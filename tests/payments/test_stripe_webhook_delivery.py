@@ -17,6 +17,7 @@ import pytest
 from tests.payments.conftest import WEBHOOK_SECRET
 from travelcore.kernel import ManualClock, Money, TenantId, UserId, new_uuid
 from travelcore.payments import PaymentService, PayTrip, WebhookOutcome
+from travelcore.testing.actors import admin
 from travelcore.travel import BookTrip, LineItem, RegisterTenant, TravelService
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.stripe import StripeGateway
@@ -66,7 +67,9 @@ def test_delivered_events_are_verified_and_applied_once(
     travel = TravelService(db, clock)
     payments = PaymentService(db, clock, gateway=stripe_gateway)
     tenant = TenantId(new_uuid())
-    travel.register_tenant(RegisterTenant(tenant_id=tenant, name="T", idempotency_key="t"))
+    travel.register_tenant(
+        RegisterTenant(tenant_id=tenant, name="T", idempotency_key="t"), actor=admin(tenant)
+    )
     trip = travel.book_trip(
         BookTrip(
             tenant_id=tenant,
@@ -83,12 +86,14 @@ def test_delivered_events_are_verified_and_applied_once(
                 ),
             ),
             idempotency_key="b",
-        )
+        ),
+        actor=admin(tenant),
     )
     paid = payments.pay(
         PayTrip(
             tenant_id=tenant, trip_id=trip.id, payment_method=stripe_card(), idempotency_key="p"
-        )
+        ),
+        actor=admin(tenant),
     )
     deadline = time.monotonic() + 30
     while True:  # other tests' events may arrive too: wait for this payment's

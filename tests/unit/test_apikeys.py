@@ -27,6 +27,7 @@ from travelcore.kernel import (
     ValidationFailed,
     new_uuid,
 )
+from travelcore.testing.actors import admin
 from travelcore_adapters.memory import MemoryDatabase, MemoryUnitOfWork
 from travelcore_adapters.memory.apikeys import MemoryApiKeys
 from travelcore_adapters.security import AesGcmSecretBox
@@ -73,7 +74,8 @@ def create(service: ApiKeyService, **fields: Any) -> Any:
         "name": "Payroll sync",
         "scopes": frozenset({"read:employees", "write:bookings"}),
     }
-    return service.create(CreateApiKey(**(values | fields)))
+    cmd = CreateApiKey(**(values | fields))
+    return service.create(cmd, actor=admin(cmd.tenant_id))
 
 
 def test_a_key_is_recognisable_and_authenticates_as_its_actor(service: ApiKeyService) -> None:
@@ -153,7 +155,7 @@ def test_scopes_expiry_revocation_and_last_use(service: ApiKeyService, clock: Ma
     assert not isinstance(denied.value, InvalidApiKey)
     clock.advance(timedelta(days=1))
     service.authenticate(TENANT, issued.token)
-    revoked = service.revoke(TENANT, issued.key.id, reason="leaked in a log")
+    revoked = service.revoke(TENANT, issued.key.id, reason="leaked in a log", actor=admin(TENANT))
     assert revoked.last_used_at == T0 + timedelta(days=1)
     assert revoked.revoked_reason == "leaked in a log"
     with pytest.raises(InvalidApiKey) as error:

@@ -44,6 +44,7 @@ from travelcore.kernel import (
     new_uuid,
 )
 from travelcore.ledger import BalanceId, HoldId, RefundExceedsDebit
+from travelcore.testing.actors import admin
 from travelcore.testing.world import World
 from travelcore_adapters.memory import MemoryDatabase
 
@@ -69,7 +70,8 @@ def book(world: World, session_id, parent, child, **extra) -> object:
             parent_id=parent,
             idempotency_key=world.key(),
             **extra,
-        )
+        ),
+        actor=admin(world.tenant),
     )
 
 
@@ -81,13 +83,15 @@ def cancel(world: World, booking_id, by_venue: bool = False):
             reason=REASON,
             by_venue=by_venue,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
 
 
 def confirm(world: World, booking_id) -> None:
     world.bookings.confirm(
-        ConfirmBooking(tenant_id=world.tenant, booking_id=booking_id, idempotency_key=world.key())
+        ConfirmBooking(tenant_id=world.tenant, booking_id=booking_id, idempotency_key=world.key()),
+        actor=admin(world.tenant),
     )
 
 
@@ -194,7 +198,8 @@ def test_a_cancelled_session_is_not_bookable(world: World) -> None:
     world.bookings.cancel_session(
         CancelSession(
             tenant_id=world.tenant, session_id=session, reason="flood", idempotency_key=world.key()
-        )
+        ),
+        actor=admin(world.tenant),
     )
     with pytest.raises(SessionNotBookable):
         book(world, session, parent, child)
@@ -295,7 +300,8 @@ def _group(world: World, session, parent, children):
             child_ids=tuple(children),
             parent_id=parent,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
 
 
@@ -408,7 +414,8 @@ def test_cancelling_a_session_cancels_and_refunds_every_booking(
             session_id=session_id,
             reason="instructor ill",
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     assert len(receipt.cancelled_bookings) == 2
     assert receipt.credits_refunded == 5
@@ -430,9 +437,9 @@ def _attend(world: World, booking_id, attended: bool):
             tenant_id=world.tenant,
             booking_id=booking_id,
             attended=attended,
-            actor="venue",
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
 
 
@@ -465,9 +472,11 @@ def test_completing_a_session_completes_its_confirmed_bookings(
         tenant_id=world.tenant, session_id=session_id, idempotency_key=world.key()
     )
     with pytest.raises(RuleViolation):
-        world.bookings.complete_session(command)
+        world.bookings.complete_session(command, actor=admin(command.tenant_id))
     clock.advance(timedelta(days=1, hours=2))
-    assert world.bookings.complete_session(command) == (first.booking_id,)
+    assert world.bookings.complete_session(command, actor=admin(command.tenant_id)) == (
+        first.booking_id,
+    )
     assert world.booking(first.booking_id).status is BookingStatus.COMPLETED
     assert world.get_session(session_id).is_completed
 
@@ -485,7 +494,8 @@ def test_partial_refunds_are_capped_by_the_debit(world: World) -> None:
                 credits=credits,
                 reason="shorter class",
                 idempotency_key=key,
-            )
+            ),
+            actor=admin(world.tenant),
         )
 
     with pytest.raises(RuleViolation):
@@ -513,10 +523,14 @@ def test_a_retried_booking_returns_the_first_result(world: World) -> None:
         parent_id=parent,
         idempotency_key="same",
     )
-    assert world.bookings.book(command) == world.bookings.book(command)
+    assert world.bookings.book(command, actor=admin(command.tenant_id)) == world.bookings.book(
+        command, actor=admin(command.tenant_id)
+    )
     assert world.get_session(session_id).booked_count == 1
     with pytest.raises(IdempotencyConflict):
-        world.bookings.book(attrs.evolve(command, source=BookingSource.SEARCH))
+        world.bookings.book(
+            attrs.evolve(command, source=BookingSource.SEARCH), actor=admin(world.tenant)
+        )
 
 
 def test_a_retried_cancellation_refunds_once(world: World) -> None:
@@ -529,7 +543,9 @@ def test_a_retried_cancellation_refunds_once(world: World) -> None:
         reason=REASON,
         idempotency_key="c",
     )
-    assert world.bookings.cancel(command) == world.bookings.cancel(command)
+    assert world.bookings.cancel(command, actor=admin(command.tenant_id)) == world.bookings.cancel(
+        command, actor=admin(command.tenant_id)
+    )
     view = world.balance(parent)
     assert (view.available, view.refunded) == (20, 5)
     with pytest.raises(InvalidTransition):
@@ -549,7 +565,10 @@ def test_confirmation_codes_are_unique_even_when_the_generator_repeats(
         "TC-AAAA-AAAA",
         "TC-BBBB-BBBB",
     )
-    assert world.bookings.find_by_code(world.tenant, "TC-BBBB-BBBB").id == second.booking_id
+    assert (
+        world.bookings.find_by_code(world.tenant, "TC-BBBB-BBBB", actor=admin(world.tenant)).id
+        == second.booking_id
+    )
 
 
 def test_book_again_links_the_original(world: World) -> None:
@@ -561,7 +580,8 @@ def test_book_again_links_the_original(world: World) -> None:
             original_booking_id=original.booking_id,
             session_id=world.session(),
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     booking = world.booking(again.booking_id)
     assert booking.source is BookingSource.REBOOK
@@ -583,11 +603,13 @@ def test_an_activity_change_compensates_every_confirmed_upcoming_booking(world: 
         reason="no robots, only drawings",
         idempotency_key="change",
     )
-    [receipt] = world.bookings.compensate_activity_change(command)
+    [receipt] = world.bookings.compensate_activity_change(command, actor=admin(command.tenant_id))
     assert (receipt.booking_id, receipt.credits_refunded) == (first.booking_id, 2)
-    assert world.bookings.compensate_activity_change(command) == (receipt,)
+    assert world.bookings.compensate_activity_change(command, actor=admin(command.tenant_id)) == (
+        receipt,
+    )
     again = world.bookings.compensate_activity_change(
-        attrs.evolve(command, credits=9, idempotency_key="change-2")
+        attrs.evolve(command, credits=9, idempotency_key="change-2"), actor=admin(world.tenant)
     )
     assert [r.credits_refunded for r in again] == [3]  # capped by what was left
     assert world.balance(parent).refunded == 5

@@ -36,6 +36,7 @@ from travelcore.kernel import (
     new_uuid,
 )
 from travelcore.people import Child, age_on
+from travelcore.testing.actors import admin, job
 from travelcore.testing.builders import a_venue, an_activity
 from travelcore_adapters.memory import MemoryDatabase
 
@@ -117,14 +118,21 @@ def test_venue_service_workflow(clock: ManualClock) -> None:
             insurance_coverage=Decimal(2_000_000),
             insurance_expiry_date=date(2027, 1, 1),
             idempotency_key="v",
-        )
+        ),
+        actor=admin(TENANT),
     )
-    assert service.venue(TENANT, venue_id).status is VenueStatus.PENDING_APPROVAL
+    assert (
+        service.venue(TENANT, venue_id, actor=admin(TENANT)).status is VenueStatus.PENDING_APPROVAL
+    )
     approve = ChangeVenueStatus(
         tenant_id=TENANT, venue_id=venue_id, action="approve", idempotency_key="a"
     )
-    assert service.change_venue_status(approve) is VenueStatus.ACTIVE
-    assert service.change_venue_status(approve) is VenueStatus.ACTIVE  # idempotent retry
+    assert (
+        service.change_venue_status(approve, actor=admin(approve.tenant_id)) is VenueStatus.ACTIVE
+    )
+    assert (
+        service.change_venue_status(approve, actor=admin(approve.tenant_id)) is VenueStatus.ACTIVE
+    )  # idempotent retry
     with pytest.raises(InvalidTransition):
         service.change_venue_status(
             ChangeVenueStatus(
@@ -133,7 +141,8 @@ def test_venue_service_workflow(clock: ManualClock) -> None:
                 action="reject",
                 reason="late",
                 idempotency_key="r",
-            )
+            ),
+            actor=admin(TENANT),
         )
 
 
@@ -233,16 +242,17 @@ def test_inventory_is_released_72_hours_before_start(clock: ManualClock) -> None
             timezone="UTC",
             platform_allocated_spots=4,
             idempotency_key="s",
-        )
+        ),
+        actor=admin(TENANT),
     )
     starts_at = datetime(2026, 3, 9, 10, tzinfo=UTC)
     clock.set(starts_at - timedelta(hours=72, microseconds=1))
-    assert service.release_inventory(TENANT) == 0
-    assert not service.session(TENANT, session_id).inventory_released
+    assert service.release_inventory(TENANT, actor=job(TENANT)) == 0
+    assert not service.session(TENANT, session_id, actor=admin(TENANT)).inventory_released
     clock.set(starts_at - timedelta(hours=72))
-    assert service.release_inventory(TENANT) == 4
-    assert service.release_inventory(TENANT) == 0
-    session = service.session(TENANT, session_id)
+    assert service.release_inventory(TENANT, actor=job(TENANT)) == 4
+    assert service.release_inventory(TENANT, actor=job(TENANT)) == 0
+    session = service.session(TENANT, session_id, actor=admin(TENANT))
     assert session.inventory_released_at == clock.now()
     with pytest.raises(RuleViolation):
         Session.create(
@@ -282,7 +292,8 @@ def _schedule(service: CatalogService, activity: Activity, **extra: object) -> o
         "idempotency_key": "sched",
     }
     values.update(extra)
-    return service.create_schedule(CreateSchedule(**values))  # type: ignore[arg-type]
+    cmd = CreateSchedule(**values)  # type: ignore[arg-type]
+    return service.create_schedule(cmd, actor=admin(cmd.tenant_id))
 
 
 def _generate(service: CatalogService, schedule_id: object, through: date, key: str):  # type: ignore[no-untyped-def]
@@ -292,7 +303,8 @@ def _generate(service: CatalogService, schedule_id: object, through: date, key: 
             schedule_id=schedule_id,
             through=through,  # type: ignore[arg-type]
             idempotency_key=key,
-        )
+        ),
+        actor=job(TENANT),
     )
 
 
@@ -307,7 +319,7 @@ def test_generation_is_idempotent_and_resumable(clock: ManualClock) -> None:
     assert _generate(service, schedule_id, date(2026, 3, 8), "g2").created == ()
     second = _generate(service, schedule_id, date(2026, 3, 15), "g3")
     assert len(second.created) == 3
-    sessions = service.sessions(TENANT, activity.id)
+    sessions = service.sessions(TENANT, activity.id, actor=admin(TENANT))
     assert [s.session_date.isoweekday() for s in sessions] == [1, 3, 5, 1, 3, 5]
     assert len({s.id for s in sessions}) == 6
 
@@ -324,7 +336,7 @@ def test_a_lost_progress_marker_still_never_duplicates(clock: ManualClock) -> No
         uow.commit()
     again = _generate(service, schedule_id, date(2026, 3, 5), "g2")
     assert len(again.created) == 1
-    assert len(service.sessions(TENANT, activity.id)) == 4
+    assert len(service.sessions(TENANT, activity.id, actor=admin(TENANT))) == 4
 
 
 def test_effective_until_bounds_generation(clock: ManualClock) -> None:
@@ -339,7 +351,7 @@ def test_spring_forward_keeps_the_wall_clock_time(clock: ManualClock) -> None:
     service, activity = _service(clock)
     schedule_id = _schedule(service, activity, effective_from=date(2026, 3, 5))
     _generate(service, schedule_id, date(2026, 3, 11), "g")
-    sessions = service.sessions(TENANT, activity.id)
+    sessions = service.sessions(TENANT, activity.id, actor=admin(TENANT))
     assert [s.start_time for s in sessions] == [time(9)] * 7
     utc_hours = {s.session_date.day: s.starts_at.hour for s in sessions}
     assert utc_hours == {5: 14, 6: 14, 7: 14, 8: 13, 9: 13, 10: 13, 11: 13}
@@ -350,7 +362,7 @@ def test_fall_back_keeps_the_wall_clock_time(clock: ManualClock) -> None:
     service, activity = _service(clock)
     schedule_id = _schedule(service, activity, effective_from=date(2026, 10, 29))
     _generate(service, schedule_id, date(2026, 11, 4), "g")
-    sessions = service.sessions(TENANT, activity.id)
+    sessions = service.sessions(TENANT, activity.id, actor=admin(TENANT))
     utc_hours = {s.session_date.day: s.starts_at.hour for s in sessions}
     assert utc_hours == {29: 13, 30: 13, 31: 13, 1: 14, 2: 14, 3: 14, 4: 14}
 
@@ -499,7 +511,8 @@ def test_create_activity_through_the_service(clock: ManualClock) -> None:
             credits_required=3,
             capacity_per_session=8,
             idempotency_key="act",
-        )
+        ),
+        actor=admin(TENANT),
     )
     with db(TENANT) as uow:
         assert uow.activities.get(activity_id).category is ActivityCategory.MUSIC
@@ -514,7 +527,7 @@ def test_one_call_generates_at_most_400_days(clock: ManualClock) -> None:
     assert (err.value.field, err.value.rule) == ("through", "max_400_days")
     with pytest.raises(ValidationFailed):
         _generate(service, schedule_id, start + timedelta(days=400), "past")
-    assert service.sessions(TENANT, activity.id) == []
+    assert service.sessions(TENANT, activity.id, actor=admin(TENANT)) == []
     first = _generate(service, schedule_id, start + timedelta(days=399), "at")
     assert first.generated_until == start + timedelta(days=399)
     assert len(first.created) == 58  # Mondays in 400 days from a Monday

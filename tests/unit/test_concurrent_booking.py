@@ -7,6 +7,7 @@ from datetime import date
 
 from travelcore.booking import BookingStatus, BookSession, JoinWaitlist
 from travelcore.kernel import CapacityExceeded, InsufficientCredits, ManualClock, TravelcoreError
+from travelcore.testing.actors import admin
 from travelcore.testing.world import World
 from travelcore_adapters.memory import MemoryDatabase
 
@@ -37,7 +38,8 @@ def test_200_attempts_on_10_seats_book_exactly_10(clock: ManualClock) -> None:
                     child_id=child,
                     parent_id=parent,
                     idempotency_key=f"book-{child}",
-                )
+                ),
+                actor=admin(world.tenant),
             )
         except CapacityExceeded:
             world.waitlist.join(
@@ -47,7 +49,8 @@ def test_200_attempts_on_10_seats_book_exactly_10(clock: ManualClock) -> None:
                     child_id=child,
                     parent_id=parent,
                     idempotency_key=f"wait-{child}",
-                )
+                ),
+                actor=admin(world.tenant),
             )
             return "waitlisted"
         except InsufficientCredits:

@@ -41,6 +41,7 @@ from travelcore.kernel import (
     zone,
 )
 from travelcore.ledger import LedgerService
+from travelcore.testing.actors import job
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.security import AesGcmSecretBox, Argon2PasswordHasher
 
@@ -247,7 +248,9 @@ class TestRunUseCase:
             return 7
 
         for _ in range(2):
-            assert run_use_case(database, tenant, clock, "k", cmd, int, action) == 7
+            assert (
+                run_use_case(database, tenant, clock, "k", cmd, int, action, actor=job(tenant)) == 7
+            )
         assert calls == [clock.now()]
         with database(tenant) as uow:
             assert uow.idempotency.get("k") is not None
@@ -263,12 +266,16 @@ class TestRunUseCase:
             raise StaleVersion("lost the race")
 
         with pytest.raises(StaleVersion):
-            run_use_case(database, tenant, clock, "race", cmd, int, losing, attempts=3)
+            run_use_case(
+                database, tenant, clock, "race", cmd, int, losing, actor=job(tenant), attempts=3
+            )
         assert len(attempts) == 3
         with database(tenant) as uow:
             assert uow.idempotency.get("race") is None
         with pytest.raises(ValidationFailed) as err:
-            run_use_case(database, tenant, clock, "race", cmd, int, losing, attempts=0)
+            run_use_case(
+                database, tenant, clock, "race", cmd, int, losing, actor=job(tenant), attempts=0
+            )
         assert (err.value.field, err.value.rule) == ("attempts", "positive_integer")
 
 

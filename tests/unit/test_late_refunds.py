@@ -20,6 +20,7 @@ from travelcore.booking import (
 from travelcore.catalog import SessionId
 from travelcore.kernel import Conflict, ManualClock, UserId
 from travelcore.ledger import AllocateCredits, EntryType, Refund
+from travelcore.testing.actors import admin, job
 from travelcore.testing.world import World
 from travelcore_adapters.memory import MemoryDatabase
 
@@ -45,19 +46,21 @@ def booked_in_march(world: World, credits: int = 20) -> tuple[UserId, SessionId,
             child_id=child,
             parent_id=parent,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     world.bookings.confirm(
         ConfirmBooking(
             tenant_id=world.tenant, booking_id=receipt.booking_id, idempotency_key=world.key()
-        )
+        ),
+        actor=admin(world.tenant),
     )
     return parent, session_id, receipt
 
 
 def close_march(world: World) -> None:
     world.clock.set(APRIL_2)
-    assert world.ledger.close_periods(world.tenant) >= 1
+    assert world.ledger.close_periods(world.tenant, actor=job(world.tenant)) >= 1
 
 
 def cancel_as_venue(world: World, receipt: BookingReceipt) -> int:
@@ -68,7 +71,8 @@ def cancel_as_venue(world: World, receipt: BookingReceipt) -> int:
             by_venue=True,
             reason=CancellationReason.VENUE_CANCELLED,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     ).credits_refunded
 
 
@@ -85,7 +89,7 @@ def test_a_late_venue_cancellation_refunds_into_the_current_period(world: World)
         EntryType.REFUND_CREDIT,
         receipt.booking_id,
     )
-    closed = world.ledger.balance(world.tenant, march.balance_id)
+    closed = world.ledger.balance(world.tenant, march.balance_id, actor=admin(world.tenant))
     assert (closed.used, closed.expired, closed.refunded) == (5, 15, 0)
 
 
@@ -99,7 +103,8 @@ def test_the_cap_counts_refunds_of_every_period(world: World) -> None:
             credits=2,
             reason="shorter class",
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     march = world.balance(parent)
     close_march(world)
@@ -110,7 +115,8 @@ def test_the_cap_counts_refunds_of_every_period(world: World) -> None:
             day=world.clock.now().date(),
             credits=10,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     assert cancel_as_venue(world, receipt) == 3
     april = world.balance(parent)
@@ -122,7 +128,8 @@ def test_the_cap_counts_refunds_of_every_period(world: World) -> None:
                 balance_id=march.balance_id,
                 booking_id=booking_id,
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=admin(world.tenant),
         )
 
 
@@ -137,7 +144,8 @@ def test_a_late_session_cancellation_refunds_every_booking_into_its_parents_peri
             session_id=session_id,
             reason="flooded",
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     assert receipt.credits_refunded == 5
     assert world.balance(first).available == 5

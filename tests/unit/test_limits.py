@@ -32,6 +32,7 @@ from travelcore.kernel import (
 )
 from travelcore.ledger import AllocateCredits, LedgerService
 from travelcore.ledger.model import MAX_CREDITS, MAX_REASON_LENGTH
+from travelcore.testing.actors import admin
 from travelcore.testing.world import World
 from travelcore.vectors import SemanticSearch, SourceDocument, VectorRecord, parse_filter
 from travelcore.vectors import filters as f
@@ -170,7 +171,8 @@ def test_credits_per_command_are_at_most_one_million(clock: ManualClock) -> None
                 credits=credits,
                 reason=reason,
                 idempotency_key=f"k{credits}{len(reason)}",
-            )
+            ),
+            actor=admin(TENANT),
         )
 
     allocate(MAX_CREDITS)
@@ -198,13 +200,15 @@ def test_account_and_message_texts_are_bounded(clock: ManualClock) -> None:
                 name=name,
                 password=Secret("correct horse"),
                 idempotency_key=f"r{len(name)}",
-            )
+            ),
+            actor=admin(TENANT),
         )
 
     register("n" * 100)
     refused(lambda: register("n" * 101), "name", "max_length_100")
     conversation = chats.start(
-        StartConversation(tenant_id=TENANT, user_id=UserId(new_uuid()), idempotency_key="s")
+        StartConversation(tenant_id=TENANT, user_id=UserId(new_uuid()), idempotency_key="s"),
+        actor=admin(TENANT),
     )
 
     def post(content: str) -> object:
@@ -215,12 +219,13 @@ def test_account_and_message_texts_are_bounded(clock: ManualClock) -> None:
                 role=Role.USER,
                 content=content,
                 idempotency_key=f"p{len(content)}",
-            )
+            ),
+            actor=admin(TENANT),
         )
 
     post("m" * MAX_MESSAGE_LENGTH)
     refused(lambda: post("m" * (MAX_MESSAGE_LENGTH + 1)), "content", "max_length_20000")
-    assert len(chats.transcript(TENANT, conversation)) == 1
+    assert len(chats.transcript(TENANT, conversation, actor=admin(TENANT))) == 1
 
 
 def test_a_group_booking_seats_at_most_10_children(clock: ManualClock) -> None:
@@ -236,7 +241,8 @@ def test_a_group_booking_seats_at_most_10_children(clock: ManualClock) -> None:
                 child_ids=tuple(kids),
                 parent_id=parent,
                 idempotency_key=key,
-            )
+            ),
+            actor=admin(world.tenant),
         )
 
     refused(lambda: book(children, "past"), "child_ids", f"max_{MAX_GROUP_SIZE}_children")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from travelcore.kernel import ManualClock, TenantId, UserId, new_uuid
 from travelcore.ledger import AllocateCredits, LedgerService, PlaceHold
 from travelcore.settings import PlatformSettingsService
+from travelcore.testing.actors import admin
 from travelcore_adapters.memory import MemoryDatabase
 
 T0 = datetime(2026, 4, 1, 9, tzinfo=UTC)
@@ -17,13 +18,16 @@ def test_a_services_policy_follows_the_tenants_persisted_settings() -> None:
     settings = PlatformSettingsService(database, clock)
     ledger = LedgerService(database, clock, policies=settings)
     tenant, other = TenantId(new_uuid()), TenantId(new_uuid())
-    settings.update(tenant, {"credit_hold_timeout": 3_600}, updated_by=UserId(new_uuid()))
+    settings.update(
+        tenant, {"credit_hold_timeout": 3_600}, updated_by=UserId(new_uuid()), actor=admin(tenant)
+    )
 
     def hold_lifetime(tenant_id: TenantId) -> timedelta:
         entry = ledger.allocate_credits(
             AllocateCredits(
                 tenant_id=tenant_id, user_id=UserId(new_uuid()), credits=5, idempotency_key="a"
-            )
+            ),
+            actor=admin(tenant_id),
         )
         hold = ledger.place_hold(
             PlaceHold(
@@ -32,7 +36,8 @@ def test_a_services_policy_follows_the_tenants_persisted_settings() -> None:
                 booking_id=new_uuid(),
                 credits=2,
                 idempotency_key="h",
-            )
+            ),
+            actor=admin(tenant_id),
         )
         return hold.expires_at - hold.created_at
 

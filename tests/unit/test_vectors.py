@@ -16,6 +16,7 @@ from travelcore.kernel import (
     VectorStoreUnavailable,
     new_uuid,
 )
+from travelcore.testing.actors import job
 from travelcore.vectors import (
     And,
     Eq,
@@ -160,7 +161,7 @@ def _docs(**texts: str) -> list[SourceDocument]:
 def test_sync_embeds_only_what_changed(setup: Any) -> None:
     sync, store, _, tenant = setup
     ns = namespace_for(tenant, "activities")
-    first = sync.sync(tenant, "activities", _docs(a="swimming", b="chess"))
+    first = sync.sync(tenant, "activities", _docs(a="swimming", b="chess"), actor=job(tenant))
     assert first.embedded == ("a", "b")
     record = store.fetch(ns, ["a"]).records["a"]
     assert record.metadata == {
@@ -168,23 +169,25 @@ def test_sync_embeds_only_what_changed(setup: Any) -> None:
         MODEL_KEY: "travelcore-hashing-ngrams",
         VERSION_KEY: "1-d32-n24",
     }
-    again = sync.sync(tenant, "activities", _docs(a="swimming", b="chess club"))
+    again = sync.sync(tenant, "activities", _docs(a="swimming", b="chess club"), actor=job(tenant))
     assert again.embedded == ("b",)
     assert again.unchanged == ("a",)
 
 
 def test_a_new_model_version_re_embeds_everything(setup: Any, clock: ManualClock) -> None:
     sync, store, database, tenant = setup
-    sync.sync(tenant, "activities", _docs(a="swimming", b="chess"))
+    sync.sync(tenant, "activities", _docs(a="swimming", b="chess"), actor=job(tenant))
     newer = VectorSync(database, clock, store=store, embedder=HashingEmbedder(32, ngram=(3, 3)))
-    assert newer.sync(tenant, "activities", _docs(a="swimming", b="chess")).embedded == ("a", "b")
+    assert newer.sync(
+        tenant, "activities", _docs(a="swimming", b="chess"), actor=job(tenant)
+    ).embedded == ("a", "b")
 
 
 def test_failures_are_recorded_and_retried(setup: Any) -> None:
     sync, store, database, tenant = setup
     ns = namespace_for(tenant, "activities")
     store.down = True
-    report = sync.sync(tenant, "activities", _docs(a="swimming"))
+    report = sync.sync(tenant, "activities", _docs(a="swimming"), actor=job(tenant))
     assert report.failed == ("a",)
     with database(tenant) as uow:
         [state] = uow.vector_sync.pending(ns)
@@ -194,7 +197,9 @@ def test_failures_are_recorded_and_retried(setup: Any) -> None:
         "vector_store_unavailable",
     )
     store.down = False
-    assert sync.sync(tenant, "activities", _docs(a="swimming")).embedded == ("a",)
+    assert sync.sync(tenant, "activities", _docs(a="swimming"), actor=job(tenant)).embedded == (
+        "a",
+    )
     with database(tenant) as uow:
         assert uow.vector_sync.pending(ns) == []
         state = uow.vector_sync.get(ns, "a")
@@ -205,16 +210,18 @@ def test_failures_are_recorded_and_retried(setup: Any) -> None:
 def test_deleting_an_entity_deletes_its_vectors_even_after_an_outage(setup: Any) -> None:
     sync, store, database, tenant = setup
     ns = namespace_for(tenant, "child_preferences")
-    sync.sync(tenant, "child_preferences", _docs(c1="likes swimming", c2="likes chess"))
+    sync.sync(
+        tenant, "child_preferences", _docs(c1="likes swimming", c2="likes chess"), actor=job(tenant)
+    )
     store.down = True
-    assert sync.delete(tenant, "child_preferences", ["c1"]).failed == ("c1",)
+    assert sync.delete(tenant, "child_preferences", ["c1"], actor=job(tenant)).failed == ("c1",)
     store.down = False
-    report = sync.sync(tenant, "child_preferences", _docs(c2="likes chess"))
+    report = sync.sync(tenant, "child_preferences", _docs(c2="likes chess"), actor=job(tenant))
     assert report.deleted == ("c1",)
     assert store.fetch(ns, ["c1", "c2"]).missing == ("c1",)
     with database(tenant) as uow:
         assert uow.vector_sync.get(ns, "c1") is None
-    assert sync.delete(tenant, "child_preferences", ["c2"]).deleted == ("c2",)
+    assert sync.delete(tenant, "child_preferences", ["c2"], actor=job(tenant)).deleted == ("c2",)
     assert store.stats().namespaces == {}
 
 
@@ -224,7 +231,7 @@ def test_search_falls_back_to_text_and_says_so(clock: ManualClock) -> None:
     sync = VectorSync(
         MemoryDatabase(), clock, store=store, embedder=HashingEmbedder(32), text_search=text
     )
-    sync.sync(tenant, "activities", _docs(a="swimming for kids", b="chess club"))
+    sync.sync(tenant, "activities", _docs(a="swimming for kids", b="chess club"), actor=job(tenant))
     search = SemanticSearch(store, HashingEmbedder(32), text)
     assert search.search(ns, "swimming kids", top_k=1).degraded is False
     store.down = True

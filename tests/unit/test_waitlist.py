@@ -31,6 +31,7 @@ from travelcore.kernel import (
     InvalidTransition,
     ManualClock,
 )
+from travelcore.testing.actors import admin, job
 from travelcore.testing.world import World
 from travelcore_adapters.memory import MemoryDatabase
 
@@ -61,7 +62,8 @@ class Full:
                 child_id=child,
                 parent_id=self.holder,
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=admin(world.tenant),
         )
         self.families = [world.family(credits=credits) for _ in range(waiting)]
         self.entries = [
@@ -72,7 +74,8 @@ class Full:
                     child_id=c,
                     parent_id=p,
                     idempotency_key=world.key(),
-                )
+                ),
+                actor=admin(world.tenant),
             )
             for p, [c] in self.families
         ]
@@ -84,7 +87,8 @@ class Full:
                 booking_id=self.held.booking_id,
                 reason=CancellationReason.CHILD_SICK,
                 idempotency_key=self.world.key(),
-            )
+            ),
+            actor=admin(self.world.tenant),
         )
 
     def status(self) -> list[tuple[EntryStatus, RemovalReason | None]]:
@@ -96,7 +100,9 @@ class Full:
             entry_id=self.entries[index].entry_id,
             idempotency_key=self.world.key(),
         )
-        return (self.world.waitlist.accept if accept else self.world.waitlist.decline)(command)
+        return (self.world.waitlist.accept if accept else self.world.waitlist.decline)(
+            command, actor=admin(command.tenant_id)
+        )
 
 
 WAITING = (EntryStatus.WAITING, None)
@@ -117,7 +123,8 @@ def test_joining_is_fifo_and_only_when_full(world: World) -> None:
                 child_id=child,
                 parent_id=parent,
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=admin(world.tenant),
         )
 
 
@@ -132,7 +139,8 @@ def test_a_child_joins_a_session_s_waitlist_once(world: World) -> None:
                 child_id=child,
                 parent_id=parent,
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=admin(world.tenant),
         )
 
 
@@ -151,7 +159,8 @@ def test_a_freed_seat_is_offered_to_the_first_entry_and_held(world: World) -> No
                 child_id=child,
                 parent_id=stranger,
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=admin(world.tenant),
         )
 
 
@@ -199,14 +208,14 @@ def test_the_sweep_expires_stale_offers(world: World, clock: ManualClock) -> Non
     full = Full(world)
     full.free_seat()
     clock.advance(OFFER - timedelta(seconds=1))
-    assert world.waitlist.expire_offers(world.tenant) == 0
+    assert world.waitlist.expire_offers(world.tenant, actor=job(world.tenant)) == 0
     clock.advance(timedelta(seconds=1))
-    assert world.waitlist.expire_offers(world.tenant) == 1
+    assert world.waitlist.expire_offers(world.tenant, actor=job(world.tenant)) == 1
     assert full.status() == [(EntryStatus.REMOVED, RemovalReason.SPOT_EXPIRED), OFFERED, WAITING]
     clock.advance(OFFER)
-    assert world.waitlist.expire_offers(world.tenant) == 1
+    assert world.waitlist.expire_offers(world.tenant, actor=job(world.tenant)) == 1
     clock.advance(OFFER)
-    assert world.waitlist.expire_offers(world.tenant) == 1
+    assert world.waitlist.expire_offers(world.tenant, actor=job(world.tenant)) == 1
     assert [s for s, _ in full.status()] == [EntryStatus.REMOVED] * 3
     assert world.get_session(full.session).free_seats == 1
 
@@ -219,7 +228,8 @@ def test_no_offers_once_the_session_has_started(world: World, clock: ManualClock
     receipt = world.waitlist.promote(
         PromoteWaitlist(
             tenant_id=world.tenant, session_id=full.session, idempotency_key=world.key()
-        )
+        ),
+        actor=admin(world.tenant),
     )
     assert receipt.offered == ()
 
@@ -230,12 +240,14 @@ def test_leaving_with_an_offer_passes_the_seat_on(world: World) -> None:
     world.waitlist.leave(
         LeaveWaitlist(
             tenant_id=world.tenant, entry_id=full.entries[1].entry_id, idempotency_key=world.key()
-        )
+        ),
+        actor=admin(world.tenant),
     )
     world.waitlist.leave(
         LeaveWaitlist(
             tenant_id=world.tenant, entry_id=full.entries[0].entry_id, idempotency_key=world.key()
-        )
+        ),
+        actor=admin(world.tenant),
     )
     assert full.status() == [
         (EntryStatus.REMOVED, RemovalReason.USER_REMOVED),
@@ -271,7 +283,8 @@ def test_a_cancelled_session_clears_its_waitlist(world: World) -> None:
             session_id=full.session,
             reason="closed",
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     assert full.status() == [(EntryStatus.REMOVED, RemovalReason.SESSION_CANCELLED)] * 3
     session = world.get_session(full.session)
@@ -288,7 +301,8 @@ def test_a_waitlisted_child_must_take_the_offer_rather_than_book(world: World) -
             reason=CancellationReason.OTHER,
             by_venue=True,
             idempotency_key=world.key(),
-        )
+        ),
+        actor=admin(world.tenant),
     )
     with pytest.raises(AlreadyOnWaitlist):
         world.bookings.book(
@@ -298,5 +312,6 @@ def test_a_waitlisted_child_must_take_the_offer_rather_than_book(world: World) -
                 child_id=child,
                 parent_id=parent,
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=admin(world.tenant),
         )

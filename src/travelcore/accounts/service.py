@@ -28,6 +28,7 @@ from travelcore.accounts.model import (
 from travelcore.accounts.ports import AccountsUnitOfWork, PasswordHasher, SecretBox
 from travelcore.kernel import (
     AccessDenied,
+    Actor,
     Clock,
     InvalidTransition,
     TenantId,
@@ -35,6 +36,7 @@ from travelcore.kernel import (
     ValidationFailed,
     checked_clock,
     new_uuid,
+    require_tenant,
     run_use_case,
 )
 from travelcore.kernel import validation as v
@@ -139,7 +141,7 @@ class AccountService:
         self._hasher = hasher
         self._decoy: str | None = None
 
-    def register(self, cmd: RegisterAccount) -> UserId:
+    def register(self, cmd: RegisterAccount, *, actor: Actor) -> UserId:
         v.check_command(cmd)
         check_password(cmd.password)
         request = self._keyed(cmd, {"password": cmd.password})
@@ -157,7 +159,14 @@ class AccountService:
             return account.user_id
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, request, UserId, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            request,
+            UserId,
+            action,
+            actor=actor,
         )
 
     def _keyed(
@@ -204,7 +213,7 @@ class AccountService:
             self._decoy = self._hasher.hash(Secret(new_uuid().hex))
         return self._decoy
 
-    def store_credential(self, cmd: StoreCredential) -> CredentialId:
+    def store_credential(self, cmd: StoreCredential, *, actor: Actor) -> CredentialId:
         v.check_command(cmd)
         request = self._keyed(cmd, cmd.fields)
 
@@ -232,24 +241,29 @@ class AccountService:
             request,
             CredentialId,
             action,
+            actor=actor,
         )
 
     def reveal_credential(
-        self, tenant_id: TenantId, credential_id: CredentialId
+        self, tenant_id: TenantId, credential_id: CredentialId, *, actor: Actor
     ) -> dict[str, Secret]:
         """The credential's fields, still wrapped as ``Secret``."""
+        require_tenant(actor, tenant_id)
         v.uuid(credential_id, "credential_id")
         with self._uow(tenant_id) as uow:
             credential = uow.credentials.get(credential_id)
         data = json.loads(self._box.open(credential.sealed, credential.associated_data))
         return {key: Secret(value) for key, value in data.items()}
 
-    def credentials(self, tenant_id: TenantId, user_id: UserId) -> Sequence[Credential]:
+    def credentials(
+        self, tenant_id: TenantId, user_id: UserId, *, actor: Actor
+    ) -> Sequence[Credential]:
+        require_tenant(actor, tenant_id)
         v.uuid(user_id, "user_id")
         with self._uow(tenant_id) as uow:
             return uow.credentials.list(user_id=user_id)
 
-    def rotate_credentials(self, cmd: RotateCredentials) -> RotationReport:
+    def rotate_credentials(self, cmd: RotateCredentials, *, actor: Actor) -> RotationReport:
         """Re-seal under the current key what is not under it yet; a credential that does
         not open (an unknown key, a tampered token) is reported and left as it is."""
 
@@ -269,7 +283,14 @@ class AccountService:
             return RotationReport(resealed=tuple(resealed), unreadable=tuple(unreadable))
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, RotationReport, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            RotationReport,
+            action,
+            actor=actor,
         )
 
 
@@ -280,7 +301,7 @@ class ConversationService:
         self._uow = uow_factory
         self._clock = checked_clock(clock)
 
-    def start(self, cmd: StartConversation) -> ConversationId:
+    def start(self, cmd: StartConversation, *, actor: Actor) -> ConversationId:
         def action(uow: AccountsUnitOfWork, now: datetime) -> ConversationId:
             conversation = Conversation(
                 id=ConversationId(new_uuid()),
@@ -292,10 +313,17 @@ class ConversationService:
             return conversation.id
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, ConversationId, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            ConversationId,
+            action,
+            actor=actor,
         )
 
-    def post(self, cmd: PostMessage) -> MessageId:
+    def post(self, cmd: PostMessage, *, actor: Actor) -> MessageId:
         def action(uow: AccountsUnitOfWork, now: datetime) -> MessageId:
             conversation = uow.conversations.get(cmd.conversation_id)
             if conversation.ended_at is not None:
@@ -313,26 +341,46 @@ class ConversationService:
             return message.id
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, MessageId, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            MessageId,
+            action,
+            actor=actor,
         )
 
-    def end(self, cmd: EndConversation) -> Conversation:
+    def end(self, cmd: EndConversation, *, actor: Actor) -> Conversation:
         def action(uow: AccountsUnitOfWork, now: datetime) -> Conversation:
             conversation = uow.conversations.get(cmd.conversation_id).ended(now)
             uow.conversations.save(conversation)
             return conversation
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, Conversation, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            Conversation,
+            action,
+            actor=actor,
         )
 
-    def transcript(self, tenant_id: TenantId, conversation_id: ConversationId) -> Sequence[Message]:
+    def transcript(
+        self, tenant_id: TenantId, conversation_id: ConversationId, *, actor: Actor
+    ) -> Sequence[Message]:
+        require_tenant(actor, tenant_id)
         v.uuid(conversation_id, "conversation_id")
         with self._uow(tenant_id) as uow:
             uow.conversations.get(conversation_id)
             return uow.conversations.messages(conversation_id)
 
-    def conversations(self, tenant_id: TenantId, user_id: UserId) -> Sequence[Conversation]:
+    def conversations(
+        self, tenant_id: TenantId, user_id: UserId, *, actor: Actor
+    ) -> Sequence[Conversation]:
+        require_tenant(actor, tenant_id)
         v.uuid(user_id, "user_id")
         with self._uow(tenant_id) as uow:
             return uow.conversations.for_user(user_id)

@@ -23,6 +23,9 @@ SCOPES = frozenset(
         "read:employees",
         "write:employees",
         "read:invoices",
+        "write:reviews",
+        "read:trips",
+        "write:trips",
     }
 )
 

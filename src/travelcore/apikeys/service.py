@@ -17,7 +17,15 @@ import attrs
 from travelcore.apikeys.model import ApiKey, ApiKeyId, check_scopes
 from travelcore.apikeys.ports import ApiKeysUowFactory, KeyedDigest
 from travelcore.apikeys.token import InvalidApiKey, ParsedToken, new_token, parse_token
-from travelcore.kernel import Actor, Clock, TenantId, UserId, ValidationFailed, new_uuid
+from travelcore.kernel import (
+    Actor,
+    Clock,
+    TenantId,
+    UserId,
+    ValidationFailed,
+    new_uuid,
+    require_tenant,
+)
 from travelcore.kernel import validation as v
 from travelcore.kernel.clock import checked_clock
 
@@ -62,8 +70,9 @@ class ApiKeyService:
         self._clock = checked_clock(clock)
         self._digest = digest
 
-    def create(self, cmd: CreateApiKey) -> IssuedApiKey:
+    def create(self, cmd: CreateApiKey, *, actor: Actor) -> IssuedApiKey:
         v.check_command(cmd)
+        require_tenant(actor, cmd.tenant_id)
         check_scopes(cmd.scopes)
         if cmd.environment not in ("live", "test"):
             raise ValidationFailed("environment", "live_or_test")
@@ -112,7 +121,8 @@ class ApiKeyService:
                 uow.commit()
         return actor
 
-    def revoke(self, tenant_id: TenantId, key_id: ApiKeyId, *, reason: str) -> ApiKey:
+    def revoke(self, tenant_id: TenantId, key_id: ApiKeyId, *, reason: str, actor: Actor) -> ApiKey:
+        require_tenant(actor, tenant_id)
         v.text(500)(reason, "reason")
         with self._uow(tenant_id) as uow:
             key = uow.api_keys.get(key_id)

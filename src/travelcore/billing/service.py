@@ -15,6 +15,7 @@ from travelcore.billing.payouts import PayoutBooking, PayoutId, VenuePayout
 from travelcore.billing.ports import BillingUnitOfWork
 from travelcore.catalog import VenueId
 from travelcore.kernel import (
+    Actor,
     AlreadyExists,
     Clock,
     Money,
@@ -24,6 +25,7 @@ from travelcore.kernel import (
     ValidationFailed,
     checked_clock,
     exact_money,
+    require_tenant,
     run_use_case,
 )
 from travelcore.ledger import SubscriptionId
@@ -133,12 +135,16 @@ class BillingService:
         key: str,
         result_type: type[R],
         action: Callable[[BillingUnitOfWork, datetime], R],
+        *,
+        actor: Actor,
     ) -> R:
-        return run_use_case(self._uow, tenant_id, self._clock, key, cmd, result_type, action)
+        return run_use_case(
+            self._uow, tenant_id, self._clock, key, cmd, result_type, action, actor=actor
+        )
 
     # -- invoices --------------------------------------------------------------------------
 
-    def issue_invoice(self, cmd: IssueInvoice) -> Invoice:
+    def issue_invoice(self, cmd: IssueInvoice, *, actor: Actor) -> Invoice:
         """A draft numbered after the corporate's last invoice; ``AlreadyExists`` if the
         subscription already has one for the period."""
 
@@ -172,7 +178,7 @@ class BillingService:
             uow.invoices.add(invoice)
             return invoice
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, Invoice, action)
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, Invoice, action, actor=actor)
 
     def _change_invoice(
         self,
@@ -181,40 +187,50 @@ class BillingService:
         invoice_id: InvoiceId,
         key: str,
         change: Callable[[Invoice, datetime], Invoice],
+        *,
+        actor: Actor,
     ) -> Invoice:
         def action(uow: BillingUnitOfWork, now: datetime) -> Invoice:
             invoice = change(uow.invoices.get(invoice_id), now)
             uow.invoices.save(invoice)
             return invoice
 
-        return self._run(tenant_id, cmd, key, Invoice, action)
+        return self._run(tenant_id, cmd, key, Invoice, action, actor=actor)
 
-    def send_invoice(self, cmd: ChangeInvoice) -> Invoice:
+    def send_invoice(self, cmd: ChangeInvoice, *, actor: Actor) -> Invoice:
         return self._change_invoice(
-            cmd, cmd.tenant_id, cmd.invoice_id, cmd.idempotency_key, lambda i, now: i.sent(now)
+            cmd,
+            cmd.tenant_id,
+            cmd.invoice_id,
+            cmd.idempotency_key,
+            lambda i, now: i.sent(now),
+            actor=actor,
         )
 
-    def cancel_invoice(self, cmd: ChangeInvoice) -> Invoice:
+    def cancel_invoice(self, cmd: ChangeInvoice, *, actor: Actor) -> Invoice:
         return self._change_invoice(
             cmd,
             cmd.tenant_id,
             cmd.invoice_id,
             cmd.idempotency_key,
             lambda i, now: i.cancelled(now),
+            actor=actor,
         )
 
-    def record_payment(self, cmd: RecordInvoicePayment) -> Invoice:
+    def record_payment(self, cmd: RecordInvoicePayment, *, actor: Actor) -> Invoice:
         return self._change_invoice(
             cmd,
             cmd.tenant_id,
             cmd.invoice_id,
             cmd.idempotency_key,
             lambda i, now: i.paid(cmd.amount, cmd.reference, now),
+            actor=actor,
         )
 
-    def mark_overdue(self, tenant_id: TenantId) -> int:
+    def mark_overdue(self, tenant_id: TenantId, *, actor: Actor) -> int:
         """A job: every ``sent`` invoice past its due date becomes ``overdue``; how many.
         Running it again changes nothing."""
+        require_tenant(actor, tenant_id)
         now = self._clock.now()
         with self._uow(tenant_id) as uow:
             due = uow.invoices.sent_due_before(now.date())
@@ -223,13 +239,14 @@ class BillingService:
             uow.commit()
         return len(due)
 
-    def invoice(self, tenant_id: TenantId, invoice_id: InvoiceId) -> Invoice:
+    def invoice(self, tenant_id: TenantId, invoice_id: InvoiceId, *, actor: Actor) -> Invoice:
+        require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             return uow.invoices.get(invoice_id)
 
     # -- payouts ---------------------------------------------------------------------------
 
-    def create_payout(self, cmd: CreatePayout) -> VenuePayout:
+    def create_payout(self, cmd: CreatePayout, *, actor: Actor) -> VenuePayout:
         """The venue's payout for the period, from its completed and no-show bookings of
         sessions dated in the period; the fee rate is the tenant's ``platform_fee_rate``.
         One per venue and period (``AlreadyExists``)."""
@@ -262,17 +279,17 @@ class BillingService:
             uow.payouts.add(payout)
             return payout
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, VenuePayout, action)
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, VenuePayout, action, actor=actor)
 
-    def adjust_payout(self, cmd: AdjustPayout) -> VenuePayout:
+    def adjust_payout(self, cmd: AdjustPayout, *, actor: Actor) -> VenuePayout:
         def action(uow: BillingUnitOfWork, now: datetime) -> VenuePayout:
             payout = uow.payouts.get(cmd.payout_id).adjusted(cmd.amount, cmd.notes, now)
             uow.payouts.save(payout)
             return payout
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, VenuePayout, action)
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, VenuePayout, action, actor=actor)
 
-    def change_payout(self, cmd: ChangePayout) -> VenuePayout:
+    def change_payout(self, cmd: ChangePayout, *, actor: Actor) -> VenuePayout:
         def action(uow: BillingUnitOfWork, now: datetime) -> VenuePayout:
             payout = uow.payouts.get(cmd.payout_id)
             moves: dict[str, Callable[[], VenuePayout]] = {
@@ -288,9 +305,10 @@ class BillingService:
             uow.payouts.save(changed)
             return changed
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, VenuePayout, action)
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, VenuePayout, action, actor=actor)
 
-    def payout(self, tenant_id: TenantId, payout_id: PayoutId) -> VenuePayout:
+    def payout(self, tenant_id: TenantId, payout_id: PayoutId, *, actor: Actor) -> VenuePayout:
+        require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             return uow.payouts.get(payout_id)
 

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import attrs
 
-from travelcore.booking import rules
+from travelcore.booking import access, rules
 from travelcore.booking.model import (
     Booking,
     BookingId,
@@ -31,14 +31,16 @@ from travelcore.booking.waitlist import (
     WaitlistEntry,
     WaitlistEntryId,
 )
-from travelcore.catalog import ActivityId, SessionId
+from travelcore.catalog import ActivityId, SessionId, VenueId
 from travelcore.kernel import (
+    Actor,
     Clock,
     PolicyProvider,
     StaticPolicies,
     TenantId,
     UserId,
     new_uuid,
+    require_tenant,
     run_use_case,
 )
 from travelcore.people import ChildId
@@ -87,7 +89,6 @@ class BookAgain:
 class ConfirmBooking:
     tenant_id: TenantId
     booking_id: BookingId
-    actor: str | None = None
     idempotency_key: str
 
 
@@ -100,7 +101,6 @@ class CancelBooking:
     reason: CancellationReason
     by_venue: bool = False
     notes: str | None = None
-    actor: str | None = None
     idempotency_key: str
 
 
@@ -109,7 +109,6 @@ class CancelSession:
     tenant_id: TenantId
     session_id: SessionId
     reason: str
-    actor: str | None = None
     idempotency_key: str
 
 
@@ -118,7 +117,6 @@ class MarkAttendance:
     tenant_id: TenantId
     booking_id: BookingId
     attended: bool
-    actor: str | None = None
     idempotency_key: str
 
 
@@ -126,7 +124,6 @@ class MarkAttendance:
 class CompleteSession:
     tenant_id: TenantId
     session_id: SessionId
-    actor: str | None = None
     idempotency_key: str
 
 
@@ -138,7 +135,6 @@ class GrantPartialRefund:
     booking_id: BookingId
     credits: int
     reason: str
-    actor: str | None = None
     idempotency_key: str
 
 
@@ -151,7 +147,6 @@ class CompensateActivityChange:
     activity_id: ActivityId
     credits: int
     reason: str
-    actor: str | None = None
     idempotency_key: str
 
 
@@ -294,7 +289,8 @@ class _Service:
         key: str,
         result_type: type[R],
         action: Callable[[rules.Txn], R],
-        actor: str | None = None,
+        *,
+        actor: Actor,
         commit_on: tuple[type[Exception], ...] = (),
         prefetch: Callable[[rules.Txn], None] | None = None,
     ) -> R:
@@ -309,7 +305,7 @@ class _Service:
 
         def begin(uow: BookingUnitOfWork, now: datetime) -> None:
             policy = self._policies.policy_for(tenant_id)
-            txn = rules.Txn(uow, now, policy, actor, self._code_factory)
+            txn = rules.Txn(uow, now, policy, actor.label, self._code_factory)
             txns.append(txn)
             if prefetch is not None:
                 prefetch(txn)
@@ -335,14 +331,16 @@ class _Service:
             attempts=ATTEMPTS,
             commit_on=commit_on,
             begin=begin,
+            actor=actor,
         )
 
 
 class BookingService(_Service):
     """Book, confirm, cancel, refund and close out sessions."""
 
-    def book(self, cmd: BookSession) -> BookingReceipt:
+    def book(self, cmd: BookSession, *, actor: Actor) -> BookingReceipt:
         def action(txn: rules.Txn) -> BookingReceipt:
+            access.as_family(actor, cmd.parent_id)
             [booking] = rules.book(
                 txn, cmd.session_id, [cmd.child_id], cmd.parent_id, source=cmd.source
             )
@@ -357,12 +355,13 @@ class BookingService(_Service):
             cmd.idempotency_key,
             BookingReceipt,
             action,
-            f"user:{cmd.parent_id}",
             prefetch=prefetch,
+            actor=actor,
         )
 
-    def book_group(self, cmd: BookGroup) -> GroupReceipt:
+    def book_group(self, cmd: BookGroup, *, actor: Actor) -> GroupReceipt:
         def action(txn: rules.Txn) -> GroupReceipt:
+            access.as_family(actor, cmd.parent_id)
             group = GroupBookingId(new_uuid())
             bookings = rules.book(
                 txn,
@@ -385,13 +384,14 @@ class BookingService(_Service):
             cmd.idempotency_key,
             GroupReceipt,
             action,
-            f"user:{cmd.parent_id}",
             prefetch=prefetch,
+            actor=actor,
         )
 
-    def book_again(self, cmd: BookAgain) -> BookingReceipt:
+    def book_again(self, cmd: BookAgain, *, actor: Actor) -> BookingReceipt:
         def action(txn: rules.Txn) -> BookingReceipt:
             original = txn.uow.bookings.get(cmd.original_booking_id)
+            access.as_family(actor, original.parent_id)
             [booking] = rules.book(
                 txn,
                 cmd.session_id,
@@ -402,23 +402,32 @@ class BookingService(_Service):
             )
             return BookingReceipt.of(booking)
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, BookingReceipt, action)
+        return self._run(
+            cmd.tenant_id, cmd, cmd.idempotency_key, BookingReceipt, action, actor=actor
+        )
 
-    def confirm(self, cmd: ConfirmBooking) -> BookingReceipt:
+    def confirm(self, cmd: ConfirmBooking, *, actor: Actor) -> BookingReceipt:
         def action(txn: rules.Txn) -> BookingReceipt:
             booking = txn.uow.bookings.get(cmd.booking_id)
+            access.confirm(actor, booking.parent_id, txn.session(booking.session_id).venue_id)
             rules.confirm(txn, booking)
             return BookingReceipt.of(booking)
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, BookingReceipt, action, cmd.actor)
+        return self._run(
+            cmd.tenant_id, cmd, cmd.idempotency_key, BookingReceipt, action, actor=actor
+        )
 
-    def cancel(self, cmd: CancelBooking) -> CancellationReceipt:
+    def cancel(self, cmd: CancelBooking, *, actor: Actor) -> CancellationReceipt:
         """By the parent: a refund iff at least ``cancellation_window`` before the start,
         otherwise the credits are forfeited. By the venue: always a full refund."""
         target = BookingStatus.CANCELLED_VENUE if cmd.by_venue else BookingStatus.CANCELLED_PARENT
 
         def action(txn: rules.Txn) -> CancellationReceipt:
             booking = txn.uow.bookings.get(cmd.booking_id)
+            if cmd.by_venue:
+                access.as_venue(actor, txn.session(booking.session_id).venue_id)
+            else:
+                access.as_family(actor, booking.parent_id)
             refunded, forfeited = rules.cancel(txn, booking, target, cmd.reason, cmd.notes)
             return CancellationReceipt(
                 booking_id=booking.id,
@@ -429,12 +438,18 @@ class BookingService(_Service):
             )
 
         return self._run(
-            cmd.tenant_id, cmd, cmd.idempotency_key, CancellationReceipt, action, cmd.actor
+            cmd.tenant_id,
+            cmd,
+            cmd.idempotency_key,
+            CancellationReceipt,
+            action,
+            actor=actor,
         )
 
-    def cancel_session(self, cmd: CancelSession) -> SessionCancellationReceipt:
+    def cancel_session(self, cmd: CancelSession, *, actor: Actor) -> SessionCancellationReceipt:
         def action(txn: rules.Txn) -> SessionCancellationReceipt:
             session = txn.session(cmd.session_id)
+            access.as_venue(actor, session.venue_id)
             cancelled, refunded = rules.cancel_session(txn, session, cmd.reason)
             return SessionCancellationReceipt(
                 session_id=session.id,
@@ -443,29 +458,45 @@ class BookingService(_Service):
             )
 
         return self._run(
-            cmd.tenant_id, cmd, cmd.idempotency_key, SessionCancellationReceipt, action, cmd.actor
+            cmd.tenant_id,
+            cmd,
+            cmd.idempotency_key,
+            SessionCancellationReceipt,
+            action,
+            actor=actor,
         )
 
-    def mark_attendance(self, cmd: MarkAttendance) -> BookingReceipt:
+    def mark_attendance(self, cmd: MarkAttendance, *, actor: Actor) -> BookingReceipt:
         def action(txn: rules.Txn) -> BookingReceipt:
             booking = txn.uow.bookings.get(cmd.booking_id)
+            access.as_venue(actor, txn.session(booking.session_id).venue_id)
             rules.mark_attendance(txn, booking, cmd.attended)
             return BookingReceipt.of(booking)
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, BookingReceipt, action, cmd.actor)
+        return self._run(
+            cmd.tenant_id, cmd, cmd.idempotency_key, BookingReceipt, action, actor=actor
+        )
 
-    def complete_session(self, cmd: CompleteSession) -> tuple[BookingId, ...]:
+    def complete_session(self, cmd: CompleteSession, *, actor: Actor) -> tuple[BookingId, ...]:
         def action(txn: rules.Txn) -> tuple[BookingId, ...]:
-            completed = rules.complete_session(txn, txn.session(cmd.session_id))
+            session = txn.session(cmd.session_id)
+            access.as_venue(actor, session.venue_id, jobs=True)
+            completed = rules.complete_session(txn, session)
             return tuple(b.id for b in completed)
 
         return self._run(
-            cmd.tenant_id, cmd, cmd.idempotency_key, tuple[BookingId, ...], action, cmd.actor
+            cmd.tenant_id,
+            cmd,
+            cmd.idempotency_key,
+            tuple[BookingId, ...],
+            action,
+            actor=actor,
         )
 
-    def partial_refund(self, cmd: GrantPartialRefund) -> RefundReceipt:
+    def partial_refund(self, cmd: GrantPartialRefund, *, actor: Actor) -> RefundReceipt:
         def action(txn: rules.Txn) -> RefundReceipt:
             booking = txn.uow.bookings.get(cmd.booking_id)
+            access.as_venue(actor, txn.session(booking.session_id).venue_id)
             rules.partial_refund(txn, booking, cmd.credits, cmd.reason)
             return RefundReceipt(
                 booking_id=booking.id,
@@ -473,12 +504,15 @@ class BookingService(_Service):
                 total_refunded=booking.credits_refunded,
             )
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, RefundReceipt, action, cmd.actor)
+        return self._run(
+            cmd.tenant_id, cmd, cmd.idempotency_key, RefundReceipt, action, actor=actor
+        )
 
     def compensate_activity_change(
-        self, cmd: CompensateActivityChange
+        self, cmd: CompensateActivityChange, *, actor: Actor
     ) -> tuple[RefundReceipt, ...]:
         def action(txn: rules.Txn) -> tuple[RefundReceipt, ...]:
+            access.as_venue(actor, txn.uow.activities.get(cmd.activity_id).venue_id)
             receipts = []
             for session in txn.uow.sessions.for_activity(cmd.activity_id):
                 if session.is_cancelled or session.has_started(txn.now):
@@ -500,29 +534,48 @@ class BookingService(_Service):
             return tuple(receipts)
 
         return self._run(
-            cmd.tenant_id, cmd, cmd.idempotency_key, tuple[RefundReceipt, ...], action, cmd.actor
+            cmd.tenant_id,
+            cmd,
+            cmd.idempotency_key,
+            tuple[RefundReceipt, ...],
+            action,
+            actor=actor,
         )
 
     # -- queries ---------------------------------------------------------------------------
 
-    def get(self, tenant_id: TenantId, booking_id: BookingId) -> Booking:
+    def get(self, tenant_id: TenantId, booking_id: BookingId, *, actor: Actor) -> Booking:
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
-            return uow.bookings.get(booking_id)
+            booking = uow.bookings.get(booking_id)
+            access.read_booking(actor, booking.parent_id, _venue_of(uow, booking))
+            return booking
 
-    def find_by_code(self, tenant_id: TenantId, confirmation_code: str) -> Booking | None:
+    def find_by_code(
+        self, tenant_id: TenantId, confirmation_code: str, *, actor: Actor
+    ) -> Booking | None:
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
-            return uow.bookings.find_by_code(confirmation_code)
+            booking = uow.bookings.find_by_code(confirmation_code)
+            if booking is not None:
+                access.read_booking(actor, booking.parent_id, _venue_of(uow, booking))
+            return booking
 
-    def for_session(self, tenant_id: TenantId, session_id: SessionId) -> list[Booking]:
+    def for_session(
+        self, tenant_id: TenantId, session_id: SessionId, *, actor: Actor
+    ) -> list[Booking]:
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
+            access.read_session(actor, uow.sessions.get(session_id).venue_id)
             return uow.bookings.for_session(session_id)
 
 
 class WaitlistService(_Service):
     """Join, leave, offers and their responses, and the sweep that expires stale offers."""
 
-    def join(self, cmd: JoinWaitlist) -> WaitlistReceipt:
+    def join(self, cmd: JoinWaitlist, *, actor: Actor) -> WaitlistReceipt:
         def action(txn: rules.Txn) -> WaitlistReceipt:
+            access.as_family(actor, cmd.parent_id)
             entry = rules.join_waitlist(txn, cmd.session_id, cmd.child_id, cmd.parent_id)
             return WaitlistReceipt.of(entry)
 
@@ -532,13 +585,14 @@ class WaitlistService(_Service):
             cmd.idempotency_key,
             WaitlistReceipt,
             action,
-            f"user:{cmd.parent_id}",
+            actor=actor,
         )
 
-    def accept(self, cmd: RespondToOffer) -> BookingReceipt:
+    def accept(self, cmd: RespondToOffer, *, actor: Actor) -> BookingReceipt:
         """Book the offered seat (source ``waitlist``); ``OfferExpired`` once it lapsed."""
 
         def action(txn: rules.Txn) -> BookingReceipt:
+            access.as_family(actor, txn.uow.waitlist.get(cmd.entry_id).user_id)
             entry = rules.live_offer(txn, cmd.entry_id, "accepted")
             return BookingReceipt.of(rules.accept_offer(txn, entry))
 
@@ -549,10 +603,12 @@ class WaitlistService(_Service):
             BookingReceipt,
             action,
             commit_on=(rules.OfferExpired,),
+            actor=actor,
         )
 
-    def decline(self, cmd: RespondToOffer) -> WaitlistReceipt:
+    def decline(self, cmd: RespondToOffer, *, actor: Actor) -> WaitlistReceipt:
         def action(txn: rules.Txn) -> WaitlistReceipt:
+            access.as_family(actor, txn.uow.waitlist.get(cmd.entry_id).user_id)
             entry = rules.live_offer(txn, cmd.entry_id, "declined")
             rules.leave_waitlist(txn, entry, RemovalReason.SPOT_DECLINED)
             return WaitlistReceipt.of(entry)
@@ -564,29 +620,39 @@ class WaitlistService(_Service):
             WaitlistReceipt,
             action,
             commit_on=(rules.OfferExpired,),
+            actor=actor,
         )
 
-    def leave(self, cmd: LeaveWaitlist) -> WaitlistReceipt:
+    def leave(self, cmd: LeaveWaitlist, *, actor: Actor) -> WaitlistReceipt:
         def action(txn: rules.Txn) -> WaitlistReceipt:
             entry = txn.uow.waitlist.get(cmd.entry_id)
+            access.as_family(actor, entry.user_id)
             rules.leave_waitlist(txn, entry, RemovalReason.USER_REMOVED)
             return WaitlistReceipt.of(entry)
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, WaitlistReceipt, action)
+        return self._run(
+            cmd.tenant_id, cmd, cmd.idempotency_key, WaitlistReceipt, action, actor=actor
+        )
 
-    def promote(self, cmd: PromoteWaitlist) -> PromotionReceipt:
+    def promote(self, cmd: PromoteWaitlist, *, actor: Actor) -> PromotionReceipt:
         def action(txn: rules.Txn) -> PromotionReceipt:
-            expired, offered = rules.promote(txn, txn.session(cmd.session_id))
+            session = txn.session(cmd.session_id)
+            access.as_venue(actor, session.venue_id, jobs=True)
+            expired, offered = rules.promote(txn, session)
             return PromotionReceipt(
                 session_id=cmd.session_id,
                 expired=tuple(e.id for e in expired),
                 offered=tuple(e.id for e in offered),
             )
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, PromotionReceipt, action)
+        return self._run(
+            cmd.tenant_id, cmd, cmd.idempotency_key, PromotionReceipt, action, actor=actor
+        )
 
-    def expire_offers(self, tenant_id: TenantId) -> int:
+    def expire_offers(self, tenant_id: TenantId, *, actor: Actor) -> int:
         """The sweep job: expire every lapsed offer and offer its seat onwards."""
+        require_tenant(actor, tenant_id)
+        access.sweep(actor)
         now = self._clock.now()
         with self._uow_factory(tenant_id) as uow:
             due = uow.waitlist.sessions_with_offers_due(now)
@@ -597,11 +663,20 @@ class WaitlistService(_Service):
                     tenant_id=tenant_id,
                     session_id=session_id,
                     idempotency_key=f"sweep:{session_id}:{now.isoformat()}",
-                )
+                ),
+                actor=actor,
             )
             expired += len(receipt.expired)
         return expired
 
-    def entries(self, tenant_id: TenantId, session_id: SessionId) -> list[WaitlistEntry]:
+    def entries(
+        self, tenant_id: TenantId, session_id: SessionId, *, actor: Actor
+    ) -> list[WaitlistEntry]:
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
+            access.read_session(actor, uow.sessions.get(session_id).venue_id)
             return uow.waitlist.for_session(session_id)
+
+
+def _venue_of(uow: BookingUnitOfWork, booking: Booking) -> VenueId:
+    return uow.sessions.get(booking.session_id).venue_id

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import attrs
 
+from travelcore.catalog import access
 from travelcore.catalog.model import (
     Activity,
     ActivityCategory,
@@ -24,11 +25,13 @@ from travelcore.catalog.model import (
 from travelcore.catalog.ports import CatalogUnitOfWork
 from travelcore.catalog.schedule import RecurringSchedule
 from travelcore.kernel import (
+    Actor,
     Clock,
     PolicyProvider,
     StaticPolicies,
     TenantId,
     ValidationFailed,
+    require_tenant,
     run_use_case,
 )
 from travelcore.kernel import validation as v
@@ -72,7 +75,6 @@ class ChangeVenueStatus:
     venue_id: VenueId
     action: VenueAction = attrs.field(converter=_venue_action)
     reason: str | None = None
-    actor: str | None = None
     idempotency_key: str | None = None
 
 
@@ -163,7 +165,7 @@ class CatalogService:
         self._clock = clock
         self._policies = policies or StaticPolicies()
 
-    def apply_venue(self, cmd: ApplyVenue) -> VenueId:
+    def apply_venue(self, cmd: ApplyVenue, *, actor: Actor) -> VenueId:
         def action(uow: CatalogUnitOfWork, now: datetime) -> VenueId:
             venue = Venue.apply(
                 cmd.tenant_id,
@@ -173,40 +175,43 @@ class CatalogService:
                 insurance_coverage=cmd.insurance_coverage,
                 insurance_expiry_date=cmd.insurance_expiry_date,
             )
+            access.review(actor)
             uow.venues.add(venue)
             return venue.id
 
-        return self._run(cmd.tenant_id, cmd, VenueId, action)
+        return self._run(cmd.tenant_id, cmd, VenueId, action, actor=actor)
 
-    def change_venue_status(self, cmd: ChangeVenueStatus) -> VenueStatus:
+    def change_venue_status(self, cmd: ChangeVenueStatus, *, actor: Actor) -> VenueStatus:
         def action(uow: CatalogUnitOfWork, now: datetime) -> VenueStatus:
+            access.review(actor)
             move = cmd.action
             venue = uow.venues.get(cmd.venue_id)
             if move is VenueAction.APPROVE:
-                venue.approve(now, actor=cmd.actor)
+                venue.approve(now, actor=actor.label)
             elif move is VenueAction.REJECT:
-                venue.reject(now, reason=cmd.reason or "", actor=cmd.actor)
+                venue.reject(now, reason=cmd.reason or "", actor=actor.label)
             elif move is VenueAction.SUSPEND:
-                venue.suspend(now, reason=cmd.reason or "", actor=cmd.actor)
+                venue.suspend(now, reason=cmd.reason or "", actor=actor.label)
             else:
-                venue.reinstate(now, actor=cmd.actor)
+                venue.reinstate(now, actor=actor.label)
             uow.venues.save(venue)
             return venue.status
 
-        return self._run(cmd.tenant_id, cmd, VenueStatus, action)
+        return self._run(cmd.tenant_id, cmd, VenueStatus, action, actor=actor)
 
-    def update_insurance(self, cmd: UpdateInsurance) -> VenueId:
+    def update_insurance(self, cmd: UpdateInsurance, *, actor: Actor) -> VenueId:
         def action(uow: CatalogUnitOfWork, now: datetime) -> VenueId:
             venue = uow.venues.get(cmd.venue_id)
+            access.manage(actor, venue.id)
             venue.update_insurance(cmd.coverage, cmd.expiry_date)
             uow.venues.save(venue)
             return venue.id
 
-        return self._run(cmd.tenant_id, cmd, VenueId, action)
+        return self._run(cmd.tenant_id, cmd, VenueId, action, actor=actor)
 
-    def create_activity(self, cmd: CreateActivity) -> ActivityId:
+    def create_activity(self, cmd: CreateActivity, *, actor: Actor) -> ActivityId:
         def action(uow: CatalogUnitOfWork, now: datetime) -> ActivityId:
-            uow.venues.get(cmd.venue_id)
+            access.manage(actor, uow.venues.get(cmd.venue_id).id)
             activity = Activity.create(
                 cmd.tenant_id,
                 venue_id=cmd.venue_id,
@@ -223,11 +228,12 @@ class CatalogService:
             uow.activities.add(activity)
             return activity.id
 
-        return self._run(cmd.tenant_id, cmd, ActivityId, action)
+        return self._run(cmd.tenant_id, cmd, ActivityId, action, actor=actor)
 
-    def schedule_session(self, cmd: ScheduleSession) -> SessionId:
+    def schedule_session(self, cmd: ScheduleSession, *, actor: Actor) -> SessionId:
         def action(uow: CatalogUnitOfWork, now: datetime) -> SessionId:
             activity = uow.activities.get(cmd.activity_id)
+            access.manage(actor, activity.venue_id)
             timezone = cmd.timezone or uow.venues.get(activity.venue_id).timezone
             session = Session.create(
                 cmd.tenant_id,
@@ -242,11 +248,12 @@ class CatalogService:
             uow.sessions.add(session)
             return session.id
 
-        return self._run(cmd.tenant_id, cmd, SessionId, action)
+        return self._run(cmd.tenant_id, cmd, SessionId, action, actor=actor)
 
-    def create_schedule(self, cmd: CreateSchedule) -> ScheduleId:
+    def create_schedule(self, cmd: CreateSchedule, *, actor: Actor) -> ScheduleId:
         def action(uow: CatalogUnitOfWork, now: datetime) -> ScheduleId:
             activity = uow.activities.get(cmd.activity_id)
+            access.manage(actor, activity.venue_id)
             schedule = RecurringSchedule.create(
                 cmd.tenant_id,
                 activity=activity,
@@ -263,15 +270,16 @@ class CatalogService:
             uow.schedules.add(schedule)
             return schedule.id
 
-        return self._run(cmd.tenant_id, cmd, ScheduleId, action)
+        return self._run(cmd.tenant_id, cmd, ScheduleId, action, actor=actor)
 
-    def generate_sessions(self, cmd: GenerateSessions) -> Generated:
+    def generate_sessions(self, cmd: GenerateSessions, *, actor: Actor) -> Generated:
         """Create the schedule's sessions up to ``through``; sessions that already exist
         are left alone, so re-running (or resuming) never duplicates one."""
 
         def action(uow: CatalogUnitOfWork, now: datetime) -> Generated:
             schedule = uow.schedules.get(cmd.schedule_id)
             activity = uow.activities.get(schedule.activity_id)
+            access.manage(actor, activity.venue_id, jobs=True)
             created = []
             for session in schedule.generate(activity, cmd.through):
                 if uow.sessions.find_for_schedule(schedule.id, session.session_date) is None:
@@ -284,11 +292,13 @@ class CatalogService:
                 generated_until=schedule.sessions_generated_until,
             )
 
-        return self._run(cmd.tenant_id, cmd, Generated, action)
+        return self._run(cmd.tenant_id, cmd, Generated, action, actor=actor)
 
-    def release_inventory(self, tenant_id: TenantId) -> int:
+    def release_inventory(self, tenant_id: TenantId, *, actor: Actor) -> int:
         """The job: release unsold platform spots of sessions starting within
         ``policy.inventory_release`` (72 h). Returns the number of spots released."""
+        require_tenant(actor, tenant_id)
+        access.job(actor)
         now = self._clock.now()
         lead = self._policies.policy_for(tenant_id).inventory_release
         released = 0
@@ -301,15 +311,18 @@ class CatalogService:
 
     # queries
 
-    def venue(self, tenant_id: TenantId, venue_id: VenueId) -> Venue:
+    def venue(self, tenant_id: TenantId, venue_id: VenueId, *, actor: Actor) -> Venue:
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.venues.get(venue_id)
 
-    def activity(self, tenant_id: TenantId, activity_id: ActivityId) -> Activity:
+    def activity(self, tenant_id: TenantId, activity_id: ActivityId, *, actor: Actor) -> Activity:
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.activities.get(activity_id)
 
-    def session(self, tenant_id: TenantId, session_id: SessionId) -> Session:
+    def session(self, tenant_id: TenantId, session_id: SessionId, *, actor: Actor) -> Session:
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.sessions.get(session_id)
 
@@ -319,7 +332,10 @@ class CatalogService:
         activity_id: ActivityId,
         start: date | None = None,
         end: date | None = None,
+        *,
+        actor: Actor,
     ) -> list[Session]:
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.sessions.for_activity(activity_id, start, end)
 
@@ -329,10 +345,20 @@ class CatalogService:
         cmd: object,
         result_type: type[R],
         action: Callable[[CatalogUnitOfWork, datetime], R],
+        *,
+        actor: Actor,
     ) -> R:
         key: str | None = getattr(cmd, "idempotency_key")  # noqa: B009
         return run_use_case(
-            self._uow_factory, tenant_id, self._clock, key, cmd, result_type, action, attempts=3
+            self._uow_factory,
+            tenant_id,
+            self._clock,
+            key,
+            cmd,
+            result_type,
+            action,
+            attempts=3,
+            actor=actor,
         )
 
 

@@ -25,6 +25,7 @@ from travelcore.booking.model import BookingId, BookingStatus
 from travelcore.booking.ports import BookingUnitOfWork
 from travelcore.catalog.model import ActivityId, VenueId
 from travelcore.discovery.curation import first_preference_text, shift_preference
+from travelcore.kernel import Actor, Role, permit, require_tenant
 from travelcore.kernel.clock import Clock
 from travelcore.kernel.errors import AccessDenied, RuleViolation, ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
@@ -35,6 +36,8 @@ from travelcore.vectors.records import VectorRecord, namespace_for
 POSITIVE_TAGS = frozenset({"fun", "educational", "social", "creative"})
 NEGATIVE_TAGS = frozenset({"organization", "content", "instructor", "facility"})
 MAX_TEXT = 2000
+PLATFORM_ADMINS = frozenset({Role.PLATFORM_ADMIN})
+"""Who hides reviews besides the reviewed venue's admins."""
 
 
 class BookingNotReviewable(RuleViolation):
@@ -220,9 +223,11 @@ class FeedbackService:
         would_book_again: bool | None = None,
         would_recommend_venue: bool | None = None,
         text: str | None = None,
+        actor: Actor,
     ) -> Review:
         """One review per completed booking, by its parent; the rating aggregate moves in
         the same transaction."""
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             booking = self._reviewable(uow, booking_id, user_id)
             session = uow.sessions.get(booking.session_id)
@@ -245,12 +250,15 @@ class FeedbackService:
         return review
 
     def hide(
-        self, tenant_id: TenantId, review_id: UUID, *, admin_id: UserId, reason: str
+        self, tenant_id: TenantId, review_id: UUID, *, admin_id: UserId, reason: str, actor: Actor
     ) -> Review:
+        require_tenant(actor, tenant_id)
         if not reason.strip():
             raise ValidationFailed("reason", "required")
         with self._uow_factory(tenant_id) as uow:
             review = uow.reviews.get(review_id)
+            # a venue admin of the reviewed venue, or a platform admin
+            permit(actor, "write:reviews", venue=review.venue_id, admins=PLATFORM_ADMINS)
             hidden = attrs.evolve(
                 review,
                 is_visible=False,
@@ -271,7 +279,9 @@ class FeedbackService:
         positive: bool,
         tags: Sequence[str] = (),
         comment: str | None = None,
+        actor: Actor,
     ) -> QuickFeedback:
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             booking = self._reviewable(uow, booking_id, user_id)
             session = uow.sessions.get(booking.session_id)
@@ -291,8 +301,9 @@ class FeedbackService:
             uow.commit()
         return feedback
 
-    def process_feedback(self, tenant_id: TenantId, *, limit: int = 100) -> int:
+    def process_feedback(self, tenant_id: TenantId, *, limit: int = 100, actor: Actor) -> int:
         """Move the preference vectors by the unprocessed feedback; how many were applied."""
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             pending = uow.feedback.unprocessed(limit)
         activities = namespace_for(tenant_id, "activities")

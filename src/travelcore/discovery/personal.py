@@ -17,6 +17,7 @@ from uuid import UUID
 import attrs
 
 from travelcore.catalog.model import ActivityId
+from travelcore.kernel import Actor, require_tenant
 from travelcore.kernel.clock import Clock
 from travelcore.kernel.errors import ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
@@ -103,7 +104,10 @@ class Favourites:
         self._uow_factory = uow_factory
         self._clock = clock
 
-    def add(self, tenant_id: TenantId, child_id: ChildId, activity_id: ActivityId) -> Favourite:
+    def add(
+        self, tenant_id: TenantId, child_id: ChildId, activity_id: ActivityId, *, actor: Actor
+    ) -> Favourite:
+        require_tenant(actor, tenant_id)
         favourite = Favourite(
             tenant_id=tenant_id,
             child_id=child_id,
@@ -115,12 +119,16 @@ class Favourites:
             uow.commit()
         return favourite
 
-    def remove(self, tenant_id: TenantId, child_id: ChildId, activity_id: ActivityId) -> None:
+    def remove(
+        self, tenant_id: TenantId, child_id: ChildId, activity_id: ActivityId, *, actor: Actor
+    ) -> None:
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             uow.favourites.remove(child_id, activity_id)
             uow.commit()
 
-    def of(self, tenant_id: TenantId, child_id: ChildId) -> list[Favourite]:
+    def of(self, tenant_id: TenantId, child_id: ChildId, *, actor: Actor) -> list[Favourite]:
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.favourites.for_child(child_id)
 
@@ -146,7 +154,9 @@ class UserMemory:
         *,
         source: MemorySource,
         source_id: str | None = None,
+        actor: Actor,
     ) -> MemoryEntry:
+        require_tenant(actor, tenant_id)
         entry = MemoryEntry(
             id=new_uuid(),
             tenant_id=tenant_id,
@@ -166,8 +176,11 @@ class UserMemory:
         )
         return entry
 
-    def recall(self, tenant_id: TenantId, user_id: UserId, text: str, k: int = 5) -> list[Recalled]:
+    def recall(
+        self, tenant_id: TenantId, user_id: UserId, text: str, k: int = 5, *, actor: Actor
+    ) -> list[Recalled]:
         """The ``k`` remembered texts of ``user_id`` most similar to ``text``, best first."""
+        require_tenant(actor, tenant_id)
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100:
             raise ValidationFailed("k", "between_1_and_100")
         vector = self._embedder.embed([text])[0]
@@ -185,8 +198,9 @@ class UserMemory:
             if UUID(m.id) in entries and entries[UUID(m.id)].user_id == user_id
         ]
 
-    def forget_user(self, tenant_id: TenantId, user_id: UserId) -> int:
+    def forget_user(self, tenant_id: TenantId, user_id: UserId, *, actor: Actor) -> int:
         """Erase the user's memory: the texts, then their vectors."""
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             removed = uow.memory_entries.remove_user(user_id)
             uow.commit()

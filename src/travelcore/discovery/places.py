@@ -16,6 +16,7 @@ import attrs
 from travelcore.catalog.model import VenueId
 from travelcore.discovery.geo import DEFAULT_RADIUS_MINUTES, GeoPoint, check_radius
 from travelcore.discovery.intent import LOCATION_TYPES, LocationType
+from travelcore.kernel import Actor, require_tenant
 from travelcore.kernel.errors import ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
 from travelcore.kernel.uow import UnitOfWork
@@ -102,9 +103,11 @@ class Places:
         radius_minutes: int = DEFAULT_RADIUS_MINUTES,
         label: str | None = None,
         country: str = "USA",
+        actor: Actor,
     ) -> UserLocation:
         """Add or replace the location of that type. The first location is primary; making
         one primary makes the others not."""
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             existing = {loc.location_type: loc for loc in uow.user_locations.for_user(user_id)}
             before = existing.get(location_type)
@@ -132,11 +135,17 @@ class Places:
             uow.commit()
         return location
 
-    def locations(self, tenant_id: TenantId, user_id: UserId) -> list[UserLocation]:
+    def locations(
+        self, tenant_id: TenantId, user_id: UserId, *, actor: Actor
+    ) -> list[UserLocation]:
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.user_locations.for_user(user_id)
 
-    def place_venue(self, tenant_id: TenantId, venue_id: VenueId, point: GeoPoint) -> None:
+    def place_venue(
+        self, tenant_id: TenantId, venue_id: VenueId, point: GeoPoint, *, actor: Actor
+    ) -> None:
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             uow.venue_locations.set(venue_id, point)
             uow.commit()
@@ -149,7 +158,9 @@ class Places:
         self, tenant_id: TenantId, user_id: UserId, location: LocationType | None
     ) -> tuple[GeoPoint, int] | None:
         """A location type the parent has not set falls back to the primary location."""
-        known = [loc for loc in self.locations(tenant_id, user_id) if loc.point is not None]
+        with self._uow_factory(tenant_id) as uow:
+            stored = uow.user_locations.for_user(user_id)
+        known = [loc for loc in stored if loc.point is not None]
         for chosen in (
             [loc for loc in known if loc.location_type == location],
             [loc for loc in known if loc.is_primary],

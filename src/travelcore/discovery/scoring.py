@@ -32,6 +32,7 @@ from travelcore.discovery.scores import (
     week_start,
     window,
 )
+from travelcore.kernel import Actor, require_tenant
 from travelcore.kernel.clock import Clock
 from travelcore.kernel.ids import TenantId
 from travelcore.kernel.uow import UnitOfWork
@@ -130,7 +131,8 @@ class VenueScoring:
         self._clock = clock
         self._policy = policy
 
-    def run(self, tenant_id: TenantId) -> ScoringReport:
+    def run(self, tenant_id: TenantId, *, actor: Actor) -> ScoringReport:
+        require_tenant(actor, tenant_id)
         now = self._clock.now()
         metrics = self._reader.metrics(tenant_id, now, self._policy)
         with self._uow_factory(tenant_id) as uow:
@@ -159,9 +161,15 @@ class VenueScoring:
         return ScoringReport(written, tuple(scores))
 
     def eligible(
-        self, tenant_id: TenantId, venues: Mapping[VenueId, Venue], *, min_score: int = 60
+        self,
+        tenant_id: TenantId,
+        venues: Mapping[VenueId, Venue],
+        *,
+        min_score: int = 60,
+        actor: Actor,
     ) -> set[VenueId]:
         """The venues among ``venues`` that curation may suggest."""
+        require_tenant(actor, tenant_id)
         now = self._clock.now()
         with self._uow_factory(tenant_id) as uow:
             latest = uow.venue_scores.latest()

@@ -33,6 +33,7 @@ from travelcore.discovery.intent import (
     activity_metadata,
 )
 from travelcore.discovery.ranking import DEFAULT_WEIGHTS, Candidate, RankingWeights, rank
+from travelcore.kernel import Actor, require_tenant
 from travelcore.kernel.clock import Clock
 from travelcore.kernel.errors import NotFound, ValidationFailed, VectorStoreUnavailable
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
@@ -308,7 +309,9 @@ class ActivitySearch:
         *,
         child_age: int | None = None,
         top_k: int = 10,
+        actor: Actor,
     ) -> SearchResponse:
+        require_tenant(actor, tenant_id)
         if not isinstance(text, str) or not text.strip():
             raise ValidationFailed("text", "non_empty")
         if len(text) > MAX_QUERY_LENGTH:

@@ -39,6 +39,7 @@ from travelcore.discovery.geo import GeoPoint, StraightLineTravelTime, TravelTim
 from travelcore.discovery.personal import FavouriteRepository
 from travelcore.discovery.scoring import VenueScoring
 from travelcore.discovery.search import PlaceDirectory
+from travelcore.kernel import Actor, require_tenant
 from travelcore.kernel.clock import Clock
 from travelcore.kernel.errors import AccessDenied, AlreadyExists, RuleViolation, ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
@@ -146,8 +147,9 @@ class Curation:
         self._travel = travel or StraightLineTravelTime()
 
     def generate(
-        self, tenant_id: TenantId, month: date, parents: Sequence[UserId]
+        self, tenant_id: TenantId, month: date, parents: Sequence[UserId], *, actor: Actor
     ) -> GenerationReport:
+        require_tenant(actor, tenant_id)
         now = self._clock.now()
         first = month_start(month)
         last = month_start(first + timedelta(days=32)) - timedelta(days=1)
@@ -156,7 +158,7 @@ class Curation:
             namespace_for(tenant_id, "activities"),
             sorted(self._candidate_ids(tenant_id, families)),
         ).records
-        options = self._options(tenant_id, vectors, first, last)
+        options = self._options(tenant_id, vectors, first, last, actor=actor)
         expires = month_end(first, self._timezone)
         generated: dict[UserId, tuple[SuggestionRecord, ...]] = {}
         points = self._places.venue_points(tenant_id) if self._places else {}
@@ -269,7 +271,13 @@ class Curation:
         return ids
 
     def _options(
-        self, tenant_id: TenantId, vectors: Mapping[str, object], first: date, last: date
+        self,
+        tenant_id: TenantId,
+        vectors: Mapping[str, object],
+        first: date,
+        last: date,
+        *,
+        actor: Actor,
     ) -> list[SessionOption]:
         options: list[SessionOption] = []
         with self._uow_factory(tenant_id) as uow:
@@ -286,7 +294,7 @@ class Curation:
             sessions = {
                 raw: uow.sessions.for_activity(a.id, first, last) for raw, a in activities.items()
             }
-        eligible = self._scoring.eligible(tenant_id, venues)
+        eligible = self._scoring.eligible(tenant_id, venues, actor=actor)
         for raw, activity in activities.items():
             if not (activity.is_published and activity.is_active):
                 continue
@@ -315,8 +323,9 @@ class Curation:
         return options
 
     def for_parent(
-        self, tenant_id: TenantId, parent: UserId, month: date
+        self, tenant_id: TenantId, parent: UserId, month: date, *, actor: Actor
     ) -> list[SuggestionRecord]:
+        require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.suggestions.for_parent(parent, month_start(month))
 
@@ -332,9 +341,16 @@ class Curation:
         return record
 
     def accept(
-        self, tenant_id: TenantId, parent: UserId, suggestion_id: UUID, *, idempotency_key: str
+        self,
+        tenant_id: TenantId,
+        parent: UserId,
+        suggestion_id: UUID,
+        *,
+        idempotency_key: str,
+        actor: Actor,
     ) -> SuggestionRecord:
         """Book the suggested session (source ``suggestion``) and record the booking."""
+        require_tenant(actor, tenant_id)
         record = self._open(tenant_id, parent, suggestion_id)
         if record.is_group:
             group = self._bookings.book_group(
@@ -345,7 +361,8 @@ class Curation:
                     parent_id=parent,
                     source=BookingSource.SUGGESTION,
                     idempotency_key=idempotency_key,
-                )
+                ),
+                actor=actor,
             )
             booked = tuple(b.booking_id for b in group.bookings)
         else:
@@ -357,14 +374,16 @@ class Curation:
                     parent_id=parent,
                     source=BookingSource.SUGGESTION,
                     idempotency_key=idempotency_key,
-                )
+                ),
+                actor=actor,
             )
             booked = (receipt.booking_id,)
         return self._answer(tenant_id, record, response="accepted", converted_booking_ids=booked)
 
     def reject(
-        self, tenant_id: TenantId, parent: UserId, suggestion_id: UUID, *, reason: str
+        self, tenant_id: TenantId, parent: UserId, suggestion_id: UUID, *, reason: str, actor: Actor
     ) -> SuggestionRecord:
+        require_tenant(actor, tenant_id)
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
             raise ValidationFailed("reason", "text_of_1_to_500_characters")
         record = self._open(tenant_id, parent, suggestion_id)

@@ -1,7 +1,7 @@
 """The shared kernel: identifiers, money, credits, time, errors, events, policy, idempotency,
 serialization and the unit-of-work protocol."""
 
-from travelcore.kernel.actor import Actor, Role
+from travelcore.kernel.actor import ADMINS, Actor, Role, permit, require_tenant
 from travelcore.kernel.clock import Clock, ManualClock, SystemClock, checked_clock, utc, zone
 from travelcore.kernel.errors import (
     AccessDenied,
@@ -55,6 +55,7 @@ from travelcore.kernel.serialization import converter, dumps, from_data, loads, 
 from travelcore.kernel.uow import EventBus, EventHandler, UnitOfWork, UnitOfWorkBase
 
 __all__ = [
+    "ADMINS",
     "MAX_AMOUNT",
     "MINOR_UNITS",
     "AccessDenied",
@@ -112,7 +113,9 @@ __all__ = [
     "loads",
     "new_uuid",
     "outbox_message",
+    "permit",
     "positive_credits",
+    "require_tenant",
     "run_idempotent",
     "run_use_case",
     "saved",

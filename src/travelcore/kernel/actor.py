@@ -12,8 +12,9 @@ from uuid import UUID
 
 import attrs
 
-from travelcore.kernel.errors import AccessDenied
+from travelcore.kernel.errors import AccessDenied, ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId
+from travelcore.kernel.validation import uuid
 
 
 class Role(StrEnum):
@@ -63,3 +64,65 @@ class Actor:
         """``AccessDenied`` unless the actor holds ``scope``."""
         if not self.may(scope):
             raise AccessDenied(f"missing scope {scope}", rule="scope", scope=scope)
+
+
+def require_tenant(actor: Actor, tenant_id: TenantId) -> Actor:
+    """``actor`` if it acts in ``tenant_id``: ``ValidationFailed`` when it is not an
+    :class:`Actor` (or ``tenant_id`` not a UUID), ``AccessDenied(rule="tenant")`` when it
+    belongs to another tenant."""
+    uuid(tenant_id, "tenant_id")
+    if not isinstance(actor, Actor):
+        raise ValidationFailed("actor", "actor", "an Actor is required")
+    if actor.tenant_id != tenant_id:
+        raise AccessDenied("the actor belongs to another tenant", rule="tenant")
+    return actor
+
+
+ADMINS: frozenset[Role] = frozenset({Role.PLATFORM_ADMIN, Role.TENANT_ADMIN})
+"""The roles that act on the whole tenant."""
+
+_OWNER_RULES = {
+    Role.PARENT: "own_family",
+    Role.TRAVELLER: "own_trips",
+    Role.VENUE_ADMIN: "own_venue",
+    Role.HR_ADMIN: "own_corporate",
+}
+
+
+def permit(
+    actor: Actor,
+    scope: str,
+    *,
+    parent: UUID | None = None,
+    venue: UUID | None = None,
+    corporate: UUID | None = None,
+    traveller: UUID | None = None,
+    jobs: bool = False,
+    admins: frozenset[Role] = ADMINS,
+) -> None:
+    """Refuse (``AccessDenied`` naming the rule) unless ``actor`` may act on a target owned
+    by ``parent`` (a parent's user id), ``venue``, ``corporate`` or ``traveller``.
+
+    The actor must hold ``scope``; ``admins`` may do anything; the system actor only what
+    ``jobs`` allows; any other role only where its owner argument is given and is the
+    actor's own (``own_family``, ``own_venue``, ``own_corporate``, ``own_trips``), and
+    nothing at all where it is not given (``role``).
+    """
+    actor.require(scope)
+    if actor.role in admins:
+        return
+    if actor.role is Role.SYSTEM:
+        if not jobs:
+            raise AccessDenied("the system actor runs jobs only", rule="system")
+        return
+    owner, own = {
+        Role.PARENT: (parent, actor.user_id),
+        Role.TRAVELLER: (traveller, actor.user_id),
+        Role.VENUE_ADMIN: (venue, actor.venue_id),
+        Role.HR_ADMIN: (corporate, actor.corporate_id),
+    }.get(actor.role, (None, None))
+    if owner is None:
+        raise AccessDenied(f"a {actor.role} may not do this", rule="role")
+    if own != owner:
+        rule = _OWNER_RULES[actor.role]
+        raise AccessDenied(f"a {actor.role} acts on their own only", rule=rule)

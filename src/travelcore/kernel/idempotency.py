@@ -11,6 +11,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
+from travelcore.kernel.actor import Actor, require_tenant
 from travelcore.kernel.clock import Clock
 from travelcore.kernel.errors import IdempotencyConflict, StaleVersion, ValidationFailed
 from travelcore.kernel.ids import TenantId
@@ -49,6 +50,11 @@ class IdempotencyStore(Protocol):
 class HasIdempotency(Protocol):
     @property
     def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def tenant_id(self) -> TenantId: ...
+
+    actor: Actor | None
 
 
 class IdempotentUnitOfWork(UnitOfWork, HasIdempotency, Protocol):
@@ -97,13 +103,17 @@ def run_idempotent(
     result_type: type[R],
     now: datetime,
     action: Callable[[], R],
+    *,
+    actor: Actor,
 ) -> R:
-    """Run ``action`` once per ``key`` inside the caller's unit of work.
+    """Run ``action`` once per ``key`` inside the caller's unit of work, for ``actor``
+    (an actor of the unit of work's tenant, which it records as ``uow.actor``).
 
     The stored result is written in the same transaction as the effects of ``action``;
     ``request`` passes its declared field checks first (:func:`~.validation.check_command`).
     """
     check_command(request)
+    uow.actor = require_tenant(actor, uow.tenant_id)
     check_key(key)
     print_ = fingerprint(request)
     existing = uow.idempotency.get(key)
@@ -129,15 +139,18 @@ def run_use_case(
     result_type: type[R],
     action: Callable[[U, datetime], R],
     *,
+    actor: Actor,
     attempts: int = 1,
     commit_on: tuple[type[Exception], ...] = (),
     begin: Callable[[U, datetime], None] | None = None,
 ) -> R:
-    """One mutating use case: open a unit of work for ``tenant_id``, run ``action`` through
-    :func:`run_idempotent` (directly when ``key`` is None: the set-up commands whose key is
-    optional) and commit; ``request``'s declared field checks run before anything else. A
-    ``StaleVersion`` (a lost race) reruns the whole unit of work, at most ``attempts`` times
-    in all, then propagates.
+    """One mutating use case for ``actor``: open a unit of work for ``tenant_id``, run
+    ``action`` through :func:`run_idempotent` (directly when ``key`` is None: the set-up
+    commands whose key is optional) and commit; ``request``'s declared field checks run
+    before anything else. A ``StaleVersion`` (a lost race) reruns the whole unit of work,
+    at most ``attempts`` times in all, then propagates. ``actor`` must act in
+    ``tenant_id`` (else ``AccessDenied`` with rule ``tenant``); each attempt's unit of work
+    records it as ``uow.actor``.
 
     ``begin`` runs first in each attempt's unit of work (to tell storage what ``action``
     will read, so it can read ahead). An error listed in ``commit_on`` still commits what
@@ -146,10 +159,13 @@ def run_use_case(
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
         raise ValidationFailed("attempts", "positive_integer")
     check_command(request)  # before anything is read (``begin`` reads ahead), key or not
+    require_tenant(actor, tenant_id)
     for attempt in range(1, attempts + 1):
         now = clock.now()
+        uow = uow_factory(tenant_id)
+        uow.actor = actor  # known to storage before the transaction begins
         try:
-            with uow_factory(tenant_id) as uow, uow.batched():
+            with uow, uow.batched():
                 if begin is not None:
                     begin(uow, now)
                 once = functools.partial(action, uow, now)
@@ -157,7 +173,7 @@ def run_use_case(
                     result = (
                         once()
                         if key is None
-                        else run_idempotent(uow, key, request, result_type, now, once)
+                        else run_idempotent(uow, key, request, result_type, now, once, actor=actor)
                     )
                 except commit_on:
                     uow.commit()

@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Protocol, Self
 
+from travelcore.kernel.actor import Actor
 from travelcore.kernel.events import Aggregate, DomainEvent
 from travelcore.kernel.ids import TenantId
 from travelcore.kernel.outbox import OutboxMessage, outbox_message
@@ -22,10 +23,13 @@ EventHandler = Callable[[DomainEvent], None]
 
 
 class UnitOfWork(Protocol):
-    """One transaction scoped to ``tenant_id``."""
+    """One transaction scoped to ``tenant_id``, on behalf of ``actor`` (set by
+    :func:`~.idempotency.run_use_case` before the attempt starts)."""
 
     @property
     def tenant_id(self) -> TenantId: ...
+
+    actor: Actor | None
 
     def __enter__(self) -> Self: ...
 
@@ -85,6 +89,7 @@ class UnitOfWorkBase:
     def __init__(self, tenant_id: TenantId, bus: EventBus | None = None) -> None:
         uuid(tenant_id, "tenant_id")  # the same refusal on every adapter
         self.tenant_id = tenant_id
+        self.actor: Actor | None = None
         self._bus = bus
         self._events: list[DomainEvent] = []
         self._seen: dict[int, Aggregate] = {}

@@ -15,6 +15,7 @@ from uuid import UUID
 import attrs
 
 from travelcore.kernel import (
+    Actor,
     Clock,
     Money,
     PolicyProvider,
@@ -23,11 +24,12 @@ from travelcore.kernel import (
     TenantId,
     UserId,
     checked_clock,
+    require_tenant,
     run_use_case,
 )
 from travelcore.kernel import validation as v
+from travelcore.ledger import access
 from travelcore.ledger.model import (
-    MAX_ACTOR_LENGTH,
     MAX_CREDITS,
     MAX_REASON_LENGTH,
     BalanceId,
@@ -91,7 +93,6 @@ class AllocateCredits:
     credits: int
     day: date | None = None
     billing_cycle_day: int = 1
-    actor: str | None = None
     reason: str | None = None
     idempotency_key: str
 
@@ -138,7 +139,6 @@ class Refund:
     balance_id: BalanceId
     booking_id: UUID
     credits: int | None = None
-    actor: str | None = None
     reason: str | None = None
     idempotency_key: str
 
@@ -148,7 +148,6 @@ class Forfeit:
     tenant_id: TenantId
     balance_id: BalanceId
     booking_id: UUID
-    actor: str | None = None
     reason: str | None = None
     idempotency_key: str
 
@@ -158,7 +157,6 @@ class Adjust:
     tenant_id: TenantId
     balance_id: BalanceId
     credits: int
-    actor: str
     reason: str
     idempotency_key: str
 
@@ -168,7 +166,6 @@ class Reverse:
     tenant_id: TenantId
     balance_id: BalanceId
     entry_id: EntryId
-    actor: str
     reason: str
     idempotency_key: str
 
@@ -247,7 +244,11 @@ class LedgerService:
 
     # commands
 
-    def create_subscription(self, cmd: CreateSubscription) -> CorporateSubscription:
+    def create_subscription(
+        self, cmd: CreateSubscription, *, actor: Actor
+    ) -> CorporateSubscription:
+        access.subscribe(actor, cmd.corporate_id)
+
         def action(uow: LedgerUnitOfWork, now: datetime) -> CorporateSubscription:
             subscription = CorporateSubscription.create(
                 tenant_id=cmd.tenant_id,
@@ -263,11 +264,14 @@ class LedgerService:
             uow.subscriptions.add(subscription)
             return subscription
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, CorporateSubscription, action)
+        return self._run(
+            cmd.tenant_id, cmd, cmd.idempotency_key, CorporateSubscription, action, actor=actor
+        )
 
-    def allocate_period_credits(self, cmd: AllocatePeriodCredits) -> LedgerEntry:
+    def allocate_period_credits(self, cmd: AllocatePeriodCredits, *, actor: Actor) -> LedgerEntry:
         def action(uow: LedgerUnitOfWork, now: datetime) -> LedgerEntry:
             subscription = uow.subscriptions.get(cmd.subscription_id)
+            access.subscribe(actor, subscription.corporate_id, jobs=True)
             subscription.require_covers(cmd.day)
             period = subscription.period_containing(cmd.day)
             seats = uow.subscriptions.seats(subscription.id, period.start) or SeatAllocations(
@@ -281,16 +285,18 @@ class LedgerService:
                 period,
                 subscription.credits_per_employee,
                 now,
-                actor=f"subscription:{subscription.id}",
+                actor=actor.label,
                 reason=f"{subscription.tier.value} credits for {period.start.isoformat()}",
                 idempotency_key=cmd.idempotency_key,
             )
             uow.subscriptions.save_seats(seats)
             return entry
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, LedgerEntry, action)
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, LedgerEntry, action, actor=actor)
 
-    def allocate_credits(self, cmd: AllocateCredits) -> LedgerEntry:
+    def allocate_credits(self, cmd: AllocateCredits, *, actor: Actor) -> LedgerEntry:
+        access.correct(actor)
+
         def action(uow: LedgerUnitOfWork, now: datetime) -> LedgerEntry:
             day = cmd.day or now.date()
             period = BillingPeriod.containing(day, cmd.billing_cycle_day)
@@ -301,14 +307,15 @@ class LedgerService:
                 period,
                 cmd.credits,
                 now,
-                actor=cmd.actor,
+                actor=actor.label,
                 reason=cmd.reason,
                 idempotency_key=cmd.idempotency_key,
             )
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, LedgerEntry, action)
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, LedgerEntry, action, actor=actor)
 
-    def place_hold(self, cmd: PlaceHold) -> Hold:
+    def place_hold(self, cmd: PlaceHold, *, actor: Actor) -> Hold:
+        access.spend(actor)
         v.check_command(cmd)  # before the tenant's policy is looked up
         timeout = self._policies.policy_for(cmd.tenant_id).credit_hold_timeout
         return self._on_balance(
@@ -318,9 +325,11 @@ class LedgerService:
             cmd.idempotency_key,
             Hold,
             lambda b, now: b.place_hold(cmd.booking_id, cmd.credits, now, timeout),
+            actor=actor,
         )
 
-    def capture_hold(self, cmd: CaptureHold) -> LedgerEntry:
+    def capture_hold(self, cmd: CaptureHold, *, actor: Actor) -> LedgerEntry:
+        access.spend(actor)
         return self._on_balance(
             cmd.tenant_id,
             cmd.balance_id,
@@ -328,9 +337,11 @@ class LedgerService:
             cmd.idempotency_key,
             LedgerEntry,
             lambda b, now: b.capture_hold(cmd.hold_id, now, idempotency_key=cmd.idempotency_key),
+            actor=actor,
         )
 
-    def void_hold(self, cmd: VoidHold) -> Hold:
+    def void_hold(self, cmd: VoidHold, *, actor: Actor) -> Hold:
+        access.spend(actor)
         return self._on_balance(
             cmd.tenant_id,
             cmd.balance_id,
@@ -338,9 +349,11 @@ class LedgerService:
             cmd.idempotency_key,
             Hold,
             lambda b, now: b.void_hold(cmd.hold_id, now),
+            actor=actor,
         )
 
-    def debit(self, cmd: Debit) -> LedgerEntry:
+    def debit(self, cmd: Debit, *, actor: Actor) -> LedgerEntry:
+        access.spend(actor)
         return self._on_balance(
             cmd.tenant_id,
             cmd.balance_id,
@@ -350,12 +363,14 @@ class LedgerService:
             lambda b, now: b.debit(
                 cmd.booking_id, cmd.credits, now, idempotency_key=cmd.idempotency_key
             ),
+            actor=actor,
         )
 
-    def refund(self, cmd: Refund) -> LedgerEntry:
+    def refund(self, cmd: Refund, *, actor: Actor) -> LedgerEntry:
         """Refund a booking debited on ``cmd.balance_id``. Once that period has closed (or
         ended), the refund is credited to the user's current period (opened if need be),
         capped by what the booking debited across periods; the entry says where it went."""
+        access.spend(actor)
 
         def action(uow: LedgerUnitOfWork, now: datetime) -> LedgerEntry:
             debited = uow.credits.get(cmd.balance_id)
@@ -372,7 +387,7 @@ class LedgerService:
                 now,
                 credits=cmd.credits,
                 partial=cmd.credits is not None,
-                actor=cmd.actor,
+                actor=actor.label,
                 reason=cmd.reason,
                 idempotency_key=cmd.idempotency_key,
                 history=history,
@@ -383,9 +398,10 @@ class LedgerService:
                 uow.credits.save(target)
             return entry
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, LedgerEntry, action)
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, LedgerEntry, action, actor=actor)
 
-    def forfeit(self, cmd: Forfeit) -> LedgerEntry:
+    def forfeit(self, cmd: Forfeit, *, actor: Actor) -> LedgerEntry:
+        access.spend(actor)
         return self._on_balance(
             cmd.tenant_id,
             cmd.balance_id,
@@ -395,13 +411,15 @@ class LedgerService:
             lambda b, now: b.forfeit(
                 cmd.booking_id,
                 now,
-                actor=cmd.actor,
+                actor=actor.label,
                 reason=cmd.reason,
                 idempotency_key=cmd.idempotency_key,
             ),
+            actor=actor,
         )
 
-    def adjust(self, cmd: Adjust) -> LedgerEntry:
+    def adjust(self, cmd: Adjust, *, actor: Actor) -> LedgerEntry:
+        access.correct(actor)
         return self._on_balance(
             cmd.tenant_id,
             cmd.balance_id,
@@ -411,13 +429,15 @@ class LedgerService:
             lambda b, now: b.adjust(
                 cmd.credits,
                 now,
-                actor=cmd.actor,
+                actor=actor.label,
                 reason=cmd.reason,
                 idempotency_key=cmd.idempotency_key,
             ),
+            actor=actor,
         )
 
-    def reverse(self, cmd: Reverse) -> LedgerEntry:
+    def reverse(self, cmd: Reverse, *, actor: Actor) -> LedgerEntry:
+        access.correct(actor)
         return self._on_balance(
             cmd.tenant_id,
             cmd.balance_id,
@@ -427,16 +447,19 @@ class LedgerService:
             lambda b, now: b.reverse(
                 cmd.entry_id,
                 now,
-                actor=cmd.actor,
+                actor=actor.label,
                 reason=cmd.reason,
                 idempotency_key=cmd.idempotency_key,
             ),
+            actor=actor,
         )
 
     # jobs (safe to run repeatedly and concurrently; each balance in its own unit of work)
 
-    def expire_holds(self, tenant_id: TenantId) -> int:
+    def expire_holds(self, tenant_id: TenantId, *, actor: Actor) -> int:
         """Expire every active hold whose time is up; returns how many."""
+        access.job(actor)
+        require_tenant(actor, tenant_id)
         now = self._clock.now()
         with self._uow_factory(tenant_id) as uow:
             due = uow.credits.with_holds_expiring_by(now)
@@ -445,8 +468,10 @@ class LedgerService:
             for balance_id in due
         )
 
-    def close_periods(self, tenant_id: TenantId) -> int:
+    def close_periods(self, tenant_id: TenantId, *, actor: Actor) -> int:
         """Write the ``expiry`` entry of every ended period, once; returns how many."""
+        access.job(actor)
+        require_tenant(actor, tenant_id)
         now = self._clock.now()
         with self._uow_factory(tenant_id) as uow:
             ended = uow.credits.open_ending_by(now.date())
@@ -455,8 +480,10 @@ class LedgerService:
             for balance_id in ended
         )
 
-    def send_expiry_warnings(self, tenant_id: TenantId) -> int:
+    def send_expiry_warnings(self, tenant_id: TenantId, *, actor: Actor) -> int:
         """Record (and announce, via ``ExpiryWarningDue``) each due warning once."""
+        access.job(actor)
+        require_tenant(actor, tenant_id)
         now = self._clock.now()
         lead = self._policies.policy_for(tenant_id).credit_expiry_warning
         with self._uow_factory(tenant_id) as uow:
@@ -466,8 +493,10 @@ class LedgerService:
             for balance_id in due
         )
 
-    def purge_idempotency_keys(self, tenant_id: TenantId) -> int:
+    def purge_idempotency_keys(self, tenant_id: TenantId, *, actor: Actor) -> int:
         """Forget idempotency records older than ``policy.idempotency_retention``."""
+        access.job(actor)
+        require_tenant(actor, tenant_id)
         retention = self._policies.policy_for(tenant_id).idempotency_retention
         with self._uow_factory(tenant_id) as uow:
             purged = uow.idempotency.purge_before(self._clock.now() - retention)
@@ -476,17 +505,22 @@ class LedgerService:
 
     # queries
 
-    def balance(self, tenant_id: TenantId, balance_id: BalanceId) -> BalanceView:
+    def balance(self, tenant_id: TenantId, balance_id: BalanceId, *, actor: Actor) -> BalanceView:
+        require_tenant(actor, tenant_id)
         v.uuid(balance_id, "balance_id")
         with self._uow_factory(tenant_id) as uow:
-            return BalanceView.of(uow.credits.get(balance_id))
+            balance = uow.credits.get(balance_id)
+        access.read_balance(actor, balance.user_id)
+        return BalanceView.of(balance)
 
     def balance_for(
-        self, tenant_id: TenantId, user_id: UserId, day: date | None = None
+        self, tenant_id: TenantId, user_id: UserId, day: date | None = None, *, actor: Actor
     ) -> BalanceView | None:
         """The user's balance for the period containing ``day`` (today by the service's
         clock when not given), if one is open."""
+        require_tenant(actor, tenant_id)
         v.check_all({"user_id": user_id}, {"user_id": v.uuid})
+        access.read_balance(actor, user_id)
         if day is not None:
             v.check_all({"day": day}, {"day": v.day})
         with self._uow_factory(tenant_id) as uow:
@@ -494,11 +528,14 @@ class LedgerService:
         return None if found is None else BalanceView.of(found)
 
     def subscription(
-        self, tenant_id: TenantId, subscription_id: SubscriptionId
+        self, tenant_id: TenantId, subscription_id: SubscriptionId, *, actor: Actor
     ) -> CorporateSubscription:
+        require_tenant(actor, tenant_id)
         v.uuid(subscription_id, "subscription_id")
         with self._uow_factory(tenant_id) as uow:
-            return uow.subscriptions.get(subscription_id)
+            subscription = uow.subscriptions.get(subscription_id)
+        access.read_subscription(actor, subscription.corporate_id)
+        return subscription
 
     # internals
 
@@ -509,9 +546,11 @@ class LedgerService:
         key: str,
         result_type: type[R],
         action: Callable[[LedgerUnitOfWork, datetime], R],
+        *,
+        actor: Actor,
     ) -> R:
         return run_use_case(
-            self._uow_factory, tenant_id, self._clock, key, cmd, result_type, action
+            self._uow_factory, tenant_id, self._clock, key, cmd, result_type, action, actor=actor
         )
 
     def _on_balance(
@@ -522,6 +561,8 @@ class LedgerService:
         key: str,
         result_type: type[R],
         change: Callable[[CreditBalance, datetime], R],
+        *,
+        actor: Actor,
     ) -> R:
         def action(uow: LedgerUnitOfWork, now: datetime) -> R:
             balance = uow.credits.get(balance_id)
@@ -529,7 +570,7 @@ class LedgerService:
             uow.credits.save(balance)
             return result
 
-        return self._run(tenant_id, cmd, key, result_type, action)
+        return self._run(tenant_id, cmd, key, result_type, action, actor=actor)
 
     def _allocate(
         self,
@@ -578,7 +619,7 @@ class LedgerService:
 
 _KEY = {"idempotency_key": v.text(255)}  # required: these commands are always idempotent
 _CREDITS = v.integer(1, MAX_CREDITS)
-_ACTOR, _REASON = v.text(MAX_ACTOR_LENGTH), v.text(MAX_REASON_LENGTH)
+_REASON = v.text(MAX_REASON_LENGTH)
 _CYCLE_DAY = v.integer(1, 28, rule="between_1_and_28")
 _ON_BALANCE = {"tenant_id": v.uuid, "balance_id": v.uuid}
 v.validated(
@@ -609,7 +650,6 @@ v.validated(
     day=v.optional(v.day),
     credits=_CREDITS,
     billing_cycle_day=_CYCLE_DAY,
-    actor=v.optional(_ACTOR),
     reason=v.optional(_REASON),
     **_KEY,
 )
@@ -622,7 +662,6 @@ v.validated(
     **_ON_BALANCE,
     booking_id=v.uuid,
     credits=v.optional(_CREDITS),
-    actor=v.optional(_ACTOR),
     reason=v.optional(_REASON),
     **_KEY,
 )
@@ -630,7 +669,6 @@ v.validated(
     Forfeit,
     **_ON_BALANCE,
     booking_id=v.uuid,
-    actor=v.optional(_ACTOR),
     reason=v.optional(_REASON),
     **_KEY,
 )
@@ -638,8 +676,7 @@ v.validated(
     Adjust,
     **_ON_BALANCE,
     credits=v.integer(-MAX_CREDITS, MAX_CREDITS),
-    actor=_ACTOR,
     reason=_REASON,
     **_KEY,
 )
-v.validated(Reverse, **_ON_BALANCE, entry_id=v.uuid, actor=_ACTOR, reason=_REASON, **_KEY)
+v.validated(Reverse, **_ON_BALANCE, entry_id=v.uuid, reason=_REASON, **_KEY)

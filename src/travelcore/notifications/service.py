@@ -12,6 +12,7 @@ import attrs
 
 from travelcore.kernel import (
     AccessDenied,
+    Actor,
     Clock,
     NotFound,
     RetryPolicy,
@@ -19,6 +20,7 @@ from travelcore.kernel import (
     UserId,
     ValidationFailed,
     new_uuid,
+    require_tenant,
     run_use_case,
 )
 from travelcore.notifications.model import (
@@ -173,7 +175,7 @@ class NotificationService:
 
     # templates ---------------------------------------------------------------------------
 
-    def save_template(self, cmd: SaveTemplate) -> Template:
+    def save_template(self, cmd: SaveTemplate, *, actor: Actor) -> Template:
         """Save a new version; refused if it uses a variable it does not declare."""
 
         def action(uow: RecipientsUnitOfWork, now: datetime) -> Template:
@@ -198,7 +200,14 @@ class NotificationService:
             return template
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, Template, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            Template,
+            action,
+            actor=actor,
         )
 
     def check_template(self, template: Template) -> None:
@@ -214,7 +223,11 @@ class NotificationService:
                 )
 
     def template_for(
-        self, uow: NotificationsUnitOfWork, key: str, channel: Channel, *languages: str | None
+        self,
+        uow: NotificationsUnitOfWork,
+        key: str,
+        channel: Channel,
+        *languages: str | None,
     ) -> Template | None:
         """The active template in the first language of ``languages``, the tenant's
         default, English, that exists; then the built-in one."""
@@ -227,11 +240,14 @@ class NotificationService:
 
     # preferences -------------------------------------------------------------------------
 
-    def preferences(self, tenant_id: TenantId, user_id: UserId) -> NotificationPreferences:
+    def preferences(
+        self, tenant_id: TenantId, user_id: UserId, *, actor: Actor
+    ) -> NotificationPreferences:
+        require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             return _preferences(uow, user_id)
 
-    def switch_channel(self, cmd: SwitchChannel) -> NotificationPreferences:
+    def switch_channel(self, cmd: SwitchChannel, *, actor: Actor) -> NotificationPreferences:
         def action(uow: RecipientsUnitOfWork, now: datetime) -> NotificationPreferences:
             preferences = _preferences(uow, cmd.user_id)
             preferences.switch(NotificationType(cmd.type), Channel(cmd.channel), cmd.enabled)
@@ -246,9 +262,12 @@ class NotificationService:
             cmd,
             NotificationPreferences,
             action,
+            actor=actor,
         )
 
-    def update_preferences(self, cmd: UpdatePreferences) -> NotificationPreferences:
+    def update_preferences(
+        self, cmd: UpdatePreferences, *, actor: Actor
+    ) -> NotificationPreferences:
         def action(uow: RecipientsUnitOfWork, now: datetime) -> NotificationPreferences:
             preferences = _preferences(uow, cmd.user_id)
             if cmd.language is not None:
@@ -270,11 +289,12 @@ class NotificationService:
             cmd,
             NotificationPreferences,
             action,
+            actor=actor,
         )
 
     # creating ----------------------------------------------------------------------------
 
-    def announce(self, cmd: Announce) -> Created:
+    def announce(self, cmd: Announce, *, actor: Actor) -> Created:
         def action(uow: RecipientsUnitOfWork, now: datetime) -> Created:
             created: list[NotificationId] = []
             for user_id in cmd.user_ids:
@@ -289,11 +309,21 @@ class NotificationService:
             return Created(notification_ids=tuple(created))
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, Created, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            Created,
+            action,
+            actor=actor,
         )
 
     def create(
-        self, uow: RecipientsUnitOfWork, request: NotificationRequest, now: datetime
+        self,
+        uow: RecipientsUnitOfWork,
+        request: NotificationRequest,
+        now: datetime,
     ) -> list[Notification]:
         """Queue ``request`` in ``uow`` on every channel the user allows and can be
         reached on; a channel already queued under the same key is skipped."""
@@ -324,7 +354,11 @@ class NotificationService:
         return created
 
     def cancel_for(
-        self, uow: NotificationsUnitOfWork, entity_id: UUID, reason: str, *types: NotificationType
+        self,
+        uow: NotificationsUnitOfWork,
+        entity_id: UUID,
+        reason: str,
+        *types: NotificationType,
     ) -> int:
         """Park the pending notifications of ``types`` about ``entity_id``."""
         count = 0
@@ -337,10 +371,11 @@ class NotificationService:
 
     # delivering --------------------------------------------------------------------------
 
-    def deliver_due(self, tenant_id: TenantId, limit: int = 100) -> DeliveryReport:
+    def deliver_due(self, tenant_id: TenantId, limit: int = 100, *, actor: Actor) -> DeliveryReport:
         """The delivery job: send each due notification once, one per transaction (so a
         send and its ``sent`` mark are lost together at most); safe to run in several
         processes at once."""
+        require_tenant(actor, tenant_id)
         if not 1 <= limit <= MAX_BATCH:
             raise ValidationFailed("limit", f"between_1_and_{MAX_BATCH}")
         sent = failed = parked = 0
@@ -398,25 +433,30 @@ class NotificationService:
     # the in-app centre and history -------------------------------------------------------
 
     def inbox(
-        self, tenant_id: TenantId, user_id: UserId, *, unread_only: bool = False
+        self, tenant_id: TenantId, user_id: UserId, *, unread_only: bool = False, actor: Actor
     ) -> Sequence[Notification]:
         """The user's delivered in-app notifications, newest first."""
+        require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             found = uow.notifications.for_user(
                 user_id, channel=Channel.IN_APP, unread_only=unread_only
             )
         return [n for n in found if n.status is NotificationStatus.SENT]
 
-    def unread_count(self, tenant_id: TenantId, user_id: UserId) -> int:
+    def unread_count(self, tenant_id: TenantId, user_id: UserId, *, actor: Actor) -> int:
+        require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             return uow.notifications.unread_count(user_id)
 
-    def history(self, tenant_id: TenantId, user_id: UserId) -> Sequence[Notification]:
+    def history(
+        self, tenant_id: TenantId, user_id: UserId, *, actor: Actor
+    ) -> Sequence[Notification]:
         """Every notification of the user on every channel, newest first."""
+        require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             return uow.notifications.for_user(user_id)
 
-    def mark_read(self, cmd: MarkRead) -> Notification:
+    def mark_read(self, cmd: MarkRead, *, actor: Actor) -> Notification:
         def action(uow: RecipientsUnitOfWork, now: datetime) -> Notification:
             notification = uow.notifications.get(cmd.notification_id)
             if notification.user_id != cmd.user_id:
@@ -426,7 +466,14 @@ class NotificationService:
             return notification
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, Notification, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            Notification,
+            action,
+            actor=actor,
         )
 
 

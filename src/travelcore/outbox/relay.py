@@ -18,7 +18,7 @@ from typing import Generic, TypeVar
 
 import attrs
 
-from travelcore.kernel import Clock, OutboxMessage, RetryPolicy, TenantId, ValidationFailed
+from travelcore.kernel import Actor, Clock, OutboxMessage, RetryPolicy, TenantId, ValidationFailed
 from travelcore.outbox.ports import Consumer, InboxUnitOfWork, OutboxEntry, OutboxStore
 
 U = TypeVar("U", bound=InboxUnitOfWork)
@@ -128,7 +128,9 @@ class Relay(Generic[U]):
             if not todo:
                 return RelayReport()
             failed: OutboxMessage | None = None
-            with self._uow(tenant_id) as uow:
+            uow = self._uow(tenant_id)
+            uow.actor = Actor.system(tenant_id, f"relay:{consumer.name}")
+            with uow:
                 now = self._clock.now()
                 admitted = uow.inbox.admit(consumer.name, [m.event_id for m in todo], now)
                 fresh = [m for m in todo if m.event_id in admitted]

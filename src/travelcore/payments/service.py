@@ -20,6 +20,7 @@ from typing import TypeVar
 import attrs
 
 from travelcore.kernel import (
+    Actor,
     Clock,
     Conflict,
     IdempotencyRecord,
@@ -32,6 +33,7 @@ from travelcore.kernel import (
     exact_money,
     from_data,
     new_uuid,
+    require_tenant,
     run_idempotent,
     run_use_case,
     to_data,
@@ -48,6 +50,7 @@ from travelcore.payments.model import (
 )
 from travelcore.payments.ports import TENANT_METADATA_KEY, PaymentGateway, PaymentsUnitOfWork
 from travelcore.travel import TripId, TripStatus
+from travelcore.travel import access as travel_access
 
 PaymentsUowFactory = Callable[[TenantId], PaymentsUnitOfWork]
 R = TypeVar("R")
@@ -233,7 +236,7 @@ class PaymentService:
 
     # -- paying ----------------------------------------------------------------------------
 
-    def pay(self, cmd: PayTrip) -> PaymentResult:
+    def pay(self, cmd: PayTrip, *, actor: Actor) -> PaymentResult:
         """Pay what is due (the total less what was captured already, refunds notwithstanding);
         success confirms a pending trip. A declined card gives a ``failed`` result (recorded,
         with the reason) rather than an exception. While a payment of the trip is in flight,
@@ -243,15 +246,18 @@ class PaymentService:
             cmd.idempotency_key,
             cmd,
             PaymentStarted,
-            lambda uow, now: self._record_initiated(uow, cmd, now),
+            lambda uow, now: self._record_initiated(uow, cmd, now, actor),
+            actor=actor,
         )
         with self._uow(cmd.tenant_id) as uow:
             settled = _find_settled(uow, cmd.idempotency_key, PaymentResult)
             payment = uow.payments.get(started.payment_id)
         if settled is not None:
             return settled
-        charge = self._charge(cmd, payment) if payment.status is PaymentStatus.INITIATED else None
-        return self._record_outcome(cmd, payment.id, charge)
+        charge = (
+            self._charge(cmd, payment, actor) if payment.status is PaymentStatus.INITIATED else None
+        )
+        return self._record_outcome(cmd, payment.id, charge, actor)
 
     def _run(
         self,
@@ -261,6 +267,7 @@ class PaymentService:
         result_type: type[R],
         action: Callable[[PaymentsUnitOfWork, datetime], R],
         *,
+        actor: Actor,
         settling: bool = False,
     ) -> R:
         """One unit of work through ``run_use_case``; ``settling``: it records what the
@@ -274,14 +281,16 @@ class PaymentService:
             request,
             result_type,
             action,
+            actor=actor,
             attempts=SETTLE_ATTEMPTS if settling else 1,
             commit_on=(PaymentDeclined,) if settling else (),
         )
 
     def _record_initiated(
-        self, uow: PaymentsUnitOfWork, cmd: PayTrip, now: datetime
+        self, uow: PaymentsUnitOfWork, cmd: PayTrip, now: datetime, actor: Actor
     ) -> PaymentStarted:
         trip = uow.trips.get(cmd.trip_id)
+        travel_access.travel(actor, trip.user_id)
         if trip.status is TripStatus.CANCELLED:
             raise InvalidTransition("trip", trip.status, "paid")
         payments = uow.payments.for_trip(trip.id)
@@ -302,7 +311,7 @@ class PaymentService:
         uow.payments.add(payment)
         return PaymentStarted(payment_id=payment.id)
 
-    def _charge(self, cmd: PayTrip, payment: Payment) -> _Charge | None:
+    def _charge(self, cmd: PayTrip, payment: Payment, actor: Actor) -> _Charge | None:
         """Create the payment at the provider, record its reference, then capture it (no
         transaction is open during a provider call). A payment with a reference already (a
         retry) is asked about first, so it is never captured twice even by a provider that
@@ -324,7 +333,7 @@ class PaymentService:
             except (PaymentDeclined, ValidationFailed) as refused:
                 return _Charge(None, PaymentStatus.FAILED, refused.message)
             ref = created.provider_ref
-            if not self._record_started(cmd.tenant_id, payment.id, ref):
+            if not self._record_started(cmd.tenant_id, payment.id, ref, actor):
                 return None
         else:
             known = self._gateway.payment_status(ref)
@@ -336,7 +345,9 @@ class PaymentService:
             return _Charge(ref, PaymentStatus.FAILED, refused.message)
         return _Charge(ref, outcome.status, _failure(outcome.status))
 
-    def _record_started(self, tenant_id: TenantId, payment_id: PaymentId, ref: str) -> bool:
+    def _record_started(
+        self, tenant_id: TenantId, payment_id: PaymentId, ref: str, actor: Actor
+    ) -> bool:
         """Record the provider's reference of a payment still ``initiated``; ``False`` if it
         is not ``initiated`` any more."""
 
@@ -348,7 +359,7 @@ class PaymentService:
                 uow.payments.save(payment.started(ref, now))
             return True
 
-        return self._run(tenant_id, None, None, bool, action, settling=True)
+        return self._run(tenant_id, None, None, bool, action, actor=actor, settling=True)
 
     def _settle(
         self, uow: PaymentsUnitOfWork, payment: Payment, charge: _Charge, now: datetime
@@ -382,6 +393,7 @@ class PaymentService:
             RefundStarted,
             now,
             lambda: self._record_pending(uow, paid, paid.refundable, now),
+            actor=_auto_refunder(uow.tenant_id),
         )
         return uow.payments.get(paid.id), refund
 
@@ -391,13 +403,13 @@ class PaymentService:
         if refund is None:
             return False
         try:
-            self.refund(refund)
+            self.refund(refund, actor=_auto_refunder(refund.tenant_id))
         except (PaymentGatewayUnavailable, PaymentDeclined):
             return False
         return True
 
     def _record_outcome(
-        self, cmd: PayTrip, payment_id: PaymentId, charge: _Charge | None
+        self, cmd: PayTrip, payment_id: PaymentId, charge: _Charge | None, actor: Actor
     ) -> PaymentResult:
         auto_refund: list[RefundPayment | None] = [None]
 
@@ -414,16 +426,19 @@ class PaymentService:
                 _store_settled(uow, cmd.idempotency_key, cmd, result, now)
             return result
 
-        result = self._run(cmd.tenant_id, None, cmd, PaymentResult, action, settling=True)
+        result = self._run(
+            cmd.tenant_id, None, cmd, PaymentResult, action, actor=actor, settling=True
+        )
         self._send_auto_refund(auto_refund[0])
         return result
 
     # -- refunding -------------------------------------------------------------------------
 
-    def refund(self, cmd: RefundPayment) -> RefundResult:
+    def refund(self, cmd: RefundPayment, *, actor: Actor) -> RefundResult:
         """Refund part or all of a payment; never more than was captured and not refunded.
         The refund is recorded ``pending`` (counted against the cap) before the provider is
         called, so concurrent refunds cannot together exceed the capture."""
+        travel_access.refund(actor)
 
         def start(uow: PaymentsUnitOfWork, now: datetime) -> RefundStarted:
             payment = uow.payments.get(cmd.payment_id)
@@ -432,22 +447,25 @@ class PaymentService:
             amount = cmd.amount if cmd.amount is not None else payment.refundable
             return self._record_pending(uow, payment, amount, now)
 
-        started = self._run(cmd.tenant_id, cmd.idempotency_key, cmd, RefundStarted, start)
+        started = self._run(
+            cmd.tenant_id, cmd.idempotency_key, cmd, RefundStarted, start, actor=actor
+        )
         settled = self._settled(cmd.tenant_id, cmd.idempotency_key, RefundResult)
         if settled is not None:
             return settled
         provider_key = f"{cmd.tenant_id}:{cmd.idempotency_key}:refund"
         outcome = self._refund_at_provider(cmd.tenant_id, started, provider_key)
         outcomes = {started: outcome}
-        return self._record_refunds(cmd.tenant_id, cmd.idempotency_key, cmd, outcomes)[0]
+        return self._record_refunds(cmd.tenant_id, cmd.idempotency_key, cmd, outcomes, actor)[0]
 
     def _settled(self, tenant_id: TenantId, key: str, result_type: type[R]) -> R | None:
         """The final result stored for the request with ``key``, if it was settled."""
         with self._uow(tenant_id) as uow:
             return _find_settled(uow, key, result_type)
 
-    def refund_trip(self, cmd: RefundTrip) -> TripRefund:
+    def refund_trip(self, cmd: RefundTrip, *, actor: Actor) -> TripRefund:
         """After a cancellation, refund every payment of the trip in full (what is left)."""
+        travel_access.refund(actor)
 
         def start(uow: PaymentsUnitOfWork, now: datetime) -> TripRefundStarted:
             trip = uow.trips.get(cmd.trip_id)
@@ -460,7 +478,9 @@ class PaymentService:
             ]
             return TripRefundStarted(trip_id=trip.id, refunds=tuple(pending))
 
-        started = self._run(cmd.tenant_id, cmd.idempotency_key, cmd, TripRefundStarted, start)
+        started = self._run(
+            cmd.tenant_id, cmd.idempotency_key, cmd, TripRefundStarted, start, actor=actor
+        )
         settled = self._settled(cmd.tenant_id, cmd.idempotency_key, TripRefund)
         if settled is not None:
             return settled
@@ -472,7 +492,7 @@ class PaymentService:
             )
             for item in started.refunds
         }
-        results = self._record_refunds(cmd.tenant_id, cmd.idempotency_key, None, outcomes)
+        results = self._record_refunds(cmd.tenant_id, cmd.idempotency_key, None, outcomes, actor)
         trip_refund = TripRefund(trip_id=started.trip_id, refunds=tuple(results))
 
         def store(uow: PaymentsUnitOfWork, now: datetime) -> TripRefund:
@@ -482,7 +502,7 @@ class PaymentService:
             _store_settled(uow, cmd.idempotency_key, cmd, trip_refund, now)
             return trip_refund
 
-        return self._run(cmd.tenant_id, None, cmd, TripRefund, store)
+        return self._run(cmd.tenant_id, None, cmd, TripRefund, store, actor=actor)
 
     def _record_pending(
         self, uow: PaymentsUnitOfWork, payment: Payment, amount: Money, now: datetime
@@ -519,6 +539,7 @@ class PaymentService:
         key: str,
         request: RefundPayment | None,
         outcomes: dict[RefundStarted, str | None],
+        actor: Actor,
     ) -> list[RefundResult]:
         """Settle the pending refunds; store the result of a single refund (``request``). A
         refund the provider declined is recorded failed, then raises ``PaymentDeclined``."""
@@ -551,11 +572,12 @@ class PaymentService:
                 _store_settled(uow, key, request, results[0], now)
             return results
 
-        return self._run(tenant_id, None, request, list, action, settling=True)
+        return self._run(tenant_id, None, request, list, action, actor=actor, settling=True)
 
     def handle_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookOutcome:
         """Verify a delivery (raw body and HTTP headers) and apply its event at most once (its
-        id is stored with the change)."""
+        id is stored with the change). The provider's signature is its authentication: the
+        event is applied as the system actor (job ``payments.webhook``) of its tenant."""
         event = self._gateway.parse_webhook(payload, headers)
         if event.tenant_id is None:
             return WebhookOutcome.UNROUTED
@@ -582,13 +604,14 @@ class PaymentService:
                 outcome = WebhookOutcome.APPLIED
             return outcome
 
-        outcome = self._run(event.tenant_id, None, event, WebhookOutcome, action)
+        webhook = Actor.system(event.tenant_id, "payments.webhook")
+        outcome = self._run(event.tenant_id, None, event, WebhookOutcome, action, actor=webhook)
         self._send_auto_refund(auto_refund[0])
         return outcome
 
     # -- reconciling -----------------------------------------------------------------------
 
-    def reconcile(self, cmd: ReconcilePayments) -> Reconciliation:
+    def reconcile(self, cmd: ReconcilePayments, *, actor: Actor) -> Reconciliation:
         """A job: settle every payment ``initiated`` for longer than ``cmd.older_than`` from
         what the provider says, so that no trip stays blocked, and complete the automatic
         refunds of payments that succeeded on cancelled trips. A payment the provider has not
@@ -600,6 +623,8 @@ class PaymentService:
 
         The threshold must exceed the longest payment request (create and capture), so that
         the job never gives up a payment a live request is about to capture."""
+        require_tenant(actor, cmd.tenant_id)
+        travel_access.refund(actor)
         now = self._clock.now()
         with self._uow(cmd.tenant_id) as uow:
             stuck = uow.payments.needing_settlement(now - cmd.older_than)
@@ -616,7 +641,7 @@ class PaymentService:
                 if charge is None:
                     report["unknown"].append(payment.id)
                     continue
-                settled, auto_refund = self._settle_stuck(cmd.tenant_id, payment.id, charge)
+                settled, auto_refund = self._settle_stuck(cmd.tenant_id, payment.id, charge, actor)
                 if settled.status is not PaymentStatus.INITIATED:
                     report[settled.status.value].append(payment.id)
             elif payment.status is PaymentStatus.SUCCEEDED:
@@ -645,7 +670,7 @@ class PaymentService:
         return _Charge(payment.provider_ref, known.status, _failure(known.status))
 
     def _settle_stuck(
-        self, tenant_id: TenantId, payment_id: PaymentId, charge: _Charge
+        self, tenant_id: TenantId, payment_id: PaymentId, charge: _Charge, actor: Actor
     ) -> tuple[Payment, RefundPayment | None]:
         auto_refund: list[RefundPayment | None] = [None]
 
@@ -657,7 +682,7 @@ class PaymentService:
             settled, auto_refund[0] = self._settle(uow, payment, charge, now)
             return settled
 
-        settled = self._run(tenant_id, None, None, Payment, action, settling=True)
+        settled = self._run(tenant_id, None, None, Payment, action, actor=actor, settling=True)
         return settled, auto_refund[0]
 
     def _pending_auto_refund(self, tenant_id: TenantId, payment: Payment) -> RefundPayment | None:
@@ -668,10 +693,22 @@ class PaymentService:
             done = uow.idempotency.get(settled_key(refund.idempotency_key))
         return refund if recorded is not None and done is None else None
 
-    def payments_for_trip(self, tenant_id: TenantId, trip_id: TripId) -> Sequence[Payment]:
+    def payments_for_trip(
+        self, tenant_id: TenantId, trip_id: TripId, *, actor: Actor
+    ) -> Sequence[Payment]:
+        require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
+            travel_access.read(actor, uow.trips.get(trip_id).user_id)
             return uow.payments.for_trip(trip_id)
 
-    def payment(self, tenant_id: TenantId, payment_id: PaymentId) -> Payment:
+    def payment(self, tenant_id: TenantId, payment_id: PaymentId, *, actor: Actor) -> Payment:
+        require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
-            return uow.payments.get(payment_id)
+            payment = uow.payments.get(payment_id)
+            travel_access.read(actor, uow.trips.get(payment.trip_id).user_id)
+            return payment
+
+
+def _auto_refunder(tenant_id: TenantId) -> Actor:
+    """The actor of the automatic refund of a payment that succeeded on a cancelled trip."""
+    return Actor.system(tenant_id, "payments.auto-refund")

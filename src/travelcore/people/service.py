@@ -9,7 +9,16 @@ from uuid import UUID
 
 import attrs
 
-from travelcore.kernel import AlreadyExists, Clock, TenantId, UserId, run_use_case
+from travelcore.kernel import (
+    Actor,
+    AlreadyExists,
+    Clock,
+    TenantId,
+    UserId,
+    require_tenant,
+    run_use_case,
+)
+from travelcore.people import access
 from travelcore.people.model import (
     Child,
     ChildId,
@@ -68,8 +77,9 @@ class PeopleService:
         self._uow_factory = uow_factory
         self._clock = clock
 
-    def register_corporate(self, cmd: RegisterCorporate) -> CorporateId:
+    def register_corporate(self, cmd: RegisterCorporate, *, actor: Actor) -> CorporateId:
         def action(uow: PeopleUnitOfWork, now: datetime) -> CorporateId:
+            access.register(actor)
             corporate = Corporate.create(
                 cmd.tenant_id,
                 company_name=cmd.company_name,
@@ -81,10 +91,11 @@ class PeopleService:
             uow.corporates.add(corporate)
             return corporate.id
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, CorporateId, action)
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, CorporateId, action, actor=actor)
 
-    def register_user(self, cmd: RegisterUser) -> UserId:
+    def register_user(self, cmd: RegisterUser, *, actor: Actor) -> UserId:
         def action(uow: PeopleUnitOfWork, now: datetime) -> UserId:
+            access.register(actor, cmd.corporate_id if cmd.role is UserRole.PARENT else None)
             user = User.create(
                 cmd.tenant_id,
                 email=cmd.email,
@@ -101,10 +112,11 @@ class PeopleService:
             uow.users.add(user)
             return user.id
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, UserId, action)
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, UserId, action, actor=actor)
 
-    def add_child(self, cmd: AddChild) -> ChildId:
+    def add_child(self, cmd: AddChild, *, actor: Actor) -> ChildId:
         def action(uow: PeopleUnitOfWork, now: datetime) -> ChildId:
+            access.family(actor, cmd.parent_id)
             uow.users.get(cmd.parent_id)
             child = Child.create(
                 cmd.tenant_id,
@@ -121,9 +133,11 @@ class PeopleService:
             uow.children.add(child)
             return child.id
 
-        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, ChildId, action)
+        return self._run(cmd.tenant_id, cmd, cmd.idempotency_key, ChildId, action, actor=actor)
 
-    def children(self, tenant_id: TenantId, parent_id: UserId) -> list[Child]:
+    def children(self, tenant_id: TenantId, parent_id: UserId, *, actor: Actor) -> list[Child]:
+        require_tenant(actor, tenant_id)
+        access.read_family(actor, parent_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.children.for_parent(parent_id)
 
@@ -134,7 +148,9 @@ class PeopleService:
         key: str | None,
         result_type: type[R],
         action: Callable[[PeopleUnitOfWork, datetime], R],
+        *,
+        actor: Actor,
     ) -> R:
         return run_use_case(
-            self._uow_factory, tenant_id, self._clock, key, cmd, result_type, action
+            self._uow_factory, tenant_id, self._clock, key, cmd, result_type, action, actor=actor
         )

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from travelcore.kernel import (
+    Actor,
     Clock,
     NotFound,
     Policy,
@@ -14,6 +15,7 @@ from travelcore.kernel import (
     UserId,
     ValidationFailed,
     checked_clock,
+    require_tenant,
 )
 from travelcore.settings.model import PlatformSettings, normalized
 from travelcore.settings.ports import SettingsUowFactory
@@ -37,9 +39,11 @@ class PlatformSettingsService:
         overrides: Mapping[str, Any],
         *,
         updated_by: UserId | None = None,
+        actor: Actor,
     ) -> Policy:
         """Merge ``overrides`` into the tenant's settings (a ``None`` value drops an
         override); every value is checked before anything is written."""
+        require_tenant(actor, tenant_id)
         if not isinstance(overrides, Mapping) or len(overrides) > MAX_OVERRIDES:
             raise ValidationFailed("overrides", f"mapping_of_at_most_{MAX_OVERRIDES}")
         with self._uow(tenant_id) as uow:

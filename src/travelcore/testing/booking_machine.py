@@ -43,6 +43,7 @@ from travelcore.booking import (
 )
 from travelcore.kernel import ManualClock, TravelcoreError
 from travelcore.ledger import EntryType
+from travelcore.testing.actors import admin, job
 from travelcore.testing.booking_model import Model, Refused
 from travelcore.testing.world import Database, World
 
@@ -170,7 +171,7 @@ def booking_machine(make_database: Callable[[], Database]) -> type[RuleBasedStat
                 idempotency_key=self._key(),
             )
             self.run(
-                lambda: self.world.bookings.book(command),
+                lambda: self.world.bookings.book(command, actor=admin(command.tenant_id)),
                 lambda m, r: m.book(sid, [child], parent, [r.booking_id if r else None]),
             )
 
@@ -187,7 +188,7 @@ def booking_machine(make_database: Callable[[], Database]) -> type[RuleBasedStat
                 idempotency_key=self._key(),
             )
             result = self.run(
-                lambda: self.world.bookings.book_group(command),
+                lambda: self.world.bookings.book_group(command, actor=admin(command.tenant_id)),
                 lambda m, r: m.book(
                     sid, children, parent, [b.booking_id for b in r.bookings] if r else [None] * 2
                 ),
@@ -206,7 +207,10 @@ def booking_machine(make_database: Callable[[], Database]) -> type[RuleBasedStat
             command = ConfirmBooking(
                 tenant_id=self.world.tenant, booking_id=bid, idempotency_key=self._key()
             )
-            self.run(lambda: self.world.bookings.confirm(command), lambda m, r: m.confirm(bid))
+            self.run(
+                lambda: self.world.bookings.confirm(command, actor=admin(command.tenant_id)),
+                lambda m, r: m.confirm(bid),
+            )
 
         @rule(b=pick, by_venue=st.booleans())
         def cancel(self, b: int, by_venue: bool) -> None:
@@ -228,7 +232,7 @@ def booking_machine(make_database: Callable[[], Database]) -> type[RuleBasedStat
             start = self.model.sessions[self.model.bookings[bid]["session"]]["start"]
             lead = start - self.clock.now()
             result = self.run(
-                lambda: self.world.bookings.cancel(command),
+                lambda: self.world.bookings.cancel(command, actor=admin(command.tenant_id)),
                 lambda m, r: m.cancel(bid, by_venue),
             )
             if result is not None:  # the 48 h rule, on UTC instants
@@ -246,7 +250,9 @@ def booking_machine(make_database: Callable[[], Database]) -> type[RuleBasedStat
                 idempotency_key=self._key(),
             )
             self.run(
-                lambda: self.world.bookings.mark_attendance(command),
+                lambda: self.world.bookings.mark_attendance(
+                    command, actor=admin(command.tenant_id)
+                ),
                 lambda m, r: m.attend(bid, attended),
             )
 
@@ -263,7 +269,7 @@ def booking_machine(make_database: Callable[[], Database]) -> type[RuleBasedStat
                 idempotency_key=self._key(),
             )
             self.run(
-                lambda: self.world.bookings.partial_refund(command),
+                lambda: self.world.bookings.partial_refund(command, actor=admin(command.tenant_id)),
                 lambda m, r: m.partial_refund(bid, credits),
             )
 
@@ -279,7 +285,7 @@ def booking_machine(make_database: Callable[[], Database]) -> type[RuleBasedStat
                 idempotency_key=self._key(),
             )
             self.run(
-                lambda: self.world.bookings.cancel_session(command),
+                lambda: self.world.bookings.cancel_session(command, actor=admin(command.tenant_id)),
                 lambda m, r: m.cancel_session(sid),
             )
 
@@ -290,7 +296,9 @@ def booking_machine(make_database: Callable[[], Database]) -> type[RuleBasedStat
                 tenant_id=self.world.tenant, session_id=sid, idempotency_key=self._key()
             )
             self.run(
-                lambda: self.world.bookings.complete_session(command),
+                lambda: self.world.bookings.complete_session(
+                    command, actor=admin(command.tenant_id)
+                ),
                 lambda m, r: m.complete_session(sid),
             )
 
@@ -307,7 +315,7 @@ def booking_machine(make_database: Callable[[], Database]) -> type[RuleBasedStat
                 idempotency_key=self._key(),
             )
             self.run(
-                lambda: self.world.waitlist.join(command),
+                lambda: self.world.waitlist.join(command, actor=admin(command.tenant_id)),
                 lambda m, r: m.join(sid, child, parent, r.entry_id if r else None),
             )
 
@@ -321,7 +329,8 @@ def booking_machine(make_database: Callable[[], Database]) -> type[RuleBasedStat
                 tenant_id=self.world.tenant, session_id=sid, idempotency_key=self._key()
             )
             result = self.run(
-                lambda: self.world.waitlist.promote(command), lambda m, r: m.promote(sid) and None
+                lambda: self.world.waitlist.promote(command, actor=admin(command.tenant_id)),
+                lambda m, r: m.promote(sid) and None,
             )
             session = self.model.sessions[sid]
             if not (
@@ -342,11 +351,14 @@ def booking_machine(make_database: Callable[[], Database]) -> type[RuleBasedStat
             )
             if accept:
                 self.run(
-                    lambda: self.world.waitlist.accept(command),
+                    lambda: self.world.waitlist.accept(command, actor=admin(command.tenant_id)),
                     lambda m, r: m.accept(eid, r.booking_id if r else None),
                 )
             else:
-                self.run(lambda: self.world.waitlist.decline(command), lambda m, r: m.decline(eid))
+                self.run(
+                    lambda: self.world.waitlist.decline(command, actor=admin(command.tenant_id)),
+                    lambda m, r: m.decline(eid),
+                )
 
         @rule(e=pick)
         def leave_waitlist(self, e: int) -> None:
@@ -356,11 +368,14 @@ def booking_machine(make_database: Callable[[], Database]) -> type[RuleBasedStat
             command = LeaveWaitlist(
                 tenant_id=self.world.tenant, entry_id=eid, idempotency_key=self._key()
             )
-            self.run(lambda: self.world.waitlist.leave(command), lambda m, r: m.leave(eid))
+            self.run(
+                lambda: self.world.waitlist.leave(command, actor=admin(command.tenant_id)),
+                lambda m, r: m.leave(eid),
+            )
 
         @rule()
         def sweep(self) -> None:
-            self.world.waitlist.expire_offers(self.world.tenant)
+            self.world.waitlist.expire_offers(self.world.tenant, actor=job(self.world.tenant))
             now = self.clock.now()
             for sid in self.sessions:
                 if any(now >= self.model.entries[e]["expires"] for e in self.model.offered(sid)):

@@ -19,6 +19,7 @@ from travelcore.discovery import GeoPoint
 from travelcore.discovery.places import Places
 from travelcore.discovery.search import SearchLogEntry
 from travelcore.kernel import AlreadyExists, NotFound, TenantId, UserId, ValidationFailed, new_uuid
+from travelcore.testing.actors import admin
 
 HOME = GeoPoint(40.70, -74.00)
 SCHOOL = GeoPoint(40.76, -73.96)
@@ -31,19 +32,32 @@ class PlacesContract:
 
     def _set(self, places: Places, tenant: TenantId, user: UserId, kind: Any, **kw: Any) -> Any:
         return places.set_location(
-            tenant, user, kind, address_line1="1 Main St", city="NYC", postal_code="10001", **kw
+            tenant,
+            user,
+            kind,
+            address_line1="1 Main St",
+            city="NYC",
+            postal_code="10001",
+            **kw,
+            actor=admin(tenant),
         )
 
     def test_the_first_location_is_primary_and_one_stays_primary(self, places: Places) -> None:
         tenant, user = TenantId(new_uuid()), UserId(new_uuid())
         assert self._set(places, tenant, user, "home", point=HOME).is_primary
         self._set(places, tenant, user, "school", point=SCHOOL, radius_minutes=10)
-        assert [(x.location_type, x.is_primary) for x in places.locations(tenant, user)] == [
+        assert [
+            (x.location_type, x.is_primary)
+            for x in places.locations(tenant, user, actor=admin(tenant))
+        ] == [
             ("home", True),
             ("school", False),
         ]
         self._set(places, tenant, user, "school", point=SCHOOL, primary=True, radius_minutes=10)
-        assert [(x.location_type, x.is_primary) for x in places.locations(tenant, user)] == [
+        assert [
+            (x.location_type, x.is_primary)
+            for x in places.locations(tenant, user, actor=admin(tenant))
+        ] == [
             ("home", False),
             ("school", True),
         ]
@@ -57,7 +71,7 @@ class PlacesContract:
         first = self._set(places, tenant, user, "home", point=HOME)
         again = self._set(places, tenant, user, "home", point=SCHOOL, label="new flat")
         assert again.id == first.id
-        [only] = places.locations(tenant, user)
+        [only] = places.locations(tenant, user, actor=admin(tenant))
         assert (only.point, only.label, only.is_primary) == (SCHOOL, "new flat", True)
 
     @pytest.mark.parametrize(
@@ -74,18 +88,26 @@ class PlacesContract:
         tenant, user = TenantId(new_uuid()), UserId(new_uuid())
         values = {"address_line1": "1 Main St", "city": "NYC", "postal_code": "10001", **changes}
         with pytest.raises(ValidationFailed) as info:
-            places.set_location(tenant, user, "home", **values)
+            places.set_location(tenant, user, "home", **values, actor=admin(tenant))
         assert info.value.field == field
-        assert places.locations(tenant, user) == []
+        assert places.locations(tenant, user, actor=admin(tenant)) == []
         unknown: Any = "cottage"
         with pytest.raises(ValidationFailed):
-            places.set_location(tenant, user, unknown, address_line1="x", city="y", postal_code="z")
+            places.set_location(
+                tenant,
+                user,
+                unknown,
+                address_line1="x",
+                city="y",
+                postal_code="z",
+                actor=admin(tenant),
+            )
 
     def test_venue_points_stay_in_their_tenant(self, places: Places) -> None:
         one, other = TenantId(new_uuid()), TenantId(new_uuid())
         venue = VenueId(new_uuid())
-        places.place_venue(one, venue, HOME)
-        places.place_venue(one, venue, SCHOOL)
+        places.place_venue(one, venue, HOME, actor=admin(one))
+        places.place_venue(one, venue, SCHOOL, actor=admin(one))
         assert places.venue_points(one) == {str(venue): SCHOOL}
         assert places.venue_points(other) == {}
 

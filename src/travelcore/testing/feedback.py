@@ -30,6 +30,7 @@ from travelcore.kernel import (
     new_uuid,
 )
 from travelcore.people import ChildId
+from travelcore.testing.actors import admin, job
 from travelcore.testing.world import World
 from travelcore.vectors import HashingEmbedder, VectorRecord, namespace_for
 from travelcore.vectors.ports import VectorStore
@@ -67,14 +68,16 @@ class FeedbackContract:
                     parent_id=parent,
                     source=BookingSource.BROWSE,
                     idempotency_key=world.key(),
-                )
+                ),
+                actor=admin(world.tenant),
             )
             world.bookings.confirm(
                 ConfirmBooking(
                     tenant_id=world.tenant,
                     booking_id=receipt.booking_id,
                     idempotency_key=world.key(),
-                )
+                ),
+                actor=admin(world.tenant),
             )
             bookings.append(receipt.booking_id)
         world.clock.advance(timedelta(days=1, hours=2))
@@ -84,9 +87,9 @@ class FeedbackContract:
                     tenant_id=world.tenant,
                     booking_id=booking_id,
                     attended=True,
-                    actor="venue",
                     idempotency_key=world.key(),
-                )
+                ),
+                actor=admin(world.tenant),
             )
         return parent, kids, bookings, world.get_session(session_id)
 
@@ -95,7 +98,13 @@ class FeedbackContract:
     ) -> None:
         parent, _, [booking], session = self._completed(world)
         review = service.review(
-            world.tenant, parent, booking, rating=4, would_book_again=True, text="Great fun"
+            world.tenant,
+            parent,
+            booking,
+            rating=4,
+            would_book_again=True,
+            text="Great fun",
+            actor=admin(world.tenant),
         )
         assert (review.activity_id, review.venue_id) == (session.activity_id, session.venue_id)
         with uow_factory(world.tenant) as uow:
@@ -104,9 +113,11 @@ class FeedbackContract:
             rating = uow.activity_ratings.get(session.activity_id)
         assert (rating.total_reviews, rating.average_rating) == (1, Decimal("4.00"))
         with pytest.raises(AlreadyExists):
-            service.review(world.tenant, parent, booking, rating=5)
+            service.review(world.tenant, parent, booking, rating=5, actor=admin(world.tenant))
         with pytest.raises(AccessDenied):
-            service.review(world.tenant, UserId(new_uuid()), booking, rating=5)
+            service.review(
+                world.tenant, UserId(new_uuid()), booking, rating=5, actor=admin(world.tenant)
+            )
 
     def test_only_completed_bookings_and_valid_ratings(
         self, world: World, service: FeedbackService, uow_factory: Callable[[TenantId], Any]
@@ -120,25 +131,47 @@ class FeedbackContract:
                 child_id=child,
                 parent_id=parent,
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=admin(world.tenant),
         )
         with pytest.raises(BookingNotReviewable):
-            service.review(world.tenant, parent, receipt.booking_id, rating=5)
+            service.review(
+                world.tenant, parent, receipt.booking_id, rating=5, actor=admin(world.tenant)
+            )
         with pytest.raises(BookingNotReviewable):
-            service.quick_feedback(world.tenant, parent, receipt.booking_id, positive=True)
+            service.quick_feedback(
+                world.tenant, parent, receipt.booking_id, positive=True, actor=admin(world.tenant)
+            )
         done_parent, _, [done], _ = self._completed(world)
         for bad in (0, 6, True):
             with pytest.raises(ValidationFailed):
-                service.review(world.tenant, done_parent, done, rating=bad)
+                service.review(
+                    world.tenant, done_parent, done, rating=bad, actor=admin(world.tenant)
+                )
         with pytest.raises(ValidationFailed):
-            service.quick_feedback(world.tenant, done_parent, done, positive=True, tags=["boring"])
+            service.quick_feedback(
+                world.tenant,
+                done_parent,
+                done,
+                positive=True,
+                tags=["boring"],
+                actor=admin(world.tenant),
+            )
 
     def test_hidden_reviews_leave_the_public_list(
         self, world: World, service: FeedbackService, uow_factory: Callable[[TenantId], Any]
     ) -> None:
         parent, _, [booking], session = self._completed(world)
-        review = service.review(world.tenant, parent, booking, rating=1, text="rude words")
-        hidden = service.hide(world.tenant, review.id, admin_id=UserId(new_uuid()), reason="abuse")
+        review = service.review(
+            world.tenant, parent, booking, rating=1, text="rude words", actor=admin(world.tenant)
+        )
+        hidden = service.hide(
+            world.tenant,
+            review.id,
+            admin_id=UserId(new_uuid()),
+            reason="abuse",
+            actor=admin(world.tenant),
+        )
         with uow_factory(world.tenant) as uow:
             assert uow.reviews.for_activity(session.activity_id) == []
             assert uow.reviews.for_activity(session.activity_id, visible_only=False) == [hidden]
@@ -151,7 +184,9 @@ class FeedbackContract:
 
         def review(booking_id: BookingId, stars: int) -> None:
             try:
-                service.review(world.tenant, parent, booking_id, rating=stars)
+                service.review(
+                    world.tenant, parent, booking_id, rating=stars, actor=admin(world.tenant)
+                )
             except BaseException as exc:
                 errors.append(exc)
 
@@ -182,15 +217,19 @@ class FeedbackContract:
             namespace_for(world.tenant, "activities"),
             [VectorRecord(str(session.activity_id), activity, {})],
         )
-        service.quick_feedback(world.tenant, parent, booking, positive=True, tags=["fun"])
+        service.quick_feedback(
+            world.tenant, parent, booking, positive=True, tags=["fun"], actor=admin(world.tenant)
+        )
         with pytest.raises(AlreadyExists):
-            service.quick_feedback(world.tenant, parent, booking, positive=False)
+            service.quick_feedback(
+                world.tenant, parent, booking, positive=False, actor=admin(world.tenant)
+            )
         with uow_factory(world.tenant) as uow:
             age = uow.children.get(child).age_on(world.clock.now().date())
         text = first_preference_text((), age)
         first = HashingEmbedder(DIMENSION).embed([text])[0]
-        assert service.process_feedback(world.tenant) == 1
-        assert service.process_feedback(world.tenant) == 0
+        assert service.process_feedback(world.tenant, actor=job(world.tenant)) == 1
+        assert service.process_feedback(world.tenant, actor=job(world.tenant)) == 0
         with uow_factory(world.tenant) as uow:
             preference = uow.child_preferences.get(child)
             assert uow.feedback.unprocessed(10) == []

@@ -60,6 +60,7 @@ from travelcore.ledger.service import (
     VoidHold,
 )
 from travelcore.ledger.subscription import CorporateId, SubscriptionTier
+from travelcore.testing.actors import admin, job
 
 UowFactory = Callable[[TenantId], LedgerUnitOfWork]
 DatabaseFactory = Callable[[], UowFactory]
@@ -143,11 +144,11 @@ class LedgerMachine(RuleBasedStateMachine):
     def subscription_period_start(self, day: date) -> date:
         return date(day.year, day.month, 1)
 
-    def attempt(self, call: Callable[[Any], Any], cmd: Any) -> Any:
+    def attempt(self, call: Callable[..., Any], cmd: Any) -> Any:
         """Run ``cmd``; if refused, check that nothing changed and its key is not spent."""
         before = self.snapshot()
         try:
-            result = call(cmd)
+            result = call(cmd, actor=admin(cmd.tenant_id))
         except TravelcoreError:
             assert self.snapshot() == before, f"{cmd!r} was refused but changed state"
             with self.uow_factory(self.tenant) as uow:
@@ -184,7 +185,8 @@ class LedgerMachine(RuleBasedStateMachine):
                 monthly_cost=Money.of("100", "EUR"),
                 start_date=START.date(),
                 idempotency_key=self.key(),
-            )
+            ),
+            actor=admin(self.tenant),
         )
         self.subscription_id = subscription.id
         self.allocate_period(0)
@@ -211,7 +213,6 @@ class LedgerMachine(RuleBasedStateMachine):
                 user_id=self.pick(self.users, user),
                 day=self.clock.now().date(),
                 credits=credits,
-                actor="hr",
                 idempotency_key=self.key(),
             ),
         )
@@ -340,7 +341,6 @@ class LedgerMachine(RuleBasedStateMachine):
                 tenant_id=self.tenant,
                 balance_id=balance_id,
                 booking_id=booking_id,
-                actor="venue",
                 reason="no-show",
                 idempotency_key=self.key(),
             ),
@@ -350,16 +350,14 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(
         balance=index,
         credits=st.integers(min_value=-40, max_value=40),
-        actor=st.sampled_from(["admin", "", " "]),
     )
-    def adjust(self, balance: int, credits: int, actor: str) -> None:
+    def adjust(self, balance: int, credits: int) -> None:
         self.attempt(
             self.service.adjust,
             Adjust(
                 tenant_id=self.tenant,
                 balance_id=self.pick(self.balance_ids, balance),
                 credits=credits,
-                actor=actor,
                 reason="correction",
                 idempotency_key=self.key(),
             ),
@@ -377,7 +375,6 @@ class LedgerMachine(RuleBasedStateMachine):
                 tenant_id=self.tenant,
                 balance_id=balance_id,
                 entry_id=entry_id,
-                actor="admin",
                 reason="undo",
                 idempotency_key=self.key(),
             ),
@@ -386,7 +383,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(hours=st.one_of(st.integers(min_value=1, max_value=30), st.integers(120, 290)))
     def advance_clock_and_expire_holds(self, hours: int) -> None:
         self.clock.advance(timedelta(hours=hours))
-        self.service.expire_holds(self.tenant)
+        self.service.expire_holds(self.tenant, actor=job(self.tenant))
         for balance_id in self.balance_ids:
             now = self.clock.now()
             assert not any(
@@ -402,24 +399,24 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule()
     def close_periods(self) -> None:
-        self.service.close_periods(self.tenant)
+        self.service.close_periods(self.tenant, actor=job(self.tenant))
         now = self.clock.now()
         for balance_id in self.balance_ids:
             balance = self.load(balance_id)
             assert balance.is_closed == (now >= balance.period.ends_at)
-        assert self.service.close_periods(self.tenant) == 0
+        assert self.service.close_periods(self.tenant, actor=job(self.tenant)) == 0
 
     @rule()
     def send_expiry_warnings(self) -> None:
-        self.service.send_expiry_warnings(self.tenant)
-        assert self.service.send_expiry_warnings(self.tenant) == 0
+        self.service.send_expiry_warnings(self.tenant, actor=job(self.tenant))
+        assert self.service.send_expiry_warnings(self.tenant, actor=job(self.tenant)) == 0
 
     @precondition(lambda self: self.done)
     @rule(which=index)
     def replay_same_request(self, which: int) -> None:
         call, cmd, result = self.pick(self.done, which)
         before = self.snapshot()
-        assert call(cmd) == result
+        assert call(cmd, actor=admin(cmd.tenant_id)) == result
         assert self.snapshot() == before
 
     @precondition(lambda self: self.done)
@@ -431,12 +428,11 @@ class LedgerMachine(RuleBasedStateMachine):
             tenant_id=self.tenant,
             balance_id=self.balance_ids[0],
             credits=1,
-            actor="admin",
             reason=f"not the original request {self.key()}",
             idempotency_key=cmd.idempotency_key,
         )
         try:
-            self.service.adjust(other)
+            self.service.adjust(other, actor=admin(other.tenant_id))
         except IdempotencyConflict:
             pass
         else:

@@ -42,6 +42,7 @@ from travelcore.payments import (
     RefundStatus,
     WebhookOutcome,
 )
+from travelcore.testing.actors import admin
 from travelcore.travel import BookTrip, LineItem, RegisterTenant, TravelService, TripId, TripStatus
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -289,7 +290,8 @@ class GatewayShop:
         self.payments = PaymentService(database, clock, gateway=self.gateway)
         self.tenant = TenantId(new_uuid())
         self.travel.register_tenant(
-            RegisterTenant(tenant_id=self.tenant, name="Acme", idempotency_key="tenant")
+            RegisterTenant(tenant_id=self.tenant, name="Acme", idempotency_key="tenant"),
+            actor=admin(self.tenant),
         )
 
     def trip(self, price: Money) -> TripId:
@@ -307,7 +309,8 @@ class GatewayShop:
                 currency=price.currency,
                 items=(tour,),
                 idempotency_key=new_uuid().hex,
-            )
+            ),
+            actor=admin(self.tenant),
         )
         return TripId(booked.id)
 
@@ -318,14 +321,16 @@ class GatewayShop:
                 trip_id=trip,
                 payment_method=method or self.card(),
                 idempotency_key=key,
-            )
+            ),
+            actor=admin(self.tenant),
         )
 
     def refund(self, payment_id: PaymentId, amount: Money | None, key: str) -> RefundResult:
         return self.payments.refund(
             RefundPayment(
                 tenant_id=self.tenant, payment_id=payment_id, amount=amount, idempotency_key=key
-            )
+            ),
+            actor=admin(self.tenant),
         )
 
     def initiated(self, trip: TripId, provider_ref: str, amount: Money) -> Payment:
@@ -376,7 +381,10 @@ class PaymentGatewayContract:
         paid = shop.pay(trip, "pay")
         assert (paid.status, paid.amount) == (PaymentStatus.SUCCEEDED, _eur("42.50"))
         assert paid.provider_ref
-        assert shop.travel.trip(shop.tenant, trip).status is TripStatus.CONFIRMED
+        assert (
+            shop.travel.trip(shop.tenant, trip, actor=admin(shop.tenant)).status
+            is TripStatus.CONFIRMED
+        )
         part = shop.refund(paid.payment_id, _eur("10.00"), "part")
         assert (part.amount, part.refundable) == (_eur("10.00"), _eur("32.50"))
         rest = shop.refund(paid.payment_id, None, "rest")
@@ -396,7 +404,10 @@ class PaymentGatewayContract:
         with pytest.raises(RefundExceedsCaptured):
             shop.refund(paid.payment_id, _eur("20.01"), "over")
         assert "refund" not in shop.gateway.calls
-        assert shop.payments.payment(shop.tenant, paid.payment_id).refunds == ()
+        assert (
+            shop.payments.payment(shop.tenant, paid.payment_id, actor=admin(shop.tenant)).refunds
+            == ()
+        )
 
     def test_retry_with_one_key_is_one_payment_and_one_refund(self, shop: GatewayShop) -> None:
         trip = shop.trip(_eur("30.00"))
@@ -404,7 +415,9 @@ class PaymentGatewayContract:
         first = shop.pay(trip, "same", method)
         assert shop.pay(trip, "same", method) == first
         assert shop.gateway.calls == ["create_payment", "confirm_payment"]
-        assert len(shop.payments.payments_for_trip(shop.tenant, trip)) == 1
+        assert (
+            len(shop.payments.payments_for_trip(shop.tenant, trip, actor=admin(shop.tenant))) == 1
+        )
         refund = shop.refund(first.payment_id, _eur("5.00"), "r")
         assert shop.refund(first.payment_id, _eur("5.00"), "r") == refund
         assert shop.gateway.calls.count("refund") == 1
@@ -418,7 +431,10 @@ class PaymentGatewayContract:
         failed = shop.pay(trip, "declined", declined_card())
         assert failed.status is PaymentStatus.FAILED
         assert failed.failure
-        assert shop.travel.trip(shop.tenant, trip).status is TripStatus.PENDING
+        assert (
+            shop.travel.trip(shop.tenant, trip, actor=admin(shop.tenant)).status
+            is TripStatus.PENDING
+        )
         assert shop.pay(trip, "again").status is PaymentStatus.SUCCEEDED
 
     def test_whole_yen(self, shop: GatewayShop) -> None:
@@ -457,9 +473,12 @@ class PaymentGatewayContract:
         )
         assert shop.payments.handle_webhook(body, headers) is WebhookOutcome.APPLIED
         assert shop.payments.handle_webhook(body, headers) is WebhookOutcome.REPLAY
-        stored = shop.payments.payment(shop.tenant, payment.id)
+        stored = shop.payments.payment(shop.tenant, payment.id, actor=admin(shop.tenant))
         assert (stored.status, stored.version) == (PaymentStatus.SUCCEEDED, 2)
-        assert shop.travel.trip(shop.tenant, trip).status is TripStatus.CONFIRMED
+        assert (
+            shop.travel.trip(shop.tenant, trip, actor=admin(shop.tenant)).status
+            is TripStatus.CONFIRMED
+        )
         unrouted = signer.payment_event(
             "evt-x", created.provider_ref, None, succeeded=True, signed_at=shop.clock.now()
         )
@@ -478,9 +497,12 @@ class PaymentGatewayContract:
             signed_at=shop.clock.now(),
         )
         assert shop.payments.handle_webhook(*delivery) is WebhookOutcome.APPLIED
-        stored = shop.payments.payment(shop.tenant, payment.id)
+        stored = shop.payments.payment(shop.tenant, payment.id, actor=admin(shop.tenant))
         assert stored.status is PaymentStatus.FAILED
-        assert shop.travel.trip(shop.tenant, trip).status is TripStatus.PENDING
+        assert (
+            shop.travel.trip(shop.tenant, trip, actor=admin(shop.tenant)).status
+            is TripStatus.PENDING
+        )
 
     def test_stale_webhooks_are_refused(self, shop: GatewayShop, signer: WebhookSigner) -> None:
         now = shop.clock.now()

@@ -26,6 +26,7 @@ from travelcore.discovery.feedback import FeedbackService
 from travelcore.discovery.scores import VenueMetrics, components
 from travelcore.discovery.scoring import VenueMetricsReader, VenueScoring
 from travelcore.kernel import ManualClock, TenantId, zone
+from travelcore.testing.actors import admin, job
 from travelcore.testing.world import World
 from travelcore.vectors import HashingEmbedder
 
@@ -43,12 +44,14 @@ class VenueScoringContract:
                 child_id=child,
                 parent_id=parent,
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=admin(world.tenant),
         )
         world.bookings.confirm(
             ConfirmBooking(
                 tenant_id=world.tenant, booking_id=receipt.booking_id, idempotency_key=world.key()
-            )
+            ),
+            actor=admin(world.tenant),
         )
         return receipt.booking_id
 
@@ -58,9 +61,9 @@ class VenueScoringContract:
                 tenant_id=world.tenant,
                 booking_id=booking_id,
                 attended=attended,
-                actor="venue",
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=admin(world.tenant),
         )
 
     def _history(
@@ -102,7 +105,8 @@ class VenueScoringContract:
                 session_id=third.id,
                 reason="flood",
                 idempotency_key=world.key(),
-            )
+            ),
+            actor=admin(world.tenant),
         )
         world.clock.advance(timedelta(days=2, hours=3))
         self._attend(world, done_1, True)
@@ -111,8 +115,8 @@ class VenueScoringContract:
         feedback = FeedbackService(
             uow_factory, world.clock, embedder=HashingEmbedder(8), store=_NoVectors()
         )
-        feedback.review(world.tenant, parent, done_1, rating=5)
-        feedback.review(world.tenant, parent, done_2, rating=4)
+        feedback.review(world.tenant, parent, done_1, rating=5, actor=admin(world.tenant))
+        feedback.review(world.tenant, parent, done_2, rating=4, actor=admin(world.tenant))
         other = world.get_session(world.session(starts_in=timedelta(days=30)))
         return first.venue_id, other.venue_id
 
@@ -126,7 +130,7 @@ class VenueScoringContract:
         busy, quiet = self._history(world, uow_factory)
         clock.advance(timedelta(days=7) - timedelta(days=2, hours=3))  # next Monday 09:00
         scoring = VenueScoring(uow_factory, reader, clock)
-        report = scoring.run(world.tenant)
+        report = scoring.run(world.tenant, actor=job(world.tenant))
         assert report.written == 2
         by_venue = {s.venue_id: s for s in report.scores}
         expected = VenueMetrics(
@@ -146,7 +150,9 @@ class VenueScoringContract:
         assert by_venue[busy].change is None
         with uow_factory(world.tenant) as uow:
             assert uow.venue_scores.for_venue(busy) == [by_venue[busy]]
-        assert scoring.eligible(world.tenant, _venues(uow_factory, world.tenant)) == {busy}
+        assert scoring.eligible(
+            world.tenant, _venues(uow_factory, world.tenant), actor=admin(world.tenant)
+        ) == {busy}
 
     def test_rerunning_a_week_writes_nothing_and_the_next_week_has_a_change(
         self,
@@ -158,11 +164,11 @@ class VenueScoringContract:
         busy, _ = self._history(world, uow_factory)
         clock.advance(timedelta(days=7) - timedelta(days=2, hours=3))
         scoring = VenueScoring(uow_factory, reader, clock)
-        first = scoring.run(world.tenant)
+        first = scoring.run(world.tenant, actor=job(world.tenant))
         clock.advance(timedelta(hours=30))
-        assert scoring.run(world.tenant).written == 0
+        assert scoring.run(world.tenant, actor=job(world.tenant)).written == 0
         clock.advance(timedelta(days=6))
-        later = scoring.run(world.tenant)
+        later = scoring.run(world.tenant, actor=job(world.tenant))
         assert later.written == 2
         [score] = [s for s in later.scores if s.venue_id == busy]
         assert score.change == Decimal("0.00")

@@ -11,6 +11,7 @@ import pytest
 
 from travelcore.kernel import ManualClock, Policy, TenantId, UserId, ValidationFailed, new_uuid
 from travelcore.settings import PlatformSettings, PlatformSettingsService
+from travelcore.testing.actors import admin
 from travelcore.testing.repositories import RepositoryContract, UowFactory
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -45,14 +46,18 @@ class PlatformSettingsRepositoryContract(RepositoryContract):
         service = PlatformSettingsService(lambda t: uow_factory(t, None), ManualClock(T0))
         other = TenantId(new_uuid())
         assert service.policy_for(tenant) == Policy()
-        service.update(tenant, {"cancellation_window": 86_400, "platform_fee_rate": "0.15"})
-        policy = service.update(tenant, {"waitlist_offer_window": 7_200})
+        service.update(
+            tenant,
+            {"cancellation_window": 86_400, "platform_fee_rate": "0.15"},
+            actor=admin(tenant),
+        )
+        policy = service.update(tenant, {"waitlist_offer_window": 7_200}, actor=admin(tenant))
         assert policy.cancellation_window == timedelta(days=1)
         assert policy.platform_fee_rate == Decimal("0.15")
         assert policy.waitlist_offer_window == timedelta(hours=2)
         assert service.policy_for(tenant) == policy
         assert service.policy_for(other) == Policy()
-        dropped = service.update(tenant, {"platform_fee_rate": None})
+        dropped = service.update(tenant, {"platform_fee_rate": None}, actor=admin(tenant))
         assert dropped.platform_fee_rate == Policy().platform_fee_rate
 
     @pytest.mark.parametrize(
@@ -69,8 +74,8 @@ class PlatformSettingsRepositoryContract(RepositoryContract):
         self, uow_factory: UowFactory, tenant: TenantId, overrides: dict[str, Any], field: str
     ) -> None:
         service = PlatformSettingsService(lambda t: uow_factory(t, None), ManualClock(T0))
-        service.update(tenant, {"curation_min_venue_score": 70})
+        service.update(tenant, {"curation_min_venue_score": 70}, actor=admin(tenant))
         with pytest.raises(ValidationFailed) as error:
-            service.update(tenant, overrides)
+            service.update(tenant, overrides, actor=admin(tenant))
         assert error.value.field == field
         assert service.policy_for(tenant) == Policy(curation_min_venue_score=70)

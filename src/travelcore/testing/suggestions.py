@@ -29,6 +29,7 @@ from travelcore.kernel import (
     new_uuid,
 )
 from travelcore.people.model import age_on
+from travelcore.testing.actors import admin, job
 from travelcore.testing.world import World
 from travelcore.vectors import HashingEmbedder, VectorRecord, namespace_for
 from travelcore.vectors.ports import VectorStore
@@ -81,7 +82,7 @@ class SuggestionsContract:
         self, world: World, curation: Curation, uow_factory: Callable[[TenantId], Any]
     ) -> None:
         parent, kids = world.family(born=[date(2018, 5, 1), date(2016, 1, 10)])
-        report = curation.generate(world.tenant, APRIL, [parent])
+        report = curation.generate(world.tenant, APRIL, [parent], actor=job(world.tenant))
         plan = report.generated[parent]
         assert plan[0].is_group
         assert set(plan[0].child_ids) == set(kids)
@@ -101,21 +102,33 @@ class SuggestionsContract:
                         <= age_on(child.date_of_birth, session.session_date)
                         <= activity.max_age
                     )
-        stored = curation.for_parent(world.tenant, parent, APRIL)
+        stored = curation.for_parent(world.tenant, parent, APRIL, actor=admin(world.tenant))
         assert sorted(stored, key=lambda s: str(s.id)) == sorted(plan, key=lambda s: str(s.id))
         assert stored[0].is_group
-        again = curation.generate(world.tenant, APRIL, [parent])
+        again = curation.generate(world.tenant, APRIL, [parent], actor=job(world.tenant))
         assert (again.generated, again.skipped) == ({}, (parent,))
-        assert len(curation.for_parent(world.tenant, parent, APRIL)) == len(plan)
+        assert len(
+            curation.for_parent(world.tenant, parent, APRIL, actor=admin(world.tenant))
+        ) == len(plan)
 
     def test_accepting_books_with_source_suggestion(
         self, world: World, curation: Curation, uow_factory: Callable[[TenantId], Any]
     ) -> None:
         parent, kids = world.family(born=[date(2018, 5, 1), date(2016, 1, 10)])
-        group = curation.generate(world.tenant, APRIL, [parent]).generated[parent][0]
+        group = curation.generate(world.tenant, APRIL, [parent], actor=job(world.tenant)).generated[
+            parent
+        ][0]
         with pytest.raises(AccessDenied):
-            curation.accept(world.tenant, UserId(new_uuid()), group.id, idempotency_key=world.key())
-        accepted = curation.accept(world.tenant, parent, group.id, idempotency_key=world.key())
+            curation.accept(
+                world.tenant,
+                UserId(new_uuid()),
+                group.id,
+                idempotency_key=world.key(),
+                actor=admin(world.tenant),
+            )
+        accepted = curation.accept(
+            world.tenant, parent, group.id, idempotency_key=world.key(), actor=admin(world.tenant)
+        )
         assert accepted.response == "accepted"
         assert len(accepted.converted_booking_ids) == 2
         with uow_factory(world.tenant) as uow:
@@ -124,27 +137,45 @@ class SuggestionsContract:
         assert {b.source for b in booked} == {BookingSource.SUGGESTION}
         assert {b.session_id for b in booked} == {group.session_id}
         with pytest.raises(SuggestionClosed):
-            curation.accept(world.tenant, parent, group.id, idempotency_key=world.key())
+            curation.accept(
+                world.tenant,
+                parent,
+                group.id,
+                idempotency_key=world.key(),
+                actor=admin(world.tenant),
+            )
 
     def test_rejecting_records_the_reason_and_suggestions_expire(
         self, world: World, curation: Curation, clock: ManualClock
     ) -> None:
         parent, _ = world.family(born=[date(2018, 5, 1)])
-        first, second, *_ = curation.generate(world.tenant, APRIL, [parent]).generated[parent]
+        first, second, *_ = curation.generate(
+            world.tenant, APRIL, [parent], actor=job(world.tenant)
+        ).generated[parent]
         with pytest.raises(ValidationFailed):
-            curation.reject(world.tenant, parent, first.id, reason=" ")
-        rejected = curation.reject(world.tenant, parent, first.id, reason="too far away")
+            curation.reject(world.tenant, parent, first.id, reason=" ", actor=admin(world.tenant))
+        rejected = curation.reject(
+            world.tenant, parent, first.id, reason="too far away", actor=admin(world.tenant)
+        )
         assert (rejected.response, rejected.rejection_reason) == ("rejected", "too far away")
         clock.advance(timedelta(days=60))
         with pytest.raises(SuggestionClosed):
-            curation.accept(world.tenant, parent, second.id, idempotency_key=world.key())
+            curation.accept(
+                world.tenant,
+                parent,
+                second.id,
+                idempotency_key=world.key(),
+                actor=admin(world.tenant),
+            )
 
     def test_only_venues_within_the_parents_radius_count(
         self, world: World, curation: Curation, uow_factory: Callable[[TenantId], Any]
     ) -> None:
         anywhere, _ = world.family(born=[date(2018, 5, 1)])
         parent, _ = world.family(born=[date(2018, 5, 1)])
-        unrestricted = curation.generate(world.tenant, APRIL, [anywhere]).generated[anywhere]
+        unrestricted = curation.generate(
+            world.tenant, APRIL, [anywhere], actor=job(world.tenant)
+        ).generated[anywhere]
         assert len(unrestricted) == 2
         places = Places(uow_factory)
         home = GeoPoint(40.70, -74.00)
@@ -157,13 +188,20 @@ class SuggestionsContract:
             postal_code="10001",
             point=home,
             radius_minutes=10,
+            actor=admin(world.tenant),
         )
         with uow_factory(world.tenant) as uow:
             near = uow.venues.get(uow.sessions.get(unrestricted[-1].session_id).venue_id)
             far = [v for v in uow.venues.with_status(VenueStatus.ACTIVE) if v.id != near.id]
-        places.place_venue(world.tenant, near.id, GeoPoint(40.71, -74.00))
+        places.place_venue(
+            world.tenant, near.id, GeoPoint(40.71, -74.00), actor=admin(world.tenant)
+        )
         for venue in far:
-            places.place_venue(world.tenant, venue.id, GeoPoint(41.5, -74.00))
-        plan = curation.generate(world.tenant, APRIL, [parent]).generated[parent]
+            places.place_venue(
+                world.tenant, venue.id, GeoPoint(41.5, -74.00), actor=admin(world.tenant)
+            )
+        plan = curation.generate(world.tenant, APRIL, [parent], actor=job(world.tenant)).generated[
+            parent
+        ]
         with uow_factory(world.tenant) as uow:
             assert {uow.sessions.get(s.session_id).venue_id for s in plan} == {near.id}

@@ -28,6 +28,7 @@ from travelcore.kernel import (
 )
 from travelcore.ledger import AllocateCredits, BalanceView, LedgerService
 from travelcore.people import ChildId
+from travelcore.testing.actors import admin
 from travelcore.testing.builders import a_child, a_corporate, a_parent, a_venue, an_activity
 
 Database = Callable[[TenantId], BookingUnitOfWork]
@@ -76,7 +77,8 @@ class World:
                     day=self.clock.now().date(),
                     credits=credits,
                     idempotency_key=self.key(),
-                )
+                ),
+                actor=admin(self.tenant),
             )
         return parent.id, [c.id for c in children]
 
@@ -136,7 +138,9 @@ class World:
             return uow.waitlist.for_session(session_id)
 
     def balance(self, parent_id: UserId, day: date | None = None) -> BalanceView:
-        view = self.ledger.balance_for(self.tenant, parent_id, day or self.clock.now().date())
+        view = self.ledger.balance_for(
+            self.tenant, parent_id, day or self.clock.now().date(), actor=admin(self.tenant)
+        )
         assert view is not None
         return view
 

@@ -12,15 +12,18 @@ import attrs
 
 from travelcore.kernel import (
     AccessDenied,
+    Actor,
     Clock,
     Money,
     TenantId,
     UserId,
     ValidationFailed,
     new_uuid,
+    require_tenant,
     run_use_case,
     zone,
 )
+from travelcore.travel import access
 from travelcore.travel.analytics import Period, SpendReport, spend_report
 from travelcore.travel.events import ReminderDue, TripBooked, TripCancelled
 from travelcore.travel.model import (
@@ -157,20 +160,29 @@ class TravelService:
 
     # tenants and policies -------------------------------------------------------------
 
-    def register_tenant(self, cmd: RegisterTenant) -> Tenant:
+    def register_tenant(self, cmd: RegisterTenant, *, actor: Actor) -> Tenant:
         def action(uow: TravelUnitOfWork, now: datetime) -> Tenant:
+            access.administer(actor)
             tenant = Tenant(id=cmd.tenant_id, name=cmd.name, created_at=now)
             uow.tenants.add(tenant)
             return tenant
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, Tenant, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            Tenant,
+            action,
+            actor=actor,
         )
 
-    def set_policy_rule(self, cmd: SetPolicyRule) -> PolicyRule:
+    def set_policy_rule(self, cmd: SetPolicyRule, *, actor: Actor) -> PolicyRule:
         """Create or replace the tenant's rule for ``cmd.key`` (value validated first)."""
 
         def action(uow: TravelUnitOfWork, now: datetime) -> PolicyRule:
+            access.administer(actor)
             uow.tenants.get()
             current = uow.travel_policies.find(cmd.key)
             rule = PolicyRule(
@@ -188,33 +200,51 @@ class TravelService:
             return rule
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, PolicyRule, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            PolicyRule,
+            action,
+            actor=actor,
         )
 
-    def remove_policy_rule(self, cmd: RemovePolicyRule) -> bool:
+    def remove_policy_rule(self, cmd: RemovePolicyRule, *, actor: Actor) -> bool:
         def action(uow: TravelUnitOfWork, now: datetime) -> bool:
+            access.administer(actor)
             if uow.travel_policies.find(cmd.key) is None:
                 return False
             uow.travel_policies.remove(cmd.key)
             return True
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, bool, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            bool,
+            action,
+            actor=actor,
         )
 
-    def policy_rules(self, tenant_id: TenantId) -> Sequence[PolicyRule]:
+    def policy_rules(self, tenant_id: TenantId, *, actor: Actor) -> Sequence[PolicyRule]:
+        require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             return uow.travel_policies.list()
 
-    def check_plan(self, tenant_id: TenantId, plan: Plan) -> tuple[Finding, ...]:
+    def check_plan(self, tenant_id: TenantId, plan: Plan, *, actor: Actor) -> tuple[Finding, ...]:
         """Every rule of the tenant that ``plan`` breaks (nothing is raised or written)."""
+        require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
             return check(uow.travel_policies.list(), plan, self._clock.now().date())
 
     # preferences ------------------------------------------------------------------------
 
-    def set_preferences(self, cmd: SetTravelPreferences) -> TravelPreferences:
+    def set_preferences(self, cmd: SetTravelPreferences, *, actor: Actor) -> TravelPreferences:
         def action(uow: TravelUnitOfWork, now: datetime) -> TravelPreferences:
+            access.travel(actor, cmd.user_id)
             current = uow.travel_preferences.find(cmd.user_id)
             fields = attrs.asdict(cmd, recurse=False)
             del fields["idempotency_key"]
@@ -235,20 +265,26 @@ class TravelService:
             cmd,
             TravelPreferences,
             action,
+            actor=actor,
         )
 
-    def preferences(self, tenant_id: TenantId, user_id: UserId) -> TravelPreferences:
+    def preferences(
+        self, tenant_id: TenantId, user_id: UserId, *, actor: Actor
+    ) -> TravelPreferences:
         """The user's preferences, or the defaults if none were set."""
+        require_tenant(actor, tenant_id)
+        access.read(actor, user_id)
         with self._uow(tenant_id) as uow:
             found = uow.travel_preferences.find(user_id)
         return found or TravelPreferences(tenant_id=tenant_id, user_id=user_id)
 
     # itineraries -----------------------------------------------------------------------
 
-    def draft_itinerary(self, cmd: DraftItinerary) -> PlanResult:
+    def draft_itinerary(self, cmd: DraftItinerary, *, actor: Actor) -> PlanResult:
         """A new draft; refused if a refusal rule breaks, else flagged with the warnings."""
 
         def action(uow: TravelUnitOfWork, now: datetime) -> PlanResult:
+            access.travel(actor, cmd.user_id)
             uow.tenants.get()
             itinerary = Itinerary(
                 id=ItineraryId(new_uuid()),
@@ -267,22 +303,43 @@ class TravelService:
             return PlanResult(id=itinerary.id, warnings=warnings)
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, PlanResult, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            PlanResult,
+            action,
+            actor=actor,
         )
 
-    def add_itinerary_day(self, cmd: AddItineraryDay) -> Itinerary:
+    def add_itinerary_day(self, cmd: AddItineraryDay, *, actor: Actor) -> Itinerary:
         def action(uow: TravelUnitOfWork, now: datetime) -> Itinerary:
-            itinerary = uow.itineraries.get(cmd.itinerary_id).with_day(cmd.day)
+            current = uow.itineraries.get(cmd.itinerary_id)
+            access.travel(actor, current.user_id)
+            itinerary = current.with_day(cmd.day)
             uow.itineraries.save(itinerary)
             return itinerary
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, Itinerary, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            Itinerary,
+            action,
+            actor=actor,
         )
 
-    def itinerary(self, tenant_id: TenantId, itinerary_id: ItineraryId) -> Itinerary:
+    def itinerary(
+        self, tenant_id: TenantId, itinerary_id: ItineraryId, *, actor: Actor
+    ) -> Itinerary:
+        require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
-            return uow.itineraries.get(itinerary_id)
+            itinerary = uow.itineraries.get(itinerary_id)
+        access.read(actor, itinerary.user_id)
+        return itinerary
 
     def itineraries(
         self,
@@ -290,17 +347,21 @@ class TravelService:
         *,
         user_id: UserId | None = None,
         status: ItineraryStatus | None = None,
+        actor: Actor,
     ) -> Sequence[Itinerary]:
         """Drafts or booked itineraries of one user, or of the whole tenant."""
+        require_tenant(actor, tenant_id)
+        access.read(actor, user_id)
         with self._uow(tenant_id) as uow:
             return uow.itineraries.list(user_id=user_id, status=status)
 
     # trips -----------------------------------------------------------------------------
 
-    def book_trip(self, cmd: BookTrip) -> PlanResult:
+    def book_trip(self, cmd: BookTrip, *, actor: Actor) -> PlanResult:
         """Book line items (and turn the itinerary from draft to booked, atomically)."""
 
         def action(uow: TravelUnitOfWork, now: datetime) -> PlanResult:
+            access.travel(actor, cmd.user_id)
             uow.tenants.get()
             destinations = tuple(dict.fromkeys(i.destination for i in cmd.items if i.destination))
             if cmd.itinerary_id is not None:
@@ -342,24 +403,42 @@ class TravelService:
             return PlanResult(id=trip.id, warnings=warnings, total=trip.total)
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, PlanResult, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            PlanResult,
+            action,
+            actor=actor,
         )
 
-    def confirm_trip(self, cmd: ChangeTrip) -> Trip:
+    def confirm_trip(self, cmd: ChangeTrip, *, actor: Actor) -> Trip:
         def action(uow: TravelUnitOfWork, now: datetime) -> Trip:
-            trip = uow.trips.get(cmd.trip_id).confirmed(now)
+            current = uow.trips.get(cmd.trip_id)
+            access.travel(actor, current.user_id)
+            trip = current.confirmed(now)
             uow.trips.save(trip)
             return trip
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, Trip, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            Trip,
+            action,
+            actor=actor,
         )
 
-    def cancel_trip(self, cmd: ChangeTrip) -> Trip:
+    def cancel_trip(self, cmd: ChangeTrip, *, actor: Actor) -> Trip:
         """Cancel a trip; its unsent reminders are withdrawn."""
 
         def action(uow: TravelUnitOfWork, now: datetime) -> Trip:
-            trip = uow.trips.get(cmd.trip_id).cancelled(now)
+            current = uow.trips.get(cmd.trip_id)
+            access.travel(actor, current.user_id)
+            trip = current.cancelled(now)
             uow.trips.save(trip)
             for reminder in uow.reminders.for_trip(trip.id):
                 if reminder.sent_at is None:
@@ -375,43 +454,62 @@ class TravelService:
             return trip
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, Trip, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            Trip,
+            action,
+            actor=actor,
         )
 
-    def trip(self, tenant_id: TenantId, trip_id: TripId) -> Trip:
+    def trip(self, tenant_id: TenantId, trip_id: TripId, *, actor: Actor) -> Trip:
+        require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
-            return uow.trips.get(trip_id)
+            trip = uow.trips.get(trip_id)
+        access.read(actor, trip.user_id)
+        return trip
 
-    def trips(self, tenant_id: TenantId, *, user_id: UserId | None = None) -> Sequence[Trip]:
+    def trips(
+        self, tenant_id: TenantId, *, user_id: UserId | None = None, actor: Actor
+    ) -> Sequence[Trip]:
+        require_tenant(actor, tenant_id)
+        access.read(actor, user_id)
         with self._uow(tenant_id) as uow:
             return uow.trips.list(user_id=user_id)
 
-    def history(self, tenant_id: TenantId, user_id: UserId) -> Sequence[Trip]:
+    def history(self, tenant_id: TenantId, user_id: UserId, *, actor: Actor) -> Sequence[Trip]:
         """Confirmed trips that have already departed, most recent first."""
+        require_tenant(actor, tenant_id)
         today = self._clock.now().date()
         past = [
             t
-            for t in self.trips(tenant_id, user_id=user_id)
+            for t in self.trips(tenant_id, user_id=user_id, actor=actor)
             if t.status is TripStatus.CONFIRMED and t.departs_on <= today
         ]
         return sorted(past, key=lambda t: t.departs_on, reverse=True)
 
     def spend(
-        self, tenant_id: TenantId, period: Period, *, user_id: UserId | None = None
+        self, tenant_id: TenantId, period: Period, *, user_id: UserId | None = None, actor: Actor
     ) -> SpendReport:
         """Spend per period, currency and category for one user or the whole tenant."""
-        return spend_report(self.trips(tenant_id, user_id=user_id), period)
+        require_tenant(actor, tenant_id)
+        return spend_report(self.trips(tenant_id, user_id=user_id, actor=actor), period)
 
     # reminders -------------------------------------------------------------------------
 
-    def due_reminders(self, tenant_id: TenantId) -> Sequence[Reminder]:
+    def due_reminders(self, tenant_id: TenantId, *, actor: Actor) -> Sequence[Reminder]:
+        require_tenant(actor, tenant_id)
+        access.remind(actor)
         with self._uow(tenant_id) as uow:
             return uow.reminders.due(self._clock.now())
 
-    def send_due_reminders(self, cmd: SendDueReminders) -> SentReminders:
+    def send_due_reminders(self, cmd: SendDueReminders, *, actor: Actor) -> SentReminders:
         """Mark every due reminder sent and publish one ``ReminderDue`` each, after commit."""
 
         def action(uow: TravelUnitOfWork, now: datetime) -> SentReminders:
+            access.remind(actor)
             sent = []
             for reminder in uow.reminders.due(now):
                 uow.reminders.save(reminder.sent(now))
@@ -429,7 +527,14 @@ class TravelService:
             return SentReminders(reminder_ids=tuple(sent))
 
         return run_use_case(
-            self._uow, cmd.tenant_id, self._clock, cmd.idempotency_key, cmd, SentReminders, action
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            SentReminders,
+            action,
+            actor=actor,
         )
 
     # helpers ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from travelcore.kernel import Actor, require_tenant
 from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.errors import ValidationFailed, VectorStoreUnavailable
 from travelcore.kernel.ids import TenantId
@@ -69,9 +70,10 @@ class VectorSync:
         return f"{self._embedder.model}@{self._embedder.version}"
 
     def sync(
-        self, tenant_id: TenantId, kind: str, documents: Sequence[SourceDocument]
+        self, tenant_id: TenantId, kind: str, documents: Sequence[SourceDocument], *, actor: Actor
     ) -> SyncReport:
         """Embed and upsert what changed; retry pending deletions; record every outcome."""
+        require_tenant(actor, tenant_id)
         namespace = namespace_for(tenant_id, kind)
         deleted, delete_failed = self._retry_deletes(tenant_id, namespace)
         hashes = {doc.id: content_hash(doc.text, doc.metadata) for doc in documents}
@@ -106,9 +108,12 @@ class VectorSync:
             failed=tuple(sorted(failed)) + delete_failed,
         )
 
-    def delete(self, tenant_id: TenantId, kind: str, source_ids: Sequence[str]) -> SyncReport:
+    def delete(
+        self, tenant_id: TenantId, kind: str, source_ids: Sequence[str], *, actor: Actor
+    ) -> SyncReport:
         """Forget entities: their vectors are deleted now, or on a later run if the store is
         unavailable (the intent is committed first, so it is never lost)."""
+        require_tenant(actor, tenant_id)
         namespace = namespace_for(tenant_id, kind)
         now = self._clock.now()
         with self._uow_factory(tenant_id) as uow:
