@@ -8,7 +8,7 @@ import shutil
 import nox
 
 nox.options.default_venv_backend = "venv"
-nox.options.sessions = ["lint", "mypy", "tests"]
+nox.options.sessions = ["lint", "mypy", "tests", "docs"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
@@ -83,3 +83,12 @@ def api(session: nox.Session) -> None:
     DATABASE_URL), with sample data unless other arguments are given."""
     _install(session, "all", "api")
     session.run("python", "-m", "examples.api", *(session.posargs or ["--sample-data"]))
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The docs site (mkdocs-material, the API reference from the docstrings), built with
+    warnings as errors."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "docs"))
+    site = os.path.join(session.create_tmp(), "site")
+    session.run("mkdocs", "build", "--strict", "--site-dir", site, env={"NO_MKDOCS_2_WARNING": "1"})

@@ -75,5 +75,5 @@ def test_the_readme_opens_with_the_demo_and_the_test_suite() -> None:
     assert readme.index(first[0]) == readme.index("```")
     demo, tests = first["body"].strip().splitlines()
     assert demo == "python3 -m pip install -q nox && python3 -m nox -s demo"
-    assert tests == "python3 -m pip install -q nox && python3 -m nox -s lint mypy tests"
+    assert tests == "python3 -m pip install -q nox && python3 -m nox -s lint mypy tests docs"
     assert tests in (ROOT / ".ci" / "run").read_text()

@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
         credits_month.run(open_database)
         family_booking.run(open_database)
         business_trip.run(open_database)
-    family_discovery.run()  # on the memory adapters, whatever the back end
+        family_discovery.run(open_database)
 
 
 if __name__ == "__main__":

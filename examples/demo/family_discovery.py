@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
-from travelcore.catalog import Activity, ActivityCategory, Session, Venue, VenueStatus
+from examples.demo.backends import OpenApp
+from travelcore.catalog import (
+    ActivityCategory,
+    ApplyVenue,
+    ChangeVenueStatus,
+    CreateActivity,
+    ScheduleSession,
+    VenueAction,
+)
 from travelcore.discovery import (
     ActivitySearch,
     CatalogActivityReader,
@@ -19,13 +27,11 @@ from travelcore.discovery import (
     activity_document,
 )
 from travelcore.discovery.suggestions import Curation
-from travelcore.kernel import EventBus, ManualClock
+from travelcore.kernel import EventBus, ManualClock, TenantId, new_uuid
+from travelcore.ledger import AllocateCredits
+from travelcore.people import AddChild, RegisterCorporate, RegisterUser, UserRole
 from travelcore.testing.actors import admin, job
-from travelcore.testing.world import World
-from travelcore.vectors import HashingEmbedder, VectorSync
-from travelcore_adapters.memory import MemoryDatabase
-from travelcore_adapters.memory.text_search import MemoryTextSearch
-from travelcore_adapters.memory.vectors import MemoryVectorStore
+from travelcore_adapters import bootstrap
 
 ACTIVITIES = [
     ("Forest Explorers", ActivityCategory.NATURE, (5, 9), ("outdoor", "active", "animals")),
@@ -36,29 +42,34 @@ ACTIVITIES = [
 ]
 
 
-def run() -> None:
+def run(open_app: OpenApp = bootstrap.memory) -> None:
     print("== Monthly suggestions for two siblings, and a search in a parent's words ==")
     clock = ManualClock(datetime(2026, 3, 25, 9, tzinfo=UTC))
-    db = MemoryDatabase(EventBus())
-    world = World(db, clock)
-    tenant = world.tenant
-    embedder, store, text = HashingEmbedder(384), MemoryVectorStore(384), MemoryTextSearch()
-    documents = []
-    with db(tenant) as uow:
-        venue = Venue.apply(
-            tenant,
+    app = open_app(clock=clock, events=EventBus())
+    tenant, catalog, people, db = TenantId(new_uuid()), app.catalog, app.people, app.database
+
+    venue = catalog.apply_venue(
+        ApplyVenue(
+            tenant_id=tenant,
             name="Greenway Park",
             slug="greenway",
             insurance_coverage=Decimal(2_000_000),
             insurance_expiry_date=date(2030, 1, 1),
-        )
-        venue.status = VenueStatus.ACTIVE
-        uow.venues.add(venue)
-        uow.venue_locations.set(venue.id, GeoPoint(40.72, -74.02))
-        for day, (name, category, ages, tags) in enumerate(ACTIVITIES, start=4):
-            activity = Activity.create(
-                tenant,
-                venue_id=venue.id,
+        ),
+        actor=admin(tenant),
+    )
+    catalog.change_venue_status(
+        ChangeVenueStatus(tenant_id=tenant, venue_id=venue, action=VenueAction.APPROVE),
+        actor=admin(tenant),
+    )
+    places = Places(db)
+    places.place_venue(tenant, venue, GeoPoint(40.72, -74.02), actor=admin(tenant))
+    documents = []
+    for day, (name, category, ages, tags) in enumerate(ACTIVITIES, start=4):
+        activity = catalog.create_activity(
+            CreateActivity(
+                tenant_id=tenant,
+                venue_id=venue,
                 name=name,
                 category=category,
                 min_age=ages[0],
@@ -67,33 +78,66 @@ def run() -> None:
                 credits_required=2,
                 capacity_per_session=8,
                 tags=tags,
-                is_published=True,
-            )
-            uow.activities.add(activity)
-            session = Session.create(
-                tenant,
-                activity=activity,
+            ),
+            actor=admin(tenant),
+        )
+        session = catalog.schedule_session(
+            ScheduleSession(
+                tenant_id=tenant,
+                activity_id=activity,
                 session_date=date(2026, 4, day),
                 start_time=time(10),
-                end_time=time(11),
-                timezone="America/New_York",
-                total_capacity=8,
+            ),
+            actor=admin(tenant),
+        )
+        documents.append(
+            activity_document(
+                catalog.activity(tenant, activity, actor=admin(tenant)),
+                [catalog.session(tenant, session, actor=admin(tenant))],
             )
-            uow.sessions.add(session)
-            documents.append(activity_document(activity, [session]))
-        uow.commit()
-    VectorSync(db, clock, store=store, embedder=embedder, text_search=text).sync(
-        tenant, "activities", documents, actor=job(tenant)
-    )
+        )
+    app.vectors.sync(tenant, "activities", documents, actor=job(tenant))
     names = {d.id: d.text.split(".")[0] for d in documents}
-    parent, (mia, leo) = world.family(born=[date(2018, 6, 1), date(2016, 2, 1)])
+
+    corporate = people.register_corporate(
+        RegisterCorporate(
+            tenant_id=tenant,
+            company_name="Acme",
+            primary_contact_name="Ada Hale",
+            primary_contact_email="hr@acme.test",
+            contract_start_date=date(2026, 1, 1),
+        ),
+        actor=admin(tenant),
+    )
+    parent = people.register_user(
+        RegisterUser(
+            tenant_id=tenant,
+            email="nora@acme.test",
+            role=UserRole.PARENT,
+            first_name="Nora",
+            last_name="Reyes",
+            corporate_id=corporate,
+        ),
+        actor=admin(tenant),
+    )
+    mia, leo = (
+        people.add_child(
+            AddChild(tenant_id=tenant, parent_id=parent, first_name=first, date_of_birth=born),
+            actor=admin(tenant),
+        )
+        for first, born in (("Mia", date(2018, 6, 1)), ("Leo", date(2016, 2, 1)))
+    )
+    app.ledger.allocate_credits(
+        AllocateCredits(tenant_id=tenant, user_id=parent, credits=100, idempotency_key="march"),
+        actor=admin(tenant),
+    )
     ages = {mia: "Mia (7)", leo: "Leo (10)"}
 
     curation = Curation(
         db,
-        store=store,
-        embedder=embedder,
-        bookings=world.bookings,
+        store=app.vector_store,
+        embedder=app.embedder,
+        bookings=app.booking,
         scoring=VenueScoring(db, RepositoryMetricsReader(db), clock),
         clock=clock,
         timezone="America/New_York",
@@ -105,7 +149,6 @@ def run() -> None:
         fits = ", ".join(f"{ages[c].split()[0]} {f}" for c, f in s.fits.items())
         print(f"  {who}: #{s.rank} {names[str(s.activity_id)]} (match {s.match_score}; {fits})")
 
-    places = Places(db)
     places.set_location(
         tenant,
         parent,
@@ -118,9 +161,9 @@ def run() -> None:
     )
     search = ActivitySearch(
         parser=RuleBasedIntentParser(),
-        embedder=embedder,
-        store=store,
-        text_search=text,
+        embedder=app.embedder,
+        store=app.vector_store,
+        text_search=app.text_search,
         reader=CatalogActivityReader(db),
         places=places,
         travel=StraightLineTravelTime(),

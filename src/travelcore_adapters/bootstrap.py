@@ -341,10 +341,7 @@ def _wire(
     renderer: TemplateRenderer | None,
     consumers: Sequence[Consumer[Any]],
 ) -> App:
-    # The ports declare repositories as plain (so invariant) attributes, which a concrete
-    # unit of work's own repository classes do not match for mypy; the contract suites
-    # are what prove that they fit.
-    uow_factory: Any = database
+    uow_factory = database
     clock = clock or SystemClock()
     policies = policies or StaticPolicies()
     embedder = embedder or HashingEmbedder()

@@ -166,7 +166,7 @@ def curation_job(month: date | None = None) -> Job:
         with app.database(tenant) as uow:
             parents = uow.users.active_parents()
         curation = Curation(
-            app.database,  # type: ignore[arg-type]  # see bootstrap._wire
+            app.database,
             store=app.vector_store,
             embedder=app.embedder,
             bookings=app.booking,
@@ -222,12 +222,12 @@ def _outbox_purge(app: App) -> Counts:
 def _scoring(app: App) -> VenueScoring:
     reader: VenueMetricsReader
     if isinstance(app.database, MemoryDatabase):
-        reader = RepositoryMetricsReader(app.database)  # type: ignore[arg-type]
+        reader = RepositoryMetricsReader(app.database)
     else:
         from travelcore_adapters.postgres.venue_metrics import PostgresVenueMetrics
 
         reader = PostgresVenueMetrics(app.database)
-    return VenueScoring(app.database, reader, app.clock)  # type: ignore[arg-type]
+    return VenueScoring(app.database, reader, app.clock)
 
 
 JOBS: tuple[Job, ...] = (

@@ -88,7 +88,7 @@ class UnsafeUnitOfWork(PostgresUnitOfWork):
 
     def __init__(self, database: PostgresDatabase, tenant: TenantId) -> None:
         super().__init__(database.engine, tenant, database.bus)
-        self.sessions = UnsafeSessionRepository(self)
+        self.sessions = UnsafeSessionRepository(self.scope)
 
     def prefetch_booking(self, *args: Any) -> None:
         pass

@@ -238,7 +238,7 @@ def _hammer(db: ProvisionedDatabase, debits: int, credits_each: int, *, guarded:
         def debit_once() -> None:
             with database(tenant) as uow:
                 if not guarded:
-                    uow.credits = UnguardedLedgerRepository(uow)
+                    uow.credits = UnguardedLedgerRepository(uow.scope)
                 balance = uow.credits.get(balance_id)
                 balance.debit(new_uuid(), credits_each, T0)
                 uow.credits.save(balance)

@@ -144,7 +144,7 @@ def test_bookings_through_pgbouncer_in_transaction_mode_on_the_portable_path(
                 actor=admin(world.tenant),
             )
             with database(world.tenant) as uow:
-                backends.add(uow.rows(BACKEND, {})[0][0])
+                backends.add(uow.scope.rows(BACKEND, {})[0][0])
 
         bookings = [(s, parent, child) for s, parent, children in families for child in children]
         with ThreadPoolExecutor(CLIENT_CONNECTIONS) as pool:
@@ -166,7 +166,7 @@ def test_the_fast_path_is_unsupported_behind_pgbouncer_in_transaction_mode(
     with PostgresDatabase(bouncer_url, pool_size=2) as database:
         tenant = TenantId(new_uuid())
         with database(tenant) as first, database(tenant) as second:
-            assert first.rows(ONE, {}) == [(1,)]
+            assert first.scope.rows(ONE, {}) == [(1,)]
             first.commit()
             with pytest.raises(TravelcoreError, match="already exists"):
-                second.rows(ONE, {})
+                second.scope.rows(ONE, {})

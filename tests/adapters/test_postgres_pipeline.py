@@ -123,8 +123,10 @@ def test_a_value_the_driver_cannot_send_leaves_the_transaction_usable(
     tenant = TenantId(new_uuid())
     with postgres_database(tenant) as uow:
         with pytest.raises(TravelcoreError):
-            uow.rows(get_statement(credit_balances), {"tid": tenant, "id": object()})
-        assert uow.rows(get_statement(credit_balances), {"tid": tenant, "id": new_uuid()}) == []
+            uow.scope.rows(get_statement(credit_balances), {"tid": tenant, "id": object()})
+        assert (
+            uow.scope.rows(get_statement(credit_balances), {"tid": tenant, "id": new_uuid()}) == []
+        )
         uow.commit()
 
 

@@ -70,8 +70,8 @@ def unlocked(database: PostgresDatabase) -> Callable[[TenantId], PostgresUnitOfW
 
     def make(tenant: TenantId) -> PostgresUnitOfWork:
         uow = PostgresUnitOfWork(database.engine, tenant, database.bus)
-        uow.bookings = UnlockedBookings(uow)
-        uow.payments = UnlockedPayments(uow)
+        uow.bookings = UnlockedBookings(uow.scope)
+        uow.payments = UnlockedPayments(uow.scope)
         return uow
 
     return make

@@ -1,18 +1,24 @@
-"""The booking read-ahead answers every read the booking rules make before their first
-write, so a booking needs no round trip for them. It remembers rows under the queries the
-repositories' finders send, asked of the repositories themselves, so changing a finder
-cannot silently stop the read-ahead from matching: the test below fails then (the negative
-control shows it with a finder that sends another statement)."""
+"""Every read-ahead answers every read its use case makes before the first write, and
+nothing it remembers goes unasked, so a booking needs no round trip for those reads.
+
+The read-ahead (``prefetch_booking``, used by ``book`` and ``book_group``) remembers rows
+under the queries the repositories' finders send, asked of the repositories themselves, so
+changing a finder cannot silently stop it from matching: these tests fail then (the
+negative control shows it with a finder that sends another statement). The recording
+wraps the unit of work's :class:`~travelcore_adapters.postgres.transaction.Transaction`,
+the one object through which every repository's statements go."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+import attrs
+import pytest
 from sqlalchemy import bindparam, or_, select
 
-from travelcore.booking import BookSession
+from travelcore.booking import BookGroup, BookSession
 from travelcore.catalog import SessionId
 from travelcore.kernel import ManualClock, TenantId
 from travelcore.people import ChildId
@@ -23,6 +29,7 @@ from travelcore_adapters.postgres.repositories.booking import PostgresBookingRep
 from travelcore_adapters.postgres.repositories.scope import Query
 from travelcore_adapters.postgres.statements import Expect, Statement
 from travelcore_adapters.postgres.tables.booking import bookings
+from travelcore_adapters.postgres.transaction import Transaction
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -31,30 +38,62 @@ def _key(statement: Statement, params: Mapping[str, Any]) -> Hashable:
     return statement, statement.args(params)
 
 
-class Recording(PostgresUnitOfWork):
-    """Records the reads that reach the server after the read-ahead arrived and before the
-    first write (a write makes the unit of work forget what it read ahead)."""
+@attrs.define
+class Reads:
+    """What one transaction's read-ahead remembered, and the reads before its first write."""
 
-    def __init__(self, database: PostgresDatabase, tenant: TenantId) -> None:
-        super().__init__(database.engine, tenant, database.bus)
-        self.answerable: set[Hashable] = set()
-        self.misses: list[Statement] = []
-        self.written = False
+    remembered: set[Hashable] = attrs.Factory(set)
+    read_ahead: set[Hashable] = attrs.Factory(set)
+    asked: set[Hashable] = attrs.Factory(set)
+    misses: list[Statement] = attrs.Factory(list)
+    written: bool = False
 
-    def remember(self, statement: Statement, params: Mapping[str, Any], rows: list[Any]) -> None:
-        self.answerable.add(_key(statement, params))
-        super().remember(statement, params, rows)
+    @property
+    def unasked(self) -> set[Hashable]:
+        """Answers to finders that no finder asked for (the read-ahead's own queries,
+        remembered under themselves too, aside)."""
+        return self.remembered - self.read_ahead - self.asked
 
-    def rows_of_all(self, queries: Sequence[Query]) -> list[list[Any]]:
-        if self.answerable and not self.written:
-            self.misses += [s for s, p in queries if _key(s, p) not in self.answerable]
-        return super().rows_of_all(queries)
 
-    def write(
-        self, statement: Statement, params: Mapping[str, Any], expect: Expect | None = None
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> dict[int, Reads]:
+    """The reads of every transaction while the test runs, by transaction."""
+    by_transaction: dict[int, Reads] = {}
+    prefetch, remember = Transaction.prefetch, Transaction.remember
+    rows_of_all, write = Transaction.rows_of_all, Transaction.write
+
+    def of(tx: Transaction) -> Reads:
+        return by_transaction.setdefault(id(tx), Reads())
+
+    def prefetching(tx: Transaction, queries: Sequence[Query], then: Any = None) -> None:
+        of(tx).read_ahead.update(_key(statement, params) for statement, params in queries)
+        prefetch(tx, queries, then)
+
+    def remembering(tx: Transaction, statement: Statement, params: Any, rows: Any) -> None:
+        of(tx).remembered.add(_key(statement, params))
+        remember(tx, statement, params, rows)
+
+    def reading(tx: Transaction, queries: Sequence[Query]) -> list[list[Any]]:
+        seen = of(tx)
+        if seen.remembered and not seen.written:
+            for statement, params in queries:
+                key = _key(statement, params)
+                seen.asked.add(key)
+                if key not in seen.remembered:
+                    seen.misses.append(statement)
+        return rows_of_all(tx, queries)
+
+    def writing(
+        tx: Transaction, statement: Statement, params: Any, expect: Expect | None = None
     ) -> None:
-        self.written = True
-        super().write(statement, params, expect)
+        of(tx).written = True
+        write(tx, statement, params, expect)
+
+    monkeypatch.setattr(Transaction, "prefetch", prefetching)
+    monkeypatch.setattr(Transaction, "remember", remembering)
+    monkeypatch.setattr(Transaction, "rows_of_all", reading)
+    monkeypatch.setattr(Transaction, "write", writing)
+    return by_transaction
 
 
 OTHER_ACTIVE = Statement(
@@ -77,48 +116,83 @@ class ChangedFinder(PostgresBookingRepository):
         return self._first_of(self._query(OTHER_ACTIVE, session_id=session_id, child_id=child_id))
 
 
-def booking_reads(
-    database: PostgresDatabase, change: Callable[[Recording], None] = lambda uow: None
-) -> list[Statement]:
-    """The reads of a one-child booking that reached the server after the read-ahead and
-    before the first write."""
-    made: list[Recording] = []
+Booker = Callable[[World, SessionId, Any, list[ChildId]], object]
 
-    def factory(tenant: TenantId) -> Recording:
-        uow = Recording(database, tenant)
-        change(uow)
-        made.append(uow)
-        return uow
 
-    world = World(factory, ManualClock(T0))  # type: ignore[arg-type]
-    session_id = world.session()
-    parent, [child] = world.family()
-    made.clear()
-    world.bookings.book(
+def _book(world: World, session_id: SessionId, parent: Any, children: list[ChildId]) -> object:
+    return world.bookings.book(
         BookSession(
             tenant_id=world.tenant,
             session_id=session_id,
-            child_id=child,
+            child_id=children[0],
             parent_id=parent,
             idempotency_key="book",
         ),
         actor=admin(world.tenant),
     )
-    [uow] = made
-    assert uow.answerable  # the read-ahead arrived
-    return uow.misses
 
 
-def test_the_read_ahead_answers_every_read_of_a_booking_before_its_first_write(
-    postgres_database: PostgresDatabase,
+def _book_group(
+    world: World, session_id: SessionId, parent: Any, children: list[ChildId]
+) -> object:
+    return world.bookings.book_group(
+        BookGroup(
+            tenant_id=world.tenant,
+            session_id=session_id,
+            child_ids=tuple(children),
+            parent_id=parent,
+            idempotency_key="group",
+        ),
+        actor=admin(world.tenant),
+    )
+
+
+USES = {  # every use case that reads ahead, with how many children it books
+    "book": (_book, 1),
+    "book_group of two": (_book_group, 2),
+    "book_group of three": (_book_group, 3),
+}
+
+
+def run_use_case(
+    database: PostgresDatabase,
+    reads: dict[int, Reads],
+    use: str,
+    change: Callable[[PostgresUnitOfWork], None] = lambda uow: None,
+) -> Reads:
+    """The reads of the use case's one transaction (that reads ahead)."""
+    book, children = USES[use]
+
+    def factory(tenant: TenantId) -> PostgresUnitOfWork:
+        uow = database(tenant)
+        change(uow)
+        return uow
+
+    world = World(factory, ManualClock(T0))  # type: ignore[arg-type]
+    session_id = world.session()
+    parent, kids = world.family(born=[date(2018, 5, n) for n in range(1, children + 1)])
+    reads.clear()
+    book(world, session_id, parent, kids)
+    [read_ahead] = [r for r in reads.values() if r.remembered]
+    return read_ahead
+
+
+@pytest.mark.parametrize("use", list(USES))
+def test_the_read_ahead_answers_every_read_before_the_first_write_and_nothing_more(
+    postgres_database: PostgresDatabase, reads: dict[int, Reads], use: str
 ) -> None:
-    assert booking_reads(postgres_database) == []
+    seen = run_use_case(postgres_database, reads, use)
+    assert seen.misses == []  # every read was answered without a round trip
+    assert seen.unasked == set()  # and every answer was asked for
 
 
+@pytest.mark.parametrize("use", list(USES))
 def test_negative_control_a_finder_that_drifted_from_the_read_ahead_is_caught(
-    postgres_database: PostgresDatabase,
+    postgres_database: PostgresDatabase, reads: dict[int, Reads], use: str
 ) -> None:
-    def drift(uow: Recording) -> None:
-        uow.bookings = ChangedFinder(uow)
+    def drift(uow: PostgresUnitOfWork) -> None:
+        uow.bookings = ChangedFinder(uow.scope)
 
-    assert booking_reads(postgres_database, drift) == [OTHER_ACTIVE]
+    seen = run_use_case(postgres_database, reads, use, drift)
+    assert set(seen.misses) == {OTHER_ACTIVE}
+    assert seen.unasked  # the read-ahead's answer to the old finder went unused

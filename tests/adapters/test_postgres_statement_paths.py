@@ -48,7 +48,7 @@ def _no_sleeper_within(superuser: psycopg.Connection[Any], seconds: float) -> bo
 
 def _still_usable(database: PostgresDatabase) -> None:
     with database(TenantId(new_uuid())) as uow:
-        assert uow.rows(ONE, {}) == [(1,)]
+        assert uow.scope.rows(ONE, {}) == [(1,)]
         uow.commit()
 
 
@@ -109,14 +109,14 @@ def test_a_statement_past_the_timeout_is_cancelled_and_the_pool_stays_usable(
     with _database(postgres_test_database, statement_path, **options) as database:
         started = time.monotonic()
         with pytest.raises(StatementTimedOut), database(TenantId(new_uuid())) as uow:
-            uow.rows(SLEEP, {})
+            uow.scope.rows(SLEEP, {})
         assert time.monotonic() - started < 10
         _still_usable(database)
     with (  # the control: no timeout, no cancel
         _database(postgres_test_database, statement_path) as database,
         database(TenantId(new_uuid())) as uow,
     ):
-        assert uow.rows(Statement(select(func.pg_sleep(literal(0.5)))), {}) == [("",)]
+        assert uow.scope.rows(Statement(select(func.pg_sleep(literal(0.5)))), {}) == [("",)]
 
 
 def test_the_fast_path_stops_waiting_when_the_server_does_not_answer(
@@ -128,9 +128,9 @@ def test_the_fast_path_stops_waiting_when_the_server_does_not_answer(
     with _database(postgres_test_database, "fast", statement_timeout=0.2) as database:
         started = time.monotonic()
         with database(TenantId(new_uuid())) as uow:
-            uow.enqueue(NO_SERVER_TIMEOUT, {})
+            uow.scope.enqueue(NO_SERVER_TIMEOUT, {})
             with pytest.raises(StatementTimedOut):
-                uow.rows(SLEEP, {})
+                uow.scope.rows(SLEEP, {})
         assert time.monotonic() - started < 10
         assert _no_sleeper_within(superuser, 5)
         _still_usable(database)
@@ -147,7 +147,7 @@ def test_an_interrupt_cancels_the_query_and_the_pool_stays_usable(
         started = time.monotonic()
         interrupt_after(0.5)
         with pytest.raises(KeyboardInterrupt), database(TenantId(new_uuid())) as uow:
-            uow.rows(SLEEP, {})
+            uow.scope.rows(SLEEP, {})
         assert time.monotonic() - started < 10
         assert _no_sleeper_within(superuser, 5)
         _still_usable(database)

@@ -1,10 +1,12 @@
 """Ready for Citus: every statement the use cases send to PostgreSQL filters on the tenant
 key, so it routes to one shard. The statements are recorded as they leave (the prebuilt
-ones as they are queued, SQLAlchemy's as its cursor runs them) while the booking, ledger
-and payment use cases run random command sequences, then checked one by one."""
+ones as they are queued, SQLAlchemy's as its cursor runs them) while the use cases run
+random command sequences (booking, ledger and payments; then every service's public
+commands, travel and accounts included), then checked one by one."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,8 +17,21 @@ from sqlalchemy import event, select
 
 from tests.adapters.tenant_routing import unrouted
 from tests.adapters.test_postgres_differential import differential
+from tests.adapters.test_postgres_differential_services import Runner
+from tests.adapters.test_postgres_differential_services import (
+    differential as every_service_differential,
+)
 from tests.payments.test_payments_stateful import PaymentsMachine
-from travelcore.kernel import TenantId, new_uuid
+from travelcore.accounts import (
+    PostMessage,
+    RegisterAccount,
+    Role,
+    Secret,
+    StartConversation,
+    StoreCredential,
+)
+from travelcore.kernel import TenantId, UserId, new_uuid
+from travelcore.testing.actors import admin
 from travelcore.testing.booking_machine import booking_machine
 from travelcore.testing.ledger_machine import ledger_machine
 from travelcore_adapters.postgres import PostgresDatabase
@@ -61,6 +76,81 @@ def test_every_statement_of_the_use_cases_filters_on_the_tenant(
 
     run_state_machine_as_test(PostgresPayments, settings=FEW)
     assert len(sent) > 50  # the recorder saw them
+    assert {sql: unrouted(sql) for sql in sent if unrouted(sql)} == {}
+
+
+TRAVEL_AND_ACCOUNTS = {
+    "tenants",
+    "travel_policies",
+    "itineraries",
+    "trips",
+    "payments",
+    "accounts",
+    "credentials",
+    "conversations",
+    "conversation_messages",
+}
+
+
+def accounts_and_conversations(database: PostgresDatabase) -> None:
+    """An account with a credential and a conversation (random commands rarely make a
+    valid account)."""
+    runner = Runner(database)
+    tenant, user, accounts, chats = (
+        runner.tenant,
+        UserId(new_uuid()),
+        runner.services["accounts"],
+        runner.services["chats"],
+    )
+    password = Secret("correct horse")
+    accounts.register(
+        RegisterAccount(
+            tenant_id=tenant,
+            user_id=user,
+            email="ada@example.com",
+            name="Ada",
+            password=password,
+            idempotency_key="r",
+        ),
+        actor=admin(tenant),
+    )
+    accounts.store_credential(
+        StoreCredential(
+            tenant_id=tenant,
+            user_id=user,
+            provider="amadeus",
+            fields={"api_key": Secret("AMADEUS-KEY-123")},
+            idempotency_key="c",
+        ),
+        actor=admin(tenant),
+    )
+    chat = chats.start(
+        StartConversation(tenant_id=tenant, user_id=user, idempotency_key="s"),
+        actor=admin(tenant),
+    )
+    chats.post(
+        PostMessage(
+            tenant_id=tenant,
+            conversation_id=chat,
+            role=Role.USER,
+            content="a hotel in Lisbon",
+            idempotency_key="p",
+        ),
+        actor=admin(tenant),
+    )
+
+
+def test_every_statement_of_the_travel_and_accounts_use_cases_filters_on_the_tenant(
+    postgres_database: PostgresDatabase, sent: set[str]
+) -> None:
+    every_service_differential(lambda: postgres_database)()
+    accounts_and_conversations(postgres_database)
+    touched = {
+        table
+        for table in TRAVEL_AND_ACCOUNTS
+        if any(re.search(rf"\b{table}\b", sql) for sql in sent)
+    }
+    assert touched == TRAVEL_AND_ACCOUNTS  # the recorder saw their statements
     assert {sql: unrouted(sql) for sql in sent if unrouted(sql)} == {}
 
 

@@ -16,6 +16,8 @@ def test_demo_runs_every_scenario_on_embedded_postgres(capsys: pytest.CaptureFix
     assert "== A family books, the class fills" in out
     assert "Payment succeeded: 730.00 EUR" in out
     assert "== Monthly suggestions for two siblings" in out
+    assert "  Leo (10) + Mia (7): #1 Soccer Skills" in out  # discovery on PostgreSQL too
+    assert "  -> Forest Explorers at Greenway Park" in out
 
 
 def test_demo_runs_on_memory(capsys: pytest.CaptureFixture[str]) -> None:

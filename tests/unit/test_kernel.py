@@ -17,6 +17,8 @@ from travelcore.accounts import AccountService, ConversationService
 from travelcore.kernel import (
     MAX_AMOUNT,
     Credits,
+    DomainEvent,
+    EventBus,
     IdempotencyConflict,
     ManualClock,
     Money,
@@ -306,3 +308,15 @@ def test_a_clock_that_is_not_aware_utc_is_refused_when_injected(clock: Any, rule
             build()
         assert (err.value.field, err.value.rule) == ("clock", rule)
     assert checked_clock(_FixedClock(datetime(2026, 3, 2, 9, tzinfo=UTC))) is not None
+
+
+def test_the_event_bus_keeps_a_bounded_window_of_recent_events() -> None:
+    bus, delivered = EventBus(recent=3), []
+    bus.subscribe(delivered.append)
+    events = [
+        DomainEvent(tenant_id=TenantId(new_uuid()), occurred_at=datetime(2026, 1, n, tzinfo=UTC))
+        for n in range(1, 6)
+    ]
+    bus.publish(events)
+    assert bus.published == events[-3:]  # the oldest fell out of the window
+    assert delivered == events  # subscribers still receive every event

@@ -92,7 +92,14 @@ class ConversationRepository(Protocol):
 
 
 class AccountsUnitOfWork(UnitOfWork, Protocol):
-    idempotency: IdempotencyStore
-    accounts: AccountRepository
-    credentials: CredentialRepository
-    conversations: ConversationRepository
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def accounts(self) -> AccountRepository: ...
+
+    @property
+    def credentials(self) -> CredentialRepository: ...
+
+    @property
+    def conversations(self) -> ConversationRepository: ...

@@ -29,9 +29,13 @@ class ApiKeyRepository(Protocol):
 
 
 class ApiKeysUnitOfWork(UnitOfWork, Protocol):
-    api_keys: ApiKeyRepository
-    users: UserRepository
-    """Where a key's actor finds the corporate or venue its user is bound to."""
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def users(self) -> UserRepository:
+        """Where a key's actor finds the corporate or venue its user is bound to."""
+        ...
 
 
 ApiKeysUowFactory = Callable[[TenantId], ApiKeysUnitOfWork]

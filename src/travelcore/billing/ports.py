@@ -58,5 +58,8 @@ class PayoutRepository(Protocol):
 
 
 class BillingUnitOfWork(BookingUnitOfWork, Protocol):
-    invoices: InvoiceRepository
-    payouts: PayoutRepository
+    @property
+    def invoices(self) -> InvoiceRepository: ...
+
+    @property
+    def payouts(self) -> PayoutRepository: ...

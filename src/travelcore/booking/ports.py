@@ -72,8 +72,11 @@ class WaitlistRepository(Protocol):
 
 
 class BookingUnitOfWork(CatalogUnitOfWork, PeopleUnitOfWork, LedgerUnitOfWork, Protocol):
-    bookings: BookingRepository
-    waitlist: WaitlistRepository
+    @property
+    def bookings(self) -> BookingRepository: ...
+
+    @property
+    def waitlist(self) -> WaitlistRepository: ...
 
     def prefetch_booking(
         self,

@@ -183,10 +183,11 @@ def hold_timeout(txn: Txn, session: Session) -> timedelta:
     return session.ends_at + txn.policy.credit_hold_timeout - txn.now
 
 
-def unique_code(txn: Txn) -> str:
+def unique_code(txn: Txn, taken: Sequence[str] = ()) -> str:
+    """A confirmation code no booking has, nor one of ``taken``."""
     for _ in range(20):
         code = txn.next_code()
-        if txn.uow.bookings.find_by_code(code) is None:
+        if code not in taken and txn.uow.bookings.find_by_code(code) is None:
             return code
     raise Conflict("could not find a free confirmation code")
 
@@ -249,6 +250,9 @@ def book(
             requested=total,
             available=balance.available,
         )
+    codes: list[str] = []
+    for _ in child_ids:  # every read before the first write, so a read-ahead answers them
+        codes.append(unique_code(txn, codes))
     return [
         _place(
             txn,
@@ -257,11 +261,12 @@ def book(
             child_id,
             parent_id,
             balance,
+            code,
             source=source,
             original_booking_id=original_booking_id,
             group_booking_id=group_booking_id,
         )
-        for child_id in child_ids
+        for child_id, code in zip(child_ids, codes, strict=True)
     ]
 
 
@@ -272,6 +277,7 @@ def _place(
     child_id: ChildId,
     parent_id: UserId,
     balance: CreditBalance,
+    code: str,
     *,
     source: BookingSource,
     original_booking_id: BookingId | None = None,
@@ -289,7 +295,7 @@ def _place(
         child_id=child_id,
         parent_id=parent_id,
         credits=activity.credits_required,
-        confirmation_code=unique_code(txn),
+        confirmation_code=code,
         balance_id=balance.id,
         hold_id=hold.id,
         at=txn.now,
@@ -528,6 +534,7 @@ def accept_offer(txn: Txn, entry: WaitlistEntry) -> Booking:
         entry.child_id,
         entry.user_id,
         balance,
+        unique_code(txn),
         source=BookingSource.WAITLIST,
         waitlist_entry=entry,
     )

@@ -94,8 +94,17 @@ class ScheduleRepository(Protocol):
 
 
 class CatalogUnitOfWork(UnitOfWork, Protocol):
-    venues: VenueRepository
-    activities: ActivityRepository
-    sessions: SessionRepository
-    schedules: ScheduleRepository
-    idempotency: IdempotencyStore
+    @property
+    def venues(self) -> VenueRepository: ...
+
+    @property
+    def activities(self) -> ActivityRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
+
+    @property
+    def schedules(self) -> ScheduleRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...

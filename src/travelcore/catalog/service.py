@@ -318,6 +318,11 @@ class CatalogService:
         with self._uow_factory(tenant_id) as uow:
             return uow.venues.get(venue_id)
 
+    def activity(self, tenant_id: TenantId, activity_id: ActivityId, *, actor: Actor) -> Activity:
+        require_tenant(actor, tenant_id)
+        with self._uow_factory(tenant_id) as uow:
+            return uow.activities.get(activity_id)
+
     def session(self, tenant_id: TenantId, session_id: SessionId, *, actor: Actor) -> Session:
         v.ids(session_id=session_id)
         require_tenant(actor, tenant_id)

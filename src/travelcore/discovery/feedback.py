@@ -186,11 +186,20 @@ class ChildPreferenceRepository(Protocol):
 
 
 class FeedbackUnitOfWork(BookingUnitOfWork, Protocol):
-    reviews: ReviewRepository
-    feedback: FeedbackRepository
-    activity_ratings: ActivityRatingRepository
-    child_preferences: ChildPreferenceRepository
-    consents: ConsentRepository
+    @property
+    def reviews(self) -> ReviewRepository: ...
+
+    @property
+    def feedback(self) -> FeedbackRepository: ...
+
+    @property
+    def activity_ratings(self) -> ActivityRatingRepository: ...
+
+    @property
+    def child_preferences(self) -> ChildPreferenceRepository: ...
+
+    @property
+    def consents(self) -> ConsentRepository: ...
 
 
 class FeedbackService:

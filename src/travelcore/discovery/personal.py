@@ -96,8 +96,11 @@ class MemoryEntryRepository(Protocol):
 
 
 class PersonalUnitOfWork(UnitOfWork, Protocol):
-    favourites: FavouriteRepository
-    memory_entries: MemoryEntryRepository
+    @property
+    def favourites(self) -> FavouriteRepository: ...
+
+    @property
+    def memory_entries(self) -> MemoryEntryRepository: ...
 
 
 class Favourites:

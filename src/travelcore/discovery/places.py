@@ -77,8 +77,11 @@ class VenueLocationRepository(Protocol):
 
 
 class PlacesUnitOfWork(UnitOfWork, Protocol):
-    user_locations: UserLocationRepository
-    venue_locations: VenueLocationRepository
+    @property
+    def user_locations(self) -> UserLocationRepository: ...
+
+    @property
+    def venue_locations(self) -> VenueLocationRepository: ...
 
 
 class Places:

@@ -55,7 +55,8 @@ class VenueScoreRepository(Protocol):
 
 
 class ScoringUnitOfWork(UnitOfWork, Protocol):
-    venue_scores: VenueScoreRepository
+    @property
+    def venue_scores(self) -> VenueScoreRepository: ...
 
 
 class VenueMetricsReader(Protocol):
@@ -67,7 +68,8 @@ class VenueMetricsReader(Protocol):
 
 
 class _ReaderUnitOfWork(BookingUnitOfWork, Protocol):
-    reviews: ReviewRepository
+    @property
+    def reviews(self) -> ReviewRepository: ...
 
 
 class RepositoryMetricsReader:

@@ -139,7 +139,8 @@ class SearchLogRepository(Protocol):
 
 
 class SearchLogUnitOfWork(UnitOfWork, Protocol):
-    search_logs: SearchLogRepository
+    @property
+    def search_logs(self) -> SearchLogRepository: ...
 
 
 class ActivityReader(Protocol):

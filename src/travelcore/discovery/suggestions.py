@@ -110,10 +110,17 @@ class SuggestionRepository(Protocol):
 
 
 class CurationUnitOfWork(BookingUnitOfWork, Protocol):
-    suggestions: SuggestionRepository
-    child_preferences: ChildPreferenceRepository
-    favourites: FavouriteRepository
-    consents: ConsentRepository
+    @property
+    def suggestions(self) -> SuggestionRepository: ...
+
+    @property
+    def child_preferences(self) -> ChildPreferenceRepository: ...
+
+    @property
+    def favourites(self) -> FavouriteRepository: ...
+
+    @property
+    def consents(self) -> ConsentRepository: ...
 
 
 @attrs.frozen

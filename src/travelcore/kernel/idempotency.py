@@ -49,8 +49,12 @@ class IdempotencyStore(Protocol):
 
 
 class HasIdempotency(Protocol):
-    idempotency: IdempotencyStore
-    tenant_id: TenantId
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def tenant_id(self) -> TenantId: ...
+
     actor: Actor | None
 
 

@@ -11,6 +11,7 @@ in the same transaction.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
@@ -32,7 +33,9 @@ class UnitOfWork(Protocol):
     """One transaction scoped to ``tenant_id``, on behalf of ``actor`` (set by
     :func:`~.idempotency.run_use_case` before the attempt starts)."""
 
-    tenant_id: TenantId
+    @property
+    def tenant_id(self) -> TenantId: ...
+
     actor: Actor | None
 
     def __enter__(self) -> Self: ...
@@ -58,18 +61,28 @@ class UnitOfWork(Protocol):
 
 
 class EventBus:
-    """Synchronous, in-process subscribers of committed events."""
+    """Synchronous, in-process subscribers of committed events.
 
-    def __init__(self) -> None:
+    ``published`` keeps only the last ``recent`` events (1,000 by default), so a
+    long-running process does not grow it forever; to keep every event, subscribe a
+    handler that stores them.
+    """
+
+    def __init__(self, *, recent: int = 1000) -> None:
         self._handlers: list[EventHandler] = []
-        self.published: list[DomainEvent] = []
+        self._recent: deque[DomainEvent] = deque(maxlen=recent)
+
+    @property
+    def published(self) -> list[DomainEvent]:
+        """The last ``recent`` events published, oldest first."""
+        return list(self._recent)
 
     def subscribe(self, handler: EventHandler) -> None:
         self._handlers.append(handler)
 
     def publish(self, events: list[DomainEvent]) -> None:
         for event in events:
-            self.published.append(event)
+            self._recent.append(event)
             for handler in self._handlers:
                 handler(event)
 

@@ -80,6 +80,11 @@ class SubscriptionRepository(Protocol):
 
 
 class LedgerUnitOfWork(UnitOfWork, Protocol):
-    credits: LedgerRepository
-    subscriptions: SubscriptionRepository
-    idempotency: IdempotencyStore
+    @property
+    def credits(self) -> LedgerRepository: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...

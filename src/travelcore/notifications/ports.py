@@ -98,7 +98,14 @@ class Notifier(Protocol):
 
 
 class NotificationsUnitOfWork(UnitOfWork, Protocol):
-    notifications: NotificationRepository
-    notification_preferences: PreferenceRepository
-    notification_templates: TemplateRepository
-    idempotency: IdempotencyStore
+    @property
+    def notifications(self) -> NotificationRepository: ...
+
+    @property
+    def notification_preferences(self) -> PreferenceRepository: ...
+
+    @property
+    def notification_templates(self) -> TemplateRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...

@@ -40,11 +40,20 @@ SCHEDULED_FOR_BOOKING = (NotificationType.BOOKING_REMINDER, NotificationType.FEE
 class NotificationRulesUnitOfWork(RecipientsUnitOfWork, Protocol):
     """What the rules read to word a message: the catalog, the children, the bookings."""
 
-    sessions: SessionRepository
-    activities: ActivityRepository
-    venues: VenueRepository
-    children: ChildRepository
-    bookings: BookingRepository
+    @property
+    def sessions(self) -> SessionRepository: ...
+
+    @property
+    def activities(self) -> ActivityRepository: ...
+
+    @property
+    def venues(self) -> VenueRepository: ...
+
+    @property
+    def children(self) -> ChildRepository: ...
+
+    @property
+    def bookings(self) -> BookingRepository: ...
 
 
 def local_time(instant: datetime, timezone: str) -> str:

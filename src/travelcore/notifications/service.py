@@ -53,7 +53,8 @@ from travelcore.people import User, UserRepository
 class RecipientsUnitOfWork(NotificationsUnitOfWork, Protocol):
     """The notifications storage plus the users, whose email and name it needs."""
 
-    users: UserRepository
+    @property
+    def users(self) -> UserRepository: ...
 
 
 NotificationsUowFactory = Callable[[TenantId], RecipientsUnitOfWork]

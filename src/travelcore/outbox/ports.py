@@ -85,7 +85,8 @@ class Inbox(Protocol):
 
 
 class InboxUnitOfWork(UnitOfWork, Protocol):
-    inbox: Inbox
+    @property
+    def inbox(self) -> Inbox: ...
 
 
 U_contra = TypeVar("U_contra", bound=InboxUnitOfWork, contravariant=True)

@@ -116,7 +116,14 @@ class WebhookEventLog(Protocol):
 
 
 class PaymentsUnitOfWork(UnitOfWork, Protocol):
-    idempotency: IdempotencyStore
-    trips: TripRepository
-    payments: PaymentRepository
-    webhook_events: WebhookEventLog
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def trips(self) -> TripRepository: ...
+
+    @property
+    def payments(self) -> PaymentRepository: ...
+
+    @property
+    def webhook_events(self) -> WebhookEventLog: ...

@@ -15,7 +15,6 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import partial
 from typing import Any, TypeVar
 
 import attrs
@@ -29,7 +28,6 @@ from travelcore.kernel import (
     Money,
     PaymentDeclined,
     PaymentGatewayUnavailable,
-    StaleVersion,
     TenantId,
     ValidationFailed,
     checked_clock,
@@ -38,6 +36,7 @@ from travelcore.kernel import (
     new_uuid,
     require_tenant,
     run_idempotent,
+    run_use_case,
     to_data,
     total,
 )
@@ -189,18 +188,9 @@ def _store_settled(
 
 
 SETTLE_ATTEMPTS = 10
-
-
-def _settling(record: Callable[[], R]) -> R:
-    """Run ``record`` (a unit of work that records an outcome the provider already gave) again
-    on ``StaleVersion``: recording an outcome commutes with concurrent changes, so it re-reads
-    and applies it instead of leaving it unrecorded."""
-    for _ in range(SETTLE_ATTEMPTS - 1):
-        try:
-            return record()
-        except StaleVersion:
-            continue
-    return record()
+"""How many times a unit of work that records an outcome the provider already gave runs on
+``StaleVersion``: recording an outcome commutes with concurrent changes, so it re-reads and
+applies it instead of leaving it unrecorded."""
 
 
 def _failure(status: PaymentStatus) -> str | None:
@@ -253,30 +243,54 @@ class PaymentService:
         success confirms a pending trip. A declined card gives a ``failed`` result (recorded,
         with the reason) rather than an exception. While a payment of the trip is in flight,
         another request for the trip raises ``Conflict`` (retry with the same key)."""
-        v.check_command(cmd)  # before anything is read or sent to the provider
-        now = self._clock.now()
+        started = self._run(
+            cmd.tenant_id,
+            cmd.idempotency_key,
+            cmd,
+            PaymentStarted,
+            lambda uow, now: self._record_initiated(uow, cmd, now, actor),
+            actor=actor,
+        )
         with self._uow(cmd.tenant_id) as uow:
-            started = run_idempotent(
-                uow,
-                cmd.idempotency_key,
-                cmd,
-                PaymentStarted,
-                now,
-                lambda: self._record_initiated(uow, cmd, actor),
-                actor=actor,
-            )
             settled = _find_settled(uow, cmd.idempotency_key, PaymentResult)
             payment = uow.payments.get(started.payment_id)
-            uow.commit()
         if settled is not None:
             return settled
-        charge = self._charge(cmd, payment) if payment.status is PaymentStatus.INITIATED else None
-        return _settling(lambda: self._record_outcome(cmd, payment.id, charge))
+        charge = (
+            self._charge(cmd, payment, actor) if payment.status is PaymentStatus.INITIATED else None
+        )
+        return self._record_outcome(cmd, payment.id, charge, actor)
+
+    def _run(
+        self,
+        tenant_id: TenantId,
+        key: str | None,
+        request: object,
+        result_type: type[R],
+        action: Callable[[PaymentsUnitOfWork, datetime], R],
+        *,
+        actor: Actor,
+        settling: bool = False,
+    ) -> R:
+        """One unit of work through ``run_use_case``; ``settling``: it records what the
+        provider said, so a lost race reruns it (up to :data:`SETTLE_ATTEMPTS`), and a
+        ``PaymentDeclined`` it raises still commits what it recorded."""
+        return run_use_case(
+            self._uow,
+            tenant_id,
+            self._clock,
+            key,
+            request,
+            result_type,
+            action,
+            actor=actor,
+            attempts=SETTLE_ATTEMPTS if settling else 1,
+            commit_on=(PaymentDeclined,) if settling else (),
+        )
 
     def _record_initiated(
-        self, uow: PaymentsUnitOfWork, cmd: PayTrip, actor: Actor
+        self, uow: PaymentsUnitOfWork, cmd: PayTrip, now: datetime, actor: Actor
     ) -> PaymentStarted:
-        now = self._clock.now()
         trip = uow.trips.get(cmd.trip_id)
         travel_access.travel(actor, trip.user_id)
         if trip.status is TripStatus.CANCELLED:
@@ -299,7 +313,7 @@ class PaymentService:
         uow.payments.add(payment)
         return PaymentStarted(payment_id=payment.id)
 
-    def _charge(self, cmd: PayTrip, payment: Payment) -> _Charge | None:
+    def _charge(self, cmd: PayTrip, payment: Payment, actor: Actor) -> _Charge | None:
         """Create the payment at the provider, record its reference, then capture it (no
         transaction is open during a provider call). A payment with a reference already (a
         retry) is asked about first, so it is never captured twice even by a provider that
@@ -321,7 +335,7 @@ class PaymentService:
             except (PaymentDeclined, ValidationFailed) as refused:
                 return _Charge(None, PaymentStatus.FAILED, refused.message)
             ref = created.provider_ref
-            if not _settling(lambda: self._record_started(cmd.tenant_id, payment.id, ref)):
+            if not self._record_started(cmd.tenant_id, payment.id, ref, actor):
                 return None
         else:
             known = self._gateway.payment_status(ref)
@@ -333,17 +347,21 @@ class PaymentService:
             return _Charge(ref, PaymentStatus.FAILED, refused.message)
         return _Charge(ref, outcome.status, _failure(outcome.status))
 
-    def _record_started(self, tenant_id: TenantId, payment_id: PaymentId, ref: str) -> bool:
+    def _record_started(
+        self, tenant_id: TenantId, payment_id: PaymentId, ref: str, actor: Actor
+    ) -> bool:
         """Record the provider's reference of a payment still ``initiated``; ``False`` if it
         is not ``initiated`` any more."""
-        with self._uow(tenant_id) as uow:
+
+        def action(uow: PaymentsUnitOfWork, now: datetime) -> bool:
             payment = uow.payments.get(payment_id)
             if payment.status is not PaymentStatus.INITIATED:
                 return False
             if payment.provider_ref != ref:
-                uow.payments.save(payment.started(ref, self._clock.now()))
-                uow.commit()
+                uow.payments.save(payment.started(ref, now))
             return True
+
+        return self._run(tenant_id, None, None, bool, action, actor=actor, settling=True)
 
     def _settle(
         self, uow: PaymentsUnitOfWork, payment: Payment, charge: _Charge, now: datetime
@@ -393,22 +411,27 @@ class PaymentService:
         return True
 
     def _record_outcome(
-        self, cmd: PayTrip, payment_id: PaymentId, charge: _Charge | None
+        self, cmd: PayTrip, payment_id: PaymentId, charge: _Charge | None, actor: Actor
     ) -> PaymentResult:
-        now = self._clock.now()
-        with self._uow(cmd.tenant_id) as uow:
+        auto_refund: list[RefundPayment | None] = [None]
+
+        def action(uow: PaymentsUnitOfWork, now: datetime) -> PaymentResult:
+            auto_refund[0] = None
             settled = _find_settled(uow, cmd.idempotency_key, PaymentResult)
             if settled is not None:
                 return settled  # a concurrent retry finished first
             payment = uow.payments.get(payment_id)
-            auto_refund = None
             if charge is not None and payment.status is PaymentStatus.INITIATED:
-                payment, auto_refund = self._settle(uow, payment, charge, now)
+                payment, auto_refund[0] = self._settle(uow, payment, charge, now)
             result = _payment_result(payment)
             if payment.status is not PaymentStatus.INITIATED:
                 _store_settled(uow, cmd.idempotency_key, cmd, result, now)
-            uow.commit()
-        self._send_auto_refund(auto_refund)
+            return result
+
+        result = self._run(
+            cmd.tenant_id, None, cmd, PaymentResult, action, actor=actor, settling=True
+        )
+        self._send_auto_refund(auto_refund[0])
         return result
 
     # -- refunding -------------------------------------------------------------------------
@@ -419,38 +442,36 @@ class PaymentService:
         called, so concurrent refunds cannot together exceed the capture."""
         v.check_command(cmd)  # before anything is read or sent to the provider
         travel_access.refund(actor)
-        now = self._clock.now()
 
-        def start(uow: PaymentsUnitOfWork) -> RefundStarted:
+        def start(uow: PaymentsUnitOfWork, now: datetime) -> RefundStarted:
             payment = uow.payments.get(cmd.payment_id)
             if payment.provider_ref is None:
                 raise InvalidTransition("payment", payment.status, "refunded")
             amount = cmd.amount if cmd.amount is not None else payment.refundable
             return self._record_pending(uow, payment, amount, now)
 
-        with self._uow(cmd.tenant_id) as uow:
-            started = run_idempotent(
-                uow, cmd.idempotency_key, cmd, RefundStarted, now, lambda: start(uow), actor=actor
-            )
-            settled = _find_settled(uow, cmd.idempotency_key, RefundResult)
-            uow.commit()
+        started = self._run(
+            cmd.tenant_id, cmd.idempotency_key, cmd, RefundStarted, start, actor=actor
+        )
+        settled = self._settled(cmd.tenant_id, cmd.idempotency_key, RefundResult)
         if settled is not None:
             return settled
         provider_key = f"{cmd.tenant_id}:{cmd.idempotency_key}:refund"
         outcome = self._refund_at_provider(cmd.tenant_id, started, provider_key)
         outcomes = {started: outcome}
-        results = _settling(
-            lambda: self._record_refunds(cmd.tenant_id, cmd.idempotency_key, cmd, outcomes)
-        )
-        return results[0]
+        return self._record_refunds(cmd.tenant_id, cmd.idempotency_key, cmd, outcomes, actor)[0]
+
+    def _settled(self, tenant_id: TenantId, key: str, result_type: type[R]) -> R | None:
+        """The final result stored for the request with ``key``, if it was settled."""
+        with self._uow(tenant_id) as uow:
+            return _find_settled(uow, key, result_type)
 
     def refund_trip(self, cmd: RefundTrip, *, actor: Actor) -> TripRefund:
         """After a cancellation, refund every payment of the trip in full (what is left)."""
         v.check_command(cmd)  # before anything is read or sent to the provider
         travel_access.refund(actor)
-        now = self._clock.now()
 
-        def start(uow: PaymentsUnitOfWork) -> TripRefundStarted:
+        def start(uow: PaymentsUnitOfWork, now: datetime) -> TripRefundStarted:
             trip = uow.trips.get(cmd.trip_id)
             if trip.status is not TripStatus.CANCELLED:
                 raise InvalidTransition("trip", trip.status, "refunded")
@@ -461,18 +482,10 @@ class PaymentService:
             ]
             return TripRefundStarted(trip_id=trip.id, refunds=tuple(pending))
 
-        with self._uow(cmd.tenant_id) as uow:
-            started = run_idempotent(
-                uow,
-                cmd.idempotency_key,
-                cmd,
-                TripRefundStarted,
-                now,
-                lambda: start(uow),
-                actor=actor,
-            )
-            settled = _find_settled(uow, cmd.idempotency_key, TripRefund)
-            uow.commit()
+        started = self._run(
+            cmd.tenant_id, cmd.idempotency_key, cmd, TripRefundStarted, start, actor=actor
+        )
+        settled = self._settled(cmd.tenant_id, cmd.idempotency_key, TripRefund)
         if settled is not None:
             return settled
         outcomes = {
@@ -483,17 +496,17 @@ class PaymentService:
             )
             for item in started.refunds
         }
-        results = _settling(
-            lambda: self._record_refunds(cmd.tenant_id, cmd.idempotency_key, None, outcomes)
-        )
+        results = self._record_refunds(cmd.tenant_id, cmd.idempotency_key, None, outcomes, actor)
         trip_refund = TripRefund(trip_id=started.trip_id, refunds=tuple(results))
-        with self._uow(cmd.tenant_id) as uow:
+
+        def store(uow: PaymentsUnitOfWork, now: datetime) -> TripRefund:
             settled = _find_settled(uow, cmd.idempotency_key, TripRefund)
             if settled is not None:
                 return settled
             _store_settled(uow, cmd.idempotency_key, cmd, trip_refund, now)
-            uow.commit()
-        return trip_refund
+            return trip_refund
+
+        return self._run(cmd.tenant_id, None, cmd, TripRefund, store, actor=actor)
 
     def _record_pending(
         self, uow: PaymentsUnitOfWork, payment: Payment, amount: Money, now: datetime
@@ -530,15 +543,17 @@ class PaymentService:
         key: str,
         request: RefundPayment | None,
         outcomes: dict[RefundStarted, str | None],
+        actor: Actor,
     ) -> list[RefundResult]:
-        """Settle the pending refunds; store the result of a single refund (``request``)."""
-        now = self._clock.now()
-        results = []
-        with self._uow(tenant_id) as uow:
+        """Settle the pending refunds; store the result of a single refund (``request``). A
+        refund the provider declined is recorded failed, then raises ``PaymentDeclined``."""
+
+        def action(uow: PaymentsUnitOfWork, now: datetime) -> list[RefundResult]:
             if request is not None:
                 settled = _find_settled(uow, key, RefundResult)
                 if settled is not None:
                     return [settled]
+            results = []
             for started, provider_ref in outcomes.items():
                 payment = uow.payments.get(started.payment_id)
                 refund = payment.refund(started.refund_id)
@@ -547,7 +562,6 @@ class PaymentService:
                     uow.payments.save(payment)
                     refund = payment.refund(refund.id)
                 if refund.status is RefundStatus.FAILED or refund.provider_ref is None:
-                    uow.commit()
                     raise PaymentDeclined("the provider declined the refund", refund=str(refund.id))
                 results.append(
                     RefundResult(
@@ -560,8 +574,9 @@ class PaymentService:
                 )
             if request is not None:
                 _store_settled(uow, key, request, results[0], now)
-            uow.commit()
-        return results
+            return results
+
+        return self._run(tenant_id, None, request, list, action, actor=actor, settling=True)
 
     def handle_webhook(self, payload: bytes, headers: Mapping[str, str]) -> WebhookOutcome:
         """Verify a delivery (raw body and HTTP headers) and apply its event at most once (its
@@ -570,10 +585,10 @@ class PaymentService:
         event = self._gateway.parse_webhook(payload, headers)
         if event.tenant_id is None:
             return WebhookOutcome.UNROUTED
-        now = self._clock.now()
-        uow = self._uow(event.tenant_id)
-        uow.actor = Actor.system(event.tenant_id, "payments.webhook")
-        with uow:
+        auto_refund: list[RefundPayment | None] = [None]
+
+        def action(uow: PaymentsUnitOfWork, now: datetime) -> WebhookOutcome:
+            auto_refund[0] = None
             if uow.webhook_events.seen(event.id):
                 return WebhookOutcome.REPLAY
             uow.webhook_events.add(event.id, now)
@@ -583,17 +598,19 @@ class PaymentService:
                 else None
             )
             outcome = WebhookOutcome.RECORDED
-            auto_refund = None
             if (
                 payment is not None
                 and payment.status is PaymentStatus.INITIATED
                 and event.status in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED)
             ):
                 charge = _Charge(None, event.status, f"provider event {event.type}")
-                _, auto_refund = self._settle(uow, payment, charge, now)
+                _, auto_refund[0] = self._settle(uow, payment, charge, now)
                 outcome = WebhookOutcome.APPLIED
-            uow.commit()
-        self._send_auto_refund(auto_refund)
+            return outcome
+
+        webhook = Actor.system(event.tenant_id, "payments.webhook")
+        outcome = self._run(event.tenant_id, None, event, WebhookOutcome, action, actor=webhook)
+        self._send_auto_refund(auto_refund[0])
         return outcome
 
     # -- reconciling -----------------------------------------------------------------------
@@ -629,9 +646,7 @@ class PaymentService:
                 if charge is None:
                     report["unknown"].append(payment.id)
                     continue
-                settled, auto_refund = _settling(
-                    partial(self._settle_stuck, cmd.tenant_id, payment.id, charge)
-                )
+                settled, auto_refund = self._settle_stuck(cmd.tenant_id, payment.id, charge, actor)
                 if settled.status is not PaymentStatus.INITIATED:
                     report[settled.status.value].append(payment.id)
             elif payment.status is PaymentStatus.SUCCEEDED:
@@ -660,16 +675,20 @@ class PaymentService:
         return _Charge(payment.provider_ref, known.status, _failure(known.status))
 
     def _settle_stuck(
-        self, tenant_id: TenantId, payment_id: PaymentId, charge: _Charge
+        self, tenant_id: TenantId, payment_id: PaymentId, charge: _Charge, actor: Actor
     ) -> tuple[Payment, RefundPayment | None]:
-        now = self._clock.now()
-        with self._uow(tenant_id) as uow:
+        auto_refund: list[RefundPayment | None] = [None]
+
+        def action(uow: PaymentsUnitOfWork, now: datetime) -> Payment:
+            auto_refund[0] = None
             payment = uow.payments.get(payment_id)
             if payment.status is not PaymentStatus.INITIATED:
-                return payment, None  # settled meanwhile
-            settled, auto_refund = self._settle(uow, payment, charge, now)
-            uow.commit()
-        return settled, auto_refund
+                return payment  # settled meanwhile
+            settled, auto_refund[0] = self._settle(uow, payment, charge, now)
+            return settled
+
+        settled = self._run(tenant_id, None, None, Payment, action, actor=actor, settling=True)
+        return settled, auto_refund[0]
 
     def _pending_auto_refund(self, tenant_id: TenantId, payment: Payment) -> RefundPayment | None:
         """The automatic refund of ``payment`` if one was recorded and is still pending."""

@@ -46,7 +46,14 @@ class ChildRepository(Protocol):
 
 
 class PeopleUnitOfWork(UnitOfWork, Protocol):
-    corporates: CorporateRepository
-    users: UserRepository
-    children: ChildRepository
-    idempotency: IdempotencyStore
+    @property
+    def corporates(self) -> CorporateRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def children(self) -> ChildRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...

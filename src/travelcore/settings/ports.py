@@ -22,7 +22,8 @@ class PlatformSettingsRepository(Protocol):
 
 
 class SettingsUnitOfWork(UnitOfWork, Protocol):
-    platform_settings: PlatformSettingsRepository
+    @property
+    def platform_settings(self) -> PlatformSettingsRepository: ...
 
 
 SettingsUowFactory = Callable[[TenantId], SettingsUnitOfWork]

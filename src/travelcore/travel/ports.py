@@ -103,10 +103,23 @@ class ReminderRepository(Protocol):
 
 
 class TravelUnitOfWork(UnitOfWork, Protocol):
-    idempotency: IdempotencyStore
-    tenants: TenantRepository
-    travel_policies: TravelPolicyRepository
-    travel_preferences: TravelPreferencesRepository
-    itineraries: ItineraryRepository
-    trips: TripRepository
-    reminders: ReminderRepository
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    @property
+    def travel_policies(self) -> TravelPolicyRepository: ...
+
+    @property
+    def travel_preferences(self) -> TravelPreferencesRepository: ...
+
+    @property
+    def itineraries(self) -> ItineraryRepository: ...
+
+    @property
+    def trips(self) -> TripRepository: ...
+
+    @property
+    def reminders(self) -> ReminderRepository: ...

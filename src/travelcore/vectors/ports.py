@@ -110,4 +110,5 @@ class VectorSyncRepository(Protocol):
 
 
 class VectorsUnitOfWork(UnitOfWork, Protocol):
-    vector_sync: VectorSyncRepository
+    @property
+    def vector_sync(self) -> VectorSyncRepository: ...

@@ -10,7 +10,6 @@ are retried for a bounded time. So a use case that starts after a restart does n
 from __future__ import annotations
 
 import json
-import selectors
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, ParamSpec, Self, TypeVar
@@ -24,7 +23,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_expone
 from travelcore.kernel import Clock, EventBus, TenantId, dumps
 from travelcore_adapters.postgres.errors import DEFAULT_RETRY_ATTEMPTS, retry_transient
 from travelcore_adapters.postgres.uow import PostgresUnitOfWork
-from travelcore_adapters.postgres.wire import OPTIONS_KEY, StatementPath, WireOptions
+from travelcore_adapters.postgres.wire import OPTIONS_KEY, StatementPath, WireOptions, has_input
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -121,10 +120,7 @@ def _replace_if_closed_by_server(
     connection: psycopg.Connection[Any] = dbapi_connection
     if connection.closed or connection.broken:
         raise DisconnectionError("the connection is closed")
-    with selectors.DefaultSelector() as selector:  # select.select fails past fd 1023
-        selector.register(connection.fileno(), selectors.EVENT_READ)
-        readable = selector.select(0)
-    if readable:
+    if has_input(connection):
         raise DisconnectionError("the server closed the connection")
 
 

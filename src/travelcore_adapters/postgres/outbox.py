@@ -35,7 +35,7 @@ from travelcore_adapters.postgres.tables.outbox import inbox, outbox
 from travelcore_adapters.postgres.wire import Reply, begin_batch
 
 if TYPE_CHECKING:
-    from travelcore_adapters.postgres.uow import PostgresUnitOfWork
+    from travelcore_adapters.postgres.repositories.scope import PostgresScope
 
 CHANNEL = "travelcore_outbox"
 
@@ -154,18 +154,18 @@ class PostgresInbox:
     (later in the write-ahead log) would be lost with it, so the events are delivered
     again and the work is redone; and any later synchronous commit makes it durable."""
 
-    def __init__(self, uow: PostgresUnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, scope: PostgresScope) -> None:
+        self._scope = scope
 
     def admit(self, consumer: str, event_ids: Sequence[UUID], at: datetime) -> set[UUID]:
         params = {
-            "tid": self._uow.tenant_id,
+            "tid": self._scope.tenant_id,
             "consumer": consumer,
             "ids": list(event_ids),
             "at": at,
         }
-        self._uow.enqueue(ASYNC_COMMIT_STATEMENT, {})
-        return {row[0] for row in self._uow.rows(ADMIT, params)}
+        self._scope.enqueue(ASYNC_COMMIT_STATEMENT, {})
+        return {row[0] for row in self._scope.rows(ADMIT, params)}
 
 
 RELAY_START = Statement(

@@ -210,6 +210,16 @@ def _channel(connection: psycopg.Connection[Any]) -> _Channel:
     return channel
 
 
+def has_input(connection: psycopg.Connection[Any]) -> bool:
+    """Whether an idle connection has something to read (the server said goodbye or closed
+    the socket), looked at without waiting, with the connection's own selector."""
+    channel = _channel(connection)
+    if channel.events != READ:
+        channel.selector.modify(connection.pgconn.socket, READ)
+        channel.events = READ
+    return bool(channel.selector.select(0))
+
+
 class _NoAnswer(Exception):
     """The server did not answer within the client's wait bound."""
 

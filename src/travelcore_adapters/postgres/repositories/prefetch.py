@@ -45,7 +45,7 @@ from travelcore_adapters.postgres.tables.ledger import credit_balances, credit_h
 from travelcore_adapters.postgres.tables.people import children
 
 
-class BookingStorage(PostgresScope, Protocol):
+class BookingRepositories(Protocol):
     """The unit of work's repositories the booking rules read."""
 
     sessions: PostgresSessionRepository
@@ -156,14 +156,15 @@ HOLDS_OF_CURRENT = _of_current_balance(credit_holds, "position")
 
 
 def prefetch_booking(
-    uow: BookingStorage,
+    scope: PostgresScope,
+    uow: BookingRepositories,
     session_id: SessionId,
     child_ids: Sequence[ChildId],
     parent_id: UserId,
     day: date,
     codes: Sequence[str],
 ) -> None:
-    tid = uow.tenant_id
+    tid = scope.tenant_id
     session = {"tid": tid, "session_id": session_id}
     current = {"tid": tid, "user_id": parent_id, "day": day}
     joined = _session_statement(PostgresSessionRepository.lock_on_get)
@@ -230,6 +231,6 @@ def prefetch_booking(
     def remember(results: list[Rows]) -> None:
         for ahead, rows in zip(aheads, results, strict=True):
             for (statement, params), answer in ahead.answers(rows):
-                uow.remember(statement, params, answer)
+                scope.remember(statement, params, answer)
 
-    uow.prefetch([ahead.query for ahead in aheads], remember)
+    scope.prefetch([ahead.query for ahead in aheads], remember)
