@@ -23,6 +23,7 @@ from travelcore.catalog import (
     VenueId,
     VenueStatus,
 )
+from travelcore.consent import ConsentKind, ConsentService, GrantConsent
 from travelcore.discovery import activity_document
 from travelcore.kernel import Actor, Role, TenantId, UserId, new_uuid
 from travelcore.ledger import AllocateCredits
@@ -172,6 +173,10 @@ def seed(services: Services) -> SampleData:
         )
         return user
 
+    consents = ConsentService(app.database, app.clock)
+    consents.publish_text(
+        ConsentKind.AI_PERSONALISATION, "Suggestions made for your child.", actor=staff
+    )
     parents = []
     for family, kids in (("garcia", ("Ana", "Leo")), ("kim", ("Jun",))):
         email = f"{family}@acme.example"
@@ -196,6 +201,12 @@ def seed(services: Services) -> SampleData:
             )
             for i, kid in enumerate(kids)
         )
+        parent_actor = Actor(tenant_id=tenant, role=Role.PARENT, user_id=parent)
+        for child in children:  # the parents agree to AI suggestions for their children
+            consents.grant(
+                GrantConsent(child_id=child, kind=ConsentKind.AI_PERSONALISATION),
+                actor=parent_actor,
+            )
         token = _api_key(app, tenant, parent, "parent", PARENT_SCOPES, staff=staff)
         parents.append(Person(user_id=parent, email=email, api_key=token, children=children))
 

@@ -15,6 +15,7 @@ from travelcore.catalog import (
     ScheduleSession,
     VenueAction,
 )
+from travelcore.consent import ConsentKind, ConsentService, GrantConsent
 from travelcore.discovery import (
     ActivitySearch,
     CatalogActivityReader,
@@ -27,7 +28,7 @@ from travelcore.discovery import (
     activity_document,
 )
 from travelcore.discovery.suggestions import Curation
-from travelcore.kernel import EventBus, ManualClock, TenantId, new_uuid
+from travelcore.kernel import Actor, EventBus, ManualClock, Role, TenantId, new_uuid
 from travelcore.ledger import AllocateCredits
 from travelcore.people import AddChild, RegisterCorporate, RegisterUser, UserRole
 from travelcore.testing.actors import admin, job
@@ -132,6 +133,17 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
         actor=admin(tenant),
     )
     ages = {mia: "Mia (7)", leo: "Leo (10)"}
+    consents = ConsentService(db, clock)  # suggestions need the parent's consent
+    consents.publish_text(
+        ConsentKind.AI_PERSONALISATION,
+        "Activity suggestions for your children.",
+        actor=admin(tenant),
+    )
+    for child in (mia, leo):
+        consents.grant(
+            GrantConsent(child_id=child, kind=ConsentKind.AI_PERSONALISATION),
+            actor=Actor(tenant_id=tenant, role=Role.PARENT, user_id=parent),
+        )
 
     curation = Curation(
         db,

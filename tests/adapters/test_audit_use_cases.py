@@ -108,7 +108,7 @@ QUERIES = {
     "bookings": {"find_by_code", "for_session", "get"},
     "waitlist": {"entries"},
     "ledger": {"balance", "balance_for", "subscription"},
-    "catalog": {"session", "sessions", "venue"},
+    "catalog": {"activity", "session", "sessions", "venue"},
     "travel": {
         "check_plan",
         "due_reminders",

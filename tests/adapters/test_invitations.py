@@ -119,7 +119,7 @@ def test_without_the_row_lock_the_losers_pass_the_invitation_check(
 
     def unlocked(tenant: TenantId, bus: EventBus | None) -> PostgresUnitOfWork:
         uow = pooled(tenant)
-        uow.invitations = UnlockedInvitations(uow)
+        uow.invitations = UnlockedInvitations(uow.scope)
         return uow
 
     rounds = race(unlocked)

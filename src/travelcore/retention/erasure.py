@@ -7,7 +7,8 @@ review texts and chat messages lose the child's name; bookings and waitlist entr
 de-identified: they point to a placeholder child with a new id and no name or birth date,
 so the ledger (which names bookings, never children) keeps every entry and every sum; the
 child's id in stored events becomes the placeholder's, and stored idempotent results naming
-the child are forgotten (their retry window is long over). A crash
+the child are forgotten (their retry window is long over), and so are the audit log's
+entries of the child (the others name the placeholder instead). A crash
 anywhere leaves the transaction undone and the vectors already gone; the next sweep runs it
 again (each step is idempotent).
 """
@@ -99,6 +100,7 @@ ERASURE_STEPS: tuple[tuple[str, ErasureStep], ...] = (
     ("events", lambda uow, s: uow.erasure.replace_in_events(str(s.child.id), str(s.alias_id))),
     ("stored_results", lambda uow, s: uow.erasure.forget_results(str(s.child.id))),
     ("profile", lambda uow, s: int(uow.erasure.delete_child(s.child.id))),
+    ("audit_log", lambda uow, s: uow.audit_log.forget(s.child.id, s.alias_id)),
 )
 """The erasure of one child, in order; another context adds its step here."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Protocol
 
+from travelcore.audit.ports import AuditLog
 from travelcore.discovery.search import SearchLogRepository
 from travelcore.export.ports import DataExportRepository
 from travelcore.kernel import IdempotencyStore, UnitOfWork, UserId
@@ -74,6 +75,7 @@ class ChatStore(Protocol):
 
 class RetentionUnitOfWork(UnitOfWork, Protocol):
     erasure: ErasureStore
+    audit_log: AuditLog
     chats: ChatStore
     children: ChildRepository
     idempotency: IdempotencyStore

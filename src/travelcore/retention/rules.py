@@ -94,4 +94,9 @@ RETENTION_RULES: tuple[RetentionRule, ...] = (
         in_unit_of_work(lambda uow, s: uow.idempotency.purge_before(s.cutoff)),
     ),
     RetentionRule("delivered_outbox", lambda p: p.delivered_outbox_retention, _outbox),
+    RetentionRule(
+        "audit_log",
+        lambda p: p.audit_retention,
+        in_unit_of_work(lambda uow, s: uow.audit_log.purge_before(s.cutoff)),
+    ),
 )

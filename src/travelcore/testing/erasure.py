@@ -125,7 +125,8 @@ class ErasureContract:
         purged = job().run(actor=self.system(world))
         assert purged["child_erasure"] == 1
         assert purged["delivered_outbox"] >= 1
-        assert self.hits(family, table_hits, vectors, outbox) == []
+        remaining = self.hits(family, table_hits, vectors, outbox)
+        assert remaining == [], remaining
         after = self.balances(database, family)
         ledger_holds(after)
         assert [b.entries for b in after] == [b.entries for b in before]

@@ -32,6 +32,7 @@ class MemoryCredentials(MemoryRepository[Credential]):
 
 class MemoryMessages(MemoryRepository[Message]):
     table, entity = "travel/conversation_messages", "message"
+    audited = False  # content (personal text the erasure redacts or deletes), not a change of state
 
     def of(self, conversation_id: ConversationId) -> list[Message]:
         return self._rows(lambda m: m.conversation_id == conversation_id)

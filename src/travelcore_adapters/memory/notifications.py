@@ -20,6 +20,7 @@ from travelcore_adapters.memory.repository import MemoryRepository
 class MemoryNotificationRepository(MemoryRepository[Notification]):
     table = "notifications"
     entity = "notification"
+    audited = False  # content (personal text the erasure redacts or deletes), not a change of state
 
     def _check_unique(self, entity: Notification) -> None:
         self._clash(entity, lambda row: row.key == entity.key, "key")

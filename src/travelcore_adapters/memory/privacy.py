@@ -20,6 +20,7 @@ from travelcore_adapters.memory.repository import MemoryRepository, MemoryScope
 
 class MemoryDataExports(MemoryRepository[DataExport]):
     table, entity = "data_export_requests", "data_export"
+    audited = False  # an export's document is a copy of personal data: never kept twice
 
     def requested(self, limit: int) -> list[DataExport]:
         rows = self._rows(lambda e: e.status is ExportStatus.REQUESTED)

@@ -144,7 +144,7 @@ class PostgresActivityReader:
             "shown": self._shown,
         }
         with self._uow_factory(tenant_id) as uow:
-            rows = uow.rows(VIEWS, params)
+            rows = uow.scope.rows(VIEWS, params)
         slots: dict[UUID, list[SessionSlot]] = {}
         first: dict[UUID, Any] = {}
         for row in rows:

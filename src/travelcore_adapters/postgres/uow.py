@@ -179,7 +179,7 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self.notification_templates = PostgresTemplateRepository(tx)
         self.consents = PostgresConsents(tx)
         self.data_exports = PostgresDataExports(tx)
-        self.personal_data = PostgresPersonalData(tx)
+        self.personal_data = PostgresPersonalData(self)
         self.erasure = PostgresErasure(tx)
         self.chats = PostgresChats(tx)
 

@@ -93,6 +93,7 @@ class PostgresMessages(TableRepository[Message]):
     """Messages of conversations (a message's conversation must exist: foreign key)."""
 
     table, entity = msg, "message"
+    audited = False  # content (personal text the erasure redacts or deletes), not a change of state
 
     def to_row(self, entity: Message) -> dict[str, Any]:
         return {

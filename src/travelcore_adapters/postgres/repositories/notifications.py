@@ -37,6 +37,7 @@ PENDING = (NotificationStatus.QUEUED.value, NotificationStatus.FAILED.value)
 class PostgresNotificationRepository(TableRepository[Notification]):
     table = n
     entity = "notification"
+    audited = False  # content (personal text the erasure redacts or deletes), not a change of state
 
     def to_row(self, entity: Notification) -> dict[str, Any]:
         return {

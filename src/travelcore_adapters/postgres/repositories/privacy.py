@@ -126,6 +126,7 @@ class PostgresConsents:
 
 class PostgresDataExports(TableRepository[DataExport]):
     table, entity = data_export_requests, "data_export"
+    audited = False  # an export's document is a copy of personal data: never kept twice
 
     def to_row(self, e: DataExport) -> dict[str, Any]:
         return {
