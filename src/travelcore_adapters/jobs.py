@@ -30,6 +30,7 @@ from travelcore.discovery.scoring import RepositoryMetricsReader, VenueMetricsRe
 from travelcore.discovery.suggestions import Curation
 from travelcore.kernel import Actor, TenantId, ValidationFailed
 from travelcore.payments import ReconcilePayments
+from travelcore.retention import RetentionJob
 from travelcore.travel import SendDueReminders
 from travelcore_adapters.bootstrap import App
 from travelcore_adapters.memory import MemoryDatabase
@@ -219,6 +220,18 @@ def _outbox_purge(app: App) -> Counts:
     return {"purged": app.outbox.purge(app.clock.now() - OUTBOX_RETENTION)}
 
 
+def _retention(app: App, actor: Actor) -> Counts:
+    """Every retention rule (DOMAIN.md section 9), a child's erasure included."""
+    job = RetentionJob(
+        app.database,
+        app.clock,
+        policies=app.policies,
+        stores=(app.vector_store,),
+        outbox=app.outbox,
+    )
+    return job.run(actor=actor)
+
+
 def _scoring(app: App) -> VenueScoring:
     reader: VenueMetricsReader
     if isinstance(app.database, MemoryDatabase):
@@ -298,6 +311,12 @@ JOBS: tuple[Job, ...] = (
         summary="Deliver committed events to their consumers (or run it as a worker).",
         for_database=_relay,
         exclusive=False,
+    ),
+    Job(
+        name="retention",
+        schedule="45 3 * * *",
+        summary="Purge what every retention rule says is due and erase children 30 days on.",
+        for_tenant=_retention,
     ),
     Job(
         name="outbox-purge",

@@ -70,7 +70,11 @@ from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.memory.vectors import MemoryVectorStore
 from travelcore_adapters.notifications import JinjaRenderer
 from travelcore_adapters.postgres import PostgresDatabase
-from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
+from travelcore_adapters.postgres.provision import (
+    ProvisionedDatabase,
+    admin_connection,
+    provision_database,
+)
 from travelcore_adapters.security import AesGcmSecretBox
 
 EXAMPLES = 25
@@ -354,11 +358,18 @@ def postgres_dump(conn: psycopg.Connection[Any]) -> typing.Callable[[], Any]:
 
 
 @pytest.fixture(scope="module")
-def backends(postgres_test_database: ProvisionedDatabase) -> Iterator[tuple[Backend, Backend]]:
-    url = postgres_test_database.superuser_url
+def own_database(postgres_superuser_url: str) -> ProvisionedDatabase:
+    """A database of the fuzz's own: its before/after dumps cover every table, so no other
+    test's late writes (a relay still draining, say) may land in them."""
+    return provision_database(postgres_superuser_url)
+
+
+@pytest.fixture(scope="module")
+def backends(own_database: ProvisionedDatabase) -> Iterator[tuple[Backend, Backend]]:
+    url = own_database.superuser_url
     with (
-        PostgresDatabase(postgres_test_database.app_url, pool_size=2) as database,
-        admin_connection(url, postgres_test_database.name) as conn,
+        PostgresDatabase(own_database.app_url, pool_size=2) as database,
+        admin_connection(url, own_database.name) as conn,
     ):
         memory = MemoryDatabase()
         yield (

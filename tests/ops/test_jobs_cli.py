@@ -23,9 +23,12 @@ from travelcore.booking import (
 )
 from travelcore.catalog import SessionId
 from travelcore.kernel import (
+    Actor,
     ManualClock,
     Money,
+    NotFound,
     PaymentGatewayUnavailable,
+    Role,
     TenantId,
     UserId,
     new_uuid,
@@ -35,6 +38,7 @@ from travelcore.notifications import NotificationStatus, NotificationType
 from travelcore.outbox import OutboxStatus
 from travelcore.payments import PaymentService, PaymentStatus, PayTrip
 from travelcore.people import ChildId
+from travelcore.retention import ChildDeletion
 from travelcore.testing.actors import admin, job
 from travelcore.testing.world import World
 from travelcore.travel import BookTrip, LineItem, RegisterTenant, TravelService, TripId
@@ -417,3 +421,23 @@ def test_curation(ops: Ops, database: PostgresDatabase, ops_database: Provisione
     assert 1 <= total(counts, "suggestions") <= 3
     code, out, _ = ops(*args)
     assert (code, parse(out)) == (0, {"parents": 0, "suggestions": 0, "skipped": 1})
+
+
+def test_retention(ops: Ops, ops_database: ProvisionedDatabase) -> None:
+    month_ago = ManualClock(now() - timedelta(days=31))
+    with bootstrap.postgres(ops_database.app_url, pool_size=2, clock=month_ago) as app:
+        world = World(app.database, month_ago)
+        parent, [child] = world.family()
+        ChildDeletion(app.database, month_ago).request(
+            child, actor=Actor(tenant_id=world.tenant, role=Role.PARENT, user_id=parent)
+        )
+    tenant = str(world.tenant)
+    assert total(ops.twice("retention", "--tenant", tenant), "child_erasure") == 1
+    code, out, _ = ops("retention", "--tenant", tenant)
+    assert (code, parse(out).get("child_erasure")) == (0, 0)
+    with (
+        bootstrap.postgres(ops_database.app_url, pool_size=2) as app,
+        app.database(world.tenant) as uow,
+        pytest.raises(NotFound),
+    ):
+        uow.children.get(child)

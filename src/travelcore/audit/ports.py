@@ -34,7 +34,8 @@ class AuditLog(Protocol):
 
 
 class AuditUnitOfWork(UnitOfWork, Protocol):
-    audit_log: AuditLog
+    @property
+    def audit_log(self) -> AuditLog: ...
 
 
 AuditUowFactory = Callable[[TenantId], AuditUnitOfWork]

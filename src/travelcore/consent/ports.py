@@ -39,6 +39,11 @@ class PreferenceRemover(Protocol):
 
 
 class ConsentUnitOfWork(UnitOfWork, Protocol):
-    consents: ConsentRepository
-    children: ChildRepository
-    child_preferences: PreferenceRemover
+    @property
+    def consents(self) -> ConsentRepository: ...
+
+    @property
+    def children(self) -> ChildRepository: ...
+
+    @property
+    def child_preferences(self) -> PreferenceRemover: ...

@@ -29,14 +29,29 @@ UPCOMING = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
 
 class DashboardUnitOfWork(UnitOfWork, Protocol):
-    users: UserRepository
-    children: ChildRepository
-    credits: LedgerRepository
-    bookings: BookingRepository
-    sessions: SessionRepository
-    activities: ActivityRepository
-    suggestions: SuggestionRepository
-    notifications: NotificationRepository
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def children(self) -> ChildRepository: ...
+
+    @property
+    def credits(self) -> LedgerRepository: ...
+
+    @property
+    def bookings(self) -> BookingRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
+
+    @property
+    def activities(self) -> ActivityRepository: ...
+
+    @property
+    def suggestions(self) -> SuggestionRepository: ...
+
+    @property
+    def notifications(self) -> NotificationRepository: ...
 
 
 @attrs.frozen(kw_only=True)

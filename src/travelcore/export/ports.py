@@ -42,7 +42,14 @@ class PersonalData(Protocol):
 
 
 class ExportUnitOfWork(UnitOfWork, Protocol):
-    data_exports: DataExportRepository
-    personal_data: PersonalData
-    users: UserRepository
-    children: ChildRepository
+    @property
+    def data_exports(self) -> DataExportRepository: ...
+
+    @property
+    def personal_data(self) -> PersonalData: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def children(self) -> ChildRepository: ...

@@ -38,7 +38,8 @@ class InvitationRepository(Protocol):
 
 
 class InvitationUnitOfWork(PeopleUnitOfWork, LedgerUnitOfWork, Protocol):
-    invitations: InvitationRepository
+    @property
+    def invitations(self) -> InvitationRepository: ...
 
 
 InvitationUowFactory = Callable[[TenantId], InvitationUnitOfWork]

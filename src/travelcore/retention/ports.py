@@ -74,10 +74,23 @@ class ChatStore(Protocol):
 
 
 class RetentionUnitOfWork(UnitOfWork, Protocol):
-    erasure: ErasureStore
-    audit_log: AuditLog
-    chats: ChatStore
-    children: ChildRepository
-    idempotency: IdempotencyStore
-    search_logs: SearchLogRepository
-    data_exports: DataExportRepository
+    @property
+    def erasure(self) -> ErasureStore: ...
+
+    @property
+    def audit_log(self) -> AuditLog: ...
+
+    @property
+    def chats(self) -> ChatStore: ...
+
+    @property
+    def children(self) -> ChildRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def search_logs(self) -> SearchLogRepository: ...
+
+    @property
+    def data_exports(self) -> DataExportRepository: ...
