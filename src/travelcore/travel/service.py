@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
@@ -147,6 +147,9 @@ class SentReminders:
     reminder_ids: tuple[ReminderId, ...]
 
 
+R = TypeVar("R")
+
+
 class TravelService:
     """Tenants, policies, preferences, itineraries, trips, reminders and spend analytics."""
 
@@ -161,6 +164,26 @@ class TravelService:
         self._clock = checked_clock(clock)
         self._offsets = tuple(reminder_offsets)
 
+    def _run(
+        self,
+        cmd: Any,
+        result_type: type[R],
+        action: Callable[[TravelUnitOfWork, datetime], R],
+        actor: Actor,
+    ) -> R:
+        """``action`` for ``cmd`` (its tenant, its idempotency key) through
+        :func:`run_use_case`."""
+        return run_use_case(
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            result_type,
+            action,
+            actor=actor,
+        )
+
     # tenants and policies -------------------------------------------------------------
 
     def register_tenant(self, cmd: RegisterTenant, *, actor: Actor) -> Tenant:
@@ -170,16 +193,7 @@ class TravelService:
             uow.tenants.add(tenant)
             return tenant
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            Tenant,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, Tenant, action, actor)
 
     def set_policy_rule(self, cmd: SetPolicyRule, *, actor: Actor) -> PolicyRule:
         """Create or replace the tenant's rule for ``cmd.key`` (value validated first)."""
@@ -202,16 +216,7 @@ class TravelService:
                 uow.travel_policies.save(rule)
             return rule
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            PolicyRule,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, PolicyRule, action, actor)
 
     def remove_policy_rule(self, cmd: RemovePolicyRule, *, actor: Actor) -> bool:
         def action(uow: TravelUnitOfWork, now: datetime) -> bool:
@@ -221,16 +226,7 @@ class TravelService:
             uow.travel_policies.remove(cmd.key)
             return True
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            bool,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, bool, action, actor)
 
     def policy_rules(self, tenant_id: TenantId, *, actor: Actor) -> Sequence[PolicyRule]:
         require_tenant(actor, tenant_id)
@@ -260,16 +256,7 @@ class TravelService:
                 uow.travel_preferences.save(preferences)
             return preferences
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            TravelPreferences,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, TravelPreferences, action, actor)
 
     def preferences(
         self, tenant_id: TenantId, user_id: UserId, *, actor: Actor
@@ -306,16 +293,7 @@ class TravelService:
             uow.itineraries.add(itinerary)
             return PlanResult(id=itinerary.id, warnings=warnings)
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            PlanResult,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, PlanResult, action, actor)
 
     def add_itinerary_day(self, cmd: AddItineraryDay, *, actor: Actor) -> Itinerary:
         def action(uow: TravelUnitOfWork, now: datetime) -> Itinerary:
@@ -325,16 +303,7 @@ class TravelService:
             uow.itineraries.save(itinerary)
             return itinerary
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            Itinerary,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, Itinerary, action, actor)
 
     def itinerary(
         self, tenant_id: TenantId, itinerary_id: ItineraryId, *, actor: Actor
@@ -409,16 +378,7 @@ class TravelService:
             )
             return PlanResult(id=trip.id, warnings=warnings, total=trip.total)
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            PlanResult,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, PlanResult, action, actor)
 
     def confirm_trip(self, cmd: ChangeTrip, *, actor: Actor) -> Trip:
         def action(uow: TravelUnitOfWork, now: datetime) -> Trip:
@@ -428,16 +388,7 @@ class TravelService:
             uow.trips.save(trip)
             return trip
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            Trip,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, Trip, action, actor)
 
     def cancel_trip(self, cmd: ChangeTrip, *, actor: Actor) -> Trip:
         """Cancel a trip; its unsent reminders are withdrawn."""
@@ -460,16 +411,7 @@ class TravelService:
             )
             return trip
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            Trip,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, Trip, action, actor)
 
     def trip(self, tenant_id: TenantId, trip_id: TripId, *, actor: Actor) -> Trip:
         v.ids(trip_id=trip_id)
@@ -535,16 +477,7 @@ class TravelService:
                 sent.append(reminder.id)
             return SentReminders(reminder_ids=tuple(sent))
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            SentReminders,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, SentReminders, action, actor)
 
     # helpers ---------------------------------------------------------------------------
 
