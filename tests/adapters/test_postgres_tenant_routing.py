@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -30,10 +32,12 @@ from travelcore.accounts import (
     StartConversation,
     StoreCredential,
 )
-from travelcore.kernel import TenantId, UserId, new_uuid
+from travelcore.kernel import Money, TenantId, UserId, new_uuid
+from travelcore.payments import PayTrip
 from travelcore.testing.actors import admin
 from travelcore.testing.booking_machine import booking_machine
 from travelcore.testing.ledger_machine import ledger_machine
+from travelcore.travel import BookTrip, LineItem
 from travelcore_adapters.postgres import PostgresDatabase
 from travelcore_adapters.postgres.statements import Statement
 from travelcore_adapters.postgres.tables.booking import bookings
@@ -92,9 +96,9 @@ TRAVEL_AND_ACCOUNTS = {
 }
 
 
-def accounts_and_conversations(database: PostgresDatabase) -> None:
-    """An account with a credential and a conversation (random commands rarely make a
-    valid account)."""
+def accounts_conversations_and_a_paid_trip(database: PostgresDatabase) -> None:
+    """An account with a credential and a conversation, and a trip booked and paid
+    (random commands rarely make a valid account or reach a payment)."""
     runner = Runner(database)
     tenant, user, accounts, chats = (
         runner.tenant,
@@ -138,13 +142,38 @@ def accounts_and_conversations(database: PostgresDatabase) -> None:
         ),
         actor=admin(tenant),
     )
+    trip = runner.services["travel"].book_trip(
+        BookTrip(
+            tenant_id=tenant,
+            user_id=user,
+            currency="EUR",
+            items=(
+                LineItem.flight(
+                    provider="A",
+                    external_ref="F",
+                    fare=Money(Decimal("120.00"), "EUR"),
+                    passengers=1,
+                    departs_on=date(2027, 6, 1),
+                    destination="LIS",
+                ),
+            ),
+            idempotency_key="b",
+        ),
+        actor=admin(tenant),
+    )
+    runner.services["payments"].pay(
+        PayTrip(
+            tenant_id=tenant, trip_id=trip.id, payment_method="pm_card_visa", idempotency_key="y"
+        ),
+        actor=admin(tenant),
+    )
 
 
 def test_every_statement_of_the_travel_and_accounts_use_cases_filters_on_the_tenant(
     postgres_database: PostgresDatabase, sent: set[str]
 ) -> None:
     every_service_differential(lambda: postgres_database)()
-    accounts_and_conversations(postgres_database)
+    accounts_conversations_and_a_paid_trip(postgres_database)
     touched = {
         table
         for table in TRAVEL_AND_ACCOUNTS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid as uuid_module
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -144,3 +145,43 @@ def test_declared_checks_run_in_field_order() -> None:
     assert (err.value.field, err.value.rule) == ("name", "max_length_5")
     v.check_command(object())  # nothing declared: nothing checked
     v.check_all({"a": 1}, {"a": v.integer()})
+
+
+json_leaves = st.none() | st.booleans() | st.integers(-(2**63) + 1, 2**63 - 1)
+json_leaves |= st.floats(allow_nan=False, allow_infinity=False)
+json_leaves |= st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=10)
+json_values = st.recursive(
+    json_leaves,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.text(st.characters(codec="utf-8", exclude_characters="\x00")), inner, max_size=4
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@given(json_values)
+def test_json_values_round_trip_through_json(value: Any) -> None:
+    v.json_value(max_depth=20)(value, "f")
+    json.dumps(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "field", "rule"),
+    [
+        (b"", "f", "json_value"),
+        ({"max": b""}, "f.max", "json_value"),
+        ([float("nan")], "f[0]", "finite"),
+        ({"a": "\x00"}, "f.a", "no_nul"),
+        ({1: "x"}, "f", "string"),
+        ([[[]]], "f[0][0]", "max_depth_2"),
+        (list(range(11)), "f", "max_10_items"),
+        (2**63, "f", "max_9223372036854775807"),
+    ],
+)
+def test_json_value_refuses(value: Any, field: str, rule: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        v.json_value(max_items=10, max_depth=2)(value, "f")
+    assert (refused.value.field, refused.value.rule) == (field, rule)

@@ -43,6 +43,7 @@ __all__ = [
     "instant",
     "integer",
     "items",
+    "json_value",
     "member",
     "money",
     "one_of",
@@ -100,6 +101,48 @@ def integer(minimum: int = 0, maximum: int = INT4_MAX, *, rule: str | None = Non
         if value > maximum:
             high = rule or f"max_{maximum}"
             raise ValidationFailed(field, high, f"{field} must be at most {maximum}")
+
+    return check
+
+
+def json_value(*, max_items: int = 100, max_depth: int = 8, max_length: int = 1_000) -> Check:
+    """A JSON value: ``None``, a ``bool``, an ``int8``, a finite ``float``, a ``str``
+    (as :func:`text`, may be empty), a list or a ``str``-keyed mapping of them, with at
+    most ``max_items`` entries per container, nested at most ``max_depth`` deep."""
+    string = text(max_length, min_length=0, strip=False)
+    number = integer(-INT8_MAX, INT8_MAX)
+
+    def walk(value: Any, field: str, depth: int) -> None:
+        if value is None or isinstance(value, bool):
+            return
+        if isinstance(value, int):
+            number(value, field)
+        elif isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValidationFailed(field, "finite", f"{field} must be a finite number")
+        elif isinstance(value, str):
+            string(value, field)
+        elif isinstance(value, list | tuple | Mapping):
+            if depth >= max_depth:
+                raise ValidationFailed(
+                    field, f"max_depth_{max_depth}", f"{field} is nested too deep"
+                )
+            if len(value) > max_items:
+                raise ValidationFailed(
+                    field, f"max_{max_items}_items", f"{field} holds more than {max_items}"
+                )
+            if isinstance(value, Mapping):
+                for key, item in value.items():
+                    string(key, field)
+                    walk(item, f"{field}.{key}", depth + 1)
+            else:
+                for index, item in enumerate(value):
+                    walk(item, f"{field}[{index}]", depth + 1)
+        else:
+            raise ValidationFailed(field, "json_value", f"{field} must be a JSON value")
+
+    def check(value: Any, field: str) -> None:
+        walk(value, field, 0)
 
     return check
 

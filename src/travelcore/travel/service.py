@@ -541,6 +541,7 @@ v.validated(
     SetPolicyRule,
     tenant_id=v.uuid,
     key=v.member(PolicyKey),
+    value=v.json_value(max_items=10, max_depth=2, max_length=100),
     severity=v.member(Severity),
     idempotency_key=v.optional(_KEY),
 )
