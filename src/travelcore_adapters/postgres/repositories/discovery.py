@@ -1,12 +1,13 @@
-"""Discovery's repositories on PostgreSQL.
+"""Discovery's repositories on PostgreSQL, on the repository base.
 
 Logs, reviews, feedback, favourites and memory entries are written once (``add`` reports a
 clash on any unique key, one review or feedback per booking included, as ``AlreadyExists``).
 ``activity_ratings.add_rating`` is one ``INSERT ... ON CONFLICT DO UPDATE SET total =
 total + 1, sum = sum + :rating``: concurrent reviews never lose a count. ``mark_processed``
 is a conditional ``UPDATE`` (``WHERE NOT vector_processed``): one caller wins.
-``child_preferences.save`` is guarded by the version; venue scores are inserted with ``ON
-CONFLICT DO NOTHING`` (one row per venue-week; re-running writes nothing).
+``child_preferences.save`` and ``suggestions.save`` are guarded by the version; venue scores
+are inserted with ``ON CONFLICT DO NOTHING`` (one row per venue-week; re-running writes
+nothing). Reviews, feedback and suggestions are audited, as on memory (docs/audit.md).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -32,7 +33,15 @@ from travelcore.discovery.places import UserLocation
 from travelcore.discovery.scores import ScoreComponents, VenueMetrics, VenueScore
 from travelcore.discovery.search import SearchLogEntry
 from travelcore.discovery.suggestions import SuggestionRecord
-from travelcore.kernel import AlreadyExists, NotFound, StaleVersion, TenantId, UserId, check_tenant
+from travelcore.kernel import (
+    AlreadyExists,
+    NotFound,
+    StaleVersion,
+    TenantId,
+    UserId,
+    check_tenant,
+    check_version,
+)
 from travelcore.people import ChildId
 from travelcore_adapters.postgres.outbox import ASYNC_COMMIT_STATEMENT
 from travelcore_adapters.postgres.repositories.base import TableRepository
@@ -46,7 +55,7 @@ class PostgresSearchLogs(TableRepository[SearchLogEntry]):
     a wait for the disk."""
 
     table, entity = t.nl_search_logs, "search log"
-    audited = False  # as on memory: discovery records are not audited yet
+    audited = False
 
     def add(self, entity: SearchLogEntry) -> None:
         self._scope.enqueue(ASYNC_COMMIT_STATEMENT, {})
@@ -118,7 +127,7 @@ class PostgresSearchLogs(TableRepository[SearchLogEntry]):
 
 class PostgresUserLocations(TableRepository[UserLocation]):
     table, entity = t.user_locations, "user location"
-    audited = False  # as on memory: discovery records are not audited yet
+    audited = False
 
     def to_row(self, e: UserLocation) -> dict[str, Any]:
         return {
@@ -178,35 +187,31 @@ class PostgresUserLocations(TableRepository[UserLocation]):
 
 
 class PostgresVenueLocations:
+    """Venue coordinates by venue id (points, not entities: no base)."""
+
+    table = t.venue_locations
+
     def __init__(self, scope: PostgresScope) -> None:
         self._scope = scope
 
     def set(self, venue_id: VenueId, point: GeoPoint) -> None:
-        row = {
-            "tenant_id": self._scope.tenant_id,
-            "venue_id": venue_id,
-            "latitude": point.latitude,
-            "longitude": point.longitude,
-        }
-        stmt = insert(t.venue_locations).values(row)
+        row = {"latitude": point.latitude, "longitude": point.longitude}
+        stmt = insert(self.table).values(tenant_id=self._scope.tenant_id, venue_id=venue_id, **row)
         self._scope.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["tenant_id", "venue_id"],
-                set_={"latitude": stmt.excluded.latitude, "longitude": stmt.excluded.longitude},
-            )
+            stmt.on_conflict_do_update(index_elements=["tenant_id", "venue_id"], set_=row)
         )
 
     def all(self) -> dict[VenueId, GeoPoint]:
-        c = t.venue_locations.c
-        rows = self._scope.execute(
-            select(t.venue_locations).where(c.tenant_id == self._scope.tenant_id)
-        )
+        c = self.table.c
+        rows = self._scope.execute(select(self.table).where(c.tenant_id == self._scope.tenant_id))
         return {VenueId(r.venue_id): GeoPoint(r.latitude, r.longitude) for r in rows}
 
 
 class PostgresReviews(TableRepository[Review]):
+    """One review per booking; ``save`` (moderation) replaces the stored review."""
+
     table, entity = t.reviews, "review"
-    audited = False  # as on memory: discovery records are not audited yet
+    masked_fields = ("text",)
 
     def to_row(self, e: Review) -> dict[str, Any]:
         return {
@@ -250,9 +255,13 @@ class PostgresReviews(TableRepository[Review]):
             submitted_at=row.submitted_at,
         )
 
-    def save(self, review: Review) -> None:
-        self.get(review.id)
-        self._upsert(review)
+    def save(self, entity: Review) -> None:
+        check_tenant(self._scope, entity.tenant_id)
+        before = self.get(entity.id)
+        self._upsert(entity)
+        self._stored[entity.id] = self.to_row(entity)
+        self._scope.seen(entity)
+        self._changed(entity.id, before, entity)
 
     def for_activity(self, activity_id: ActivityId, *, visible_only: bool = True) -> list[Review]:
         c = self.table.c
@@ -266,8 +275,10 @@ class PostgresReviews(TableRepository[Review]):
 
 
 class PostgresFeedback(TableRepository[QuickFeedback]):
+    """One feedback per booking; ``mark_processed`` changes it once."""
+
     table, entity = t.booking_feedback, "feedback"
-    audited = False  # as on memory: discovery records are not audited yet
+    masked_fields = ("comment",)
 
     def to_row(self, e: QuickFeedback) -> dict[str, Any]:
         return {
@@ -312,59 +323,73 @@ class PostgresFeedback(TableRepository[QuickFeedback]):
             update(self.table)
             .where(c.tenant_id == self._tid, c.id == feedback_id, ~c.vector_processed)
             .values(vector_processed=True, vector_processed_at=at)
+            .returning(*c)
+        ).one_or_none()
+        if done is None:
+            return False
+        [after] = self._entities([done])
+        before = attrs.evolve(after, vector_processed=False, vector_processed_at=None)
+        self._changed(feedback_id, before, after)
+        return True
+
+
+class PostgresActivityRatings(TableRepository[ActivityRating]):
+    """Each activity's review count and rating sum (an aggregate of audited reviews)."""
+
+    table, entity = t.activity_ratings, "activity rating"
+    audited = False
+
+    def to_row(self, e: ActivityRating) -> dict[str, Any]:
+        return {
+            "tenant_id": self._tid,
+            "activity_id": e.activity_id,
+            "total_reviews": e.total_reviews,
+            "rating_sum": e.rating_sum,
+        }
+
+    def to_entity(self, row: Any) -> ActivityRating:
+        return ActivityRating(
+            activity_id=ActivityId(row.activity_id),
+            total_reviews=row.total_reviews,
+            rating_sum=row.rating_sum,
         )
-        return bool(done.rowcount)
-
-
-class PostgresActivityRatings:
-    def __init__(self, scope: PostgresScope) -> None:
-        self._scope = scope
 
     def add_rating(self, activity_id: ActivityId, rating: int) -> None:
-        table = t.activity_ratings
-        stmt = insert(table).values(
-            tenant_id=self._scope.tenant_id,
-            activity_id=activity_id,
-            total_reviews=1,
-            rating_sum=rating,
-        )
+        c = self.table.c
+        first = ActivityRating(activity_id=activity_id, total_reviews=1, rating_sum=rating)
+        stmt = insert(self.table).values(self.to_row(first))
         self._scope.execute(
             stmt.on_conflict_do_update(
                 index_elements=["tenant_id", "activity_id"],
                 set_={
-                    "total_reviews": table.c.total_reviews + 1,
-                    "rating_sum": table.c.rating_sum + stmt.excluded.rating_sum,
+                    "total_reviews": c.total_reviews + 1,
+                    "rating_sum": c.rating_sum + stmt.excluded.rating_sum,
                 },
             )
         )
 
-    def get(self, activity_id: ActivityId) -> ActivityRating:
-        c = t.activity_ratings.c
-        row = self._scope.execute(
-            select(t.activity_ratings).where(
-                c.tenant_id == self._scope.tenant_id, c.activity_id == activity_id
-            )
-        ).one_or_none()
-        if row is None:
-            return ActivityRating(activity_id=activity_id)
-        return ActivityRating(
-            activity_id=activity_id, total_reviews=row.total_reviews, rating_sum=row.rating_sum
-        )
+    def get(self, key: ActivityId) -> ActivityRating:
+        return self._find(key) or ActivityRating(activity_id=key)
 
 
-class PostgresChildPreferences:
-    def __init__(self, scope: PostgresScope) -> None:
-        self._scope = scope
+class PostgresChildPreferences(TableRepository[ChildPreference]):
+    """Version 0 is a preference not stored yet; ``save`` stores the next version."""
 
-    def get(self, child_id: ChildId) -> ChildPreference | None:
-        c = t.child_preferences.c
-        row = self._scope.execute(
-            select(t.child_preferences).where(
-                c.tenant_id == self._scope.tenant_id, c.child_id == child_id
-            )
-        ).one_or_none()
-        if row is None:
-            return None
+    table, entity = t.child_preferences, "child preference"
+    audited = False  # derived vectors, erased with the child
+
+    def to_row(self, e: ChildPreference) -> dict[str, Any]:
+        return {
+            "tenant_id": e.tenant_id,
+            "child_id": e.child_id,
+            "vector": list(e.vector),
+            "model": e.model,
+            "feedback_incorporated_count": e.feedback_incorporated_count,
+            "updated_at": e.updated_at,
+            "version": e.version,
+        }
+
+    def to_entity(self, row: Any) -> ChildPreference:
         return ChildPreference(
             tenant_id=TenantId(row.tenant_id),
             child_id=ChildId(row.child_id),
@@ -375,48 +400,42 @@ class PostgresChildPreferences:
             version=row.version,
         )
 
-    def save(self, preference: ChildPreference) -> None:
-        check_tenant(self._scope, preference.tenant_id)
-        table = t.child_preferences
-        values = {
-            "vector": list(preference.vector),
-            "model": preference.model,
-            "feedback_incorporated_count": preference.feedback_incorporated_count,
-            "updated_at": preference.updated_at,
-            "version": preference.version + 1,
-        }
-        if preference.version == 0:
-            stmt = insert(table).values(
-                tenant_id=preference.tenant_id, child_id=preference.child_id, **values
-            )
-            done = self._scope.execute(stmt.on_conflict_do_nothing())
+    def get(self, key: ChildId) -> ChildPreference | None:  # type: ignore[override]
+        return self._find(key)
+
+    def save(self, entity: ChildPreference) -> None:
+        check_tenant(self._scope, entity.tenant_id)
+        row = self.to_row(attrs.evolve(entity, version=entity.version + 1))
+        if entity.version == 0:
+            done = self._scope.execute(insert(self.table).values(row).on_conflict_do_nothing())
         else:
-            c = table.c
+            c = self.table.c
             done = self._scope.execute(
-                update(table)
+                update(self.table)
                 .where(
-                    c.tenant_id == preference.tenant_id,
-                    c.child_id == preference.child_id,
-                    c.version == preference.version,
+                    c.tenant_id == self._tid,
+                    c.child_id == entity.child_id,
+                    c.version == entity.version,
                 )
-                .values(**values)
+                .values(
+                    {k: v for k, v in row.items() if k not in self._keys}
+                    | {"version": row["version"]}
+                )
             )
         if done.rowcount == 0:
-            raise StaleVersion(f"child preference {preference.child_id} changed")
+            raise StaleVersion(f"{self.entity} {entity.child_id} changed since it was read")
 
     def remove(self, child_id: ChildId) -> bool:
-        c = t.child_preferences.c
-        done = self._scope.execute(
-            delete(t.child_preferences).where(
-                c.tenant_id == self._scope.tenant_id, c.child_id == child_id
-            )
-        )
-        return bool(done.rowcount)
+        try:
+            self._remove(child_id)
+        except NotFound:
+            return False
+        return True
 
 
 class PostgresFavourites(TableRepository[Favourite]):
     table, entity = t.child_favorites, "favourite"
-    audited = False  # as on memory: discovery records are not audited yet
+    audited = False
 
     def to_row(self, e: Favourite) -> dict[str, Any]:
         return {
@@ -445,7 +464,7 @@ class PostgresFavourites(TableRepository[Favourite]):
 
 class PostgresMemoryEntries(TableRepository[MemoryEntry]):
     table, entity = t.user_memory, "memory entry"
-    audited = False  # as on memory: discovery records are not audited yet
+    audited = False
 
     def to_row(self, e: MemoryEntry) -> dict[str, Any]:
         return {
@@ -487,14 +506,13 @@ class PostgresMemoryEntries(TableRepository[MemoryEntry]):
         return int(done.rowcount)
 
 
-class PostgresVenueScores:
-    columns: ClassVar[tuple[str, ...]] = tuple(c.name for c in t.venue_performance_scores.c)
+class PostgresVenueScores(TableRepository[VenueScore]):
+    """One score per venue-week, written once."""
 
-    def __init__(self, scope: PostgresScope) -> None:
-        self._scope = scope
+    table, entity = t.venue_performance_scores, "venue score"
+    audited = False  # computed weekly from audited bookings and reviews
 
-    @staticmethod
-    def to_row(s: VenueScore) -> dict[str, Any]:
+    def to_row(self, s: VenueScore) -> dict[str, Any]:
         p, m = s.components, s.metrics
         return {
             "tenant_id": s.tenant_id,
@@ -521,8 +539,7 @@ class PostgresVenueScores:
             "calculated_at": s.calculated_at,
         }
 
-    @staticmethod
-    def to_score(row: Any) -> VenueScore:
+    def to_entity(self, row: Any) -> VenueScore:
         return VenueScore(
             tenant_id=TenantId(row.tenant_id),
             venue_id=VenueId(row.venue_id),
@@ -557,15 +574,13 @@ class PostgresVenueScores:
             check_tenant(self._scope, score.tenant_id)
         if not scores:
             return 0
-        table = t.venue_performance_scores
-        stmt = insert(table).values([self.to_row(s) for s in scores])
-        done = self._scope.execute(stmt.on_conflict_do_nothing().returning(table.c.venue_id))
+        stmt = insert(self.table).values([self.to_row(s) for s in scores])
+        done = self._scope.execute(stmt.on_conflict_do_nothing().returning(self.table.c.venue_id))
         return len(done.all())
 
     def latest(self, before: date | None = None) -> dict[VenueId, VenueScore]:
-        table = t.venue_performance_scores
-        c = table.c
-        where = [c.tenant_id == self._scope.tenant_id]
+        c = self.table.c
+        where = [c.tenant_id == self._tid]
         if before is not None:
             where.append(c.score_week_start < before)
         newest = (
@@ -574,33 +589,23 @@ class PostgresVenueScores:
             .group_by(c.venue_id)
             .subquery()
         )
-        query = (
-            select(table)
-            .join(
-                newest,
-                and_(c.venue_id == newest.c.venue_id, c.score_week_start == newest.c.week),
-            )
-            .where(c.tenant_id == self._scope.tenant_id)
+        query = self._select().join(
+            newest, and_(c.venue_id == newest.c.venue_id, c.score_week_start == newest.c.week)
         )
-        return {VenueId(r.venue_id): self.to_score(r) for r in self._scope.execute(query)}
+        return {s.venue_id: s for s in self._all(query)}
 
     def for_venue(self, venue_id: VenueId) -> list[VenueScore]:
-        table = t.venue_performance_scores
-        c = table.c
-        query = (
-            select(table)
-            .where(c.tenant_id == self._scope.tenant_id, c.venue_id == venue_id)
-            .order_by(c.score_week_start.desc())
-        )
-        return [self.to_score(r) for r in self._scope.execute(query)]
+        c = self.table.c
+        return self._all(self._select(c.venue_id == venue_id).order_by(c.score_week_start.desc()))
 
 
-class PostgresSuggestions:
-    def __init__(self, scope: PostgresScope) -> None:
-        self._scope = scope
+class PostgresSuggestions(TableRepository[SuggestionRecord]):
+    """``save`` returns the record at its next version."""
 
-    @staticmethod
-    def to_row(r: SuggestionRecord) -> dict[str, Any]:
+    table, entity = t.ai_suggestions, "suggestion"
+    masked_fields = ("rejection_reason",)
+
+    def to_row(self, r: SuggestionRecord) -> dict[str, Any]:
         return {
             "tenant_id": r.tenant_id,
             "id": r.id,
@@ -622,8 +627,7 @@ class PostgresSuggestions:
             "version": r.version,
         }
 
-    @staticmethod
-    def to_record(row: Any) -> SuggestionRecord:
+    def to_entity(self, row: Any) -> SuggestionRecord:
         return SuggestionRecord(
             id=row.id,
             tenant_id=TenantId(row.tenant_id),
@@ -649,47 +653,39 @@ class PostgresSuggestions:
             check_tenant(self._scope, record.tenant_id)
         if not records:
             return
-        table = t.ai_suggestions
-        stmt = insert(table).values([self.to_row(r) for r in records])
-        done = self._scope.execute(stmt.on_conflict_do_nothing().returning(table.c.id))
+        rows = [self.to_row(r) for r in records]
+        stmt = insert(self.table).values(rows)
+        done = self._scope.execute(stmt.on_conflict_do_nothing().returning(self.table.c.id))
         if len(done.all()) != len(records):
             raise AlreadyExists("the parent already has these suggestions for the month")
-
-    def get(self, suggestion_id: UUID) -> SuggestionRecord:
-        c = t.ai_suggestions.c
-        row = self._scope.execute(
-            select(t.ai_suggestions).where(
-                c.tenant_id == self._scope.tenant_id, c.id == suggestion_id
-            )
-        ).one_or_none()
-        if row is None:
-            raise NotFound("suggestion", suggestion_id)
-        return self.to_record(row)
+        for record, row in zip(records, rows, strict=True):
+            self._stored[record.id] = row
+            self._changed(record.id, None, record)
+        self._scope.seen(*records)
 
     def for_parent(self, user_id: UserId, month: date) -> list[SuggestionRecord]:
-        c = t.ai_suggestions.c
-        rows = self._scope.execute(
-            select(t.ai_suggestions).where(
-                c.tenant_id == self._scope.tenant_id,
-                c.user_id == user_id,
-                c.suggestion_month == month,
-            )
-        )
-        records = [self.to_record(r) for r in rows]
+        c = self.table.c
+        records = self._all(self._select(c.user_id == user_id, c.suggestion_month == month))
         return sorted(
             records, key=lambda r: (not r.is_group, [str(c) for c in r.child_ids], r.rank)
         )
 
-    def save(self, record: SuggestionRecord) -> SuggestionRecord:
-        check_tenant(self._scope, record.tenant_id)
-        c = t.ai_suggestions.c
-        row = self.to_row(record) | {"version": record.version + 1}
+    def save(self, entity: SuggestionRecord) -> SuggestionRecord:  # type: ignore[override]
+        check_tenant(self._scope, entity.tenant_id)
+        before = self._before(entity.id)
+        stored = attrs.evolve(entity, version=entity.version + 1)
+        row = self.to_row(stored)
+        c = self.table.c
         done = self._scope.execute(
-            update(t.ai_suggestions)
-            .where(c.tenant_id == record.tenant_id, c.id == record.id, c.version == record.version)
+            update(self.table)
+            .where(c.tenant_id == self._tid, c.id == entity.id, c.version == entity.version)
             .values({k: v for k, v in row.items() if k not in ("tenant_id", "id")})
         )
         if done.rowcount == 0:
-            self.get(record.id)
-            raise StaleVersion(f"suggestion {record.id} changed")
-        return attrs.evolve(record, version=record.version + 1)
+            found = self._find(entity.id)
+            version = None if found is None else found.version
+            check_version(self.entity, entity.id, stored=version, loaded=entity.version)
+        self._stored[entity.id] = row
+        self._scope.seen(stored)
+        self._changed(entity.id, before, stored)
+        return stored
