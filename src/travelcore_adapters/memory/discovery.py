@@ -259,6 +259,9 @@ class MemorySuggestions(MemoryRepository[SuggestionRecord]):
     table, entity = "ai_suggestions", "suggestion"
     masked_fields = ("rejection_reason",)
 
+    def add(self, entity: SuggestionRecord) -> None:
+        self.add_many([entity])
+
     def add_many(self, records: Sequence[SuggestionRecord]) -> None:
         months: dict[tuple[Any, ...], list[SuggestionRecord]] = {}
         for record in records:

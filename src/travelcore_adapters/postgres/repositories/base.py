@@ -54,6 +54,10 @@ class TableRepository(Generic[E]):
     audited: ClassVar[bool] = True
     masked_fields: ClassVar[tuple[str, ...]] = ()
     """Fields of free text that may name a person: the audit log shows them masked."""
+    same_named: ClassVar[str] = ""
+    """Fields stored as they are in columns of the same name, separated by spaces (like a
+    namedtuple's field names): :meth:`_same_named` copies them either way, so ``to_row``
+    and ``to_entity`` spell out only the others."""
     insert_conflict: ClassVar[Literal["nothing", "primary_key"]] = "nothing"
     """``add`` reports a clash on any unique key (``nothing``) or on the primary key only
     (``primary_key``) as ``AlreadyExists``; others fail the statement, translated by the
@@ -136,6 +140,10 @@ class TableRepository(Generic[E]):
     @property
     def _tid(self) -> TenantId:
         return self._scope.tenant_id
+
+    def _same_named(self, source: Any) -> dict[str, Any]:
+        """The ``same_named`` values of an entity or a row, by name."""
+        return {name: getattr(source, name) for name in self.same_named.split()}
 
     def _check(self, entity: E) -> None:
         """Refuse ``entity`` before anything is written."""

@@ -24,7 +24,7 @@ from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from travelcore.booking import BookingId
-from travelcore.catalog import ActivityId, SessionId, VenueId
+from travelcore.catalog import ActivityId, VenueId
 from travelcore.discovery.feedback import ActivityRating, ChildPreference, QuickFeedback, Review
 from travelcore.discovery.geo import GeoPoint
 from travelcore.discovery.intent import LOCATION_TYPES, LocationType
@@ -37,7 +37,6 @@ from travelcore.kernel import (
     AlreadyExists,
     NotFound,
     StaleVersion,
-    TenantId,
     UserId,
     check_tenant,
     check_version,
@@ -56,60 +55,43 @@ class PostgresSearchLogs(TableRepository[SearchLogEntry]):
 
     table, entity = t.nl_search_logs, "search log"
     audited = False
+    same_named = (
+        "id tenant_id user_id query_text parse_confidence clarification_requested "
+        "clarification_question fallback_to_filters had_error error_type created_at"
+    )
 
     def add(self, entity: SearchLogEntry) -> None:
         self._scope.enqueue(ASYNC_COMMIT_STATEMENT, {})
         super().add(entity)
 
     def to_row(self, e: SearchLogEntry) -> dict[str, Any]:
-        return {
-            "tenant_id": e.tenant_id,
-            "id": e.id,
-            "user_id": e.user_id,
-            "query_text": e.query_text,
+        return self._same_named(e) | {
             "parsed_intent": Jsonb(dict(e.parsed_intent)),
-            "parse_confidence": e.parse_confidence,
-            "clarification_requested": e.clarification_requested,
-            "clarification_question": e.clarification_question,
             "pinecone_filters": Jsonb(dict(e.filters)),
             "pinecone_top_k": e.top_k,
             "result_activity_ids": Jsonb(list(e.result_activity_ids)),
             "result_scores": Jsonb(list(e.result_scores)),
             "result_count": e.result_count,
-            "fallback_to_filters": e.fallback_to_filters,
-            "had_error": e.had_error,
-            "error_type": e.error_type,
             "llm_parse_duration_ms": e.parse_ms,
             "embed_duration_ms": e.embed_ms,
             "pinecone_query_duration_ms": e.vector_query_ms,
             "postgres_enrich_duration_ms": e.enrich_ms,
             "total_duration_ms": e.total_ms,
-            "created_at": e.created_at,
         }
 
     def to_entity(self, row: Any) -> SearchLogEntry:
         return SearchLogEntry(
-            id=row.id,
-            tenant_id=TenantId(row.tenant_id),
-            user_id=UserId(row.user_id),
-            query_text=row.query_text,
+            **self._same_named(row),
             parsed_intent=row.parsed_intent,
-            parse_confidence=row.parse_confidence,
-            clarification_requested=row.clarification_requested,
-            clarification_question=row.clarification_question,
             filters=row.pinecone_filters,
             top_k=row.pinecone_top_k,
             result_activity_ids=tuple(row.result_activity_ids),
             result_scores=tuple(row.result_scores),
-            fallback_to_filters=row.fallback_to_filters,
-            had_error=row.had_error,
-            error_type=row.error_type,
             parse_ms=row.llm_parse_duration_ms,
             embed_ms=row.embed_duration_ms,
             vector_query_ms=row.pinecone_query_duration_ms,
             enrich_ms=row.postgres_enrich_duration_ms,
             total_ms=row.total_duration_ms,
-            created_at=row.created_at,
         )
 
     def for_user(self, user_id: UserId, limit: int = 50) -> list[SearchLogEntry]:
@@ -128,38 +110,21 @@ class PostgresSearchLogs(TableRepository[SearchLogEntry]):
 class PostgresUserLocations(TableRepository[UserLocation]):
     table, entity = t.user_locations, "user location"
     audited = False
+    same_named = (
+        "id tenant_id user_id location_type label address_line1 city postal_code country is_primary"
+    )
 
     def to_row(self, e: UserLocation) -> dict[str, Any]:
-        return {
-            "tenant_id": e.tenant_id,
-            "id": e.id,
-            "user_id": e.user_id,
-            "location_type": e.location_type,
-            "label": e.label,
-            "address_line1": e.address_line1,
-            "city": e.city,
-            "postal_code": e.postal_code,
-            "country": e.country,
+        return self._same_named(e) | {
             "latitude": e.point.latitude if e.point else None,
             "longitude": e.point.longitude if e.point else None,
-            "is_primary": e.is_primary,
             "default_search_radius_minutes": e.radius_minutes,
         }
 
     def to_entity(self, row: Any) -> UserLocation:
+        point = None if row.latitude is None else GeoPoint(row.latitude, row.longitude)
         return UserLocation(
-            id=row.id,
-            tenant_id=TenantId(row.tenant_id),
-            user_id=UserId(row.user_id),
-            location_type=row.location_type,
-            label=row.label,
-            address_line1=row.address_line1,
-            city=row.city,
-            postal_code=row.postal_code,
-            country=row.country,
-            point=None if row.latitude is None else GeoPoint(row.latitude, row.longitude),
-            is_primary=row.is_primary,
-            radius_minutes=row.default_search_radius_minutes,
+            **self._same_named(row), point=point, radius_minutes=row.default_search_radius_minutes
         )
 
     def save(self, location: UserLocation) -> None:
@@ -212,48 +177,17 @@ class PostgresReviews(TableRepository[Review]):
 
     table, entity = t.reviews, "review"
     masked_fields = ("text",)
+    same_named = (
+        "id tenant_id booking_id activity_id venue_id user_id rating would_book_again "
+        "would_recommend_venue is_visible hidden_reason hidden_by hidden_at is_flagged "
+        "flagged_reason submitted_at"
+    )
 
     def to_row(self, e: Review) -> dict[str, Any]:
-        return {
-            "tenant_id": e.tenant_id,
-            "id": e.id,
-            "booking_id": e.booking_id,
-            "activity_id": e.activity_id,
-            "venue_id": e.venue_id,
-            "user_id": e.user_id,
-            "rating": e.rating,
-            "would_book_again": e.would_book_again,
-            "would_recommend_venue": e.would_recommend_venue,
-            "review_text": e.text,
-            "is_visible": e.is_visible,
-            "hidden_reason": e.hidden_reason,
-            "hidden_by": e.hidden_by,
-            "hidden_at": e.hidden_at,
-            "is_flagged": e.is_flagged,
-            "flagged_reason": e.flagged_reason,
-            "submitted_at": e.submitted_at,
-        }
+        return self._same_named(e) | {"review_text": e.text}
 
     def to_entity(self, row: Any) -> Review:
-        return Review(
-            id=row.id,
-            tenant_id=TenantId(row.tenant_id),
-            booking_id=row.booking_id,
-            activity_id=ActivityId(row.activity_id),
-            venue_id=VenueId(row.venue_id),
-            user_id=UserId(row.user_id),
-            rating=row.rating,
-            would_book_again=row.would_book_again,
-            would_recommend_venue=row.would_recommend_venue,
-            text=row.review_text,
-            is_visible=row.is_visible,
-            hidden_reason=row.hidden_reason,
-            hidden_by=None if row.hidden_by is None else UserId(row.hidden_by),
-            hidden_at=row.hidden_at,
-            is_flagged=row.is_flagged,
-            flagged_reason=row.flagged_reason,
-            submitted_at=row.submitted_at,
-        )
+        return Review(**self._same_named(row), text=row.review_text)
 
     def save(self, entity: Review) -> None:
         check_tenant(self._scope, entity.tenant_id)
@@ -279,37 +213,20 @@ class PostgresFeedback(TableRepository[QuickFeedback]):
 
     table, entity = t.booking_feedback, "feedback"
     masked_fields = ("comment",)
+    same_named = (
+        "id tenant_id booking_id child_id activity_id is_positive comment submitted_at "
+        "vector_processed vector_processed_at"
+    )
 
     def to_row(self, e: QuickFeedback) -> dict[str, Any]:
-        return {
-            "tenant_id": e.tenant_id,
-            "id": e.id,
-            "booking_id": e.booking_id,
-            "child_id": e.child_id,
-            "activity_id": e.activity_id,
-            "is_positive": e.is_positive,
-            "positive_tags": list(e.positive_tags),
-            "negative_tags": list(e.negative_tags),
-            "comment": e.comment,
-            "submitted_at": e.submitted_at,
-            "vector_processed": e.vector_processed,
-            "vector_processed_at": e.vector_processed_at,
-        }
+        tags = {"positive_tags": list(e.positive_tags), "negative_tags": list(e.negative_tags)}
+        return self._same_named(e) | tags
 
     def to_entity(self, row: Any) -> QuickFeedback:
         return QuickFeedback(
-            id=row.id,
-            tenant_id=TenantId(row.tenant_id),
-            booking_id=row.booking_id,
-            child_id=ChildId(row.child_id),
-            activity_id=ActivityId(row.activity_id),
-            is_positive=row.is_positive,
+            **self._same_named(row),
             positive_tags=tuple(row.positive_tags),
             negative_tags=tuple(row.negative_tags),
-            comment=row.comment,
-            submitted_at=row.submitted_at,
-            vector_processed=row.vector_processed,
-            vector_processed_at=row.vector_processed_at,
         )
 
     def unprocessed(self, limit: int) -> list[QuickFeedback]:
@@ -338,21 +255,13 @@ class PostgresActivityRatings(TableRepository[ActivityRating]):
 
     table, entity = t.activity_ratings, "activity rating"
     audited = False
+    same_named = "activity_id total_reviews rating_sum"
 
     def to_row(self, e: ActivityRating) -> dict[str, Any]:
-        return {
-            "tenant_id": self._tid,
-            "activity_id": e.activity_id,
-            "total_reviews": e.total_reviews,
-            "rating_sum": e.rating_sum,
-        }
+        return self._same_named(e) | {"tenant_id": self._tid}
 
     def to_entity(self, row: Any) -> ActivityRating:
-        return ActivityRating(
-            activity_id=ActivityId(row.activity_id),
-            total_reviews=row.total_reviews,
-            rating_sum=row.rating_sum,
-        )
+        return ActivityRating(**self._same_named(row))
 
     def add_rating(self, activity_id: ActivityId, rating: int) -> None:
         c = self.table.c
@@ -377,28 +286,13 @@ class PostgresChildPreferences(TableRepository[ChildPreference]):
 
     table, entity = t.child_preferences, "child preference"
     audited = False  # derived vectors, erased with the child
+    same_named = "tenant_id child_id model feedback_incorporated_count updated_at version"
 
     def to_row(self, e: ChildPreference) -> dict[str, Any]:
-        return {
-            "tenant_id": e.tenant_id,
-            "child_id": e.child_id,
-            "vector": list(e.vector),
-            "model": e.model,
-            "feedback_incorporated_count": e.feedback_incorporated_count,
-            "updated_at": e.updated_at,
-            "version": e.version,
-        }
+        return self._same_named(e) | {"vector": list(e.vector)}
 
     def to_entity(self, row: Any) -> ChildPreference:
-        return ChildPreference(
-            tenant_id=TenantId(row.tenant_id),
-            child_id=ChildId(row.child_id),
-            vector=tuple(row.vector),
-            model=row.model,
-            feedback_incorporated_count=row.feedback_incorporated_count,
-            updated_at=row.updated_at,
-            version=row.version,
-        )
+        return ChildPreference(**self._same_named(row), vector=tuple(row.vector))
 
     def get(self, key: ChildId) -> ChildPreference | None:  # type: ignore[override]
         return self._find(key)
@@ -436,22 +330,13 @@ class PostgresChildPreferences(TableRepository[ChildPreference]):
 class PostgresFavourites(TableRepository[Favourite]):
     table, entity = t.child_favorites, "favourite"
     audited = False
+    same_named = "tenant_id child_id activity_id created_at"
 
     def to_row(self, e: Favourite) -> dict[str, Any]:
-        return {
-            "tenant_id": e.tenant_id,
-            "child_id": e.child_id,
-            "activity_id": e.activity_id,
-            "created_at": e.created_at,
-        }
+        return self._same_named(e)
 
     def to_entity(self, row: Any) -> Favourite:
-        return Favourite(
-            tenant_id=TenantId(row.tenant_id),
-            child_id=ChildId(row.child_id),
-            activity_id=ActivityId(row.activity_id),
-            created_at=row.created_at,
-        )
+        return Favourite(**self._same_named(row))
 
     def remove(self, child_id: ChildId, activity_id: ActivityId) -> None:
         self._delete((child_id, activity_id))
@@ -465,28 +350,13 @@ class PostgresFavourites(TableRepository[Favourite]):
 class PostgresMemoryEntries(TableRepository[MemoryEntry]):
     table, entity = t.user_memory, "memory entry"
     audited = False
+    same_named = "id tenant_id user_id text source source_id created_at"
 
     def to_row(self, e: MemoryEntry) -> dict[str, Any]:
-        return {
-            "tenant_id": e.tenant_id,
-            "id": e.id,
-            "user_id": e.user_id,
-            "text": e.text,
-            "source": e.source,
-            "source_id": e.source_id,
-            "created_at": e.created_at,
-        }
+        return self._same_named(e)
 
     def to_entity(self, row: Any) -> MemoryEntry:
-        return MemoryEntry(
-            id=row.id,
-            tenant_id=TenantId(row.tenant_id),
-            user_id=UserId(row.user_id),
-            text=row.text,
-            source=row.source,
-            source_id=row.source_id,
-            created_at=row.created_at,
-        )
+        return MemoryEntry(**self._same_named(row))
 
     def get_many(self, ids: list[UUID]) -> dict[UUID, MemoryEntry]:
         if not ids:
@@ -506,67 +376,47 @@ class PostgresMemoryEntries(TableRepository[MemoryEntry]):
         return int(done.rowcount)
 
 
+COMPONENTS = {
+    "parent_feedback_score": "feedback",
+    "repeat_booking_score": "repeat",
+    "cancellation_score": "cancellation",
+    "no_show_score": "no_show",
+    "composite_score": "composite",
+    **{name: name for name in ("average_rating", "repeat_booking_rate")},
+    **{name: name for name in ("venue_cancellation_rate", "parent_no_show_rate")},
+}
+"""Score component columns -> ``ScoreComponents`` fields."""
+METRICS = {
+    "total_reviews": "review_count",
+    **{name: name for name in ("total_bookings", "venue_cancelled", "completed", "no_shows")},
+    **{name: name for name in ("rating_sum", "children_completed", "children_repeat")},
+}
+"""Metric columns -> ``VenueMetrics`` fields."""
+
+
 class PostgresVenueScores(TableRepository[VenueScore]):
     """One score per venue-week, written once."""
 
     table, entity = t.venue_performance_scores, "venue score"
     audited = False  # computed weekly from audited bookings and reviews
+    same_named = "tenant_id venue_id calculated_at"
 
     def to_row(self, s: VenueScore) -> dict[str, Any]:
         p, m = s.components, s.metrics
-        return {
-            "tenant_id": s.tenant_id,
-            "venue_id": s.venue_id,
-            "score_week_start": s.week_start,
-            "parent_feedback_score": p.feedback,
-            "repeat_booking_score": p.repeat,
-            "cancellation_score": p.cancellation,
-            "no_show_score": p.no_show,
-            "composite_score": p.composite,
-            "total_bookings": m.total_bookings,
-            "venue_cancelled": m.venue_cancelled,
-            "completed": m.completed,
-            "no_shows": m.no_shows,
-            "total_reviews": m.review_count,
-            "rating_sum": m.rating_sum,
-            "children_completed": m.children_completed,
-            "children_repeat": m.children_repeat,
-            "average_rating": p.average_rating,
-            "repeat_booking_rate": p.repeat_booking_rate,
-            "venue_cancellation_rate": p.venue_cancellation_rate,
-            "parent_no_show_rate": p.parent_no_show_rate,
-            "score_change": s.change,
-            "calculated_at": s.calculated_at,
-        }
+        return (
+            self._same_named(s)
+            | {column: getattr(p, name) for column, name in COMPONENTS.items()}
+            | {column: getattr(m, name) for column, name in METRICS.items()}
+            | {"score_week_start": s.week_start, "score_change": s.change}
+        )
 
     def to_entity(self, row: Any) -> VenueScore:
         return VenueScore(
-            tenant_id=TenantId(row.tenant_id),
-            venue_id=VenueId(row.venue_id),
+            **self._same_named(row),
             week_start=row.score_week_start,
-            components=ScoreComponents(
-                feedback=row.parent_feedback_score,
-                repeat=row.repeat_booking_score,
-                cancellation=row.cancellation_score,
-                no_show=row.no_show_score,
-                composite=row.composite_score,
-                average_rating=row.average_rating,
-                repeat_booking_rate=row.repeat_booking_rate,
-                venue_cancellation_rate=row.venue_cancellation_rate,
-                parent_no_show_rate=row.parent_no_show_rate,
-            ),
-            metrics=VenueMetrics(
-                total_bookings=row.total_bookings,
-                venue_cancelled=row.venue_cancelled,
-                completed=row.completed,
-                no_shows=row.no_shows,
-                review_count=row.total_reviews,
-                rating_sum=row.rating_sum,
-                children_completed=row.children_completed,
-                children_repeat=row.children_repeat,
-            ),
+            components=ScoreComponents(**{n: getattr(row, c) for c, n in COMPONENTS.items()}),
+            metrics=VenueMetrics(**{n: getattr(row, c) for c, n in METRICS.items()}),
             change=row.score_change,
-            calculated_at=row.calculated_at,
         )
 
     def add_missing(self, scores: list[VenueScore]) -> int:
@@ -604,49 +454,33 @@ class PostgresSuggestions(TableRepository[SuggestionRecord]):
 
     table, entity = t.ai_suggestions, "suggestion"
     masked_fields = ("rejection_reason",)
+    same_named = (
+        "id tenant_id user_id session_id activity_id rank match_score responded_at "
+        "rejection_reason generated_at expires_at version"
+    )
 
     def to_row(self, r: SuggestionRecord) -> dict[str, Any]:
-        return {
-            "tenant_id": r.tenant_id,
-            "id": r.id,
-            "user_id": r.user_id,
+        return self._same_named(r) | {
             "suggestion_month": r.month,
             "child_ids": list(r.child_ids),
-            "session_id": r.session_id,
-            "activity_id": r.activity_id,
-            "rank": r.rank,
             "is_group_suggestion": r.is_group,
-            "match_score": r.match_score,
             "individual_fit_scores": {str(k): str(v) for k, v in r.fits.items()},
             "parent_response": r.response,
-            "responded_at": r.responded_at,
             "converted_booking_ids": list(r.converted_booking_ids),
-            "rejection_reason": r.rejection_reason,
-            "generated_at": r.generated_at,
-            "expires_at": r.expires_at,
-            "version": r.version,
         }
 
     def to_entity(self, row: Any) -> SuggestionRecord:
         return SuggestionRecord(
-            id=row.id,
-            tenant_id=TenantId(row.tenant_id),
-            user_id=UserId(row.user_id),
+            **self._same_named(row),
             month=row.suggestion_month,
             child_ids=tuple(ChildId(c) for c in row.child_ids),
-            session_id=SessionId(row.session_id),
-            activity_id=ActivityId(row.activity_id),
-            rank=row.rank,
-            match_score=row.match_score,
             fits={ChildId(UUID(k)): Decimal(v) for k, v in row.individual_fit_scores.items()},
-            generated_at=row.generated_at,
-            expires_at=row.expires_at,
             response=row.parent_response,
-            responded_at=row.responded_at,
             converted_booking_ids=tuple(BookingId(b) for b in row.converted_booking_ids),
-            rejection_reason=row.rejection_reason,
-            version=row.version,
         )
+
+    def add(self, entity: SuggestionRecord) -> None:
+        self.add_many([entity])
 
     def add_many(self, records: Sequence[SuggestionRecord]) -> None:
         for record in records:
