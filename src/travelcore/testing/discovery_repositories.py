@@ -6,7 +6,7 @@ or saved at the next version, which ``save`` returns (a suggestion).
 :class:`WrittenOnceContract` holds what they share with
 :class:`~travelcore.testing.repositories.RepositoryContract`: add and get, the missing key,
 the duplicate, the rollback, the tenant rules. The adapter's test module provides the
-``uow_factory`` fixture ``(TenantId, EventBus | None) -> UoW``.
+``uow_factory`` fixture ``(TenantId) -> UoW``.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class WrittenOnceContract:
 
     def stored(self, uow_factory: UowFactory, tenant: TenantId) -> Any:
         entity = self.build(tenant)
-        with uow_factory(tenant, None) as uow:
+        with uow_factory(tenant) as uow:
             self.add(uow, entity)
             uow.commit()
         return entity
@@ -76,48 +76,48 @@ class WrittenOnceContract:
         self, uow_factory: UowFactory, tenant: TenantId
     ) -> None:
         entity = self.stored(uow_factory, tenant)
-        with uow_factory(tenant, None) as uow:
+        with uow_factory(tenant) as uow:
             assert self.fetch(uow, self.key(entity)) == entity
 
     def test_get_of_a_missing_entity_raises_not_found(
         self, uow_factory: UowFactory, tenant: TenantId
     ) -> None:
-        with uow_factory(tenant, None) as uow, pytest.raises(NotFound):
+        with uow_factory(tenant) as uow, pytest.raises(NotFound):
             self.fetch(uow, self.key(self.build(tenant)))
 
     def test_adding_the_same_key_twice_raises_already_exists(
         self, uow_factory: UowFactory, tenant: TenantId
     ) -> None:
         entity = self.stored(uow_factory, tenant)
-        with uow_factory(tenant, None) as uow, pytest.raises(AlreadyExists):
+        with uow_factory(tenant) as uow, pytest.raises(AlreadyExists):
             self.add(uow, entity)
 
     def test_rolled_back_adds_leave_nothing(
         self, uow_factory: UowFactory, tenant: TenantId
     ) -> None:
         entity = self.build(tenant)
-        with uow_factory(tenant, None) as uow:
+        with uow_factory(tenant) as uow:
             self.add(uow, entity)
-        with uow_factory(tenant, None) as uow, pytest.raises(NotFound):
+        with uow_factory(tenant) as uow, pytest.raises(NotFound):
             self.fetch(uow, self.key(entity))
 
     def test_other_tenants_never_see_the_entity(
         self, uow_factory: UowFactory, tenant: TenantId
     ) -> None:
         entity = self.stored(uow_factory, tenant)
-        with uow_factory(TenantId(new_uuid()), None) as uow, pytest.raises(NotFound):
+        with uow_factory(TenantId(new_uuid())) as uow, pytest.raises(NotFound):
             self.fetch(uow, self.key(entity))
 
     def test_an_add_of_another_tenants_entity_is_refused(
         self, uow_factory: UowFactory, tenant: TenantId
     ) -> None:
         theirs = self.build(TenantId(new_uuid()))
-        with uow_factory(tenant, None) as uow:
+        with uow_factory(tenant) as uow:
             with pytest.raises(ValidationFailed) as refused:
                 self.add(uow, theirs)
             uow.commit()
         assert refused.value.field == "tenant_id"
-        with uow_factory(theirs.tenant_id, None) as uow, pytest.raises(NotFound):
+        with uow_factory(theirs.tenant_id) as uow, pytest.raises(NotFound):
             self.fetch(uow, self.key(theirs))
 
 
@@ -167,7 +167,7 @@ class _OnePerBooking(WrittenOnceContract):
         self, uow_factory: UowFactory, tenant: TenantId
     ) -> None:
         first = self.stored(uow_factory, tenant)
-        with uow_factory(tenant, None) as uow, pytest.raises(AlreadyExists):
+        with uow_factory(tenant) as uow, pytest.raises(AlreadyExists):
             self.add(uow, attrs.evolve(first, id=new_uuid()))
 
 
@@ -191,11 +191,11 @@ class FeedbackRepositoryContract(_OnePerBooking):
         self, uow_factory: UowFactory, tenant: TenantId
     ) -> None:
         entity = self.stored(uow_factory, tenant)
-        with uow_factory(tenant, None) as uow:
+        with uow_factory(tenant) as uow:
             assert self.repo(uow).mark_processed(entity.id, T0)
             assert not self.repo(uow).mark_processed(entity.id, T0)
             uow.commit()
-        with uow_factory(tenant, None) as uow:
+        with uow_factory(tenant) as uow:
             stored = self.fetch(uow, entity.id)
         assert stored == attrs.evolve(entity, vector_processed=True, vector_processed_at=T0)
 
@@ -219,17 +219,17 @@ class ReviewRepositoryContract(_OnePerBooking):
     def test_save_replaces_the_review(self, uow_factory: UowFactory, tenant: TenantId) -> None:
         entity = self.stored(uow_factory, tenant)
         flagged = attrs.evolve(entity, is_flagged=True, flagged_reason="spam")
-        with uow_factory(tenant, None) as uow:
+        with uow_factory(tenant) as uow:
             self.repo(uow).save(flagged)
             uow.commit()
-        with uow_factory(tenant, None) as uow:
+        with uow_factory(tenant) as uow:
             assert self.fetch(uow, entity.id) == flagged
 
     def test_saving_a_missing_or_foreign_review_is_refused(
         self, uow_factory: UowFactory, tenant: TenantId
     ) -> None:
         theirs = self.stored(uow_factory, TenantId(new_uuid()))
-        with uow_factory(tenant, None) as uow:
+        with uow_factory(tenant) as uow:
             with pytest.raises(NotFound):
                 self.repo(uow).save(self.build(tenant))
             with pytest.raises(ValidationFailed):
@@ -263,12 +263,12 @@ class SuggestionRepositoryContract(WrittenOnceContract):
         self, uow_factory: UowFactory, tenant: TenantId
     ) -> None:
         entity = self.stored(uow_factory, tenant)
-        with uow_factory(tenant, None) as uow:
+        with uow_factory(tenant) as uow:
             answered = attrs.evolve(entity, response="rejected", rejection_reason="far")
             saved = self.repo(uow).save(answered)
             uow.commit()
         assert saved == attrs.evolve(answered, version=entity.version + 1)
-        with uow_factory(tenant, None) as uow:
+        with uow_factory(tenant) as uow:
             assert self.fetch(uow, entity.id) == saved
 
     def test_saving_a_stale_missing_or_foreign_copy_is_refused(
@@ -276,10 +276,10 @@ class SuggestionRepositoryContract(WrittenOnceContract):
     ) -> None:
         entity = self.stored(uow_factory, tenant)
         theirs = self.stored(uow_factory, TenantId(new_uuid()))
-        with uow_factory(tenant, None) as uow:
+        with uow_factory(tenant) as uow:
             self.repo(uow).save(entity)
             uow.commit()
-        with uow_factory(tenant, None) as uow:
+        with uow_factory(tenant) as uow:
             with pytest.raises(StaleVersion):
                 self.repo(uow).save(entity)
             with pytest.raises(NotFound):
