@@ -32,7 +32,7 @@ from examples.ops.database import (
     local_database,
     open_app,
 )
-from travelcore.kernel import Actor, Role, TenantId, UserId, new_uuid
+from travelcore.kernel import Actor, TenantId, UserId, new_uuid
 from travelcore.travel import RegisterTenant
 from travelcore_adapters import bootstrap
 from travelcore_adapters.jobs import (
@@ -153,7 +153,7 @@ def create_tenant(
     """Register a tenant and print its id (again with the same id: the same tenant), as the
     operator, a platform admin."""
     tenant = TenantId(_uuid(tenant_id) if tenant_id else new_uuid())
-    admin = Actor(tenant_id=tenant, role=Role.PLATFORM_ADMIN, user_id=UserId(_uuid(operator)))
+    admin = Actor.platform_admin(tenant, UserId(_uuid(operator)))
     with ctx.obj.app() as app:
         app.travel.register_tenant(
             RegisterTenant(tenant_id=tenant, name=name, idempotency_key=f"create-tenant:{tenant}"),
