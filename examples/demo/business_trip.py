@@ -54,9 +54,9 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
         app.database, clock, reminder_offsets=(ReminderOffset(days_before=1, at=time(9, 0)),)
     )
     acme, ada = TenantId(new_uuid()), UserId(new_uuid())
-    staff = Actor.platform_admin(
-        acme, UserId(new_uuid())
-    )  # the platform's operator: allowed everything in the tenant
+    # the platform's operator, allowed everything in the tenant
+    staff = Actor.platform_admin(acme, UserId(new_uuid()))
+    ada_acts = Actor.traveller(acme, ada)  # Ada acts on her own preferences and trips
 
     travel.register_tenant(
         RegisterTenant(tenant_id=acme, name="Acme", idempotency_key="t"), actor=staff
@@ -84,7 +84,7 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
             loyalty_numbers={"airline": "LH-992211"},
             idempotency_key="prefs",
         ),
-        actor=staff,
+        actor=ada_acts,
     )
     start = date(2026, 4, 14)
     draft = travel.draft_itinerary(
@@ -100,7 +100,7 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
             ),
             idempotency_key="draft",
         ),
-        actor=staff,
+        actor=ada_acts,
     )
     print(f"Ada drafts an itinerary to Lisbon, {start} for 3 days: {draft.id}")
 
@@ -140,7 +140,7 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
                 items=(attrs.evolve(items[0], cabin_class=CabinClass.BUSINESS), *items[1:]),
                 idempotency_key="book-business",
             ),
-            actor=staff,
+            actor=ada_acts,
         )
     except PolicyViolation as refused:
         print(f"Business class refused: {refused.message}")
@@ -153,23 +153,23 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
             items=items,
             idempotency_key="book",
         ),
-        actor=staff,
+        actor=ada_acts,
     )
     for item in items:
         print(f"  {item.kind:<6} {item.provider:<12} {item.unit_price} x {item.quantity}")
     print(f"Booked trip {booked.id}: total {booked.total}")
     for warning in booked.warnings:
         print(f"  flagged by policy {warning.rule}: {warning.message}")
-    print(f"Itinerary is now {travel.itinerary(acme, draft.id, actor=staff).status}")
+    print(f"Itinerary is now {travel.itinerary(acme, draft.id, actor=ada_acts).status}")
 
     paid = payments.pay(
         PayTrip(
             tenant_id=acme, trip_id=booked.id, payment_method="pm_card_visa", idempotency_key="pay"
         ),
-        actor=staff,
+        actor=ada_acts,
     )
     print(f"Payment {paid.status}: {paid.amount} ({paid.provider_ref})")
-    print(f"Trip is now {travel.trip(acme, booked.id, actor=staff).status}")
+    print(f"Trip is now {travel.trip(acme, booked.id, actor=ada_acts).status}")
 
     clock.set(datetime(2026, 4, 13, 7, 0, tzinfo=UTC))  # 09:00 in Berlin, Ada's zone
     print(

@@ -55,9 +55,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
     clock = ManualClock(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
     ledger = open_app(clock=clock, events=bus).ledger
     tenant, parent = TenantId(new_uuid()), UserId(new_uuid())
-    staff = Actor.platform_admin(
-        tenant, UserId(new_uuid())
-    )  # the platform's operator: allowed everything in the tenant
+    # the platform's operator, allowed everything in the tenant
+    staff = Actor.platform_admin(tenant, UserId(new_uuid()))
 
     def step(when: datetime, what: str) -> None:
         clock.set(when)

@@ -56,9 +56,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
     people, catalog, ledger = app.people, app.catalog, app.ledger
     bookings, waitlist = app.booking, app.waitlist
     keys = iter(range(1, 1000))
-    staff = Actor.platform_admin(
-        TENANT, UserId(new_uuid())
-    )  # the platform's operator: allowed everything in the tenant
+    # the platform's operator, allowed everything in the tenant
+    staff = Actor.platform_admin(TENANT, UserId(new_uuid()))
 
     def key() -> str:
         return f"demo-{next(keys)}"
@@ -114,8 +113,12 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
         ]
         return parent, children
 
+    def as_parent(parent: UserId) -> Actor:
+        """A parent acts on their own family: books, cancels, reads their balance."""
+        return Actor.parent(TENANT, parent, corporate)
+
     def credits(parent: UserId) -> str:
-        view = ledger.balance_for(TENANT, parent, clock.now().date(), actor=staff)
+        view = ledger.balance_for(TENANT, parent, clock.now().date(), actor=as_parent(parent))
         assert view is not None
         return f"{view.available} available, {view.used} spent, {view.refunded} refunded"
 
@@ -162,6 +165,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
         ),
         actor=staff,
     )
+    host = Actor.venue_admin(TENANT, UserId(new_uuid()), venue)  # the venue's own admin
     print("Robot Lab is approved; 'Build a robot' on Sat 14 March 10:00 (New York), 3 seats.")
 
     garcia, [ana, leo] = family("Garcia", 20, ("Ana", date(2016, 4, 2)), ("Leo", date(2018, 9, 9)))
@@ -176,12 +180,12 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             parent_id=garcia,
             idempotency_key=key(),
         ),
-        actor=staff,
+        actor=as_parent(garcia),
     )
     for receipt in group.bookings:
         bookings.confirm(
             ConfirmBooking(tenant_id=TENANT, booking_id=receipt.booking_id, idempotency_key=key()),
-            actor=staff,
+            actor=as_parent(garcia),
         )
     codes = ", ".join(r.confirmation_code for r in group.bookings)
     print(f"Garcias book Ana and Leo together ({codes}); credits: {credits(garcia)}")
@@ -189,7 +193,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
         BookSession(
             tenant_id=TENANT, session_id=session, child_id=jun, parent_id=kim, idempotency_key=key()
         ),
-        actor=staff,
+        actor=as_parent(kim),
     )
     print(f"Kims book Jun ({jun_booking.confirmation_code}): the class is full.")
     entry = waitlist.join(
@@ -200,7 +204,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             parent_id=patel,
             idempotency_key=key(),
         ),
-        actor=staff,
+        actor=as_parent(patel),
     )
     print(f"Patels put Ria on the waitlist at position {entry.position}.")
 
@@ -212,22 +216,22 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             reason=CancellationReason.CHILD_SICK,
             idempotency_key=key(),
         ),
-        actor=staff,
+        actor=as_parent(kim),
     )
     print(
         f"Jun is sick; the Kims cancel 10 days ahead: refund eligible "
         f"{cancelled.refund_eligible}; credits: {credits(kim)}"
     )
-    [offer] = [e for e in waitlist.entries(TENANT, session, actor=staff) if e.id == entry.entry_id]
+    [offer] = [e for e in waitlist.entries(TENANT, session, actor=host) if e.id == entry.entry_id]
     print(f"Ria is offered the seat until {offer.spot_expires_at:%a %d %b %H:%M} UTC.")
     clock.advance(timedelta(hours=1))
     ria_booking = waitlist.accept(
         RespondToOffer(tenant_id=TENANT, entry_id=entry.entry_id, idempotency_key=key()),
-        actor=staff,
+        actor=as_parent(patel),
     )
     bookings.confirm(
         ConfirmBooking(tenant_id=TENANT, booking_id=ria_booking.booking_id, idempotency_key=key()),
-        actor=staff,
+        actor=as_parent(patel),
     )
     print(f"Ria accepts ({ria_booking.confirmation_code}); credits: {credits(patel)}")
 
@@ -236,7 +240,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
         CancelSession(
             tenant_id=TENANT, session_id=session, reason="flooded workshop", idempotency_key=key()
         ),
-        actor=staff,
+        actor=host,
     )
     print(
         f"The venue cancels the class: {len(result.cancelled_bookings)} bookings cancelled, "
@@ -261,14 +265,14 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
         sent = sorted(
             (
                 n
-                for n in notify.history(TENANT, parent, actor=staff)
+                for n in notify.history(TENANT, parent, actor=as_parent(parent))
                 if n.channel is Channel.EMAIL and n.status is NotificationStatus.SENT
             ),
             key=lambda n: (n.created_at, n.title),
         )
         titles = "; ".join(n.title for n in sent) or "nothing (they cancelled themselves)"
         print(
-            f"  {name} ({notify.unread_count(TENANT, parent, actor=staff)} unread "
+            f"  {name} ({notify.unread_count(TENANT, parent, actor=as_parent(parent))} unread "
             f"in the app): {titles}"
         )
 

@@ -47,9 +47,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
     clock = ManualClock(datetime(2026, 3, 25, 9, tzinfo=UTC))
     app = open_app(clock=clock, events=EventBus())
     tenant, catalog, people, db = TenantId(new_uuid()), app.catalog, app.people, app.database
-    staff = Actor.platform_admin(
-        tenant, UserId(new_uuid())
-    )  # the platform's operator: allowed everything in the tenant
+    # the platform's operator, allowed everything in the tenant
+    staff = Actor.platform_admin(tenant, UserId(new_uuid()))
 
     venue = catalog.apply_venue(
         ApplyVenue(
