@@ -146,6 +146,17 @@ class PeopleService:
         with self._uow_factory(tenant_id) as uow:
             return uow.children.for_parent(parent_id)
 
+    def actor_for(self, tenant_id: TenantId, user_id: UserId, *, actor: Actor) -> Actor:
+        """The full actor of the user ``user_id`` (:meth:`User.actor`: the role, corporate
+        and venue of its record); ``NotFound`` for an unknown user, ``AccessDenied`` (rule
+        ``inactive_user``) for a deactivated one. Asked by the user themselves, an admin
+        or a job."""
+        v.ids(user_id=user_id)
+        require_tenant(actor, tenant_id)
+        access.look_up(actor, user_id)
+        with self._uow_factory(tenant_id) as uow:
+            return uow.users.get(user_id).actor()
+
     def _run(
         self,
         tenant_id: TenantId,
