@@ -8,7 +8,7 @@ different request raises ``IdempotencyConflict``. A rejected command writes noth
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
@@ -49,6 +49,7 @@ from travelcore.ledger.subscription import (
     SubscriptionId,
     SubscriptionTier,
 )
+from travelcore.people.zones import local_today
 
 R = TypeVar("R")
 UowFactory = Callable[[TenantId], LedgerUnitOfWork]
@@ -222,15 +223,33 @@ class BalanceView:
 # -- the service ---------------------------------------------------------------------------
 
 
+DAY = timedelta(days=1)
+
+
+def find_current(uow: LedgerUnitOfWork, user_id: UserId, now: datetime) -> CreditBalance | None:
+    """The user's balance for the period containing the user's "today" at ``now`` (the date
+    in their corporate's zone, :func:`~travelcore.people.zones.local_today`), if open.
+
+    Every zone's date lies within a day of UTC's: a balance whose period holds the UTC
+    date's neighbours on both sides is every zone's, and the zone is not looked up."""
+    utc_day = now.date()
+    found = uow.credits.find(user_id, utc_day)
+    if found is not None and all(found.period.contains(utc_day + d) for d in (-DAY, DAY)):
+        return found
+    day = local_today(uow, user_id, now)
+    return found if day == utc_day else uow.credits.find(user_id, day)
+
+
 def current_balance(
     uow: LedgerUnitOfWork, earlier: CreditBalance, now: datetime
 ) -> tuple[CreditBalance, bool]:
-    """The user's balance for the period containing ``now`` (same billing cycle as
+    """The user's balance for the period containing their today (same billing cycle as
     ``earlier``), and whether it was opened just now (it is not stored yet)."""
-    found = uow.credits.find(earlier.user_id, now.date())
+    found = find_current(uow, earlier.user_id, now)
     if found is not None:
         return found, False
-    period = BillingPeriod.containing(now.date(), earlier.period.start.day)
+    today = local_today(uow, earlier.user_id, now)
+    period = BillingPeriod.containing(today, earlier.period.start.day)
     return CreditBalance.open(uow.tenant_id, earlier.user_id, period, now), True
 
 
@@ -303,7 +322,7 @@ class LedgerService:
         access.correct(actor)
 
         def action(uow: LedgerUnitOfWork, now: datetime) -> LedgerEntry:
-            day = cmd.day or now.date()
+            day = cmd.day or local_today(uow, cmd.user_id, now)
             period = BillingPeriod.containing(day, cmd.billing_cycle_day)
             return self._allocate(
                 uow,
@@ -521,15 +540,19 @@ class LedgerService:
     def balance_for(
         self, tenant_id: TenantId, user_id: UserId, day: date | None = None, *, actor: Actor
     ) -> BalanceView | None:
-        """The user's balance for the period containing ``day`` (today by the service's
-        clock when not given), if one is open."""
+        """The user's balance for the period containing ``day`` (when not given, the user's
+        today by the service's clock, in their corporate's zone), if one is open."""
         require_tenant(actor, tenant_id)
         v.check_all({"user_id": user_id}, {"user_id": v.uuid})
         access.read_balance(actor, user_id)
         if day is not None:
             v.check_all({"day": day}, {"day": v.day})
         with self._uow_factory(tenant_id) as uow:
-            found = uow.credits.find(user_id, day or self._clock.now().date())
+            found = (
+                uow.credits.find(user_id, day)
+                if day is not None
+                else find_current(uow, user_id, self._clock.now())
+            )
         return None if found is None else BalanceView.of(found)
 
     def subscription(
