@@ -5,13 +5,13 @@ another period."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from travelcore.booking import BookSession
-from travelcore.kernel import InsufficientCredits, ManualClock, Money, UserId
+from travelcore.kernel import Actor, InsufficientCredits, ManualClock, Money, UserId
 from travelcore.ledger import (
     AllocatePeriodCredits,
     CreateSubscription,
@@ -24,6 +24,7 @@ from travelcore_adapters.memory import MemoryDatabase
 # (zone, instant, the local date there): the UTC date is in the other period.
 DATE_LINE = [
     ("Pacific/Kiritimati", datetime(2026, 3, 31, 12, tzinfo=UTC), date(2026, 4, 1)),  # UTC+14
+    ("Pacific/Pago_Pago", datetime(2026, 4, 1, 5, tzinfo=UTC), date(2026, 3, 31)),  # UTC-11
 ]
 
 
@@ -119,3 +120,25 @@ def test_negative_control_the_utc_date_finds_no_credits(
     )
     with pytest.raises(InsufficientCredits):
         world.bookings.book(command, actor=admin(world.tenant))
+
+
+@pytest.mark.parametrize(
+    ("timezone", "local_midnight"),
+    [
+        ("Pacific/Kiritimati", datetime(2026, 3, 31, 10, tzinfo=UTC)),  # before UTC's
+        ("Pacific/Pago_Pago", datetime(2026, 4, 1, 11, tzinfo=UTC)),  # after UTC's
+    ],
+)
+def test_a_period_closes_at_local_midnight(
+    database: Any, timezone: str, local_midnight: datetime
+) -> None:
+    clock = ManualClock(datetime(2026, 3, 15, 12, tzinfo=UTC))
+    world = World(database, clock)
+    parent, _ = _local_family(world, timezone)
+    job = Actor.system(world.tenant, "close-periods")
+    clock.set(local_midnight - timedelta(seconds=1))
+    assert world.ledger.close_periods(world.tenant, actor=job) == 0
+    assert world.balance(parent, date(2026, 3, 15)).is_closed is False
+    clock.set(local_midnight)
+    assert world.ledger.close_periods(world.tenant, actor=job) == 1
+    assert world.balance(parent, date(2026, 3, 15)).is_closed is True

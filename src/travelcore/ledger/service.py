@@ -26,6 +26,7 @@ from travelcore.kernel import (
     checked_clock,
     require_tenant,
     run_use_case,
+    zone,
 )
 from travelcore.kernel import validation as v
 from travelcore.ledger import access
@@ -49,7 +50,7 @@ from travelcore.ledger.subscription import (
     SubscriptionId,
     SubscriptionTier,
 )
-from travelcore.people.zones import local_today
+from travelcore.people.zones import local_today, user_zone
 
 R = TypeVar("R")
 UowFactory = Callable[[TenantId], LedgerUnitOfWork]
@@ -224,6 +225,8 @@ class BalanceView:
 
 
 DAY = timedelta(days=1)
+LATEST_OFFSET = timedelta(hours=14)
+"""The largest UTC offset of any zone: no local date is later than UTC's plus this."""
 
 
 def find_current(uow: LedgerUnitOfWork, user_id: UserId, now: datetime) -> CreditBalance | None:
@@ -248,9 +251,11 @@ def current_balance(
     found = find_current(uow, earlier.user_id, now)
     if found is not None:
         return found, False
-    today = local_today(uow, earlier.user_id, now)
+    timezone = user_zone(uow, earlier.user_id)
+    today = now.astimezone(zone(timezone)).date()
     period = BillingPeriod.containing(today, earlier.period.start.day)
-    return CreditBalance.open(uow.tenant_id, earlier.user_id, period, now), True
+    opened = CreditBalance.open(uow.tenant_id, earlier.user_id, period, now, timezone=timezone)
+    return opened, True
 
 
 class LedgerService:
@@ -309,6 +314,7 @@ class LedgerService:
                 period,
                 subscription.credits_per_employee,
                 now,
+                timezone=subscription.timezone,
                 actor=actor.label,
                 reason=f"{subscription.tier.value} credits for {period.start.isoformat()}",
                 idempotency_key=cmd.idempotency_key,
@@ -322,7 +328,8 @@ class LedgerService:
         access.correct(actor)
 
         def action(uow: LedgerUnitOfWork, now: datetime) -> LedgerEntry:
-            day = cmd.day or local_today(uow, cmd.user_id, now)
+            timezone = user_zone(uow, cmd.user_id)
+            day = cmd.day or now.astimezone(zone(timezone)).date()
             period = BillingPeriod.containing(day, cmd.billing_cycle_day)
             return self._allocate(
                 uow,
@@ -331,6 +338,7 @@ class LedgerService:
                 period,
                 cmd.credits,
                 now,
+                timezone=timezone,
                 actor=actor.label,
                 reason=cmd.reason,
                 idempotency_key=cmd.idempotency_key,
@@ -497,10 +505,14 @@ class LedgerService:
         access.job(actor)
         require_tenant(actor, tenant_id)
         now = self._clock.now()
-        with self._uow_factory(tenant_id) as uow:
-            ended = uow.credits.open_ending_by(now.date())
+        with self._uow_factory(tenant_id) as uow:  # periods end at local midnight
+            ended = uow.credits.open_ending_by((now + LATEST_OFFSET).date())
         return sum(
-            self._job_step(tenant_id, balance_id, lambda b: int(b.expire(now) is not None))
+            self._job_step(
+                tenant_id,
+                balance_id,
+                lambda b: int(now >= b.ends_at and b.expire(now) is not None),
+            )
             for balance_id in ended
         )
 
@@ -511,7 +523,7 @@ class LedgerService:
         now = self._clock.now()
         lead = self._policies.policy_for(tenant_id).credit_expiry_warning
         with self._uow_factory(tenant_id) as uow:
-            due = uow.credits.unwarned_ending_by((now + lead).date())
+            due = uow.credits.unwarned_ending_by((now + lead + LATEST_OFFSET).date())
         return sum(
             self._job_step(tenant_id, balance_id, lambda b: int(b.warn_of_expiry(now, lead)))
             for balance_id in due
@@ -609,14 +621,16 @@ class LedgerService:
         credits: int,
         now: datetime,
         *,
+        timezone: str,
         actor: str | None,
         reason: str | None,
         idempotency_key: str,
     ) -> LedgerEntry:
+        """Allocate to the balance of ``day``'s period, opened in ``timezone`` if new."""
         balance = uow.credits.find(user_id, day)
         is_new = balance is None
         if balance is None:
-            balance = CreditBalance.open(uow.tenant_id, user_id, period, now)
+            balance = CreditBalance.open(uow.tenant_id, user_id, period, now, timezone=timezone)
         entry = balance.allocate(
             credits, now, actor=actor, reason=reason, idempotency_key=idempotency_key
         )
