@@ -11,12 +11,20 @@ from typing import Any
 import pytest
 
 from travelcore.booking import BookSession
-from travelcore.kernel import Actor, InsufficientCredits, ManualClock, Money, UserId
+from travelcore.kernel import (
+    Actor,
+    InsufficientCredits,
+    ManualClock,
+    Money,
+    UserId,
+    ValidationFailed,
+)
 from travelcore.ledger import (
     AllocatePeriodCredits,
     CreateSubscription,
     SubscriptionTier,
 )
+from travelcore.people import AddChild, PeopleService
 from travelcore.testing.actors import admin
 from travelcore.testing.world import World
 from travelcore_adapters.memory import MemoryDatabase
@@ -142,3 +150,26 @@ def test_a_period_closes_at_local_midnight(
     clock.set(local_midnight)
     assert world.ledger.close_periods(world.tenant, actor=job) == 1
     assert world.balance(parent, date(2026, 3, 15)).is_closed is True
+
+
+@pytest.mark.parametrize(("timezone", "accepted"), [("Pacific/Kiritimati", True), ("UTC", False)])
+def test_a_child_born_on_the_local_today_is_not_born_in_the_future(
+    database: Any, timezone: str, accepted: bool
+) -> None:
+    instant = datetime(2026, 3, 31, 12, tzinfo=UTC)  # 1 April in Kiritimati
+    world = World(database, ManualClock(instant))
+    parent, _ = _local_family(world, timezone)
+    people = PeopleService(database, world.clock)
+    command = AddChild(
+        tenant_id=world.tenant,
+        parent_id=parent,
+        first_name="Noa",
+        date_of_birth=date(2026, 4, 1),
+        idempotency_key=world.key(),
+    )
+    if accepted:
+        people.add_child(command, actor=admin(world.tenant))
+    else:
+        with pytest.raises(ValidationFailed) as refused:
+            people.add_child(command, actor=admin(world.tenant))
+        assert refused.value.rule == "not_in_future"

@@ -30,6 +30,7 @@ from travelcore.people.model import (
     UserRole,
 )
 from travelcore.people.ports import PeopleUnitOfWork
+from travelcore.people.zones import local_today
 
 R = TypeVar("R")
 UowFactory = Callable[[TenantId], PeopleUnitOfWork]
@@ -127,7 +128,7 @@ class PeopleService:
                 parent_id=cmd.parent_id,
                 first_name=cmd.first_name,
                 date_of_birth=cmd.date_of_birth,
-                today=now.date(),
+                today=local_today(uow, cmd.parent_id, now),
                 interests=cmd.interests,
                 activities_to_avoid=cmd.activities_to_avoid,
                 accessibility_needs=cmd.accessibility_needs,
