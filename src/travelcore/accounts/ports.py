@@ -16,6 +16,7 @@ from travelcore.accounts.model import (
 )
 from travelcore.kernel import UnitOfWork, UserId
 from travelcore.kernel.idempotency import IdempotencyStore
+from travelcore.people.ports import UserRepository
 
 
 class SecretBox(Protocol):
@@ -97,6 +98,11 @@ class AccountsUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def accounts(self) -> AccountRepository: ...
+
+    @property
+    def users(self) -> UserRepository:
+        """The people context's users: who a signed-in account is (:meth:`sign_in`)."""
+        ...
 
     @property
     def credentials(self) -> CredentialRepository: ...

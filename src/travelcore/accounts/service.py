@@ -31,6 +31,7 @@ from travelcore.kernel import (
     Actor,
     Clock,
     InvalidTransition,
+    NotFound,
     TenantId,
     UserId,
     ValidationFailed,
@@ -39,6 +40,7 @@ from travelcore.kernel import (
     require_tenant,
     run_use_case,
 )
+from travelcore.kernel import Role as ActorRole
 from travelcore.kernel import validation as v
 from travelcore.kernel.errors import SecretUnreadable
 from travelcore.kernel.idempotency import fingerprint_data
@@ -207,6 +209,19 @@ class AccountService:
                 uow.accounts.save(account)
                 uow.commit()
         return account
+
+    def sign_in(self, tenant_id: TenantId, email: str, password: Secret) -> Actor:
+        """The full actor of the account for ``email`` if ``password`` matches (else
+        ``AccessDenied``, as :meth:`authenticate`): the actor of its user's record
+        (:meth:`~travelcore.people.User.actor`, the same as ``PeopleService.actor_for``),
+        or a traveller for an account the people context does not know."""
+        account = self.authenticate(tenant_id, email, password)
+        with self._uow(tenant_id) as uow:
+            try:
+                user = uow.users.get(account.user_id)
+            except NotFound:
+                return Actor(tenant_id=tenant_id, role=ActorRole.TRAVELLER, user_id=account.user_id)
+        return user.actor()
 
     def _decoy_hash(self) -> str:
         if self._decoy is None:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import attrs
 
+from travelcore.apikeys.token import InvalidApiKey
 from travelcore.kernel import Actor, InvalidTransition, TenantId, UserId, ValidationFailed
 from travelcore.people.model import User
 
@@ -73,13 +74,14 @@ class ApiKey:
         self.revoked_at, self.revoked_reason = now, reason
 
     def actor(self, user: User | None = None) -> Actor:
-        """The key's actor, bound to the corporate or venue of its ``user`` (if known)."""
-        return Actor(
-            tenant_id=self.tenant_id,
-            user_id=self.user_id,
-            role=self.role,
-            corporate_id=None if user is None else user.corporate_id,
-            venue_id=None if user is None else user.venue_id,
-            scopes=self.scopes,
-            api_key_id=self.id,
-        )
+        """The key's actor, narrowed to its scopes. With its ``user``'s record, the user's
+        actor (:meth:`User.actor`: role, corporate and venue as the record says now); a key
+        whose role is no longer its user's is refused (``InvalidApiKey``, ``role_changed``).
+        Without a record (a user the people context does not know), the key's role."""
+        if user is None:
+            actor = Actor(tenant_id=self.tenant_id, user_id=self.user_id, role=self.role)
+        else:
+            actor = user.actor()
+            if actor.role != self.role:
+                raise InvalidApiKey("role_changed")
+        return attrs.evolve(actor, scopes=self.scopes, api_key_id=self.id)

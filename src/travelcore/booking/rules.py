@@ -34,7 +34,7 @@ from travelcore.kernel import (
 )
 from travelcore.ledger import BalanceId, CreditBalance
 from travelcore.ledger.model import refundable_for
-from travelcore.ledger.service import current_balance
+from travelcore.ledger.service import current_balance, find_current
 from travelcore.people import Child, ChildId
 
 CodeFactory = Callable[[], str]
@@ -110,8 +110,9 @@ class Txn:
         return self._balances[balance_id]
 
     def current_balance(self, user_id: UserId) -> CreditBalance:
-        """The user's balance for today's billing period."""
-        found = self.uow.credits.find(user_id, self.now.date())
+        """The user's balance for the billing period of their today (in their corporate's
+        zone)."""
+        found = find_current(self.uow, user_id, self.now)
         if found is None:
             raise InsufficientCredits("no credits for the current period", available=0)
         return self.balance(found.id)

@@ -241,8 +241,9 @@ class InvitationService:
             subscription = _subscription_of(
                 uow, invitation.corporate_id, invitation.subscription_id
             )
-            subscription.require_covers(now.date())
-            period = subscription.period_containing(now.date())
+            today = subscription.today(now)
+            subscription.require_covers(today)
+            period = subscription.period_containing(today)
             seats = uow.subscriptions.seats(subscription.id, period.start) or SeatAllocations(
                 tenant_id=cmd.tenant_id, subscription_id=subscription.id, period=period
             )
@@ -250,7 +251,9 @@ class InvitationService:
             if uow.users.find_by_email(user.email) is not None:
                 raise AlreadyExists("a user has this email", key="email")
             uow.users.add(user)
-            balance = CreditBalance.open(cmd.tenant_id, user.id, period, now)
+            balance = CreditBalance.open(
+                cmd.tenant_id, user.id, period, now, timezone=subscription.timezone
+            )
             balance.allocate(
                 invitation.credits_to_allocate,
                 now,

@@ -1,5 +1,6 @@
-"""Idempotent use cases: the same key and request return the first result and write nothing;
-the same key with a different request raises ``IdempotencyConflict``. Keys are per tenant."""
+"""Idempotent use cases: the same key, request and actor return the first result and write
+nothing; the same key with a different request, or from another actor, raises
+``IdempotencyConflict``. Keys are per tenant."""
 
 from __future__ import annotations
 
@@ -90,10 +91,27 @@ def fingerprint_data(request: Any) -> Any:
     return data
 
 
-def fingerprint(request: Any) -> str:
-    """A stable hash of a command, its type included and its idempotency key excluded."""
+def _actor_identity(actor: Actor) -> dict[str, Any]:
+    """Everything of ``actor`` that an access check reads (its tenant aside: keys are per
+    tenant): two actors with the same identity are allowed the same things."""
+    return {
+        "role": actor.role.value,
+        "user_id": actor.user_id,
+        "corporate_id": actor.corporate_id,
+        "venue_id": actor.venue_id,
+        "scopes": None if actor.scopes is None else sorted(actor.scopes),
+        "api_key_id": actor.api_key_id,
+        "job": actor.job,
+    }
+
+
+def fingerprint(request: Any, actor: Actor | None = None) -> str:
+    """A stable hash of a command, its type included and its idempotency key excluded, and
+    of who runs it (its role, ids, scopes and job) when ``actor`` is given."""
     data = fingerprint_data(request)
     canonical = f"{type(request).__module__}.{type(request).__qualname__}:{dumps(data)}"
+    if actor is not None:
+        canonical += f"|actor:{dumps(_actor_identity(actor))}"
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -113,16 +131,20 @@ def run_idempotent(
 
     The stored result is written in the same transaction as the effects of ``action``;
     ``request`` passes its declared field checks first (:func:`~.validation.check_command`).
+    The stored fingerprint covers the actor: only the actor whose access checks passed in
+    ``action`` gets the stored result back; another actor retrying the same key (even
+    with the same request) gets ``IdempotencyConflict`` and learns nothing of the result.
     """
     check_command(request)
     uow.actor = require_tenant(actor, uow.tenant_id)
     check_key(key)
-    print_ = fingerprint(request)
+    print_ = fingerprint(request, actor)
     existing = uow.idempotency.get(key)
     if existing is not None:
         if existing.fingerprint != print_:
             raise IdempotencyConflict(
-                f"idempotency key {key!r} was used for a different request", key=key
+                f"idempotency key {key!r} was used for a different request or by another actor",
+                key=key,
             )
         annotate({"travelcore.idempotency.replayed": True})
         return from_data(existing.result, result_type)

@@ -32,6 +32,7 @@ from travelcore.kernel import (
     ValidationFailed,
     new_uuid,
     positive_credits,
+    zone,
 )
 
 BalanceId = NewType("BalanceId", UUID)
@@ -205,18 +206,35 @@ class CreditBalance(Aggregate):
     holds: list[Hold] = attrs.field(factory=list)
     expiry_warning_sent_at: datetime | None = None
     version: int = 0
+    timezone: str = "UTC"
+    """The IANA zone of the user's corporate when the balance was opened: the period's
+    days are its local dates, and the period ends at local midnight of ``period.end``."""
 
     @classmethod
     def open(
-        cls, tenant_id: TenantId, user_id: UserId, period: BillingPeriod, at: datetime
+        cls,
+        tenant_id: TenantId,
+        user_id: UserId,
+        period: BillingPeriod,
+        at: datetime,
+        *,
+        timezone: str = "UTC",
     ) -> CreditBalance:
+        zone(timezone)  # a known zone, or ValidationFailed
         return cls(
             id=BalanceId(new_uuid()),
             tenant_id=tenant_id,
             user_id=user_id,
             period=period,
             created_at=at,
+            timezone=timezone,
         )
+
+    @property
+    def ends_at(self) -> datetime:
+        """The instant the period closes: midnight at the start of ``period.end`` in the
+        balance's zone."""
+        return datetime.combine(self.period.end, time(0), zone(self.timezone)).astimezone(UTC)
 
     # -- derived figures -------------------------------------------------------------------
 
@@ -383,7 +401,7 @@ class CreditBalance(Aggregate):
 
     def accepts(self, at: datetime) -> bool:
         """Whether the balance still takes new entries at ``at`` (open and not ended)."""
-        return not self.is_closed and at < self.period.ends_at
+        return not self.is_closed and at < self.ends_at
 
     def refund(
         self,
@@ -520,7 +538,7 @@ class CreditBalance(Aggregate):
         """Close the period: expire active holds and what is left, once. ``None`` if closed."""
         if self.is_closed:
             return None
-        if at < self.period.ends_at:
+        if at < self.ends_at:
             raise RuleViolation("the billing period has not ended", balance_id=str(self.id))
         for hold in [h for h in self.holds if h.status is HoldStatus.ACTIVE]:
             self._resolve(hold, HoldStatus.EXPIRED, at)
@@ -530,7 +548,7 @@ class CreditBalance(Aggregate):
         """Record the expiry warning once, from ``lead`` before the period ends."""
         if self.expiry_warning_sent_at is not None or self.is_closed:
             return False
-        if at < self.period.ends_at - lead:
+        if at < self.ends_at - lead:
             return False
         self.expiry_warning_sent_at = at
         self.record(
@@ -540,7 +558,7 @@ class CreditBalance(Aggregate):
                 balance_id=self.id,
                 user_id=self.user_id,
                 credits=self.available,
-                expires_at=self.period.ends_at,
+                expires_at=self.ends_at,
             )
         )
         return True
@@ -549,7 +567,7 @@ class CreditBalance(Aggregate):
 
     def _require_open(self, at: datetime) -> None:
         """Refuse changes once the period is closed or its end has passed."""
-        if self.is_closed or at >= self.period.ends_at:
+        if self.is_closed or at >= self.ends_at:
             raise PeriodClosed("the billing period is closed", balance_id=str(self.id))
 
     def _require_available(self, credits: int) -> None:

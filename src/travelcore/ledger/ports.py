@@ -9,6 +9,7 @@ from uuid import UUID
 from travelcore.kernel import IdempotencyStore, UnitOfWork, UserId
 from travelcore.ledger.model import BalanceId, CreditBalance
 from travelcore.ledger.subscription import CorporateSubscription, SeatAllocations, SubscriptionId
+from travelcore.people.ports import Directory
 
 
 class LedgerRepository(Protocol):
@@ -79,7 +80,9 @@ class SubscriptionRepository(Protocol):
         ...
 
 
-class LedgerUnitOfWork(UnitOfWork, Protocol):
+class LedgerUnitOfWork(UnitOfWork, Directory, Protocol):
+    """The ledger's storage; ``users`` and ``corporates`` give a user's local "today"."""
+
     @property
     def credits(self) -> LedgerRepository: ...
 

@@ -8,7 +8,7 @@ different request raises ``IdempotencyConflict``. A rejected command writes noth
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
@@ -26,6 +26,7 @@ from travelcore.kernel import (
     checked_clock,
     require_tenant,
     run_use_case,
+    zone,
 )
 from travelcore.kernel import validation as v
 from travelcore.ledger import access
@@ -49,6 +50,7 @@ from travelcore.ledger.subscription import (
     SubscriptionId,
     SubscriptionTier,
 )
+from travelcore.people.zones import local_today, user_zone
 
 R = TypeVar("R")
 UowFactory = Callable[[TenantId], LedgerUnitOfWork]
@@ -222,16 +224,38 @@ class BalanceView:
 # -- the service ---------------------------------------------------------------------------
 
 
+DAY = timedelta(days=1)
+LATEST_OFFSET = timedelta(hours=14)
+"""The largest UTC offset of any zone: no local date is later than UTC's plus this."""
+
+
+def find_current(uow: LedgerUnitOfWork, user_id: UserId, now: datetime) -> CreditBalance | None:
+    """The user's balance for the period containing the user's "today" at ``now`` (the date
+    in their corporate's zone, :func:`~travelcore.people.zones.local_today`), if open.
+
+    Every zone's date lies within a day of UTC's: a balance whose period holds the UTC
+    date's neighbours on both sides is every zone's, and the zone is not looked up."""
+    utc_day = now.date()
+    found = uow.credits.find(user_id, utc_day)
+    if found is not None and all(found.period.contains(utc_day + d) for d in (-DAY, DAY)):
+        return found
+    day = local_today(uow, user_id, now)
+    return found if day == utc_day else uow.credits.find(user_id, day)
+
+
 def current_balance(
     uow: LedgerUnitOfWork, earlier: CreditBalance, now: datetime
 ) -> tuple[CreditBalance, bool]:
-    """The user's balance for the period containing ``now`` (same billing cycle as
+    """The user's balance for the period containing their today (same billing cycle as
     ``earlier``), and whether it was opened just now (it is not stored yet)."""
-    found = uow.credits.find(earlier.user_id, now.date())
+    found = find_current(uow, earlier.user_id, now)
     if found is not None:
         return found, False
-    period = BillingPeriod.containing(now.date(), earlier.period.start.day)
-    return CreditBalance.open(uow.tenant_id, earlier.user_id, period, now), True
+    timezone = user_zone(uow, earlier.user_id)
+    today = now.astimezone(zone(timezone)).date()
+    period = BillingPeriod.containing(today, earlier.period.start.day)
+    opened = CreditBalance.open(uow.tenant_id, earlier.user_id, period, now, timezone=timezone)
+    return opened, True
 
 
 class LedgerService:
@@ -290,6 +314,7 @@ class LedgerService:
                 period,
                 subscription.credits_per_employee,
                 now,
+                timezone=subscription.timezone,
                 actor=actor.label,
                 reason=f"{subscription.tier.value} credits for {period.start.isoformat()}",
                 idempotency_key=cmd.idempotency_key,
@@ -303,7 +328,8 @@ class LedgerService:
         access.correct(actor)
 
         def action(uow: LedgerUnitOfWork, now: datetime) -> LedgerEntry:
-            day = cmd.day or now.date()
+            timezone = user_zone(uow, cmd.user_id)
+            day = cmd.day or now.astimezone(zone(timezone)).date()
             period = BillingPeriod.containing(day, cmd.billing_cycle_day)
             return self._allocate(
                 uow,
@@ -312,6 +338,7 @@ class LedgerService:
                 period,
                 cmd.credits,
                 now,
+                timezone=timezone,
                 actor=actor.label,
                 reason=cmd.reason,
                 idempotency_key=cmd.idempotency_key,
@@ -478,10 +505,14 @@ class LedgerService:
         access.job(actor)
         require_tenant(actor, tenant_id)
         now = self._clock.now()
-        with self._uow_factory(tenant_id) as uow:
-            ended = uow.credits.open_ending_by(now.date())
+        with self._uow_factory(tenant_id) as uow:  # periods end at local midnight
+            ended = uow.credits.open_ending_by((now + LATEST_OFFSET).date())
         return sum(
-            self._job_step(tenant_id, balance_id, lambda b: int(b.expire(now) is not None))
+            self._job_step(
+                tenant_id,
+                balance_id,
+                lambda b: int(now >= b.ends_at and b.expire(now) is not None),
+            )
             for balance_id in ended
         )
 
@@ -492,7 +523,7 @@ class LedgerService:
         now = self._clock.now()
         lead = self._policies.policy_for(tenant_id).credit_expiry_warning
         with self._uow_factory(tenant_id) as uow:
-            due = uow.credits.unwarned_ending_by((now + lead).date())
+            due = uow.credits.unwarned_ending_by((now + lead + LATEST_OFFSET).date())
         return sum(
             self._job_step(tenant_id, balance_id, lambda b: int(b.warn_of_expiry(now, lead)))
             for balance_id in due
@@ -521,15 +552,19 @@ class LedgerService:
     def balance_for(
         self, tenant_id: TenantId, user_id: UserId, day: date | None = None, *, actor: Actor
     ) -> BalanceView | None:
-        """The user's balance for the period containing ``day`` (today by the service's
-        clock when not given), if one is open."""
+        """The user's balance for the period containing ``day`` (when not given, the user's
+        today by the service's clock, in their corporate's zone), if one is open."""
         require_tenant(actor, tenant_id)
         v.check_all({"user_id": user_id}, {"user_id": v.uuid})
         access.read_balance(actor, user_id)
         if day is not None:
             v.check_all({"day": day}, {"day": v.day})
         with self._uow_factory(tenant_id) as uow:
-            found = uow.credits.find(user_id, day or self._clock.now().date())
+            found = (
+                uow.credits.find(user_id, day)
+                if day is not None
+                else find_current(uow, user_id, self._clock.now())
+            )
         return None if found is None else BalanceView.of(found)
 
     def subscription(
@@ -586,14 +621,16 @@ class LedgerService:
         credits: int,
         now: datetime,
         *,
+        timezone: str,
         actor: str | None,
         reason: str | None,
         idempotency_key: str,
     ) -> LedgerEntry:
+        """Allocate to the balance of ``day``'s period, opened in ``timezone`` if new."""
         balance = uow.credits.find(user_id, day)
         is_new = balance is None
         if balance is None:
-            balance = CreditBalance.open(uow.tenant_id, user_id, period, now)
+            balance = CreditBalance.open(uow.tenant_id, user_id, period, now, timezone=timezone)
         entry = balance.allocate(
             credits, now, actor=actor, reason=reason, idempotency_key=idempotency_key
         )

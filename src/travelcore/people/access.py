@@ -22,3 +22,9 @@ def family(actor: Actor, parent_id: UUID) -> None:
 
 def read_family(actor: Actor, parent_id: UUID) -> None:
     permit(actor, READ, parent=parent_id)
+
+
+def look_up(actor: Actor, user_id: UUID) -> None:
+    """A user's full actor: the user themselves, admins and jobs (sign-in, key checks)."""
+    if actor.user_id != user_id:
+        permit(actor, READ, jobs=True)

@@ -10,7 +10,16 @@ from uuid import UUID
 import attrs
 
 from travelcore.catalog.model import ActivityCategory
-from travelcore.kernel import TenantId, UserId, ValidationFailed, new_uuid, zone
+from travelcore.kernel import (
+    AccessDenied,
+    Actor,
+    Role,
+    TenantId,
+    UserId,
+    ValidationFailed,
+    new_uuid,
+    zone,
+)
 
 CorporateId = NewType("CorporateId", UUID)
 ChildId = NewType("ChildId", UUID)
@@ -125,6 +134,24 @@ class User:
             corporate_id=corporate_id,
             venue_id=venue_id,
         )
+
+    def actor(self) -> Actor:
+        """The user's actor, with every scope of its role: bound to its corporate (parents,
+        HR admins) or venue (venue admins) as the record says. A deactivated user has none:
+        ``AccessDenied`` with rule ``inactive_user``."""
+        if not self.is_active:
+            raise AccessDenied("the user is deactivated", rule="inactive_user")
+        role = Role(self.role.value)
+        return Actor(
+            tenant_id=self.tenant_id,
+            role=role,
+            user_id=self.id,
+            corporate_id=self.corporate_id if role in _CORPORATE_ROLES else None,
+            venue_id=self.venue_id if role is Role.VENUE_ADMIN else None,
+        )
+
+
+_CORPORATE_ROLES = frozenset({Role.PARENT, Role.HR_ADMIN})
 
 
 def age_on(date_of_birth: date, day: date) -> int:

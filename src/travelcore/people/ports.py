@@ -45,6 +45,16 @@ class ChildRepository(Protocol):
         ...
 
 
+class Directory(Protocol):
+    """Who users are and whom they work for: what a user's local "today" needs."""
+
+    @property
+    def corporates(self) -> CorporateRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+
 class PeopleUnitOfWork(UnitOfWork, Protocol):
     @property
     def corporates(self) -> CorporateRepository: ...

@@ -30,6 +30,7 @@ from travelcore.people.model import (
     UserRole,
 )
 from travelcore.people.ports import PeopleUnitOfWork
+from travelcore.people.zones import local_today
 
 R = TypeVar("R")
 UowFactory = Callable[[TenantId], PeopleUnitOfWork]
@@ -127,7 +128,7 @@ class PeopleService:
                 parent_id=cmd.parent_id,
                 first_name=cmd.first_name,
                 date_of_birth=cmd.date_of_birth,
-                today=now.date(),
+                today=local_today(uow, cmd.parent_id, now),
                 interests=cmd.interests,
                 activities_to_avoid=cmd.activities_to_avoid,
                 accessibility_needs=cmd.accessibility_needs,
@@ -145,6 +146,17 @@ class PeopleService:
         access.read_family(actor, parent_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.children.for_parent(parent_id)
+
+    def actor_for(self, tenant_id: TenantId, user_id: UserId, *, actor: Actor) -> Actor:
+        """The full actor of the user ``user_id`` (:meth:`User.actor`: the role, corporate
+        and venue of its record); ``NotFound`` for an unknown user, ``AccessDenied`` (rule
+        ``inactive_user``) for a deactivated one. Asked by the user themselves, an admin
+        or a job."""
+        v.ids(user_id=user_id)
+        require_tenant(actor, tenant_id)
+        access.look_up(actor, user_id)
+        with self._uow_factory(tenant_id) as uow:
+            return uow.users.get(user_id).actor()
 
     def _run(
         self,

@@ -166,7 +166,7 @@ class LedgerMachine(RuleBasedStateMachine):
         return [b for b in balances if any(e.booking_id == booking_id for e in b.entries)]
 
     def is_open(self, b: CreditBalance) -> bool:
-        return not b.is_closed and self.clock.now() < b.period.ends_at
+        return not b.is_closed and self.clock.now() < b.ends_at
 
     def pick(self, items: list[Any], i: int) -> Any:
         return items[i % len(items)]
@@ -403,7 +403,7 @@ class LedgerMachine(RuleBasedStateMachine):
         now = self.clock.now()
         for balance_id in self.balance_ids:
             balance = self.load(balance_id)
-            assert balance.is_closed == (now >= balance.period.ends_at)
+            assert balance.is_closed == (now >= balance.ends_at)
         assert self.service.close_periods(self.tenant, actor=job(self.tenant)) == 0
 
     @rule()
@@ -493,18 +493,18 @@ class LedgerMachine(RuleBasedStateMachine):
             expiry = b.entries[i]
             assert expiry.amount == -left
             assert expiry.balance_after == 0
-            assert expiry.created_at >= b.period.ends_at
+            assert expiry.created_at >= b.ends_at
             assert b.held == 0
             assert all(e.amount == 0 for e in b.entries[i + 1 :])
         late = {EntryType.EXPIRY, EntryType.BOOKING_DEBIT, EntryType.FORFEIT}
         for entry in b.entries:
             if entry.entry_type not in late:
-                assert entry.created_at < b.period.ends_at, "nothing new after the end"
-            if entry.entry_type is EntryType.BOOKING_DEBIT and entry.created_at >= b.period.ends_at:
+                assert entry.created_at < b.ends_at, "nothing new after the end"
+            if entry.entry_type is EntryType.BOOKING_DEBIT and entry.created_at >= b.ends_at:
                 assert any(h.booking_id == entry.booking_id for h in b.holds), "only captures"
         # the warning: once, never before end - lead, never changed
         if b.expiry_warning_sent_at is not None:
-            assert b.expiry_warning_sent_at >= b.period.ends_at - self.lead
+            assert b.expiry_warning_sent_at >= b.ends_at - self.lead
             first = self.warned_at.setdefault(b.id, b.expiry_warning_sent_at)
             assert first == b.expiry_warning_sent_at
             assert self.warning_events[b.id] == 1

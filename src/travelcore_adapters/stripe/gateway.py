@@ -1,7 +1,10 @@
 """``PaymentGateway`` on Stripe's PaymentIntents and Refunds, through a per-instance
 ``stripe.StripeClient`` (no module globals). SDK errors become travelcore errors:
 card declines ``PaymentDeclined``, network and provider faults ``PaymentGatewayUnavailable``,
-rejected requests ``ValidationFailed``."""
+rejected requests ``ValidationFailed``. The SDK's ``stripe`` logger gets a
+:func:`~travelcore_adapters.log_redaction.redact` filter: no request or response body, key or
+card token reaches the logs. (``STRIPE_LOG`` or ``stripe.log`` set to ``debug`` makes the
+SDK also print bodies to stderr, past any logging filter: leave them unset.)"""
 
 from __future__ import annotations
 
@@ -36,8 +39,12 @@ from travelcore.payments.webhooks import (
     load_json,
     stripe_signed_at,
 )
+from travelcore_adapters.log_redaction import redact
 
 T = TypeVar("T")
+
+# The SDK logs request form data and response bodies at DEBUG: kept out from the import on.
+redact("stripe", fields=("post_data", "body"))
 
 _STATUS = {
     "succeeded": PaymentStatus.SUCCEEDED,
@@ -102,6 +109,7 @@ class StripeGateway:
             max_network_retries=max_network_retries,
         )
         self._webhook_secret = webhook_secret
+        redact("stripe", api_key, webhook_secret)
         self._clock = clock or SystemClock()
         self._tolerance = tolerance
 

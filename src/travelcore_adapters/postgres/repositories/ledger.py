@@ -82,6 +82,7 @@ def balance_row(balance: CreditBalance) -> dict[str, Any]:
         "billing_period_end": balance.period.end,
         "created_at": balance.created_at,
         "version": balance.version,
+        "timezone": balance.timezone,
         **balance_figures(balance),
     }
 
@@ -160,6 +161,7 @@ def to_balance(row: Any, entries: list[LedgerEntry], holds: list[Hold]) -> Credi
         holds=holds,
         expiry_warning_sent_at=row.expiry_warning_sent_at,
         version=row.version,
+        timezone=row.timezone,
     )
 
 

@@ -59,6 +59,7 @@ credit_balances = tenant_table(
     Column("expiry_warning_sent_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("version", Integer, nullable=False),
+    Column("timezone", String(64), nullable=False, server_default="UTC"),
     PrimaryKeyConstraint("tenant_id", "id"),
     UniqueConstraint("tenant_id", "user_id", "billing_period_start"),
     CheckConstraint("billing_period_end > billing_period_start", name="period_order"),
