@@ -3,8 +3,8 @@ silent): a parent on their own family's reviews, feedback, favourites, suggestio
 locations, memory and searches; a venue admin hides reviews of and places their own venue;
 platform admins moderate and, with the system actor, run scoring and curation; a tenant
 admin acts on the tenant's families but neither moderates nor curates. Scopes:
-``write:reviews``, ``read:personal``, ``write:personal``, ``write:activities``,
-``write:curation``."""
+``write:reviews``, ``read:personal``, ``write:personal``, ``read:activities``,
+``write:activities``, ``write:curation``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from travelcore.kernel import ADMINS, Actor, Role, UserId, permit
 
 REVIEWS = "write:reviews"
 READ_PERSONAL, WRITE_PERSONAL = "read:personal", "write:personal"
-PLACE_VENUE = "write:activities"
+SEARCH, PLACE_VENUE = "read:activities", "write:activities"
 CURATE = "write:curation"
 PLATFORM = ADMINS - {Role.TENANT_ADMIN}
 
@@ -39,23 +39,28 @@ def moderate(actor: Actor) -> None:
     permit(actor, REVIEWS, admins=PLATFORM)
 
 
-def family(actor: Actor, parent: UserId) -> None:
+def family(actor: Actor, parent: UserId | None) -> None:
     """Change what is the family's: favourites, answers to suggestions."""
     permit(actor, WRITE_PERSONAL, parent=parent)
 
 
-def read_family(actor: Actor, parent: UserId) -> None:
+def read_family(actor: Actor, parent: UserId | None) -> None:
     """The family's favourites and suggestions."""
     permit(actor, READ_PERSONAL, parent=parent)
 
 
 def personal(actor: Actor, user: UserId) -> None:
-    """The user's locations and memory, a search logged under the user."""
+    """The user's locations and memory."""
     permit(actor, WRITE_PERSONAL, user=user)
 
 
 def read_personal(actor: Actor, user: UserId) -> None:
     permit(actor, READ_PERSONAL, user=user)
+
+
+def search(actor: Actor, user: UserId) -> None:
+    """Search activities from the user's places, logged under the user."""
+    permit(actor, SEARCH, user=user)
 
 
 def forget(actor: Actor, user: UserId) -> None:

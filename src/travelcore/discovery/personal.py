@@ -21,7 +21,7 @@ from travelcore.discovery import access
 from travelcore.kernel import Actor, require_tenant
 from travelcore.kernel import validation as v
 from travelcore.kernel.clock import Clock, checked_clock
-from travelcore.kernel.errors import ValidationFailed
+from travelcore.kernel.errors import NotFound, ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
 from travelcore.kernel.uow import UnitOfWork
 from travelcore.people.model import ChildId
@@ -151,12 +151,15 @@ class Favourites:
         self,
         tenant_id: TenantId,
         child_id: ChildId,
-        rule: Callable[[Actor, UserId], None],
+        rule: Callable[[Actor, UserId | None], None],
         actor: Actor,
     ) -> None:
-        """``rule`` for the child's parent (``NotFound`` for an unknown child)."""
+        """``rule`` for the child's parent (none for an unknown child: admins only)."""
         with self._uow_factory(tenant_id) as uow:
-            parent = uow.children.get(child_id).parent_id
+            try:
+                parent: UserId | None = uow.children.get(child_id).parent_id
+            except NotFound:
+                parent = None
         rule(actor, parent)
 
 

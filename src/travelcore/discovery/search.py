@@ -318,7 +318,7 @@ class ActivitySearch:
         if isinstance(text, str):
             v.text(len(text) or 1, min_length=0)(text, "text")  # storable: no NUL, no surrogate
         require_tenant(actor, tenant_id)
-        access.personal(actor, user_id)
+        access.search(actor, user_id)
         if not isinstance(text, str) or not text.strip():
             raise ValidationFailed("text", "non_empty")
         if len(text) > MAX_QUERY_LENGTH:
