@@ -738,6 +738,7 @@ def _actor(role: Role, **fields: Any) -> Actor:
         (_actor(Role.VENUE_ADMIN, venue_id=new_uuid()), {"venue": VENUE}, "own_venue"),
         (_actor(Role.HR_ADMIN, corporate_id=new_uuid()), {"corporate": CORPORATE}, "own_corporate"),
         (_actor(Role.TRAVELLER), {"traveller": OWNER}, "own_trips"),
+        (_actor(Role.VENUE_ADMIN, venue_id=VENUE), {"user": OWNER}, "own_user"),
         (_actor(Role.PARENT), {"venue": VENUE}, "role"),
         (_actor(Role.SYSTEM, job="sweep"), {"parent": OWNER}, "system"),
         (_actor(Role.PLATFORM_ADMIN, scopes=frozenset({"read:bookings"})), {}, "scope"),
@@ -756,6 +757,7 @@ def test_owners_admins_and_jobs_are_let_through() -> None:
     permit(_actor(Role.HR_ADMIN, corporate_id=CORPORATE), "write:credits", corporate=CORPORATE)
     permit(_actor(Role.TENANT_ADMIN), "write:credits")
     permit(_actor(Role.SYSTEM, job="sweep"), "write:credits", jobs=True)
+    permit(_actor(Role.HR_ADMIN, user_id=OWNER), "write:accounts", user=OWNER)
     key = _actor(Role.PLATFORM_ADMIN, scopes=frozenset({"write:bookings"}))
     permit(key, "write:bookings")
 
@@ -778,3 +780,25 @@ def test_hiding_a_review_needs_its_venues_admin_or_a_platform_admin() -> None:
             admins=frozenset({Role.PLATFORM_ADMIN}),
         )
     assert refused.value.rule == "role"
+
+
+def test_only_a_platform_admin_issues_a_platform_admins_key() -> None:
+    db, clock = MemoryDatabase(), ManualClock(T0)
+    keys = ApiKeyService(db, clock, digest=AesGcmSecretBox({"k": bytes(32)}, current="k"))
+
+    def issue(actor: Actor) -> object:
+        return keys.create(
+            CreateApiKey(
+                tenant_id=TENANT,
+                user_id=OWNER,
+                role="platform_admin",
+                name="ops",
+                scopes=frozenset({"read:bookings"}),
+            ),
+            actor=actor,
+        )
+
+    with pytest.raises(AccessDenied) as refused:
+        issue(_actor(Role.TENANT_ADMIN))
+    assert refused.value.rule == "role"
+    assert issue(_actor(Role.PLATFORM_ADMIN))
