@@ -687,7 +687,7 @@ def scene(request: pytest.FixtureRequest) -> Scene:
 
 
 def test_no_actor_acts_outside_section_10(scene: Scene) -> None:
-    check(scene, runs=300 if isinstance(scene.world.db, MemoryDatabase) else 80)
+    check(scene, runs=600 if isinstance(scene.world.db, MemoryDatabase) else 300)
 
 
 def test_negative_control_without_the_checks_the_property_fails(
@@ -695,7 +695,7 @@ def test_negative_control_without_the_checks_the_property_fails(
 ) -> None:
     for context in CONTEXTS:
         monkeypatch.setattr(context, "permit", lambda *args, **kwargs: None)
-    runs = 300 if isinstance(scene.world.db, MemoryDatabase) else 80
+    runs = 600 if isinstance(scene.world.db, MemoryDatabase) else 300
     with pytest.raises(AssertionError):
         check(scene, runs=runs, shrink=False)
 
