@@ -36,7 +36,17 @@ if TYPE_CHECKING:
 
 PASSWORD = "correct horse battery staple"
 PARENT_SCOPES = frozenset(
-    {"read:activities", "read:bookings", "write:bookings", "read:credits", "write:reviews"}
+    {
+        "read:activities",
+        "read:bookings",
+        "write:bookings",
+        "read:credits",
+        "write:reviews",
+        "read:personal",
+        "write:personal",
+        "read:notifications",
+        "write:notifications",
+    }
 )
 TRAVELLER_SCOPES = frozenset({"read:trips", "write:trips"})
 ACTIVITIES = [

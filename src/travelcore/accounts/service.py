@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
+from travelcore.accounts import access
 from travelcore.accounts.model import (
     MAX_MESSAGE_LENGTH,
     Conversation,
@@ -46,6 +47,7 @@ from travelcore.kernel.errors import SecretUnreadable
 from travelcore.kernel.idempotency import fingerprint_data
 
 AccountsUowFactory = Callable[[TenantId], AccountsUnitOfWork]
+R = TypeVar("R")
 
 
 @attrs.frozen(kw_only=True)
@@ -125,7 +127,37 @@ class EndConversation:
     idempotency_key: str
 
 
-class AccountService:
+class _Service:
+    """What both services share: the unit of work factory, the clock, one ``_run``."""
+
+    def __init__(self, uow_factory: AccountsUowFactory, clock: Clock) -> None:
+        self._uow = uow_factory
+        self._clock = checked_clock(clock)
+
+    def _run(
+        self,
+        cmd: Any,
+        result_type: type[R],
+        action: Callable[[AccountsUnitOfWork, datetime], R],
+        actor: Actor,
+        *,
+        request: Any = None,
+    ) -> R:
+        """``action`` for ``cmd`` (its tenant, its idempotency key; ``request`` in its place
+        for the idempotency fingerprint) through :func:`run_use_case`."""
+        return run_use_case(
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd if request is None else request,
+            result_type,
+            action,
+            actor=actor,
+        )
+
+
+class AccountService(_Service):
     """Registration and sign-in (argon2id behind ``PasswordHasher``) and provider
     credentials (sealed by ``SecretBox``; only ``reveal_credential`` opens them)."""
 
@@ -137,8 +169,7 @@ class AccountService:
         secret_box: SecretBox,
         hasher: PasswordHasher,
     ) -> None:
-        self._uow = uow_factory
-        self._clock = checked_clock(clock)
+        super().__init__(uow_factory, clock)
         self._box = secret_box
         self._hasher = hasher
         self._decoy: str | None = None
@@ -149,6 +180,7 @@ class AccountService:
         request = self._keyed(cmd, {"password": cmd.password})
 
         def action(uow: AccountsUnitOfWork, now: datetime) -> UserId:
+            access.account(actor, cmd.user_id)
             account = UserAccount(
                 tenant_id=cmd.tenant_id,
                 user_id=cmd.user_id,
@@ -160,16 +192,7 @@ class AccountService:
             uow.accounts.add(account)
             return account.user_id
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            request,
-            UserId,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, UserId, action, actor, request=request)
 
     def _keyed(
         self, cmd: RegisterAccount | StoreCredential, secrets: Mapping[str, Secret]
@@ -233,6 +256,7 @@ class AccountService:
         request = self._keyed(cmd, cmd.fields)
 
         def action(uow: AccountsUnitOfWork, now: datetime) -> CredentialId:
+            access.account(actor, cmd.user_id)
             credential_id = CredentialId(new_uuid())
             plaintext = json.dumps({k: v.reveal() for k, v in cmd.fields.items()}).encode()
             uow.credentials.add(
@@ -248,16 +272,7 @@ class AccountService:
             )
             return credential_id
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            request,
-            CredentialId,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, CredentialId, action, actor, request=request)
 
     def reveal_credential(
         self, tenant_id: TenantId, credential_id: CredentialId, *, actor: Actor
@@ -267,6 +282,7 @@ class AccountService:
         v.uuid(credential_id, "credential_id")
         with self._uow(tenant_id) as uow:
             credential = uow.credentials.get(credential_id)
+        access.read_credentials(actor, credential.user_id)
         data = json.loads(self._box.open(credential.sealed, credential.associated_data))
         return {key: Secret(value) for key, value in data.items()}
 
@@ -275,6 +291,7 @@ class AccountService:
     ) -> Sequence[Credential]:
         require_tenant(actor, tenant_id)
         v.uuid(user_id, "user_id")
+        access.read_credentials(actor, user_id)
         with self._uow(tenant_id) as uow:
             return uow.credentials.list(user_id=user_id)
 
@@ -283,6 +300,7 @@ class AccountService:
         not open (an unknown key, a tampered token) is reported and left as it is."""
 
         def action(uow: AccountsUnitOfWork, now: datetime) -> RotationReport:
+            access.rotate(actor)
             resealed, unreadable = [], []
             for credential in uow.credentials.list():
                 try:
@@ -297,27 +315,15 @@ class AccountService:
                 resealed.append(credential.id)
             return RotationReport(resealed=tuple(resealed), unreadable=tuple(unreadable))
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            RotationReport,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, RotationReport, action, actor)
 
 
-class ConversationService:
+class ConversationService(_Service):
     """Text and voice sessions between a user and the agent."""
-
-    def __init__(self, uow_factory: AccountsUowFactory, clock: Clock) -> None:
-        self._uow = uow_factory
-        self._clock = checked_clock(clock)
 
     def start(self, cmd: StartConversation, *, actor: Actor) -> ConversationId:
         def action(uow: AccountsUnitOfWork, now: datetime) -> ConversationId:
+            access.converse(actor, cmd.user_id)
             conversation = Conversation(
                 id=ConversationId(new_uuid()),
                 tenant_id=cmd.tenant_id,
@@ -327,20 +333,12 @@ class ConversationService:
             uow.conversations.add(conversation)
             return conversation.id
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            ConversationId,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, ConversationId, action, actor)
 
     def post(self, cmd: PostMessage, *, actor: Actor) -> MessageId:
         def action(uow: AccountsUnitOfWork, now: datetime) -> MessageId:
             conversation = uow.conversations.get(cmd.conversation_id)
+            access.converse(actor, conversation.user_id)
             if conversation.ended_at is not None:
                 raise InvalidTransition("conversation", "ended", "message posted")
             message = Message(
@@ -355,33 +353,17 @@ class ConversationService:
             uow.conversations.add_message(message)
             return message.id
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            MessageId,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, MessageId, action, actor)
 
     def end(self, cmd: EndConversation, *, actor: Actor) -> Conversation:
         def action(uow: AccountsUnitOfWork, now: datetime) -> Conversation:
-            conversation = uow.conversations.get(cmd.conversation_id).ended(now)
+            conversation = uow.conversations.get(cmd.conversation_id)
+            access.end(actor, conversation.user_id)
+            conversation = conversation.ended(now)
             uow.conversations.save(conversation)
             return conversation
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            Conversation,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, Conversation, action, actor)
 
     def transcript(
         self, tenant_id: TenantId, conversation_id: ConversationId, *, actor: Actor
@@ -389,7 +371,8 @@ class ConversationService:
         require_tenant(actor, tenant_id)
         v.uuid(conversation_id, "conversation_id")
         with self._uow(tenant_id) as uow:
-            uow.conversations.get(conversation_id)
+            conversation = uow.conversations.get(conversation_id)
+            access.read_conversations(actor, conversation.user_id)
             return uow.conversations.messages(conversation_id)
 
     def conversations(
@@ -397,6 +380,7 @@ class ConversationService:
     ) -> Sequence[Conversation]:
         require_tenant(actor, tenant_id)
         v.uuid(user_id, "user_id")
+        access.read_conversations(actor, user_id)
         with self._uow(tenant_id) as uow:
             return uow.conversations.for_user(user_id)
 

@@ -28,6 +28,21 @@ SCOPES = frozenset(
         "write:reviews",
         "read:trips",
         "write:trips",
+        "read:accounts",
+        "write:accounts",
+        "read:conversations",
+        "write:conversations",
+        "read:notifications",
+        "write:notifications",
+        "write:invoices",
+        "read:payouts",
+        "write:payouts",
+        "read:personal",
+        "write:personal",
+        "write:curation",
+        "write:settings",
+        "write:vectors",
+        "write:api_keys",
     }
 )
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from travelcore.apikeys import access
 from travelcore.apikeys.model import ApiKey, ApiKeyId, check_scopes
 from travelcore.apikeys.ports import ApiKeysUowFactory, KeyedDigest
 from travelcore.apikeys.token import InvalidApiKey, ParsedToken, new_token, parse_token
@@ -76,6 +77,7 @@ class ApiKeyService:
         v.instance(CreateApiKey, "CreateApiKey")(cmd, "cmd")
         v.check_command(cmd)
         require_tenant(actor, cmd.tenant_id)
+        access.issue(actor, cmd.role)
         check_scopes(cmd.scopes)
         if cmd.environment not in ("live", "test"):
             raise ValidationFailed("environment", "live_or_test")
@@ -133,6 +135,7 @@ class ApiKeyService:
     def revoke(self, tenant_id: TenantId, key_id: ApiKeyId, *, reason: str, actor: Actor) -> ApiKey:
         v.ids(key_id=key_id)
         require_tenant(actor, tenant_id)
+        access.revoke(actor)
         v.text(500)(reason, "reason")
         with self._uow(tenant_id) as uow:
             key = uow.api_keys.get(key_id)

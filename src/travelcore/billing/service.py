@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import attrs
 
+from travelcore.billing import access
 from travelcore.billing.invoices import (
     MAX_DESCRIPTION,
     MAX_LINES,
@@ -164,6 +165,7 @@ class BillingService:
         subscription already has one for the period."""
 
         def action(uow: BillingUnitOfWork, now: datetime) -> Invoice:
+            access.invoice_job(actor)
             subscription = uow.subscriptions.get(cmd.subscription_id)
             today = subscription.today(now)
             period = subscription.period_containing(cmd.day or today)
@@ -205,8 +207,10 @@ class BillingService:
         change: Callable[[Invoice, datetime], Invoice],
         *,
         actor: Actor,
+        check: Callable[[Actor], None] = access.invoice_job,
     ) -> Invoice:
         def action(uow: BillingUnitOfWork, now: datetime) -> Invoice:
+            check(actor)
             invoice = change(uow.invoices.get(invoice_id), now)
             uow.invoices.save(invoice)
             return invoice
@@ -231,6 +235,7 @@ class BillingService:
             cmd.idempotency_key,
             lambda i, now: i.cancelled(now),
             actor=actor,
+            check=access.cancel_invoice,
         )
 
     def record_payment(self, cmd: RecordInvoicePayment, *, actor: Actor) -> Invoice:
@@ -246,9 +251,8 @@ class BillingService:
     def mark_overdue(self, tenant_id: TenantId, *, actor: Actor) -> int:
         """A job: every ``sent`` invoice past its due date in its corporate's zone becomes
         ``overdue``; how many. Running it again changes nothing."""
-        """A job: every ``sent`` invoice past its due date becomes ``overdue``; how many.
-        Running it again changes nothing."""
         require_tenant(actor, tenant_id)
+        access.invoice_job(actor)
         now = self._clock.now()
         with self._uow(tenant_id) as uow:
             candidates = uow.invoices.sent_due_before((now + LATEST_OFFSET).date())
@@ -268,7 +272,9 @@ class BillingService:
         v.ids(invoice_id=invoice_id)
         require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
-            return uow.invoices.get(invoice_id)
+            invoice = uow.invoices.get(invoice_id)
+        access.read_invoice(actor, invoice.corporate_id)
+        return invoice
 
     # -- payouts ---------------------------------------------------------------------------
 
@@ -278,6 +284,7 @@ class BillingService:
         One per venue and period (``AlreadyExists``)."""
 
         def action(uow: BillingUnitOfWork, now: datetime) -> VenuePayout:
+            access.payout_job(actor)
             uow.venues.get(cmd.venue_id)
             if uow.payouts.for_period(cmd.venue_id, cmd.period_start) is not None:
                 raise AlreadyExists("the venue has a payout for this period", entity="payout")
@@ -309,6 +316,7 @@ class BillingService:
 
     def adjust_payout(self, cmd: AdjustPayout, *, actor: Actor) -> VenuePayout:
         def action(uow: BillingUnitOfWork, now: datetime) -> VenuePayout:
+            access.adjust_payout(actor)
             payout = uow.payouts.get(cmd.payout_id).adjusted(cmd.amount, cmd.notes, now)
             uow.payouts.save(payout)
             return payout
@@ -317,6 +325,7 @@ class BillingService:
 
     def change_payout(self, cmd: ChangePayout, *, actor: Actor) -> VenuePayout:
         def action(uow: BillingUnitOfWork, now: datetime) -> VenuePayout:
+            access.payout_job(actor)
             payout = uow.payouts.get(cmd.payout_id)
             moves: dict[str, Callable[[], VenuePayout]] = {
                 "processing": lambda: payout.processing(now),
@@ -337,7 +346,9 @@ class BillingService:
         v.ids(payout_id=payout_id)
         require_tenant(actor, tenant_id)
         with self._uow(tenant_id) as uow:
-            return uow.payouts.get(payout_id)
+            payout = uow.payouts.get(payout_id)
+        access.read_payout(actor, payout.venue_id)
+        return payout
 
 
 def _required(value: str | None, field: str) -> str:

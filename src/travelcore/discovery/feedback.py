@@ -27,8 +27,9 @@ from travelcore.booking.ports import BookingUnitOfWork
 from travelcore.catalog.model import ActivityId, VenueId
 from travelcore.consent.ports import ConsentRepository
 from travelcore.consent.service import allows_ai_personalisation
+from travelcore.discovery import access
 from travelcore.discovery.curation import first_preference_text, shift_preference
-from travelcore.kernel import Actor, Role, permit, require_tenant
+from travelcore.kernel import Actor, require_tenant
 from travelcore.kernel import validation as v
 from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.errors import AccessDenied, RuleViolation, ValidationFailed
@@ -40,7 +41,6 @@ from travelcore.vectors.records import VectorRecord, namespace_for
 POSITIVE_TAGS = frozenset({"fun", "educational", "social", "creative"})
 NEGATIVE_TAGS = frozenset({"organization", "content", "instructor", "facility"})
 MAX_TEXT = 2000
-PLATFORM_ADMINS = frozenset({Role.PLATFORM_ADMIN})
 """Who hides reviews besides the reviewed venue's admins."""
 
 
@@ -221,7 +221,9 @@ class FeedbackService:
     def _reviewable(self, uow: FeedbackUnitOfWork, booking_id: BookingId, user_id: UserId) -> Any:
         booking = uow.bookings.get(booking_id)
         if booking.parent_id != user_id:
-            raise AccessDenied("only the booking's parent may give feedback on it")
+            raise AccessDenied(
+                "only the booking's parent may give feedback on it", rule="own_family"
+            )
         if booking.status is not BookingStatus.COMPLETED:
             raise BookingNotReviewable(
                 f"booking is {booking.status}, not completed", booking_id=str(booking_id)
@@ -254,6 +256,7 @@ class FeedbackService:
             _REVIEW,
         )
         require_tenant(actor, tenant_id)
+        access.give_feedback(actor, user_id)
         with self._uow_factory(tenant_id) as uow:
             uow.actor = actor
             booking = self._reviewable(uow, booking_id, user_id)
@@ -286,8 +289,7 @@ class FeedbackService:
         with self._uow_factory(tenant_id) as uow:
             uow.actor = actor
             review = uow.reviews.get(review_id)
-            # a venue admin of the reviewed venue, or a platform admin
-            permit(actor, "write:reviews", venue=review.venue_id, admins=PLATFORM_ADMINS)
+            access.hide(actor, review.venue_id)
             hidden = attrs.evolve(
                 review,
                 is_visible=False,
@@ -321,6 +323,7 @@ class FeedbackService:
             _QUICK,
         )
         require_tenant(actor, tenant_id)
+        access.give_feedback(actor, user_id)
         with self._uow_factory(tenant_id) as uow:
             uow.actor = actor
             booking = self._reviewable(uow, booking_id, user_id)
@@ -345,6 +348,7 @@ class FeedbackService:
         """Move the preference vectors by the unprocessed feedback; how many were applied."""
         v.integer(1, MAX_BATCH)(limit, "limit")
         require_tenant(actor, tenant_id)
+        access.curate(actor)
         with self._uow_factory(tenant_id) as uow:
             pending = uow.feedback.unprocessed(limit)
         activities = namespace_for(tenant_id, "activities")

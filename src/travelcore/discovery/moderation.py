@@ -16,8 +16,9 @@ from uuid import UUID
 
 import attrs
 
-from travelcore.discovery.feedback import PLATFORM_ADMINS, Review, ReviewRepository
-from travelcore.kernel.actor import Actor, permit, require_tenant
+from travelcore.discovery import access
+from travelcore.discovery.feedback import Review, ReviewRepository
+from travelcore.kernel.actor import Actor, require_tenant
 from travelcore.kernel.errors import ValidationFailed
 from travelcore.kernel.ids import TenantId
 from travelcore.kernel.uow import UnitOfWork
@@ -39,7 +40,7 @@ def _reason(value: Any) -> str:
 def _moderator(actor: Actor, tenant_id: TenantId) -> None:
     """Platform admins only (``AccessDenied``, rule ``tenant``, ``scope`` or ``role``)."""
     require_tenant(actor, tenant_id)
-    permit(actor, "write:reviews", admins=PLATFORM_ADMINS)
+    access.moderate(actor)
 
 
 class ReviewModeration:
@@ -50,7 +51,7 @@ class ReviewModeration:
         """Put a visible review on the moderation queue; flagging it again changes nothing
         (the first reason stands). A hidden review is not flagged (``ValidationFailed``)."""
         require_tenant(actor, tenant_id)
-        actor.require("write:reviews")
+        access.flag(actor)
         text = _reason(reason)
         with self._uow_factory(tenant_id) as uow:
             uow.actor = actor

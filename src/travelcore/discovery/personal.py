@@ -17,13 +17,15 @@ from uuid import UUID
 import attrs
 
 from travelcore.catalog.model import ActivityId
+from travelcore.discovery import access
 from travelcore.kernel import Actor, require_tenant
 from travelcore.kernel import validation as v
 from travelcore.kernel.clock import Clock, checked_clock
-from travelcore.kernel.errors import ValidationFailed
+from travelcore.kernel.errors import NotFound, ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId, new_uuid
 from travelcore.kernel.uow import UnitOfWork
 from travelcore.people.model import ChildId
+from travelcore.people.ports import ChildRepository
 from travelcore.vectors.ports import Embedder, VectorStore
 from travelcore.vectors.records import VectorRecord, namespace_for
 
@@ -100,6 +102,9 @@ class PersonalUnitOfWork(UnitOfWork, Protocol):
     def favourites(self) -> FavouriteRepository: ...
 
     @property
+    def children(self) -> ChildRepository: ...
+
+    @property
     def memory_entries(self) -> MemoryEntryRepository: ...
 
 
@@ -113,6 +118,7 @@ class Favourites:
     ) -> Favourite:
         v.ids(child_id=child_id, activity_id=activity_id)
         require_tenant(actor, tenant_id)
+        self._check(tenant_id, child_id, access.family, actor)
         favourite = Favourite(
             tenant_id=tenant_id,
             child_id=child_id,
@@ -129,6 +135,7 @@ class Favourites:
     ) -> None:
         v.ids(child_id=child_id, activity_id=activity_id)
         require_tenant(actor, tenant_id)
+        self._check(tenant_id, child_id, access.family, actor)
         with self._uow_factory(tenant_id) as uow:
             uow.favourites.remove(child_id, activity_id)
             uow.commit()
@@ -136,8 +143,24 @@ class Favourites:
     def of(self, tenant_id: TenantId, child_id: ChildId, *, actor: Actor) -> list[Favourite]:
         v.ids(child_id=child_id)
         require_tenant(actor, tenant_id)
+        self._check(tenant_id, child_id, access.read_family, actor)
         with self._uow_factory(tenant_id) as uow:
             return uow.favourites.for_child(child_id)
+
+    def _check(
+        self,
+        tenant_id: TenantId,
+        child_id: ChildId,
+        rule: Callable[[Actor, UserId | None], None],
+        actor: Actor,
+    ) -> None:
+        """``rule`` for the child's parent (none for an unknown child: admins only)."""
+        with self._uow_factory(tenant_id) as uow:
+            try:
+                parent: UserId | None = uow.children.get(child_id).parent_id
+            except NotFound:
+                parent = None
+        rule(actor, parent)
 
 
 class UserMemory:
@@ -167,6 +190,7 @@ class UserMemory:
         v.text(MAX_MEMORY_TEXT)(text, "text")
         v.optional(v.text(255))(source_id, "source_id")
         require_tenant(actor, tenant_id)
+        access.personal(actor, user_id)
         entry = MemoryEntry(
             id=new_uuid(),
             tenant_id=tenant_id,
@@ -193,6 +217,7 @@ class UserMemory:
         v.ids(user_id=user_id)
         v.text(MAX_QUERY_LENGTH)(text, "text")
         require_tenant(actor, tenant_id)
+        access.read_personal(actor, user_id)
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100:
             raise ValidationFailed("k", "between_1_and_100")
         vector = self._embedder.embed([text])[0]
@@ -214,6 +239,7 @@ class UserMemory:
         """Erase the user's memory: the texts, then their vectors."""
         v.ids(user_id=user_id)
         require_tenant(actor, tenant_id)
+        access.forget(actor, user_id)
         with self._uow_factory(tenant_id) as uow:
             removed = uow.memory_entries.remove_user(user_id)
             uow.commit()

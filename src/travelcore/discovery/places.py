@@ -14,6 +14,7 @@ from uuid import UUID
 import attrs
 
 from travelcore.catalog.model import VenueId
+from travelcore.discovery import access
 from travelcore.discovery.geo import DEFAULT_RADIUS_MINUTES, GeoPoint, check_radius
 from travelcore.discovery.intent import LOCATION_TYPES, LocationType
 from travelcore.kernel import Actor, require_tenant
@@ -122,6 +123,7 @@ class Places:
             _LOCATION,
         )
         require_tenant(actor, tenant_id)
+        access.personal(actor, user_id)
         with self._uow_factory(tenant_id) as uow:
             existing = {loc.location_type: loc for loc in uow.user_locations.for_user(user_id)}
             before = existing.get(location_type)
@@ -154,6 +156,7 @@ class Places:
     ) -> list[UserLocation]:
         v.ids(user_id=user_id)
         require_tenant(actor, tenant_id)
+        access.read_personal(actor, user_id)
         with self._uow_factory(tenant_id) as uow:
             return uow.user_locations.for_user(user_id)
 
@@ -163,6 +166,7 @@ class Places:
         v.ids(venue_id=venue_id)
         v.instance(GeoPoint, "GeoPoint")(point, "point")
         require_tenant(actor, tenant_id)
+        access.place_venue(actor, venue_id)
         with self._uow_factory(tenant_id) as uow:
             uow.venue_locations.set(venue_id, point)
             uow.commit()

@@ -18,6 +18,7 @@ import attrs
 
 from travelcore.booking.ports import BookingUnitOfWork
 from travelcore.catalog.model import Venue, VenueId, VenueStatus
+from travelcore.discovery import access
 from travelcore.discovery.feedback import ReviewRepository
 from travelcore.discovery.scores import (
     DEFAULT_SCORING,
@@ -133,6 +134,7 @@ class VenueScoring:
 
     def run(self, tenant_id: TenantId, *, actor: Actor) -> ScoringReport:
         require_tenant(actor, tenant_id)
+        access.curate(actor)
         now = self._clock.now()
         metrics = self._reader.metrics(tenant_id, now, self._policy)
         with self._uow_factory(tenant_id) as uow:
@@ -170,6 +172,7 @@ class VenueScoring:
     ) -> set[VenueId]:
         """The venues among ``venues`` that curation may suggest."""
         require_tenant(actor, tenant_id)
+        access.curate(actor)
         now = self._clock.now()
         with self._uow_factory(tenant_id) as uow:
             latest = uow.venue_scores.latest()

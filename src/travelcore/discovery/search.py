@@ -23,6 +23,7 @@ import attrs
 
 from travelcore.catalog.model import Activity, ActivityId, Session, TimeOfDay
 from travelcore.catalog.ports import CatalogUnitOfWork
+from travelcore.discovery import access
 from travelcore.discovery.geo import GeoPoint, TravelTime, reachable
 from travelcore.discovery.intent import (
     DAYS,
@@ -317,6 +318,7 @@ class ActivitySearch:
         if isinstance(text, str):
             v.text(len(text) or 1, min_length=0)(text, "text")  # storable: no NUL, no surrogate
         require_tenant(actor, tenant_id)
+        access.search(actor, user_id)
         if not isinstance(text, str) or not text.strip():
             raise ValidationFailed("text", "non_empty")
         if len(text) > MAX_QUERY_LENGTH:

@@ -29,6 +29,7 @@ from travelcore.booking.service import BookGroup, BookingService, BookSession
 from travelcore.catalog.model import Activity, ActivityId, SessionId, Venue, VenueId
 from travelcore.consent.ports import ConsentRepository
 from travelcore.consent.service import allows_ai_personalisation
+from travelcore.discovery import access
 from travelcore.discovery.curation import (
     ChildProfile,
     SessionOption,
@@ -163,6 +164,7 @@ class Curation:
         v.day(month, "month")
         v.items(v.uuid, max_items=MAX_PARENTS)(parents, "parents")
         require_tenant(actor, tenant_id)
+        access.curate(actor)
         now = self._clock.now()
         first = month_start(month)
         last = month_start(first + timedelta(days=32)) - timedelta(days=1)
@@ -342,6 +344,7 @@ class Curation:
         v.ids(parent=parent)
         v.day(month, "month")
         require_tenant(actor, tenant_id)
+        access.read_family(actor, parent)
         with self._uow_factory(tenant_id) as uow:
             return uow.suggestions.for_parent(parent, month_start(month))
 
@@ -349,7 +352,9 @@ class Curation:
         with self._uow_factory(tenant_id) as uow:
             record = uow.suggestions.get(suggestion_id)
         if record.user_id != parent:
-            raise AccessDenied("only the parent the suggestion was made for may answer it")
+            raise AccessDenied(
+                "only the parent the suggestion was made for may answer it", rule="own_family"
+            )
         if record.response is not None:
             raise SuggestionClosed(f"the suggestion was already {record.response}")
         if self._clock.now() >= record.expires_at:
@@ -369,6 +374,7 @@ class Curation:
         v.ids(parent=parent, suggestion_id=suggestion_id)
         v.text(255)(idempotency_key, "idempotency_key")
         require_tenant(actor, tenant_id)
+        access.family(actor, parent)
         record = self._open(tenant_id, parent, suggestion_id)
         if record.is_group:
             group = self._bookings.book_group(
@@ -405,6 +411,7 @@ class Curation:
     ) -> SuggestionRecord:
         v.ids(parent=parent, suggestion_id=suggestion_id)
         require_tenant(actor, tenant_id)
+        access.family(actor, parent)
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
             raise ValidationFailed("reason", "text_of_1_to_500_characters")
         record = self._open(tenant_id, parent, suggestion_id)

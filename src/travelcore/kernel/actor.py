@@ -131,16 +131,18 @@ def permit(
     venue: UUID | None = None,
     corporate: UUID | None = None,
     traveller: UUID | None = None,
+    user: UUID | None = None,
     jobs: bool = False,
     admins: frozenset[Role] = ADMINS,
 ) -> None:
     """Refuse (``AccessDenied`` naming the rule) unless ``actor`` may act on a target owned
-    by ``parent`` (a parent's user id), ``venue``, ``corporate`` or ``traveller``.
+    by ``parent`` (a parent's user id), ``venue``, ``corporate``, ``traveller`` or ``user``
+    (any role's own user: an account, an inbox).
 
     The actor must hold ``scope``; ``admins`` may do anything; the system actor only what
     ``jobs`` allows; any other role only where its owner argument is given and is the
-    actor's own (``own_family``, ``own_venue``, ``own_corporate``, ``own_trips``), and
-    nothing at all where it is not given (``role``).
+    actor's own (``own_family``, ``own_venue``, ``own_corporate``, ``own_trips``,
+    ``own_user``), and nothing at all where none is given (``role``).
     """
     actor.require(scope)
     if actor.role in admins:
@@ -149,6 +151,8 @@ def permit(
         if not jobs:
             raise AccessDenied("the system actor runs jobs only", rule="system")
         return
+    if user is not None and actor.user_id == user:
+        return
     owner, own = {
         Role.PARENT: (parent, actor.user_id),
         Role.TRAVELLER: (traveller, actor.user_id),
@@ -156,6 +160,8 @@ def permit(
         Role.HR_ADMIN: (corporate, actor.corporate_id),
     }.get(actor.role, (None, None))
     if owner is None:
+        if user is not None:
+            raise AccessDenied("a user acts on their own only", rule="own_user")
         raise AccessDenied(f"a {actor.role} may not do this", rule="role")
     if own != owner:
         rule = _OWNER_RULES[actor.role]

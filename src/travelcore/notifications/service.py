@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import attrs
@@ -25,6 +25,7 @@ from travelcore.kernel import (
     run_use_case,
 )
 from travelcore.kernel import validation as v
+from travelcore.notifications import access
 from travelcore.notifications.model import (
     MAX_BODY,
     MAX_TITLE,
@@ -58,6 +59,7 @@ class RecipientsUnitOfWork(NotificationsUnitOfWork, Protocol):
 
 
 NotificationsUowFactory = Callable[[TenantId], RecipientsUnitOfWork]
+R = TypeVar("R")
 
 
 @attrs.frozen(kw_only=True)
@@ -177,12 +179,33 @@ class NotificationService:
         self._default_language = default_language
         self._retry = retry or RetryPolicy()
 
+    def _run(
+        self,
+        cmd: Any,
+        result_type: type[R],
+        action: Callable[[RecipientsUnitOfWork, datetime], R],
+        actor: Actor,
+    ) -> R:
+        """``action`` for ``cmd`` (its tenant, its idempotency key) through
+        :func:`run_use_case`."""
+        return run_use_case(
+            self._uow,
+            cmd.tenant_id,
+            self._clock,
+            cmd.idempotency_key,
+            cmd,
+            result_type,
+            action,
+            actor=actor,
+        )
+
     # templates ---------------------------------------------------------------------------
 
     def save_template(self, cmd: SaveTemplate, *, actor: Actor) -> Template:
         """Save a new version; refused if it uses a variable it does not declare."""
 
         def action(uow: RecipientsUnitOfWork, now: datetime) -> Template:
+            access.administer(actor)
             channel = Channel(cmd.channel)
             versions = uow.notification_templates.versions(cmd.key, channel, cmd.language)
             template = Template(
@@ -203,16 +226,7 @@ class NotificationService:
             uow.notification_templates.add(template)
             return template
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            Template,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, Template, action, actor)
 
     def check_template(self, template: Template) -> None:
         """``ValidationFailed`` naming the part and the variable it uses undeclared."""
@@ -249,31 +263,25 @@ class NotificationService:
     ) -> NotificationPreferences:
         v.ids(user_id=user_id)
         require_tenant(actor, tenant_id)
+        access.read(actor, user_id)
         with self._uow(tenant_id) as uow:
             return _preferences(uow, user_id)
 
     def switch_channel(self, cmd: SwitchChannel, *, actor: Actor) -> NotificationPreferences:
         def action(uow: RecipientsUnitOfWork, now: datetime) -> NotificationPreferences:
+            access.own(actor, cmd.user_id)
             preferences = _preferences(uow, cmd.user_id)
             preferences.switch(NotificationType(cmd.type), Channel(cmd.channel), cmd.enabled)
             uow.notification_preferences.put(preferences)
             return preferences
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            NotificationPreferences,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, NotificationPreferences, action, actor)
 
     def update_preferences(
         self, cmd: UpdatePreferences, *, actor: Actor
     ) -> NotificationPreferences:
         def action(uow: RecipientsUnitOfWork, now: datetime) -> NotificationPreferences:
+            access.own(actor, cmd.user_id)
             preferences = _preferences(uow, cmd.user_id)
             if cmd.language is not None:
                 preferences.language = cmd.language
@@ -286,21 +294,13 @@ class NotificationService:
             uow.notification_preferences.put(preferences)
             return preferences
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            NotificationPreferences,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, NotificationPreferences, action, actor)
 
     # creating ----------------------------------------------------------------------------
 
     def announce(self, cmd: Announce, *, actor: Actor) -> Created:
         def action(uow: RecipientsUnitOfWork, now: datetime) -> Created:
+            access.send(actor)
             created: list[NotificationId] = []
             for user_id in cmd.user_ids:
                 request = NotificationRequest(
@@ -313,16 +313,7 @@ class NotificationService:
                 created.extend(n.id for n in self.create(uow, request, now))
             return Created(notification_ids=tuple(created))
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            Created,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, Created, action, actor)
 
     def create(
         self,
@@ -381,6 +372,7 @@ class NotificationService:
         send and its ``sent`` mark are lost together at most); safe to run in several
         processes at once."""
         require_tenant(actor, tenant_id)
+        access.send(actor)
         if not 1 <= limit <= MAX_BATCH:
             raise ValidationFailed("limit", f"between_1_and_{MAX_BATCH}")
         sent = failed = parked = 0
@@ -444,6 +436,7 @@ class NotificationService:
         v.ids(user_id=user_id)
         v.boolean(unread_only, "unread_only")
         require_tenant(actor, tenant_id)
+        access.read(actor, user_id)
         with self._uow(tenant_id) as uow:
             found = uow.notifications.for_user(
                 user_id, channel=Channel.IN_APP, unread_only=unread_only
@@ -453,6 +446,7 @@ class NotificationService:
     def unread_count(self, tenant_id: TenantId, user_id: UserId, *, actor: Actor) -> int:
         v.ids(user_id=user_id)
         require_tenant(actor, tenant_id)
+        access.read(actor, user_id)
         with self._uow(tenant_id) as uow:
             return uow.notifications.unread_count(user_id)
 
@@ -462,28 +456,21 @@ class NotificationService:
         """Every notification of the user on every channel, newest first."""
         v.ids(user_id=user_id)
         require_tenant(actor, tenant_id)
+        access.read(actor, user_id)
         with self._uow(tenant_id) as uow:
             return uow.notifications.for_user(user_id)
 
     def mark_read(self, cmd: MarkRead, *, actor: Actor) -> Notification:
         def action(uow: RecipientsUnitOfWork, now: datetime) -> Notification:
             notification = uow.notifications.get(cmd.notification_id)
+            access.own(actor, notification.user_id)
             if notification.user_id != cmd.user_id:
-                raise AccessDenied("this notification belongs to another user")
+                raise AccessDenied("this notification belongs to another user", rule="own_user")
             notification.mark_read(now)
             uow.notifications.save(notification)
             return notification
 
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            Notification,
-            action,
-            actor=actor,
-        )
+        return self._run(cmd, Notification, action, actor)
 
 
 def _preferences(uow: NotificationsUnitOfWork, user_id: UserId) -> NotificationPreferences:

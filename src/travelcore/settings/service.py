@@ -18,6 +18,7 @@ from travelcore.kernel import (
     require_tenant,
 )
 from travelcore.kernel import validation as v
+from travelcore.settings import access
 from travelcore.settings.model import PlatformSettings, normalized
 from travelcore.settings.ports import SettingsUowFactory
 
@@ -45,6 +46,7 @@ class PlatformSettingsService:
         """Merge ``overrides`` into the tenant's settings (a ``None`` value drops an
         override); every value is checked before anything is written."""
         require_tenant(actor, tenant_id)
+        access.administer(actor)
         if not isinstance(overrides, Mapping) or len(overrides) > MAX_OVERRIDES:
             raise ValidationFailed("overrides", f"mapping_of_at_most_{MAX_OVERRIDES}")
         v.optional(v.uuid)(updated_by, "updated_by")

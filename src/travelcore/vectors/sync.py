@@ -17,6 +17,7 @@ from travelcore.kernel import Actor, require_tenant
 from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.errors import ValidationFailed, VectorStoreUnavailable
 from travelcore.kernel.ids import TenantId
+from travelcore.vectors import access
 from travelcore.vectors.ports import Embedder, TextSearch, VectorStore, VectorsUnitOfWork
 from travelcore.vectors.records import (
     VectorRecord,
@@ -74,6 +75,7 @@ class VectorSync:
     ) -> SyncReport:
         """Embed and upsert what changed; retry pending deletions; record every outcome."""
         require_tenant(actor, tenant_id)
+        access.sync(actor)
         namespace = namespace_for(tenant_id, kind)
         deleted, delete_failed = self._retry_deletes(tenant_id, namespace)
         hashes = {doc.id: content_hash(doc.text, doc.metadata) for doc in documents}
@@ -114,6 +116,7 @@ class VectorSync:
         """Forget entities: their vectors are deleted now, or on a later run if the store is
         unavailable (the intent is committed first, so it is never lost)."""
         require_tenant(actor, tenant_id)
+        access.sync(actor)
         namespace = namespace_for(tenant_id, kind)
         now = self._clock.now()
         with self._uow_factory(tenant_id) as uow:
