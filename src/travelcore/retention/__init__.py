@@ -7,6 +7,7 @@ from travelcore.retention.erasure import (
     ErasureStep,
     Subject,
     erase_child,
+    mentions,
 )
 from travelcore.retention.job import ChildDeletion, RetentionJob
 from travelcore.retention.ports import ChatStore, ErasureStore, RetentionUnitOfWork
@@ -28,4 +29,5 @@ __all__ = [
     "Sweep",
     "erase_child",
     "in_unit_of_work",
+    "mentions",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from psycopg.types.json import Jsonb
 from sqlalchemy import ColumnElement, String, Text, cast, delete, func, or_, select, update
@@ -285,13 +286,24 @@ class PostgresErasure:
             delete(n).where(n.c.tenant_id == self._tid, n.c.user_id == user_id, mentions)
         )
 
-    def redact_name(self, user_id: UserId, name: str, replacement: str) -> int:
-        pattern = r"\m" + _regex_escape(name) + r"\M"
-        r, m, conv = discovery.reviews, accounts.conversation_messages, accounts.conversations
+    def delete_memory_entries(self, ids: Sequence[UUID]) -> int:
+        if not ids:
+            return 0
+        m = discovery.user_memory
+        return self._delete(delete(m).where(m.c.tenant_id == self._tid, m.c.id.in_(ids)))
+
+    def redact(self, user_id: UserId, terms: tuple[str, ...], replacement: str) -> int:
+        pattern = r"\m(?:" + "|".join(map(_regex_escape, terms)) + r")\M"
+        r, f = discovery.reviews, discovery.booking_feedback
+        m, conv, kids = accounts.conversation_messages, accounts.conversations, people.children
         chats = select(conv.c.id).where(conv.c.tenant_id == self._tid, conv.c.user_id == user_id)
+        children = select(kids.c.id).where(
+            kids.c.tenant_id == self._tid, kids.c.parent_id == user_id
+        )
         changed = 0
         for column, owned in (
             (r.c.review_text, r.c.user_id == user_id),
+            (f.c.comment, f.c.child_id.in_(children)),
             (m.c.content, m.c.conversation_id.in_(chats)),
         ):
             table = column.table
