@@ -7,6 +7,7 @@ from travelcore.retention.erasure import (
     ErasureStep,
     Subject,
     erase_child,
+    mention_pattern,
     mentions,
 )
 from travelcore.retention.job import ChildDeletion, RetentionJob
@@ -29,5 +30,6 @@ __all__ = [
     "Sweep",
     "erase_child",
     "in_unit_of_work",
+    "mention_pattern",
     "mentions",
 ]

@@ -6,7 +6,7 @@ deletes their vectors from every store and runs :data:`ERASURE_STEPS` in order: 
 profile, feedback, suggestions, favourites, consents, search logs, those memory entries and
 notifications about the child go, and so do the parent's produced exports; what the parent
 wrote (review texts, feedback comments, chat messages) loses every mention of the child
-(name, id or date of birth, as a whole word in any case); bookings and waitlist entries are
+(name, id or date of birth, in any case: :func:`mentions`); bookings and waitlist entries are
 de-identified: they point to a placeholder child with a new id and no name or birth date,
 so the ledger (which names bookings, never children) keeps every entry and every sum; the
 child's id in stored events becomes the placeholder's, and stored idempotent results naming
@@ -52,13 +52,30 @@ class Subject:
         return (str(self.child.id), self.child.first_name, self.child.date_of_birth.isoformat())
 
     def mentioned_in(self, text: str) -> bool:
-        """Whether ``text`` holds one of :attr:`terms` as a whole word, in any case."""
+        """Whether ``text`` mentions the child (:func:`mentions` of :attr:`terms`)."""
         return mentions(self.terms).search(text) is not None
 
 
 def mentions(terms: Sequence[str]) -> re.Pattern[str]:
-    """Any of ``terms`` as a whole word, in any case (the rule every adapter applies)."""
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, terms)) + r")\b", re.IGNORECASE)
+    """Any of ``terms`` in any case, where a term that begins or ends with a letter must
+    begin or end a word there (the name ``Al`` is not in "Also"; a birth date is found in
+    "2017-02-13T09:00" too): the rule every adapter applies."""
+    return re.compile(mention_pattern(terms), re.IGNORECASE)
+
+
+def mention_pattern(
+    terms: Sequence[str],
+    *,
+    boundaries: tuple[str, str] = (r"\b", r"\b"),
+    escape: Callable[[str], str] = re.escape,
+) -> str:
+    """The alternation :func:`mentions` compiles, in another regex dialect: ``boundaries``
+    (where a word starts, where it ends) and ``escape`` are that dialect's."""
+    start, end = boundaries
+    return "|".join(
+        (start if t[:1].isalpha() else "") + escape(t) + (end if t[-1:].isalpha() else "")
+        for t in terms
+    )
 
 
 ErasureStep = Callable[[RetentionUnitOfWork, Subject], int]

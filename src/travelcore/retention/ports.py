@@ -49,9 +49,9 @@ class ErasureStore(Protocol):
         ...
 
     def redact(self, user_id: UserId, terms: tuple[str, ...], replacement: str) -> int:
-        """Replace each of ``terms`` (a whole word, any case: :func:`mentions`) in what the
-        parent wrote: review texts, feedback comments on their children's bookings and chat
-        messages; how many texts changed."""
+        """Replace each of ``terms`` (as :func:`~travelcore.retention.mentions` finds them)
+        in what the parent wrote: review texts, feedback comments on their children's
+        bookings and chat messages; how many texts changed."""
         ...
 
     def add_alias(self, alias: Child) -> None:

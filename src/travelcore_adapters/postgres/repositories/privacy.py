@@ -15,6 +15,7 @@ from travelcore.consent import ConsentKind, ConsentRecord, ConsentText
 from travelcore.export import DataExport, ExportStatus
 from travelcore.kernel import TenantId, UserId, dumps
 from travelcore.people import Child, ChildId
+from travelcore.retention import mention_pattern
 from travelcore_adapters.postgres.repositories.base import TableRepository
 from travelcore_adapters.postgres.repositories.people import PostgresChildRepository
 from travelcore_adapters.postgres.repositories.scope import PostgresScope
@@ -293,7 +294,7 @@ class PostgresErasure:
         return self._delete(delete(m).where(m.c.tenant_id == self._tid, m.c.id.in_(ids)))
 
     def redact(self, user_id: UserId, terms: tuple[str, ...], replacement: str) -> int:
-        pattern = r"\m(?:" + "|".join(map(_regex_escape, terms)) + r")\M"
+        pattern = mention_pattern(terms, boundaries=(r"\m", r"\M"), escape=_regex_escape)
         r, f = discovery.reviews, discovery.booking_feedback
         m, conv, kids = accounts.conversation_messages, accounts.conversations, people.children
         chats = select(conv.c.id).where(conv.c.tenant_id == self._tid, conv.c.user_id == user_id)
