@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from travelcore.retention import mention_pattern, mentions
-from travelcore_adapters.postgres.repositories.privacy import _regex_escape
+from travelcore.retention import mentions
+from travelcore_adapters.postgres.repositories.privacy import mention_regex
 
 TERMS = ("0f8e2c1a-5b7d-4e3f-9a6b-1c2d3e4f5a6b", "Al", "2017-02-13")
 
@@ -47,7 +47,7 @@ def test_postgres_redacts_what_python_redacts(
     superuser: psycopg.Connection[Any], parts: list[str], name: str
 ) -> None:
     text, terms = "".join(parts), (name, "2017-02-13")
-    pg = mention_pattern(terms, boundaries=(r"\m", r"\M"), escape=_regex_escape)
+    pg = mention_regex(terms)
     [row] = superuser.execute(
         "SELECT regexp_replace(%s, %s, '[erased]', 'gi')", (text, pg)
     ).fetchall()

@@ -294,7 +294,7 @@ class PostgresErasure:
         return self._delete(delete(m).where(m.c.tenant_id == self._tid, m.c.id.in_(ids)))
 
     def redact(self, user_id: UserId, terms: tuple[str, ...], replacement: str) -> int:
-        pattern = mention_pattern(terms, boundaries=(r"\m", r"\M"), escape=_regex_escape)
+        pattern = mention_regex(terms)
         r, f = discovery.reviews, discovery.booking_feedback
         m, conv, kids = accounts.conversation_messages, accounts.conversations, people.children
         chats = select(conv.c.id).where(conv.c.tenant_id == self._tid, conv.c.user_id == user_id)
@@ -372,6 +372,11 @@ class PostgresChats:
             delete(conv).where(conv.c.tenant_id == tid, conv.c.id.in_(ended))
         )
         return int(gone.rowcount)
+
+
+def mention_regex(terms: Sequence[str]) -> str:
+    """:func:`travelcore.retention.mentions` as a PostgreSQL regular expression."""
+    return mention_pattern(terms, boundaries=(r"\m", r"\M"), escape=_regex_escape)
 
 
 def _regex_escape(value: str) -> str:
