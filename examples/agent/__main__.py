@@ -15,7 +15,7 @@ from examples.agent.agent import TravelAgent, run_script
 from examples.agent.offers import TariffSearch
 from examples.ops.database import gateway_from_env
 from travelcore.agent import RuleBasedUnderstanding
-from travelcore.kernel import Actor, Role, TenantId, UserId, new_uuid
+from travelcore.kernel import Actor, TenantId, UserId, new_uuid
 from travelcore.travel import RegisterTenant
 from travelcore_adapters import bootstrap
 
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with open_app(args.backend) as app:
         tenant = TenantId(new_uuid())
-        admin = Actor(tenant_id=tenant, role=Role.TENANT_ADMIN, user_id=UserId(new_uuid()))
+        admin = Actor.tenant_admin(tenant, UserId(new_uuid()))
         app.travel.register_tenant(
             RegisterTenant(tenant_id=tenant, name="Acme Travel"), actor=admin
         )

@@ -13,7 +13,7 @@ from examples.agent.offers import TripOffer, TripSearch
 from travelcore.accounts import ConversationId, EndConversation, PostMessage, StartConversation
 from travelcore.accounts import Role as Speaker
 from travelcore.agent import Intent, IntentKind, LanguageUnderstanding, TripRequest
-from travelcore.kernel import Actor, Money, Role, TenantId, UserId, new_uuid
+from travelcore.kernel import Actor, Money, TenantId, UserId, new_uuid
 from travelcore.payments import PaymentStatus, PayTrip
 from travelcore.travel import BookTrip, Category, LineItem, TripId
 from travelcore_adapters import bootstrap
@@ -51,7 +51,7 @@ class TravelAgent:
         self._search = search
         self._card = card
         self._memory = LongTermMemory(app.vector_store, app.embedder, tenant_id)
-        self.actor = Actor(tenant_id=tenant_id, role=Role.TRAVELLER, user_id=user_id)
+        self.actor = Actor.traveller(tenant_id, user_id)
         self._session, self._turn = new_uuid().hex, 0
         self._offer: TripOffer | None = None
         self.trip_id: TripId | None = None

@@ -57,7 +57,7 @@ def _actor_of(svc: Services, tenant: TenantId, user_id: Any) -> Actor:
         try:
             user = uow.users.get(user_id)
         except NotFound:
-            return Actor(tenant_id=tenant, role=Role.TRAVELLER, user_id=user_id)
+            return Actor.traveller(tenant, user_id)
     return Actor(
         tenant_id=tenant,
         role=Role(user.role.value),

@@ -25,7 +25,7 @@ from travelcore.catalog import (
 )
 from travelcore.consent import ConsentKind, ConsentService, GrantConsent
 from travelcore.discovery import activity_document
-from travelcore.kernel import Actor, Role, TenantId, UserId, new_uuid
+from travelcore.kernel import Actor, TenantId, UserId, new_uuid
 from travelcore.ledger import AllocateCredits
 from travelcore.people import AddChild, ChildId, RegisterCorporate, RegisterUser, UserRole
 from travelcore.travel import PolicyKey, RegisterTenant, SetPolicyRule, Severity
@@ -76,7 +76,7 @@ def seed(services: Services) -> SampleData:
     """Create a new sample tenant through the library's use cases, as a platform admin."""
     app = services.app
     tenant = TenantId(new_uuid())
-    staff = Actor(tenant_id=tenant, role=Role.PLATFORM_ADMIN, user_id=UserId(new_uuid()))
+    staff = Actor.platform_admin(tenant, UserId(new_uuid()))
     counter = iter(range(1_000_000))
 
     def key() -> str:
@@ -201,7 +201,7 @@ def seed(services: Services) -> SampleData:
             )
             for i, kid in enumerate(kids)
         )
-        parent_actor = Actor(tenant_id=tenant, role=Role.PARENT, user_id=parent)
+        parent_actor = Actor.parent(tenant, parent, corporate)
         for child in children:  # the parents agree to AI suggestions for their children
             consents.grant(
                 GrantConsent(child_id=child, kind=ConsentKind.AI_PERSONALISATION),

@@ -8,6 +8,7 @@ import attrs
 
 from examples.demo.backends import OpenApp
 from travelcore.kernel import (
+    Actor,
     EventBus,
     ManualClock,
     Money,
@@ -17,7 +18,6 @@ from travelcore.kernel import (
     new_uuid,
 )
 from travelcore.payments import PaymentGateway, PayTrip
-from travelcore.testing.actors import admin, job
 from travelcore.travel import (
     BookTrip,
     CabinClass,
@@ -54,9 +54,12 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
         app.database, clock, reminder_offsets=(ReminderOffset(days_before=1, at=time(9, 0)),)
     )
     acme, ada = TenantId(new_uuid()), UserId(new_uuid())
+    # the platform's operator, allowed everything in the tenant
+    staff = Actor.platform_admin(acme, UserId(new_uuid()))
+    ada_acts = Actor.traveller(acme, ada)  # Ada acts on her own preferences and trips
 
     travel.register_tenant(
-        RegisterTenant(tenant_id=acme, name="Acme", idempotency_key="t"), actor=admin(acme)
+        RegisterTenant(tenant_id=acme, name="Acme", idempotency_key="t"), actor=staff
     )
     for key, value, severity in [
         (PolicyKey.CABIN_CLASS, {"max": "premium_economy"}, Severity.REFUSAL),
@@ -67,9 +70,9 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
             SetPolicyRule(
                 tenant_id=acme, key=key, value=value, severity=severity, idempotency_key=key
             ),
-            actor=admin(acme),
+            actor=staff,
         )
-    for rule in travel.policy_rules(acme, actor=admin(acme)):
+    for rule in travel.policy_rules(acme, actor=staff):
         print(f"Acme policy: {rule.key} = {rule.value} ({rule.severity})")
 
     travel.set_preferences(
@@ -81,7 +84,7 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
             loyalty_numbers={"airline": "LH-992211"},
             idempotency_key="prefs",
         ),
-        actor=admin(acme),
+        actor=ada_acts,
     )
     start = date(2026, 4, 14)
     draft = travel.draft_itinerary(
@@ -97,7 +100,7 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
             ),
             idempotency_key="draft",
         ),
-        actor=admin(acme),
+        actor=ada_acts,
     )
     print(f"Ada drafts an itinerary to Lisbon, {start} for 3 days: {draft.id}")
 
@@ -137,7 +140,7 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
                 items=(attrs.evolve(items[0], cabin_class=CabinClass.BUSINESS), *items[1:]),
                 idempotency_key="book-business",
             ),
-            actor=admin(acme),
+            actor=ada_acts,
         )
     except PolicyViolation as refused:
         print(f"Business class refused: {refused.message}")
@@ -150,34 +153,35 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
             items=items,
             idempotency_key="book",
         ),
-        actor=admin(acme),
+        actor=ada_acts,
     )
     for item in items:
         print(f"  {item.kind:<6} {item.provider:<12} {item.unit_price} x {item.quantity}")
     print(f"Booked trip {booked.id}: total {booked.total}")
     for warning in booked.warnings:
         print(f"  flagged by policy {warning.rule}: {warning.message}")
-    print(f"Itinerary is now {travel.itinerary(acme, draft.id, actor=admin(acme)).status}")
+    print(f"Itinerary is now {travel.itinerary(acme, draft.id, actor=ada_acts).status}")
 
     paid = payments.pay(
         PayTrip(
             tenant_id=acme, trip_id=booked.id, payment_method="pm_card_visa", idempotency_key="pay"
         ),
-        actor=admin(acme),
+        actor=ada_acts,
     )
     print(f"Payment {paid.status}: {paid.amount} ({paid.provider_ref})")
-    print(f"Trip is now {travel.trip(acme, booked.id, actor=admin(acme)).status}")
+    print(f"Trip is now {travel.trip(acme, booked.id, actor=ada_acts).status}")
 
     clock.set(datetime(2026, 4, 13, 7, 0, tzinfo=UTC))  # 09:00 in Berlin, Ada's zone
     print(
         f"On {clock.now():%Y-%m-%d %H:%M} UTC, "
-        f"{len(travel.due_reminders(acme, actor=admin(acme)))} reminder due:"
+        f"{len(travel.due_reminders(acme, actor=staff))} reminder due:"
     )
     travel.send_due_reminders(
-        SendDueReminders(tenant_id=acme, idempotency_key="remind-0413"), actor=job(acme)
+        SendDueReminders(tenant_id=acme, idempotency_key="remind-0413"),
+        actor=Actor.system(acme, "trip-reminders"),
     )
 
-    report = travel.spend(acme, Period.QUARTER, user_id=ada, actor=admin(acme))
+    report = travel.spend(acme, Period.QUARTER, user_id=ada, actor=staff)
     for line in report.lines:
         print(f"Spend {line.period} ({line.currency}), {line.trips} trip(s): {line.total}")
         for category, amount in line.by_category.items():

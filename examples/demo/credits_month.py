@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 from examples.demo.backends import OpenApp
 from travelcore.kernel import (
+    Actor,
     DomainEvent,
     EventBus,
     ManualClock,
@@ -35,7 +36,6 @@ from travelcore.ledger import (
     SubscriptionTier,
     VoidHold,
 )
-from travelcore.testing.actors import admin, job
 from travelcore_adapters import bootstrap
 
 
@@ -55,6 +55,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
     clock = ManualClock(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
     ledger = open_app(clock=clock, events=bus).ledger
     tenant, parent = TenantId(new_uuid()), UserId(new_uuid())
+    # the platform's operator, allowed everything in the tenant
+    staff = Actor.platform_admin(tenant, UserId(new_uuid()))
 
     def step(when: datetime, what: str) -> None:
         clock.set(when)
@@ -72,7 +74,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
             start_date=date(2026, 3, 1),
             idempotency_key="acme-subscription",
         ),
-        actor=admin(tenant),
+        actor=staff,
     )
     allocation = AllocatePeriodCredits(
         tenant_id=tenant,
@@ -81,12 +83,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
         day=clock.now().date(),
         idempotency_key="acme-2026-03-parent",
     )
-    balance_id = ledger.allocate_period_credits(
-        allocation, actor=admin(allocation.tenant_id)
-    ).balance_id
-    ledger.allocate_period_credits(
-        allocation, actor=admin(allocation.tenant_id)
-    )  # a retry: same result, nothing written
+    balance_id = ledger.allocate_period_credits(allocation, actor=staff).balance_id
+    ledger.allocate_period_credits(allocation, actor=staff)  # a retry: same result, nothing written
 
     pottery, football, coding, theatre = (new_uuid() for _ in range(4))
     step(datetime(2026, 3, 3, 19, 0, tzinfo=UTC), "checkout starts: hold 12 for pottery")
@@ -98,7 +96,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
             credits=12,
             idempotency_key="hold-pottery",
         ),
-        actor=admin(tenant),
+        actor=staff,
     )
     step(datetime(2026, 3, 3, 19, 5, tzinfo=UTC), "payment confirmed: capture the hold")
     ledger.capture_hold(
@@ -108,7 +106,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
             hold_id=pottery_hold.id,
             idempotency_key="capture-pottery",
         ),
-        actor=admin(tenant),
+        actor=staff,
     )
     step(datetime(2026, 3, 4, 12, 0, tzinfo=UTC), "hold 15 for theatre, then abandon it")
     theatre_hold = ledger.place_hold(
@@ -119,7 +117,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
             credits=15,
             idempotency_key="hold-theatre",
         ),
-        actor=admin(tenant),
+        actor=staff,
     )
     ledger.void_hold(
         VoidHold(
@@ -128,7 +126,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
             hold_id=theatre_hold.id,
             idempotency_key="void-theatre",
         ),
-        actor=admin(tenant),
+        actor=staff,
     )
     for when, booking, credits, name in [
         (datetime(2026, 3, 6, 9, 0, tzinfo=UTC), football, 10, "football"),
@@ -143,7 +141,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
                 credits=credits,
                 idempotency_key=f"debit-{name}",
             ),
-            actor=admin(tenant),
+            actor=staff,
         )
     step(datetime(2026, 3, 12, 10, 0, tzinfo=UTC), "the venue cancels football: full refund")
     ledger.refund(
@@ -154,7 +152,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
             reason="venue cancelled the session",
             idempotency_key="refund-football",
         ),
-        actor=admin(tenant),
+        actor=staff,
     )
     step(datetime(2026, 3, 16, 18, 0, tzinfo=UTC), "no-show at coding club: forfeit")
     ledger.forfeit(
@@ -165,7 +163,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
             reason="no-show",
             idempotency_key="forfeit-coding",
         ),
-        actor=admin(tenant),
+        actor=staff,
     )
     step(datetime(2026, 3, 18, 11, 0, tzinfo=UTC), "support grants 5 goodwill credits")
     ledger.adjust(
@@ -176,18 +174,20 @@ def run(open_app: OpenApp = bootstrap.memory) -> BalanceView:
             reason="goodwill after a billing mix-up",
             idempotency_key="adjust-goodwill",
         ),
-        actor=admin(tenant),
+        actor=staff,
     )
     step(datetime(2026, 3, 25, 6, 0, tzinfo=UTC), "daily job: expiry warnings")
-    ledger.send_expiry_warnings(tenant, actor=job(tenant))
+    ledger.send_expiry_warnings(tenant, actor=Actor.system(tenant, "credit-warnings"))
     for warning in warnings:
         assert isinstance(warning, ExpiryWarningDue)
         print(f"    warning: {warning.credits} credits expire at {warning.expires_at:%d %b %H:%M}")
     step(datetime(2026, 4, 1, 0, 30, tzinfo=UTC), "daily job: close ended periods")
-    ledger.close_periods(tenant, actor=job(tenant))
-    ledger.close_periods(tenant, actor=job(tenant))  # running it twice writes one expiry entry
+    ledger.close_periods(tenant, actor=Actor.system(tenant, "credit-expiry"))
+    ledger.close_periods(
+        tenant, actor=Actor.system(tenant, "credit-expiry")
+    )  # running it twice writes one expiry entry
 
-    view = ledger.balance(tenant, balance_id, actor=admin(tenant))
+    view = ledger.balance(tenant, balance_id, actor=staff)
     print(f"\nLedger for {view.period.start} to {view.period.end}:")
     print(f"  {'#':>2}  {'type':<15} {'amount':>6}  {'balance_after':>13}")
     for entry in view.entries:

@@ -24,7 +24,7 @@ from travelcore.catalog import (
     CreateActivity,
     ScheduleSession,
 )
-from travelcore.kernel import EventBus, ManualClock, TenantId, UserId, new_uuid
+from travelcore.kernel import Actor, EventBus, ManualClock, TenantId, UserId, new_uuid
 from travelcore.ledger import AllocateCredits
 from travelcore.notifications import (
     Channel,
@@ -41,7 +41,6 @@ from travelcore.people import (
     RegisterUser,
     UserRole,
 )
-from travelcore.testing.actors import admin, job
 from travelcore_adapters import bootstrap
 from travelcore_adapters.memory import MemoryDatabase, MemoryNotifier
 from travelcore_adapters.notifications import JinjaRenderer
@@ -57,6 +56,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
     people, catalog, ledger = app.people, app.catalog, app.ledger
     bookings, waitlist = app.booking, app.waitlist
     keys = iter(range(1, 1000))
+    # the platform's operator, allowed everything in the tenant
+    staff = Actor.platform_admin(TENANT, UserId(new_uuid()))
 
     def key() -> str:
         return f"demo-{next(keys)}"
@@ -70,7 +71,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             contract_start_date=date(2026, 1, 1),
             idempotency_key=key(),
         ),
-        actor=admin(TENANT),
+        actor=staff,
     )
 
     def family(name: str, credits: int, *kids: tuple[str, date]) -> tuple[UserId, list[ChildId]]:
@@ -84,7 +85,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
                 corporate_id=corporate,
                 idempotency_key=key(),
             ),
-            actor=admin(TENANT),
+            actor=staff,
         )
         ledger.allocate_credits(
             AllocateCredits(
@@ -94,7 +95,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
                 credits=credits,
                 idempotency_key=key(),
             ),
-            actor=admin(TENANT),
+            actor=staff,
         )
         children = [
             people.add_child(
@@ -106,14 +107,18 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
                     parental_consent=True,
                     idempotency_key=key(),
                 ),
-                actor=admin(TENANT),
+                actor=staff,
             )
             for kid, born in kids
         ]
         return parent, children
 
+    def as_parent(parent: UserId) -> Actor:
+        """A parent acts on their own family: books, cancels, reads their balance."""
+        return Actor.parent(TENANT, parent, corporate)
+
     def credits(parent: UserId) -> str:
-        view = ledger.balance_for(TENANT, parent, clock.now().date(), actor=admin(TENANT))
+        view = ledger.balance_for(TENANT, parent, clock.now().date(), actor=as_parent(parent))
         assert view is not None
         return f"{view.available} available, {view.used} spent, {view.refunded} refunded"
 
@@ -126,13 +131,13 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             insurance_expiry_date=date(2027, 1, 1),
             idempotency_key=key(),
         ),
-        actor=admin(TENANT),
+        actor=staff,
     )
     catalog.change_venue_status(
         ChangeVenueStatus(
             tenant_id=TENANT, venue_id=venue, action="approve", idempotency_key=key()
         ),
-        actor=admin(TENANT),
+        actor=staff,
     )
     activity = catalog.create_activity(
         CreateActivity(
@@ -147,7 +152,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             capacity_per_session=3,
             idempotency_key=key(),
         ),
-        actor=admin(TENANT),
+        actor=staff,
     )
     session = catalog.schedule_session(
         ScheduleSession(
@@ -158,8 +163,9 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             end_time=time(11, 30),
             idempotency_key=key(),
         ),
-        actor=admin(TENANT),
+        actor=staff,
     )
+    host = Actor.venue_admin(TENANT, UserId(new_uuid()), venue)  # the venue's own admin
     print("Robot Lab is approved; 'Build a robot' on Sat 14 March 10:00 (New York), 3 seats.")
 
     garcia, [ana, leo] = family("Garcia", 20, ("Ana", date(2016, 4, 2)), ("Leo", date(2018, 9, 9)))
@@ -174,12 +180,12 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             parent_id=garcia,
             idempotency_key=key(),
         ),
-        actor=admin(TENANT),
+        actor=as_parent(garcia),
     )
     for receipt in group.bookings:
         bookings.confirm(
             ConfirmBooking(tenant_id=TENANT, booking_id=receipt.booking_id, idempotency_key=key()),
-            actor=admin(TENANT),
+            actor=as_parent(garcia),
         )
     codes = ", ".join(r.confirmation_code for r in group.bookings)
     print(f"Garcias book Ana and Leo together ({codes}); credits: {credits(garcia)}")
@@ -187,7 +193,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
         BookSession(
             tenant_id=TENANT, session_id=session, child_id=jun, parent_id=kim, idempotency_key=key()
         ),
-        actor=admin(TENANT),
+        actor=as_parent(kim),
     )
     print(f"Kims book Jun ({jun_booking.confirmation_code}): the class is full.")
     entry = waitlist.join(
@@ -198,7 +204,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             parent_id=patel,
             idempotency_key=key(),
         ),
-        actor=admin(TENANT),
+        actor=as_parent(patel),
     )
     print(f"Patels put Ria on the waitlist at position {entry.position}.")
 
@@ -210,24 +216,22 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             reason=CancellationReason.CHILD_SICK,
             idempotency_key=key(),
         ),
-        actor=admin(TENANT),
+        actor=as_parent(kim),
     )
     print(
         f"Jun is sick; the Kims cancel 10 days ahead: refund eligible "
         f"{cancelled.refund_eligible}; credits: {credits(kim)}"
     )
-    [offer] = [
-        e for e in waitlist.entries(TENANT, session, actor=admin(TENANT)) if e.id == entry.entry_id
-    ]
+    [offer] = [e for e in waitlist.entries(TENANT, session, actor=host) if e.id == entry.entry_id]
     print(f"Ria is offered the seat until {offer.spot_expires_at:%a %d %b %H:%M} UTC.")
     clock.advance(timedelta(hours=1))
     ria_booking = waitlist.accept(
         RespondToOffer(tenant_id=TENANT, entry_id=entry.entry_id, idempotency_key=key()),
-        actor=admin(TENANT),
+        actor=as_parent(patel),
     )
     bookings.confirm(
         ConfirmBooking(tenant_id=TENANT, booking_id=ria_booking.booking_id, idempotency_key=key()),
-        actor=admin(TENANT),
+        actor=as_parent(patel),
     )
     print(f"Ria accepts ({ria_booking.confirmation_code}); credits: {credits(patel)}")
 
@@ -236,7 +240,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
         CancelSession(
             tenant_id=TENANT, session_id=session, reason="flooded workshop", idempotency_key=key()
         ),
-        actor=admin(TENANT),
+        actor=host,
     )
     print(
         f"The venue cancels the class: {len(result.cancelled_bookings)} bookings cancelled, "
@@ -255,20 +259,20 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
     rules = NotificationRules(notify, app.policies)
     relay = Relay(app.database, clock, outbox=outbox(app), consumers=[rules])
     relay.drain()
-    notify.deliver_due(TENANT, limit=1000, actor=job(TENANT))
+    notify.deliver_due(TENANT, limit=1000, actor=Actor.system(TENANT, "notifications"))
     print("Notifications each parent received (email; the same arrived in-app):")
     for name, parent in (("Garcia", garcia), ("Kim", kim), ("Patel", patel)):
         sent = sorted(
             (
                 n
-                for n in notify.history(TENANT, parent, actor=admin(TENANT))
+                for n in notify.history(TENANT, parent, actor=as_parent(parent))
                 if n.channel is Channel.EMAIL and n.status is NotificationStatus.SENT
             ),
             key=lambda n: (n.created_at, n.title),
         )
         titles = "; ".join(n.title for n in sent) or "nothing (they cancelled themselves)"
         print(
-            f"  {name} ({notify.unread_count(TENANT, parent, actor=admin(TENANT))} unread "
+            f"  {name} ({notify.unread_count(TENANT, parent, actor=as_parent(parent))} unread "
             f"in the app): {titles}"
         )
 

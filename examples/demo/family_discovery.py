@@ -28,10 +28,9 @@ from travelcore.discovery import (
     activity_document,
 )
 from travelcore.discovery.suggestions import Curation
-from travelcore.kernel import Actor, EventBus, ManualClock, Role, TenantId, new_uuid
+from travelcore.kernel import Actor, EventBus, ManualClock, TenantId, UserId, new_uuid
 from travelcore.ledger import AllocateCredits
 from travelcore.people import AddChild, RegisterCorporate, RegisterUser, UserRole
-from travelcore.testing.actors import admin, job
 from travelcore_adapters import bootstrap
 
 ACTIVITIES = [
@@ -48,6 +47,8 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
     clock = ManualClock(datetime(2026, 3, 25, 9, tzinfo=UTC))
     app = open_app(clock=clock, events=EventBus())
     tenant, catalog, people, db = TenantId(new_uuid()), app.catalog, app.people, app.database
+    # the platform's operator, allowed everything in the tenant
+    staff = Actor.platform_admin(tenant, UserId(new_uuid()))
 
     venue = catalog.apply_venue(
         ApplyVenue(
@@ -57,14 +58,14 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             insurance_coverage=Decimal(2_000_000),
             insurance_expiry_date=date(2030, 1, 1),
         ),
-        actor=admin(tenant),
+        actor=staff,
     )
     catalog.change_venue_status(
         ChangeVenueStatus(tenant_id=tenant, venue_id=venue, action=VenueAction.APPROVE),
-        actor=admin(tenant),
+        actor=staff,
     )
     places = Places(db)
-    places.place_venue(tenant, venue, GeoPoint(40.72, -74.02), actor=admin(tenant))
+    places.place_venue(tenant, venue, GeoPoint(40.72, -74.02), actor=staff)
     documents = []
     for day, (name, category, ages, tags) in enumerate(ACTIVITIES, start=4):
         activity = catalog.create_activity(
@@ -80,7 +81,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
                 capacity_per_session=8,
                 tags=tags,
             ),
-            actor=admin(tenant),
+            actor=staff,
         )
         session = catalog.schedule_session(
             ScheduleSession(
@@ -89,15 +90,15 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
                 session_date=date(2026, 4, day),
                 start_time=time(10),
             ),
-            actor=admin(tenant),
+            actor=staff,
         )
         documents.append(
             activity_document(
-                catalog.activity(tenant, activity, actor=admin(tenant)),
-                [catalog.session(tenant, session, actor=admin(tenant))],
+                catalog.activity(tenant, activity, actor=staff),
+                [catalog.session(tenant, session, actor=staff)],
             )
         )
-    app.vectors.sync(tenant, "activities", documents, actor=job(tenant))
+    app.vectors.sync(tenant, "activities", documents, actor=Actor.system(tenant, "vector-sync"))
     names = {d.id: d.text.split(".")[0] for d in documents}
 
     corporate = people.register_corporate(
@@ -108,7 +109,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             primary_contact_email="hr@acme.test",
             contract_start_date=date(2026, 1, 1),
         ),
-        actor=admin(tenant),
+        actor=staff,
     )
     parent = people.register_user(
         RegisterUser(
@@ -119,30 +120,30 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
             last_name="Reyes",
             corporate_id=corporate,
         ),
-        actor=admin(tenant),
+        actor=staff,
     )
     mia, leo = (
         people.add_child(
             AddChild(tenant_id=tenant, parent_id=parent, first_name=first, date_of_birth=born),
-            actor=admin(tenant),
+            actor=staff,
         )
         for first, born in (("Mia", date(2018, 6, 1)), ("Leo", date(2016, 2, 1)))
     )
     app.ledger.allocate_credits(
         AllocateCredits(tenant_id=tenant, user_id=parent, credits=100, idempotency_key="march"),
-        actor=admin(tenant),
+        actor=staff,
     )
     ages = {mia: "Mia (7)", leo: "Leo (10)"}
     consents = ConsentService(db, clock)  # suggestions need the parent's consent
     consents.publish_text(
         ConsentKind.AI_PERSONALISATION,
         "Activity suggestions for your children.",
-        actor=admin(tenant),
+        actor=staff,
     )
     for child in (mia, leo):
         consents.grant(
             GrantConsent(child_id=child, kind=ConsentKind.AI_PERSONALISATION),
-            actor=Actor(tenant_id=tenant, role=Role.PARENT, user_id=parent),
+            actor=Actor.parent(tenant, parent, corporate),
         )
 
     curation = Curation(
@@ -154,7 +155,9 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
         clock=clock,
         timezone="America/New_York",
     )
-    report = curation.generate(tenant, date(2026, 4, 1), [parent], actor=job(tenant))
+    report = curation.generate(
+        tenant, date(2026, 4, 1), [parent], actor=Actor.system(tenant, "curation")
+    )
     print("April suggestions:")
     for s in report.generated[parent]:
         who = " + ".join(ages[c] for c in s.child_ids)
@@ -169,7 +172,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
         city="New York",
         postal_code="10001",
         point=GeoPoint(40.70, -74.00),
-        actor=admin(tenant),
+        actor=staff,
     )
     search = ActivitySearch(
         parser=RuleBasedIntentParser(),
@@ -183,7 +186,7 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
         clock=clock,
     )
     query = "something outdoors, nothing competitive, she's seven and never stops moving"
-    found = search.search(tenant, parent, query, actor=admin(tenant))
+    found = search.search(tenant, parent, query, actor=staff)
     intent = {k: v for k, v in found.intent.to_data().items() if v not in (None, [], "", False)}
     print(f"Search: {query!r}")
     print(f"  parsed intent: {intent}")

@@ -2,12 +2,16 @@
 
 Every job of the registry is a command of its own (``python -m examples.ops hold-expiry``),
 for every registered tenant or those given with ``--tenant``; it prints one line per tenant
-on stdout, shows progress on stderr and exits 1 if any tenant's run failed.
+on stdout, shows progress on stderr and exits 1 if any tenant's run failed. ``serve`` runs
+the HTTP API of ``examples/api`` under uvicorn.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,7 +32,7 @@ from examples.ops.database import (
     local_database,
     open_app,
 )
-from travelcore.kernel import Actor, Role, TenantId, UserId, new_uuid
+from travelcore.kernel import Actor, TenantId, UserId, new_uuid
 from travelcore.travel import RegisterTenant
 from travelcore_adapters import bootstrap
 from travelcore_adapters.jobs import (
@@ -42,7 +46,7 @@ from travelcore_adapters.jobs import (
 )
 
 cli = typer.Typer(
-    help="Operate travelcore: migrate, create tenants, run the jobs.",
+    help="Operate travelcore: migrate, create tenants, run the API and the jobs.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -149,7 +153,7 @@ def create_tenant(
     """Register a tenant and print its id (again with the same id: the same tenant), as the
     operator, a platform admin."""
     tenant = TenantId(_uuid(tenant_id) if tenant_id else new_uuid())
-    admin = Actor(tenant_id=tenant, role=Role.PLATFORM_ADMIN, user_id=UserId(_uuid(operator)))
+    admin = Actor.platform_admin(tenant, UserId(_uuid(operator)))
     with ctx.obj.app() as app:
         app.travel.register_tenant(
             RegisterTenant(tenant_id=tenant, name=name, idempotency_key=f"create-tenant:{tenant}"),
@@ -164,6 +168,63 @@ def tenants(ctx: typer.Context) -> None:
     with ctx.obj.app() as app:
         for tenant in tenant_ids(app):
             typer.echo(str(tenant))
+
+
+@cli.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes (each with its pool and relay).")
+    ] = 1,
+    reload: Annotated[
+        bool, typer.Option(help="Restart on code changes (development; one worker).")
+    ] = False,
+    sample_data: Annotated[
+        bool, typer.Option(help="Seed a sample tenant first and print its API keys.")
+    ] = False,
+) -> None:
+    """Run the HTTP API (examples/api) under uvicorn until SIGTERM or Ctrl-C.
+
+    The workers share the database, ``TRAVELCORE_SECRET_KEY`` (API key digests, sealed
+    secrets) and ``TRAVELCORE_SESSION_SECRET`` (session tokens); each is generated once
+    for this run when not set."""
+    import uvicorn
+
+    if reload and workers > 1:
+        raise typer.BadParameter("--reload runs one worker", param_hint="--workers")
+    if "TRAVELCORE_SECRET_KEY" not in os.environ:
+        from travelcore_adapters.security import AesGcmSecretBox
+
+        os.environ["TRAVELCORE_SECRET_KEY"] = AesGcmSecretBox.generate_key().hex()
+        err.print("TRAVELCORE_SECRET_KEY is not set: API keys and accounts last this run only")
+    os.environ.setdefault("TRAVELCORE_SESSION_SECRET", secrets.token_urlsafe(32))
+    # uvicorn re-raises the SIGTERM it handled: exit through the context managers, which
+    # close the embedded server
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    with ctx.obj.urls() as urls:
+        os.environ["DATABASE_URL"] = urls.app_url.render_as_string(hide_password=False)
+        if sample_data:
+            _seed_sample()
+        uvicorn.run(
+            "examples.api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            reload=reload,
+        )
+
+
+def _seed_sample() -> None:
+    from examples.api.app import default_app
+    from examples.api.sample import seed
+    from examples.api.services import Services
+
+    with default_app() as app:
+        sample = seed(Services.of(app, os.environ["TRAVELCORE_SESSION_SECRET"]))
+    typer.echo(sample.describe())
 
 
 @cli.command()

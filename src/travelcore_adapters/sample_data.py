@@ -33,7 +33,7 @@ from travelcore.catalog import (
     VenueAction,
     VenueId,
 )
-from travelcore.kernel import Actor, Role, TenantId, UserId, new_uuid
+from travelcore.kernel import Actor, TenantId, UserId, new_uuid
 from travelcore.people import (
     AddChild,
     ChildId,
@@ -70,7 +70,7 @@ def seed(app: App, tenant_id: TenantId | None = None) -> SampleData:
     whose child Mia was born on 1 May 2018."""
     tenant = tenant_id or TenantId(new_uuid())
     today = app.clock.now().date()
-    admin = Actor(tenant_id=tenant, role=Role.PLATFORM_ADMIN, user_id=UserId(new_uuid()))
+    admin = Actor.platform_admin(tenant, UserId(new_uuid()))
     venue = app.catalog.apply_venue(
         ApplyVenue(
             tenant_id=tenant,
@@ -141,5 +141,5 @@ def seed(app: App, tenant_id: TenantId | None = None) -> SampleData:
         parent_id=parent,
         child_id=child,
         admin=admin,
-        parent=Actor(tenant_id=tenant, role=Role.PARENT, user_id=parent, corporate_id=corporate),
+        parent=Actor.parent(tenant, parent, corporate),
     )

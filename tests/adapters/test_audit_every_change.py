@@ -6,8 +6,9 @@ case on purpose; these helpers serve both."""
 
 from __future__ import annotations
 
+import inspect
 from collections import Counter
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 from hypothesis import HealthCheck, event, given, settings
@@ -70,6 +71,49 @@ def shape(entries: Iterator[AuditEntry]) -> Counter[tuple[str, str, tuple[str, .
     return Counter(
         (e.entity_type, e.action.value, tuple(sorted(e.after or e.before or {}))) for e in entries
     )
+
+
+def public_commands(services: dict[str, type], queries: dict[str, set[str]]) -> set[str]:
+    """``service.method`` of every public method of ``services`` but their ``queries``."""
+    return {
+        f"{name}.{method}"
+        for name, service in services.items()
+        for method, _ in inspect.getmembers(service, inspect.isfunction)
+        if not method.startswith("_") and method not in queries.get(name, set())
+    }
+
+
+def entries_of_step(
+    database: MemoryDatabase, tables: dict[str, str], name: str, step: Callable[[], Any]
+) -> list[AuditEntry]:
+    """Run ``step`` on memory: its new entries, which must name exactly the rows of
+    ``tables`` it added, changed or removed."""
+    before, seen = rows(database, tables), memory_entries(database)
+    step()
+    new = [e for key, e in memory_entries(database).items() if key not in seen]
+    expected = changed(before, rows(database, tables), tables)
+    assert Counter((e.entity_type, e.entity_id) for e in new) == expected, name
+    return new
+
+
+def audits_alike(
+    memory_db: MemoryDatabase,
+    postgres_database: PostgresDatabase,
+    tenant: TenantId,
+    steps: Iterator[tuple[str, Callable[[], Any], Callable[[], Any]]],
+) -> None:
+    """Run each named step on memory and on PostgreSQL (``tenant``'s log) side by side:
+    each must leave entries of the same entities, actions and changed fields."""
+    pg_seen = {e.id for e in _pg_entries(postgres_database, tenant)}
+    for name, on_memory, on_pg in steps:
+        seen = memory_entries(memory_db)
+        on_memory()
+        on_pg()
+        new_memory = (e for k, e in memory_entries(memory_db).items() if k not in seen)
+        pg_now = _pg_entries(postgres_database, tenant)
+        new_pg = (e for e in pg_now if e.id not in pg_seen)
+        assert shape(new_pg) == shape(new_memory), name
+        pg_seen = {e.id for e in pg_now}
 
 
 def step_name(step: tuple[Any, ...]) -> str:

@@ -12,7 +12,6 @@ without a step here fails :func:`test_the_story_runs_every_use_case`.
 from __future__ import annotations
 
 import functools
-import inspect
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,12 +20,10 @@ from typing import Any
 
 from tests.adapters.test_audit_every_change import (
     audited_tables,
-    changed,
-    memory_entries,
-    rows,
-    shape,
+    audits_alike,
+    entries_of_step,
+    public_commands,
 )
-from travelcore.audit import AuditEntry
 from travelcore.booking import (
     BookAgain,
     BookGroup,
@@ -76,7 +73,6 @@ from travelcore.ledger import (
 )
 from travelcore.people import PeopleService, RegisterCorporate, RegisterUser, UserRole
 from travelcore.testing.actors import admin, job
-from travelcore.testing.audit import every_entry
 from travelcore.testing.world import World
 from travelcore.travel import (
     AddItineraryDay,
@@ -771,12 +767,7 @@ class Story:
 
 
 def use_cases() -> set[str]:
-    return {
-        f"{name}.{method}"
-        for name, service in SERVICES.items()
-        for method, _ in inspect.getmembers(service, inspect.isfunction)
-        if not method.startswith("_") and method not in QUERIES[name]
-    }
+    return public_commands(SERVICES, QUERIES)
 
 
 def test_the_story_runs_every_use_case() -> None:
@@ -791,13 +782,7 @@ def test_on_memory_each_use_case_audits_exactly_the_rows_it_changed() -> None:
     tables = audited_tables(database)
     audited: Counter[str] = Counter()
     for name, step in story.steps():
-        before, seen = rows(database, tables), memory_entries(database)
-        step()
-        new = [e for key, e in memory_entries(database).items() if key not in seen]
-        assert Counter((e.entity_type, e.entity_id) for e in new) == changed(
-            before, rows(database, tables), tables
-        ), name
-        audited[name] += len(new)
+        audited[name] += len(entries_of_step(database, tables, name, step))
     silent = sorted(name for name in use_cases() if not audited[name])
     assert silent == ["ledger.purge_idempotency_keys"]  # idempotency records are not audited
 
@@ -807,18 +792,5 @@ def test_on_postgres_each_use_case_audits_what_memory_audits(
 ) -> None:
     memory_db = MemoryDatabase()
     memory, pg = Story(memory_db), Story(postgres_database)
-    pg_seen = {e.id for e in _pg_entries(postgres_database, pg)}
-    for (name, on_memory), (_, on_pg) in zip(memory.steps(), pg.steps(), strict=True):
-        seen = memory_entries(memory_db)
-        on_memory()
-        on_pg()
-        new_memory = [e for k, e in memory_entries(memory_db).items() if k not in seen]
-        pg_now = _pg_entries(postgres_database, pg)
-        new_pg = [e for e in pg_now if e.id not in pg_seen]
-        assert shape(iter(new_pg)) == shape(iter(new_memory)), name
-        pg_seen = {e.id for e in pg_now}
-
-
-def _pg_entries(database: PostgresDatabase, story: Story) -> list[AuditEntry]:
-    with database(story.t) as uow:
-        return every_entry(uow)
+    steps = zip(memory.steps(), pg.steps(), strict=True)
+    audits_alike(memory_db, postgres_database, pg.t, ((n, m, p) for (n, m), (_, p) in steps))

@@ -19,11 +19,16 @@ from travelcore.discovery.search import CatalogActivityReader
 from travelcore.kernel import EventBus, ManualClock, TenantId, new_uuid
 from travelcore.testing import (
     ActivityReaderContract,
+    FavouriteRepositoryContract,
     FeedbackContract,
+    FeedbackRepositoryContract,
+    MemoryEntryRepositoryContract,
     ModerationContract,
     PersonalContract,
     PlacesContract,
+    ReviewRepositoryContract,
     SearchLogRepositoryContract,
+    SuggestionRepositoryContract,
     SuggestionsContract,
     VenueScoringContract,
     personal,
@@ -93,6 +98,26 @@ class TestPostgresVenueScoringInOneStatement(VenueScoringContract):
     @pytest.fixture
     def reader(self, uow_factory: Callable[..., Any]) -> PostgresVenueMetrics:
         return PostgresVenueMetrics(uow_factory)
+
+
+class TestPostgresFavouriteRepository(FavouriteRepositoryContract):
+    pass
+
+
+class TestPostgresFeedbackRepository(FeedbackRepositoryContract):
+    pass
+
+
+class TestPostgresMemoryEntryRepository(MemoryEntryRepositoryContract):
+    pass
+
+
+class TestPostgresReviewRepository(ReviewRepositoryContract):
+    pass
+
+
+class TestPostgresSuggestionRepository(SuggestionRepositoryContract):
+    pass
 
 
 class TestPostgresActivityReaderThroughRepositories(ActivityReaderContract):

@@ -35,6 +35,8 @@ BORN = (date(2016, 5, 1), date(2017, 5, 1), date(2018, 5, 1))
 ONE = Statement(select(literal(1)))
 BACKEND = Statement(select(func.pg_backend_pid()))
 
+pytestmark = pytest.mark.timeout(600)
+
 
 def _free_port() -> int:
     with socket.socket() as probe:

@@ -8,11 +8,16 @@ from travelcore.discovery.scoring import RepositoryMetricsReader
 from travelcore.discovery.search import CatalogActivityReader
 from travelcore.testing import (
     ActivityReaderContract,
+    FavouriteRepositoryContract,
     FeedbackContract,
+    FeedbackRepositoryContract,
+    MemoryEntryRepositoryContract,
     ModerationContract,
     PersonalContract,
     PlacesContract,
+    ReviewRepositoryContract,
     SearchLogRepositoryContract,
+    SuggestionRepositoryContract,
     SuggestionsContract,
     VenueScoringContract,
     personal,
@@ -65,6 +70,26 @@ class TestMemorySuggestions(SuggestionsContract):
     @pytest.fixture
     def vectors(self) -> MemoryVectorStore:
         return MemoryVectorStore(suggestions.DIMENSION)
+
+
+class TestMemoryFavouriteRepository(FavouriteRepositoryContract):
+    pass
+
+
+class TestMemoryFeedbackRepository(FeedbackRepositoryContract):
+    pass
+
+
+class TestMemoryMemoryEntryRepository(MemoryEntryRepositoryContract):
+    pass
+
+
+class TestMemoryReviewRepository(ReviewRepositoryContract):
+    pass
+
+
+class TestMemorySuggestionRepository(SuggestionRepositoryContract):
+    pass
 
 
 class TestMemoryActivityReader(ActivityReaderContract):

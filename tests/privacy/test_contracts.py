@@ -26,6 +26,17 @@ from travelcore_adapters.memory.vectors import MemoryVectorStore
 from travelcore_adapters.pgvector import PgVectorStore, create_schema
 from travelcore_adapters.postgres import PostgresDatabase
 from travelcore_adapters.postgres.outbox import PostgresOutbox
+from travelcore_adapters.postgres.provision import (
+    ProvisionedDatabase,
+    admin_connection,
+    provision_database,
+)
+
+
+@pytest.fixture(scope="module")
+def privacy_database(postgres_superuser_url: str) -> ProvisionedDatabase:
+    """A database of its own: the sweeps and the outbox claims span every tenant."""
+    return provision_database(postgres_superuser_url)
 
 
 @pytest.fixture(params=["memory", "postgres"])
@@ -34,11 +45,14 @@ def backend(request: pytest.FixtureRequest) -> Iterator[tuple[Any, OutboxStore, 
         db = MemoryDatabase()
         yield db, db.outbox, lambda tenant, terms: memory_hits(db.store.tables, terms)
         return
-    database: PostgresDatabase = request.getfixturevalue("postgres_database")
-    superuser = request.getfixturevalue("superuser")
-    outbox = PostgresOutbox(database.engine)
-    yield database, outbox, lambda tenant, terms: postgres_hits(superuser, tenant, terms)
-    outbox.close()
+    provisioned: ProvisionedDatabase = request.getfixturevalue("privacy_database")
+    with (
+        PostgresDatabase(provisioned.app_url, pool_size=3) as database,
+        admin_connection(provisioned.superuser_url, provisioned.name) as superuser,
+    ):
+        outbox = PostgresOutbox(database.engine)
+        yield database, outbox, lambda tenant, terms: postgres_hits(superuser, tenant, terms)
+        outbox.close()
 
 
 @pytest.fixture(params=["memory", "pgvector", "pinecone"])

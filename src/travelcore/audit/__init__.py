@@ -9,6 +9,7 @@ from travelcore.audit.model import (
     AuditPage,
     AuditQuery,
     audit_entries,
+    masked,
     redacted,
 )
 from travelcore.audit.ports import AuditLog, AuditUnitOfWork, AuditUowFactory
@@ -26,5 +27,6 @@ __all__ = [
     "AuditUnitOfWork",
     "AuditUowFactory",
     "audit_entries",
+    "masked",
     "redacted",
 ]

@@ -13,7 +13,7 @@ import re
 from collections.abc import Hashable, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import attrs
@@ -21,6 +21,8 @@ import attrs
 from travelcore.kernel import Actor, Change, Role, TenantId, UserId, new_uuid, to_data
 from travelcore.kernel import validation as v
 from travelcore.kernel.request import REQUEST_CHECKS, RequestContext, normal_ip
+
+T = TypeVar("T")
 
 REDACTED = "[redacted]"
 SECRET_NAME = re.compile(
@@ -218,6 +220,14 @@ def entity_id(key: Hashable, entity: object) -> str:
     if isinstance(key, tuple):
         return "/".join(map(str, key))
     return str(key)
+
+
+def masked(entity: T, *fields: str) -> T:
+    """``entity`` as the audit log keeps it when ``fields`` hold free text that may name a
+    person: each one that holds a value shows :data:`REDACTED` (the text stays in the
+    record, where an erasure reaches it)."""
+    values = {name: REDACTED for name in fields if getattr(entity, name) is not None}
+    return cast(T, attrs.evolve(cast(Any, entity), **values)) if values else entity
 
 
 def redacted(data: Any) -> Any:

@@ -255,6 +255,7 @@ class FeedbackService:
         )
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
+            uow.actor = actor
             booking = self._reviewable(uow, booking_id, user_id)
             session = uow.sessions.get(booking.session_id)
             review = Review(
@@ -283,6 +284,7 @@ class FeedbackService:
         if not reason.strip():
             raise ValidationFailed("reason", "required")
         with self._uow_factory(tenant_id) as uow:
+            uow.actor = actor
             review = uow.reviews.get(review_id)
             # a venue admin of the reviewed venue, or a platform admin
             permit(actor, "write:reviews", venue=review.venue_id, admins=PLATFORM_ADMINS)
@@ -320,6 +322,7 @@ class FeedbackService:
         )
         require_tenant(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
+            uow.actor = actor
             booking = self._reviewable(uow, booking_id, user_id)
             session = uow.sessions.get(booking.session_id)
             feedback = QuickFeedback(
@@ -351,7 +354,7 @@ class FeedbackService:
             record = found.records.get(str(item.activity_id))
             if record is None:
                 continue
-            preference = self._apply(tenant_id, item, record.values)
+            preference = self._apply(tenant_id, item, record.values, actor)
             if preference is not None:
                 applied += 1
                 self._store.upsert(
@@ -367,10 +370,11 @@ class FeedbackService:
         return applied
 
     def _apply(
-        self, tenant_id: TenantId, item: QuickFeedback, activity: Sequence[float]
+        self, tenant_id: TenantId, item: QuickFeedback, activity: Sequence[float], actor: Actor
     ) -> ChildPreference | None:
         now = self._clock.now()
         with self._uow_factory(tenant_id) as uow:
+            uow.actor = actor
             if not uow.feedback.mark_processed(item.id, now):
                 return None
             if not allows_ai_personalisation(uow.consents, item.child_id):

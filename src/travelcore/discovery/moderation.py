@@ -53,6 +53,7 @@ class ReviewModeration:
         actor.require("write:reviews")
         text = _reason(reason)
         with self._uow_factory(tenant_id) as uow:
+            uow.actor = actor
             review = uow.reviews.get(review_id)
             if not review.is_visible:
                 raise ValidationFailed("review_id", "visible_review")
@@ -67,6 +68,7 @@ class ReviewModeration:
         """A platform admin keeps the review up: the flag and its reason go."""
         _moderator(actor, tenant_id)
         with self._uow_factory(tenant_id) as uow:
+            uow.actor = actor
             review = uow.reviews.get(review_id)
             if not review.is_flagged:
                 return review

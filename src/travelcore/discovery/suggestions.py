@@ -205,6 +205,7 @@ class Curation:
                 continue
             try:
                 with self._uow_factory(tenant_id) as uow:
+                    uow.actor = actor
                     uow.suggestions.add_many(records)
                     uow.commit()
             except AlreadyExists:
@@ -395,7 +396,9 @@ class Curation:
                 actor=actor,
             )
             booked = (receipt.booking_id,)
-        return self._answer(tenant_id, record, response="accepted", converted_booking_ids=booked)
+        return self._answer(
+            tenant_id, record, actor, response="accepted", converted_booking_ids=booked
+        )
 
     def reject(
         self, tenant_id: TenantId, parent: UserId, suggestion_id: UUID, *, reason: str, actor: Actor
@@ -405,12 +408,13 @@ class Curation:
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
             raise ValidationFailed("reason", "text_of_1_to_500_characters")
         record = self._open(tenant_id, parent, suggestion_id)
-        return self._answer(tenant_id, record, response="rejected", rejection_reason=reason)
+        return self._answer(tenant_id, record, actor, response="rejected", rejection_reason=reason)
 
     def _answer(
-        self, tenant_id: TenantId, record: SuggestionRecord, **changes: object
+        self, tenant_id: TenantId, record: SuggestionRecord, actor: Actor, **changes: object
     ) -> SuggestionRecord:
         with self._uow_factory(tenant_id) as uow:
+            uow.actor = actor
             saved = uow.suggestions.save(
                 attrs.evolve(record, responded_at=self._clock.now(), **changes)  # type: ignore[arg-type]
             )

@@ -58,6 +58,40 @@ class Actor:
         """The actor a job runs as (``job`` names it in audit rows and logs)."""
         return cls(tenant_id=tenant_id, role=Role.SYSTEM, job=job)
 
+    @classmethod
+    def platform_admin(cls, tenant_id: TenantId, user_id: UserId) -> Actor:
+        """An operator of the platform, allowed everything in ``tenant_id``."""
+        return cls(tenant_id=tenant_id, role=Role.PLATFORM_ADMIN, user_id=user_id)
+
+    @classmethod
+    def tenant_admin(cls, tenant_id: TenantId, user_id: UserId) -> Actor:
+        """An administrator of ``tenant_id``, allowed everything in it."""
+        return cls(tenant_id=tenant_id, role=Role.TENANT_ADMIN, user_id=user_id)
+
+    @classmethod
+    def parent(cls, tenant_id: TenantId, user_id: UserId, corporate_id: UUID) -> Actor:
+        """A parent employed by ``corporate_id``: acts on their own family."""
+        return cls(
+            tenant_id=tenant_id, role=Role.PARENT, user_id=user_id, corporate_id=corporate_id
+        )
+
+    @classmethod
+    def hr_admin(cls, tenant_id: TenantId, user_id: UserId, corporate_id: UUID) -> Actor:
+        """An HR administrator of ``corporate_id``: acts on that corporate only."""
+        return cls(
+            tenant_id=tenant_id, role=Role.HR_ADMIN, user_id=user_id, corporate_id=corporate_id
+        )
+
+    @classmethod
+    def venue_admin(cls, tenant_id: TenantId, user_id: UserId, venue_id: UUID) -> Actor:
+        """An administrator of ``venue_id``: acts on that venue only."""
+        return cls(tenant_id=tenant_id, role=Role.VENUE_ADMIN, user_id=user_id, venue_id=venue_id)
+
+    @classmethod
+    def traveller(cls, tenant_id: TenantId, user_id: UserId) -> Actor:
+        """A business traveller: acts on their own trips."""
+        return cls(tenant_id=tenant_id, role=Role.TRAVELLER, user_id=user_id)
+
     @property
     def is_system(self) -> bool:
         return self.role is Role.SYSTEM

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from travelcore.kernel import Actor, Role, TenantId, UserId
+from travelcore.kernel import Actor, TenantId, UserId
 
 PLATFORM_ADMIN_ID = UserId(UUID("00000000-0000-4000-8000-00000000ad01"))
 
 
 def admin(tenant_id: TenantId) -> Actor:
     """A platform admin of ``tenant_id``."""
-    return Actor(tenant_id=tenant_id, role=Role.PLATFORM_ADMIN, user_id=PLATFORM_ADMIN_ID)
+    return Actor.platform_admin(tenant_id, PLATFORM_ADMIN_ID)
 
 
 def job(tenant_id: TenantId, name: str = "test") -> Actor:

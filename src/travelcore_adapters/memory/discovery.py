@@ -1,13 +1,16 @@
 """The discovery context in memory: search logs, parents' locations, venue coordinates,
-reviews, quick feedback, rating aggregates, child preference vectors, favourites and user
-memory."""
+reviews, quick feedback, rating aggregates, child preference vectors, favourites, user
+memory, weekly venue scores and monthly suggestions, on the memory repository base.
+
+Reviews, feedback and suggestions are audited (one entry per change); the other records
+are not (see docs/audit.md).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
-from uuid import UUID
+from typing import Any
 
 import attrs
 
@@ -21,291 +24,226 @@ from travelcore.discovery.scores import VenueScore
 from travelcore.discovery.scoring import score_key
 from travelcore.discovery.search import SearchLogEntry
 from travelcore.discovery.suggestions import SuggestionRecord
-from travelcore.kernel import (
-    AlreadyExists,
-    NotFound,
-    StaleVersion,
-    TenantId,
-    UserId,
-    ValidationFailed,
-)
+from travelcore.kernel import AlreadyExists, UserId, check_tenant, check_version
 from travelcore.people import ChildId
-
-if TYPE_CHECKING:
-    from travelcore_adapters.memory.uow import MemoryUnitOfWork
-
-LOGS = "nl_search_logs"
-USER_LOCATIONS = "user_locations"
-VENUE_LOCATIONS = "venue_locations"
+from travelcore_adapters.memory.repository import MemoryRepository, MemoryScope
 
 
-class MemorySearchLogs:
-    def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._uow = uow
-
-    def add(self, entry: SearchLogEntry) -> None:
-        if entry.tenant_id != self._uow.tenant_id:
-            raise ValidationFailed("tenant_id", "matches_unit_of_work")
-        key = (entry.tenant_id, entry.id)
-        if self._uow.tx.contains(LOGS, key):
-            raise AlreadyExists(f"search log {entry.id} exists")
-        self._uow.tx.put(LOGS, key, entry)
-
-    def get(self, log_id: UUID) -> SearchLogEntry:
-        entry: SearchLogEntry | None = self._uow.tx.get(LOGS, (self._uow.tenant_id, log_id))
-        if entry is None:
-            raise NotFound("search_log", log_id)
-        return entry
-
-    def _mine(self) -> list[SearchLogEntry]:
-        tenant = self._uow.tenant_id
-        return [
-            e for key, e in self._uow.tx.scan(LOGS) if isinstance(key, tuple) and key[0] == tenant
-        ]
+class MemorySearchLogs(MemoryRepository[SearchLogEntry]):
+    table, entity = "nl_search_logs", "search log"
+    audited = False  # a log itself, purged after its retention period
 
     def for_user(self, user_id: UserId, limit: int = 50) -> list[SearchLogEntry]:
-        mine = [e for e in self._mine() if e.user_id == user_id]
+        mine = self._rows(lambda e: e.user_id == user_id)
         return sorted(mine, key=lambda e: (e.created_at, str(e.id)), reverse=True)[:limit]
 
     def purge(self, before: datetime) -> int:
-        old = [e for e in self._mine() if e.created_at < before]
+        old = self._scan(lambda e: e.created_at < before)
         for entry in old:
-            self._uow.tx.delete(LOGS, (entry.tenant_id, entry.id))
+            self._scope.tx.delete(self.table, self._row_key(entry.id))
         return len(old)
 
 
-class MemoryUserLocations:
-    def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._uow = uow
+class MemoryUserLocations(MemoryRepository[UserLocation]):
+    """One location of each type per user: ``save`` replaces the stored one."""
 
-    def save(self, location: UserLocation) -> None:
-        if location.tenant_id != self._uow.tenant_id:
-            raise ValidationFailed("tenant_id", "matches_unit_of_work")
-        key = (location.tenant_id, location.user_id, location.location_type)
-        self._uow.tx.put(USER_LOCATIONS, key, location)
+    table, entity = "user_locations", "user location"
+    audited = False
+
+    def key_of(self, entity: UserLocation) -> Hashable:
+        return (entity.user_id, entity.location_type)
+
+    def save(self, entity: UserLocation) -> None:
+        check_tenant(self._scope, entity.tenant_id)
+        self._write(entity)
 
     def for_user(self, user_id: UserId) -> list[UserLocation]:
-        tenant = self._uow.tenant_id
-        found = [
-            loc
-            for key, loc in self._uow.tx.scan(USER_LOCATIONS)
-            if isinstance(key, tuple) and key[:2] == (tenant, user_id)
-        ]
+        found = self._rows(lambda loc: loc.user_id == user_id)
         return sorted(found, key=lambda loc: LOCATION_TYPES.index(loc.location_type))
 
     def remove(self, user_id: UserId, location_type: LocationType) -> None:
-        self._uow.tx.delete(USER_LOCATIONS, (self._uow.tenant_id, user_id, location_type))
+        self._scope.tx.delete(self.table, self._row_key((user_id, location_type)))
 
 
 class MemoryVenueLocations:
-    def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._uow = uow
+    """Venue coordinates by venue id (points, not entities: no base)."""
+
+    table = "venue_locations"
+
+    def __init__(self, scope: MemoryScope) -> None:
+        self._scope = scope
 
     def set(self, venue_id: VenueId, point: GeoPoint) -> None:
-        self._uow.tx.put(VENUE_LOCATIONS, (self._uow.tenant_id, venue_id), point)
+        self._scope.tx.put(self.table, (self._scope.tenant_id, venue_id), point)
 
     def all(self) -> dict[VenueId, GeoPoint]:
-        tenant = self._uow.tenant_id
+        tenant = self._scope.tenant_id
         return {
             key[1]: point
-            for key, point in self._uow.tx.scan(VENUE_LOCATIONS)
+            for key, point in self._scope.tx.scan(self.table)
             if isinstance(key, tuple) and key[0] == tenant
         }
 
 
-REVIEWS = "reviews"
-FEEDBACK = "booking_feedback"
-RATINGS = "activity_ratings"
-PREFERENCES = "child_preferences"
+class MemoryReviews(MemoryRepository[Review]):
+    """One review per booking; ``save`` (moderation) replaces the stored review."""
 
+    table, entity = "reviews", "review"
+    masked_fields = ("text",)
 
-class _Tenanted:
-    def __init__(self, uow: MemoryUnitOfWork) -> None:
-        self._uow = uow
+    def _check_unique(self, entity: Review) -> None:
+        self._clash(entity, lambda r: r.booking_id == entity.booking_id, "booking_id")
 
-    def _check(self, tenant_id: TenantId) -> None:
-        if tenant_id != self._uow.tenant_id:
-            raise ValidationFailed("tenant_id", "matches_unit_of_work")
-
-    def _rows(self, table: str) -> list[Any]:
-        tenant = self._uow.tenant_id
-        return [
-            row
-            for key, row in self._uow.tx.scan(table)
-            if isinstance(key, tuple) and key[0] == tenant
-        ]
-
-
-class MemoryReviews(_Tenanted):
-    def add(self, review: Review) -> None:
-        self._check(review.tenant_id)
-        if any(r.booking_id == review.booking_id for r in self._rows(REVIEWS)):
-            raise AlreadyExists(f"booking {review.booking_id} already has a review")
-        self._uow.tx.put(REVIEWS, (review.tenant_id, review.id), review)
-
-    def get(self, review_id: UUID) -> Review:
-        review: Review | None = self._uow.tx.get(REVIEWS, (self._uow.tenant_id, review_id))
-        if review is None:
-            raise NotFound("review", review_id)
-        return review
-
-    def save(self, review: Review) -> None:
-        self._check(review.tenant_id)
-        self.get(review.id)
-        self._uow.tx.put(REVIEWS, (review.tenant_id, review.id), review)
+    def save(self, entity: Review) -> None:
+        check_tenant(self._scope, entity.tenant_id)
+        before = self.get(entity.id)
+        self._write(entity)
+        self._changed(entity.id, before, entity)
 
     def for_activity(self, activity_id: ActivityId, *, visible_only: bool = True) -> list[Review]:
-        rows = [
-            r
-            for r in self._rows(REVIEWS)
-            if r.activity_id == activity_id and (r.is_visible or not visible_only)
-        ]
+        rows = self._rows(
+            lambda r: r.activity_id == activity_id and (r.is_visible or not visible_only)
+        )
         return sorted(rows, key=lambda r: (r.submitted_at, str(r.id)), reverse=True)
 
     def flagged(self, limit: int) -> list[Review]:
-        rows = [r for r in self._rows(REVIEWS) if r.is_flagged and r.is_visible]
+        rows = self._rows(lambda r: r.is_flagged and r.is_visible)
         return sorted(rows, key=lambda r: (r.submitted_at, str(r.id)))[:limit]
 
 
-class MemoryFeedback(_Tenanted):
-    def add(self, feedback: QuickFeedback) -> None:
-        self._check(feedback.tenant_id)
-        if any(f.booking_id == feedback.booking_id for f in self._rows(FEEDBACK)):
-            raise AlreadyExists(f"booking {feedback.booking_id} already has feedback")
-        self._uow.tx.put(FEEDBACK, (feedback.tenant_id, feedback.id), feedback)
+class MemoryFeedback(MemoryRepository[QuickFeedback]):
+    """One feedback per booking; ``mark_processed`` changes it once."""
 
-    def get(self, feedback_id: UUID) -> QuickFeedback:
-        found: QuickFeedback | None = self._uow.tx.get(FEEDBACK, (self._uow.tenant_id, feedback_id))
-        if found is None:
-            raise NotFound("feedback", feedback_id)
-        return found
+    table, entity = "booking_feedback", "feedback"
+    masked_fields = ("comment",)
+
+    def _check_unique(self, entity: QuickFeedback) -> None:
+        self._clash(entity, lambda f: f.booking_id == entity.booking_id, "booking_id")
 
     def unprocessed(self, limit: int) -> list[QuickFeedback]:
-        rows = [f for f in self._rows(FEEDBACK) if not f.vector_processed]
+        rows = self._rows(lambda f: not f.vector_processed)
         return sorted(rows, key=lambda f: (f.submitted_at, str(f.id)))[:limit]
 
-    def mark_processed(self, feedback_id: UUID, at: datetime) -> bool:
+    def mark_processed(self, feedback_id: Any, at: datetime) -> bool:
         found = self.get(feedback_id)
         if found.vector_processed:
             return False
         done = attrs.evolve(found, vector_processed=True, vector_processed_at=at)
-        self._uow.tx.put(FEEDBACK, (found.tenant_id, found.id), done)
+        self._write(done)
+        self._changed(found.id, found, done)
         return True
 
 
-class MemoryActivityRatings(_Tenanted):
+class MemoryActivityRatings(MemoryRepository[ActivityRating]):
+    """Each activity's review count and rating sum (an aggregate of audited reviews)."""
+
+    table, entity = "activity_ratings", "activity rating"
+    audited = False
+
+    def key_of(self, entity: ActivityRating) -> Hashable:
+        return entity.activity_id
+
     def add_rating(self, activity_id: ActivityId, rating: int) -> None:
         current = self.get(activity_id)
-        self._uow.tx.put(
-            RATINGS,
-            (self._uow.tenant_id, activity_id),
+        self._write(
             attrs.evolve(
                 current,
                 total_reviews=current.total_reviews + 1,
                 rating_sum=current.rating_sum + rating,
-            ),
+            )
         )
 
-    def get(self, activity_id: ActivityId) -> ActivityRating:
-        found: ActivityRating | None = self._uow.tx.get(RATINGS, (self._uow.tenant_id, activity_id))
-        return found or ActivityRating(activity_id=activity_id)
+    def get(self, key: ActivityId) -> ActivityRating:
+        return self._find(key) or ActivityRating(activity_id=key)
 
 
-class MemoryChildPreferences(_Tenanted):
-    def get(self, child_id: ChildId) -> ChildPreference | None:
-        found: ChildPreference | None = self._uow.tx.get(
-            PREFERENCES, (self._uow.tenant_id, child_id)
-        )
-        return found
+class MemoryChildPreferences(MemoryRepository[ChildPreference]):
+    """Version 0 is a preference not stored yet; ``save`` stores the next version."""
 
-    def save(self, preference: ChildPreference) -> None:
-        self._check(preference.tenant_id)
-        current = self.get(preference.child_id)
-        if (current.version if current else 0) != preference.version:
-            raise StaleVersion(f"child preference {preference.child_id} changed")
-        self._uow.tx.put(
-            PREFERENCES,
-            (preference.tenant_id, preference.child_id),
-            attrs.evolve(preference, version=preference.version + 1),
-        )
+    table, entity = "child_preferences", "child preference"
+    audited = False  # derived vectors, erased with the child
+
+    def key_of(self, entity: ChildPreference) -> Hashable:
+        return entity.child_id
+
+    def get(self, key: ChildId) -> ChildPreference | None:  # type: ignore[override]
+        return self._find(key)
+
+    def save(self, entity: ChildPreference) -> None:
+        check_tenant(self._scope, entity.tenant_id)
+        current = self._find(entity.child_id)
+        stored = 0 if current is None else current.version
+        check_version(self.entity, entity.child_id, stored=stored, loaded=entity.version)
+        self._write(attrs.evolve(entity, version=entity.version + 1))
 
     def remove(self, child_id: ChildId) -> bool:
-        key = (self._uow.tenant_id, child_id)
-        if not self._uow.tx.contains(PREFERENCES, key):
+        if self._find(child_id) is None:
             return False
-        self._uow.tx.delete(PREFERENCES, key)
+        self._scope.tx.delete(self.table, self._row_key(child_id))
         return True
 
 
-FAVOURITES = "child_favorites"
-MEMORY_ENTRIES = "user_memory"
+class MemoryFavourites(MemoryRepository[Favourite]):
+    table, entity = "child_favorites", "favourite"
+    audited = False
 
-
-class MemoryFavourites(_Tenanted):
-    def add(self, favourite: Favourite) -> None:
-        self._check(favourite.tenant_id)
-        key = (favourite.tenant_id, favourite.child_id, favourite.activity_id)
-        if self._uow.tx.contains(FAVOURITES, key):
-            raise AlreadyExists("the child already has this favourite")
-        self._uow.tx.put(FAVOURITES, key, favourite)
+    def key_of(self, entity: Favourite) -> Hashable:
+        return (entity.child_id, entity.activity_id)
 
     def remove(self, child_id: ChildId, activity_id: ActivityId) -> None:
-        self._uow.tx.delete(FAVOURITES, (self._uow.tenant_id, child_id, activity_id))
+        self._scope.tx.delete(self.table, self._row_key((child_id, activity_id)))
 
     def for_child(self, child_id: ChildId) -> list[Favourite]:
-        rows = [f for f in self._rows(FAVOURITES) if f.child_id == child_id]
+        rows = self._rows(lambda f: f.child_id == child_id)
         return sorted(rows, key=lambda f: (f.created_at, str(f.activity_id)), reverse=True)
 
 
-class MemoryEntries(_Tenanted):
-    def add(self, entry: MemoryEntry) -> None:
-        self._check(entry.tenant_id)
-        if self._uow.tx.contains(MEMORY_ENTRIES, (entry.tenant_id, entry.id)):
-            raise AlreadyExists(f"memory entry {entry.id} exists")
-        self._uow.tx.put(MEMORY_ENTRIES, (entry.tenant_id, entry.id), entry)
+class MemoryEntries(MemoryRepository[MemoryEntry]):
+    table, entity = "user_memory", "memory entry"
+    audited = False
 
-    def get_many(self, ids: list[UUID]) -> dict[UUID, MemoryEntry]:
-        found = (self._uow.tx.get(MEMORY_ENTRIES, (self._uow.tenant_id, i)) for i in ids)
+    def get_many(self, ids: list[Any]) -> dict[Any, MemoryEntry]:
+        found = (self._find(i) for i in ids)
         return {entry.id: entry for entry in found if entry is not None}
 
     def for_user(self, user_id: UserId) -> list[MemoryEntry]:
-        rows = [e for e in self._rows(MEMORY_ENTRIES) if e.user_id == user_id]
+        rows = self._rows(lambda e: e.user_id == user_id)
         return sorted(rows, key=lambda e: (e.created_at, str(e.id)))
 
     def remove_user(self, user_id: UserId) -> int:
-        mine = self.for_user(user_id)
+        mine = self._scan(lambda e: e.user_id == user_id)
         for entry in mine:
-            self._uow.tx.delete(MEMORY_ENTRIES, (entry.tenant_id, entry.id))
+            self._scope.tx.delete(self.table, self._row_key(entry.id))
         return len(mine)
 
 
-SCORES = "venue_performance_scores"
+class MemoryVenueScores(MemoryRepository[VenueScore]):
+    """One score per venue-week, written once."""
 
+    table, entity = "venue_performance_scores", "venue score"
+    audited = False  # computed weekly from audited bookings and reviews
 
-class MemoryVenueScores(_Tenanted):
+    def key_of(self, entity: VenueScore) -> Hashable:
+        return score_key(entity)
+
     def add_missing(self, scores: list[VenueScore]) -> int:
         written = 0
         for score in scores:
-            self._check(score.tenant_id)
-            key = (score.tenant_id, *score_key(score))
-            if not self._uow.tx.contains(SCORES, key):
-                self._uow.tx.put(SCORES, key, score)
+            check_tenant(self._scope, score.tenant_id)
+            if not self._scope.tx.contains(self.table, self._row_key(score_key(score))):
+                self._write(score)
                 written += 1
         return written
 
     def latest(self, before: date | None = None) -> dict[VenueId, VenueScore]:
-        rows = [s for s in self._rows(SCORES) if before is None or s.week_start < before]
-        out: dict[VenueId, VenueScore] = {}
-        for score in sorted(rows, key=lambda s: s.week_start):
-            out[score.venue_id] = score
-        return out
+        rows = self._rows(lambda s: before is None or s.week_start < before)
+        return {s.venue_id: s for s in sorted(rows, key=lambda s: s.week_start)}
 
     def for_venue(self, venue_id: VenueId) -> list[VenueScore]:
-        rows = [s for s in self._rows(SCORES) if s.venue_id == venue_id]
+        rows = self._rows(lambda s: s.venue_id == venue_id)
         return sorted(rows, key=lambda s: s.week_start, reverse=True)
 
 
-SUGGESTIONS = "ai_suggestions"
 BY_PARENT = "ai_suggestions_by_parent"
 
 
@@ -313,14 +251,21 @@ def _suggestion_order(record: SuggestionRecord) -> tuple[bool, list[str], int]:
     return (not record.is_group, [str(c) for c in record.child_ids], record.rank)
 
 
-class MemorySuggestions(_Tenanted):
+class MemorySuggestions(MemoryRepository[SuggestionRecord]):
     """Suggestions by id, and the ids of each parent's month (``BY_PARENT``) so that
-    adding and listing a parent's suggestions reads only theirs."""
+    adding and listing a parent's suggestions reads only theirs. ``save`` returns the
+    record at its next version."""
+
+    table, entity = "ai_suggestions", "suggestion"
+    masked_fields = ("rejection_reason",)
+
+    def add(self, entity: SuggestionRecord) -> None:
+        self.add_many([entity])
 
     def add_many(self, records: Sequence[SuggestionRecord]) -> None:
         months: dict[tuple[Any, ...], list[SuggestionRecord]] = {}
         for record in records:
-            self._check(record.tenant_id)
+            check_tenant(self._scope, record.tenant_id)
             key = (record.tenant_id, record.user_id, record.month)
             if key not in months:
                 months[key] = self._month(*key[1:])
@@ -329,32 +274,26 @@ class MemorySuggestions(_Tenanted):
                 raise AlreadyExists("the parent already has this suggestion for the month")
             months[key].append(record)
         for key, month in months.items():
-            self._uow.tx.put(BY_PARENT, key, tuple(r.id for r in month))
+            self._scope.tx.put(BY_PARENT, key, tuple(r.id for r in month))
         for record in records:
-            self._uow.tx.put(SUGGESTIONS, (record.tenant_id, record.id), record)
-
-    def get(self, suggestion_id: UUID) -> SuggestionRecord:
-        found: SuggestionRecord | None = self._uow.tx.get(
-            SUGGESTIONS, (self._uow.tenant_id, suggestion_id)
-        )
-        if found is None:
-            raise NotFound("suggestion", suggestion_id)
-        return found
+            self._write(record)
+            self._changed(record.id, None, record)
 
     def for_parent(self, user_id: UserId, month: date) -> list[SuggestionRecord]:
-        return sorted(self._month(user_id, month), key=_suggestion_order)
+        found = self._month(user_id, month)
+        self._scope.seen(*found)
+        return sorted(found, key=_suggestion_order)
 
     def _month(self, user_id: UserId, month: date) -> list[SuggestionRecord]:
-        tenant = self._uow.tenant_id
-        ids = self._uow.tx.get(BY_PARENT, (tenant, user_id, month)) or ()
-        found = (self._uow.tx.get(SUGGESTIONS, (tenant, i)) for i in ids)
+        ids = self._scope.tx.get(BY_PARENT, (self._scope.tenant_id, user_id, month)) or ()
+        found = (self._scope.tx.get(self.table, self._row_key(i)) for i in ids)
         return [record for record in found if record is not None]
 
-    def save(self, record: SuggestionRecord) -> SuggestionRecord:
-        self._check(record.tenant_id)
-        current = self.get(record.id)
-        if current.version != record.version:
-            raise StaleVersion(f"suggestion {record.id} changed")
-        stored = attrs.evolve(record, version=record.version + 1)
-        self._uow.tx.put(SUGGESTIONS, (record.tenant_id, record.id), stored)
+    def save(self, entity: SuggestionRecord) -> SuggestionRecord:  # type: ignore[override]
+        check_tenant(self._scope, entity.tenant_id)
+        current = self.get(entity.id)
+        check_version(self.entity, entity.id, stored=current.version, loaded=entity.version)
+        stored = attrs.evolve(entity, version=entity.version + 1)
+        self._write(stored)
+        self._changed(entity.id, current, stored)
         return stored

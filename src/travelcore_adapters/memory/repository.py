@@ -11,6 +11,7 @@ import copy
 from collections.abc import Callable, Hashable
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
+from travelcore.audit import masked
 from travelcore.kernel import (
     Aggregate,
     AlreadyExists,
@@ -46,6 +47,8 @@ class MemoryRepository(Generic[E]):
     table: ClassVar[str]
     entity: ClassVar[str]
     audited: ClassVar[bool] = True
+    masked_fields: ClassVar[tuple[str, ...]] = ()
+    """Fields of free text that may name a person: the audit log shows them masked."""
 
     def __init__(self, scope: MemoryScope) -> None:
         self._scope = scope
@@ -68,7 +71,7 @@ class MemoryRepository(Generic[E]):
         self._write(entity)
         self._scope.seen(entity)
         if self.audited:
-            self._scope.changed(self.entity, key, None, entity)
+            self._changed(key, None, entity)
 
     def get(self, key: Any) -> E:
         found = self._find(key)
@@ -92,7 +95,7 @@ class MemoryRepository(Generic[E]):
         self._write(entity)
         self._scope.seen(entity)
         if self.audited:
-            self._scope.changed(self.entity, key, stored, entity)
+            self._changed(key, stored, entity)
 
     # -- for subclasses --------------------------------------------------------------------
 
@@ -102,7 +105,15 @@ class MemoryRepository(Generic[E]):
             raise NotFound(self.entity, key)
         self._scope.tx.delete(self.table, self._row_key(key))
         if self.audited:
-            self._scope.changed(self.entity, key, stored, None)
+            self._changed(key, stored, None)
+
+    def _changed(self, key: Any, before: E | None, after: E | None) -> None:
+        """Report a write to the audit log (``masked_fields`` masked)."""
+        if self.masked_fields:
+            before, after = (
+                None if e is None else masked(e, *self.masked_fields) for e in (before, after)
+            )
+        self._scope.changed(self.entity, key, before, after)
 
     def _check_stored(self, stored: E, entity: E) -> None:
         """Refuse a save that changes what may not change (called after the version

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Executable, Select, Table, select
 
+from travelcore.audit import masked
 from travelcore.kernel import NotFound, TenantId, Versioned, check_tenant, check_version, saved
 from travelcore_adapters.postgres.repositories.scope import PostgresScope, Query
 from travelcore_adapters.postgres.statements import (
@@ -51,6 +52,12 @@ class TableRepository(Generic[E]):
     table: ClassVar[Table]
     entity: ClassVar[str]
     audited: ClassVar[bool] = True
+    masked_fields: ClassVar[tuple[str, ...]] = ()
+    """Fields of free text that may name a person: the audit log shows them masked."""
+    same_named: ClassVar[str] = ""
+    """Fields stored as they are in columns of the same name, separated by spaces (like a
+    namedtuple's field names): :meth:`_same_named` copies them either way, so ``to_row``
+    and ``to_entity`` spell out only the others."""
     insert_conflict: ClassVar[Literal["nothing", "primary_key"]] = "nothing"
     """``add`` reports a clash on any unique key (``nothing``) or on the primary key only
     (``primary_key``) as ``AlreadyExists``; others fail the statement, translated by the
@@ -85,7 +92,7 @@ class TableRepository(Generic[E]):
         self._write_children(entity, added=True)
         self._scope.seen(entity)
         if self.audited:
-            self._scope.changed(self.entity, key, None, entity)
+            self._changed(key, None, entity)
 
     def get(self, key: Any) -> E:
         """The entity with ``key`` (a tuple for a key of several columns)."""
@@ -126,13 +133,17 @@ class TableRepository(Generic[E]):
         self._write_children(entity, added=False)
         self._scope.seen(entity)
         if self.audited:
-            self._scope.changed(self.entity, key, before, entity)
+            self._changed(key, before, entity)
 
     # -- for subclasses --------------------------------------------------------------------
 
     @property
     def _tid(self) -> TenantId:
         return self._scope.tenant_id
+
+    def _same_named(self, source: Any) -> dict[str, Any]:
+        """The ``same_named`` values of an entity or a row, by name."""
+        return {name: getattr(source, name) for name in self.same_named.split()}
 
     def _check(self, entity: E) -> None:
         """Refuse ``entity`` before anything is written."""
@@ -181,7 +192,15 @@ class TableRepository(Generic[E]):
         if deleted.rowcount == 0:
             raise NotFound(self.entity, key)
         if self.audited:
-            self._scope.changed(self.entity, key, before, None)
+            self._changed(key, before, None)
+
+    def _changed(self, key: Any, before: E | None, after: E | None) -> None:
+        """Report a write to the audit log (``masked_fields`` masked)."""
+        if self.masked_fields:
+            before, after = (
+                None if e is None else masked(e, *self.masked_fields) for e in (before, after)
+            )
+        self._scope.changed(self.entity, key, before, after)
 
     def _before(self, key: Any) -> E | None:
         """The stored entity with ``key`` before a write: rebuilt from the row this unit

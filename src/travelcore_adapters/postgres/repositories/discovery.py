@@ -1,12 +1,13 @@
-"""Discovery's repositories on PostgreSQL.
+"""Discovery's repositories on PostgreSQL, on the repository base.
 
 Logs, reviews, feedback, favourites and memory entries are written once (``add`` reports a
 clash on any unique key, one review or feedback per booking included, as ``AlreadyExists``).
 ``activity_ratings.add_rating`` is one ``INSERT ... ON CONFLICT DO UPDATE SET total =
 total + 1, sum = sum + :rating``: concurrent reviews never lose a count. ``mark_processed``
 is a conditional ``UPDATE`` (``WHERE NOT vector_processed``): one caller wins.
-``child_preferences.save`` is guarded by the version; venue scores are inserted with ``ON
-CONFLICT DO NOTHING`` (one row per venue-week; re-running writes nothing).
+``child_preferences.save`` and ``suggestions.save`` are guarded by the version; venue scores
+are inserted with ``ON CONFLICT DO NOTHING`` (one row per venue-week; re-running writes
+nothing). Reviews, feedback and suggestions are audited, as on memory (docs/audit.md).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -23,7 +24,7 @@ from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from travelcore.booking import BookingId
-from travelcore.catalog import ActivityId, SessionId, VenueId
+from travelcore.catalog import ActivityId, VenueId
 from travelcore.discovery.feedback import ActivityRating, ChildPreference, QuickFeedback, Review
 from travelcore.discovery.geo import GeoPoint
 from travelcore.discovery.intent import LOCATION_TYPES, LocationType
@@ -32,7 +33,14 @@ from travelcore.discovery.places import UserLocation
 from travelcore.discovery.scores import ScoreComponents, VenueMetrics, VenueScore
 from travelcore.discovery.search import SearchLogEntry
 from travelcore.discovery.suggestions import SuggestionRecord
-from travelcore.kernel import AlreadyExists, NotFound, StaleVersion, TenantId, UserId, check_tenant
+from travelcore.kernel import (
+    AlreadyExists,
+    NotFound,
+    StaleVersion,
+    UserId,
+    check_tenant,
+    check_version,
+)
 from travelcore.people import ChildId
 from travelcore_adapters.postgres.outbox import ASYNC_COMMIT_STATEMENT
 from travelcore_adapters.postgres.repositories.base import TableRepository
@@ -46,61 +54,44 @@ class PostgresSearchLogs(TableRepository[SearchLogEntry]):
     a wait for the disk."""
 
     table, entity = t.nl_search_logs, "search log"
-    audited = False  # as on memory: discovery records are not audited yet
+    audited = False
+    same_named = (
+        "id tenant_id user_id query_text parse_confidence clarification_requested "
+        "clarification_question fallback_to_filters had_error error_type created_at"
+    )
 
     def add(self, entity: SearchLogEntry) -> None:
         self._scope.enqueue(ASYNC_COMMIT_STATEMENT, {})
         super().add(entity)
 
     def to_row(self, e: SearchLogEntry) -> dict[str, Any]:
-        return {
-            "tenant_id": e.tenant_id,
-            "id": e.id,
-            "user_id": e.user_id,
-            "query_text": e.query_text,
+        return self._same_named(e) | {
             "parsed_intent": Jsonb(dict(e.parsed_intent)),
-            "parse_confidence": e.parse_confidence,
-            "clarification_requested": e.clarification_requested,
-            "clarification_question": e.clarification_question,
             "pinecone_filters": Jsonb(dict(e.filters)),
             "pinecone_top_k": e.top_k,
             "result_activity_ids": Jsonb(list(e.result_activity_ids)),
             "result_scores": Jsonb(list(e.result_scores)),
             "result_count": e.result_count,
-            "fallback_to_filters": e.fallback_to_filters,
-            "had_error": e.had_error,
-            "error_type": e.error_type,
             "llm_parse_duration_ms": e.parse_ms,
             "embed_duration_ms": e.embed_ms,
             "pinecone_query_duration_ms": e.vector_query_ms,
             "postgres_enrich_duration_ms": e.enrich_ms,
             "total_duration_ms": e.total_ms,
-            "created_at": e.created_at,
         }
 
     def to_entity(self, row: Any) -> SearchLogEntry:
         return SearchLogEntry(
-            id=row.id,
-            tenant_id=TenantId(row.tenant_id),
-            user_id=UserId(row.user_id),
-            query_text=row.query_text,
+            **self._same_named(row),
             parsed_intent=row.parsed_intent,
-            parse_confidence=row.parse_confidence,
-            clarification_requested=row.clarification_requested,
-            clarification_question=row.clarification_question,
             filters=row.pinecone_filters,
             top_k=row.pinecone_top_k,
             result_activity_ids=tuple(row.result_activity_ids),
             result_scores=tuple(row.result_scores),
-            fallback_to_filters=row.fallback_to_filters,
-            had_error=row.had_error,
-            error_type=row.error_type,
             parse_ms=row.llm_parse_duration_ms,
             embed_ms=row.embed_duration_ms,
             vector_query_ms=row.pinecone_query_duration_ms,
             enrich_ms=row.postgres_enrich_duration_ms,
             total_ms=row.total_duration_ms,
-            created_at=row.created_at,
         )
 
     def for_user(self, user_id: UserId, limit: int = 50) -> list[SearchLogEntry]:
@@ -118,39 +109,22 @@ class PostgresSearchLogs(TableRepository[SearchLogEntry]):
 
 class PostgresUserLocations(TableRepository[UserLocation]):
     table, entity = t.user_locations, "user location"
-    audited = False  # as on memory: discovery records are not audited yet
+    audited = False
+    same_named = (
+        "id tenant_id user_id location_type label address_line1 city postal_code country is_primary"
+    )
 
     def to_row(self, e: UserLocation) -> dict[str, Any]:
-        return {
-            "tenant_id": e.tenant_id,
-            "id": e.id,
-            "user_id": e.user_id,
-            "location_type": e.location_type,
-            "label": e.label,
-            "address_line1": e.address_line1,
-            "city": e.city,
-            "postal_code": e.postal_code,
-            "country": e.country,
+        return self._same_named(e) | {
             "latitude": e.point.latitude if e.point else None,
             "longitude": e.point.longitude if e.point else None,
-            "is_primary": e.is_primary,
             "default_search_radius_minutes": e.radius_minutes,
         }
 
     def to_entity(self, row: Any) -> UserLocation:
+        point = None if row.latitude is None else GeoPoint(row.latitude, row.longitude)
         return UserLocation(
-            id=row.id,
-            tenant_id=TenantId(row.tenant_id),
-            user_id=UserId(row.user_id),
-            location_type=row.location_type,
-            label=row.label,
-            address_line1=row.address_line1,
-            city=row.city,
-            postal_code=row.postal_code,
-            country=row.country,
-            point=None if row.latitude is None else GeoPoint(row.latitude, row.longitude),
-            is_primary=row.is_primary,
-            radius_minutes=row.default_search_radius_minutes,
+            **self._same_named(row), point=point, radius_minutes=row.default_search_radius_minutes
         )
 
     def save(self, location: UserLocation) -> None:
@@ -178,81 +152,50 @@ class PostgresUserLocations(TableRepository[UserLocation]):
 
 
 class PostgresVenueLocations:
+    """Venue coordinates by venue id (points, not entities: no base)."""
+
+    table = t.venue_locations
+
     def __init__(self, scope: PostgresScope) -> None:
         self._scope = scope
 
     def set(self, venue_id: VenueId, point: GeoPoint) -> None:
-        row = {
-            "tenant_id": self._scope.tenant_id,
-            "venue_id": venue_id,
-            "latitude": point.latitude,
-            "longitude": point.longitude,
-        }
-        stmt = insert(t.venue_locations).values(row)
+        row = {"latitude": point.latitude, "longitude": point.longitude}
+        stmt = insert(self.table).values(tenant_id=self._scope.tenant_id, venue_id=venue_id, **row)
         self._scope.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["tenant_id", "venue_id"],
-                set_={"latitude": stmt.excluded.latitude, "longitude": stmt.excluded.longitude},
-            )
+            stmt.on_conflict_do_update(index_elements=["tenant_id", "venue_id"], set_=row)
         )
 
     def all(self) -> dict[VenueId, GeoPoint]:
-        c = t.venue_locations.c
-        rows = self._scope.execute(
-            select(t.venue_locations).where(c.tenant_id == self._scope.tenant_id)
-        )
+        c = self.table.c
+        rows = self._scope.execute(select(self.table).where(c.tenant_id == self._scope.tenant_id))
         return {VenueId(r.venue_id): GeoPoint(r.latitude, r.longitude) for r in rows}
 
 
 class PostgresReviews(TableRepository[Review]):
+    """One review per booking; ``save`` (moderation) replaces the stored review."""
+
     table, entity = t.reviews, "review"
-    audited = False  # as on memory: discovery records are not audited yet
+    masked_fields = ("text",)
+    same_named = (
+        "id tenant_id booking_id activity_id venue_id user_id rating would_book_again "
+        "would_recommend_venue is_visible hidden_reason hidden_by hidden_at is_flagged "
+        "flagged_reason submitted_at"
+    )
 
     def to_row(self, e: Review) -> dict[str, Any]:
-        return {
-            "tenant_id": e.tenant_id,
-            "id": e.id,
-            "booking_id": e.booking_id,
-            "activity_id": e.activity_id,
-            "venue_id": e.venue_id,
-            "user_id": e.user_id,
-            "rating": e.rating,
-            "would_book_again": e.would_book_again,
-            "would_recommend_venue": e.would_recommend_venue,
-            "review_text": e.text,
-            "is_visible": e.is_visible,
-            "hidden_reason": e.hidden_reason,
-            "hidden_by": e.hidden_by,
-            "hidden_at": e.hidden_at,
-            "is_flagged": e.is_flagged,
-            "flagged_reason": e.flagged_reason,
-            "submitted_at": e.submitted_at,
-        }
+        return self._same_named(e) | {"review_text": e.text}
 
     def to_entity(self, row: Any) -> Review:
-        return Review(
-            id=row.id,
-            tenant_id=TenantId(row.tenant_id),
-            booking_id=row.booking_id,
-            activity_id=ActivityId(row.activity_id),
-            venue_id=VenueId(row.venue_id),
-            user_id=UserId(row.user_id),
-            rating=row.rating,
-            would_book_again=row.would_book_again,
-            would_recommend_venue=row.would_recommend_venue,
-            text=row.review_text,
-            is_visible=row.is_visible,
-            hidden_reason=row.hidden_reason,
-            hidden_by=None if row.hidden_by is None else UserId(row.hidden_by),
-            hidden_at=row.hidden_at,
-            is_flagged=row.is_flagged,
-            flagged_reason=row.flagged_reason,
-            submitted_at=row.submitted_at,
-        )
+        return Review(**self._same_named(row), text=row.review_text)
 
-    def save(self, review: Review) -> None:
-        self.get(review.id)
-        self._upsert(review)
+    def save(self, entity: Review) -> None:
+        check_tenant(self._scope, entity.tenant_id)
+        before = self.get(entity.id)
+        self._upsert(entity)
+        self._stored[entity.id] = self.to_row(entity)
+        self._scope.seen(entity)
+        self._changed(entity.id, before, entity)
 
     def for_activity(self, activity_id: ActivityId, *, visible_only: bool = True) -> list[Review]:
         c = self.table.c
@@ -266,39 +209,24 @@ class PostgresReviews(TableRepository[Review]):
 
 
 class PostgresFeedback(TableRepository[QuickFeedback]):
+    """One feedback per booking; ``mark_processed`` changes it once."""
+
     table, entity = t.booking_feedback, "feedback"
-    audited = False  # as on memory: discovery records are not audited yet
+    masked_fields = ("comment",)
+    same_named = (
+        "id tenant_id booking_id child_id activity_id is_positive comment submitted_at "
+        "vector_processed vector_processed_at"
+    )
 
     def to_row(self, e: QuickFeedback) -> dict[str, Any]:
-        return {
-            "tenant_id": e.tenant_id,
-            "id": e.id,
-            "booking_id": e.booking_id,
-            "child_id": e.child_id,
-            "activity_id": e.activity_id,
-            "is_positive": e.is_positive,
-            "positive_tags": list(e.positive_tags),
-            "negative_tags": list(e.negative_tags),
-            "comment": e.comment,
-            "submitted_at": e.submitted_at,
-            "vector_processed": e.vector_processed,
-            "vector_processed_at": e.vector_processed_at,
-        }
+        tags = {"positive_tags": list(e.positive_tags), "negative_tags": list(e.negative_tags)}
+        return self._same_named(e) | tags
 
     def to_entity(self, row: Any) -> QuickFeedback:
         return QuickFeedback(
-            id=row.id,
-            tenant_id=TenantId(row.tenant_id),
-            booking_id=row.booking_id,
-            child_id=ChildId(row.child_id),
-            activity_id=ActivityId(row.activity_id),
-            is_positive=row.is_positive,
+            **self._same_named(row),
             positive_tags=tuple(row.positive_tags),
             negative_tags=tuple(row.negative_tags),
-            comment=row.comment,
-            submitted_at=row.submitted_at,
-            vector_processed=row.vector_processed,
-            vector_processed_at=row.vector_processed_at,
         )
 
     def unprocessed(self, limit: int) -> list[QuickFeedback]:
@@ -312,127 +240,103 @@ class PostgresFeedback(TableRepository[QuickFeedback]):
             update(self.table)
             .where(c.tenant_id == self._tid, c.id == feedback_id, ~c.vector_processed)
             .values(vector_processed=True, vector_processed_at=at)
-        )
-        return bool(done.rowcount)
+            .returning(*c)
+        ).one_or_none()
+        if done is None:
+            return False
+        [after] = self._entities([done])
+        before = attrs.evolve(after, vector_processed=False, vector_processed_at=None)
+        self._changed(feedback_id, before, after)
+        return True
 
 
-class PostgresActivityRatings:
-    def __init__(self, scope: PostgresScope) -> None:
-        self._scope = scope
+class PostgresActivityRatings(TableRepository[ActivityRating]):
+    """Each activity's review count and rating sum (an aggregate of audited reviews)."""
+
+    table, entity = t.activity_ratings, "activity rating"
+    audited = False
+    same_named = "activity_id total_reviews rating_sum"
+
+    def to_row(self, e: ActivityRating) -> dict[str, Any]:
+        return self._same_named(e) | {"tenant_id": self._tid}
+
+    def to_entity(self, row: Any) -> ActivityRating:
+        return ActivityRating(**self._same_named(row))
 
     def add_rating(self, activity_id: ActivityId, rating: int) -> None:
-        table = t.activity_ratings
-        stmt = insert(table).values(
-            tenant_id=self._scope.tenant_id,
-            activity_id=activity_id,
-            total_reviews=1,
-            rating_sum=rating,
-        )
+        c = self.table.c
+        first = ActivityRating(activity_id=activity_id, total_reviews=1, rating_sum=rating)
+        stmt = insert(self.table).values(self.to_row(first))
         self._scope.execute(
             stmt.on_conflict_do_update(
                 index_elements=["tenant_id", "activity_id"],
                 set_={
-                    "total_reviews": table.c.total_reviews + 1,
-                    "rating_sum": table.c.rating_sum + stmt.excluded.rating_sum,
+                    "total_reviews": c.total_reviews + 1,
+                    "rating_sum": c.rating_sum + stmt.excluded.rating_sum,
                 },
             )
         )
 
-    def get(self, activity_id: ActivityId) -> ActivityRating:
-        c = t.activity_ratings.c
-        row = self._scope.execute(
-            select(t.activity_ratings).where(
-                c.tenant_id == self._scope.tenant_id, c.activity_id == activity_id
-            )
-        ).one_or_none()
-        if row is None:
-            return ActivityRating(activity_id=activity_id)
-        return ActivityRating(
-            activity_id=activity_id, total_reviews=row.total_reviews, rating_sum=row.rating_sum
-        )
+    def get(self, key: ActivityId) -> ActivityRating:
+        return self._find(key) or ActivityRating(activity_id=key)
 
 
-class PostgresChildPreferences:
-    def __init__(self, scope: PostgresScope) -> None:
-        self._scope = scope
+class PostgresChildPreferences(TableRepository[ChildPreference]):
+    """Version 0 is a preference not stored yet; ``save`` stores the next version."""
 
-    def get(self, child_id: ChildId) -> ChildPreference | None:
-        c = t.child_preferences.c
-        row = self._scope.execute(
-            select(t.child_preferences).where(
-                c.tenant_id == self._scope.tenant_id, c.child_id == child_id
-            )
-        ).one_or_none()
-        if row is None:
-            return None
-        return ChildPreference(
-            tenant_id=TenantId(row.tenant_id),
-            child_id=ChildId(row.child_id),
-            vector=tuple(row.vector),
-            model=row.model,
-            feedback_incorporated_count=row.feedback_incorporated_count,
-            updated_at=row.updated_at,
-            version=row.version,
-        )
+    table, entity = t.child_preferences, "child preference"
+    audited = False  # derived vectors, erased with the child
+    same_named = "tenant_id child_id model feedback_incorporated_count updated_at version"
 
-    def save(self, preference: ChildPreference) -> None:
-        check_tenant(self._scope, preference.tenant_id)
-        table = t.child_preferences
-        values = {
-            "vector": list(preference.vector),
-            "model": preference.model,
-            "feedback_incorporated_count": preference.feedback_incorporated_count,
-            "updated_at": preference.updated_at,
-            "version": preference.version + 1,
-        }
-        if preference.version == 0:
-            stmt = insert(table).values(
-                tenant_id=preference.tenant_id, child_id=preference.child_id, **values
-            )
-            done = self._scope.execute(stmt.on_conflict_do_nothing())
+    def to_row(self, e: ChildPreference) -> dict[str, Any]:
+        return self._same_named(e) | {"vector": list(e.vector)}
+
+    def to_entity(self, row: Any) -> ChildPreference:
+        return ChildPreference(**self._same_named(row), vector=tuple(row.vector))
+
+    def get(self, key: ChildId) -> ChildPreference | None:  # type: ignore[override]
+        return self._find(key)
+
+    def save(self, entity: ChildPreference) -> None:
+        check_tenant(self._scope, entity.tenant_id)
+        row = self.to_row(attrs.evolve(entity, version=entity.version + 1))
+        if entity.version == 0:
+            done = self._scope.execute(insert(self.table).values(row).on_conflict_do_nothing())
         else:
-            c = table.c
+            c = self.table.c
             done = self._scope.execute(
-                update(table)
+                update(self.table)
                 .where(
-                    c.tenant_id == preference.tenant_id,
-                    c.child_id == preference.child_id,
-                    c.version == preference.version,
+                    c.tenant_id == self._tid,
+                    c.child_id == entity.child_id,
+                    c.version == entity.version,
                 )
-                .values(**values)
+                .values(
+                    {k: v for k, v in row.items() if k not in self._keys}
+                    | {"version": row["version"]}
+                )
             )
         if done.rowcount == 0:
-            raise StaleVersion(f"child preference {preference.child_id} changed")
+            raise StaleVersion(f"{self.entity} {entity.child_id} changed since it was read")
 
     def remove(self, child_id: ChildId) -> bool:
-        c = t.child_preferences.c
-        done = self._scope.execute(
-            delete(t.child_preferences).where(
-                c.tenant_id == self._scope.tenant_id, c.child_id == child_id
-            )
-        )
-        return bool(done.rowcount)
+        try:
+            self._remove(child_id)
+        except NotFound:
+            return False
+        return True
 
 
 class PostgresFavourites(TableRepository[Favourite]):
     table, entity = t.child_favorites, "favourite"
-    audited = False  # as on memory: discovery records are not audited yet
+    audited = False
+    same_named = "tenant_id child_id activity_id created_at"
 
     def to_row(self, e: Favourite) -> dict[str, Any]:
-        return {
-            "tenant_id": e.tenant_id,
-            "child_id": e.child_id,
-            "activity_id": e.activity_id,
-            "created_at": e.created_at,
-        }
+        return self._same_named(e)
 
     def to_entity(self, row: Any) -> Favourite:
-        return Favourite(
-            tenant_id=TenantId(row.tenant_id),
-            child_id=ChildId(row.child_id),
-            activity_id=ActivityId(row.activity_id),
-            created_at=row.created_at,
-        )
+        return Favourite(**self._same_named(row))
 
     def remove(self, child_id: ChildId, activity_id: ActivityId) -> None:
         self._delete((child_id, activity_id))
@@ -445,29 +349,14 @@ class PostgresFavourites(TableRepository[Favourite]):
 
 class PostgresMemoryEntries(TableRepository[MemoryEntry]):
     table, entity = t.user_memory, "memory entry"
-    audited = False  # as on memory: discovery records are not audited yet
+    audited = False
+    same_named = "id tenant_id user_id text source source_id created_at"
 
     def to_row(self, e: MemoryEntry) -> dict[str, Any]:
-        return {
-            "tenant_id": e.tenant_id,
-            "id": e.id,
-            "user_id": e.user_id,
-            "text": e.text,
-            "source": e.source,
-            "source_id": e.source_id,
-            "created_at": e.created_at,
-        }
+        return self._same_named(e)
 
     def to_entity(self, row: Any) -> MemoryEntry:
-        return MemoryEntry(
-            id=row.id,
-            tenant_id=TenantId(row.tenant_id),
-            user_id=UserId(row.user_id),
-            text=row.text,
-            source=row.source,
-            source_id=row.source_id,
-            created_at=row.created_at,
-        )
+        return MemoryEntry(**self._same_named(row))
 
     def get_many(self, ids: list[UUID]) -> dict[UUID, MemoryEntry]:
         if not ids:
@@ -487,69 +376,47 @@ class PostgresMemoryEntries(TableRepository[MemoryEntry]):
         return int(done.rowcount)
 
 
-class PostgresVenueScores:
-    columns: ClassVar[tuple[str, ...]] = tuple(c.name for c in t.venue_performance_scores.c)
+COMPONENTS = {
+    "parent_feedback_score": "feedback",
+    "repeat_booking_score": "repeat",
+    "cancellation_score": "cancellation",
+    "no_show_score": "no_show",
+    "composite_score": "composite",
+    **{name: name for name in ("average_rating", "repeat_booking_rate")},
+    **{name: name for name in ("venue_cancellation_rate", "parent_no_show_rate")},
+}
+"""Score component columns -> ``ScoreComponents`` fields."""
+METRICS = {
+    "total_reviews": "review_count",
+    **{name: name for name in ("total_bookings", "venue_cancelled", "completed", "no_shows")},
+    **{name: name for name in ("rating_sum", "children_completed", "children_repeat")},
+}
+"""Metric columns -> ``VenueMetrics`` fields."""
 
-    def __init__(self, scope: PostgresScope) -> None:
-        self._scope = scope
 
-    @staticmethod
-    def to_row(s: VenueScore) -> dict[str, Any]:
+class PostgresVenueScores(TableRepository[VenueScore]):
+    """One score per venue-week, written once."""
+
+    table, entity = t.venue_performance_scores, "venue score"
+    audited = False  # computed weekly from audited bookings and reviews
+    same_named = "tenant_id venue_id calculated_at"
+
+    def to_row(self, s: VenueScore) -> dict[str, Any]:
         p, m = s.components, s.metrics
-        return {
-            "tenant_id": s.tenant_id,
-            "venue_id": s.venue_id,
-            "score_week_start": s.week_start,
-            "parent_feedback_score": p.feedback,
-            "repeat_booking_score": p.repeat,
-            "cancellation_score": p.cancellation,
-            "no_show_score": p.no_show,
-            "composite_score": p.composite,
-            "total_bookings": m.total_bookings,
-            "venue_cancelled": m.venue_cancelled,
-            "completed": m.completed,
-            "no_shows": m.no_shows,
-            "total_reviews": m.review_count,
-            "rating_sum": m.rating_sum,
-            "children_completed": m.children_completed,
-            "children_repeat": m.children_repeat,
-            "average_rating": p.average_rating,
-            "repeat_booking_rate": p.repeat_booking_rate,
-            "venue_cancellation_rate": p.venue_cancellation_rate,
-            "parent_no_show_rate": p.parent_no_show_rate,
-            "score_change": s.change,
-            "calculated_at": s.calculated_at,
-        }
+        return (
+            self._same_named(s)
+            | {column: getattr(p, name) for column, name in COMPONENTS.items()}
+            | {column: getattr(m, name) for column, name in METRICS.items()}
+            | {"score_week_start": s.week_start, "score_change": s.change}
+        )
 
-    @staticmethod
-    def to_score(row: Any) -> VenueScore:
+    def to_entity(self, row: Any) -> VenueScore:
         return VenueScore(
-            tenant_id=TenantId(row.tenant_id),
-            venue_id=VenueId(row.venue_id),
+            **self._same_named(row),
             week_start=row.score_week_start,
-            components=ScoreComponents(
-                feedback=row.parent_feedback_score,
-                repeat=row.repeat_booking_score,
-                cancellation=row.cancellation_score,
-                no_show=row.no_show_score,
-                composite=row.composite_score,
-                average_rating=row.average_rating,
-                repeat_booking_rate=row.repeat_booking_rate,
-                venue_cancellation_rate=row.venue_cancellation_rate,
-                parent_no_show_rate=row.parent_no_show_rate,
-            ),
-            metrics=VenueMetrics(
-                total_bookings=row.total_bookings,
-                venue_cancelled=row.venue_cancelled,
-                completed=row.completed,
-                no_shows=row.no_shows,
-                review_count=row.total_reviews,
-                rating_sum=row.rating_sum,
-                children_completed=row.children_completed,
-                children_repeat=row.children_repeat,
-            ),
+            components=ScoreComponents(**{n: getattr(row, c) for c, n in COMPONENTS.items()}),
+            metrics=VenueMetrics(**{n: getattr(row, c) for c, n in METRICS.items()}),
             change=row.score_change,
-            calculated_at=row.calculated_at,
         )
 
     def add_missing(self, scores: list[VenueScore]) -> int:
@@ -557,15 +424,13 @@ class PostgresVenueScores:
             check_tenant(self._scope, score.tenant_id)
         if not scores:
             return 0
-        table = t.venue_performance_scores
-        stmt = insert(table).values([self.to_row(s) for s in scores])
-        done = self._scope.execute(stmt.on_conflict_do_nothing().returning(table.c.venue_id))
+        stmt = insert(self.table).values([self.to_row(s) for s in scores])
+        done = self._scope.execute(stmt.on_conflict_do_nothing().returning(self.table.c.venue_id))
         return len(done.all())
 
     def latest(self, before: date | None = None) -> dict[VenueId, VenueScore]:
-        table = t.venue_performance_scores
-        c = table.c
-        where = [c.tenant_id == self._scope.tenant_id]
+        c = self.table.c
+        where = [c.tenant_id == self._tid]
         if before is not None:
             where.append(c.score_week_start < before)
         newest = (
@@ -574,122 +439,87 @@ class PostgresVenueScores:
             .group_by(c.venue_id)
             .subquery()
         )
-        query = (
-            select(table)
-            .join(
-                newest,
-                and_(c.venue_id == newest.c.venue_id, c.score_week_start == newest.c.week),
-            )
-            .where(c.tenant_id == self._scope.tenant_id)
+        query = self._select().join(
+            newest, and_(c.venue_id == newest.c.venue_id, c.score_week_start == newest.c.week)
         )
-        return {VenueId(r.venue_id): self.to_score(r) for r in self._scope.execute(query)}
+        return {s.venue_id: s for s in self._all(query)}
 
     def for_venue(self, venue_id: VenueId) -> list[VenueScore]:
-        table = t.venue_performance_scores
-        c = table.c
-        query = (
-            select(table)
-            .where(c.tenant_id == self._scope.tenant_id, c.venue_id == venue_id)
-            .order_by(c.score_week_start.desc())
-        )
-        return [self.to_score(r) for r in self._scope.execute(query)]
+        c = self.table.c
+        return self._all(self._select(c.venue_id == venue_id).order_by(c.score_week_start.desc()))
 
 
-class PostgresSuggestions:
-    def __init__(self, scope: PostgresScope) -> None:
-        self._scope = scope
+class PostgresSuggestions(TableRepository[SuggestionRecord]):
+    """``save`` returns the record at its next version."""
 
-    @staticmethod
-    def to_row(r: SuggestionRecord) -> dict[str, Any]:
-        return {
-            "tenant_id": r.tenant_id,
-            "id": r.id,
-            "user_id": r.user_id,
+    table, entity = t.ai_suggestions, "suggestion"
+    masked_fields = ("rejection_reason",)
+    same_named = (
+        "id tenant_id user_id session_id activity_id rank match_score responded_at "
+        "rejection_reason generated_at expires_at version"
+    )
+
+    def to_row(self, r: SuggestionRecord) -> dict[str, Any]:
+        return self._same_named(r) | {
             "suggestion_month": r.month,
             "child_ids": list(r.child_ids),
-            "session_id": r.session_id,
-            "activity_id": r.activity_id,
-            "rank": r.rank,
             "is_group_suggestion": r.is_group,
-            "match_score": r.match_score,
             "individual_fit_scores": {str(k): str(v) for k, v in r.fits.items()},
             "parent_response": r.response,
-            "responded_at": r.responded_at,
             "converted_booking_ids": list(r.converted_booking_ids),
-            "rejection_reason": r.rejection_reason,
-            "generated_at": r.generated_at,
-            "expires_at": r.expires_at,
-            "version": r.version,
         }
 
-    @staticmethod
-    def to_record(row: Any) -> SuggestionRecord:
+    def to_entity(self, row: Any) -> SuggestionRecord:
         return SuggestionRecord(
-            id=row.id,
-            tenant_id=TenantId(row.tenant_id),
-            user_id=UserId(row.user_id),
+            **self._same_named(row),
             month=row.suggestion_month,
             child_ids=tuple(ChildId(c) for c in row.child_ids),
-            session_id=SessionId(row.session_id),
-            activity_id=ActivityId(row.activity_id),
-            rank=row.rank,
-            match_score=row.match_score,
             fits={ChildId(UUID(k)): Decimal(v) for k, v in row.individual_fit_scores.items()},
-            generated_at=row.generated_at,
-            expires_at=row.expires_at,
             response=row.parent_response,
-            responded_at=row.responded_at,
             converted_booking_ids=tuple(BookingId(b) for b in row.converted_booking_ids),
-            rejection_reason=row.rejection_reason,
-            version=row.version,
         )
+
+    def add(self, entity: SuggestionRecord) -> None:
+        self.add_many([entity])
 
     def add_many(self, records: Sequence[SuggestionRecord]) -> None:
         for record in records:
             check_tenant(self._scope, record.tenant_id)
         if not records:
             return
-        table = t.ai_suggestions
-        stmt = insert(table).values([self.to_row(r) for r in records])
-        done = self._scope.execute(stmt.on_conflict_do_nothing().returning(table.c.id))
+        rows = [self.to_row(r) for r in records]
+        stmt = insert(self.table).values(rows)
+        done = self._scope.execute(stmt.on_conflict_do_nothing().returning(self.table.c.id))
         if len(done.all()) != len(records):
             raise AlreadyExists("the parent already has these suggestions for the month")
-
-    def get(self, suggestion_id: UUID) -> SuggestionRecord:
-        c = t.ai_suggestions.c
-        row = self._scope.execute(
-            select(t.ai_suggestions).where(
-                c.tenant_id == self._scope.tenant_id, c.id == suggestion_id
-            )
-        ).one_or_none()
-        if row is None:
-            raise NotFound("suggestion", suggestion_id)
-        return self.to_record(row)
+        for record, row in zip(records, rows, strict=True):
+            self._stored[record.id] = row
+            self._changed(record.id, None, record)
+        self._scope.seen(*records)
 
     def for_parent(self, user_id: UserId, month: date) -> list[SuggestionRecord]:
-        c = t.ai_suggestions.c
-        rows = self._scope.execute(
-            select(t.ai_suggestions).where(
-                c.tenant_id == self._scope.tenant_id,
-                c.user_id == user_id,
-                c.suggestion_month == month,
-            )
-        )
-        records = [self.to_record(r) for r in rows]
+        c = self.table.c
+        records = self._all(self._select(c.user_id == user_id, c.suggestion_month == month))
         return sorted(
             records, key=lambda r: (not r.is_group, [str(c) for c in r.child_ids], r.rank)
         )
 
-    def save(self, record: SuggestionRecord) -> SuggestionRecord:
-        check_tenant(self._scope, record.tenant_id)
-        c = t.ai_suggestions.c
-        row = self.to_row(record) | {"version": record.version + 1}
+    def save(self, entity: SuggestionRecord) -> SuggestionRecord:  # type: ignore[override]
+        check_tenant(self._scope, entity.tenant_id)
+        before = self._before(entity.id)
+        stored = attrs.evolve(entity, version=entity.version + 1)
+        row = self.to_row(stored)
+        c = self.table.c
         done = self._scope.execute(
-            update(t.ai_suggestions)
-            .where(c.tenant_id == record.tenant_id, c.id == record.id, c.version == record.version)
+            update(self.table)
+            .where(c.tenant_id == self._tid, c.id == entity.id, c.version == entity.version)
             .values({k: v for k, v in row.items() if k not in ("tenant_id", "id")})
         )
         if done.rowcount == 0:
-            self.get(record.id)
-            raise StaleVersion(f"suggestion {record.id} changed")
-        return attrs.evolve(record, version=record.version + 1)
+            found = self._find(entity.id)
+            version = None if found is None else found.version
+            check_version(self.entity, entity.id, stored=version, loaded=entity.version)
+        self._stored[entity.id] = row
+        self._scope.seen(stored)
+        self._changed(entity.id, before, stored)
+        return stored

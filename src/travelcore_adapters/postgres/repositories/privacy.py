@@ -198,12 +198,6 @@ class PostgresPersonalData:
     def records(self, parent_id: UserId, child_ids: Sequence[ChildId]) -> dict[str, list[Any]]:
         u, kids = self._uow, list(child_ids)
         conversations = list(u.conversations.for_user(parent_id))
-        suggestions = u.execute(
-            select(discovery.ai_suggestions).where(
-                discovery.ai_suggestions.c.tenant_id == u.tenant_id,
-                discovery.ai_suggestions.c.user_id == parent_id,
-            )
-        )
         return {
             "profile": [u.users.get(parent_id)],
             "children": u.children.for_parent(parent_id),
@@ -216,7 +210,7 @@ class PostgresPersonalData:
                 u.notifications, notifications.notifications.c.user_id == parent_id
             ),
             "consents": u.consents.for_parent(parent_id),
-            "suggestions": [u.suggestions.to_record(r) for r in suggestions],
+            "suggestions": _where(u.suggestions, discovery.ai_suggestions.c.user_id == parent_id),
             "favourites": _where(u.favourites, discovery.child_favorites.c.child_id.in_(kids)),
             "search_logs": _where(u.search_logs, discovery.nl_search_logs.c.user_id == parent_id),
             "conversations": conversations,
