@@ -7,13 +7,17 @@ Authentication, in ``Authorization: Bearer <credential>``:
   (``ApiKeyService.authenticate``), limited to the key's scopes;
 - a session token from ``POST /auth/sessions`` (also set as the ``travelcore_session``
   cookie): the signed-in user's actor, signed with itsdangerous and valid for 12 hours.
+
+The actor carries the request (client address, user agent, a valid ``X-Request-ID`` or a
+new id) into the audit log.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
+import attrs
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
@@ -21,7 +25,7 @@ from pydantic import BaseModel
 from examples.api.services import Services
 from examples.api.sessions import SESSION_COOKIE
 from travelcore.apikeys.token import TOKEN_PATTERN
-from travelcore.kernel import AccessDenied, Actor, TenantId, to_data
+from travelcore.kernel import AccessDenied, Actor, RequestContext, TenantId, to_data
 
 T = TypeVar("T")
 MAX_LIMIT = 100
@@ -42,22 +46,35 @@ cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False)
 
 
 def actor(
+    request: Request,
     svc: Annotated[Services, Depends(services)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     session: Annotated[str | None, Depends(cookie)],
     x_tenant_id: Annotated[
         UUID | None, Header(description="The tenant of an API key (not needed for sessions)")
     ] = None,
+    x_request_id: Annotated[
+        str | None, Header(description="Correlates the audit log with your logs")
+    ] = None,
 ) -> Actor:
-    """The actor the request is made for; 401 without valid credentials."""
+    """The actor the request is made for, with the request; 401 without valid credentials."""
     token = credentials.credentials if credentials is not None else session
     if token is None:
         raise Unauthenticated("send an API key or a session token", rule="authenticated")
     if TOKEN_PATTERN.fullmatch(token):
         if x_tenant_id is None:
             raise Unauthenticated("an API key needs the X-Tenant-Id header", rule="tenant")
-        return svc.app.api_keys.authenticate(TenantId(x_tenant_id), token)
-    return svc.sessions.actor(token)
+        found = svc.app.api_keys.authenticate(TenantId(x_tenant_id), token)
+    else:
+        found = svc.sessions.actor(token)
+    context = RequestContext.of_client(
+        ip_address=None if request.client is None else request.client.host,
+        user_agent=request.headers.get("user-agent"),
+        request_id=x_request_id,
+    )
+    if context.request_id is None:
+        context = attrs.evolve(context, request_id=uuid4().hex)
+    return attrs.evolve(found, request=context)
 
 
 def scoped(scope: str) -> Any:

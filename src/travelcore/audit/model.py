@@ -20,6 +20,7 @@ import attrs
 
 from travelcore.kernel import Actor, Change, Role, TenantId, UserId, new_uuid, to_data
 from travelcore.kernel import validation as v
+from travelcore.kernel.request import REQUEST_CHECKS, RequestContext, normal_ip
 
 T = TypeVar("T")
 
@@ -42,7 +43,9 @@ class AuditAction(StrEnum):
 @attrs.frozen(kw_only=True)
 class AuditEntry:
     """One change of one entity. ``actor`` is the actor's label (``user:<id>`` or
-    ``system:<job>``), ``None`` when the unit of work was not told who acted."""
+    ``system:<job>``), ``None`` when the unit of work was not told who acted; ``request``:
+    the request the actor made it in (address, user agent, request and session ids), when
+    the host passed one."""
 
     id: UUID
     tenant_id: TenantId
@@ -56,6 +59,7 @@ class AuditEntry:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     at: datetime
+    request: RequestContext | None = None
 
     @property
     def cursor(self) -> AuditCursor:
@@ -75,11 +79,13 @@ class AuditCursor:
 class AuditQuery:
     """Entries matching every filter given, oldest first, at most ``limit`` of them after
     ``after`` (the ``next`` cursor of the previous page). ``since`` is inclusive,
-    ``until`` exclusive."""
+    ``until`` exclusive; ``request_id`` and ``ip_address`` select by the request."""
 
     entity_type: str | None = None
     entity_id: str | None = None
     actor: str | None = None
+    request_id: str | None = None
+    ip_address: str | None = attrs.field(default=None, converter=normal_ip)
     since: datetime | None = None
     until: datetime | None = None
     after: AuditCursor | None = None
@@ -90,6 +96,8 @@ class AuditQuery:
             (self.entity_type is None or entry.entity_type == self.entity_type)
             and (self.entity_id is None or entry.entity_id == self.entity_id)
             and (self.actor is None or entry.actor == self.actor)
+            and (self.request_id is None or _request(entry).request_id == self.request_id)
+            and (self.ip_address is None or _request(entry).ip_address == self.ip_address)
             and (self.since is None or entry.at >= self.since)
             and (self.until is None or entry.at < self.until)
             and (self.after is None or entry.cursor > self.after)
@@ -101,10 +109,19 @@ v.validated(
     entity_type=v.optional(v.text(50)),
     entity_id=v.optional(v.text(255)),
     actor=v.optional(v.text(255)),
+    request_id=REQUEST_CHECKS["request_id"],
+    ip_address=REQUEST_CHECKS["ip_address"],
     since=v.optional(v.instant),
     until=v.optional(v.instant),
     limit=v.integer(1, MAX_PAGE),
 )
+
+
+def _request(entry: AuditEntry) -> RequestContext:
+    return entry.request or NO_REQUEST
+
+
+NO_REQUEST = RequestContext()
 
 
 @attrs.frozen(kw_only=True)
@@ -157,6 +174,7 @@ def _entry(tenant_id: TenantId, change: Change, actor: Actor | None, at: datetim
         before=None if before is None else redacted(before),
         after=None if after is None else redacted(after),
         at=at,
+        request=None if actor is None else actor.request,
     )
 
 

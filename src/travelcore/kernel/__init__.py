@@ -50,6 +50,7 @@ from travelcore.kernel.repository import (
     check_version,
     saved,
 )
+from travelcore.kernel.request import RequestContext
 from travelcore.kernel.retry import RetryPolicy
 from travelcore.kernel.serialization import converter, dumps, from_data, loads, to_data
 from travelcore.kernel.uow import Change, EventBus, EventHandler, UnitOfWork, UnitOfWorkBase
@@ -86,6 +87,7 @@ __all__ = [
     "PolicyProvider",
     "PolicyViolation",
     "RepositoryScope",
+    "RequestContext",
     "RetryPolicy",
     "Role",
     "RuleViolation",

@@ -8,12 +8,14 @@ admins) decide what it may do; an API key narrows a role further with ``scopes``
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 import attrs
 
 from travelcore.kernel.errors import AccessDenied, ValidationFailed
 from travelcore.kernel.ids import TenantId, UserId
+from travelcore.kernel.request import RequestContext
 from travelcore.kernel.validation import uuid
 
 
@@ -32,7 +34,9 @@ class Role(StrEnum):
 @attrs.frozen(kw_only=True)
 class Actor:
     """``scopes`` ``None``: every scope the role allows (a signed-in user); a set: only
-    those (an API key, ``api_key_id``). ``user_id`` is ``None`` only for the system."""
+    those (an API key, ``api_key_id``). ``user_id`` is ``None`` only for the system.
+    ``request``: what the host knows of the request (the audit log records it); it does not
+    change who acts, so two actors that differ only there are equal."""
 
     tenant_id: TenantId
     role: Role = attrs.field(converter=Role)
@@ -42,6 +46,12 @@ class Actor:
     scopes: frozenset[str] | None = None
     api_key_id: UUID | None = None
     job: str | None = None
+    request: RequestContext | None = attrs.field(default=None, eq=False)
+
+    @request.validator
+    def _request(self, attribute: attrs.Attribute[RequestContext | None], value: Any) -> None:
+        if value is not None and not isinstance(value, RequestContext):
+            raise ValidationFailed("request", "request_context", "a RequestContext or None")
 
     @classmethod
     def system(cls, tenant_id: TenantId, job: str) -> Actor:

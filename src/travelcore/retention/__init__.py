@@ -7,6 +7,8 @@ from travelcore.retention.erasure import (
     ErasureStep,
     Subject,
     erase_child,
+    mention_pattern,
+    mentions,
 )
 from travelcore.retention.job import ChildDeletion, RetentionJob
 from travelcore.retention.ports import ChatStore, ErasureStore, RetentionUnitOfWork
@@ -28,4 +30,6 @@ __all__ = [
     "Sweep",
     "erase_child",
     "in_unit_of_work",
+    "mention_pattern",
+    "mentions",
 ]

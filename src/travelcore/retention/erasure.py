@@ -1,9 +1,12 @@
 """A child's erasure, 30 days (``child_deletion_delay``) after the parent asked for it.
 
-The child's preference vector leaves every vector store first; then one transaction runs
-:data:`ERASURE_STEPS` in order: the profile, feedback, suggestions, favourites, consents,
-search logs and notifications about the child go, and so do the parent's produced exports;
-review texts and chat messages lose the child's name; bookings and waitlist entries are
+The child's preference vector leaves every vector store first; then one transaction finds
+the parent's long-term memory entries (the travel agent's memory) that mention the child,
+deletes their vectors from every store and runs :data:`ERASURE_STEPS` in order: the
+profile, feedback, suggestions, favourites, consents, search logs, those memory entries and
+notifications about the child go, and so do the parent's produced exports; what the parent
+wrote (review texts, feedback comments, chat messages) loses every mention of the child
+(name, id or date of birth, in any case: :func:`mentions`); bookings and waitlist entries are
 de-identified: they point to a placeholder child with a new id and no name or birth date,
 so the ledger (which names bookings, never children) keeps every entry and every sum; the
 child's id in stored events becomes the placeholder's, and stored idempotent results naming
@@ -15,8 +18,10 @@ again (each step is idempotent).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import date
+from uuid import UUID
 
 import attrs
 
@@ -25,7 +30,7 @@ from travelcore.kernel import TenantId, new_uuid
 from travelcore.people.model import Child, ChildId
 from travelcore.retention.ports import RetentionUnitOfWork
 from travelcore.vectors.ports import VectorStore
-from travelcore.vectors.records import namespace_for
+from travelcore.vectors.records import MAX_FETCH_IDS, namespace_for
 
 ERASED_NAME = "erased"
 ERASED_BIRTH_DATE = date(1900, 1, 1)
@@ -34,15 +39,43 @@ REDACTED = "[erased]"
 
 @attrs.frozen
 class Subject:
-    """The child being erased and the placeholder its bookings will name."""
+    """The child being erased, the placeholder its bookings will name and the parent's
+    memory entries that mention the child (their vectors are already gone)."""
 
     child: Child
     alias_id: ChildId
+    memories: tuple[UUID, ...] = ()
 
     @property
     def terms(self) -> tuple[str, ...]:
         """What identifies the child in free text: id, name and date of birth."""
         return (str(self.child.id), self.child.first_name, self.child.date_of_birth.isoformat())
+
+    def mentioned_in(self, text: str) -> bool:
+        """Whether ``text`` mentions the child (:func:`mentions` of :attr:`terms`)."""
+        return mentions(self.terms).search(text) is not None
+
+
+def mentions(terms: Sequence[str]) -> re.Pattern[str]:
+    """Any of ``terms`` in any case, where a term that begins or ends with a letter must
+    begin or end a word there (the name ``Al`` is not in "Also"; a birth date is found in
+    "2017-02-13T09:00" too): the rule every adapter applies."""
+    return re.compile(mention_pattern(terms), re.IGNORECASE)
+
+
+def mention_pattern(
+    terms: Sequence[str],
+    *,
+    boundaries: tuple[str, str] = (r"\b", r"\b"),
+    escape: Callable[[str], str] = re.escape,
+) -> str:
+    """The alternation :func:`mentions` compiles, in another regex dialect: ``boundaries``
+    (where a word starts, where it ends) and ``escape`` are that dialect's."""
+    start, end = boundaries
+    return "|".join(
+        (start if t[:1].isalpha() else "") + escape(t) + (end if t[-1:].isalpha() else "")
+        for t in terms
+    )
 
 
 ErasureStep = Callable[[RetentionUnitOfWork, Subject], int]
@@ -87,13 +120,14 @@ ERASURE_STEPS: tuple[tuple[str, ErasureStep], ...] = (
     ("vector_state", _rows("vector_sync")),
     ("consents", _rows("parental_consent_records")),
     ("search_logs", lambda uow, s: uow.erasure.delete_search_logs(s.child.parent_id)),
+    ("memory", lambda uow, s: uow.erasure.delete_memory_entries(s.memories)),
     (
         "notifications",
         lambda uow, s: uow.erasure.delete_notifications_mentioning(s.child.parent_id, s.terms),
     ),
     (
         "free_text",
-        lambda uow, s: uow.erasure.redact_name(s.child.parent_id, s.child.first_name, REDACTED),
+        lambda uow, s: uow.erasure.redact(s.child.parent_id, s.terms, REDACTED),
     ),
     ("exports", _exports),
     ("bookings", _deidentify),
@@ -114,14 +148,24 @@ def erase_child(
     steps: Sequence[tuple[str, ErasureStep]] = ERASURE_STEPS,
 ) -> dict[str, int]:
     """Erase ``child``; what each step removed or changed (nothing if it is gone)."""
-    namespace = namespace_for(tenant_id, "child_preferences")
-    for store in stores:
-        store.delete(namespace, ids=[str(child.id)])
+    _forget_vectors(stores, namespace_for(tenant_id, "child_preferences"), [str(child.id)])
     with uow_factory(tenant_id) as uow:
         claimed = uow.erasure.claim(child.id)
         if claimed is None:
             return {}  # another run erased it meanwhile
         subject = Subject(claimed, ChildId(new_uuid()))
+        memories = uow.memory_entries.for_user(claimed.parent_id)
+        subject = attrs.evolve(
+            subject, memories=tuple(m.id for m in memories if subject.mentioned_in(m.text))
+        )
+        memory = namespace_for(tenant_id, "user_memory")
+        _forget_vectors(stores, memory, [str(m) for m in subject.memories])
         done = {name: step(uow, subject) for name, step in steps}
         uow.commit()
     return done
+
+
+def _forget_vectors(stores: Sequence[VectorStore], namespace: str, ids: Sequence[str]) -> None:
+    for store in stores:
+        for start in range(0, len(ids), MAX_FETCH_IDS):
+            store.delete(namespace, ids=ids[start : start + MAX_FETCH_IDS])

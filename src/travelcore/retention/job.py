@@ -26,7 +26,8 @@ from travelcore.vectors.ports import VectorStore
 class RetentionJob:
     """Runs every rule for one tenant as the system actor; safe to rerun at any time (a
     rule finds only what is still due). ``stores``: every vector store that may hold a
-    child's preference vector. ``outbox``: the relay's store (its purge spans tenants)."""
+    child's preference vector or a parent's long-term memory. ``outbox``: the relay's
+    store (its purge spans tenants)."""
 
     def __init__(
         self,

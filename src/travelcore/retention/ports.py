@@ -5,10 +5,13 @@ of work's tenant only."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
+from uuid import UUID
 
 from travelcore.audit.ports import AuditLog
+from travelcore.discovery.personal import MemoryEntryRepository
 from travelcore.discovery.search import SearchLogRepository
 from travelcore.export.ports import DataExportRepository
 from travelcore.kernel import IdempotencyStore, UnitOfWork, UserId
@@ -41,9 +44,14 @@ class ErasureStore(Protocol):
         """The parent's notifications whose text or data contains one of ``terms``."""
         ...
 
-    def redact_name(self, user_id: UserId, name: str, replacement: str) -> int:
-        """Replace ``name`` (a whole word, any case) in what the parent wrote: review texts
-        and chat messages."""
+    def delete_memory_entries(self, ids: Sequence[UUID]) -> int:
+        """Delete these long-term memory entries (of the travel agent)."""
+        ...
+
+    def redact(self, user_id: UserId, terms: tuple[str, ...], replacement: str) -> int:
+        """Replace each of ``terms`` (as :func:`~travelcore.retention.mentions` finds them)
+        in what the parent wrote: review texts, feedback comments on their children's
+        bookings and chat messages; how many texts changed."""
         ...
 
     def add_alias(self, alias: Child) -> None:
@@ -94,3 +102,6 @@ class RetentionUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def data_exports(self) -> DataExportRepository: ...
+
+    @property
+    def memory_entries(self) -> MemoryEntryRepository: ...

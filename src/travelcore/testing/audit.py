@@ -1,6 +1,6 @@
 """The audit log contract, run against every adapter: one entry per entity written, in
-the transaction of the write, with who, what and when; secrets redacted; queries by
-entity, actor and time, paginated and bounded; retention.
+the transaction of the write, with who, what, when and the request it came in; secrets
+redacted; queries by entity, actor, time and request, paginated and bounded; retention.
 
 The adapter's test module provides ``audit_db``: ``(Clock) -> (TenantId) -> unit of
 work`` (a unit-of-work factory whose audit entries the clock dates).
@@ -28,6 +28,7 @@ from travelcore.kernel import (
     Actor,
     Clock,
     ManualClock,
+    RequestContext,
     Role,
     StaticPolicies,
     TenantId,
@@ -52,15 +53,7 @@ def every_entry(uow: Any, query: AuditQuery | None = None) -> list[AuditEntry]:
         found.extend(page.entries)
         if page.next is None:
             return found
-        query = AuditQuery(
-            entity_type=query.entity_type,
-            entity_id=query.entity_id,
-            actor=query.actor,
-            since=query.since,
-            until=query.until,
-            after=page.next,
-            limit=query.limit,
-        )
+        query = attrs.evolve(query, after=page.next)
 
 
 class AuditLogContract:
@@ -294,3 +287,53 @@ class AuditLogContract:
             "cancellation_window": 86400.0,
             "platform_fee_rate": "0.15",
         }
+
+    def test_the_request_an_actor_makes_is_recorded_and_selects_entries(
+        self, db: Callable[[TenantId], Any], tenant: TenantId, clock: ManualClock
+    ) -> None:
+        browser = RequestContext(
+            ip_address="2001:DB8:0:0:0:0:0:1",
+            user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0",
+            request_id="req-7f3a",
+            session_id="sess-42",
+        )
+        script = RequestContext(ip_address="203.0.113.9", request_id="req-9b1c")
+        admin = self.admin(tenant)
+        settings = PlatformSettingsService(db, clock)
+        settings.update(
+            tenant, {"cancellation_window": 3600}, actor=attrs.evolve(admin, request=browser)
+        )
+        for request in (script, None):
+            clock.advance(timedelta(minutes=1))
+            with db(tenant) as uow:
+                uow.actor = attrs.evolve(admin, request=request)
+                uow.api_keys.add(make_api_key(tenant))
+                uow.commit()
+        first, second, third = self.entries(db, tenant)
+        assert first.entity_type == "platform_settings"
+        assert first.request == browser
+        assert attrs.astuple(first.request) == (
+            "2001:db8::1",
+            browser.user_agent,
+            "req-7f3a",
+            "sess-42",
+        )
+        assert (second.request, third.request) == (script, None)
+        with db(tenant) as uow:
+            assert every_entry(uow, AuditQuery(request_id="req-9b1c")) == [second]
+            spelled = AuditQuery(ip_address="2001:db8:0::1", actor=admin.label)
+            assert every_entry(uow, spelled) == [first]
+            assert every_entry(uow, AuditQuery(request_id="req-none")) == []
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [("ip_address", "10.0.0.0/8"), ("request_id", "two words"), ("request_id", "")],
+    )
+    def test_a_query_by_a_malformed_request_is_refused(
+        self, db: Callable[[TenantId], Any], tenant: TenantId, field: str, value: str
+    ) -> None:
+        service = AuditService(db, ManualClock(T0))
+        query = AuditQuery(**{field: value})  # type: ignore[arg-type]
+        with pytest.raises(ValidationFailed) as error:
+            service.entries(tenant, query, actor=self.admin(tenant))
+        assert error.value.field == field

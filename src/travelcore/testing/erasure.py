@@ -120,6 +120,11 @@ class ErasureContract:
     ) -> None:
         found = self.hits(family, table_hits, vectors, outbox)
         assert {h.rsplit(": ", 1)[1] for h in found} == set(family.terms)
+        assert {"user_memory", "booking_feedback", "reviews", "conversation_messages"} <= {
+            h.split(": ", 1)[0].rsplit("/", 1)[-1] for h in found
+        }
+        memories = {*map(str, family.memories), str(family.kept_memory)}
+        assert set(self.memory_vectors(world, vectors)) == memories
         before = self.balances(database, family)
         self.request_and_wait(world, database, family)
         purged = job().run(actor=self.system(world))
@@ -127,6 +132,7 @@ class ErasureContract:
         assert purged["delivered_outbox"] >= 1
         remaining = self.hits(family, table_hits, vectors, outbox)
         assert remaining == [], remaining
+        assert self.memory_vectors(world, vectors) == [str(family.kept_memory)]
         after = self.balances(database, family)
         ledger_holds(after)
         assert [b.entries for b in after] == [b.entries for b in before]
@@ -142,7 +148,34 @@ class ErasureContract:
             assert (alias.first_name, alias.is_active) == (ERASED_NAME, False)
             assert uow.children.get(family.sibling).is_active
             assert uow.consents.for_child(family.sibling)
+            kept = uow.memory_entries.for_user(family.parent.user_id)
+            assert [m.id for m in kept] == [family.kept_memory]
         assert job().run(actor=self.system(world))["child_erasure"] == 0
+
+    def memory_vectors(self, world: World, vectors: VectorStore) -> list[str]:
+        """The ids in the tenant's long-term memory namespace."""
+        page = vectors.list_ids(namespace_for(world.tenant, "user_memory"), limit=100)
+        assert page.next_token is None
+        return sorted(page.ids)
+
+    @pytest.mark.parametrize(
+        ("skipped", "table"),
+        [("free_text", "conversation_messages"), ("memory", "user_memory")],
+    )
+    def test_without_the_memory_or_free_text_step_the_parents_words_name_the_child(
+        self,
+        world: World,
+        database: Any,
+        family: Family,
+        job: Callable[..., RetentionJob],
+        table_hits: TableHits,
+        skipped: str,
+        table: str,
+    ) -> None:
+        self.request_and_wait(world, database, family)
+        steps = [s for s in ERASURE_STEPS if s[0] != skipped]
+        job(erasure_steps=steps).run(actor=self.system(world))
+        assert table in " ".join(table_hits(world.tenant, family.terms))
 
     def test_skipping_one_step_leaves_the_child_findable(
         self,

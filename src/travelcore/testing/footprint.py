@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import attrs
 
@@ -24,7 +25,7 @@ from travelcore.booking import (
     MarkAttendance,
 )
 from travelcore.discovery.feedback import FeedbackService
-from travelcore.discovery.personal import Favourite
+from travelcore.discovery.personal import Favourite, UserMemory
 from travelcore.discovery.search import SearchLogEntry
 from travelcore.discovery.suggestions import SuggestionRecord
 from travelcore.export import DataExportService
@@ -46,9 +47,14 @@ DIMENSION = 16
 
 @attrs.frozen
 class Family:
+    """``memories``: the parent's memory entries that mention the child; ``kept_memory``:
+    the one that does not."""
+
     parent: Actor
     child: ChildId
     sibling: ChildId
+    memories: tuple[UUID, ...]
+    kept_memory: UUID
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -63,8 +69,9 @@ def leave_footprint(
     world: World, database: Callable[[TenantId], Any], store: VectorStore, outbox: OutboxStore
 ) -> Family:
     """Bookings (completed, cancelled with a refund), a waitlist entry, feedback and a
-    review, a preference vector, a favourite, a sibling suggestion, a search log, a
-    notification, a chat, consent records, an export and outbox events (half of them
+    review, a sibling's feedback naming the child, a preference vector, a favourite, a
+    sibling suggestion, a search log, a notification, a chat, long-term memory entries
+    (with their vectors), consent records, an export and outbox events (half of them
     delivered), all naming the child. ``database`` is ``world``'s, with every repository."""
     tenant, key = world.tenant, world.key
     staff = admin(tenant)
@@ -92,7 +99,7 @@ def leave_footprint(
     full = world.session(starts_in=timedelta(days=10), capacity=1)
     later = world.session(starts_in=timedelta(days=9))
     done = book(soon, child)
-    book(soon, sibling)
+    along = book(soon, sibling)
     book(full, sibling)
     world.waitlist.join(
         JoinWaitlist(
@@ -114,14 +121,19 @@ def leave_footprint(
         ),
         actor=staff,
     )
-    world.bookings.confirm(
-        ConfirmBooking(tenant_id=tenant, booking_id=done, idempotency_key=key()), actor=staff
-    )
+    for attended in (done, along):
+        world.bookings.confirm(
+            ConfirmBooking(tenant_id=tenant, booking_id=attended, idempotency_key=key()),
+            actor=staff,
+        )
     world.clock.advance(timedelta(days=1, hours=2))
-    world.bookings.mark_attendance(
-        MarkAttendance(tenant_id=tenant, booking_id=done, attended=True, idempotency_key=key()),
-        actor=staff,
-    )
+    for attended in (done, along):
+        world.bookings.mark_attendance(
+            MarkAttendance(
+                tenant_id=tenant, booking_id=attended, attended=True, idempotency_key=key()
+            ),
+            actor=staff,
+        )
     activity = world.get_session(soon).activity_id
     embedder = HashingEmbedder(DIMENSION)
     store.upsert(
@@ -132,8 +144,16 @@ def leave_footprint(
     feedback.quick_feedback(
         tenant, parent, done, positive=True, tags=["fun"], comment="great", actor=staff
     )
+    feedback.quick_feedback(
+        tenant, parent, along, positive=True, comment=f"came along with {NAME}", actor=staff
+    )
     feedback.review(tenant, parent, done, rating=5, text=f"{NAME} loved it, so did we", actor=staff)
-    assert feedback.process_feedback(tenant, actor=job(tenant)) == 1
+    assert feedback.process_feedback(tenant, actor=job(tenant)) == 2
+    memory = UserMemory(database, store, embedder, world.clock)
+    memories = [
+        memory.remember(tenant, parent, text, source="message", actor=staff).id
+        for text in (f"{NAME.lower()} is afraid of dogs", f"born {BORN.isoformat()}", "mornings")
+    ]
     now = world.clock.now()
     with database(tenant) as uow:
         uow.favourites.add(
@@ -188,8 +208,19 @@ def leave_footprint(
                 sent_at=now,
             )
         )
+        uow.conversations.add_message(
+            Message(
+                id=MessageId(new_uuid()),
+                tenant_id=tenant,
+                conversation_id=chat.id,
+                role=ChatRole.USER,
+                modality=Modality.TEXT,
+                content=f"The one born {BORN.isoformat()}, child {child}.",
+                sent_at=now + timedelta(seconds=1),
+            )
+        )
         uow.commit()
-    family = Family(parent_actor(world, parent), child, sibling)
+    family = Family(parent_actor(world, parent), child, sibling, tuple(memories[:2]), memories[2])
     exports = DataExportService(database, world.clock)
     exports.request(actor=family.parent)
     exports.produce(actor=Actor.system(tenant, "exports"))

@@ -4,16 +4,17 @@ personal data (every table that holds something about a parent or their children
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 import attrs
 
 from travelcore.export import DataExport, ExportStatus
 from travelcore.kernel import UserId, to_data
 from travelcore.people import Child, ChildId
+from travelcore.retention import mentions
 from travelcore_adapters.memory.outbox import OUTBOX
 from travelcore_adapters.memory.repository import MemoryRepository, MemoryScope
 
@@ -141,28 +142,34 @@ class MemoryErasure:
             "notifications", lambda row: row.user_id == user_id and _mentions(row, terms)
         )
 
-    def redact_name(self, user_id: UserId, name: str, replacement: str) -> int:
-        word = re.compile(r"\b" + re.escape(name) + r"\b", re.IGNORECASE)
+    def delete_memory_entries(self, ids: Sequence[UUID]) -> int:
+        gone = set(ids)
+        return self._tables.delete("user_memory", lambda row: row.id in gone)
+
+    def redact(self, user_id: UserId, terms: tuple[str, ...], replacement: str) -> int:
+        pattern = mentions(terms)
 
         def redacted(field: str) -> Callable[[Any], Any | None]:
             def change(row: Any) -> Any | None:
                 text = getattr(row, field)
-                if text is None or not word.search(text):
+                if text is None or not pattern.search(text):
                     return None
-                return attrs.evolve(row, **{field: word.sub(replacement, text)})
+                return attrs.evolve(row, **{field: pattern.sub(replacement, text)})
 
             return change
 
-        chats = {
-            c.id for c in self._tables.rows("travel/conversations", lambda c: c.user_id == user_id)
-        }
-        reviews = redacted("text")
-        messages = redacted("content")
-        return self._tables.update(
-            "reviews", lambda r: reviews(r) if r.user_id == user_id else None
-        ) + self._tables.update(
-            "travel/conversation_messages",
-            lambda m: messages(m) if m.conversation_id in chats else None,
+        rows = self._tables.rows
+        chats = {c.id for c in rows("travel/conversations", lambda c: c.user_id == user_id)}
+        kids = {c.id for c in rows("children", lambda c: c.parent_id == user_id)}
+        reviews, comments, messages = redacted("text"), redacted("comment"), redacted("content")
+        update = self._tables.update
+        return (
+            update("reviews", lambda r: reviews(r) if r.user_id == user_id else None)
+            + update("booking_feedback", lambda f: comments(f) if f.child_id in kids else None)
+            + update(
+                "travel/conversation_messages",
+                lambda m: messages(m) if m.conversation_id in chats else None,
+            )
         )
 
     def add_alias(self, alias: Child) -> None:

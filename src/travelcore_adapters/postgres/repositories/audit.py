@@ -14,8 +14,8 @@ from sqlalchemy import DateTime, bindparam, func, select, tuple_
 from sqlalchemy.dialects.postgresql import UUID
 
 from travelcore.audit import AuditAction, AuditEntry, AuditPage, AuditQuery
-from travelcore.audit.model import page_of
-from travelcore.kernel import Role, TenantId, UserId, check_tenant, dumps
+from travelcore.audit.model import NO_REQUEST, page_of
+from travelcore.kernel import RequestContext, Role, TenantId, UserId, check_tenant, dumps
 from travelcore_adapters.postgres.repositories.scope import PostgresScope
 from travelcore_adapters.postgres.statements import Statement, insert_statement
 from travelcore_adapters.postgres.tables.audit import audit_logs as t
@@ -58,6 +58,10 @@ class PostgresAuditLog:
             where.append(c.entity_id == query.entity_id)
         if query.actor is not None:
             where.append(c.actor == query.actor)
+        if query.request_id is not None:
+            where.append(c.request_id == query.request_id)
+        if query.ip_address is not None:
+            where.append(c.ip_address == query.ip_address)
         if query.since is not None:
             where.append(c.created_at >= query.since)
         if query.until is not None:
@@ -78,6 +82,7 @@ class PostgresAuditLog:
 
 
 def _row(entry: AuditEntry) -> dict[str, Any]:
+    request = entry.request or NO_REQUEST
     return {
         "tenant_id": entry.tenant_id,
         "id": entry.id,
@@ -91,6 +96,10 @@ def _row(entry: AuditEntry) -> dict[str, Any]:
         "old_values": None if entry.before is None else Jsonb(entry.before, dumps),
         "new_values": None if entry.after is None else Jsonb(entry.after, dumps),
         "created_at": entry.at,
+        "ip_address": request.ip_address,
+        "user_agent": request.user_agent,
+        "request_id": request.request_id,
+        "session_id": request.session_id,
     }
 
 
@@ -108,4 +117,18 @@ def _entry(row: Any) -> AuditEntry:
         before=row.old_values,
         after=row.new_values,
         at=row.created_at,
+        request=_request(row),
+    )
+
+
+def _request(row: Any) -> RequestContext | None:
+    ip = None if row.ip_address is None else str(row.ip_address)
+    found = (ip, row.user_agent, row.request_id, row.session_id)
+    if found == (None, None, None, None):
+        return None
+    return RequestContext(
+        ip_address=ip,
+        user_agent=row.user_agent,
+        request_id=row.request_id,
+        session_id=row.session_id,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from psycopg.types.json import Jsonb
 from sqlalchemy import ColumnElement, String, Text, cast, delete, func, or_, select, update
@@ -14,6 +15,7 @@ from travelcore.consent import ConsentKind, ConsentRecord, ConsentText
 from travelcore.export import DataExport, ExportStatus
 from travelcore.kernel import TenantId, UserId, dumps
 from travelcore.people import Child, ChildId
+from travelcore.retention import mention_pattern
 from travelcore_adapters.postgres.repositories.base import TableRepository
 from travelcore_adapters.postgres.repositories.people import PostgresChildRepository
 from travelcore_adapters.postgres.repositories.scope import PostgresScope
@@ -279,13 +281,24 @@ class PostgresErasure:
             delete(n).where(n.c.tenant_id == self._tid, n.c.user_id == user_id, mentions)
         )
 
-    def redact_name(self, user_id: UserId, name: str, replacement: str) -> int:
-        pattern = r"\m" + _regex_escape(name) + r"\M"
-        r, m, conv = discovery.reviews, accounts.conversation_messages, accounts.conversations
+    def delete_memory_entries(self, ids: Sequence[UUID]) -> int:
+        if not ids:
+            return 0
+        m = discovery.user_memory
+        return self._delete(delete(m).where(m.c.tenant_id == self._tid, m.c.id.in_(ids)))
+
+    def redact(self, user_id: UserId, terms: tuple[str, ...], replacement: str) -> int:
+        pattern = mention_regex(terms)
+        r, f = discovery.reviews, discovery.booking_feedback
+        m, conv, kids = accounts.conversation_messages, accounts.conversations, people.children
         chats = select(conv.c.id).where(conv.c.tenant_id == self._tid, conv.c.user_id == user_id)
+        children = select(kids.c.id).where(
+            kids.c.tenant_id == self._tid, kids.c.parent_id == user_id
+        )
         changed = 0
         for column, owned in (
             (r.c.review_text, r.c.user_id == user_id),
+            (f.c.comment, f.c.child_id.in_(children)),
             (m.c.content, m.c.conversation_id.in_(chats)),
         ):
             table = column.table
@@ -353,6 +366,11 @@ class PostgresChats:
             delete(conv).where(conv.c.tenant_id == tid, conv.c.id.in_(ended))
         )
         return int(gone.rowcount)
+
+
+def mention_regex(terms: Sequence[str]) -> str:
+    """:func:`travelcore.retention.mentions` as a PostgreSQL regular expression."""
+    return mention_pattern(terms, boundaries=(r"\m", r"\M"), escape=_regex_escape)
 
 
 def _regex_escape(value: str) -> str:
