@@ -4,7 +4,7 @@ local midnight of its end date.
 
 Existing rows get ``UTC``: the zone their periods were computed and closed in until now.
 
-Revision ID: 0020_guard_balance_zones
+Revision ID: 0020_balance_zones
 Revises: 0019_tenant_directory
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_guard_balance_zones"
+revision = "0020_balance_zones"
 down_revision = "0019_tenant_directory"
 branch_labels = None
 depends_on = None

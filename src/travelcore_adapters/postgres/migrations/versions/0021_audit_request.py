@@ -2,8 +2,8 @@
 its user agent (at most 512 characters), the request id that correlates application logs and
 the sign-in session, with indexes for the queries by request id and by address.
 
-Revision ID: 0020_compliance_audit_request
-Revises: 0019_tenant_directory
+Revision ID: 0021_audit_request
+Revises: 0020_balance_zones
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0020_compliance_audit_request"
-down_revision = "0019_tenant_directory"
+revision = "0021_audit_request"
+down_revision = "0020_balance_zones"
 branch_labels = None
 depends_on = None
 
