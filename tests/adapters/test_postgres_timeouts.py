@@ -6,6 +6,7 @@ backend process of the unit of work's connection."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import signal
@@ -52,7 +53,8 @@ def stopped() -> Iterator[Callable[[int], None]]:
 
     yield stop
     for pid in pids:
-        os.kill(pid, signal.SIGCONT)
+        with contextlib.suppress(ProcessLookupError):  # (a backend may have ended since)
+            os.kill(pid, signal.SIGCONT)
 
 
 def _database(db: ProvisionedDatabase, path: StatementPath, **options: Any) -> PostgresDatabase:
