@@ -12,7 +12,8 @@ Two hand-written baselines, both straightforward psycopg (one statement after an
   the credits with a conditional UPDATE of the balance; take the seat; insert the hold
   and the booking; store the result under the key; append the audit entries of the three
   rows changed (balance, session, booking: who, what, the changed fields before and after)
-  in one INSERT. Thirteen statements.
+  in one INSERT; append the two events the booking publishes (the hold placed, the
+  booking created) to the outbox in one INSERT. Fourteen statements.
 - **bare** is the least a booking can do: take a seat and hold the credits with conditional
   UPDATEs, insert the hold and the booking (no idempotency, no eligibility reads). Five
   statements.
@@ -193,6 +194,12 @@ SAME_WORK = {
     " %(session_old)s, %(session_new)s, %(now)s),"
     " (%(tid)s, gen_random_uuid(), 'create', 'booking', %(booking)s,"
     " NULL, %(booking_new)s, %(now)s)",
+    "outbox": "INSERT INTO outbox (tenant_id, event_id, aggregate, event_type, payload,"
+    " occurred_at, status, attempts, available_at) VALUES"
+    " (%(tid)s, gen_random_uuid(), %(balance_id)s, 'HoldChanged', %(hold_event)s, %(now)s,"
+    " 'pending', 0, %(now)s),"
+    " (%(tid)s, gen_random_uuid(), %(booking)s, 'BookingStatusChanged', %(booking_event)s,"
+    " %(now)s, 'pending', 0, %(now)s)",
 }
 
 
@@ -259,6 +266,39 @@ def audit_values(params: dict[str, Any], seat: tuple[int, int]) -> dict[str, Jso
     }
 
 
+def events(params: dict[str, Any], actor: str) -> dict[str, Jsonb]:
+    """The payloads of the two events a booking publishes through the outbox: the hold
+    placed on the balance and the booking created."""
+    common = {"tenant_id": params["tid"], "occurred_at": T0.isoformat(), "actor": actor}
+    return {
+        "hold_event": Jsonb(
+            {
+                **common,
+                "reason": None,
+                "balance_id": str(params["balance_id"]),
+                "user_id": str(params["parent"]),
+                "hold_id": str(params["hold"]),
+                "booking_id": str(params["booking"]),
+                "credits": params["credits"],
+                "status": "active",
+            }
+        ),
+        "booking_event": Jsonb(
+            {
+                **common,
+                "reason": None,
+                "booking_id": str(params["booking"]),
+                "session_id": str(params["session"]),
+                "child_id": str(params["child"]),
+                "parent_id": str(params["parent"]),
+                "from_status": None,
+                "to_status": "pending",
+                "credits": params["credits"],
+            }
+        ),
+    }
+
+
 def age(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
@@ -268,8 +308,8 @@ def same_work_booker(pool: ConnectionPool[Any], tenant: TenantId) -> Callable[[I
     up and recorded; the session (locked, with its activity, venue and waitlist) and the
     child (with its bookings and waitlist entries) are read in one joined query each and
     checked; the balance holds the credits with a conditional UPDATE; the seat, the hold,
-    the booking, the stored result and the audit entries are written. Thirteen statements,
-    one by one."""
+    the booking, the stored result, the audit entries and the two events (outbox) are
+    written. Fourteen statements, one by one."""
     q = SAME_WORK
 
     def run(item: Item) -> None:
@@ -319,6 +359,7 @@ def same_work_booker(pool: ConnectionPool[Any], tenant: TenantId) -> Callable[[I
             params["result"] = Jsonb({"booking_id": str(params["booking"]), "code": params["code"]})
             conn.execute(q["record"], params)
             conn.execute(q["audit"], params | audit_values(params, cast(tuple[int, int], seat)))
+            conn.execute(q["outbox"], params | events(params, f"user:{parent}"))
 
     return run
 

@@ -215,6 +215,8 @@ def postgres(
     url: str | URL,
     *,
     pool_size: int = 5,
+    statement_timeout: float | None = 60.0,
+    connect_timeout: int = 5,
     clock: Clock | None = None,
     policies: PolicyProvider | None = None,
     events: EventBus | None = None,
@@ -234,13 +236,21 @@ def postgres(
 
     Parts not given are as for :func:`memory`, except that there is no default payment
     gateway: ``app.payments`` needs ``gateway=`` (for example ``StripeGateway``).
+    ``statement_timeout`` and ``connect_timeout`` (seconds) are ``PostgresDatabase``'s.
     Needs the ``postgres`` extra."""
     from travelcore_adapters.postgres import PostgresDatabase
 
     bus = _bus(events, subscribers)
     resources = ExitStack()
     database = resources.enter_context(
-        PostgresDatabase(url, bus=bus, clock=clock, pool_size=pool_size)
+        PostgresDatabase(
+            url,
+            bus=bus,
+            clock=clock,
+            pool_size=pool_size,
+            statement_timeout=statement_timeout,
+            connect_timeout=connect_timeout,
+        )
     )
     return _wire(
         database,

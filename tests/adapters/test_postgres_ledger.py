@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from typing import ClassVar
 
 import attrs
 import pytest
@@ -116,14 +117,16 @@ def test_missing_duplicate_and_stale_balances(postgres_database: PostgresDatabas
     twin = CreditBalance.open(tenant, existing.user_id, PERIOD, T0)
     with postgres_database(tenant) as uow, pytest.raises(AlreadyExists):
         uow.credits.add(twin)
-    with postgres_database(tenant) as first, postgres_database(tenant) as second:
-        a, c = first.credits.get(balance_id), second.credits.get(balance_id)
+    with postgres_database(tenant) as uow:  # (a read locks the balance until the end)
+        c = uow.credits.get(balance_id)
+    with postgres_database(tenant) as first:
+        a = first.credits.get(balance_id)
         a.debit(new_uuid(), 1, T0)
         first.credits.save(a)
         first.commit()
-        c.debit(new_uuid(), 1, T0)
-        with pytest.raises(StaleVersion):
-            second.credits.save(c)
+    c.debit(new_uuid(), 1, T0)
+    with postgres_database(tenant) as second, pytest.raises(StaleVersion):
+        second.credits.save(c)
 
 
 def test_periods_due_for_expiry_and_warning(postgres_database: PostgresDatabase) -> None:
@@ -192,8 +195,11 @@ def test_other_tenants_balances_are_out_of_reach(postgres_database: PostgresData
 
 
 class UnguardedLedgerRepository(PostgresLedgerRepository):
-    """The negative control: a naive read-modify-write without the optimistic version check,
-    appending its new entries after whatever is stored by then."""
+    """The negative control: a naive read-modify-write without the row lock on ``get`` and
+    without the optimistic version check, appending its new entries after whatever is
+    stored by then."""
+
+    lock_on_get: ClassVar[bool] = False
 
     def save(self, balance: CreditBalance) -> None:
         fresh = self._new_entries(balance)

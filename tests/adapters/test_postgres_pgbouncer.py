@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -22,10 +23,10 @@ import pytest
 from sqlalchemy import URL, func, literal, select
 
 from travelcore.booking import BookSession
-from travelcore.kernel import ManualClock, TenantId, TravelcoreError, new_uuid
+from travelcore.kernel import ManualClock, TenantId, TravelcoreError, Unavailable, new_uuid
 from travelcore.testing.actors import admin
 from travelcore.testing.world import World
-from travelcore_adapters.postgres import PostgresDatabase
+from travelcore_adapters.postgres import ConnectionLost, PostgresDatabase, StatementTimedOut
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.postgres.statements import Statement
 
@@ -46,11 +47,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def bouncer_url(
+def bouncer(
     postgres_test_database: ProvisionedDatabase, server_admin: psycopg.Connection[Any]
-) -> Iterator[URL]:
+) -> Iterator[tuple[URL, subprocess.Popen[bytes]]]:
     """The application role's URL through PgBouncer (transaction pooling, at most
-    ``SERVER_CONNECTIONS`` server connections)."""
+    ``SERVER_CONNECTIONS`` server connections), and PgBouncer's process."""
     binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
     assert os.path.exists(binary), "pgbouncer is not installed (apt-get install pgbouncer)"
     app = postgres_test_database.app_url
@@ -90,7 +91,7 @@ def bouncer_url(
             except OSError:
                 assert time.monotonic() < deadline, "pgbouncer did not start"
                 time.sleep(0.05)
-        yield URL.create(
+        url = URL.create(
             "postgresql",
             username=app.username,
             password=app.password,
@@ -98,11 +99,17 @@ def bouncer_url(
             port=port,
             database=app.database,
         )
+        yield url, process
     finally:
         process.terminate()
         process.wait(10)
         log.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def bouncer_url(bouncer: tuple[URL, subprocess.Popen[bytes]]) -> URL:
+    return bouncer[0]
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +179,47 @@ def test_the_fast_path_is_unsupported_behind_pgbouncer_in_transaction_mode(
             first.commit()
             with pytest.raises(TravelcoreError, match="already exists"):
                 second.scope.rows(ONE, {})
+
+
+def test_a_stopped_pgbouncer_surfaces_as_unavailable_within_the_timeouts(
+    bouncer: tuple[URL, subprocess.Popen[bytes]],
+) -> None:
+    """PgBouncer stops answering (SIGSTOP: its socket still accepts connections, nothing
+    replies): the statement in flight ends as ``StatementTimedOut`` after the statement
+    timeout plus a second, and a new connection as ``ConnectionLost`` after the connect
+    timeout (both ``Unavailable``), while a connection without a timeout still waits.
+    Once PgBouncer runs again, so does the database."""
+    url, process = bouncer
+    with PostgresDatabase(
+        url,
+        pool_size=2,
+        statement_path="portable",
+        connect_args={"prepare_threshold": None},
+        statement_timeout=0.3,
+        connect_timeout=2,
+        reconnect_within=0,
+    ) as database:
+        tenant = TenantId(new_uuid())
+        with database(tenant) as uow:
+            assert uow.scope.rows(ONE, {}) == [(1,)]
+            process.send_signal(signal.SIGSTOP)
+            try:
+                started = time.monotonic()
+                with pytest.raises(StatementTimedOut):
+                    uow.scope.rows(ONE, {})
+                assert time.monotonic() - started < 0.3 + 1 + 3
+                started = time.monotonic()
+                with pytest.raises(ConnectionLost) as lost, database(tenant) as again:
+                    again.scope.rows(ONE, {})
+                assert time.monotonic() - started < 2 + 3
+                assert isinstance(lost.value, Unavailable)
+                unbounded = ThreadPoolExecutor(1).submit(  # the control: no connect timeout
+                    psycopg.connect, url.render_as_string(hide_password=False), connect_timeout=0
+                )
+                time.sleep(2 + 3)
+                assert not unbounded.done()
+            finally:
+                process.send_signal(signal.SIGCONT)
+            unbounded.result(timeout=30).close()
+        with database(tenant) as uow:
+            assert uow.scope.rows(ONE, {}) == [(1,)]

@@ -229,23 +229,27 @@ def test_a_commit_in_a_batch_with_a_refused_write_commits_nothing(
 def test_in_a_batch_a_stale_save_stops_the_batch_where_it_happened(
     world: World, postgres_database: PostgresDatabase
 ) -> None:
-    """Two units of work hold one balance each; the first saves a new hold and commits.
-    The second's save updates no row, and its hold, at the same position, would break a
-    unique key: the server refuses the save first, so the error is ``StaleVersion``."""
+    """Two copies of one balance, each read by a unit of work of its own (a read locks
+    the balance until its unit of work ends); the first gets a new hold, saved and
+    committed. The second's save updates no row, and its hold, at the same position, would
+    break a unique key: the server refuses the save first, so the error is
+    ``StaleVersion``."""
     parent, _ = world.family(credits=10)
     with postgres_database(world.tenant) as uow:
         found = uow.credits.find(parent, T0.date())
         assert found is not None
         balance_id = BalanceId(found.id)
-    first, second = postgres_database(world.tenant), postgres_database(world.tenant)
-    with first, second:
-        mine, theirs = first.credits.get(balance_id), second.credits.get(balance_id)
+    with postgres_database(world.tenant) as uow:
+        theirs = uow.credits.get(balance_id)
+    with postgres_database(world.tenant) as first:
+        mine = first.credits.get(balance_id)
         mine.place_hold(new_uuid(), 1, T0, timedelta(days=1))
-        theirs.place_hold(new_uuid(), 1, T0, timedelta(days=1))
         first.credits.save(mine)
         first.commit()
-        with pytest.raises(StaleVersion), second.batched():
-            second.credits.save(theirs)
+    theirs.place_hold(new_uuid(), 1, T0, timedelta(days=1))
+    second = postgres_database(world.tenant)
+    with second, pytest.raises(StaleVersion), second.batched():
+        second.credits.save(theirs)
 
 
 def test_a_lost_connection_is_discarded_and_the_use_case_retried(

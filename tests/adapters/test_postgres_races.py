@@ -27,7 +27,7 @@ from travelcore.booking import (
     ConfirmBooking,
 )
 from travelcore.kernel import ManualClock, Money, TenantId, TravelcoreError, UserId, new_uuid
-from travelcore.ledger import EntryType
+from travelcore.ledger import AllocateCredits, EntryType
 from travelcore.payments import PaymentService, PayTrip, RefundPayment
 from travelcore.testing.actors import admin
 from travelcore.testing.world import World
@@ -36,7 +36,9 @@ from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork, StatementPath
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
+from travelcore_adapters.postgres.repositories import ledger
 from travelcore_adapters.postgres.repositories.booking import PostgresBookingRepository
+from travelcore_adapters.postgres.repositories.ledger import PostgresLedgerRepository
 from travelcore_adapters.postgres.repositories.payments import PostgresPayments
 
 THREADS, ROUNDS = 8, 20
@@ -266,3 +268,92 @@ def test_negative_control_refunds_checked_before_the_lock_give_other_errors(
         if set(outcomes) - {"ok", "ValidationFailed"}:
             break
     assert set(seen) - {"ok", "ValidationFailed"}, seen
+
+
+# -- allocations to one balance: create-or-update of one row -------------------------------
+
+
+class UnlockedLedger(PostgresLedgerRepository):
+    """Balances found without the row lock, and without the key lock when there is none."""
+
+    lock_on_get: ClassVar[bool] = False
+
+    def find_query(self, user_id: UserId, day: date) -> Any:
+        return self._query(ledger.CURRENT, user_id=user_id, day=day)
+
+
+def unlocked_ledger(database: PostgresDatabase) -> Callable[[TenantId], PostgresUnitOfWork]:
+    def make(tenant: TenantId) -> PostgresUnitOfWork:
+        uow = PostgresUnitOfWork(database.engine, tenant, database.bus)
+        uow.credits = UnlockedLedger(uow.scope)
+        return uow
+
+    return make
+
+
+@pytest.fixture(params=["memory", "postgres"])
+def allocating(
+    request: pytest.FixtureRequest, statement_path: StatementPath
+) -> tuple[Any, Callable[..., Any]]:
+    """As ``racing``, on each statement path (``pooled`` is on the test's)."""
+    if request.param == "postgres-unlocked":
+        database: PostgresDatabase = request.getfixturevalue("pooled")
+        return unlocked_ledger(database), database.retrying
+    return databases(request)
+
+
+def allocation_round(
+    database: Any, retrying: Callable[..., Any], *, opened: bool
+) -> tuple[Counter[str], int, int]:
+    """Eight allocations of 5 credits to one parent at once, onto the balance of the
+    period (``opened``: it holds 20 already) or opening it: the outcomes, the credits
+    allocated and the number of balances of the parent."""
+    world = World(database, ManualClock(T0))
+    parent, _ = world.family(credits=20 if opened else 0)
+    allocate = retrying(world.ledger.allocate_credits)
+    calls = [
+        functools.partial(
+            allocate,
+            AllocateCredits(
+                tenant_id=world.tenant,
+                user_id=parent,
+                day=T0.date(),
+                credits=5,
+                idempotency_key=f"allocate-{n}",
+            ),
+            actor=admin(world.tenant),
+        )
+        for n in range(THREADS)
+    ]
+    outcomes = race(calls)
+    with world.db(world.tenant) as uow:
+        balance = uow.credits.find(parent, T0.date())
+        opened_ids = uow.credits.open_ending_by(date(2100, 1, 1))
+    return outcomes, 0 if balance is None else balance.allocated, len(opened_ids)
+
+
+@pytest.mark.parametrize("opened", [True, False], ids=["onto-a-balance", "opening-it"])
+def test_eight_allocations_to_one_parent_all_succeed_as_on_memory(
+    allocating: tuple[Any, Callable[..., Any]], opened: bool
+) -> None:
+    database, retrying = allocating
+    for _ in range(ROUNDS // 2):
+        outcomes, allocated, balances = allocation_round(database, retrying, opened=opened)
+        assert outcomes == Counter({"ok": THREADS}), outcomes
+        assert allocated == (20 if opened else 0) + 5 * THREADS
+        assert balances == 1
+
+
+@pytest.mark.parametrize("allocating", ["postgres-unlocked"], indirect=True)
+@pytest.mark.parametrize("opened", [True, False], ids=["onto-a-balance", "opening-it"])
+def test_negative_control_allocations_without_the_locks_lose_races(
+    allocating: tuple[Any, Callable[..., Any]], opened: bool
+) -> None:
+    database, retrying = allocating
+    seen: Counter[str] = Counter()
+    for _ in range(ROUNDS):
+        outcomes, _, _ = allocation_round(database, retrying, opened=opened)
+        seen += outcomes
+        if set(outcomes) - {"ok"}:
+            break
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import copy
+from datetime import UTC, date, datetime, timedelta
 
 import attrs
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from travelcore.audit import REDACTED, AuditAction, audit_entries, redacted
+from travelcore.audit.model import _changed, snapshot
 from travelcore.kernel import Actor, Change, Role, TenantId, UserId, new_uuid
+from travelcore.ledger import BillingPeriod, CreditBalance
 
 T0 = datetime(2026, 4, 1, tzinfo=UTC)
 TENANT = TenantId(new_uuid())
+PERIOD = BillingPeriod(date(2026, 4, 1), date(2026, 5, 1))
 
 
 @attrs.define
@@ -76,3 +82,37 @@ def test_redaction_reaches_nested_keys_and_sets_become_sorted_lists() -> None:
         "profile": {"Secret_Answer": REDACTED, "tags": ["a", "b"]},
         "raw": REDACTED,
     }
+
+
+def _full_diff(old: object, new: object) -> tuple[dict, dict]:
+    """An update's fields as the whole snapshots of both versions say (the reference the
+    entries, which serialize only the fields that differ, must agree with)."""
+    before, after = snapshot(old), snapshot(new)
+    changed = [name for name in after if before.get(name) != after[name]]
+    pairs = {name: _changed(before.get(name), after[name]) for name in changed}
+    return (
+        redacted({name: pair[0] for name, pair in pairs.items()}),
+        redacted({name: pair[1] for name, pair in pairs.items()}),
+    )
+
+
+@given(
+    allocations=st.lists(st.integers(1, 50), min_size=1, max_size=4),
+    holds=st.lists(st.integers(1, 5), max_size=6),
+    voided=st.sets(st.integers(0, 5)),
+)
+@settings(max_examples=60, deadline=None)
+def test_an_update_of_a_balance_agrees_with_the_diff_of_its_whole_snapshots(
+    allocations: list[int], holds: list[int], voided: set[int]
+) -> None:
+    balance = CreditBalance.open(TENANT, UserId(new_uuid()), PERIOD, T0)
+    balance.allocate(sum(allocations) + sum(holds), T0, actor="test")
+    placed = [balance.place_hold(new_uuid(), credits, T0, timedelta(days=1)) for credits in holds]
+    old = copy.deepcopy(balance)
+    for n in sorted(voided & set(range(len(placed)))):
+        balance.void_hold(placed[n].id, T0)
+    for credits in allocations:
+        balance.allocate(credits, T0, actor="test")
+    entries = audit_entries(TENANT, [Change("credit_balance", balance.id, old, balance)], None, T0)
+    [e] = entries
+    assert (e.before, e.after) == _full_diff(old, balance)

@@ -9,16 +9,18 @@ names mark secrets are replaced by :data:`REDACTED`.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import attrs
+from cattrs.gen import make_dict_unstructure_fn, override
 
-from travelcore.kernel import Actor, Change, Role, TenantId, UserId, new_uuid, to_data
+from travelcore.kernel import Actor, Change, Role, TenantId, UserId, converter, new_uuid, to_data
 from travelcore.kernel import validation as v
 from travelcore.kernel.request import REQUEST_CHECKS, RequestContext, normal_ip
 
@@ -149,15 +151,15 @@ def audit_entries(
 
 
 def _entry(tenant_id: TenantId, change: Change, actor: Actor | None, at: datetime) -> AuditEntry:
-    before = None if change.before is None else snapshot(change.before)
-    after = None if change.after is None else snapshot(change.after)
-    if before is None:
-        action = AuditAction.CREATE
-    elif after is None:
-        action = AuditAction.DELETE
+    before: Any
+    after: Any
+    if change.before is None:
+        action, before, after = AuditAction.CREATE, None, snapshot(change.after)
+    elif change.after is None:
+        action, before, after = AuditAction.DELETE, snapshot(change.before), None
     else:
         action = AuditAction.UPDATE
-        old, new = before, after
+        old, new = _snapshots_of_changed_fields(change.before, change.after)
         before, after = {}, {}
         for name in (name for name in new if old.get(name) != new[name]):
             before[name], after[name] = _changed(old.get(name), new[name])
@@ -190,6 +192,44 @@ def snapshot(entity: object) -> Any:
             filter=lambda field, _: not field.name.startswith("_"),
             value_serializer=_value,
         )
+
+
+def _snapshots_of_changed_fields(old: object, new: object) -> tuple[Any, Any]:
+    """The snapshots of ``old`` and ``new`` (two versions of one entity), reduced to the
+    fields whose values differ, and for a list to the items that left and came, when both
+    are instances of one attrs class (nothing else is serialized: a balance's unchanged
+    holds, for one)."""
+    cls = type(new)
+    if type(old) is not cls or not attrs.has(cls):
+        return snapshot(old), snapshot(new)
+    names = [f.name for f in attrs.fields(cls) if f.init]  # (the fields ``to_data`` writes)
+    changed = [n for n in names if getattr(old, n) != getattr(new, n)]
+    lists = {
+        n: _changed(a, b)
+        for n in changed
+        if not n.startswith("_")
+        and isinstance(a := getattr(old, n), list | tuple)
+        and isinstance(b := getattr(new, n), list | tuple)
+    }
+    try:
+        partial = _partial_snapshot(cls, frozenset(changed).difference(lists))
+    except NameError:
+        return snapshot(old), snapshot(new)
+    before, after = partial(old), partial(new)
+    for name, (left, came) in lists.items():  # only the items that left and came
+        before[name], after[name] = to_data(left), to_data(came)
+    return before, after
+
+
+@functools.cache
+def _partial_snapshot(cls: type, fields: frozenset[str]) -> Callable[[Any], dict[str, Any]]:
+    """``to_data`` for ``cls`` with only ``fields``."""
+    attrs.resolve_types(cls)
+    omitted = {f.name: override(omit=True) for f in attrs.fields(cls) if f.name not in fields}
+    options = cast(dict[str, Any], omitted)
+    return make_dict_unstructure_fn(
+        cls, converter, _cattrs_omit_if_default=converter.omit_if_default, **options
+    )
 
 
 def _value(_: object, __: object, value: Any) -> Any:
@@ -237,7 +277,7 @@ def redacted(data: Any) -> Any:
         return REDACTED
     if isinstance(data, dict):
         return {
-            str(key): REDACTED if SECRET_NAME.search(str(key)) else redacted(value)
+            str(key): REDACTED if _names_secret(str(key)) else redacted(value)
             for key, value in data.items()
         }
     if isinstance(data, set | frozenset):
@@ -245,3 +285,8 @@ def redacted(data: Any) -> Any:
     if isinstance(data, list | tuple):
         return [redacted(item) for item in data]
     return data
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_secret(key: str) -> bool:
+    return SECRET_NAME.search(key) is not None

@@ -31,6 +31,11 @@ T = TypeVar("T")
 DRIVER = "postgresql+psycopg"
 RECONNECT_WITHIN = 10.0
 """Seconds during which a connection refused by a stopped or starting server is retried."""
+CONNECT_TIMEOUT = 5
+"""Seconds one connection attempt may take (libpq's ``connect_timeout``; at least 2)."""
+STATEMENT_TIMEOUT = 60.0
+"""Seconds a statement may run (the server cancels it), and the client waits for each
+statement of a batch beyond :data:`~.wire.GRACE`."""
 
 
 def psycopg_url(url: str | URL) -> URL:
@@ -49,7 +54,8 @@ def create_pg_engine(
     pool_recycle: int = 1800,
     reconnect_within: float = RECONNECT_WITHIN,
     statement_path: StatementPath = "fast",
-    statement_timeout: float | None = None,
+    statement_timeout: float | None = STATEMENT_TIMEOUT,
+    connect_timeout: int = CONNECT_TIMEOUT,
     **kwargs: object,
 ) -> Engine:
     """An engine on psycopg 3 with a bounded pool (no overflow) and JSON through
@@ -61,8 +67,12 @@ def create_pg_engine(
     ``prepare_threshold`` is set to ``None``, whatever ``connect_args`` says.
     ``"portable"`` uses psycopg's public pipeline and leaves ``prepare_threshold`` as
     given (behind PgBouncer in transaction mode, give ``None``). ``statement_timeout``
-    (seconds) bounds every statement of a unit of work on the server, and on the fast
-    path the client's wait too.
+    (seconds, ``None``: no limit) bounds every statement of a unit of work on the server,
+    and the client's wait too: a server or pooler that stops answering surfaces as
+    ``StatementTimedOut`` (an ``Unavailable``). ``connect_timeout`` (whole seconds, libpq's;
+    a ``connect_timeout`` in the URL or ``connect_args`` wins) bounds each connection
+    attempt, so a dead server or pooler surfaces as ``ConnectionLost`` (an
+    ``Unavailable``) after at most ``reconnect_within`` plus one attempt.
 
     No ping on checkout (it would cost a round trip per transaction): a connection whose
     socket has something to read while idle (the server closed it) is replaced at checkout,
@@ -71,6 +81,8 @@ def create_pg_engine(
     because it is down or starting is retried for ``reconnect_within`` seconds."""
     given: dict[str, object] = dict(kwargs.pop("connect_args", {}))  # type: ignore[call-overload]
     connect_args = {"options": "-c timezone=UTC", **given}
+    if "connect_timeout" not in make_url(url).query:
+        connect_args.setdefault("connect_timeout", connect_timeout)
     if statement_path == "fast":
         connect_args["prepare_threshold"] = None
     elif statement_path != "portable":
@@ -128,7 +140,8 @@ class PostgresDatabase:
     """A PostgreSQL back end: call it with a tenant id to get a unit of work.
 
     Connect as the application role (no superuser, no BYPASSRLS); see ``docs/postgres.md``.
-    ``statement_path`` and ``statement_timeout`` are :func:`create_pg_engine`'s.
+    ``statement_path``, ``statement_timeout`` and ``connect_timeout`` are
+    :func:`create_pg_engine`'s.
     ``retry_attempts`` bounds :meth:`run` and :meth:`retrying`; ``reconnect_within`` is how
     many seconds a new connection waits for a server that is down or starting. ``clock``
     dates the audit entries (the system clock if not given).
@@ -145,7 +158,8 @@ class PostgresDatabase:
         retry_attempts: int = DEFAULT_RETRY_ATTEMPTS,
         reconnect_within: float = RECONNECT_WITHIN,
         statement_path: StatementPath = "fast",
-        statement_timeout: float | None = None,
+        statement_timeout: float | None = STATEMENT_TIMEOUT,
+        connect_timeout: int = CONNECT_TIMEOUT,
         connect_args: dict[str, object] | None = None,
     ) -> None:
         self.engine = create_pg_engine(
@@ -155,6 +169,7 @@ class PostgresDatabase:
             reconnect_within=reconnect_within,
             statement_path=statement_path,
             statement_timeout=statement_timeout,
+            connect_timeout=connect_timeout,
             connect_args=connect_args or {},
         )
         self.bus = bus

@@ -13,6 +13,7 @@ that dies releases its batch with its connection.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -135,13 +136,20 @@ _wakers: dict[str, Waker] = {}
 _wakers_lock = threading.Lock()
 
 
+_engine_wakers: weakref.WeakKeyDictionary[Engine, Waker] = weakref.WeakKeyDictionary()
+
+
 def waker(engine: Engine) -> Waker:
     """The :class:`Waker` of ``engine``'s database (one per URL and process)."""
+    found = _engine_wakers.get(engine)
+    if found is not None:
+        return found
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with _wakers_lock:
         found = _wakers.get(url)
         if found is None:
             found = _wakers[url] = Waker(url)
+        _engine_wakers[engine] = found
         return found
 
 

@@ -230,3 +230,10 @@ def checked(statement: Statement, sqlstate: str) -> Statement:
     written = statement.source.cte("written")  # type: ignore[attr-defined]
     require = func.travelcore_require(func.count() == 1, sqlstate, bindparam("refusal"))
     return Statement(select(require).select_from(written))
+
+
+ADVISORY_LOCK = Statement(
+    select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("lock"), 0)))
+)
+"""A transaction-scoped lock on the text parameter ``lock`` (held until the end of the
+transaction)."""

@@ -26,7 +26,13 @@ from travelcore.kernel.telemetry import REPOSITORY_BATCH, span
 from travelcore_adapters.postgres.errors import translated
 from travelcore_adapters.postgres.repositories.scope import Query
 from travelcore_adapters.postgres.statements import Expect, Statement, checked
-from travelcore_adapters.postgres.wire import Batch, Reply, start_transaction
+from travelcore_adapters.postgres.wire import (
+    Batch,
+    Reply,
+    bounded,
+    options_of,
+    start_transaction,
+)
 
 COMMIT, ROLLBACK = (Statement(text(word)) for word in ("COMMIT", "ROLLBACK"))
 
@@ -77,10 +83,13 @@ class Transaction:
         params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> CursorResult[Any]:
         """Run a SQLAlchemy statement (once per mapping if given a sequence of them),
-        translating driver errors. It counts as a write: what was read ahead is forgotten."""
+        translating driver errors. It counts as a write: what was read ahead is forgotten.
+        With a statement timeout, the wait is bounded as a batch's is."""
         connection = self.connection
         self._wrote()
-        with translated():
+        raw = cast(psycopg.Connection[Any], self._raw)
+        runs = len(params) if isinstance(params, Sequence) else 1
+        with translated(), bounded(raw, options_of(connection).statement_timeout, runs):
             return connection.execute(statement, params)
 
     def rows(self, statement: Statement, params: Mapping[str, Any]) -> list[Any]:

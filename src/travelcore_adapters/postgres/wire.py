@@ -23,10 +23,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
+import os
 import selectors
+import socket
+import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal, cast
 
 import attrs
@@ -85,23 +89,23 @@ def start_transaction(connection: Connection, tenant_id: TenantId) -> Batch:
     """A batch on ``connection`` with the start of a transaction for ``tenant_id`` queued
     (it travels with the first statement whose answer is needed)."""
     batch = begin_batch(connection)
-    batch.queue(_start(_options(connection).statement_timeout), (str(tenant_id),))
+    batch.queue(_start(options_of(connection).statement_timeout), (str(tenant_id),))
     return batch
 
 
 def begin_batch(connection: Connection) -> Batch:
     """A batch on ``connection`` that begins a transaction (on the fast path ``BEGIN`` is
     queued; on the portable one psycopg sends it)."""
-    options = _options(connection)
+    options = options_of(connection)
     raw = cast(psycopg.Connection[Any], connection.connection.driver_connection)
     if options.path == "fast":
         batch = FastBatch(raw, options.statement_timeout)
         batch.queue(BEGIN, ())
         return batch
-    return PortableBatch(raw)
+    return PortableBatch(raw, options.statement_timeout)
 
 
-def _options(connection: Connection) -> WireOptions:
+def options_of(connection: Connection) -> WireOptions:
     options: WireOptions = connection.get_execution_options().get(OPTIONS_KEY, WireOptions())
     return options
 
@@ -169,7 +173,12 @@ class PortableBatch(Batch):
     placeholders: :class:`psycopg.RawCursor`). Nothing in a batch is prepared: psycopg
     records a statement as prepared when it queues it, so a refusal that aborts the batch
     before the server reaches it would leave psycopg asking for a statement that does not
-    exist."""
+    exist. With a statement timeout the wait is bounded like the fast path's (see
+    :func:`bounded`)."""
+
+    def __init__(self, connection: psycopg.Connection[Any], timeout: float | None) -> None:
+        super().__init__(connection)
+        self._timeout = timeout
 
     def send(self) -> None:
         queued, self._queued = self._queued, []
@@ -177,13 +186,103 @@ class PortableBatch(Batch):
             return
         connection = self._connection
         cursors = []
-        with connection.pipeline():
+        with bounded(connection, self._timeout, len(queued)), connection.pipeline():
             for statement, args, reply in queued:
                 cursor = psycopg.RawCursor(connection)
                 cursor.execute(statement.sql, args, prepare=False)
                 cursors.append((cursor, reply))
         for cursor, reply in cursors:
             reply.result = cursor.pgresult
+
+
+class _Watchdog:
+    """One thread that shuts down the socket of a wait that outlives its deadline (so
+    psycopg's blocking wait returns: the peer seems gone). It looks every :data:`TICK`
+    seconds while waits are armed, and sleeps while none is."""
+
+    TICK = GRACE / 2
+
+    def __init__(self) -> None:
+        self._armed: dict[int, tuple[float, int]] = {}  # wait -> (deadline, socket)
+        self._fired: set[int] = set()
+        self._order = itertools.count()
+        self._lock = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, fileno: int, deadline: float) -> int:
+        wait = next(self._order)
+        with self._lock:
+            self._armed[wait] = (deadline, fileno)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True)
+                self._thread.start()
+            elif len(self._armed) == 1:
+                self._lock.notify()
+        return wait
+
+    def disarm(self, wait: int) -> bool:
+        """Whether the wait's socket was shut down."""
+        with self._lock:
+            self._armed.pop(wait, None)
+            fired = wait in self._fired
+            self._fired.discard(wait)
+            return fired
+
+    def _run(self) -> None:
+        with self._lock:
+            while True:
+                if not self._armed:
+                    self._lock.wait()
+                    continue
+                now = time.monotonic()
+                for wait, (deadline, fileno) in list(self._armed.items()):
+                    if deadline <= now:
+                        del self._armed[wait]
+                        self._fired.add(wait)
+                        with (
+                            contextlib.suppress(OSError),
+                            socket.socket(fileno=os.dup(fileno)) as sock,
+                        ):
+                            sock.shutdown(socket.SHUT_RDWR)
+                self._lock.wait(self.TICK)
+
+
+def _shut_down(fileno: int) -> None:
+    """Shut the socket down both ways (through a duplicate of its descriptor)."""
+    with socket.socket(fileno=os.dup(fileno)) as sock:
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+_watchdog = _Watchdog()
+
+
+@contextlib.contextmanager
+def bounded(
+    connection: psycopg.Connection[Any], timeout: float | None, statements: int = 1
+) -> Iterator[None]:
+    """Bound psycopg's wait for ``statements`` to the timeout per statement plus
+    :data:`GRACE`: past it the connection's socket is shut down and closed, and
+    ``QueryCanceled`` raised (``StatementTimedOut``; the unit of work then discards the
+    connection). No bound without a timeout."""
+    if timeout is None:
+        yield
+        return
+    wait = _watchdog.arm(connection.pgconn.socket, time.monotonic() + timeout * statements + GRACE)
+    try:
+        yield
+    except BaseException as exc:
+        if not _watchdog.disarm(wait):
+            raise
+        cause: BaseException | None = exc
+    else:
+        if not _watchdog.disarm(wait):
+            return
+        cause = None
+    connection.pgconn.finish()
+    raise psycopg.errors.QueryCanceled(
+        f"no answer within the statement timeout ({timeout}s per statement): the "
+        "connection was closed"
+    ) from cause
 
 
 class _Channel:

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import UUID
 
 from travelcore.audit import AuditAction, AuditEntry, AuditPage, AuditQuery
 from travelcore.audit.model import NO_REQUEST, page_of
-from travelcore.kernel import RequestContext, Role, TenantId, UserId, check_tenant, dumps
+from travelcore.kernel import RequestContext, Role, TenantId, UserId, check_tenant
 from travelcore_adapters.postgres.repositories.scope import PostgresScope
 from travelcore_adapters.postgres.statements import Statement, insert_statement
 from travelcore_adapters.postgres.tables.audit import audit_logs as t
@@ -82,6 +82,8 @@ class PostgresAuditLog:
 
 
 def _row(entry: AuditEntry) -> dict[str, Any]:
+    """The entry's row; ``before`` and ``after`` are JSON-ready already (``audit_entries``
+    made them through ``to_data``), so they go to JSON as they are."""
     request = entry.request or NO_REQUEST
     return {
         "tenant_id": entry.tenant_id,
@@ -93,8 +95,8 @@ def _row(entry: AuditEntry) -> dict[str, Any]:
         "action_type": entry.action.value,
         "entity_type": entry.entity_type,
         "entity_id": entry.entity_id,
-        "old_values": None if entry.before is None else Jsonb(entry.before, dumps),
-        "new_values": None if entry.after is None else Jsonb(entry.after, dumps),
+        "old_values": None if entry.before is None else Jsonb(entry.before),
+        "new_values": None if entry.after is None else Jsonb(entry.after),
         "created_at": entry.at,
         "ip_address": request.ip_address,
         "user_agent": request.user_agent,

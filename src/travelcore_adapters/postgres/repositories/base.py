@@ -22,6 +22,7 @@ from travelcore.audit import masked
 from travelcore.kernel import NotFound, TenantId, Versioned, check_tenant, check_version, saved
 from travelcore_adapters.postgres.repositories.scope import PostgresScope, Query
 from travelcore_adapters.postgres.statements import (
+    ADVISORY_LOCK,
     STALE,
     Expect,
     Statement,
@@ -64,7 +65,9 @@ class TableRepository(Generic[E]):
     constraint's registered error."""
     lock_on_get: ClassVar[bool] = False
     """``get`` takes a ``FOR NO KEY UPDATE`` row lock (entities that are read to change:
-    a caller checks the entity only once it holds the row, so concurrent changes queue)."""
+    a caller checks the entity only once it holds the row, so concurrent changes queue).
+    A lookup that finds no row then locks the key and looks again (see
+    :meth:`_locked_first`), so concurrent create-or-update calls of one key queue too."""
 
     def __init__(self, scope: PostgresScope) -> None:
         self._scope = scope
@@ -166,7 +169,18 @@ class TableRepository(Generic[E]):
         return get_statement(self.table, self.lock_on_get), self._params(key)
 
     def _find(self, key: Any) -> E | None:
-        return self._first_of(self.get_query(key))
+        return self._locked_first(self.get_query(key), key)
+
+    def _locked_first(self, query: Query, key: Any) -> E | None:
+        """The first entity of ``query``. With ``lock_on_get``, when there is none, a
+        lock on ``key`` is taken and the query sent again: a create-or-update of the key
+        waits for a concurrent one to commit, then finds its row (as on memory, where one
+        unit of work runs at a time) instead of clashing with it on insert."""
+        found = self._first_of(query)
+        if found is None and self.lock_on_get:
+            self._scope.enqueue(ADVISORY_LOCK, {"lock": f"{self.table.name}:{self._tid}:{key}"})
+            found = self._first_of(query)
+        return found
 
     def _rows_of(self, query: Query) -> list[E]:
         """The entities of a prebuilt query's rows."""

@@ -6,14 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import delete
 
 from travelcore.kernel import IdempotencyRecord, dumps
 from travelcore_adapters.postgres.repositories.base import TableRepository
-from travelcore_adapters.postgres.statements import Statement
+from travelcore_adapters.postgres.statements import ADVISORY_LOCK
 from travelcore_adapters.postgres.tables.kernel import idempotency_keys as t
-
-LOCK = Statement(select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("lock"), 0))))
 
 
 class PostgresIdempotencyStore(TableRepository[IdempotencyRecord]):
@@ -46,7 +44,7 @@ class PostgresIdempotencyStore(TableRepository[IdempotencyRecord]):
         )
 
     def get(self, key: str) -> IdempotencyRecord | None:  # type: ignore[override]
-        self._scope.enqueue(LOCK, {"lock": f"idempotency:{self._tid}:{key}"})
+        self._scope.enqueue(ADVISORY_LOCK, {"lock": f"idempotency:{self._tid}:{key}"})
         return self._find(key)
 
     def purge_before(self, instant: datetime) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
@@ -215,6 +215,7 @@ class PostgresLedgerRepository(TableRepository[CreditBalance]):
     """Credit balances of the unit of work's tenant, with their entries and holds."""
 
     table, entity = b, "credit_balance"
+    lock_on_get: ClassVar[bool] = True
 
     def __init__(self, scope: PostgresScope) -> None:
         super().__init__(scope)
@@ -229,10 +230,10 @@ class PostgresLedgerRepository(TableRepository[CreditBalance]):
         return to_balance(row, list(entries), list(self._holds_seen[row.id].values()))
 
     def find(self, user_id: UserId, day: date) -> CreditBalance | None:
-        return self._first_of(self.find_query(user_id, day))
+        return self._locked_first(self.find_query(user_id, day), user_id)
 
     def find_query(self, user_id: UserId, day: date) -> Query:
-        return self._query(CURRENT, user_id=user_id, day=day)
+        return self._query(CURRENT_LOCKED, user_id=user_id, day=day)
 
     def entries_query(self, balance_id: BalanceId) -> Query:
         return self._query(ENTRIES, balance_id=balance_id)
@@ -436,6 +437,7 @@ class PostgresSubscriptionRepository(TableRepository[CorporateSubscription]):
 
 class PostgresSeatRepository(TableRepository[SeatAllocations]):
     table, entity = seats, "subscription_seats"
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: SeatAllocations) -> dict[str, Any]:
         return {

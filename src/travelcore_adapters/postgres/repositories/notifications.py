@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
@@ -143,6 +143,7 @@ class PostgresNotificationRepository(TableRepository[Notification]):
 class PostgresPreferenceRepository(TableRepository[NotificationPreferences]):
     table = prefs
     entity = "notification preferences"
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: NotificationPreferences) -> dict[str, Any]:
         quiet = entity.quiet_hours

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from psycopg.types.json import Jsonb
 
@@ -14,6 +14,7 @@ from travelcore_adapters.postgres.tables.settings import platform_settings
 
 class PostgresPlatformSettings(TableRepository[PlatformSettings]):
     table, entity = platform_settings, "platform_settings"
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: PlatformSettings) -> dict[str, Any]:
         return {

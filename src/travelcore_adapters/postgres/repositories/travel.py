@@ -11,7 +11,7 @@ import builtins
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from psycopg.types.json import Jsonb
 from sqlalchemy import Table, bindparam, delete, select
@@ -101,6 +101,7 @@ class PostgresTenants(TableRepository[Tenant]):
 
 class PostgresTravelPolicies(TableRepository[PolicyRule]):
     table, entity = pol, "policy rule"
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: PolicyRule) -> dict[str, Any]:
         return {
@@ -137,6 +138,7 @@ class PostgresTravelPolicies(TableRepository[PolicyRule]):
 
 class PostgresTravelPreferences(TableRepository[TravelPreferences]):
     table, entity = pref, "travel preferences"
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: TravelPreferences) -> dict[str, Any]:
         low, high = entity.budget_min, entity.budget_max
