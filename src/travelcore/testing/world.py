@@ -36,7 +36,8 @@ from travelcore.testing.consent import grant_ai_consent
 
 
 class WorldUnitOfWork(BookingUnitOfWork, Protocol):
-    consents: ConsentRepository
+    @property
+    def consents(self) -> ConsentRepository: ...
 
 
 Database = Callable[[TenantId], WorldUnitOfWork]
