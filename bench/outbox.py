@@ -53,7 +53,15 @@ QUEUE = """
 CREATE TABLE bench_queue (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     tenant_id uuid NOT NULL,
+    event_id uuid NOT NULL,
     payload jsonb NOT NULL
+)
+"""
+INBOX = """
+CREATE TABLE bench_inbox (
+    consumer text NOT NULL,
+    event_id uuid NOT NULL,
+    PRIMARY KEY (consumer, event_id)
 )
 """
 
@@ -120,12 +128,13 @@ class Baseline:
         thing = new_uuid()
         for start in range(0, len(numbers), per_transaction):
             rows = [
-                (self.tenant, Jsonb(to_data(counted(self.tenant, thing, n))))
+                (self.tenant, new_uuid(), Jsonb(to_data(counted(self.tenant, thing, n))))
                 for n in numbers[start : start + per_transaction]
             ]
             with conn.transaction(), conn.cursor() as cur:
                 cur.executemany(
-                    "INSERT INTO bench_queue (tenant_id, payload) VALUES (%s, %s)", rows
+                    "INSERT INTO bench_queue (tenant_id, event_id, payload) VALUES (%s, %s, %s)",
+                    rows,
                 )
 
     def deliver_once(self) -> int:
@@ -133,12 +142,23 @@ class Baseline:
         with conn.transaction():
             conn.execute("SET LOCAL synchronous_commit = off")  # as travelcore's relay
             rows = conn.execute(
-                "SELECT id, payload FROM bench_queue ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                "SELECT id, event_id, payload FROM bench_queue ORDER BY id LIMIT %s"
+                " FOR UPDATE SKIP LOCKED",
                 (self.batch,),
             ).fetchall()
-            for _, payload in rows:
-                self.counter.apply(int(payload["n"]))
             if rows:
+                fresh = {
+                    event_id
+                    for (event_id,) in conn.execute(
+                        "INSERT INTO bench_inbox (consumer, event_id)"
+                        " SELECT 'counter', unnest(%s::uuid[]) ON CONFLICT DO NOTHING"
+                        " RETURNING event_id",
+                        ([r[1] for r in rows],),
+                    )
+                }
+                for _, event_id, payload in rows:
+                    if event_id in fresh:
+                        self.counter.apply(int(payload["n"]))
                 conn.execute("DELETE FROM bench_queue WHERE id = ANY(%s)", ([r[0] for r in rows],))
         return len(rows)
 
@@ -208,7 +228,7 @@ def main() -> None:
     parser.add_argument("--producers", type=int, default=4)
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--latency-events", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     with superuser_url() as url:
         db = provision_database(url)
@@ -216,7 +236,9 @@ def main() -> None:
         conninfo = app_url.replace("postgresql+psycopg", "postgresql")
         with admin_connection(url, db.name) as admin:
             admin.execute(QUEUE)
-            admin.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON bench_queue TO "{db.app_role}"')
+            admin.execute(INBOX)
+            for table in ("bench_queue", "bench_inbox"):
+                admin.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO "{db.app_role}"')
         database = PostgresDatabase(app_url, pool_size=args.producers + 2)
         makers: dict[str, Callable[[], Impl]] = {
             "travelcore": lambda: Travelcore(database, args.batch),

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import attrs
 
-from travelcore.kernel import OutboxMessage, TenantId
+from travelcore.kernel import OutboxMessage, TenantId, UnitOfWork
 from travelcore.outbox.ports import OutboxEntry, OutboxStatus
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
 
@@ -59,6 +59,9 @@ class MemoryClaim:
         self.outcomes[sequence] = attrs.evolve(
             entry, status=OutboxStatus.PARKED, attempts=entry.attempts + 1, last_error=error
         )
+
+    def enlist(self, uow: UnitOfWork) -> None:
+        """Nothing: a memory unit of work commits under the store's lock on its own."""
 
 
 class MemoryOutbox:
