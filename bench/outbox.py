@@ -5,23 +5,32 @@ same server, in one run, and commit-to-delivery latency with ``LISTEN/NOTIFY``.
     python -m bench.outbox                    # 5,000 events per run, 4 producer threads
     python -m bench.outbox --events 20000 --batch 500
 
+Both sides deliver to the same kind of consumer: one with exactly-once effects, which
+records each event in an inbox table in the transaction that takes the batch, and then
+counts it. travelcore's relay claims a batch, runs the consumer in a unit of work enlisted
+in the claim's transaction (a savepoint; its inbox admits the events) and deletes the
+delivered messages in the same commit (``PostgresOutbox(engine, keep_delivered=False)``;
+``--keep-delivered`` measures the default store, which marks them delivered for the
+retention purge instead); the baseline selects a batch ``FOR UPDATE SKIP LOCKED``, inserts
+its ids into its inbox (``ON CONFLICT DO NOTHING RETURNING``), hands the new ones to the
+consumer and deletes the batch, in one transaction.
+
 - **drain**: a backlog of ``--events`` events (committed 100 per transaction) is delivered
-  by one relay; travelcore's relay claims a batch, runs the consumer in a unit of work
-  that records the events in its inbox, and marks them delivered; the baseline selects a
-  batch ``FOR UPDATE SKIP LOCKED``, hands it to the consumer and deletes it.
+  by one relay.
 - **end to end**: ``--producers`` threads commit one event per transaction (travelcore: a
-  unit of work's commit, which writes the outbox row and ``pg_notify`` with the COMMIT;
-  baseline: one autocommit ``INSERT``) while one relay delivers; from the first commit to
-  the last delivery.
+  unit of work's commit, which writes the outbox row, then wakes the relays with
+  ``pg_notify`` from a connection of its own; baseline: one ``INSERT`` in a transaction)
+  while one relay delivers; from the first commit to the last delivery.
 - **latency**: one producer commits an event every 5 ms while a relay sleeps on ``LISTEN``
   (polling only every 5 s); commit (before the call) to the consumer's call, p50 and p99.
 
-The consumer does nothing but count, so the figures are the delivery machinery's. Both
-sides connect as the application role, deliver in batches of ``--batch`` and commit their
-deliveries with ``synchronous_commit = off`` (a lost commit means a repeated delivery,
-which travelcore's inbox absorbs). Each phase runs ``--rounds`` rounds of one run per side
-(each on fresh rows, the order alternating) and reports the median rates and the median
-(and range) of the per-round ratios: on a shared machine single runs swing widely.
+Past its inbox the consumer does nothing but count, so the figures are the delivery
+machinery's. Both sides connect as the application role, deliver in batches of
+``--batch`` and commit their deliveries with ``synchronous_commit = off`` (a lost commit
+means a repeated delivery, which travelcore's inbox absorbs). Each phase runs ``--rounds``
+rounds of one run per side (each on fresh rows, the order alternating) and reports the
+median rates and the median (and range) of the per-round ratios: on a shared machine
+single runs swing widely.
 
 PostgreSQL: ``TRAVELCORE_BENCH_DATABASE_URL`` (a superuser ``postgresql://`` URL) or an
 embedded server.
@@ -84,11 +93,11 @@ class Counter:
 
 
 class Travelcore:
-    def __init__(self, database: PostgresDatabase, batch: int) -> None:
+    def __init__(self, database: PostgresDatabase, batch: int, keep_delivered: bool) -> None:
         self.database = database
         self.tenant = TenantId(new_uuid())
         self.counter = Counter()
-        self.store = PostgresOutbox(database.engine)
+        self.store = PostgresOutbox(database.engine, keep_delivered=keep_delivered)
         self.relay = Relay(
             database, SystemClock(), outbox=self.store, consumers=[self.counter], batch_size=batch
         )
@@ -229,6 +238,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--latency-events", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--keep-delivered",
+        action="store_true",
+        help="travelcore keeps delivered messages for the retention purge (the default store)",
+    )
     args = parser.parse_args()
     with superuser_url() as url:
         db = provision_database(url)
@@ -241,7 +255,7 @@ def main() -> None:
                 admin.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO "{db.app_role}"')
         database = PostgresDatabase(app_url, pool_size=args.producers + 2)
         makers: dict[str, Callable[[], Impl]] = {
-            "travelcore": lambda: Travelcore(database, args.batch),
+            "travelcore": lambda: Travelcore(database, args.batch, args.keep_delivered),
             "baseline": lambda: Baseline(conninfo, args.batch),
         }
         results: dict[str, dict[str, list[float]]] = {"drain": {}, "end to end": {}}
@@ -255,7 +269,7 @@ def main() -> None:
                     for name in order:
                         with closing(makers[name]()) as impl:
                             results[phase].setdefault(name, []).append(run(impl))
-            with closing(Travelcore(database, args.batch)) as impl:
+            with closing(Travelcore(database, args.batch, args.keep_delivered)) as impl:
                 p50, p99 = run_latency(impl, args.latency_events)
         finally:
             database.dispose()
@@ -272,7 +286,8 @@ def main() -> None:
     )
     print(
         f"({args.events} events per run, {args.rounds} rounds, batches of {args.batch},"
-        f" {args.producers} producers,"
+        f" {args.producers} producers, delivered messages"
+        f" {'kept' if args.keep_delivered else 'deleted'},"
         f" PostgreSQL {psycopg.pq.version()} client)"
     )
 

@@ -78,7 +78,8 @@ class OutboxStore(Protocol):
         ...
 
     def purge(self, before: datetime) -> int:
-        """Delete messages delivered before ``before`` (and their inbox entries)."""
+        """Delete messages delivered before ``before`` and their inbox entries, and the
+        inbox entries recorded before ``before`` of events no longer in the outbox."""
         ...
 
 
