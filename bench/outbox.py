@@ -15,8 +15,9 @@ retention purge instead); the baseline selects a batch ``FOR UPDATE SKIP LOCKED`
 its ids into its inbox (``ON CONFLICT DO NOTHING RETURNING``), hands the new ones to the
 consumer and deletes the batch, in one transaction.
 
-- **drain**: a backlog of ``--events`` events (committed 100 per transaction) is delivered
-  by one relay.
+- **drain**: a backlog of ``--events`` events per side (committed 100 per transaction) is
+  delivered by one relay per side, the two taking turns batch by batch, each side's
+  batches timed on their own.
 - **end to end**: ``--producers`` threads commit one event per transaction (travelcore: a
   unit of work's commit, which writes the outbox row, then wakes the relays with
   ``pg_notify`` from a connection of its own; baseline: one ``INSERT`` in a transaction)
@@ -28,9 +29,9 @@ Past its inbox the consumer does nothing but count, so the figures are the deliv
 machinery's. Both sides connect as the application role, deliver in batches of
 ``--batch`` and commit their deliveries with ``synchronous_commit = off`` (a lost commit
 means a repeated delivery, which travelcore's inbox absorbs). Each phase runs ``--rounds``
-rounds of one run per side (each on fresh rows, the order alternating) and reports the
-median rates and the median (and range) of the per-round ratios: on a shared machine
-single runs swing widely.
+rounds (each on fresh rows; end to end, one run per side, the order alternating) and
+reports the median rates and the median (and range) of the per-round ratios: on a shared
+machine single runs swing widely.
 
 PostgreSQL: ``TRAVELCORE_BENCH_DATABASE_URL`` (a superuser ``postgresql://`` URL) or an
 embedded server.
@@ -178,18 +179,23 @@ class Baseline:
 Impl = Travelcore | Baseline
 
 
-def drain(impl: Impl) -> None:
-    while impl.deliver_once():
-        pass
-
-
-def run_drain(impl: Impl, events: int) -> float:
-    impl.produce(range(events), per_transaction=100)
-    start = time.perf_counter()
-    drain(impl)
-    elapsed = time.perf_counter() - start
-    assert impl.counter.count == events
-    return events / elapsed
+def run_drain(impls: dict[str, Impl], events: int) -> dict[str, float]:
+    """Both backlogs drained batch by batch in turn (each batch timed on its own), so the
+    two sides meet the same load."""
+    for impl in impls.values():
+        impl.produce(range(events), per_transaction=100)
+    elapsed = dict.fromkeys(impls, 0.0)
+    busy = set(impls)
+    while busy:
+        for name in sorted(busy):
+            start = time.perf_counter()
+            delivered = impls[name].deliver_once()
+            elapsed[name] += time.perf_counter() - start
+            if not delivered:
+                busy.discard(name)
+    for impl in impls.values():
+        assert impl.counter.count == events
+    return {name: events / seconds for name, seconds in elapsed.items()}
 
 
 def run_end_to_end(impl: Impl, events: int, producers: int) -> float:
@@ -260,15 +266,17 @@ def main() -> None:
         }
         results: dict[str, dict[str, list[float]]] = {"drain": {}, "end to end": {}}
         try:
-            for phase, run in (
-                ("drain", lambda impl: run_drain(impl, args.events)),
-                ("end to end", lambda impl: run_end_to_end(impl, args.events, args.producers)),
-            ):
-                for round in range(args.rounds):
-                    order = ("baseline", "travelcore")[:: 1 if round % 2 else -1]
-                    for name in order:
-                        with closing(makers[name]()) as impl:
-                            results[phase].setdefault(name, []).append(run(impl))
+            for _ in range(args.rounds):
+                with closing(makers["travelcore"]()) as tc, closing(makers["baseline"]()) as base:
+                    rates = run_drain({"travelcore": tc, "baseline": base}, args.events)
+                for name, rate in rates.items():
+                    results["drain"].setdefault(name, []).append(rate)
+            for round in range(args.rounds):
+                order = ("baseline", "travelcore")[:: 1 if round % 2 else -1]
+                for name in order:
+                    with closing(makers[name]()) as impl:
+                        rate = run_end_to_end(impl, args.events, args.producers)
+                        results["end to end"].setdefault(name, []).append(rate)
             with closing(Travelcore(database, args.batch, args.keep_delivered)) as impl:
                 p50, p99 = run_latency(impl, args.latency_events)
         finally:

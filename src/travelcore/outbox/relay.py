@@ -5,11 +5,10 @@ Each consumer gets the batch's messages of one tenant in one unit of work, which
 them to its inbox first (messages already there are skipped). The claim enlists that unit
 of work when it can (on PostgreSQL: a savepoint of the claim's own transaction, so one
 commit per batch holds the consumers' effects, their inbox entries and the delivery
-outcomes). A consumer that raises on a message
-rolls that unit of work back; the messages before it are applied again without it, the
-message counts a failed attempt (due again after a backoff, parked when attempts run out,
-with the reason) and the later messages of its aggregate wait for the next round. Other
-aggregates are not held up.
+outcomes). A consumer that raises on a message rolls that unit of work back; the messages
+before it are applied again without it, the message counts a failed attempt (due again
+after a backoff, parked when attempts run out, with the reason) and the later messages of
+its aggregate wait for the next round. Other aggregates are not held up.
 """
 
 from __future__ import annotations

@@ -6,8 +6,10 @@ has committed, a :class:`Waker` notifies the relays listening on :data:`CHANNEL`
 
 A relay's claim is one transaction that sets ``app.outbox_relay`` (the outbox's row-level
 security lets such a transaction see every tenant's rows, see migration 0008), locks a
-batch with ``FOR UPDATE SKIP LOCKED`` and records the outcomes before it commits; a relay
-that dies releases its batch with its connection.
+batch with ``FOR UPDATE SKIP LOCKED``, runs the consumers' units of work of this database
+as savepoints acting for each tenant in turn (:meth:`PostgresClaim.enlist`) and records
+the outcomes before it commits; a relay that dies releases its batch, and undoes its
+consumers' work, with its connection.
 """
 
 from __future__ import annotations
@@ -208,7 +210,7 @@ CLAIM = Statement(  # its columns, and ENTRIES', in the order _entry reads them
         WHERE o.status = 'pending' AND o.tenant_id = c.tenant_id
           AND o.aggregate = c.aggregate AND o.seq < c.seq
           AND o.seq NOT IN (SELECT seq FROM c)
-        OFFSET 0
+        OFFSET 0  -- a probe of ix_outbox_pending_aggregate per row, never a join over the backlog
     )
     ORDER BY seq
     """
