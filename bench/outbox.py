@@ -5,23 +5,33 @@ same server, in one run, and commit-to-delivery latency with ``LISTEN/NOTIFY``.
     python -m bench.outbox                    # 5,000 events per run, 4 producer threads
     python -m bench.outbox --events 20000 --batch 500
 
-- **drain**: a backlog of ``--events`` events (committed 100 per transaction) is delivered
-  by one relay; travelcore's relay claims a batch, runs the consumer in a unit of work
-  that records the events in its inbox, and marks them delivered; the baseline selects a
-  batch ``FOR UPDATE SKIP LOCKED``, hands it to the consumer and deletes it.
+Both sides deliver to the same kind of consumer: one with exactly-once effects, which
+records each event in an inbox table in the transaction that takes the batch, and then
+counts it. travelcore's relay claims a batch, runs the consumer in a unit of work enlisted
+in the claim's transaction (a savepoint; its inbox admits the events) and deletes the
+delivered messages in the same commit (``PostgresOutbox(engine, keep_delivered=False)``;
+``--keep-delivered`` measures the default store, which marks them delivered for the
+retention purge instead); the baseline selects a batch ``FOR UPDATE SKIP LOCKED``, inserts
+its ids into its inbox (``ON CONFLICT DO NOTHING RETURNING``), hands the new ones to the
+consumer and deletes the batch, in one transaction.
+
+- **drain**: a backlog of ``--events`` events per side (committed 100 per transaction) is
+  delivered by one relay per side, the two taking turns batch by batch, each side's
+  batches timed on their own.
 - **end to end**: ``--producers`` threads commit one event per transaction (travelcore: a
-  unit of work's commit, which writes the outbox row and ``pg_notify`` with the COMMIT;
-  baseline: one autocommit ``INSERT``) while one relay delivers; from the first commit to
-  the last delivery.
+  unit of work's commit, which writes the outbox row, then wakes the relays with
+  ``pg_notify`` from a connection of its own; baseline: one ``INSERT`` in a transaction)
+  while one relay delivers; from the first commit to the last delivery.
 - **latency**: one producer commits an event every 5 ms while a relay sleeps on ``LISTEN``
   (polling only every 5 s); commit (before the call) to the consumer's call, p50 and p99.
 
-The consumer does nothing but count, so the figures are the delivery machinery's. Both
-sides connect as the application role, deliver in batches of ``--batch`` and commit their
-deliveries with ``synchronous_commit = off`` (a lost commit means a repeated delivery,
-which travelcore's inbox absorbs). Each phase runs ``--rounds`` rounds of one run per side
-(each on fresh rows, the order alternating) and reports the median rates and the median
-(and range) of the per-round ratios: on a shared machine single runs swing widely.
+Past its inbox the consumer does nothing but count, so the figures are the delivery
+machinery's. Both sides connect as the application role, deliver in batches of
+``--batch`` and commit their deliveries with ``synchronous_commit = off`` (a lost commit
+means a repeated delivery, which travelcore's inbox absorbs). Each phase runs ``--rounds``
+rounds (each on fresh rows; end to end, one run per side, the order alternating) and
+reports the median rates and the median (and range) of the per-round ratios: on a shared
+machine single runs swing widely.
 
 PostgreSQL: ``TRAVELCORE_BENCH_DATABASE_URL`` (a superuser ``postgresql://`` URL) or an
 embedded server.
@@ -53,7 +63,15 @@ QUEUE = """
 CREATE TABLE bench_queue (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     tenant_id uuid NOT NULL,
+    event_id uuid NOT NULL,
     payload jsonb NOT NULL
+)
+"""
+INBOX = """
+CREATE TABLE bench_inbox (
+    consumer text NOT NULL,
+    event_id uuid NOT NULL,
+    PRIMARY KEY (consumer, event_id)
 )
 """
 
@@ -76,11 +94,11 @@ class Counter:
 
 
 class Travelcore:
-    def __init__(self, database: PostgresDatabase, batch: int) -> None:
+    def __init__(self, database: PostgresDatabase, batch: int, keep_delivered: bool) -> None:
         self.database = database
         self.tenant = TenantId(new_uuid())
         self.counter = Counter()
-        self.store = PostgresOutbox(database.engine)
+        self.store = PostgresOutbox(database.engine, keep_delivered=keep_delivered)
         self.relay = Relay(
             database, SystemClock(), outbox=self.store, consumers=[self.counter], batch_size=batch
         )
@@ -120,12 +138,13 @@ class Baseline:
         thing = new_uuid()
         for start in range(0, len(numbers), per_transaction):
             rows = [
-                (self.tenant, Jsonb(to_data(counted(self.tenant, thing, n))))
+                (self.tenant, new_uuid(), Jsonb(to_data(counted(self.tenant, thing, n))))
                 for n in numbers[start : start + per_transaction]
             ]
             with conn.transaction(), conn.cursor() as cur:
                 cur.executemany(
-                    "INSERT INTO bench_queue (tenant_id, payload) VALUES (%s, %s)", rows
+                    "INSERT INTO bench_queue (tenant_id, event_id, payload) VALUES (%s, %s, %s)",
+                    rows,
                 )
 
     def deliver_once(self) -> int:
@@ -133,12 +152,23 @@ class Baseline:
         with conn.transaction():
             conn.execute("SET LOCAL synchronous_commit = off")  # as travelcore's relay
             rows = conn.execute(
-                "SELECT id, payload FROM bench_queue ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                "SELECT id, event_id, payload FROM bench_queue ORDER BY id LIMIT %s"
+                " FOR UPDATE SKIP LOCKED",
                 (self.batch,),
             ).fetchall()
-            for _, payload in rows:
-                self.counter.apply(int(payload["n"]))
             if rows:
+                fresh = {
+                    event_id
+                    for (event_id,) in conn.execute(
+                        "INSERT INTO bench_inbox (consumer, event_id)"
+                        " SELECT 'counter', unnest(%s::uuid[]) ON CONFLICT DO NOTHING"
+                        " RETURNING event_id",
+                        ([r[1] for r in rows],),
+                    )
+                }
+                for _, event_id, payload in rows:
+                    if event_id in fresh:
+                        self.counter.apply(int(payload["n"]))
                 conn.execute("DELETE FROM bench_queue WHERE id = ANY(%s)", ([r[0] for r in rows],))
         return len(rows)
 
@@ -149,18 +179,23 @@ class Baseline:
 Impl = Travelcore | Baseline
 
 
-def drain(impl: Impl) -> None:
-    while impl.deliver_once():
-        pass
-
-
-def run_drain(impl: Impl, events: int) -> float:
-    impl.produce(range(events), per_transaction=100)
-    start = time.perf_counter()
-    drain(impl)
-    elapsed = time.perf_counter() - start
-    assert impl.counter.count == events
-    return events / elapsed
+def run_drain(impls: dict[str, Impl], events: int) -> dict[str, float]:
+    """Both backlogs drained batch by batch in turn (each batch timed on its own), so the
+    two sides meet the same load."""
+    for impl in impls.values():
+        impl.produce(range(events), per_transaction=100)
+    elapsed = dict.fromkeys(impls, 0.0)
+    busy = set(impls)
+    while busy:
+        for name in sorted(busy):
+            start = time.perf_counter()
+            delivered = impls[name].deliver_once()
+            elapsed[name] += time.perf_counter() - start
+            if not delivered:
+                busy.discard(name)
+    for impl in impls.values():
+        assert impl.counter.count == events
+    return {name: events / seconds for name, seconds in elapsed.items()}
 
 
 def run_end_to_end(impl: Impl, events: int, producers: int) -> float:
@@ -208,7 +243,12 @@ def main() -> None:
     parser.add_argument("--producers", type=int, default=4)
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--latency-events", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--keep-delivered",
+        action="store_true",
+        help="travelcore keeps delivered messages for the retention purge (the default store)",
+    )
     args = parser.parse_args()
     with superuser_url() as url:
         db = provision_database(url)
@@ -216,24 +256,28 @@ def main() -> None:
         conninfo = app_url.replace("postgresql+psycopg", "postgresql")
         with admin_connection(url, db.name) as admin:
             admin.execute(QUEUE)
-            admin.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON bench_queue TO "{db.app_role}"')
+            admin.execute(INBOX)
+            for table in ("bench_queue", "bench_inbox"):
+                admin.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO "{db.app_role}"')
         database = PostgresDatabase(app_url, pool_size=args.producers + 2)
         makers: dict[str, Callable[[], Impl]] = {
-            "travelcore": lambda: Travelcore(database, args.batch),
+            "travelcore": lambda: Travelcore(database, args.batch, args.keep_delivered),
             "baseline": lambda: Baseline(conninfo, args.batch),
         }
         results: dict[str, dict[str, list[float]]] = {"drain": {}, "end to end": {}}
         try:
-            for phase, run in (
-                ("drain", lambda impl: run_drain(impl, args.events)),
-                ("end to end", lambda impl: run_end_to_end(impl, args.events, args.producers)),
-            ):
-                for round in range(args.rounds):
-                    order = ("baseline", "travelcore")[:: 1 if round % 2 else -1]
-                    for name in order:
-                        with closing(makers[name]()) as impl:
-                            results[phase].setdefault(name, []).append(run(impl))
-            with closing(Travelcore(database, args.batch)) as impl:
+            for _ in range(args.rounds):
+                with closing(makers["travelcore"]()) as tc, closing(makers["baseline"]()) as base:
+                    rates = run_drain({"travelcore": tc, "baseline": base}, args.events)
+                for name, rate in rates.items():
+                    results["drain"].setdefault(name, []).append(rate)
+            for round in range(args.rounds):
+                order = ("baseline", "travelcore")[:: 1 if round % 2 else -1]
+                for name in order:
+                    with closing(makers[name]()) as impl:
+                        rate = run_end_to_end(impl, args.events, args.producers)
+                        results["end to end"].setdefault(name, []).append(rate)
+            with closing(Travelcore(database, args.batch, args.keep_delivered)) as impl:
                 p50, p99 = run_latency(impl, args.latency_events)
         finally:
             database.dispose()
@@ -250,7 +294,8 @@ def main() -> None:
     )
     print(
         f"({args.events} events per run, {args.rounds} rounds, batches of {args.batch},"
-        f" {args.producers} producers,"
+        f" {args.producers} producers, delivered messages"
+        f" {'kept' if args.keep_delivered else 'deleted'},"
         f" PostgreSQL {psycopg.pq.version()} client)"
     )
 

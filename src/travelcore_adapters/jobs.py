@@ -139,13 +139,18 @@ def _trip_reminders(app: App, actor: Actor) -> Counts:
 
 def _notifications(app: App, actor: Actor) -> Counts:
     """Batches until one comes back short: every notification due now goes out."""
-    totals = {"sent": 0, "failed": 0, "parked": 0}
+    totals = {"sent": 0, "failed": 0, "parked": 0, "postponed": 0}
     while True:
         report = app.notifications.deliver_due(actor.tenant_id, limit=BATCH, actor=actor)
-        totals["sent"] += report.sent
-        totals["failed"] += report.failed
-        totals["parked"] += report.parked
-        if report.sent + report.failed + report.parked < BATCH:
+        counts = {
+            "sent": report.sent,
+            "failed": report.failed,
+            "parked": report.parked,
+            "postponed": report.postponed,
+        }
+        for name, count in counts.items():
+            totals[name] += count
+        if sum(counts.values()) < BATCH:
             return totals
 
 

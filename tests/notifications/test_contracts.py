@@ -33,6 +33,10 @@ class Memory:
     def outbox_store(self, database: MemoryDatabase) -> MemoryOutbox:
         return database.outbox
 
+    @pytest.fixture
+    def forgetful_outbox_store(self, database: MemoryDatabase) -> MemoryOutbox:
+        return MemoryOutbox(database.store, keep_delivered=False)
+
 
 class Postgres:
     @pytest.fixture
@@ -45,6 +49,12 @@ class Postgres:
     @pytest.fixture
     def outbox_store(self, outbox_postgres: PostgresDatabase) -> Iterator[PostgresOutbox]:
         store = PostgresOutbox(outbox_postgres.engine)
+        yield store
+        store.close()
+
+    @pytest.fixture
+    def forgetful_outbox_store(self, outbox_postgres: PostgresDatabase) -> Iterator[PostgresOutbox]:
+        store = PostgresOutbox(outbox_postgres.engine, keep_delivered=False)
         yield store
         store.close()
 

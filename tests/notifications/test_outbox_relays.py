@@ -18,15 +18,23 @@ from uuid import UUID
 
 import psycopg
 import pytest
+from sqlalchemy import text
 
-from travelcore.kernel import SystemClock, TenantId, new_uuid
-from travelcore.outbox import Relay
-from travelcore.testing.outbox import counted
+from travelcore.kernel import (
+    DomainEvent,
+    OutboxMessage,
+    RetryPolicy,
+    SystemClock,
+    TenantId,
+    new_uuid,
+)
+from travelcore.outbox import OutboxStatus, Relay, RelayReport
+from travelcore.testing.outbox import ThingCounted, counted
 from travelcore_adapters.postgres import PostgresDatabase
 from travelcore_adapters.postgres.outbox import PostgresOutbox
 from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
 
-from .effects import EffectWriter, create_effects, disorder
+from .effects import INSERT, EffectWriter, create_effects, disorder
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -208,3 +216,100 @@ def test_three_relays_at_once_apply_each_event_once_in_order_per_aggregate(
 
 def test_the_order_check_catches_a_swap() -> None:
     assert disorder([("a", 1), ("b", 1), ("a", 3), ("a", 2)]) == ["a"]
+
+
+def commit(db: PostgresDatabase, tenant: TenantId, *events: DomainEvent) -> None:
+    with db(tenant) as uow:
+        uow.emit(*events)
+        uow.commit()
+
+
+class Transactions:
+    """Records, per event, the transaction and the tenant the consumer ran in, and fails
+    with a database error (a division by zero) on the things it is told to."""
+
+    name = "transactions"
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, str]] = []
+        self.failing: set[UUID] = set()
+
+    def handle(self, uow: Any, message: OutboxMessage) -> None:
+        event = message.event()
+        assert isinstance(event, ThingCounted)
+        divisor = 0 if event.thing_id in self.failing else 1
+        xact, tenant = uow.execute(
+            text("SELECT pg_current_xact_id()::text, current_setting('app.tenant_id'), 1 / :d"),
+            {"d": divisor},
+        ).one()[:2]
+        uow.execute(
+            INSERT,
+            {
+                "event_id": message.event_id,
+                "aggregate": message.aggregate,
+                "n": event.n,
+                "relay": "t",
+            },
+        )
+        self.seen.append((xact, tenant, str(message.tenant_id)))
+
+
+def test_a_batch_runs_its_consumers_in_the_claims_transaction_as_each_tenant(
+    outbox_postgres: PostgresDatabase, admin: psycopg.Connection[Any]
+) -> None:
+    consumer, store = Transactions(), PostgresOutbox(outbox_postgres.engine)
+    tenants = [TenantId(new_uuid()) for _ in range(3)]
+    for tenant in tenants:
+        commit(outbox_postgres, tenant, counted(tenant, new_uuid(), 1))
+    try:
+        relay = Relay(outbox_postgres, SystemClock(), outbox=store, consumers=[consumer])
+        assert relay.run_once().delivered == 3
+    finally:
+        store.close()
+    assert len({xact for xact, _, _ in consumer.seen}) == 1  # one transaction per batch
+    assert [(tenant, expected) for _, tenant, expected in consumer.seen] == [
+        (str(t), str(t)) for t in tenants
+    ]
+    assert len(effects(admin)) == 3
+    assert pending(admin) == 0
+
+
+def test_a_database_error_in_a_consumer_undoes_only_its_aggregate_in_the_batch(
+    outbox_postgres: PostgresDatabase, admin: psycopg.Connection[Any]
+) -> None:
+    consumer, store = Transactions(), PostgresOutbox(outbox_postgres.engine)
+    tenant, good, bad = TenantId(new_uuid()), new_uuid(), new_uuid()
+    commit(
+        outbox_postgres,
+        tenant,
+        counted(tenant, good, 1),
+        counted(tenant, bad, 1),
+        counted(tenant, good, 2),
+        counted(tenant, bad, 2),
+    )
+    consumer.failing.add(bad)
+    relay = Relay(
+        outbox_postgres,
+        SystemClock(),
+        outbox=store,
+        consumers=[consumer],
+        retry=RetryPolicy(base=timedelta(milliseconds=1)),
+    )
+    try:
+        assert relay.run_once() == RelayReport(delivered=2, retried=1)
+        assert [(a, n) for a, n, _ in effects(admin)] == [(str(good), 1), (str(good), 2)]
+        [failed, waiting] = store.entries(tenant, OutboxStatus.PENDING)
+        assert (failed.attempts, waiting.attempts) == (1, 0)
+        assert failed.last_error is not None
+        assert "division by zero" in failed.last_error
+        consumer.failing.clear()
+        time.sleep(0.01)  # the retry falls due
+        assert relay.drain() == RelayReport(delivered=2)
+    finally:
+        store.close()
+    assert [(a, n) for a, n, _ in effects(admin)] == [
+        (str(good), 1),
+        (str(good), 2),
+        (str(bad), 1),
+        (str(bad), 2),
+    ]

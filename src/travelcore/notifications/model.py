@@ -269,6 +269,12 @@ class Notification:
             self.status = NotificationStatus.FAILED
             self.due_at = now + retry.delay(self.attempts)
 
+    def postpone(self, until: datetime) -> None:
+        """Due again at ``until`` (the end of the recipient's quiet hours), no attempt made."""
+        if not self.pending:
+            raise InvalidTransition("notification", self.status, self.status)
+        self.due_at = until
+
     def mark_read(self, now: datetime) -> None:
         if self.channel is not Channel.IN_APP:
             raise ValidationFailed("channel", "in_app_only", "only in-app notifications are read")

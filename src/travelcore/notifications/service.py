@@ -150,6 +150,8 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     parked: int = 0
+    postponed: int = 0
+    """Due in the recipient's quiet hours (as they are now): due again at their end."""
 
 
 MAX_BATCH = 1000
@@ -370,12 +372,13 @@ class NotificationService:
     def deliver_due(self, tenant_id: TenantId, limit: int = 100, *, actor: Actor) -> DeliveryReport:
         """The delivery job: send each due notification once, one per transaction (so a
         send and its ``sent`` mark are lost together at most); safe to run in several
-        processes at once."""
+        processes at once. A non-urgent one that falls due (first or for a retry) in the
+        recipient's quiet hours waits for their end."""
         require_tenant(actor, tenant_id)
         access.send(actor)
         if not 1 <= limit <= MAX_BATCH:
             raise ValidationFailed("limit", f"between_1_and_{MAX_BATCH}")
-        sent = failed = parked = 0
+        sent = failed = parked = postponed = 0
         channels = frozenset(self._notifiers)
         for _ in range(limit):
             with self._uow(tenant_id) as uow:
@@ -384,16 +387,22 @@ class NotificationService:
                 if not due:
                     break
                 notification = due[0]
-                self._send(uow, self._notifiers[notification.channel], notification, now)
+                quiet_until = _quiet_until(uow, notification, now)
+                if quiet_until is None:
+                    self._send(uow, self._notifiers[notification.channel], notification, now)
+                else:
+                    notification.postpone(quiet_until)
                 uow.notifications.save(notification)
                 uow.commit()
-            if notification.status is NotificationStatus.SENT:
+            if quiet_until is not None:
+                postponed += 1
+            elif notification.status is NotificationStatus.SENT:
                 sent += 1
             elif notification.status is NotificationStatus.PARKED:
                 parked += 1
             else:
                 failed += 1
-        return DeliveryReport(sent=sent, failed=failed, parked=parked)
+        return DeliveryReport(sent=sent, failed=failed, parked=parked, postponed=postponed)
 
     def _send(
         self,
@@ -476,6 +485,17 @@ class NotificationService:
 def _preferences(uow: NotificationsUnitOfWork, user_id: UserId) -> NotificationPreferences:
     found = uow.notification_preferences.find(user_id)
     return found or NotificationPreferences(tenant_id=uow.tenant_id, user_id=user_id)
+
+
+def _quiet_until(
+    uow: NotificationsUnitOfWork, notification: Notification, now: datetime
+) -> datetime | None:
+    """The end of the recipient's quiet hours if ``now`` is in them and they apply."""
+    if notification.channel is Channel.IN_APP or notification.priority is Priority.URGENT:
+        return None
+    quiet = _preferences(uow, notification.user_id).quiet_hours
+    release = None if quiet is None else quiet.release(now)
+    return None if release is None or release == now else release
 
 
 def _user(uow: RecipientsUnitOfWork, user_id: UserId) -> User | None:

@@ -53,6 +53,13 @@ class Claim(Protocol):
         """Stop trying (the reason is kept); later messages of its aggregate go on."""
         ...
 
+    def enlist(self, uow: UnitOfWork) -> None:
+        """Let ``uow`` (not begun yet) run inside the claim's own transaction when the
+        store can (a unit of work of the same PostgreSQL database: a savepoint, so its
+        effects, its inbox entries and the delivery outcomes commit together); otherwise it
+        keeps a transaction of its own."""
+        ...
+
 
 class OutboxStore(Protocol):
     def claim(self, now: datetime, limit: int) -> AbstractContextManager[Claim]: ...
@@ -71,7 +78,8 @@ class OutboxStore(Protocol):
         ...
 
     def purge(self, before: datetime) -> int:
-        """Delete messages delivered before ``before`` (and their inbox entries)."""
+        """Delete messages delivered before ``before`` and their inbox entries, and the
+        inbox entries recorded before ``before`` of events no longer in the outbox."""
         ...
 
 

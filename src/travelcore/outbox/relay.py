@@ -2,11 +2,13 @@
 commit order per tenant and aggregate.
 
 Each consumer gets the batch's messages of one tenant in one unit of work, which admits
-them to its inbox first (messages already there are skipped). A consumer that raises on a message
-rolls that unit of work back; the messages before it are applied again without it, the
-message counts a failed attempt (due again after a backoff, parked when attempts run out,
-with the reason) and the later messages of its aggregate wait for the next round. Other
-aggregates are not held up.
+them to its inbox first (messages already there are skipped). The claim enlists that unit
+of work when it can (on PostgreSQL: a savepoint of the claim's own transaction, so one
+commit per batch holds the consumers' effects, their inbox entries and the delivery
+outcomes). A consumer that raises on a message rolls that unit of work back; the messages
+before it are applied again without it, the message counts a failed attempt (due again
+after a backoff, parked when attempts run out, with the reason) and the later messages of
+its aggregate wait for the next round. Other aggregates are not held up.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from travelcore.kernel import (
     checked_clock,
 )
 from travelcore.kernel.telemetry import RELAY_DELIVERIES, RELAY_DELIVERY, add, span
-from travelcore.outbox.ports import Consumer, InboxUnitOfWork, OutboxEntry, OutboxStore
+from travelcore.outbox.ports import Claim, Consumer, InboxUnitOfWork, OutboxEntry, OutboxStore
 
 U = TypeVar("U", bound=InboxUnitOfWork)
 
@@ -88,7 +90,9 @@ class Relay(Generic[U]):
             for tenant_id, entries in _by_tenant(claim.entries):
                 for consumer in self._consumers:
                     with span(RELAY_DELIVERY, {"travelcore.consumer": consumer.name}):
-                        report += self._deliver(consumer, tenant_id, entries, failures, blocked)
+                        report += self._deliver(
+                            claim, consumer, tenant_id, entries, failures, blocked
+                        )
             delivered = retried = parked = 0
             for entry in claim.entries:
                 message = entry.message
@@ -128,6 +132,7 @@ class Relay(Generic[U]):
 
     def _deliver(
         self,
+        claim: Claim,
         consumer: Consumer[U],
         tenant_id: TenantId,
         entries: Sequence[OutboxEntry],
@@ -143,6 +148,7 @@ class Relay(Generic[U]):
             failed: OutboxMessage | None = None
             uow = self._uow(tenant_id)
             uow.actor = Actor.system(tenant_id, f"relay:{consumer.name}")
+            claim.enlist(uow)
             with uow:
                 now = self._clock.now()
                 admitted = uow.inbox.admit(consumer.name, [m.event_id for m in todo], now)

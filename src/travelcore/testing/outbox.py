@@ -1,7 +1,8 @@
 """Contract suites for the outbox: what a unit of work's commit stores, how relays claim,
 retry, park, requeue and purge, and the consumers' inbox. The adapter's test module
-provides ``uow_factory`` and ``outbox_store`` (over a database no other test writes events
-to: claims span every tenant)."""
+provides ``uow_factory``, ``outbox_store`` (over a database no other test writes events
+to: claims span every tenant) and ``forgetful_outbox_store`` (a store of the same database
+made with ``keep_delivered=False``)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from travelcore.kernel import (
     TenantId,
     new_uuid,
 )
-from travelcore.outbox import OutboxEntry, OutboxStatus, OutboxStore, Relay
+from travelcore.outbox import OutboxEntry, OutboxStatus, OutboxStore, Relay, RelayReport
 from travelcore.testing.repositories import UowFactory
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -257,6 +258,28 @@ class OutboxContract:
         report = relay.run_once()
         assert (report.delivered, report.skipped) == (1, 1)
         assert len(tally.applied) == 1
+
+    def test_a_store_that_forgets_delivered_messages_keeps_inbox_entries_until_the_cutoff(
+        self, uow_factory: UowFactory, forgetful_outbox_store: OutboxStore, tenant: TenantId
+    ) -> None:
+        store, clock = forgetful_outbox_store, ManualClock(T0)
+        tally, other = Tally(), Tally()
+        other.name = "other"
+        good, bad = new_uuid(), new_uuid()
+        tally.failing.add(bad)
+        relay = Relay(_factory(uow_factory), clock, outbox=store, consumers=[other, tally])
+        commit(uow_factory, tenant, counted(tenant, good, 1), counted(tenant, bad, 1))
+        delivered, waiting = (e.message.event_id for e in store.entries(tenant))
+        assert relay.run_once() == RelayReport(delivered=1, retried=1)
+        assert [e.message.event_id for e in store.entries(tenant)] == [waiting]
+        assert store.entries(tenant, OutboxStatus.DELIVERED) == []
+        store.purge(T0)
+        with uow_factory(tenant, None) as uow:  # not yet past the cutoff: still recorded
+            assert uow.inbox.admit("tally", [delivered], T0) == set()
+        store.purge(T0 + timedelta(days=1))
+        with uow_factory(tenant, None) as uow:
+            assert uow.inbox.admit("tally", [delivered], T0) == {delivered}  # forgotten
+            assert uow.inbox.admit("other", [waiting], T0) == set()  # its event waits on
 
 
 def _factory(uow_factory: UowFactory) -> Callable[[TenantId], Any]:

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import attrs
 
-from travelcore.kernel import OutboxMessage, TenantId
+from travelcore.kernel import OutboxMessage, TenantId, UnitOfWork
 from travelcore.outbox.ports import OutboxEntry, OutboxStatus
 from travelcore_adapters.memory.store import MemoryStore, MemoryTransaction
 
@@ -60,12 +60,18 @@ class MemoryClaim:
             entry, status=OutboxStatus.PARKED, attempts=entry.attempts + 1, last_error=error
         )
 
+    def enlist(self, uow: UnitOfWork) -> None:
+        """Nothing: a memory unit of work commits under the store's lock on its own."""
+
 
 class MemoryOutbox:
-    """The :class:`~travelcore.outbox.ports.OutboxStore` of a :class:`MemoryStore`."""
+    """The :class:`~travelcore.outbox.ports.OutboxStore` of a :class:`MemoryStore`; with
+    ``keep_delivered=False`` delivered messages are deleted instead of kept for
+    :meth:`purge` (as on PostgreSQL)."""
 
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: MemoryStore, *, keep_delivered: bool = True) -> None:
         self._store = store
+        self._keep_delivered = keep_delivered
         self._claimed: set[int] = set()
 
     @contextmanager
@@ -91,7 +97,11 @@ class MemoryOutbox:
         try:
             yield claim
             with self._store.lock:
-                rows.update(claim.outcomes)
+                for sequence, outcome in claim.outcomes.items():
+                    if self._keep_delivered or outcome.status is not OutboxStatus.DELIVERED:
+                        rows[sequence] = outcome
+                    else:
+                        del rows[sequence]
         finally:
             with self._store.lock:
                 self._claimed.difference_update(e.message.sequence for e in batch)
@@ -144,9 +154,12 @@ class MemoryOutbox:
             events = {(rows[s].message.tenant_id, rows[s].message.event_id) for s in gone}
             for sequence in gone:
                 del rows[sequence]
+            kept = {(e.message.tenant_id, e.message.event_id) for e in rows.values()}
             inbox = self._store.tables[INBOX]
-            for key in [k for k in inbox if (k[0], k[2]) in events]:  # type: ignore[index]
-                del inbox[key]
+            for key, handled_at in list(inbox.items()):
+                event = (key[0], key[2])  # type: ignore[index]
+                if event in events or (event not in kept and handled_at < before):
+                    del inbox[key]
             return len(gone)
 
 

@@ -6,15 +6,17 @@ has committed, a :class:`Waker` notifies the relays listening on :data:`CHANNEL`
 
 A relay's claim is one transaction that sets ``app.outbox_relay`` (the outbox's row-level
 security lets such a transaction see every tenant's rows, see migration 0008), locks a
-batch with ``FOR UPDATE SKIP LOCKED`` and records the outcomes before it commits; a relay
-that dies releases its batch with its connection.
+batch with ``FOR UPDATE SKIP LOCKED``, runs the consumers' units of work of this database
+as savepoints acting for each tenant in turn (:meth:`PostgresClaim.enlist`) and records
+the outcomes before it commits; a relay that dies releases its batch, and undoes its
+consumers' work, with its connection.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -28,11 +30,12 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from travelcore.kernel import OutboxMessage, TenantId
+from travelcore.kernel import OutboxMessage, TenantId, UnitOfWork
 from travelcore.outbox.ports import OutboxEntry, OutboxStatus
 from travelcore_adapters.postgres.errors import translated
 from travelcore_adapters.postgres.statements import Statement
 from travelcore_adapters.postgres.tables.outbox import inbox, outbox
+from travelcore_adapters.postgres.transaction import Transaction
 from travelcore_adapters.postgres.wire import Reply, begin_batch
 
 if TYPE_CHECKING:
@@ -85,6 +88,12 @@ def outbox_statements(
                 "available_at": m.occurred_at,
             },
         )
+
+
+def array_literal(items: Iterable[str]) -> str:
+    """A PostgreSQL array literal of ``items`` (quoted where they need it), which the
+    server parses faster than the driver adapts a list."""
+    return "{" + ",".join(items) + "}"
 
 
 class Waker:
@@ -169,7 +178,7 @@ class PostgresInbox:
         params = {
             "tid": self._scope.tenant_id,
             "consumer": consumer,
-            "ids": list(event_ids),
+            "ids": array_literal(str(event_id) for event_id in event_ids),
             "at": at,
         }
         self._scope.enqueue(ASYNC_COMMIT_STATEMENT, {})
@@ -209,6 +218,7 @@ CLAIM = Statement(  # its columns, and ENTRIES', in the order _entry reads them
         WHERE o.status = 'pending' AND o.tenant_id = c.tenant_id
           AND o.aggregate = c.aggregate AND o.seq < c.seq
           AND o.seq NOT IN (SELECT seq FROM c)
+        OFFSET 0  -- a probe of ix_outbox_pending_aggregate per row, never a join over the backlog
     )
     ORDER BY seq
     """
@@ -219,6 +229,9 @@ DELIVERED = Statement(  # by ctid: the claim locked the rows, so none has moved
         "UPDATE outbox SET status = 'delivered', delivered_at = :at, attempts = attempts + 1 "
         "WHERE ctid = ANY(CAST(:rows AS tid[])) AND status = 'pending'"
     )
+)
+FORGET_DELIVERED = Statement(  # by ctid, like DELIVERED
+    text("DELETE FROM outbox WHERE ctid = ANY(CAST(:rows AS tid[])) AND status = 'pending'")
 )
 RETRY = Statement(
     text(
@@ -252,6 +265,13 @@ PURGE_INBOX = Statement(
         "AND i.event_id = o.event_id"
     )
 )
+PURGE_ORPHANED_INBOX = Statement(
+    text(
+        "DELETE FROM inbox i WHERE i.handled_at < :before AND NOT EXISTS (SELECT 1 FROM outbox o"
+        " WHERE o.tenant_id = i.tenant_id AND o.event_id = i.event_id)"
+    )
+)
+"""Entries of events no longer in the outbox (forgotten when delivered)."""
 PURGE = Statement(
     text(
         "WITH gone AS (DELETE FROM outbox WHERE status = 'delivered'"
@@ -283,8 +303,9 @@ def _entry(row: tuple[Any, ...]) -> OutboxEntry:
 
 
 class PostgresClaim:
-    def __init__(self, entries: list[OutboxEntry]) -> None:
+    def __init__(self, entries: list[OutboxEntry], transaction: _RelayTransaction) -> None:
         self.entries: Sequence[OutboxEntry] = entries
+        self._transaction = transaction
         self.delivered_at: dict[int, datetime] = {}
         self.retries: list[dict[str, Any]] = []
         self.parked: list[dict[str, Any]] = []
@@ -298,6 +319,14 @@ class PostgresClaim:
     def park(self, sequence: int, error: str) -> None:
         self.parked.append({"seq": sequence, "error": error})
 
+    def enlist(self, uow: UnitOfWork) -> None:
+        """A PostgreSQL unit of work of this database runs as a savepoint of the claim's
+        transaction (acting for its tenant, then for none again)."""
+        scope = getattr(uow, "scope", None)
+        connection = self._transaction.connection
+        if isinstance(scope, Transaction) and scope.engine.url == connection.engine.url:
+            scope.enlist(connection, self._transaction.batch)
+
 
 class _RelayTransaction:
     """A relay's transaction on a pooled connection: prebuilt statements in batches (one
@@ -305,6 +334,7 @@ class _RelayTransaction:
     starting with :data:`RELAY_START`."""
 
     def __init__(self, connection: Connection) -> None:
+        self.connection = connection
         self.batch = begin_batch(connection)
         self.batch.queue(RELAY_START, ())
 
@@ -319,10 +349,13 @@ class _RelayTransaction:
 
 class PostgresOutbox:
     """The :class:`~travelcore.outbox.ports.OutboxStore` of a PostgreSQL database (connect
-    as the application role, like the units of work)."""
+    as the application role, like the units of work). With ``keep_delivered=False`` a
+    delivered message is deleted in the claim's commit instead of kept (as ``delivered``)
+    for :meth:`purge`: cheaper, and operators no longer see what was delivered."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, keep_delivered: bool = True) -> None:
         self._engine = engine
+        self._delivered = DELIVERED if keep_delivered else FORGET_DELIVERED
         self._listener: psycopg.Connection[Any] | None = None
 
     @contextmanager
@@ -354,14 +387,15 @@ class PostgresOutbox:
     def claim(self, now: datetime, limit: int) -> Iterator[PostgresClaim]:
         with self._relay_transaction() as transaction:
             rows = transaction.rows(CLAIM, {"now": now, "limit": limit})
-            claim = PostgresClaim([_entry(row) for row in rows])
+            claim = PostgresClaim([_entry(row) for row in rows], transaction)
             yield claim
             groups: dict[datetime, list[int]] = {}
             for sequence, at in claim.delivered_at.items():
                 groups.setdefault(at, []).append(sequence)
             row_of = {row[2]: row[12] for row in rows}  # seq -> ctid
             for at, seqs in groups.items():  # sent with the COMMIT
-                transaction.queue(DELIVERED, {"at": at, "rows": [row_of[s] for s in seqs]})
+                rows_at = array_literal(f'"{row_of[s]}"' for s in seqs)
+                transaction.queue(self._delivered, {"at": at, "rows": rows_at})
             for retry in claim.retries:
                 transaction.queue(RETRY, retry)
             for park in claim.parked:
@@ -403,5 +437,6 @@ class PostgresOutbox:
     def purge(self, before: datetime) -> int:
         with self._relay_transaction() as transaction:
             transaction.queue(PURGE_INBOX, {"before": before})
+            transaction.queue(PURGE_ORPHANED_INBOX, {"before": before})
             rows = transaction.rows(PURGE, {"before": before})
             return int(rows[0][0]) if rows else 0

@@ -35,6 +35,10 @@ from travelcore_adapters.postgres.wire import (
 )
 
 COMMIT, ROLLBACK = (Statement(text(word)) for word in ("COMMIT", "ROLLBACK"))
+SAVEPOINT, RELEASE, ROLLBACK_TO = (
+    Statement(text(f"{words} enlisted")) for words in ("SAVEPOINT", "RELEASE", "ROLLBACK TO")
+)
+ENLISTED_TENANT = Statement(text("SELECT set_config('app.tenant_id', :tid, true)"))
 
 
 class Transaction:
@@ -62,10 +66,17 @@ class Transaction:
         self._batching = 0
         self._writes = 0
         self._prefetched: dict[Hashable, list[Any]] = {}
+        self._host: tuple[Connection, Batch] | None = None
+        self._savepoint: Reply | None = None
+        self._mark = 0
 
     @property
     def tenant_id(self) -> TenantId:
         return self._tenant_id
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
 
     # -- what repositories use (the PostgresScope port) ----------------------------------
 
@@ -188,8 +199,23 @@ class Transaction:
 
     # -- its life, driven by the unit of work ----------------------------------------------
 
+    def enlist(self, connection: Connection, batch: Batch) -> None:
+        """Run, from :meth:`begin` on, inside the transaction that is open on
+        ``connection`` (whose statements ``batch`` queues), as a savepoint acting for this
+        tenant: :meth:`end` releases the savepoint (``COMMIT``) or returns to it
+        (``ROLLBACK``), sets the tenant back to none, and leaves the connection to its
+        owner."""
+        self._host = (connection, batch)
+
     def begin(self) -> None:
         """Take a pooled connection; the start of the transaction is queued."""
+        if self._host is not None:
+            self._connection, self._batch = self._host
+            self._raw = cast(psycopg.Connection[Any], self._connection.connection.driver_connection)
+            self._mark = len(self._batch)
+            self._savepoint = self._queue(SAVEPOINT, {})
+            self._queue(ENLISTED_TENANT, {"tid": str(self._tenant_id)})
+            return
         with translated():
             connection = self._engine.connect()
         self._connection = connection
@@ -208,6 +234,9 @@ class Transaction:
         connection, raw = self._connection, self._raw
         if connection is None or raw is None or self._batch is None:
             raise RuntimeError("use the unit of work inside a `with` block")
+        if self._host is not None:
+            self._end_savepoint(end)
+            return
         with translated():
             status = raw.info.transaction_status
             if not raw.broken and (self._batch or status is not pq.TransactionStatus.IDLE):
@@ -218,12 +247,36 @@ class Transaction:
                 # ROLLBACK, keeps the statements prepared on the connection)
                 (connection.commit if end is COMMIT else connection.rollback)()
 
+    def _end_savepoint(self, end: Statement) -> None:
+        """Release the savepoint (returning to it first on ``ROLLBACK``), sending it with
+        the host's next statements unless writes are queued: a commit sends them now, so
+        that a refused one raises here."""
+        if self._savepoint is None:
+            return
+        if end is not COMMIT:
+            if self._savepoint.result is None:
+                return  # never sent: nothing to undo (discard forgot it)
+            self._queue(ROLLBACK_TO, {})
+        begun = 2 if self._savepoint.result is None else 0  # the savepoint, the tenant
+        writes = self._batch is not None and len(self._batch) > self._own() + begun
+        self._queue(RELEASE, {})
+        self._queue(ENLISTED_TENANT, {"tid": ""})
+        if end is COMMIT and writes:
+            self._sync()
+
+    def _own(self) -> int:
+        """Where this transaction's unsent statements start in the batch (after the
+        host's, while the savepoint is unsent)."""
+        if self._host is None or self._savepoint is None or self._savepoint.result is not None:
+            return 0
+        return self._mark
+
     def discard(self) -> None:
         """Forget what is queued and read ahead (before a rollback): none of it reaches
         the server."""
         self._arrivals, self._prefetched = [], {}
         if self._batch is not None:
-            self._batch.clear()
+            self._batch.truncate(self._own())
 
     @property
     def begun(self) -> bool:
@@ -232,9 +285,9 @@ class Transaction:
     def close(self) -> None:
         """Give the connection back to the pool (or drop it if it broke)."""
         connection, raw = self._connection, self._raw
-        self._connection = self._raw = self._batch = None
+        self._connection = self._raw = self._batch = self._savepoint = None
         self._arrivals, self._prefetched, self._batching = [], {}, 0
-        if connection is not None:
+        if connection is not None and self._host is None:
             with translated():
                 if raw is not None and raw.broken:
                     connection.invalidate()  # not back into the pool

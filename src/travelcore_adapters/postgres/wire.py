@@ -161,6 +161,10 @@ class Batch:
         """Forget the statements queued (none of them was sent)."""
         self._queued.clear()
 
+    def truncate(self, length: int) -> None:
+        """Forget the statements queued after the first ``length`` (none was sent)."""
+        del self._queued[length:]
+
     def send(self) -> None:
         """Send every queued statement and wait for all their answers. The first
         statement the server refuses raises (as psycopg's error for it); the server runs
