@@ -50,7 +50,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def mypy(session: nox.Session) -> None:
-    """mypy --strict over src/."""
+    """mypy --strict over src/, examples/ and bench/."""
     _install(session, "all", "typing")
     session.run("mypy")
 

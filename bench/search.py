@@ -198,9 +198,10 @@ def timed_log(database: PostgresDatabase, watch: Stopwatch) -> Callable[[TenantI
     return open_log
 
 
-def where_sql(intent: SearchIntent) -> tuple[str, dict[str, Any]]:
+def where_sql(intent: SearchIntent) -> tuple[str, dict[str, int | str | list[str]]]:
     """The intent's hard constraints as SQL over the vector table, by hand."""
-    sql, params = "", {}
+    sql = ""
+    params: dict[str, int | str | list[str]] = {}
     if intent.age is not None:
         sql += ' AND "f_min_age" <= %(age)s AND "f_max_age" >= %(age)s'
         params["age"] = intent.age

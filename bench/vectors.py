@@ -104,8 +104,9 @@ def masks(attributes: np.ndarray) -> dict[str, np.ndarray | None]:
 
 def queries_for(data: np.ndarray, count: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed + 1)
-    picked = data[rng.integers(0, len(data), size=count)]
-    return picked + 0.3 * rng.normal(size=picked.shape).astype(np.float32)
+    picked = np.take(data, rng.integers(0, len(data), size=count), axis=0)  # a copy
+    picked += 0.3 * rng.normal(size=picked.shape).astype(np.float32)
+    return picked
 
 
 def exact_top10(normed: np.ndarray, mask: np.ndarray | None, query: np.ndarray) -> set[str]:
@@ -264,7 +265,10 @@ def raw_sql_runner(url: str, store: PgVectorStore) -> Callable[[np.ndarray, Comp
                     f" AND {bound}",
                     params,
                 )
-                exact = cur.fetchone()[0][0]["Plan"]["Plan Rows"] <= store._exact_rows
+                plan = cur.fetchone()
+                if plan is None:
+                    raise RuntimeError("EXPLAIN returned no plan")
+                exact = plan[0][0]["Plan"]["Plan Rows"] <= store._exact_rows
             if exact:
                 cur.execute("SELECT set_config('enable_indexscan', 'off', true)")
             else:

@@ -13,7 +13,7 @@ from examples.api.deps import Svc, Who
 from examples.api.services import Services
 from examples.api.sessions import SESSION_COOKIE, SESSION_MAX_AGE
 from travelcore.accounts import Secret
-from travelcore.kernel import Actor, NotFound, Role, TenantId, to_data
+from travelcore.kernel import Actor, NotFound, Role, TenantId, UserId, to_data
 
 router = APIRouter(prefix="/auth", tags=["authentication"])
 
@@ -51,7 +51,7 @@ def me(who: Who) -> dict[str, Any]:
     return data
 
 
-def _actor_of(svc: Services, tenant: TenantId, user_id: Any) -> Actor:
+def _actor_of(svc: Services, tenant: TenantId, user_id: UserId) -> Actor:
     """The actor of a signed-in user: their family-pass role, else a traveller."""
     with svc.app.database(tenant) as uow:
         try:

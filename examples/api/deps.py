@@ -22,10 +22,11 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
+from examples.api.bodies import out
 from examples.api.services import Services
 from examples.api.sessions import SESSION_COOKIE
 from travelcore.apikeys.token import TOKEN_PATTERN
-from travelcore.kernel import AccessDenied, Actor, RequestContext, TenantId, to_data
+from travelcore.kernel import AccessDenied, Actor, RequestContext, TenantId, UserId, to_data
 
 T = TypeVar("T")
 MAX_LIMIT = 100
@@ -77,6 +78,14 @@ def actor(
     return attrs.evolve(found, request=context)
 
 
+def user_of(who: Actor) -> UserId:
+    """The user ``who`` acts for. API keys and sessions both belong to a user (only jobs
+    act as the system, and never through the API), so a missing one is a 401."""
+    if who.user_id is None:
+        raise Unauthenticated("the credentials name no user", rule="authenticated")
+    return who.user_id
+
+
 def scoped(scope: str) -> Any:
     """The actor, refused (403) unless it holds ``scope`` (API keys hold only theirs)."""
 
@@ -123,6 +132,15 @@ class Page(BaseModel, Generic[T]):
     offset: int
     total: int
     next_offset: int | None
+
+
+def page_of(cls: type) -> type[BaseModel]:
+    """The response model of a page of the library's result class ``cls``: ``Page[out(cls)]``
+    (spelled as the call it is, since ``out(cls)`` is made at run time)."""
+    model = Page.__class_getitem__(out(cls))
+    if not isinstance(model, type):  # pydantic's placeholder while a recursive model is built
+        raise TypeError(f"no page model for {cls.__name__}")
+    return model
 
 
 def page(items: Any, params: PageParams) -> dict[str, Any]:

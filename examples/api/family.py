@@ -7,18 +7,19 @@ actor, never from the body."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from examples.api.bodies import Out, body_of, command, out
-from examples.api.deps import IdempotencyKey, Page, Paging, Svc, Who, page, scoped
+from examples.api.bodies import Body, Out, body_of, command, out
+from examples.api.deps import IdempotencyKey, Paging, Svc, Who, page, page_of, scoped, user_of
 from examples.api.services import Services
 from travelcore.booking import (
     BookGroup,
     Booking,
+    BookingId,
     BookingReceipt,
     BookSession,
     CancelBooking,
@@ -29,16 +30,17 @@ from travelcore.booking import (
     LeaveWaitlist,
     RespondToOffer,
     WaitlistEntry,
+    WaitlistEntryId,
     WaitlistReceipt,
 )
-from travelcore.catalog import Activity, ActivityId, Session, VenueStatus
+from travelcore.catalog import Activity, ActivityId, Session, SessionId, VenueStatus
 from travelcore.dashboard import ParentDashboard
 from travelcore.discovery.feedback import QuickFeedback, Review
 from travelcore.discovery.search import SearchResponse
 from travelcore.discovery.suggestions import SuggestionRecord
 from travelcore.kernel import Actor, NotFound, to_data
 from travelcore.ledger import BalanceView, LedgerEntry
-from travelcore.notifications import MarkRead, Notification
+from travelcore.notifications import MarkRead, Notification, NotificationId
 from travelcore.people import Child
 
 BalanceOut = body_of(BalanceView, frozenset({"entries"}), "BalanceOut", Out)
@@ -52,10 +54,16 @@ Reviewer = Annotated[Actor, scoped("write:reviews")]
 Json = dict[str, Any]
 
 CONTEXT = frozenset({"tenant_id", "parent_id", "user_id", "idempotency_key", "actor"})
-BookBody = body_of(BookSession, CONTEXT)
-GroupBody = body_of(BookGroup, CONTEXT)
-CancelBody = body_of(CancelBooking, CONTEXT | {"booking_id", "by_venue"}, "CancelBody")
-JoinBody = body_of(JoinWaitlist, CONTEXT)
+if TYPE_CHECKING:  # models made at run time from the commands: request bodies to mypy
+    BookBody = Body
+    GroupBody = Body
+    CancelBody = Body
+    JoinBody = Body
+else:
+    BookBody = body_of(BookSession, CONTEXT)
+    GroupBody = body_of(BookGroup, CONTEXT)
+    CancelBody = body_of(CancelBooking, CONTEXT | {"booking_id", "by_venue"}, "CancelBody")
+    JoinBody = body_of(JoinWaitlist, CONTEXT)
 
 
 def data(value: Any) -> Json:
@@ -69,7 +77,7 @@ def data(value: Any) -> Json:
 @router.get(
     "/activities",
     summary="Browse the published activities of active venues",
-    response_model=Page[out(Activity)],
+    response_model=page_of(Activity),
 )
 def activities(who: Reader, svc: Svc, paging: Paging) -> Json:
     """Ordered by name."""
@@ -86,7 +94,7 @@ def activities(who: Reader, svc: Svc, paging: Paging) -> Json:
 @router.get(
     "/activities/{activity_id}/sessions",
     summary="An activity's sessions",
-    response_model=Page[out(Session)],
+    response_model=page_of(Session),
 )
 def sessions(
     activity_id: UUID,
@@ -106,7 +114,7 @@ def sessions(
 @router.get(
     "/activities/{activity_id}/reviews",
     summary="An activity's visible reviews",
-    response_model=Page[out(Review)],
+    response_model=page_of(Review),
 )
 def reviews(activity_id: UUID, who: Reader, svc: Svc, paging: Paging) -> Json:
     with svc.app.database(who.tenant_id) as uow:
@@ -128,7 +136,12 @@ def search(body: SearchBody, who: Reader, svc: Svc) -> Json:
     """The parsed intent, the hits and whether the search fell back to full text. A search
     writes only its log, so it takes no idempotency key."""
     found = svc.search.search(
-        who.tenant_id, who.user_id, body.text, child_age=body.child_age, top_k=body.top_k, actor=who
+        who.tenant_id,
+        user_of(who),
+        body.text,
+        child_age=body.child_age,
+        top_k=body.top_k,
+        actor=who,
     )
     return data(found)
 
@@ -136,9 +149,9 @@ def search(body: SearchBody, who: Reader, svc: Svc) -> Json:
 # -- children, bookings and the waitlist -----------------------------------------------
 
 
-@router.get("/children", summary="The parent's children", response_model=Page[out(Child)])
+@router.get("/children", summary="The parent's children", response_model=page_of(Child))
 def children(who: BookingsReader, svc: Svc, paging: Paging) -> Json:
-    return page(svc.app.people.children(who.tenant_id, who.user_id, actor=who), paging)
+    return page(svc.app.people.children(who.tenant_id, user_of(who), actor=who), paging)
 
 
 @router.post(
@@ -170,7 +183,7 @@ def book_group(body: GroupBody, who: Booker, key: IdempotencyKey, svc: Svc) -> J
 
 @router.get("/bookings/{booking_id}", summary="A booking", response_model=out(Booking))
 def booking(booking_id: UUID, who: BookingsReader, svc: Svc) -> Json:
-    return data(svc.app.booking.get(who.tenant_id, booking_id, actor=who))
+    return data(svc.app.booking.get(who.tenant_id, BookingId(booking_id), actor=who))
 
 
 @router.post(
@@ -180,7 +193,9 @@ def booking(booking_id: UUID, who: BookingsReader, svc: Svc) -> Json:
 )
 def confirm(booking_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     """A booking holds its credits while pending; confirming spends them."""
-    cmd = ConfirmBooking(tenant_id=who.tenant_id, booking_id=booking_id, idempotency_key=key)
+    cmd = ConfirmBooking(
+        tenant_id=who.tenant_id, booking_id=BookingId(booking_id), idempotency_key=key
+    )
     return data(svc.app.booking.confirm(cmd, actor=who))
 
 
@@ -213,15 +228,17 @@ def join_waitlist(body: JoinBody, who: Booker, key: IdempotencyKey, svc: Svc) ->
 @router.get(
     "/sessions/{session_id}/waitlist",
     summary="A session's waitlist (for its venue's admins)",
-    response_model=Page[out(WaitlistEntry)],
+    response_model=page_of(WaitlistEntry),
 )
 def waitlist(session_id: UUID, who: BookingsReader, svc: Svc, paging: Paging) -> Json:
-    svc.app.catalog.session(who.tenant_id, session_id, actor=who)
-    return page(svc.app.waitlist.entries(who.tenant_id, session_id, actor=who), paging)
+    svc.app.catalog.session(who.tenant_id, SessionId(session_id), actor=who)
+    return page(svc.app.waitlist.entries(who.tenant_id, SessionId(session_id), actor=who), paging)
 
 
 def _respond(action: str, entry_id: UUID, who: Actor, key: str, svc: Services) -> Json:
-    cmd = RespondToOffer(tenant_id=who.tenant_id, entry_id=entry_id, idempotency_key=key)
+    cmd = RespondToOffer(
+        tenant_id=who.tenant_id, entry_id=WaitlistEntryId(entry_id), idempotency_key=key
+    )
     return data(getattr(svc.app.waitlist, action)(cmd, actor=who))
 
 
@@ -248,16 +265,18 @@ def decline_offer(entry_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) ->
     "/waitlist/{entry_id}/leave", summary="Leave the waitlist", response_model=out(WaitlistReceipt)
 )
 def leave_waitlist(entry_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
-    cmd = LeaveWaitlist(tenant_id=who.tenant_id, entry_id=entry_id, idempotency_key=key)
+    cmd = LeaveWaitlist(
+        tenant_id=who.tenant_id, entry_id=WaitlistEntryId(entry_id), idempotency_key=key
+    )
     return data(svc.app.waitlist.leave(cmd, actor=who))
 
 
 # -- credits ---------------------------------------------------------------------------
 
 
-def _balance(who: Actor, svc: Services, day: date | None) -> Any:
+def _balance(who: Actor, svc: Services, day: date | None) -> BalanceView:
     today = day or svc.app.clock.now().date()
-    view = svc.app.ledger.balance_for(who.tenant_id, who.user_id, today, actor=who)
+    view = svc.app.ledger.balance_for(who.tenant_id, user_of(who), today, actor=who)
     if view is None:
         raise NotFound("balance", today)
     return view
@@ -279,7 +298,7 @@ def balance(
 @router.get(
     "/credits/ledger",
     summary="The period's ledger entries, oldest first",
-    response_model=Page[out(LedgerEntry)],
+    response_model=page_of(LedgerEntry),
 )
 def ledger(
     who: CreditsReader,
@@ -296,7 +315,7 @@ def ledger(
 @router.get(
     "/suggestions",
     summary="The month's suggestions for the parent's children",
-    response_model=Page[out(SuggestionRecord)],
+    response_model=page_of(SuggestionRecord),
 )
 def suggestions(
     who: Reader,
@@ -305,7 +324,7 @@ def suggestions(
     month: Annotated[date | None, Query(description="A day of the month (today)")] = None,
 ) -> Json:
     day = month or svc.app.clock.now().date()
-    return page(svc.curation.for_parent(who.tenant_id, who.user_id, day, actor=who), paging)
+    return page(svc.curation.for_parent(who.tenant_id, user_of(who), day, actor=who), paging)
 
 
 @router.post(
@@ -315,7 +334,7 @@ def suggestions(
 )
 def accept_suggestion(suggestion_id: UUID, who: Booker, key: IdempotencyKey, svc: Svc) -> Json:
     record = svc.curation.accept(
-        who.tenant_id, who.user_id, suggestion_id, idempotency_key=key, actor=who
+        who.tenant_id, user_of(who), suggestion_id, idempotency_key=key, actor=who
     )
     return data(record)
 
@@ -335,7 +354,7 @@ def reject_suggestion(
     """Answering twice is refused (a suggestion closes once answered)."""
     return data(
         svc.curation.reject(
-            who.tenant_id, who.user_id, suggestion_id, reason=body.reason, actor=who
+            who.tenant_id, user_of(who), suggestion_id, reason=body.reason, actor=who
         )
     )
 
@@ -358,7 +377,9 @@ def review(
 ) -> Json:
     """One per completed booking, by its parent (a second one is refused)."""
     return data(
-        svc.feedback.review(who.tenant_id, who.user_id, booking_id, **body.model_dump(), actor=who)
+        svc.feedback.review(
+            who.tenant_id, user_of(who), BookingId(booking_id), **body.model_dump(), actor=who
+        )
     )
 
 
@@ -381,8 +402,8 @@ def quick_feedback(
     return data(
         svc.feedback.quick_feedback(
             who.tenant_id,
-            who.user_id,
-            booking_id,
+            user_of(who),
+            BookingId(booking_id),
             positive=body.positive,
             tags=tuple(body.tags),
             comment=body.comment,
@@ -397,7 +418,7 @@ def quick_feedback(
 @router.get(
     "/notifications",
     summary="The in-app inbox, newest first",
-    response_model=Page[out(Notification)],
+    response_model=page_of(Notification),
 )
 def inbox(
     who: Who,
@@ -406,7 +427,7 @@ def inbox(
     unread_only: bool = False,
 ) -> Json:
     return page(
-        svc.notifications.inbox(who.tenant_id, who.user_id, unread_only=unread_only, actor=who),
+        svc.notifications.inbox(who.tenant_id, user_of(who), unread_only=unread_only, actor=who),
         paging,
     )
 
@@ -419,8 +440,8 @@ def inbox(
 def mark_read(notification_id: UUID, who: Who, key: IdempotencyKey, svc: Svc) -> Json:
     cmd = MarkRead(
         tenant_id=who.tenant_id,
-        user_id=who.user_id,
-        notification_id=notification_id,
+        user_id=user_of(who),
+        notification_id=NotificationId(notification_id),
         idempotency_key=key,
     )
     return data(svc.notifications.mark_read(cmd, actor=who))
@@ -434,4 +455,4 @@ def mark_read(notification_id: UUID, who: Who, key: IdempotencyKey, svc: Svc) ->
 def dashboard(who: Who, svc: Svc) -> Json:
     """Credits available and used, days left in the period, children, upcoming bookings,
     pending suggestions and unread notifications (``ParentDashboardQuery``)."""
-    return data(svc.dashboard.for_parent(who.user_id, actor=who))
+    return data(svc.dashboard.for_parent(user_of(who), actor=who))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -22,8 +22,11 @@ from travelcore.discovery.suggestions import Curation
 from travelcore.notifications import InAppChannel, NotificationRules, NotificationService
 from travelcore.outbox import OutboxStore, Relay
 from travelcore_adapters import bootstrap
-from travelcore_adapters.memory import MemoryDatabase
+from travelcore_adapters.memory import MemoryDatabase, MemoryUnitOfWork
 from travelcore_adapters.notifications import JinjaRenderer
+
+if TYPE_CHECKING:
+    from travelcore_adapters.postgres import PostgresUnitOfWork
 
 
 @attrs.frozen
@@ -41,7 +44,7 @@ class Services:
 
     @classmethod
     def of(cls, app: bootstrap.App, session_secret: str) -> Services:
-        db: Any = app.database
+        db = app.database
         scoring = VenueScoring(db, RepositoryMetricsReader(db), app.clock)
         places = Places(db)
         return cls(
@@ -74,7 +77,7 @@ class Services:
             dashboard=ParentDashboardQuery(db, app.clock),
         )
 
-    def relay(self) -> Relay[Any]:
+    def relay(self) -> Relay[MemoryUnitOfWork | PostgresUnitOfWork]:
         """The outbox relay delivering committed events to the notification rules."""
         rules = NotificationRules(self.notifications, self.app.policies)
         database = self.app.database

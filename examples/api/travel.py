@@ -4,14 +4,14 @@ own plans: ``user_id`` comes from the actor."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from examples.api.bodies import body_of, command, out
-from examples.api.deps import IdempotencyKey, Page, Paging, Svc, Who, page
+from examples.api.bodies import Body, body_of, command, out
+from examples.api.deps import IdempotencyKey, Paging, Svc, Who, page, page_of
 from travelcore.kernel import to_data
 from travelcore.payments import Payment, PaymentResult, PayTrip
 from travelcore.travel import (
@@ -21,6 +21,7 @@ from travelcore.travel import (
     DraftItinerary,
     Itinerary,
     ItineraryDay,
+    ItineraryId,
     Period,
     PlanResult,
     PolicyKey,
@@ -31,6 +32,7 @@ from travelcore.travel import (
     Severity,
     SpendReport,
     Trip,
+    TripId,
 )
 
 
@@ -42,9 +44,14 @@ router = APIRouter(prefix="/travel", tags=["business trips"])
 Json = dict[str, Any]
 
 CONTEXT = frozenset({"tenant_id", "user_id", "idempotency_key"})
-DraftBody = body_of(DraftItinerary, CONTEXT)
-DayBody = body_of(ItineraryDay)
-TripBody = body_of(BookTrip, CONTEXT)
+if TYPE_CHECKING:  # models made at run time from the commands: request bodies to mypy
+    DraftBody = Body
+    DayBody = Body
+    TripBody = Body
+else:
+    DraftBody = body_of(DraftItinerary, CONTEXT)
+    DayBody = body_of(ItineraryDay)
+    TripBody = body_of(BookTrip, CONTEXT)
 
 
 def data(value: Any) -> Json:
@@ -53,7 +60,7 @@ def data(value: Any) -> Json:
 
 
 @router.get(
-    "/policies", summary="The tenant's travel policy rules", response_model=Page[out(PolicyRule)]
+    "/policies", summary="The tenant's travel policy rules", response_model=page_of(PolicyRule)
 )
 def policies(who: Who, svc: Svc, paging: Paging) -> Json:
     return page(svc.app.travel.policy_rules(who.tenant_id, actor=who), paging)
@@ -98,7 +105,7 @@ def draft(body: DraftBody, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
 
 
 @router.get(
-    "/itineraries", summary="The traveller's itineraries", response_model=Page[out(Itinerary)]
+    "/itineraries", summary="The traveller's itineraries", response_model=page_of(Itinerary)
 )
 def itineraries(who: Who, svc: Svc, paging: Paging) -> Json:
     return page(svc.app.travel.itineraries(who.tenant_id, user_id=who.user_id, actor=who), paging)
@@ -106,7 +113,7 @@ def itineraries(who: Who, svc: Svc, paging: Paging) -> Json:
 
 @router.get("/itineraries/{itinerary_id}", summary="An itinerary", response_model=out(Itinerary))
 def itinerary(itinerary_id: UUID, who: Who, svc: Svc) -> Json:
-    return data(svc.app.travel.itinerary(who.tenant_id, itinerary_id, actor=who))
+    return data(svc.app.travel.itinerary(who.tenant_id, ItineraryId(itinerary_id), actor=who))
 
 
 @router.post(
@@ -117,7 +124,7 @@ def itinerary(itinerary_id: UUID, who: Who, svc: Svc) -> Json:
 def add_day(itinerary_id: UUID, body: DayBody, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
     cmd = AddItineraryDay(
         tenant_id=who.tenant_id,
-        itinerary_id=itinerary_id,
+        itinerary_id=ItineraryId(itinerary_id),
         day=command(ItineraryDay, body),
         idempotency_key=idem,
     )
@@ -139,19 +146,19 @@ def book_trip(body: TripBody, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
     return data(svc.app.travel.book_trip(cmd, actor=who))
 
 
-@router.get("/trips", summary="The traveller's trips", response_model=Page[out(Trip)])
+@router.get("/trips", summary="The traveller's trips", response_model=page_of(Trip))
 def trips(who: Who, svc: Svc, paging: Paging) -> Json:
     return page(svc.app.travel.trips(who.tenant_id, user_id=who.user_id, actor=who), paging)
 
 
 @router.get("/trips/{trip_id}", summary="A trip", response_model=out(Trip))
 def trip(trip_id: UUID, who: Who, svc: Svc) -> Json:
-    return data(svc.app.travel.trip(who.tenant_id, trip_id, actor=who))
+    return data(svc.app.travel.trip(who.tenant_id, TripId(trip_id), actor=who))
 
 
 @router.post("/trips/{trip_id}/cancel", summary="Cancel a trip", response_model=out(Trip))
 def cancel_trip(trip_id: UUID, who: Who, idem: IdempotencyKey, svc: Svc) -> Json:
-    cmd = ChangeTrip(tenant_id=who.tenant_id, trip_id=trip_id, idempotency_key=idem)
+    cmd = ChangeTrip(tenant_id=who.tenant_id, trip_id=TripId(trip_id), idempotency_key=idem)
     return data(svc.app.travel.cancel_trip(cmd, actor=who))
 
 
@@ -170,7 +177,7 @@ def pay(trip_id: UUID, body: PayBody, who: Who, idem: IdempotencyKey, svc: Svc) 
     idempotency key derives from ``Idempotency-Key``."""
     cmd = PayTrip(
         tenant_id=who.tenant_id,
-        trip_id=trip_id,
+        trip_id=TripId(trip_id),
         payment_method=body.payment_method,
         idempotency_key=idem,
     )
@@ -178,14 +185,16 @@ def pay(trip_id: UUID, body: PayBody, who: Who, idem: IdempotencyKey, svc: Svc) 
 
 
 @router.get(
-    "/trips/{trip_id}/payments", summary="A trip's payments", response_model=Page[out(Payment)]
+    "/trips/{trip_id}/payments", summary="A trip's payments", response_model=page_of(Payment)
 )
 def payments(trip_id: UUID, who: Who, svc: Svc, paging: Paging) -> Json:
-    svc.app.travel.trip(who.tenant_id, trip_id, actor=who)
-    return page(svc.app.payments.payments_for_trip(who.tenant_id, trip_id, actor=who), paging)
+    svc.app.travel.trip(who.tenant_id, TripId(trip_id), actor=who)
+    return page(
+        svc.app.payments.payments_for_trip(who.tenant_id, TripId(trip_id), actor=who), paging
+    )
 
 
-@router.get("/reminders", summary="Trip reminders due now", response_model=Page[out(Reminder)])
+@router.get("/reminders", summary="Trip reminders due now", response_model=page_of(Reminder))
 def reminders(who: Who, svc: Svc, paging: Paging) -> Json:
     return page(svc.app.travel.due_reminders(who.tenant_id, actor=who), paging)
 

@@ -9,6 +9,7 @@ import attrs
 from examples.demo.backends import OpenApp
 from travelcore.kernel import (
     Actor,
+    DomainEvent,
     EventBus,
     ManualClock,
     Money,
@@ -23,6 +24,7 @@ from travelcore.travel import (
     CabinClass,
     DraftItinerary,
     ItineraryDay,
+    ItineraryId,
     LineItem,
     Period,
     PolicyKey,
@@ -34,6 +36,7 @@ from travelcore.travel import (
     SetTravelPreferences,
     Severity,
     TravelService,
+    TripId,
 )
 from travelcore_adapters import bootstrap
 from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
@@ -44,9 +47,12 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
     print("== A business trip ==")
     clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     bus = EventBus()
-    bus.subscribe(
-        lambda event: isinstance(event, ReminderDue) and print(f"  reminder: {event.message}")
-    )
+
+    def remind(event: DomainEvent) -> None:
+        if isinstance(event, ReminderDue):
+            print(f"  reminder: {event.message}")
+
+    bus.subscribe(remind)
     app = open_app(clock=clock, events=bus, gateway=gateway or MemoryPaymentGateway())
     payments = app.payments
     # Reminders a day before at 09:00 instead of the default offsets: a service built by hand.
@@ -103,6 +109,7 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
         actor=ada_acts,
     )
     print(f"Ada drafts an itinerary to Lisbon, {start} for 3 days: {draft.id}")
+    itinerary_id = ItineraryId(draft.id)  # a draft's plan result names the itinerary
 
     items = (
         LineItem.flight(
@@ -135,7 +142,7 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
             BookTrip(
                 tenant_id=acme,
                 user_id=ada,
-                itinerary_id=draft.id,
+                itinerary_id=itinerary_id,
                 currency="EUR",
                 items=(attrs.evolve(items[0], cabin_class=CabinClass.BUSINESS), *items[1:]),
                 idempotency_key="book-business",
@@ -148,7 +155,7 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
         BookTrip(
             tenant_id=acme,
             user_id=ada,
-            itinerary_id=draft.id,
+            itinerary_id=itinerary_id,
             currency="EUR",
             items=items,
             idempotency_key="book",
@@ -158,18 +165,19 @@ def run(open_app: OpenApp = bootstrap.memory, gateway: PaymentGateway | None = N
     for item in items:
         print(f"  {item.kind:<6} {item.provider:<12} {item.unit_price} x {item.quantity}")
     print(f"Booked trip {booked.id}: total {booked.total}")
+    trip_id = TripId(booked.id)  # a booking's plan result names the trip
     for warning in booked.warnings:
         print(f"  flagged by policy {warning.rule}: {warning.message}")
-    print(f"Itinerary is now {travel.itinerary(acme, draft.id, actor=ada_acts).status}")
+    print(f"Itinerary is now {travel.itinerary(acme, itinerary_id, actor=ada_acts).status}")
 
     paid = payments.pay(
         PayTrip(
-            tenant_id=acme, trip_id=booked.id, payment_method="pm_card_visa", idempotency_key="pay"
+            tenant_id=acme, trip_id=trip_id, payment_method="pm_card_visa", idempotency_key="pay"
         ),
         actor=ada_acts,
     )
     print(f"Payment {paid.status}: {paid.amount} ({paid.provider_ref})")
-    print(f"Trip is now {travel.trip(acme, booked.id, actor=ada_acts).status}")
+    print(f"Trip is now {travel.trip(acme, trip_id, actor=ada_acts).status}")
 
     clock.set(datetime(2026, 4, 13, 7, 0, tzinfo=UTC))  # 09:00 in Berlin, Ada's zone
     print(

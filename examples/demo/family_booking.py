@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from examples.demo.backends import OpenApp
 from travelcore.booking import (
@@ -42,8 +43,11 @@ from travelcore.people import (
     UserRole,
 )
 from travelcore_adapters import bootstrap
-from travelcore_adapters.memory import MemoryDatabase, MemoryNotifier
+from travelcore_adapters.memory import MemoryDatabase, MemoryNotifier, MemoryUnitOfWork
 from travelcore_adapters.notifications import JinjaRenderer
+
+if TYPE_CHECKING:
+    from travelcore_adapters.postgres import PostgresUnitOfWork
 
 TENANT = TenantId(new_uuid())
 
@@ -257,7 +261,9 @@ def run(open_app: OpenApp = bootstrap.memory) -> None:
         app.database, clock, renderer=JinjaRenderer(), notifiers=[email, InAppChannel()]
     )
     rules = NotificationRules(notify, app.policies)
-    relay = Relay(app.database, clock, outbox=outbox(app), consumers=[rules])
+    relay: Relay[MemoryUnitOfWork | PostgresUnitOfWork] = Relay(
+        app.database, clock, outbox=outbox(app), consumers=[rules]
+    )
     relay.drain()
     notify.deliver_due(TENANT, limit=1000, actor=Actor.system(TENANT, "notifications"))
     print("Notifications each parent received (email; the same arrived in-app):")

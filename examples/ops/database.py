@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from sqlalchemy import URL, make_url
@@ -21,6 +21,9 @@ from travelcore.payments import PaymentGateway
 from travelcore_adapters import bootstrap
 from travelcore_adapters.notifications import SmtpNotifier, SmtpSecurity, SmtpSettings
 from travelcore_adapters.postgres.provision import embedded_server, provision_database
+
+if TYPE_CHECKING:
+    from travelcore.notifications import Notifier
 
 VECTOR_DIMENSION = 384  # the ONNX embedder's (all-MiniLM-L6-v2)
 
@@ -98,13 +101,13 @@ def gateway_from_env() -> PaymentGateway | None:
     )
 
 
-def notifiers_from_env() -> list[Any]:
+def notifiers_from_env() -> list[Notifier]:
     """In-app always; email over SMTP when ``SMTP_HOST`` is set (``SMTP_PORT``,
     ``SMTP_SENDER``, ``SMTP_SECURITY`` none|starttls|tls, ``SMTP_USERNAME``,
     ``SMTP_PASSWORD``)."""
     from travelcore.notifications import InAppChannel
 
-    notifiers: list[Any] = [InAppChannel()]
+    notifiers: list[Notifier] = [InAppChannel()]
     host = os.environ.get("SMTP_HOST")
     if host:
         notifiers.append(
