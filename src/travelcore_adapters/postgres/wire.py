@@ -178,7 +178,12 @@ class PortableBatch(Batch):
     records a statement as prepared when it queues it, so a refusal that aborts the batch
     before the server reaches it would leave psycopg asking for a statement that does not
     exist. With a statement timeout the wait is bounded like the fast path's (see
-    :func:`bounded`)."""
+    :func:`bounded`).
+
+    A batch's ``COMMIT`` or ``ROLLBACK`` goes after the pipeline, on its own: psycopg
+    ends a pipeline's sync with a flush request, and a pooler in transaction mode that
+    releases the server at the sync's idle ``ReadyForQuery`` (PgBouncer before 1.21) hands
+    that lone flush a server of its own, which then never answers and stays taken."""
 
     def __init__(self, connection: psycopg.Connection[Any], timeout: float | None) -> None:
         super().__init__(connection)
@@ -189,14 +194,26 @@ class PortableBatch(Batch):
         if not queued:
             return
         connection = self._connection
+        ending = queued[-1][0].sql.strip().upper() in _TRANSACTION_ENDS
+        pipelined = queued[:-1] if ending else queued
         cursors = []
-        with bounded(connection, self._timeout, len(queued)), connection.pipeline():
-            for statement, args, reply in queued:
+        with bounded(connection, self._timeout, len(queued)):
+            if pipelined:
+                with connection.pipeline():
+                    for statement, args, reply in pipelined:
+                        cursor = psycopg.RawCursor(connection)
+                        cursor.execute(statement.sql, args, prepare=False)
+                        cursors.append((cursor, reply))
+            if ending:
+                statement, args, reply = queued[-1]
                 cursor = psycopg.RawCursor(connection)
                 cursor.execute(statement.sql, args, prepare=False)
                 cursors.append((cursor, reply))
         for cursor, reply in cursors:
             reply.result = cursor.pgresult
+
+
+_TRANSACTION_ENDS = frozenset({b"COMMIT", b"ROLLBACK"})
 
 
 class _Watchdog:
