@@ -67,7 +67,9 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data: Path = tmp_path_factory.mktemp("restart-pg")
     with get_server(data) as running:
-        yield Server(running)
+        server = Server(running)
+        yield server
+        server.stop()  # a restarted postmaster, which ``get_server`` would leave running
 
 
 @pytest.fixture(scope="module")
