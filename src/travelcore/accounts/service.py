@@ -31,6 +31,7 @@ from travelcore.kernel import (
     AccessDenied,
     Actor,
     Clock,
+    Command,
     InvalidTransition,
     NotFound,
     TenantId,
@@ -39,7 +40,7 @@ from travelcore.kernel import (
     checked_clock,
     new_uuid,
     require_tenant,
-    run_use_case,
+    run_command,
 )
 from travelcore.kernel import Role as ActorRole
 from travelcore.kernel import validation as v
@@ -136,24 +137,17 @@ class _Service:
 
     def _run(
         self,
-        cmd: Any,
+        cmd: Command,
         result_type: type[R],
         action: Callable[[AccountsUnitOfWork, datetime], R],
         actor: Actor,
         *,
         request: Any = None,
     ) -> R:
-        """``action`` for ``cmd`` (its tenant, its idempotency key; ``request`` in its place
-        for the idempotency fingerprint) through :func:`run_use_case`."""
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd if request is None else request,
-            result_type,
-            action,
-            actor=actor,
+        """``action`` for ``cmd`` (``request`` in its place for the idempotency
+        fingerprint) through :func:`run_command`."""
+        return run_command(
+            self._uow, self._clock, cmd, result_type, action, actor=actor, request=request
         )
 
 

@@ -25,9 +25,11 @@ from travelcore.kernel.errors import (
 )
 from travelcore.kernel.events import Aggregate, DomainEvent
 from travelcore.kernel.idempotency import (
+    Command,
     IdempotencyRecord,
     IdempotencyStore,
     fingerprint,
+    run_command,
     run_idempotent,
     run_use_case,
 )
@@ -66,6 +68,7 @@ __all__ = [
     "CapacityExceeded",
     "Change",
     "Clock",
+    "Command",
     "Conflict",
     "Credits",
     "DomainEvent",
@@ -119,6 +122,7 @@ __all__ = [
     "permit",
     "positive_credits",
     "require_tenant",
+    "run_command",
     "run_idempotent",
     "run_use_case",
     "saved",

@@ -210,3 +210,37 @@ def run_use_case(
             if attempt == attempts:
                 raise
     raise AssertionError("unreachable")
+
+
+class Command(Protocol):
+    """A command that names its tenant and, optionally, its idempotency key."""
+
+    @property
+    def tenant_id(self) -> TenantId: ...
+
+    @property
+    def idempotency_key(self) -> str | None: ...
+
+
+def run_command(
+    uow_factory: Callable[[TenantId], U],
+    clock: Clock,
+    cmd: Command,
+    result_type: type[R],
+    action: Callable[[U, datetime], R],
+    *,
+    actor: Actor,
+    request: Any = None,
+) -> R:
+    """:func:`run_use_case` for ``cmd``: its tenant, its idempotency key, and ``cmd`` itself
+    as the request (or ``request`` in its place, for the fingerprint)."""
+    return run_use_case(
+        uow_factory,
+        cmd.tenant_id,
+        clock,
+        cmd.idempotency_key,
+        cmd if request is None else request,
+        result_type,
+        action,
+        actor=actor,
+    )

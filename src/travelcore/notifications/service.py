@@ -14,6 +14,7 @@ from travelcore.kernel import (
     AccessDenied,
     Actor,
     Clock,
+    Command,
     NotFound,
     RetryPolicy,
     TenantId,
@@ -22,7 +23,7 @@ from travelcore.kernel import (
     checked_clock,
     new_uuid,
     require_tenant,
-    run_use_case,
+    run_command,
 )
 from travelcore.kernel import validation as v
 from travelcore.notifications import access
@@ -183,23 +184,13 @@ class NotificationService:
 
     def _run(
         self,
-        cmd: Any,
+        cmd: Command,
         result_type: type[R],
         action: Callable[[RecipientsUnitOfWork, datetime], R],
         actor: Actor,
     ) -> R:
-        """``action`` for ``cmd`` (its tenant, its idempotency key) through
-        :func:`run_use_case`."""
-        return run_use_case(
-            self._uow,
-            cmd.tenant_id,
-            self._clock,
-            cmd.idempotency_key,
-            cmd,
-            result_type,
-            action,
-            actor=actor,
-        )
+        """``action`` for ``cmd`` through :func:`run_command`."""
+        return run_command(self._uow, self._clock, cmd, result_type, action, actor=actor)
 
     # templates ---------------------------------------------------------------------------
 
