@@ -160,9 +160,13 @@ class ErasureContract:
 
     @pytest.mark.parametrize(
         ("skipped", "table"),
-        [("free_text", "conversation_messages"), ("memory", "user_memory")],
+        [
+            ("search_logs", "nl_search_logs"),
+            ("free_text", "conversation_messages"),
+            ("memory", "user_memory"),
+        ],
     )
-    def test_without_the_memory_or_free_text_step_the_parents_words_name_the_child(
+    def test_skipping_one_step_leaves_the_child_findable(
         self,
         world: World,
         database: Any,
@@ -176,19 +180,6 @@ class ErasureContract:
         steps = [s for s in ERASURE_STEPS if s[0] != skipped]
         job(erasure_steps=steps).run(actor=self.system(world))
         assert table in " ".join(table_hits(world.tenant, family.terms))
-
-    def test_skipping_one_step_leaves_the_child_findable(
-        self,
-        world: World,
-        database: Any,
-        family: Family,
-        job: Callable[..., RetentionJob],
-        table_hits: TableHits,
-    ) -> None:
-        self.request_and_wait(world, database, family)
-        steps = [s for s in ERASURE_STEPS if s[0] != "search_logs"]
-        job(erasure_steps=steps).run(actor=self.system(world))
-        assert "nl_search_logs" in " ".join(table_hits(world.tenant, family.terms))
 
     def test_a_crash_midway_is_finished_by_the_next_sweep(
         self,
