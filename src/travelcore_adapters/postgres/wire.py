@@ -195,20 +195,20 @@ class PortableBatch(Batch):
             return
         connection = self._connection
         ending = queued[-1][0].sql.strip().upper() in _TRANSACTION_ENDS
-        pipelined = queued[:-1] if ending else queued
+        pipelined, alone = (queued[:-1], queued[-1:]) if ending else (queued, [])
         cursors = []
-        with bounded(connection, self._timeout, len(queued)):
-            if pipelined:
-                with connection.pipeline():
-                    for statement, args, reply in pipelined:
-                        cursor = psycopg.RawCursor(connection)
-                        cursor.execute(statement.sql, args, prepare=False)
-                        cursors.append((cursor, reply))
-            if ending:
-                statement, args, reply = queued[-1]
+
+        def execute(statements: list[tuple[Statement, Sequence[Any], Reply]]) -> None:
+            for statement, args, reply in statements:
                 cursor = psycopg.RawCursor(connection)
                 cursor.execute(statement.sql, args, prepare=False)
                 cursors.append((cursor, reply))
+
+        with bounded(connection, self._timeout, len(queued)):
+            if pipelined:
+                with connection.pipeline():
+                    execute(pipelined)
+            execute(alone)
         for cursor, reply in cursors:
             reply.result = cursor.pgresult
 
