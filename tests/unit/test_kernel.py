@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -216,6 +217,28 @@ class TestSerializationAndIdempotency:
         assert from_data(to_data(cmd), _Cmd) == cmd
         assert loads(dumps(cmd), _Cmd) == cmd
         assert to_data(cmd)["amount"] == "1.10"
+
+    @given(
+        st.recursive(
+            st.none()
+            | st.booleans()
+            | st.integers()
+            | st.floats(allow_nan=False)
+            | st.text()
+            | st.uuids()
+            | st.decimals(allow_nan=False, allow_infinity=False)
+            | st.datetimes(timezones=st.just(UTC)),
+            lambda inner: (
+                st.lists(inner, max_size=4)
+                | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+            ),
+            max_leaves=12,
+        )
+    )
+    def test_dumps_is_the_canonical_json_of_to_data(self, value: object) -> None:
+        """JSON-ready data skips the walk through ``to_data``; the string is the same."""
+        expected = json.dumps(to_data(value), sort_keys=True, separators=(",", ":"))
+        assert dumps(value) == expected
 
     def test_fingerprint_ignores_key_but_not_content(self) -> None:
         tid = new_uuid()

@@ -91,12 +91,17 @@ class CancellationReason(StrEnum):
 
 #: Unambiguous characters for confirmation codes (no 0/O, 1/I/L).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+_CODES = len(CODE_ALPHABET) ** 8
 
 
 def new_confirmation_code() -> str:
     """``TC-XXXX-XXXX`` from :data:`CODE_ALPHABET` (about 8.5e11 codes)."""
-    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-    return f"TC-{chars[:4]}-{chars[4:]}"
+    value = secrets.randbelow(_CODES)
+    chars = []
+    for _ in range(8):
+        value, digit = divmod(value, len(CODE_ALPHABET))
+        chars.append(CODE_ALPHABET[digit])
+    return f"TC-{''.join(chars[:4])}-{''.join(chars[4:])}"
 
 
 @attrs.frozen(kw_only=True)

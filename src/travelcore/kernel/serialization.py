@@ -60,9 +60,17 @@ def from_data(data: Any, cls: type[T]) -> T:
     return converter.structure(data, cls)
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def dumps(obj: Any) -> str:
-    """Canonical JSON (sorted keys, no spaces): equal objects give equal strings."""
-    return json.dumps(to_data(obj), sort_keys=True, separators=(",", ":"))
+    """Canonical JSON (sorted keys, no spaces) of :func:`to_data`'s form of ``obj``:
+    equal objects give equal strings. Data that already is JSON-ready is encoded as it
+    is (the same string, without the walk through :func:`to_data`)."""
+    try:
+        return _CANONICAL.encode(obj)
+    except TypeError:
+        return _CANONICAL.encode(to_data(obj))
 
 
 def loads(text: str, cls: type[T]) -> T:

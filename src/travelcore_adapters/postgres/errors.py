@@ -14,6 +14,8 @@ transient conflicts and lost connections a bounded number of times.
 from __future__ import annotations
 
 import functools
+import random
+import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import ParamSpec, TypeVar
@@ -174,6 +176,11 @@ def translated() -> _Translated:
     return _TRANSLATED
 
 
+_FIRST_WAIT = 0.005
+"""Seconds: the ceiling of the jittered wait after the first failed attempt (it doubles
+with each attempt, up to 0.2 s)."""
+
+
 def retry_transient(fn: Callable[P, T], attempts: int = DEFAULT_RETRY_ATTEMPTS) -> Callable[P, T]:
     """Run ``fn`` again (at most ``attempts`` times in all, with jittered back-off) while it
     raises ``TransientConflict`` or ``ConnectionLost``; the last one propagates. ``fn`` must
@@ -182,10 +189,16 @@ def retry_transient(fn: Callable[P, T], attempts: int = DEFAULT_RETRY_ATTEMPTS) 
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        retrying = Retrying(
+        try:
+            return fn(*args, **kwargs)  # the first attempt, without the retry machinery
+        except (TransientConflict, ConnectionLost):
+            if attempts < 2:
+                raise
+        time.sleep(random.uniform(0, _FIRST_WAIT))  # noqa: S311 (jitter, as tenacity waits)
+        retrying = Retrying(  # attempt k here is attempt k + 1 in all: twice the wait
             retry=retry_if_exception_type((TransientConflict, ConnectionLost)),
-            stop=stop_after_attempt(attempts),
-            wait=wait_random_exponential(multiplier=0.005, max=0.2),
+            stop=stop_after_attempt(attempts - 1),
+            wait=wait_random_exponential(multiplier=2 * _FIRST_WAIT, max=0.2),
             reraise=True,
         )
         for attempt in retrying:

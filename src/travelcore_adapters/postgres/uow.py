@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Executable
@@ -129,59 +130,214 @@ class PostgresUnitOfWork(UnitOfWorkBase):
     ):
         super().__init__(tenant_id, bus, clock=clock)
         self._engine = engine
-        self._tx = tx = Transaction(engine, tenant_id, self.seen, self.changed)
+        self._tx = Transaction(engine, tenant_id, self.seen, self.changed)
         self._wakes_relays = False
-        self.idempotency = PostgresIdempotencyStore(tx)
-        self.credits = PostgresLedgerRepository(tx)
-        self.subscriptions = PostgresSubscriptionRepository(tx)
-        self.tenants = PostgresTenants(tx)
-        self.travel_policies = PostgresTravelPolicies(tx)
-        self.travel_preferences = PostgresTravelPreferences(tx)
-        self.itineraries = PostgresItineraries(tx)
-        self.trips = PostgresTrips(tx)
-        self.reminders = PostgresReminders(tx)
-        self.payments = PostgresPayments(tx)
-        self.webhook_events = PostgresWebhookEvents(tx)
-        self.invoices = PostgresInvoices(tx)
-        self.payouts = PostgresPayouts(tx)
-        self.accounts = PostgresAccounts(tx)
-        self.conversations = PostgresConversations(tx)
-        self.credentials = PostgresCredentials(tx)
-        self.vector_sync = PostgresVectorSyncRepository(tx)
-        self.corporates = PostgresCorporateRepository(tx)
-        self.users = PostgresUserRepository(tx)
-        self.children = PostgresChildRepository(tx)
-        self.venues = PostgresVenueRepository(tx)
-        self.activities = PostgresActivityRepository(tx)
-        self.sessions = PostgresSessionRepository(tx)
-        self.schedules = PostgresScheduleRepository(tx)
-        self.bookings = PostgresBookingRepository(tx)
-        self.waitlist = PostgresWaitlistRepository(tx)
-        self.feature_flags = PostgresFeatureFlags(tx)
-        self.api_keys = PostgresApiKeys(tx)
-        self.platform_settings = PostgresPlatformSettings(tx)
-        self.audit_log = PostgresAuditLog(tx)
-        self.invitations = PostgresInvitations(tx)
-        self.search_logs = PostgresSearchLogs(tx)
-        self.user_locations = PostgresUserLocations(tx)
-        self.venue_locations = PostgresVenueLocations(tx)
-        self.reviews = PostgresReviews(tx)
-        self.feedback = PostgresFeedback(tx)
-        self.activity_ratings = PostgresActivityRatings(tx)
-        self.child_preferences = PostgresChildPreferences(tx)
-        self.favourites = PostgresFavourites(tx)
-        self.memory_entries = PostgresMemoryEntries(tx)
-        self.venue_scores = PostgresVenueScores(tx)
-        self.suggestions = PostgresSuggestions(tx)
-        self.inbox = PostgresInbox(tx)
-        self.notifications = PostgresNotificationRepository(tx)
-        self.notification_preferences = PostgresPreferenceRepository(tx)
-        self.notification_templates = PostgresTemplateRepository(tx)
-        self.consents = PostgresConsents(tx)
-        self.data_exports = PostgresDataExports(tx)
-        self.personal_data = PostgresPersonalData(self)
-        self.erasure = PostgresErasure(tx)
-        self.chats = PostgresChats(tx)
+
+    # -- the repositories (each made when first used) -------------------------------------
+
+    @cached_property
+    def idempotency(self) -> PostgresIdempotencyStore:
+        return PostgresIdempotencyStore(self._tx)
+
+    @cached_property
+    def credits(self) -> PostgresLedgerRepository:
+        return PostgresLedgerRepository(self._tx)
+
+    @cached_property
+    def subscriptions(self) -> PostgresSubscriptionRepository:
+        return PostgresSubscriptionRepository(self._tx)
+
+    @cached_property
+    def tenants(self) -> PostgresTenants:
+        return PostgresTenants(self._tx)
+
+    @cached_property
+    def travel_policies(self) -> PostgresTravelPolicies:
+        return PostgresTravelPolicies(self._tx)
+
+    @cached_property
+    def travel_preferences(self) -> PostgresTravelPreferences:
+        return PostgresTravelPreferences(self._tx)
+
+    @cached_property
+    def itineraries(self) -> PostgresItineraries:
+        return PostgresItineraries(self._tx)
+
+    @cached_property
+    def trips(self) -> PostgresTrips:
+        return PostgresTrips(self._tx)
+
+    @cached_property
+    def reminders(self) -> PostgresReminders:
+        return PostgresReminders(self._tx)
+
+    @cached_property
+    def payments(self) -> PostgresPayments:
+        return PostgresPayments(self._tx)
+
+    @cached_property
+    def webhook_events(self) -> PostgresWebhookEvents:
+        return PostgresWebhookEvents(self._tx)
+
+    @cached_property
+    def invoices(self) -> PostgresInvoices:
+        return PostgresInvoices(self._tx)
+
+    @cached_property
+    def payouts(self) -> PostgresPayouts:
+        return PostgresPayouts(self._tx)
+
+    @cached_property
+    def accounts(self) -> PostgresAccounts:
+        return PostgresAccounts(self._tx)
+
+    @cached_property
+    def conversations(self) -> PostgresConversations:
+        return PostgresConversations(self._tx)
+
+    @cached_property
+    def credentials(self) -> PostgresCredentials:
+        return PostgresCredentials(self._tx)
+
+    @cached_property
+    def vector_sync(self) -> PostgresVectorSyncRepository:
+        return PostgresVectorSyncRepository(self._tx)
+
+    @cached_property
+    def corporates(self) -> PostgresCorporateRepository:
+        return PostgresCorporateRepository(self._tx)
+
+    @cached_property
+    def users(self) -> PostgresUserRepository:
+        return PostgresUserRepository(self._tx)
+
+    @cached_property
+    def children(self) -> PostgresChildRepository:
+        return PostgresChildRepository(self._tx)
+
+    @cached_property
+    def venues(self) -> PostgresVenueRepository:
+        return PostgresVenueRepository(self._tx)
+
+    @cached_property
+    def activities(self) -> PostgresActivityRepository:
+        return PostgresActivityRepository(self._tx)
+
+    @cached_property
+    def sessions(self) -> PostgresSessionRepository:
+        return PostgresSessionRepository(self._tx)
+
+    @cached_property
+    def schedules(self) -> PostgresScheduleRepository:
+        return PostgresScheduleRepository(self._tx)
+
+    @cached_property
+    def bookings(self) -> PostgresBookingRepository:
+        return PostgresBookingRepository(self._tx)
+
+    @cached_property
+    def waitlist(self) -> PostgresWaitlistRepository:
+        return PostgresWaitlistRepository(self._tx)
+
+    @cached_property
+    def feature_flags(self) -> PostgresFeatureFlags:
+        return PostgresFeatureFlags(self._tx)
+
+    @cached_property
+    def api_keys(self) -> PostgresApiKeys:
+        return PostgresApiKeys(self._tx)
+
+    @cached_property
+    def platform_settings(self) -> PostgresPlatformSettings:
+        return PostgresPlatformSettings(self._tx)
+
+    @cached_property
+    def audit_log(self) -> PostgresAuditLog:
+        return PostgresAuditLog(self._tx)
+
+    @cached_property
+    def invitations(self) -> PostgresInvitations:
+        return PostgresInvitations(self._tx)
+
+    @cached_property
+    def search_logs(self) -> PostgresSearchLogs:
+        return PostgresSearchLogs(self._tx)
+
+    @cached_property
+    def user_locations(self) -> PostgresUserLocations:
+        return PostgresUserLocations(self._tx)
+
+    @cached_property
+    def venue_locations(self) -> PostgresVenueLocations:
+        return PostgresVenueLocations(self._tx)
+
+    @cached_property
+    def reviews(self) -> PostgresReviews:
+        return PostgresReviews(self._tx)
+
+    @cached_property
+    def feedback(self) -> PostgresFeedback:
+        return PostgresFeedback(self._tx)
+
+    @cached_property
+    def activity_ratings(self) -> PostgresActivityRatings:
+        return PostgresActivityRatings(self._tx)
+
+    @cached_property
+    def child_preferences(self) -> PostgresChildPreferences:
+        return PostgresChildPreferences(self._tx)
+
+    @cached_property
+    def favourites(self) -> PostgresFavourites:
+        return PostgresFavourites(self._tx)
+
+    @cached_property
+    def memory_entries(self) -> PostgresMemoryEntries:
+        return PostgresMemoryEntries(self._tx)
+
+    @cached_property
+    def venue_scores(self) -> PostgresVenueScores:
+        return PostgresVenueScores(self._tx)
+
+    @cached_property
+    def suggestions(self) -> PostgresSuggestions:
+        return PostgresSuggestions(self._tx)
+
+    @cached_property
+    def inbox(self) -> PostgresInbox:
+        return PostgresInbox(self._tx)
+
+    @cached_property
+    def notifications(self) -> PostgresNotificationRepository:
+        return PostgresNotificationRepository(self._tx)
+
+    @cached_property
+    def notification_preferences(self) -> PostgresPreferenceRepository:
+        return PostgresPreferenceRepository(self._tx)
+
+    @cached_property
+    def notification_templates(self) -> PostgresTemplateRepository:
+        return PostgresTemplateRepository(self._tx)
+
+    @cached_property
+    def consents(self) -> PostgresConsents:
+        return PostgresConsents(self._tx)
+
+    @cached_property
+    def data_exports(self) -> PostgresDataExports:
+        return PostgresDataExports(self._tx)
+
+    @cached_property
+    def personal_data(self) -> PostgresPersonalData:
+        return PostgresPersonalData(self)
+
+    @cached_property
+    def erasure(self) -> PostgresErasure:
+        return PostgresErasure(self._tx)
+
+    @cached_property
+    def chats(self) -> PostgresChats:
+        return PostgresChats(self._tx)
 
     @property
     def scope(self) -> PostgresScope:
