@@ -34,8 +34,10 @@ from travelcore_adapters.postgres import (
     PostgresUnitOfWork,
     StatementPath,
 )
-from travelcore_adapters.postgres.provision import ProvisionedDatabase
-from travelcore_adapters.postgres.statements import get_statement
+from travelcore_adapters.postgres import uow as uow_module
+from travelcore_adapters.postgres.outbox import CHANNEL
+from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
+from travelcore_adapters.postgres.statements import Statement, get_statement
 from travelcore_adapters.postgres.tables.ledger import credit_balances
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -300,3 +302,51 @@ def test_a_lost_connection_is_discarded_and_the_use_case_retried(
     booked = [b.id for b in world.bookings_on(session_id)]
     assert len(booked) == 2
     assert receipt.booking_id in booked
+
+
+def _wake_ups(listener: psycopg.Connection[Any]) -> int:
+    """The notifications on the relays' channel that reached ``listener`` within 10 s of
+    the first (0 if none came within 10 s)."""
+    return sum(1 for _ in listener.notifies(timeout=10, stop_after=1))
+
+
+def test_a_commit_that_wrote_events_wakes_the_relays(
+    world: World,
+    postgres_test_database: ProvisionedDatabase,
+    statement_path: StatementPath,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On either path: the fast one sends the wake-up after the COMMIT in its round trip
+    (no waker thread), the portable one through the waker."""
+    if statement_path == "fast":
+        monkeypatch.setattr(uow_module, "waker", lambda engine: pytest.fail("a waker woke"))
+    db = postgres_test_database
+    with admin_connection(db.superuser_url, db.name) as listener:
+        listener.execute(f"LISTEN {CHANNEL}")
+        world.family()  # commits events
+        assert _wake_ups(listener) == 1
+
+
+def test_a_refused_wake_up_after_the_commit_leaves_the_commit_standing(
+    single_fast: tuple[PostgresDatabase, World], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wake-up runs in a transaction of its own, after the COMMIT: its refusal is
+    ignored, and the unit of work's work stays committed."""
+    database, world = single_fast
+    session_id = world.session()
+    monkeypatch.setattr(uow_module, "WAKE", Statement(text("SELECT 1 / 0")))
+    parent, [child] = world.family()
+    receipt = world.bookings.book(
+        BookSession(
+            tenant_id=world.tenant,
+            session_id=session_id,
+            child_id=child,
+            parent_id=parent,
+            idempotency_key="wake",
+        ),
+        actor=admin(world.tenant),
+    )
+    with database(world.tenant) as uow:
+        assert uow.bookings.get(receipt.booking_id).confirmation_code == receipt.confirmation_code
+        # the wake-up's asynchronous commit was its transaction's own setting
+        assert uow.execute(text("SHOW synchronous_commit")).scalar() == "on"

@@ -24,7 +24,7 @@ from travelcore.kernel import (
     UserId,
 )
 from travelcore.people import ChildId
-from travelcore_adapters.postgres.outbox import PostgresInbox, outbox_statements, waker
+from travelcore_adapters.postgres.outbox import WAKE, PostgresInbox, outbox_statements, waker
 from travelcore_adapters.postgres.repositories.accounts import (
     PostgresAccounts,
     PostgresConversations,
@@ -390,8 +390,8 @@ class PostgresUnitOfWork(UnitOfWorkBase):
                 "an earlier statement failed, so PostgreSQL rolled the transaction back; "
                 "nothing was committed"
             )
-        self._tx.end(COMMIT)
-        if self._wakes_relays:
+        wake = WAKE if self._wakes_relays else None
+        if not self._tx.end(COMMIT, then=wake) and wake is not None:
             waker(self._engine).wake()
 
     def _write_outbox(self, messages: list[OutboxMessage]) -> None:
