@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
+from travelcore.audit import AuditQuery
 from travelcore.booking import BookingReceipt, BookingService, BookSession
 from travelcore.kernel import (
     AlreadyExists,
@@ -37,7 +38,7 @@ from travelcore_adapters.postgres import (
 from travelcore_adapters.postgres import uow as uow_module
 from travelcore_adapters.postgres.outbox import CHANNEL
 from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
-from travelcore_adapters.postgres.statements import Statement, get_statement
+from travelcore_adapters.postgres.statements import MAX_ROWS_PER_INSERT, Statement, get_statement
 from travelcore_adapters.postgres.tables.ledger import credit_balances
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -350,3 +351,18 @@ def test_a_refused_wake_up_after_the_commit_leaves_the_commit_standing(
         assert uow.bookings.get(receipt.booking_id).confirmation_code == receipt.confirmation_code
         # the wake-up's asynchronous commit was its transaction's own setting
         assert uow.execute(text("SHOW synchronous_commit")).scalar() == "on"
+
+
+def test_audit_entries_beyond_one_insert_all_land(
+    world: World, postgres_database: PostgresDatabase
+) -> None:
+    """Entries go in INSERTs of up to MAX_ROWS_PER_INSERT rows: 2.5 of them, all kept."""
+    count = MAX_ROWS_PER_INSERT * 2 + MAX_ROWS_PER_INSERT // 2
+    with postgres_database(world.tenant) as uow:
+        venues = [a_venue(world.tenant) for _ in range(count)]
+        for venue in venues:
+            uow.venues.add(venue)
+        uow.commit()
+    with postgres_database(world.tenant) as uow:
+        found = uow.audit_log.find(AuditQuery(entity_type="venue", limit=count + 1)).entries
+    assert sorted(entry.entity_id for entry in found) == sorted(str(v.id) for v in venues)

@@ -26,7 +26,7 @@ from uuid import UUID
 import psycopg
 from psycopg import pq
 from psycopg.types.json import Jsonb
-from sqlalchemy import Connection, DateTime, Engine, String, bindparam, func, insert, select, text
+from sqlalchemy import Connection, DateTime, Engine, String, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -34,7 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from travelcore.kernel import OutboxMessage, TenantId, UnitOfWork
 from travelcore.outbox.ports import OutboxEntry, OutboxStatus
 from travelcore_adapters.postgres.errors import translated
-from travelcore_adapters.postgres.statements import Statement
+from travelcore_adapters.postgres.statements import Statement, inserts_of_rows
 from travelcore_adapters.postgres.tables.outbox import inbox, outbox
 from travelcore_adapters.postgres.transaction import Transaction
 from travelcore_adapters.postgres.wire import Reply, begin_batch
@@ -44,15 +44,8 @@ if TYPE_CHECKING:
 
 CHANNEL = "travelcore_outbox"
 
-INSERT = Statement(
-    insert(outbox).values(
-        {
-            c.name: bindparam(c.name, type_=c.type)
-            for c in outbox.c
-            if c.name not in ("seq", "last_error", "delivered_at")
-        }
-    )
-)
+WRITTEN = tuple(c.name for c in outbox.c if c.name not in ("seq", "last_error", "delivered_at"))
+"""The columns a new message fills (the others take their defaults)."""
 NOTIFY = Statement(select(func.pg_notify(CHANNEL, "")))
 WAKE = Statement(
     select(func.set_config("synchronous_commit", "off", True), func.pg_notify(CHANNEL, ""))
@@ -80,22 +73,22 @@ ADMIT = Statement(
 def outbox_statements(
     messages: Sequence[OutboxMessage],
 ) -> Iterator[tuple[Statement, dict[str, Any]]]:
-    """The statements that store ``messages``."""
-    for m in messages:
-        yield (
-            INSERT,
-            {
-                "tenant_id": m.tenant_id,
-                "event_id": m.event_id,
-                "aggregate": m.aggregate,
-                "event_type": m.event_type,
-                "payload": Jsonb(m.payload),
-                "occurred_at": m.occurred_at,
-                "status": OutboxStatus.PENDING.value,
-                "attempts": 0,
-                "available_at": m.occurred_at,
-            },
-        )
+    """The statements that store ``messages`` (several rows in each)."""
+    rows = [
+        {
+            "tenant_id": m.tenant_id,
+            "event_id": m.event_id,
+            "aggregate": m.aggregate,
+            "event_type": m.event_type,
+            "payload": Jsonb(m.payload),
+            "occurred_at": m.occurred_at,
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "available_at": m.occurred_at,
+        }
+        for m in messages
+    ]
+    return inserts_of_rows(outbox, rows, WRITTEN)
 
 
 def array_literal(items: Iterable[str]) -> str:

@@ -13,7 +13,7 @@ import functools
 import hashlib
 import re
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -178,6 +178,40 @@ def insert_statement(
         key = list(table.primary_key.columns)
         return Statement(stmt.on_conflict_do_nothing(index_elements=key).returning(ONE))
     return Statement(stmt)
+
+
+MAX_ROWS_PER_INSERT = 16
+"""The most rows one :func:`insert_rows_statement` writes (more go in several)."""
+
+
+@functools.cache
+def insert_rows_statement(
+    table: Table, rows: int, columns: tuple[str, ...] | None = None
+) -> Statement:
+    """One INSERT of ``rows`` rows of ``columns`` (default: every column), from parameters
+    named ``<column>_<row>`` (see :func:`numbered`)."""
+    if not 1 <= rows <= MAX_ROWS_PER_INSERT:
+        raise ValueError(f"rows must be between 1 and {MAX_ROWS_PER_INSERT}")
+    written = [table.c[name] for name in columns] if columns is not None else list(table.c)
+    values = [
+        {c.name: bindparam(f"{c.name}_{n}", type_=c.type) for c in written} for n in range(rows)
+    ]
+    return Statement(insert(table).values(values))
+
+
+def numbered(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The parameters of :func:`insert_rows_statement` for ``rows`` (one mapping per row)."""
+    return {f"{name}_{n}": value for n, row in enumerate(rows) for name, value in row.items()}
+
+
+def inserts_of_rows(
+    table: Table, rows: Sequence[Mapping[str, Any]], columns: tuple[str, ...] | None = None
+) -> Iterator[tuple[Statement, dict[str, Any]]]:
+    """The INSERTs that write ``rows`` (of ``columns``, default: every column) into
+    ``table``, up to :data:`MAX_ROWS_PER_INSERT` in each."""
+    for start in range(0, len(rows), MAX_ROWS_PER_INSERT):
+        chunk = rows[start : start + MAX_ROWS_PER_INSERT]
+        yield insert_rows_statement(table, len(chunk), columns), numbered(chunk)
 
 
 @functools.cache

@@ -17,7 +17,7 @@ from travelcore.audit import AuditAction, AuditEntry, AuditPage, AuditQuery
 from travelcore.audit.model import NO_REQUEST, page_of
 from travelcore.kernel import RequestContext, Role, TenantId, UserId, check_tenant
 from travelcore_adapters.postgres.repositories.scope import PostgresScope
-from travelcore_adapters.postgres.statements import Statement, insert_statement
+from travelcore_adapters.postgres.statements import Statement, insert_statement, inserts_of_rows
 from travelcore_adapters.postgres.tables.audit import audit_logs as t
 
 INSERT = insert_statement(t, on_conflict="error")
@@ -35,9 +35,8 @@ PURGE = Statement(
 
 
 def audit_statements(entries: Sequence[AuditEntry]) -> Iterator[tuple[Statement, dict[str, Any]]]:
-    """The statements that append ``entries``."""
-    for entry in entries:
-        yield INSERT, _row(entry)
+    """The statements that append ``entries`` (several rows in each)."""
+    return inserts_of_rows(t, [_row(entry) for entry in entries])
 
 
 class PostgresAuditLog:
