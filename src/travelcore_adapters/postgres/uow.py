@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Executable
 from sqlalchemy.engine import CursorResult
@@ -119,6 +119,57 @@ class PostgresUnitOfWork(UnitOfWorkBase):
     repository of your own takes.
     """
 
+    idempotency: PostgresIdempotencyStore
+    credits: PostgresLedgerRepository
+    subscriptions: PostgresSubscriptionRepository
+    tenants: PostgresTenants
+    travel_policies: PostgresTravelPolicies
+    travel_preferences: PostgresTravelPreferences
+    itineraries: PostgresItineraries
+    trips: PostgresTrips
+    reminders: PostgresReminders
+    payments: PostgresPayments
+    webhook_events: PostgresWebhookEvents
+    invoices: PostgresInvoices
+    payouts: PostgresPayouts
+    accounts: PostgresAccounts
+    conversations: PostgresConversations
+    credentials: PostgresCredentials
+    vector_sync: PostgresVectorSyncRepository
+    corporates: PostgresCorporateRepository
+    users: PostgresUserRepository
+    children: PostgresChildRepository
+    venues: PostgresVenueRepository
+    activities: PostgresActivityRepository
+    sessions: PostgresSessionRepository
+    schedules: PostgresScheduleRepository
+    bookings: PostgresBookingRepository
+    waitlist: PostgresWaitlistRepository
+    feature_flags: PostgresFeatureFlags
+    api_keys: PostgresApiKeys
+    platform_settings: PostgresPlatformSettings
+    audit_log: PostgresAuditLog
+    invitations: PostgresInvitations
+    search_logs: PostgresSearchLogs
+    user_locations: PostgresUserLocations
+    venue_locations: PostgresVenueLocations
+    reviews: PostgresReviews
+    feedback: PostgresFeedback
+    activity_ratings: PostgresActivityRatings
+    child_preferences: PostgresChildPreferences
+    favourites: PostgresFavourites
+    memory_entries: PostgresMemoryEntries
+    venue_scores: PostgresVenueScores
+    suggestions: PostgresSuggestions
+    inbox: PostgresInbox
+    notifications: PostgresNotificationRepository
+    notification_preferences: PostgresPreferenceRepository
+    notification_templates: PostgresTemplateRepository
+    consents: PostgresConsents
+    data_exports: PostgresDataExports
+    erasure: PostgresErasure
+    chats: PostgresChats
+
     def __init__(
         self,
         engine: Engine,
@@ -129,59 +180,19 @@ class PostgresUnitOfWork(UnitOfWorkBase):
     ):
         super().__init__(tenant_id, bus, clock=clock)
         self._engine = engine
-        self._tx = tx = Transaction(engine, tenant_id, self.seen, self.changed)
+        self._tx = Transaction(engine, tenant_id, self.seen, self.changed)
         self._wakes_relays = False
-        self.idempotency = PostgresIdempotencyStore(tx)
-        self.credits = PostgresLedgerRepository(tx)
-        self.subscriptions = PostgresSubscriptionRepository(tx)
-        self.tenants = PostgresTenants(tx)
-        self.travel_policies = PostgresTravelPolicies(tx)
-        self.travel_preferences = PostgresTravelPreferences(tx)
-        self.itineraries = PostgresItineraries(tx)
-        self.trips = PostgresTrips(tx)
-        self.reminders = PostgresReminders(tx)
-        self.payments = PostgresPayments(tx)
-        self.webhook_events = PostgresWebhookEvents(tx)
-        self.invoices = PostgresInvoices(tx)
-        self.payouts = PostgresPayouts(tx)
-        self.accounts = PostgresAccounts(tx)
-        self.conversations = PostgresConversations(tx)
-        self.credentials = PostgresCredentials(tx)
-        self.vector_sync = PostgresVectorSyncRepository(tx)
-        self.corporates = PostgresCorporateRepository(tx)
-        self.users = PostgresUserRepository(tx)
-        self.children = PostgresChildRepository(tx)
-        self.venues = PostgresVenueRepository(tx)
-        self.activities = PostgresActivityRepository(tx)
-        self.sessions = PostgresSessionRepository(tx)
-        self.schedules = PostgresScheduleRepository(tx)
-        self.bookings = PostgresBookingRepository(tx)
-        self.waitlist = PostgresWaitlistRepository(tx)
-        self.feature_flags = PostgresFeatureFlags(tx)
-        self.api_keys = PostgresApiKeys(tx)
-        self.platform_settings = PostgresPlatformSettings(tx)
-        self.audit_log = PostgresAuditLog(tx)
-        self.invitations = PostgresInvitations(tx)
-        self.search_logs = PostgresSearchLogs(tx)
-        self.user_locations = PostgresUserLocations(tx)
-        self.venue_locations = PostgresVenueLocations(tx)
-        self.reviews = PostgresReviews(tx)
-        self.feedback = PostgresFeedback(tx)
-        self.activity_ratings = PostgresActivityRatings(tx)
-        self.child_preferences = PostgresChildPreferences(tx)
-        self.favourites = PostgresFavourites(tx)
-        self.memory_entries = PostgresMemoryEntries(tx)
-        self.venue_scores = PostgresVenueScores(tx)
-        self.suggestions = PostgresSuggestions(tx)
-        self.inbox = PostgresInbox(tx)
-        self.notifications = PostgresNotificationRepository(tx)
-        self.notification_preferences = PostgresPreferenceRepository(tx)
-        self.notification_templates = PostgresTemplateRepository(tx)
-        self.consents = PostgresConsents(tx)
-        self.data_exports = PostgresDataExports(tx)
         self.personal_data = PostgresPersonalData(self)
-        self.erasure = PostgresErasure(tx)
-        self.chats = PostgresChats(tx)
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            """A repository is made on first use (a unit of work touches few of them)."""
+            make = _REPOSITORIES.get(name)
+            if make is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            repository = self.__dict__[name] = make(self._tx)
+            return repository
 
     @property
     def scope(self) -> PostgresScope:
@@ -256,3 +267,9 @@ class PostgresUnitOfWork(UnitOfWorkBase):
     def _finish(self) -> None:
         self._wakes_relays = False
         self._tx.close()
+
+
+_REPOSITORIES: dict[str, Callable[[Transaction], Any]] = {
+    name: globals()[kind] for name, kind in PostgresUnitOfWork.__annotations__.items()
+}
+"""The repositories declared on :class:`PostgresUnitOfWork`, by attribute name."""
