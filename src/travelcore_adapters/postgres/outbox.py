@@ -193,7 +193,7 @@ class PostgresInbox:
         params = {
             "tid": self._scope.tenant_id,
             "consumer": consumer,
-            "ids": array_literal(str(event_id) for event_id in event_ids),
+            "ids": array_literal(event_id.hex for event_id in event_ids),  # (32 hex digits)
             "at": at,
         }
         self._scope.enqueue(ASYNC_COMMIT_STATEMENT, {})
@@ -324,7 +324,7 @@ def _entry(row: tuple[Any, ...]) -> OutboxEntry:
 
 def _claimed(row: tuple[Any, ...]) -> OutboxEntry:
     """A pending entry from a row of :data:`CLAIM` (whose payload comes as JSON text)."""
-    (tid, event_id, seq, aggregate, event_type, payload, occurred_at, attempts) = row[:8]
+    tid, event_id, seq, aggregate, event_type, payload, occurred_at = row[:7]
     return OutboxEntry(
         message=OutboxMessage(
             event_id=event_id,
@@ -336,7 +336,7 @@ def _claimed(row: tuple[Any, ...]) -> OutboxEntry:
             sequence=seq,
         ),
         status=PENDING,
-        attempts=attempts,
+        attempts=row[7],
         available_at=row[8],
         last_error=row[9],
     )
