@@ -322,6 +322,13 @@ def _entry(row: tuple[Any, ...]) -> OutboxEntry:
     )
 
 
+_PENDING = OutboxStatus.PENDING
+_parse_json: Callable[[str, int], tuple[Any, int]]
+_parse_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+"""The standard library's C scanner, called directly: a payload the server wrote out
+needs none of ``json.loads``' checks around it."""
+
+
 def _claimed(row: tuple[Any, ...]) -> OutboxEntry:
     """A pending entry from a row of :data:`CLAIM` (whose payload comes as JSON text)."""
     tid, event_id, seq, aggregate, event_type, payload, occurred_at = row[:7]
@@ -335,18 +342,11 @@ def _claimed(row: tuple[Any, ...]) -> OutboxEntry:
             occurred_at=occurred_at,
             sequence=seq,
         ),
-        status=PENDING,
+        status=_PENDING,
         attempts=row[7],
         available_at=row[8],
         last_error=row[9],
     )
-
-
-PENDING = OutboxStatus.PENDING
-_parse_json: Callable[[str, int], tuple[Any, int]]
-_parse_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-"""The standard library's C scanner, called directly: a payload the server wrote out
-needs none of ``json.loads``' checks around it."""
 
 
 class PostgresClaim:
