@@ -20,8 +20,9 @@ consumer and deletes the batch, in one transaction.
   batches timed on their own.
 - **end to end**: ``--producers`` threads commit one event per transaction (travelcore: a
   unit of work's commit, which writes the outbox row, then wakes the relays with
-  ``pg_notify`` from a connection of its own; baseline: one ``INSERT`` in a transaction)
-  while one relay delivers; from the first commit to the last delivery.
+  ``pg_notify`` from a connection of its own, commits within 2 ms of a notification
+  sharing the next; baseline: one ``INSERT`` in a transaction) while one relay delivers;
+  from the first commit to the last delivery.
 - **latency**: one producer commits an event every 5 ms while a relay sleeps on ``LISTEN``
   (polling only every 5 s); commit (before the call) to the consumer's call, p50 and p99.
 

@@ -1,5 +1,5 @@
 """The outbox under fire on PostgreSQL: a relay process SIGKILLed 20 times while eight
-threads commit and roll back events, and three relays at once."""
+threads commit and roll back events, three relays at once, and the wake-ups commits send."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from travelcore.kernel import (
 from travelcore.outbox import OutboxStatus, Relay, RelayReport
 from travelcore.testing.outbox import ThingCounted, counted
 from travelcore_adapters.postgres import PostgresDatabase
-from travelcore_adapters.postgres.outbox import PostgresOutbox
+from travelcore_adapters.postgres.outbox import PostgresOutbox, waker
 from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
 
 from .effects import INSERT, EffectWriter, create_effects, disorder
@@ -313,3 +313,19 @@ def test_a_database_error_in_a_consumer_undoes_only_its_aggregate_in_the_batch(
         (str(bad), 1),
         (str(bad), 2),
     ]
+
+
+def test_a_commit_while_the_waker_rests_after_a_notification_still_wakes_the_relays(
+    outbox_postgres: PostgresDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(waker(outbox_postgres.engine), "GAP", 1.0)
+    store, tenant = PostgresOutbox(outbox_postgres.engine), TenantId(new_uuid())
+    try:
+        while store.wait(0.1):  # listening from now on; earlier wake-ups are drained
+            pass
+        commit(outbox_postgres, tenant, counted(tenant, new_uuid(), 1))
+        assert store.wait(30)
+        commit(outbox_postgres, tenant, counted(tenant, new_uuid(), 2))  # within the rest
+        assert store.wait(30)
+    finally:
+        store.close()

@@ -25,6 +25,7 @@ from travelcore.kernel.serialization import from_data, to_data
 
 _BASE_FIELDS = frozenset(a.name for a in attrs.fields(DomainEvent))
 _registry: dict[str, type[DomainEvent]] = {}
+_aggregate_fields: dict[type[DomainEvent], str | None] = {}
 
 
 @attrs.frozen(kw_only=True)
@@ -44,10 +45,13 @@ class OutboxMessage:
 
 
 def aggregate_of(event: DomainEvent) -> str:
-    for field in attrs.fields(type(event)):
-        if field.name not in _BASE_FIELDS:
-            return str(getattr(event, field.name))
-    return type(event).__name__
+    cls = type(event)
+    try:
+        name = _aggregate_fields[cls]
+    except KeyError:
+        fields = (f.name for f in attrs.fields(cls) if f.name not in _BASE_FIELDS)
+        name = _aggregate_fields[cls] = next(fields, None)
+    return cls.__name__ if name is None else str(getattr(event, name))
 
 
 def outbox_message(event: DomainEvent) -> OutboxMessage:

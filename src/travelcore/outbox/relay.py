@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 import attrs
@@ -93,25 +93,40 @@ class Relay(Generic[U]):
                         report += self._deliver(
                             claim, consumer, tenant_id, entries, failures, blocked
                         )
-            delivered = retried = parked = 0
-            for entry in claim.entries:
-                message = entry.message
-                error = failures.get(message.sequence)
-                if error is not None:
-                    attempts = entry.attempts + 1
-                    if self._retry.exhausted(attempts):
-                        claim.park(message.sequence, error)
-                        parked += 1
-                    else:
-                        later = now + self._retry.delay(attempts)
-                        claim.retry(message.sequence, error, later)
-                        retried += 1
-                elif (message.tenant_id, message.aggregate) not in blocked:
-                    claim.delivered(message.sequence, now)
-                    delivered += 1
-            report += RelayReport(delivered=delivered, retried=retried, parked=parked)
+            report += self._record(claim, now, failures, blocked)
         add(RELAY_DELIVERIES, report.delivered)
         return report
+
+    def _record(
+        self,
+        claim: Claim,
+        now: datetime,
+        failures: dict[int, str],
+        blocked: set[tuple[TenantId, str]],
+    ) -> RelayReport:
+        """Record each message's outcome: delivered, due again after a backoff, parked, or
+        (held up behind a failed one of its aggregate) untouched."""
+        if not failures:
+            for entry in claim.entries:
+                claim.delivered(entry.message.sequence, now)
+            return RelayReport(delivered=len(claim.entries))
+        delivered = retried = parked = 0
+        for entry in claim.entries:
+            message = entry.message
+            error = failures.get(message.sequence)
+            if error is not None:
+                attempts = entry.attempts + 1
+                if self._retry.exhausted(attempts):
+                    claim.park(message.sequence, error)
+                    parked += 1
+                else:
+                    later = now + self._retry.delay(attempts)
+                    claim.retry(message.sequence, error, later)
+                    retried += 1
+            elif (message.tenant_id, message.aggregate) not in blocked:
+                claim.delivered(message.sequence, now)
+                delivered += 1
+        return RelayReport(delivered=delivered, retried=retried, parked=parked)
 
     def drain(self, max_batches: int = 1_000_000) -> RelayReport:
         """Deliver batches until nothing is due (or ``max_batches``)."""
@@ -142,7 +157,9 @@ class Relay(Generic[U]):
         """Apply ``entries`` to ``consumer`` in one unit of work, leaving out a message that
         fails (and its aggregate's later ones) and trying the rest again."""
         while True:
-            todo = [e.message for e in entries if (tenant_id, e.message.aggregate) not in blocked]
+            todo = [e.message for e in entries]
+            if blocked:
+                todo = [m for m in todo if (tenant_id, m.aggregate) not in blocked]
             if not todo:
                 return RelayReport()
             failed: OutboxMessage | None = None
@@ -152,7 +169,9 @@ class Relay(Generic[U]):
             with uow:
                 now = self._clock.now()
                 admitted = uow.inbox.admit(consumer.name, [m.event_id for m in todo], now)
-                fresh = [m for m in todo if m.event_id in admitted]
+                fresh = todo
+                if len(admitted) < len(todo):  # (admitted is a subset of todo's ids)
+                    fresh = [m for m in todo if m.event_id in admitted]
                 for message in fresh:
                     try:
                         consumer.handle(uow, message)

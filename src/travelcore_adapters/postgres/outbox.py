@@ -15,9 +15,11 @@ consumers' work, with its connection.
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -70,6 +72,11 @@ ADMIT = Statement(
 )
 
 
+_json = json.JSONEncoder(separators=(",", ":")).encode
+"""A payload is JSON-ready data already (the one serialization path made it): it is
+encoded as it is, not passed through the engine's serializer a second time."""
+
+
 def outbox_statements(
     messages: Sequence[OutboxMessage],
 ) -> Iterator[tuple[Statement, dict[str, Any]]]:
@@ -80,7 +87,7 @@ def outbox_statements(
             "event_id": m.event_id,
             "aggregate": m.aggregate,
             "event_type": m.event_type,
-            "payload": Jsonb(m.payload),
+            "payload": Jsonb(m.payload, _json),
             "occurred_at": m.occurred_at,
             "status": OutboxStatus.PENDING.value,
             "attempts": 0,
@@ -102,11 +109,14 @@ class Waker:
     cannot carry :data:`WAKE` (the portable path, a unit of work enlisted in a claim):
     ``pg_notify`` from a thread and connection of its own rather than inside each
     transaction (a transaction that notifies holds a database-wide lock through its
-    commit, which serializes every notifying commit). Commits that land while one
-    notification is sent share the next; the thread and its connection end after a second
-    without commits. A lost wake-up costs a relay's polling interval, never an event."""
+    commit, which serializes every notifying commit). The first commit after a quiet spell
+    is notified at once; commits that land while a notification is sent, or within
+    :data:`GAP` seconds after it, share the next one (a relay that is awake delivers them
+    anyway). The thread and its connection end after :data:`IDLE` seconds without commits.
+    A lost wake-up costs a relay's polling interval, never an event."""
 
     IDLE = 1.0
+    GAP = 0.002
 
     def __init__(self, url: str) -> None:
         self._url = url
@@ -138,6 +148,7 @@ class Waker:
                     conn.execute(NOTIFY.sql.decode())
                 except psycopg.Error:
                     conn = None
+                time.sleep(self.GAP)
         finally:
             if conn is not None:
                 conn.close()
@@ -180,7 +191,7 @@ class PostgresInbox:
         params = {
             "tid": self._scope.tenant_id,
             "consumer": consumer,
-            "ids": array_literal(str(event_id) for event_id in event_ids),
+            "ids": array_literal(event_id.hex for event_id in event_ids),  # (32 hex digits)
             "at": at,
         }
         self._scope.enqueue(ASYNC_COMMIT_STATEMENT, {})
@@ -203,19 +214,23 @@ RELAY_START = Statement(
 - ``synchronous_commit = off``: the transaction only records how deliveries went; should
   the server lose it in a crash, the messages are delivered again and each consumer's inbox
   skips them, so it need not wait for its commit to reach the disk."""
-CLAIM = Statement(  # its columns, and ENTRIES', in the order _entry reads them
+CLAIM = Statement(  # its columns in the order _claimed reads them
     text(
         """
     WITH c AS (
-        SELECT tenant_id, event_id, seq, aggregate, event_type, payload, occurred_at, status,
-               attempts, available_at, last_error, delivered_at, ctid
+        SELECT tenant_id, event_id, seq, aggregate, event_type, payload::text, occurred_at,
+               attempts, available_at, last_error, ctid
         FROM outbox
         WHERE status = 'pending' AND available_at <= :now
         ORDER BY seq LIMIT :limit
         FOR UPDATE SKIP LOCKED
     )
     SELECT * FROM c
-    WHERE NOT EXISTS (
+    WHERE (  -- no other pending message before the batch's last: none can come first
+        SELECT count(*) FROM outbox o
+        WHERE o.status = 'pending' AND o.seq <= (SELECT max(seq) FROM c)
+    ) = (SELECT count(*) FROM c)
+    OR NOT EXISTS (
         SELECT 1 FROM outbox o
         WHERE o.status = 'pending' AND o.tenant_id = c.tenant_id
           AND o.aggregate = c.aggregate AND o.seq < c.seq
@@ -285,6 +300,7 @@ COMMIT, ROLLBACK = (Statement(text(word)) for word in ("COMMIT", "ROLLBACK"))
 
 
 def _entry(row: tuple[Any, ...]) -> OutboxEntry:
+    """An entry from a row of :data:`ENTRIES`."""
     (tid, event_id, seq, aggregate, event_type, payload, occurred_at, status, attempts) = row[:9]
     return OutboxEntry(
         message=OutboxMessage(
@@ -304,16 +320,45 @@ def _entry(row: tuple[Any, ...]) -> OutboxEntry:
     )
 
 
+_PENDING = OutboxStatus.PENDING
+_parse_json: Callable[[str, int], tuple[Any, int]]
+_parse_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+"""The standard library's C scanner, called directly: a payload the server wrote out
+needs none of ``json.loads``' checks around it."""
+
+
+def _claimed(row: tuple[Any, ...]) -> OutboxEntry:
+    """A pending entry from a row of :data:`CLAIM` (whose payload comes as JSON text)."""
+    tid, event_id, seq, aggregate, event_type, payload, occurred_at = row[:7]
+    return OutboxEntry(
+        message=OutboxMessage(
+            event_id=event_id,
+            tenant_id=tid,
+            aggregate=aggregate,
+            event_type=event_type,
+            payload=_parse_json(payload, 0)[0],
+            occurred_at=occurred_at,
+            sequence=seq,
+        ),
+        status=_PENDING,
+        attempts=row[7],
+        available_at=row[8],
+        last_error=row[9],
+    )
+
+
 class PostgresClaim:
-    def __init__(self, entries: list[OutboxEntry], transaction: _RelayTransaction) -> None:
-        self.entries: Sequence[OutboxEntry] = entries
+    def __init__(self, rows: list[Any], transaction: _RelayTransaction) -> None:
+        self.entries: Sequence[OutboxEntry] = [_claimed(row) for row in rows]
         self._transaction = transaction
-        self.delivered_at: dict[int, datetime] = {}
+        self._ctid_of: dict[int, str] = {row[2]: row[10] for row in rows}
+        self.delivered_rows: dict[datetime, list[str]] = {}
+        """The row addresses (``ctid``) of the messages delivered, by delivery time."""
         self.retries: list[dict[str, Any]] = []
         self.parked: list[dict[str, Any]] = []
 
     def delivered(self, sequence: int, at: datetime) -> None:
-        self.delivered_at[sequence] = at
+        self.delivered_rows.setdefault(at, []).append(self._ctid_of[sequence])
 
     def retry(self, sequence: int, error: str, at: datetime) -> None:
         self.retries.append({"seq": sequence, "error": error, "at": at})
@@ -389,14 +434,10 @@ class PostgresOutbox:
     def claim(self, now: datetime, limit: int) -> Iterator[PostgresClaim]:
         with self._relay_transaction() as transaction:
             rows = transaction.rows(CLAIM, {"now": now, "limit": limit})
-            claim = PostgresClaim([_entry(row) for row in rows], transaction)
+            claim = PostgresClaim(rows, transaction)
             yield claim
-            groups: dict[datetime, list[int]] = {}
-            for sequence, at in claim.delivered_at.items():
-                groups.setdefault(at, []).append(sequence)
-            row_of = {row[2]: row[12] for row in rows}  # seq -> ctid
-            for at, seqs in groups.items():  # sent with the COMMIT
-                rows_at = array_literal(f'"{row_of[s]}"' for s in seqs)
+            for at, ctids in claim.delivered_rows.items():  # sent with the COMMIT
+                rows_at = array_literal(f'"{ctid}"' for ctid in ctids)
                 transaction.queue(self._delivered, {"at": at, "rows": rows_at})
             for retry in claim.retries:
                 transaction.queue(RETRY, retry)

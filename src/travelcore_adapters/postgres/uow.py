@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
-from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Executable
 from sqlalchemy.engine import CursorResult
@@ -120,6 +119,57 @@ class PostgresUnitOfWork(UnitOfWorkBase):
     repository of your own takes.
     """
 
+    idempotency: PostgresIdempotencyStore
+    credits: PostgresLedgerRepository
+    subscriptions: PostgresSubscriptionRepository
+    tenants: PostgresTenants
+    travel_policies: PostgresTravelPolicies
+    travel_preferences: PostgresTravelPreferences
+    itineraries: PostgresItineraries
+    trips: PostgresTrips
+    reminders: PostgresReminders
+    payments: PostgresPayments
+    webhook_events: PostgresWebhookEvents
+    invoices: PostgresInvoices
+    payouts: PostgresPayouts
+    accounts: PostgresAccounts
+    conversations: PostgresConversations
+    credentials: PostgresCredentials
+    vector_sync: PostgresVectorSyncRepository
+    corporates: PostgresCorporateRepository
+    users: PostgresUserRepository
+    children: PostgresChildRepository
+    venues: PostgresVenueRepository
+    activities: PostgresActivityRepository
+    sessions: PostgresSessionRepository
+    schedules: PostgresScheduleRepository
+    bookings: PostgresBookingRepository
+    waitlist: PostgresWaitlistRepository
+    feature_flags: PostgresFeatureFlags
+    api_keys: PostgresApiKeys
+    platform_settings: PostgresPlatformSettings
+    audit_log: PostgresAuditLog
+    invitations: PostgresInvitations
+    search_logs: PostgresSearchLogs
+    user_locations: PostgresUserLocations
+    venue_locations: PostgresVenueLocations
+    reviews: PostgresReviews
+    feedback: PostgresFeedback
+    activity_ratings: PostgresActivityRatings
+    child_preferences: PostgresChildPreferences
+    favourites: PostgresFavourites
+    memory_entries: PostgresMemoryEntries
+    venue_scores: PostgresVenueScores
+    suggestions: PostgresSuggestions
+    inbox: PostgresInbox
+    notifications: PostgresNotificationRepository
+    notification_preferences: PostgresPreferenceRepository
+    notification_templates: PostgresTemplateRepository
+    consents: PostgresConsents
+    data_exports: PostgresDataExports
+    erasure: PostgresErasure
+    chats: PostgresChats
+
     def __init__(
         self,
         engine: Engine,
@@ -132,212 +182,17 @@ class PostgresUnitOfWork(UnitOfWorkBase):
         self._engine = engine
         self._tx = Transaction(engine, tenant_id, self.seen, self.changed)
         self._wakes_relays = False
+        self.personal_data = PostgresPersonalData(self)
 
-    # -- the repositories (each made when first used) -------------------------------------
+    if not TYPE_CHECKING:
 
-    @cached_property
-    def idempotency(self) -> PostgresIdempotencyStore:
-        return PostgresIdempotencyStore(self._tx)
-
-    @cached_property
-    def credits(self) -> PostgresLedgerRepository:
-        return PostgresLedgerRepository(self._tx)
-
-    @cached_property
-    def subscriptions(self) -> PostgresSubscriptionRepository:
-        return PostgresSubscriptionRepository(self._tx)
-
-    @cached_property
-    def tenants(self) -> PostgresTenants:
-        return PostgresTenants(self._tx)
-
-    @cached_property
-    def travel_policies(self) -> PostgresTravelPolicies:
-        return PostgresTravelPolicies(self._tx)
-
-    @cached_property
-    def travel_preferences(self) -> PostgresTravelPreferences:
-        return PostgresTravelPreferences(self._tx)
-
-    @cached_property
-    def itineraries(self) -> PostgresItineraries:
-        return PostgresItineraries(self._tx)
-
-    @cached_property
-    def trips(self) -> PostgresTrips:
-        return PostgresTrips(self._tx)
-
-    @cached_property
-    def reminders(self) -> PostgresReminders:
-        return PostgresReminders(self._tx)
-
-    @cached_property
-    def payments(self) -> PostgresPayments:
-        return PostgresPayments(self._tx)
-
-    @cached_property
-    def webhook_events(self) -> PostgresWebhookEvents:
-        return PostgresWebhookEvents(self._tx)
-
-    @cached_property
-    def invoices(self) -> PostgresInvoices:
-        return PostgresInvoices(self._tx)
-
-    @cached_property
-    def payouts(self) -> PostgresPayouts:
-        return PostgresPayouts(self._tx)
-
-    @cached_property
-    def accounts(self) -> PostgresAccounts:
-        return PostgresAccounts(self._tx)
-
-    @cached_property
-    def conversations(self) -> PostgresConversations:
-        return PostgresConversations(self._tx)
-
-    @cached_property
-    def credentials(self) -> PostgresCredentials:
-        return PostgresCredentials(self._tx)
-
-    @cached_property
-    def vector_sync(self) -> PostgresVectorSyncRepository:
-        return PostgresVectorSyncRepository(self._tx)
-
-    @cached_property
-    def corporates(self) -> PostgresCorporateRepository:
-        return PostgresCorporateRepository(self._tx)
-
-    @cached_property
-    def users(self) -> PostgresUserRepository:
-        return PostgresUserRepository(self._tx)
-
-    @cached_property
-    def children(self) -> PostgresChildRepository:
-        return PostgresChildRepository(self._tx)
-
-    @cached_property
-    def venues(self) -> PostgresVenueRepository:
-        return PostgresVenueRepository(self._tx)
-
-    @cached_property
-    def activities(self) -> PostgresActivityRepository:
-        return PostgresActivityRepository(self._tx)
-
-    @cached_property
-    def sessions(self) -> PostgresSessionRepository:
-        return PostgresSessionRepository(self._tx)
-
-    @cached_property
-    def schedules(self) -> PostgresScheduleRepository:
-        return PostgresScheduleRepository(self._tx)
-
-    @cached_property
-    def bookings(self) -> PostgresBookingRepository:
-        return PostgresBookingRepository(self._tx)
-
-    @cached_property
-    def waitlist(self) -> PostgresWaitlistRepository:
-        return PostgresWaitlistRepository(self._tx)
-
-    @cached_property
-    def feature_flags(self) -> PostgresFeatureFlags:
-        return PostgresFeatureFlags(self._tx)
-
-    @cached_property
-    def api_keys(self) -> PostgresApiKeys:
-        return PostgresApiKeys(self._tx)
-
-    @cached_property
-    def platform_settings(self) -> PostgresPlatformSettings:
-        return PostgresPlatformSettings(self._tx)
-
-    @cached_property
-    def audit_log(self) -> PostgresAuditLog:
-        return PostgresAuditLog(self._tx)
-
-    @cached_property
-    def invitations(self) -> PostgresInvitations:
-        return PostgresInvitations(self._tx)
-
-    @cached_property
-    def search_logs(self) -> PostgresSearchLogs:
-        return PostgresSearchLogs(self._tx)
-
-    @cached_property
-    def user_locations(self) -> PostgresUserLocations:
-        return PostgresUserLocations(self._tx)
-
-    @cached_property
-    def venue_locations(self) -> PostgresVenueLocations:
-        return PostgresVenueLocations(self._tx)
-
-    @cached_property
-    def reviews(self) -> PostgresReviews:
-        return PostgresReviews(self._tx)
-
-    @cached_property
-    def feedback(self) -> PostgresFeedback:
-        return PostgresFeedback(self._tx)
-
-    @cached_property
-    def activity_ratings(self) -> PostgresActivityRatings:
-        return PostgresActivityRatings(self._tx)
-
-    @cached_property
-    def child_preferences(self) -> PostgresChildPreferences:
-        return PostgresChildPreferences(self._tx)
-
-    @cached_property
-    def favourites(self) -> PostgresFavourites:
-        return PostgresFavourites(self._tx)
-
-    @cached_property
-    def memory_entries(self) -> PostgresMemoryEntries:
-        return PostgresMemoryEntries(self._tx)
-
-    @cached_property
-    def venue_scores(self) -> PostgresVenueScores:
-        return PostgresVenueScores(self._tx)
-
-    @cached_property
-    def suggestions(self) -> PostgresSuggestions:
-        return PostgresSuggestions(self._tx)
-
-    @cached_property
-    def inbox(self) -> PostgresInbox:
-        return PostgresInbox(self._tx)
-
-    @cached_property
-    def notifications(self) -> PostgresNotificationRepository:
-        return PostgresNotificationRepository(self._tx)
-
-    @cached_property
-    def notification_preferences(self) -> PostgresPreferenceRepository:
-        return PostgresPreferenceRepository(self._tx)
-
-    @cached_property
-    def notification_templates(self) -> PostgresTemplateRepository:
-        return PostgresTemplateRepository(self._tx)
-
-    @cached_property
-    def consents(self) -> PostgresConsents:
-        return PostgresConsents(self._tx)
-
-    @cached_property
-    def data_exports(self) -> PostgresDataExports:
-        return PostgresDataExports(self._tx)
-
-    @cached_property
-    def personal_data(self) -> PostgresPersonalData:
-        return PostgresPersonalData(self)
-
-    @cached_property
-    def erasure(self) -> PostgresErasure:
-        return PostgresErasure(self._tx)
-
-    @cached_property
-    def chats(self) -> PostgresChats:
-        return PostgresChats(self._tx)
+        def __getattr__(self, name: str) -> Any:
+            """A repository is made on first use (a unit of work touches few of them)."""
+            make = _REPOSITORIES.get(name)
+            if make is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            repository = self.__dict__[name] = make(self._tx)
+            return repository
 
     @property
     def scope(self) -> PostgresScope:
@@ -412,3 +267,9 @@ class PostgresUnitOfWork(UnitOfWorkBase):
     def _finish(self) -> None:
         self._wakes_relays = False
         self._tx.close()
+
+
+_REPOSITORIES: dict[str, Callable[[Transaction], Any]] = {
+    name: globals()[kind] for name, kind in PostgresUnitOfWork.__annotations__.items()
+}
+"""The repositories declared on :class:`PostgresUnitOfWork`, by attribute name."""
