@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from travelcore.audit import REDACTED, AuditAction, audit_entries, redacted
-from travelcore.audit.model import _changed, snapshot
+from travelcore.audit.model import SECRET_NAME, _changed, snapshot
 from travelcore.kernel import Actor, Change, Role, TenantId, UserId, new_uuid
 from travelcore.ledger import BillingPeriod, CreditBalance
 
@@ -116,3 +116,37 @@ def test_an_update_of_a_balance_agrees_with_the_diff_of_its_whole_snapshots(
     entries = audit_entries(TENANT, [Change("credit_balance", balance.id, old, balance)], None, T0)
     [e] = entries
     assert (e.before, e.after) == _full_diff(old, balance)
+
+
+def _redacted_walk(data: object) -> object:
+    """Redaction spelled out as a plain walk of every value (the reference)."""
+    if isinstance(data, bytes):
+        return REDACTED
+    if isinstance(data, dict):
+        return {
+            str(k): REDACTED if SECRET_NAME.search(str(k)) else _redacted_walk(v)
+            for k, v in data.items()
+        }
+    if isinstance(data, set | frozenset):
+        return sorted((_redacted_walk(item) for item in data), key=str)
+    if isinstance(data, list | tuple):
+        return [_redacted_walk(item) for item in data]
+    return data
+
+
+_KEYS = st.sampled_from(["name", "password", "api_key", "token", "note", "secret_hash", "n"])
+
+
+@given(
+    st.recursive(
+        st.none() | st.integers() | st.text(max_size=5) | st.binary(max_size=3),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(_KEYS | st.integers(), inner, max_size=3)
+            | st.frozensets(st.integers(), max_size=3)
+        ),
+        max_leaves=10,
+    )
+)
+def test_redaction_equals_a_walk_of_every_value(data: object) -> None:
+    assert redacted(data) == _redacted_walk(data)

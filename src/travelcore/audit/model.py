@@ -270,20 +270,28 @@ def masked(entity: T, *fields: str) -> T:
     return cast(T, attrs.evolve(cast(Any, entity), **values)) if values else entity
 
 
+_NESTED = (dict, list, tuple, set, frozenset, bytes)
+"""The values :func:`redacted` looks into (any other value is kept as it is)."""
+
+
 def redacted(data: Any) -> Any:
     """``data`` (from ``to_data``) as JSON, with the value of every key that names a secret
     replaced, at any depth; sets become sorted lists."""
+    if isinstance(data, dict):
+        shown = {}
+        for key, value in data.items():
+            name = key if type(key) is str else str(key)
+            if _names_secret(name):
+                shown[name] = REDACTED
+            else:
+                shown[name] = redacted(value) if isinstance(value, _NESTED) else value
+        return shown
     if isinstance(data, bytes):
         return REDACTED
-    if isinstance(data, dict):
-        return {
-            str(key): REDACTED if _names_secret(str(key)) else redacted(value)
-            for key, value in data.items()
-        }
     if isinstance(data, set | frozenset):
         return sorted((redacted(item) for item in data), key=str)
     if isinstance(data, list | tuple):
-        return [redacted(item) for item in data]
+        return [redacted(item) if isinstance(item, _NESTED) else item for item in data]
     return data
 
 
