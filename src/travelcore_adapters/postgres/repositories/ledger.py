@@ -334,7 +334,7 @@ class PostgresLedgerRepository(TableRepository[CreditBalance]):
         holds = [
             hold_row(self._tid, position, hold)
             for position, hold in enumerate(entity.holds)
-            if seen.get(hold.id) != hold
+            if (known := seen.get(hold.id)) is not hold and known != hold  # (holds are frozen)
         ]
         self._scope.write_many(UPSERT_HOLD, holds)
         self._holds_seen[entity.id] = {hold.id: hold for hold in entity.holds}
