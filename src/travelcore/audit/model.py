@@ -245,7 +245,7 @@ def _changed(old: Any, new: Any) -> tuple[Any, Any]:
         return old, new
     same = 0
     for a, b in zip(old, new, strict=False):
-        if a != b:
+        if a is not b and a != b:
             break
         same += 1
     left, came = old[same:], new[same:]
