@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_args
 
 import pytest
 
@@ -41,52 +41,65 @@ from travelcore_adapters.postgres.repositories.booking import PostgresBookingRep
 from travelcore_adapters.postgres.repositories.ledger import PostgresLedgerRepository
 from travelcore_adapters.postgres.repositories.payments import PostgresPayments
 
-THREADS, ROUNDS = 8, 20
+THREADS, ROUNDS, FEW = 8, 20, 5
+PATHS: tuple[StatementPath, ...] = get_args(StatementPath)
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def pooled(
-    postgres_test_database: ProvisionedDatabase, statement_path: StatementPath
-) -> Iterator[PostgresDatabase]:
-    with PostgresDatabase(
-        postgres_test_database.app_url,
-        pool_size=THREADS,
-        pool_timeout=60,
-        retry_attempts=8,
-        statement_path=statement_path,
-    ) as database:
-        yield database
+def pools(
+    postgres_test_database: ProvisionedDatabase,
+) -> Iterator[Callable[[StatementPath], PostgresDatabase]]:
+    """A pool of ``THREADS`` connections per statement path, opened when first asked for."""
+    opened: dict[StatementPath, PostgresDatabase] = {}
+
+    def pool(path: StatementPath) -> PostgresDatabase:
+        if path not in opened:
+            opened[path] = PostgresDatabase(
+                postgres_test_database.app_url,
+                pool_size=THREADS,
+                pool_timeout=60,
+                retry_attempts=8,
+                statement_path=path,
+            )
+        return opened[path]
+
+    yield pool
+    for database in opened.values():
+        database.dispose()
 
 
-class UnlockedBookings(PostgresBookingRepository):
-    lock_on_get: ClassVar[bool] = False
+@pytest.fixture(params=["memory", *PATHS])
+def racing(request: pytest.FixtureRequest) -> tuple[Any, Callable[..., Any]]:
+    """The unit-of-work factory (memory, or PostgreSQL on a statement path) and how to call
+    a use case on it (retried on ``TransientConflict`` on PostgreSQL)."""
+    if request.param == "memory":
+        return MemoryDatabase(), lambda fn: fn
+    database: PostgresDatabase = request.getfixturevalue("pools")(request.param)
+    return database, database.retrying
 
 
-class UnlockedPayments(PostgresPayments):
-    lock_on_get: ClassVar[bool] = False
+@pytest.fixture(params=PATHS)
+def unlocked_pool(
+    request: pytest.FixtureRequest, pools: Callable[[StatementPath], PostgresDatabase]
+) -> PostgresDatabase:
+    """PostgreSQL on a statement path, for the negative controls."""
+    return pools(request.param)
 
 
-def unlocked(database: PostgresDatabase) -> Callable[[TenantId], PostgresUnitOfWork]:
-    """Units of work whose bookings and payments are read without their row lock."""
+def without_locks(
+    database: PostgresDatabase, **repositories: Callable[[Any], Any]
+) -> Callable[[TenantId], PostgresUnitOfWork]:
+    """Units of work whose named repositories are replaced (by ones that read without
+    their locks)."""
 
     def make(tenant: TenantId) -> PostgresUnitOfWork:
-        uow = PostgresUnitOfWork(database.engine, tenant, database.bus)
-        uow.bookings = UnlockedBookings(uow.scope)
-        uow.payments = UnlockedPayments(uow.scope)
+        uow = PostgresUnitOfWork(database.engine, tenant, database.bus, clock=database.clock)
+        for name, repository in repositories.items():
+            setattr(uow, name, repository(uow.scope))
         return uow
 
     return make
-
-
-def databases(request: pytest.FixtureRequest) -> tuple[Any, Callable[..., Any]]:
-    """The unit-of-work factory of the parameter and how to call a use case on it."""
-    if request.param == "memory":
-        return MemoryDatabase(), lambda fn: fn
-    database: PostgresDatabase = request.getfixturevalue("pooled")
-    if request.param == "postgres-unlocked":
-        return unlocked(database), database.retrying
-    return database, database.retrying
 
 
 def race(calls: Sequence[Callable[[], object]]) -> Counter[str]:
@@ -104,6 +117,20 @@ def race(calls: Sequence[Callable[[], object]]) -> Counter[str]:
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return Counter(pool.map(run, calls))
+
+
+def lost_races(
+    one_round: Callable[[], Counter[str]], expected: set[str], rounds: int = ROUNDS
+) -> Counter[str]:
+    """The outcomes of up to ``rounds`` rounds, stopping after the first that shows an
+    outcome outside ``expected``."""
+    seen: Counter[str] = Counter()
+    for _ in range(rounds):
+        outcomes = one_round()
+        seen += outcomes
+        if set(outcomes) - expected:
+            break
+    return seen
 
 
 # -- cancellations of one booking ------------------------------------------------------------
@@ -156,11 +183,6 @@ def cancellation_round(world: World, retrying: Callable[..., Any]) -> tuple[Coun
     return outcomes, len(refunds)
 
 
-@pytest.fixture(params=["memory", "postgres"])
-def racing(request: pytest.FixtureRequest) -> tuple[Any, Callable[..., Any]]:
-    return databases(request)
-
-
 def test_eight_cancellations_of_one_booking_refund_once_and_the_losers_get_invalid_transition(
     racing: tuple[Any, Callable[..., Any]],
 ) -> None:
@@ -172,20 +194,22 @@ def test_eight_cancellations_of_one_booking_refund_once_and_the_losers_get_inval
         assert refunds == 1
 
 
-@pytest.mark.parametrize("racing", ["postgres-unlocked"], indirect=True)
+class UnlockedBookings(PostgresBookingRepository):
+    lock_on_get: ClassVar[bool] = False
+
+
 def test_negative_control_cancellations_checked_before_the_lock_give_other_errors(
-    racing: tuple[Any, Callable[..., Any]],
+    unlocked_pool: PostgresDatabase,
 ) -> None:
     """Read without the row lock, a loser checks the booking as it was before the winner
     cancelled it and fails later on something else (the test above can fail)."""
-    database, retrying = racing
-    seen: Counter[str] = Counter()
-    for _ in range(ROUNDS):
-        outcomes, _ = cancellation_round(World(database, ManualClock(T0)), retrying)
-        seen += outcomes
-        if set(outcomes) - {"ok", "InvalidTransition"}:
-            break
-    assert set(seen) - {"ok", "InvalidTransition"}, seen
+    database = without_locks(unlocked_pool, bookings=UnlockedBookings)
+    expected = {"ok", "InvalidTransition"}
+    seen = lost_races(
+        lambda: cancellation_round(World(database, ManualClock(T0)), unlocked_pool.retrying)[0],
+        expected,
+    )
+    assert set(seen) - expected, seen
 
 
 # -- refunds of one payment --------------------------------------------------------------------
@@ -256,18 +280,17 @@ def test_eight_full_refunds_of_one_payment_refund_once_and_the_losers_get_the_sa
         assert refunded == Money.of("220.00", "EUR")
 
 
-@pytest.mark.parametrize("racing", ["postgres-unlocked"], indirect=True)
+class UnlockedPayments(PostgresPayments):
+    lock_on_get: ClassVar[bool] = False
+
+
 def test_negative_control_refunds_checked_before_the_lock_give_other_errors(
-    racing: tuple[Any, Callable[..., Any]],
+    unlocked_pool: PostgresDatabase,
 ) -> None:
-    database, retrying = racing
-    seen: Counter[str] = Counter()
-    for _ in range(ROUNDS):
-        outcomes, _ = refund_round(database, retrying)
-        seen += outcomes
-        if set(outcomes) - {"ok", "ValidationFailed"}:
-            break
-    assert set(seen) - {"ok", "ValidationFailed"}, seen
+    database = without_locks(unlocked_pool, payments=UnlockedPayments)
+    expected = {"ok", "ValidationFailed"}
+    seen = lost_races(lambda: refund_round(database, unlocked_pool.retrying)[0], expected)
+    assert set(seen) - expected, seen
 
 
 # -- allocations to one balance: create-or-update of one row -------------------------------
@@ -280,26 +303,6 @@ class UnlockedLedger(PostgresLedgerRepository):
 
     def find_query(self, user_id: UserId, day: date) -> Any:
         return self._query(ledger.CURRENT, user_id=user_id, day=day)
-
-
-def unlocked_ledger(database: PostgresDatabase) -> Callable[[TenantId], PostgresUnitOfWork]:
-    def make(tenant: TenantId) -> PostgresUnitOfWork:
-        uow = PostgresUnitOfWork(database.engine, tenant, database.bus)
-        uow.credits = UnlockedLedger(uow.scope)
-        return uow
-
-    return make
-
-
-@pytest.fixture(params=["memory", "postgres"])
-def allocating(
-    request: pytest.FixtureRequest, statement_path: StatementPath
-) -> tuple[Any, Callable[..., Any]]:
-    """As ``racing``, on each statement path (``pooled`` is on the test's)."""
-    if request.param == "postgres-unlocked":
-        database: PostgresDatabase = request.getfixturevalue("pooled")
-        return unlocked_ledger(database), database.retrying
-    return databases(request)
 
 
 def allocation_round(
@@ -334,9 +337,9 @@ def allocation_round(
 
 @pytest.mark.parametrize("opened", [True, False], ids=["onto-a-balance", "opening-it"])
 def test_eight_allocations_to_one_parent_all_succeed_as_on_memory(
-    allocating: tuple[Any, Callable[..., Any]], opened: bool
+    racing: tuple[Any, Callable[..., Any]], opened: bool
 ) -> None:
-    database, retrying = allocating
+    database, retrying = racing
     for _ in range(ROUNDS // 2):
         outcomes, allocated, balances = allocation_round(database, retrying, opened=opened)
         assert outcomes == Counter({"ok": THREADS}), outcomes
@@ -344,16 +347,11 @@ def test_eight_allocations_to_one_parent_all_succeed_as_on_memory(
         assert balances == 1
 
 
-@pytest.mark.parametrize("allocating", ["postgres-unlocked"], indirect=True)
 @pytest.mark.parametrize("opened", [True, False], ids=["onto-a-balance", "opening-it"])
 def test_negative_control_allocations_without_the_locks_lose_races(
-    allocating: tuple[Any, Callable[..., Any]], opened: bool
+    unlocked_pool: PostgresDatabase, opened: bool
 ) -> None:
-    database, retrying = allocating
-    seen: Counter[str] = Counter()
-    for _ in range(ROUNDS):
-        outcomes, _, _ = allocation_round(database, retrying, opened=opened)
-        seen += outcomes
-        if set(outcomes) - {"ok"}:
-            break
+    database = without_locks(unlocked_pool, credits=UnlockedLedger)
+    retrying = unlocked_pool.retrying
+    seen = lost_races(lambda: allocation_round(database, retrying, opened=opened)[0], {"ok"})
     assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
