@@ -1,10 +1,19 @@
 """The losers of a race get the same error on PostgreSQL as on memory: a use case locks the
-row it changes before it checks it (``bookings.get`` and ``payments.get`` are ``SELECT ...
-FOR NO KEY UPDATE``), so concurrent changes of one row queue and each checks what the one
-before it left. Memory runs one unit of work at a time, which gives the same result.
+row it changes before it checks it (``get`` and the finders of a repository with
+``lock_on_get`` are ``SELECT ... FOR NO KEY UPDATE``; a lookup that finds no row takes a
+lock on the key and looks again), so concurrent changes of one row queue and each checks
+what the one before it left. Memory runs one unit of work at a time, which gives the same
+result.
 
-Negative controls swap in repositories that read without the lock, and show that the same
-tests then see other errors.
+Each race runs 8 threads (``THREADS``) on memory and on both statement paths: 20 rounds
+(``ROUNDS``) for the cancellations of one booking and the refunds of one payment, 10
+(``FEW``) for the resends of one invitation and for the create-or-update rows (a
+parent's credit balance, the seats of a subscription's period, a travel policy rule, a
+traveller's preferences, a tenant's platform settings, a user's notification
+preferences). The whole module takes about 15 s on 2 cores with ``-n 2``.
+
+Negative controls swap in repositories that read without the locks and show that the same
+races then end in other errors (each stops at the first round that shows one).
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, get_args
 
+import attrs
 import pytest
 
 from travelcore.booking import (
@@ -26,22 +36,66 @@ from travelcore.booking import (
     CancellationReason,
     ConfirmBooking,
 )
-from travelcore.kernel import ManualClock, Money, TenantId, TravelcoreError, UserId, new_uuid
-from travelcore.ledger import AllocateCredits, EntryType
+from travelcore.invitations import MAX_RESENDS, ResendInvitation
+from travelcore.kernel import (
+    ManualClock,
+    Money,
+    Policy,
+    TenantId,
+    TravelcoreError,
+    UserId,
+    new_uuid,
+)
+from travelcore.ledger import (
+    AllocateCredits,
+    AllocatePeriodCredits,
+    CreateSubscription,
+    EntryType,
+    SubscriptionTier,
+)
+from travelcore.ledger import CorporateId as SubscriberId
+from travelcore.notifications import Channel, NotificationService, NotificationType, SwitchChannel
+from travelcore.notifications.model import DEFAULT_CHANNELS
 from travelcore.payments import PaymentService, PayTrip, RefundPayment
+from travelcore.settings import PlatformSettingsService
 from travelcore.testing.actors import admin
+from travelcore.testing.builders import a_corporate, a_parent
+from travelcore.testing.invitations import Company
 from travelcore.testing.world import World
-from travelcore.travel import BookTrip, LineItem, RegisterTenant, TravelService, TripId
+from travelcore.travel import (
+    BookTrip,
+    LineItem,
+    PolicyKey,
+    RegisterTenant,
+    SetPolicyRule,
+    SetTravelPreferences,
+    TravelService,
+    TripId,
+)
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
+from travelcore_adapters.notifications import JinjaRenderer
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork, StatementPath
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.postgres.repositories import ledger
 from travelcore_adapters.postgres.repositories.booking import PostgresBookingRepository
-from travelcore_adapters.postgres.repositories.ledger import PostgresLedgerRepository
+from travelcore_adapters.postgres.repositories.invitations import PostgresInvitations
+from travelcore_adapters.postgres.repositories.ledger import (
+    PostgresLedgerRepository,
+    PostgresSeatRepository,
+    PostgresSubscriptionRepository,
+)
+from travelcore_adapters.postgres.repositories.notifications import PostgresPreferenceRepository
 from travelcore_adapters.postgres.repositories.payments import PostgresPayments
+from travelcore_adapters.postgres.repositories.scope import PostgresScope
+from travelcore_adapters.postgres.repositories.settings import PostgresPlatformSettings
+from travelcore_adapters.postgres.repositories.travel import (
+    PostgresTravelPolicies,
+    PostgresTravelPreferences,
+)
+from travelcore_adapters.security import AesGcmSecretBox
 
-THREADS, ROUNDS, FEW = 8, 20, 5
+THREADS, ROUNDS, FEW = 8, 20, 10
 PATHS: tuple[StatementPath, ...] = get_args(StatementPath)
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -340,7 +394,7 @@ def test_eight_allocations_to_one_parent_all_succeed_as_on_memory(
     racing: tuple[Any, Callable[..., Any]], opened: bool
 ) -> None:
     database, retrying = racing
-    for _ in range(ROUNDS // 2):
+    for _ in range(FEW):
         outcomes, allocated, balances = allocation_round(database, retrying, opened=opened)
         assert outcomes == Counter({"ok": THREADS}), outcomes
         assert allocated == (20 if opened else 0) + 5 * THREADS
@@ -354,4 +408,344 @@ def test_negative_control_allocations_without_the_locks_lose_races(
     database = without_locks(unlocked_pool, credits=UnlockedLedger)
     retrying = unlocked_pool.retrying
     seen = lost_races(lambda: allocation_round(database, retrying, opened=opened)[0], {"ok"})
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+# -- seats of one subscription: create-or-update of one row ---------------------------------
+
+
+class UnlockedSeats(PostgresSeatRepository):
+    lock_on_get: ClassVar[bool] = False
+
+
+class UnlockedSubscriptions(PostgresSubscriptionRepository):
+    """Subscriptions whose seats are found without the row lock or the key lock."""
+
+    def __init__(self, scope: PostgresScope) -> None:
+        super().__init__(scope)
+        self._seats = UnlockedSeats(scope)
+
+
+SEATS = 5
+
+
+def seats_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[str], list[int]]:
+    """Eight employees given their period credits at once from a subscription of 5 seats
+    whose period has none taken yet: the outcomes, and the number of users of each seats
+    row of the period."""
+    world = World(database, ManualClock(T0))
+    with world.db(world.tenant) as uow:
+        corporate = a_corporate(world.tenant)
+        uow.corporates.add(corporate)
+        employees = [a_parent(world.tenant, corporate) for _ in range(THREADS)]
+        for employee in employees:
+            uow.users.add(employee)
+        uow.commit()
+    subscription = world.ledger.create_subscription(
+        CreateSubscription(
+            tenant_id=world.tenant,
+            corporate_id=SubscriberId(corporate.id),
+            tier=SubscriptionTier.STANDARD,
+            covered_employees=SEATS,
+            credits_per_employee=10,
+            monthly_cost=Money.of("250", "EUR"),
+            start_date=date(2026, 1, 1),
+            idempotency_key="subscription",
+        ),
+        actor=admin(world.tenant),
+    )
+    allocate = retrying(world.ledger.allocate_period_credits)
+    calls = [
+        functools.partial(
+            allocate,
+            AllocatePeriodCredits(
+                tenant_id=world.tenant,
+                subscription_id=subscription.id,
+                user_id=employee.id,
+                day=T0.date(),
+                idempotency_key=f"seat-{employee.id}",
+            ),
+            actor=admin(world.tenant),
+        )
+        for employee in employees
+    ]
+    outcomes = race(calls)
+    with world.db(world.tenant) as uow:
+        period = subscription.period_containing(T0.date())
+        seats = uow.subscriptions.seats(subscription.id, period.start)
+    return outcomes, [] if seats is None else [len(seats.users)]
+
+
+def test_eight_employees_taking_five_seats_get_them_or_capacity_exceeded_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, retrying = racing
+    for _ in range(FEW):
+        outcomes, seats = seats_round(database, retrying)
+        assert outcomes == Counter({"ok": SEATS, "CapacityExceeded": THREADS - SEATS}), outcomes
+        assert seats == [SEATS]
+
+
+def test_negative_control_seats_without_the_locks_lose_races(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(unlocked_pool, subscriptions=UnlockedSubscriptions)
+    retrying = unlocked_pool.retrying
+    seen = lost_races(lambda: seats_round(database, retrying)[0], {"ok", "CapacityExceeded"})
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+# -- a travel policy rule and a traveller's preferences: create-or-update of one row -------
+
+
+class UnlockedPolicies(PostgresTravelPolicies):
+    lock_on_get: ClassVar[bool] = False
+
+
+class UnlockedTravelPreferences(PostgresTravelPreferences):
+    lock_on_get: ClassVar[bool] = False
+
+
+LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "sv")
+
+
+def travel_round(
+    database: Any, retrying: Callable[..., Any], *, rule: bool
+) -> tuple[Counter[str], list[tuple[object, int]]]:
+    """Eight threads set the tenant's advance-booking rule (``rule``) or one traveller's
+    preferences at once, each to another value, in a tenant that has none: the outcomes
+    and the stored value and version of each row."""
+    tenant, clock = TenantId(new_uuid()), ManualClock(T0)
+    travel = TravelService(database, clock)
+    travel.register_tenant(
+        RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key="t"), actor=admin(tenant)
+    )
+    traveller = UserId(new_uuid())
+    command: Callable[..., Any] = retrying(
+        travel.set_policy_rule if rule else travel.set_preferences
+    )
+    calls = [
+        functools.partial(
+            command,
+            SetPolicyRule(
+                tenant_id=tenant,
+                key=PolicyKey.ADVANCE_BOOKING,
+                value={"min_days": n + 1},
+                idempotency_key=f"rule-{n}",
+            )
+            if rule
+            else SetTravelPreferences(
+                tenant_id=tenant,
+                user_id=traveller,
+                language=LANGUAGES[n],
+                idempotency_key=f"preferences-{n}",
+            ),
+            actor=admin(tenant),
+        )
+        for n in range(THREADS)
+    ]
+    outcomes = race(calls)
+    if rule:
+        rules = travel.policy_rules(tenant, actor=admin(tenant))
+        return outcomes, [(r.value["min_days"], r.version) for r in rules]
+    preferences = travel.preferences(tenant, traveller, actor=admin(tenant))
+    return outcomes, [(preferences.language, preferences.version)]
+
+
+@pytest.mark.parametrize("rule", [True, False], ids=["policy-rule", "preferences"])
+def test_eight_travel_settings_of_one_key_all_succeed_one_after_another_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]], rule: bool
+) -> None:
+    """Every write lands on the row the one before it left: the version counts all 8."""
+    database, retrying = racing
+    sent = range(1, THREADS + 1) if rule else LANGUAGES
+    for _ in range(FEW):
+        outcomes, rows = travel_round(database, retrying, rule=rule)
+        assert outcomes == Counter({"ok": THREADS}), outcomes
+        [(value, version)] = rows
+        assert value in sent
+        assert version == THREADS
+
+
+@pytest.mark.parametrize("rule", [True, False], ids=["policy-rule", "preferences"])
+def test_negative_control_travel_settings_without_the_locks_lose_races(
+    unlocked_pool: PostgresDatabase, rule: bool
+) -> None:
+    database = without_locks(
+        unlocked_pool,
+        travel_policies=UnlockedPolicies,
+        travel_preferences=UnlockedTravelPreferences,
+    )
+    retrying = unlocked_pool.retrying
+    seen = lost_races(lambda: travel_round(database, retrying, rule=rule)[0], {"ok"})
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+# -- a tenant's platform settings: create-or-update of one row ------------------------------
+
+
+class UnlockedSettings(PostgresPlatformSettings):
+    lock_on_get: ClassVar[bool] = False
+
+
+DURATIONS = [f.name for f in attrs.fields(attrs.resolve_types(Policy)) if f.type is timedelta][
+    :THREADS
+]
+
+
+def settings_round(
+    database: Any, retrying: Callable[..., Any]
+) -> tuple[Counter[str], dict[str, Any], int]:
+    """Eight platform admins override another duration of a tenant's policy each, at once,
+    in a tenant without settings: the outcomes, the stored overrides and their version."""
+    tenant = TenantId(new_uuid())
+    settings = PlatformSettingsService(database, ManualClock(T0))
+    default = Policy()
+    update = retrying(settings.update)
+    calls = [
+        functools.partial(
+            update,
+            tenant,
+            {name: int((getattr(default, name) + timedelta(hours=1)).total_seconds())},
+            actor=admin(tenant),
+        )
+        for name in DURATIONS
+    ]
+    outcomes = race(calls)
+    with database(tenant) as uow:
+        stored = uow.platform_settings.get()
+    return outcomes, stored.overrides, stored.version
+
+
+def test_eight_overrides_of_one_tenants_settings_all_land_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    """Each update merges its override into what the one before it stored: none is lost,
+    and the version counts the 7 saves after the first update added the record (at 0)."""
+    database, retrying = racing
+    default = Policy()
+    expected = {
+        name: int((getattr(default, name) + timedelta(hours=1)).total_seconds())
+        for name in DURATIONS
+    }
+    for _ in range(FEW):
+        outcomes, overrides, version = settings_round(database, retrying)
+        assert outcomes == Counter({"ok": THREADS}), outcomes
+        assert overrides == expected
+        assert version == THREADS - 1
+
+
+def test_negative_control_settings_without_the_locks_lose_races(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(unlocked_pool, platform_settings=UnlockedSettings)
+    seen = lost_races(lambda: settings_round(database, unlocked_pool.retrying)[0], {"ok"})
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+# -- a user's notification preferences: create-or-update of one row -------------------------
+
+
+class UnlockedNotificationPreferences(PostgresPreferenceRepository):
+    lock_on_get: ClassVar[bool] = False
+
+
+KINDS = list(NotificationType)[:THREADS]
+
+
+def notification_round(
+    database: Any, retrying: Callable[..., Any]
+) -> tuple[Counter[str], dict[NotificationType, tuple[Channel, ...]], int]:
+    """Eight threads switch SMS on for another notification type each, at once, for a
+    parent without stored preferences: the outcomes, the stored channels and version."""
+    world = World(database, ManualClock(T0))
+    parent, _ = world.family(credits=0)
+    notify = NotificationService(database, world.clock, renderer=JinjaRenderer())
+    switch = retrying(notify.switch_channel)
+    calls = [
+        functools.partial(
+            switch,
+            SwitchChannel(
+                tenant_id=world.tenant,
+                user_id=parent,
+                type=kind,
+                channel=Channel.SMS,
+                enabled=True,
+                idempotency_key=f"switch-{kind}",
+            ),
+            actor=admin(world.tenant),
+        )
+        for kind in KINDS
+    ]
+    outcomes = race(calls)
+    stored = notify.preferences(world.tenant, parent, actor=admin(world.tenant))
+    return outcomes, dict(stored.channels), stored.version
+
+
+def test_eight_channel_switches_of_one_user_all_land_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    """Each switch is applied to what the one before it stored: none is lost, and the
+    version counts the 7 saves after the first switch added the record (at 0)."""
+    database, retrying = racing
+    on = tuple(sorted(DEFAULT_CHANNELS | {Channel.SMS}))
+    for _ in range(FEW):
+        outcomes, channels, version = notification_round(database, retrying)
+        assert outcomes == Counter({"ok": THREADS}), outcomes
+        assert channels == dict.fromkeys(KINDS, on)
+        assert version == THREADS - 1
+
+
+def test_negative_control_channel_switches_without_the_locks_lose_races(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(
+        unlocked_pool, notification_preferences=UnlockedNotificationPreferences
+    )
+    seen = lost_races(lambda: notification_round(database, unlocked_pool.retrying)[0], {"ok"})
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+# -- resends of one invitation ------------------------------------------------------------
+
+
+class UnlockedInvitations(PostgresInvitations):
+    lock_on_get: ClassVar[bool] = False
+
+
+def resend_round(
+    database: Any, retrying: Callable[..., Any]
+) -> tuple[Counter[str], tuple[int, int]]:
+    """The HR admin resends one invitation from 8 threads at once (an invitation is resent
+    at most 5 times): the outcomes, and the stored resend count and version. Concurrent
+    accepts of one token are raced in ``test_invitations.py``."""
+    digest = AesGcmSecretBox({"k": AesGcmSecretBox.generate_key()}, "k")
+    company = Company(lambda tenant, _bus: database(tenant), digest, ManualClock(T0))
+    invitation = company.invite().invitation
+    resend = retrying(company.service.resend)
+    command = ResendInvitation(tenant_id=company.tenant, invitation_id=invitation.id)
+    outcomes = race([functools.partial(resend, command, actor=company.hr)] * THREADS)
+    with company.db(company.tenant) as uow:
+        stored = uow.invitations.get(invitation.id)
+    return outcomes, (stored.resend_count, stored.version)
+
+
+def test_eight_resends_of_one_invitation_stop_at_the_limit_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, retrying = racing
+    for _ in range(FEW):
+        outcomes, stored = resend_round(database, retrying)
+        assert outcomes == Counter(
+            {"ok": MAX_RESENDS, "ResendLimitReached": THREADS - MAX_RESENDS}
+        ), outcomes
+        assert stored == (MAX_RESENDS, MAX_RESENDS)  # created at version 0, one save each
+
+
+def test_negative_control_resends_checked_before_the_lock_give_other_errors(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(unlocked_pool, invitations=UnlockedInvitations)
+    expected = {"ok", "ResendLimitReached"}
+    seen = lost_races(lambda: resend_round(database, unlocked_pool.retrying)[0], expected)
     assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
