@@ -10,7 +10,8 @@ Each race runs 8 threads (``THREADS``) on memory and on both statement paths: 20
 (``FEW``) for the resends of one invitation and for the create-or-update rows (a
 parent's credit balance, the seats of a subscription's period, a travel policy rule, a
 traveller's preferences, a tenant's platform settings, a user's notification
-preferences). The whole module takes about 15 s on 2 cores with ``-n 2``.
+preferences) and the changes of one trip or itinerary. The whole module takes about
+15 s on 2 cores with ``-n 2``.
 
 Negative controls swap in repositories that read without the locks and show that the same
 races then end in other errors (each stops at the first round that shows one).
@@ -63,7 +64,12 @@ from travelcore.testing.builders import a_corporate, a_parent
 from travelcore.testing.invitations import Company
 from travelcore.testing.world import World
 from travelcore.travel import (
+    AddItineraryDay,
     BookTrip,
+    ChangeTrip,
+    DraftItinerary,
+    ItineraryDay,
+    ItineraryId,
     LineItem,
     PolicyKey,
     RegisterTenant,
@@ -71,6 +77,7 @@ from travelcore.travel import (
     SetTravelPreferences,
     TravelService,
     TripId,
+    TripStatus,
 )
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
@@ -90,8 +97,10 @@ from travelcore_adapters.postgres.repositories.payments import PostgresPayments
 from travelcore_adapters.postgres.repositories.scope import PostgresScope
 from travelcore_adapters.postgres.repositories.settings import PostgresPlatformSettings
 from travelcore_adapters.postgres.repositories.travel import (
+    PostgresItineraries,
     PostgresTravelPolicies,
     PostgresTravelPreferences,
+    PostgresTrips,
 )
 from travelcore_adapters.security import AesGcmSecretBox
 
@@ -748,4 +757,140 @@ def test_negative_control_resends_checked_before_the_lock_give_other_errors(
     database = without_locks(unlocked_pool, invitations=UnlockedInvitations)
     expected = {"ok", "ResendLimitReached"}
     seen = lost_races(lambda: resend_round(database, unlocked_pool.retrying)[0], expected)
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+# -- a trip and an itinerary: changes of one row -------------------------------------------
+
+
+class UnlockedTrips(PostgresTrips):
+    lock_on_get: ClassVar[bool] = False
+
+
+class UnlockedItineraries(PostgresItineraries):
+    lock_on_get: ClassVar[bool] = False
+
+
+def trip_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[str], object]:
+    """A confirmed trip cancelled from 8 threads at once: the outcomes and its status."""
+    tenant, clock = TenantId(new_uuid()), ManualClock(T0)
+    travel = TravelService(database, clock)
+    travel.register_tenant(
+        RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key="t"), actor=admin(tenant)
+    )
+    start = date(2026, 5, 1)
+    hotel = LineItem.hotel(
+        provider="Booking.com",
+        external_ref="H",
+        price_per_night=Money.of("110.00", "EUR"),
+        check_in=start,
+        check_out=start + timedelta(days=2),
+    )
+    trip = travel.book_trip(
+        BookTrip(
+            tenant_id=tenant,
+            user_id=UserId(new_uuid()),
+            currency="EUR",
+            items=(hotel,),
+            idempotency_key="trip",
+        ),
+        actor=admin(tenant),
+    )
+    trip_id = TripId(trip.id)
+    travel.confirm_trip(
+        ChangeTrip(tenant_id=tenant, trip_id=trip_id, idempotency_key="confirm"),
+        actor=admin(tenant),
+    )
+    cancel = retrying(travel.cancel_trip)
+    calls = [
+        functools.partial(
+            cancel,
+            ChangeTrip(tenant_id=tenant, trip_id=trip_id, idempotency_key=f"cancel-{n}"),
+            actor=admin(tenant),
+        )
+        for n in range(THREADS)
+    ]
+    outcomes = race(calls)
+    return outcomes, travel.trip(tenant, trip_id, actor=admin(tenant)).status
+
+
+def test_eight_cancellations_of_one_trip_succeed_once_and_the_losers_get_invalid_transition(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, retrying = racing
+    for _ in range(FEW):
+        outcomes, status = trip_round(database, retrying)
+        assert outcomes == Counter({"ok": 1, "InvalidTransition": THREADS - 1}), outcomes
+        assert status is TripStatus.CANCELLED
+
+
+def test_negative_control_trip_cancellations_checked_before_the_lock_give_other_errors(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(unlocked_pool, trips=UnlockedTrips)
+    expected = {"ok", "InvalidTransition"}
+    seen = lost_races(lambda: trip_round(database, unlocked_pool.retrying)[0], expected)
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+def itinerary_round(
+    database: Any, retrying: Callable[..., Any]
+) -> tuple[Counter[str], list[date], int]:
+    """Eight days added to one draft itinerary from 8 threads at once: the outcomes, the
+    stored days and version."""
+    tenant, clock = TenantId(new_uuid()), ManualClock(T0)
+    travel = TravelService(database, clock)
+    travel.register_tenant(
+        RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key="t"), actor=admin(tenant)
+    )
+    start = date(2026, 5, 1)
+    draft = travel.draft_itinerary(
+        DraftItinerary(
+            tenant_id=tenant,
+            user_id=UserId(new_uuid()),
+            starts_on=start,
+            ends_on=start + timedelta(days=THREADS - 1),
+            destinations=("Lisbon",),
+            idempotency_key="draft",
+        ),
+        actor=admin(tenant),
+    )
+    itinerary_id = ItineraryId(draft.id)
+    add = retrying(travel.add_itinerary_day)
+    days = [start + timedelta(days=n) for n in range(THREADS)]
+    calls = [
+        functools.partial(
+            add,
+            AddItineraryDay(
+                tenant_id=tenant,
+                itinerary_id=itinerary_id,
+                day=ItineraryDay(day=day, activity_type="museum"),
+                idempotency_key=f"day-{day}",
+            ),
+            actor=admin(tenant),
+        )
+        for day in days
+    ]
+    outcomes = race(calls)
+    stored = travel.itinerary(tenant, itinerary_id, actor=admin(tenant))
+    return outcomes, [d.day for d in stored.days], stored.version
+
+
+def test_eight_days_added_to_one_itinerary_all_land_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, retrying = racing
+    start = date(2026, 5, 1)
+    for _ in range(FEW):
+        outcomes, days, version = itinerary_round(database, retrying)
+        assert outcomes == Counter({"ok": THREADS}), outcomes
+        assert days == [start + timedelta(days=n) for n in range(THREADS)]
+        assert version == 1 + THREADS
+
+
+def test_negative_control_itinerary_days_without_the_lock_lose_races(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(unlocked_pool, itineraries=UnlockedItineraries)
+    seen = lost_races(lambda: itinerary_round(database, unlocked_pool.retrying)[0], {"ok"})
     assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen

@@ -237,6 +237,7 @@ class WithChildren(TableRepository[E], Generic[E, C]):
 class PostgresItineraries(WithChildren[Itinerary, ItineraryDay]):
     table, entity = it, "itinerary"
     child_table, parent_column = days, "itinerary_id"
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: Itinerary) -> dict[str, Any]:
         return {
@@ -299,6 +300,7 @@ class PostgresItineraries(WithChildren[Itinerary, ItineraryDay]):
 class PostgresTrips(WithChildren[Trip, LineItem]):
     table, entity = tr, "trip"
     child_table, parent_column = items, "trip_id"
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: Trip) -> dict[str, Any]:
         return {
