@@ -10,8 +10,8 @@ Each race runs 8 threads (``THREADS``) on memory and on both statement paths: 20
 (``FEW``) for the resends of one invitation and for the create-or-update rows (a
 parent's credit balance, the seats of a subscription's period, a travel policy rule, a
 traveller's preferences, a tenant's platform settings, a user's notification
-preferences) and the changes of one trip or itinerary. The whole module takes about
-15 s on 2 cores with ``-n 2``.
+preferences), the changes of one trip, itinerary or invoice, and the numbering of one
+corporate's invoices. The whole module takes about 25 s on 2 cores with ``-n 2``.
 
 Negative controls swap in repositories that read without the locks and show that the same
 races then end in other errors (each stops at the first round that shows one).
@@ -30,6 +30,13 @@ from typing import Any, ClassVar, get_args
 import attrs
 import pytest
 
+from travelcore.billing import (
+    BillingService,
+    ChangeInvoice,
+    InvoiceStatus,
+    IssueInvoice,
+    RecordInvoicePayment,
+)
 from travelcore.booking import (
     BookingStatus,
     BookSession,
@@ -85,6 +92,7 @@ from travelcore_adapters.notifications import JinjaRenderer
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork, StatementPath
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.postgres.repositories import ledger
+from travelcore_adapters.postgres.repositories.billing import PostgresInvoices
 from travelcore_adapters.postgres.repositories.booking import PostgresBookingRepository
 from travelcore_adapters.postgres.repositories.invitations import PostgresInvitations
 from travelcore_adapters.postgres.repositories.ledger import (
@@ -893,4 +901,122 @@ def test_negative_control_itinerary_days_without_the_lock_lose_races(
 ) -> None:
     database = without_locks(unlocked_pool, itineraries=UnlockedItineraries)
     seen = lost_races(lambda: itinerary_round(database, unlocked_pool.retrying)[0], {"ok"})
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+# -- invoices: the numbers of one corporate and the payment of one invoice -----------------
+
+
+class UnlockedInvoices(PostgresInvoices):
+    """Invoices read without the row lock, numbered without the corporate's lock."""
+
+    lock_on_get: ClassVar[bool] = False
+    numbering_lock: ClassVar[bool] = False
+
+
+def invoicing(database: Any, subscriptions: int) -> tuple[World, BillingService, list[Any]]:
+    """A tenant whose corporate has ``subscriptions`` subscriptions, none invoiced yet."""
+    world = World(database, ManualClock(T0))
+    corporate = SubscriberId(new_uuid())
+    created = [
+        world.ledger.create_subscription(
+            CreateSubscription(
+                tenant_id=world.tenant,
+                corporate_id=corporate,
+                tier=SubscriptionTier.STANDARD,
+                covered_employees=40,
+                credits_per_employee=30,
+                monthly_cost=Money.of("1000.00", "EUR"),
+                start_date=date(2026, 1, 1),
+                idempotency_key=f"subscription-{n}",
+            ),
+            actor=admin(world.tenant),
+        )
+        for n in range(subscriptions)
+    ]
+    return world, BillingService(database, world.clock), created
+
+
+def issue(world: World, billing: BillingService, subscription: Any) -> Callable[[], Any]:
+    command = IssueInvoice(
+        tenant_id=world.tenant,
+        subscription_id=subscription.id,
+        day=T0.date(),
+        prefix="ACME",
+        idempotency_key=f"invoice-{subscription.id}",
+    )
+    return functools.partial(billing.issue_invoice, command, actor=admin(world.tenant))
+
+
+def numbering_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[str], list[str]]:
+    """Eight invoices issued at once, one per subscription of one corporate: the outcomes
+    and the stored invoice numbers."""
+    world, billing, subscriptions = invoicing(database, THREADS)
+    outcomes = race([retrying(issue(world, billing, s)) for s in subscriptions])
+    with world.db(world.tenant) as uow:
+        found = [uow.invoices.for_period(s.id, date(2026, 3, 1)) for s in subscriptions]
+    return outcomes, sorted(invoice.number for invoice in found if invoice is not None)
+
+
+def test_eight_invoices_of_one_corporate_issued_at_once_are_numbered_one_to_eight(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, retrying = racing
+    for _ in range(FEW):
+        outcomes, numbers = numbering_round(database, retrying)
+        assert outcomes == Counter({"ok": THREADS}), outcomes
+        assert numbers == [f"ACME-{n:06d}" for n in range(1, THREADS + 1)]
+
+
+def test_negative_control_invoices_numbered_without_the_lock_clash(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(unlocked_pool, invoices=UnlockedInvoices)
+    seen = lost_races(lambda: numbering_round(database, unlocked_pool.retrying)[0], {"ok"})
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+def payment_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[str], object]:
+    """A sent invoice paid in full from 8 threads at once: the outcomes and its status."""
+    world, billing, [subscription] = invoicing(database, 1)
+    invoice = issue(world, billing, subscription)()
+    billing.send_invoice(
+        ChangeInvoice(tenant_id=world.tenant, invoice_id=invoice.id, idempotency_key="send"),
+        actor=admin(world.tenant),
+    )
+    pay = retrying(billing.record_payment)
+    calls = [
+        functools.partial(
+            pay,
+            RecordInvoicePayment(
+                tenant_id=world.tenant,
+                invoice_id=invoice.id,
+                amount=invoice.total,
+                reference=f"transfer-{n}",
+                idempotency_key=f"pay-{n}",
+            ),
+            actor=admin(world.tenant),
+        )
+        for n in range(THREADS)
+    ]
+    outcomes = race(calls)
+    return outcomes, billing.invoice(world.tenant, invoice.id, actor=admin(world.tenant)).status
+
+
+def test_eight_payments_of_one_invoice_succeed_once_and_the_losers_get_invalid_transition(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, retrying = racing
+    for _ in range(FEW):
+        outcomes, status = payment_round(database, retrying)
+        assert outcomes == Counter({"ok": 1, "InvalidTransition": THREADS - 1}), outcomes
+        assert status is InvoiceStatus.PAID
+
+
+def test_negative_control_invoice_payments_checked_before_the_lock_give_other_errors(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(unlocked_pool, invoices=UnlockedInvoices)
+    expected = {"ok", "InvalidTransition"}
+    seen = lost_races(lambda: payment_round(database, unlocked_pool.retrying)[0], expected)
     assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
