@@ -953,7 +953,7 @@ def numbering_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counte
     and the stored invoice numbers."""
     world, billing, subscriptions = invoicing(database, THREADS)
     outcomes = race([retrying(issue(world, billing, s)) for s in subscriptions])
-    with world.db(world.tenant) as uow:
+    with database(world.tenant) as uow:
         found = [uow.invoices.for_period(s.id, date(2026, 3, 1)) for s in subscriptions]
     return outcomes, sorted(invoice.number for invoice in found if invoice is not None)
 
