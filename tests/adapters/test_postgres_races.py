@@ -10,8 +10,8 @@ Each race runs 8 threads (``THREADS``) on memory and on both statement paths: 20
 (``FEW``) for the resends of one invitation and for the create-or-update rows (a
 parent's credit balance, the seats of a subscription's period, a travel policy rule, a
 traveller's preferences, a tenant's platform settings, a user's notification
-preferences), the changes of one trip, itinerary or invoice, and the numbering of one
-corporate's invoices. The whole module takes about 25 s on 2 cores with ``-n 2``.
+preferences), the changes of one trip, itinerary, invoice or API key, and the numbering
+of one corporate's invoices. The whole module takes about 25 s on 2 cores with ``-n 2``.
 
 Negative controls swap in repositories that read without the locks and show that the same
 races then end in other errors (each stops at the first round that shows one).
@@ -30,6 +30,7 @@ from typing import Any, ClassVar, get_args
 import attrs
 import pytest
 
+from travelcore.apikeys import ApiKeyService, CreateApiKey
 from travelcore.billing import (
     BillingService,
     ChangeInvoice,
@@ -92,6 +93,7 @@ from travelcore_adapters.notifications import JinjaRenderer
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork, StatementPath
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.postgres.repositories import ledger
+from travelcore_adapters.postgres.repositories.apikeys import PostgresApiKeys
 from travelcore_adapters.postgres.repositories.billing import PostgresInvoices
 from travelcore_adapters.postgres.repositories.booking import PostgresBookingRepository
 from travelcore_adapters.postgres.repositories.invitations import PostgresInvitations
@@ -1019,4 +1021,84 @@ def test_negative_control_invoice_payments_checked_before_the_lock_give_other_er
     database = without_locks(unlocked_pool, invoices=UnlockedInvoices)
     expected = {"ok", "InvalidTransition"}
     seen = lost_races(lambda: payment_round(database, unlocked_pool.retrying)[0], expected)
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+# -- one API key: its uses and its revocation -----------------------------------------------
+
+
+class UnlockedApiKeys(PostgresApiKeys):
+    lock_on_get: ClassVar[bool] = False
+
+
+def api_key_round(
+    database: Any, retrying: Callable[..., Any], *, revoke: bool
+) -> tuple[Counter[str], tuple[bool, bool, int]]:
+    """Eight requests authenticate with one new API key at once (each records the key's
+    use unless another did within the minute) or revoke it (``revoke``): the outcomes, and
+    whether the stored key is used and revoked, and its version."""
+    world = World(database, ManualClock(T0))
+    parent, _ = world.family(credits=0)
+    keys = ApiKeyService(
+        database, world.clock, digest=AesGcmSecretBox({"k": bytes(32)}, current="k")
+    )
+    issued = keys.create(
+        CreateApiKey(
+            tenant_id=world.tenant,
+            user_id=parent,
+            role="parent",
+            name="integration",
+            scopes=frozenset({"read:bookings"}),
+        ),
+        actor=admin(world.tenant),
+    )
+    command: Callable[[], object] = (
+        functools.partial(
+            retrying(keys.revoke),
+            world.tenant,
+            issued.key.id,
+            reason="leaked",
+            actor=admin(world.tenant),
+        )
+        if revoke
+        else functools.partial(retrying(keys.authenticate), world.tenant, issued.token)
+    )
+    outcomes = race([command] * THREADS)
+    with database(world.tenant) as uow:
+        stored = uow.api_keys.get(issued.key.id)
+    return outcomes, (
+        stored.last_used_at is not None,
+        stored.revoked_at is not None,
+        stored.version,
+    )
+
+
+def test_eight_requests_with_one_api_key_all_pass_and_record_one_use_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, retrying = racing
+    for _ in range(FEW):
+        outcomes, stored = api_key_round(database, retrying, revoke=False)
+        assert outcomes == Counter({"ok": THREADS}), outcomes
+        assert stored == (True, False, 1)
+
+
+def test_eight_revocations_of_one_api_key_succeed_once_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, retrying = racing
+    for _ in range(FEW):
+        outcomes, stored = api_key_round(database, retrying, revoke=True)
+        assert outcomes == Counter({"ok": 1, "InvalidTransition": THREADS - 1}), outcomes
+        assert stored == (False, True, 1)
+
+
+@pytest.mark.parametrize("revoke", [False, True], ids=["uses", "revocations"])
+def test_negative_control_api_key_changes_checked_before_the_lock_give_other_errors(
+    unlocked_pool: PostgresDatabase, revoke: bool
+) -> None:
+    database = without_locks(unlocked_pool, api_keys=UnlockedApiKeys)
+    retrying = unlocked_pool.retrying
+    expected = {"ok", "InvalidTransition"}
+    seen = lost_races(lambda: api_key_round(database, retrying, revoke=revoke)[0], expected)
     assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
