@@ -7,11 +7,11 @@ result.
 
 Each race runs 8 threads (``THREADS``) on memory and on both statement paths: 20 rounds
 (``ROUNDS``) for the cancellations of one booking and the refunds of one payment, 10
-(``FEW``) for the resends of one invitation and for the create-or-update rows (a
-parent's credit balance, the seats of a subscription's period, a travel policy rule, a
-traveller's preferences, a tenant's platform settings, a user's notification
-preferences), the changes of one trip, itinerary, invoice or API key, and the numbering
-of one corporate's invoices. The whole module takes about 25 s on 2 cores with ``-n 2``.
+(``FEW``) for the others: create-or-update of one row (a parent's credit balance, the
+seats of a subscription's period, a travel policy rule, a traveller's preferences, a
+tenant's platform settings, a user's notification preferences), changes of one row (an
+invitation, a trip, an itinerary, an invoice, a venue payout, an API key) and the
+numbering of one corporate's invoices. The module takes about 30 s on 2 cores (``-n 2``).
 
 Negative controls swap in repositories that read without the locks and show that the same
 races then end in other errors (each stops at the first round that shows one).
@@ -32,8 +32,10 @@ import pytest
 
 from travelcore.apikeys import ApiKeyService, CreateApiKey
 from travelcore.billing import (
+    AdjustPayout,
     BillingService,
     ChangeInvoice,
+    CreatePayout,
     InvoiceStatus,
     IssueInvoice,
     RecordInvoicePayment,
@@ -94,7 +96,7 @@ from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork, S
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.postgres.repositories import ledger
 from travelcore_adapters.postgres.repositories.apikeys import PostgresApiKeys
-from travelcore_adapters.postgres.repositories.billing import PostgresInvoices
+from travelcore_adapters.postgres.repositories.billing import PostgresInvoices, PostgresPayouts
 from travelcore_adapters.postgres.repositories.booking import PostgresBookingRepository
 from travelcore_adapters.postgres.repositories.invitations import PostgresInvitations
 from travelcore_adapters.postgres.repositories.ledger import (
@@ -1101,4 +1103,65 @@ def test_negative_control_api_key_changes_checked_before_the_lock_give_other_err
     retrying = unlocked_pool.retrying
     expected = {"ok", "InvalidTransition"}
     seen = lost_races(lambda: api_key_round(database, retrying, revoke=revoke)[0], expected)
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+# -- adjustments of one venue payout ------------------------------------------------------
+
+
+class UnlockedPayouts(PostgresPayouts):
+    lock_on_get: ClassVar[bool] = False
+
+
+def payout_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[str], Money]:
+    """A venue's pending payout adjusted by 1.00 EUR from 8 threads at once: the outcomes
+    and the stored adjustments."""
+    world = World(database, ManualClock(T0))
+    venue_id = world.get_session(world.session()).venue_id
+    billing = BillingService(database, world.clock)
+    payout = billing.create_payout(
+        CreatePayout(
+            tenant_id=world.tenant,
+            venue_id=venue_id,
+            period_start=date(2026, 3, 1),
+            period_end=date(2026, 4, 1),
+            credit_value=Money.of("2.50", "EUR"),
+            idempotency_key="payout",
+        ),
+        actor=admin(world.tenant),
+    )
+    adjust = retrying(billing.adjust_payout)
+    calls = [
+        functools.partial(
+            adjust,
+            AdjustPayout(
+                tenant_id=world.tenant,
+                payout_id=payout.id,
+                amount=Money.of("1.00", "EUR"),
+                notes=f"correction {n}",
+                idempotency_key=f"adjust-{n}",
+            ),
+            actor=admin(world.tenant),
+        )
+        for n in range(THREADS)
+    ]
+    outcomes = race(calls)
+    return outcomes, billing.payout(world.tenant, payout.id, actor=admin(world.tenant)).adjustments
+
+
+def test_eight_adjustments_of_one_payout_all_add_up_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, retrying = racing
+    for _ in range(FEW):
+        outcomes, adjustments = payout_round(database, retrying)
+        assert outcomes == Counter({"ok": THREADS}), outcomes
+        assert adjustments == Money.of("8.00", "EUR")
+
+
+def test_negative_control_payout_adjustments_without_the_lock_lose_races(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(unlocked_pool, payouts=UnlockedPayouts)
+    seen = lost_races(lambda: payout_round(database, unlocked_pool.retrying)[0], {"ok"})
     assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen

@@ -116,7 +116,10 @@ class PostgresInvoices(TableRepository[Invoice]):
 
 
 class PostgresPayouts(TableRepository[VenuePayout]):
+    """``get`` locks the payout's row (adjustments and moves of one payout queue)."""
+
     table, entity = pay, "payout"
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: VenuePayout) -> dict[str, Any]:
         return {
