@@ -10,7 +10,8 @@ Each race runs 8 threads (``THREADS``) on memory and on both statement paths: 20
 (``FEW``) for the others: create-or-update of one row (a parent's credit balance, the
 seats of a subscription's period, a travel policy rule, a traveller's preferences, a
 tenant's platform settings, a user's notification preferences), changes of one row (an
-invitation, a trip, an itinerary, an invoice, a venue payout, an API key) and the
+invitation, a trip, an itinerary, an invoice, a venue payout, an API key, an in-app
+notification) and the
 numbering of one corporate's invoices. The module takes about 30 s on 2 cores (``-n 2``).
 
 Negative controls swap in repositories that read without the locks and show that the same
@@ -65,7 +66,14 @@ from travelcore.ledger import (
     SubscriptionTier,
 )
 from travelcore.ledger import CorporateId as SubscriberId
-from travelcore.notifications import Channel, NotificationService, NotificationType, SwitchChannel
+from travelcore.notifications import (
+    Announce,
+    Channel,
+    MarkRead,
+    NotificationService,
+    NotificationType,
+    SwitchChannel,
+)
 from travelcore.notifications.model import DEFAULT_CHANNELS
 from travelcore.payments import PaymentService, PayTrip, RefundPayment
 from travelcore.settings import PlatformSettingsService
@@ -104,7 +112,10 @@ from travelcore_adapters.postgres.repositories.ledger import (
     PostgresSeatRepository,
     PostgresSubscriptionRepository,
 )
-from travelcore_adapters.postgres.repositories.notifications import PostgresPreferenceRepository
+from travelcore_adapters.postgres.repositories.notifications import (
+    PostgresNotificationRepository,
+    PostgresPreferenceRepository,
+)
 from travelcore_adapters.postgres.repositories.payments import PostgresPayments
 from travelcore_adapters.postgres.repositories.scope import PostgresScope
 from travelcore_adapters.postgres.repositories.settings import PostgresPlatformSettings
@@ -1164,4 +1175,71 @@ def test_negative_control_payout_adjustments_without_the_lock_lose_races(
 ) -> None:
     database = without_locks(unlocked_pool, payouts=UnlockedPayouts)
     seen = lost_races(lambda: payout_round(database, unlocked_pool.retrying)[0], {"ok"})
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+# -- one in-app notification read from several tabs ----------------------------------------
+
+
+class UnlockedNotifications(PostgresNotificationRepository):
+    lock_on_get: ClassVar[bool] = False
+
+
+def read_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[str], bool, int]:
+    """A parent's in-app announcement marked read from 8 threads at once: the outcomes,
+    whether it is read, and its version."""
+    world = World(database, ManualClock(T0))
+    parent, _ = world.family(credits=0)
+    notify = NotificationService(database, world.clock, renderer=JinjaRenderer())
+    notify.announce(
+        Announce(
+            tenant_id=world.tenant,
+            user_ids=(parent,),
+            subject="Closed on Monday",
+            message="The venues are closed on Monday.",
+            idempotency_key="announce",
+        ),
+        actor=admin(world.tenant),
+    )
+    [in_app] = [
+        n
+        for n in notify.history(world.tenant, parent, actor=admin(world.tenant))
+        if n.channel is Channel.IN_APP
+    ]
+    mark = retrying(notify.mark_read)
+    calls = [
+        functools.partial(
+            mark,
+            MarkRead(
+                tenant_id=world.tenant,
+                user_id=parent,
+                notification_id=in_app.id,
+                idempotency_key=f"read-{n}",
+            ),
+            actor=admin(world.tenant),
+        )
+        for n in range(THREADS)
+    ]
+    outcomes = race(calls)
+    with database(world.tenant) as uow:
+        stored = uow.notifications.get(in_app.id)
+    return outcomes, stored.read_at is not None, stored.version - in_app.version
+
+
+def test_eight_reads_of_one_notification_all_succeed_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    """Marking read is idempotent: every caller succeeds, and each saves once."""
+    database, retrying = racing
+    for _ in range(FEW):
+        outcomes, read, saves = read_round(database, retrying)
+        assert outcomes == Counter({"ok": THREADS}), outcomes
+        assert (read, saves) == (True, THREADS)
+
+
+def test_negative_control_notification_reads_without_the_lock_lose_races(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(unlocked_pool, notifications=UnlockedNotifications)
+    seen = lost_races(lambda: read_round(database, unlocked_pool.retrying)[0], {"ok"})
     assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
