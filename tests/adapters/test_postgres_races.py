@@ -11,8 +11,8 @@ Each race runs 8 threads (``THREADS``) on memory and on both statement paths: 20
 seats of a subscription's period, a travel policy rule, a traveller's preferences, a
 tenant's platform settings, a user's notification preferences), changes of one row (an
 invitation, a trip, an itinerary, an invoice, a venue payout, an API key, an in-app
-notification) and the
-numbering of one corporate's invoices. The module takes about 30 s on 2 cores (``-n 2``).
+notification, a data export) and the numbering of one corporate's invoices. The module
+takes about 30 s on 2 cores (``-n 2``).
 
 Negative controls swap in repositories that read without the locks and show that the same
 races then end in other errors (each stops at the first round that shows one).
@@ -48,8 +48,10 @@ from travelcore.booking import (
     CancellationReason,
     ConfirmBooking,
 )
+from travelcore.export import DataExportService
 from travelcore.invitations import MAX_RESENDS, ResendInvitation
 from travelcore.kernel import (
+    Actor,
     ManualClock,
     Money,
     Policy,
@@ -117,6 +119,7 @@ from travelcore_adapters.postgres.repositories.notifications import (
     PostgresPreferenceRepository,
 )
 from travelcore_adapters.postgres.repositories.payments import PostgresPayments
+from travelcore_adapters.postgres.repositories.privacy import PostgresDataExports
 from travelcore_adapters.postgres.repositories.scope import PostgresScope
 from travelcore_adapters.postgres.repositories.settings import PostgresPlatformSettings
 from travelcore_adapters.postgres.repositories.travel import (
@@ -1242,4 +1245,45 @@ def test_negative_control_notification_reads_without_the_lock_lose_races(
 ) -> None:
     database = without_locks(unlocked_pool, notifications=UnlockedNotifications)
     seen = lost_races(lambda: read_round(database, unlocked_pool.retrying)[0], {"ok"})
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+# -- downloads of one data export ---------------------------------------------------------
+
+
+class UnlockedDataExports(PostgresDataExports):
+    lock_on_get: ClassVar[bool] = False
+
+
+def download_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[str], int]:
+    """A parent's produced data export downloaded from 8 threads at once: the outcomes and
+    the stored download count."""
+    world = World(database, ManualClock(T0))
+    parent, _ = world.family(credits=0)
+    with database(world.tenant) as uow:
+        corporate = uow.users.get(parent).corporate_id
+    owner = Actor.parent(world.tenant, parent, corporate)
+    exports = DataExportService(database, world.clock)
+    export = exports.request(actor=owner)
+    exports.produce(actor=Actor.system(world.tenant, "exports"))
+    download = retrying(exports.download)
+    outcomes = race([functools.partial(download, export.id, actor=owner)] * THREADS)
+    return outcomes, exports.get(export.id, actor=owner).download_count
+
+
+def test_eight_downloads_of_one_export_all_succeed_and_count_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, retrying = racing
+    for _ in range(FEW):
+        outcomes, downloads = download_round(database, retrying)
+        assert outcomes == Counter({"ok": THREADS}), outcomes
+        assert downloads == THREADS
+
+
+def test_negative_control_export_downloads_without_the_lock_lose_races(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(unlocked_pool, data_exports=UnlockedDataExports)
+    seen = lost_races(lambda: download_round(database, unlocked_pool.retrying)[0], {"ok"})
     assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
