@@ -11,8 +11,8 @@ Each race runs 8 threads (``THREADS``) on memory and on both statement paths: 20
 seats of a subscription's period, a travel policy rule, a traveller's preferences, a
 tenant's platform settings, a user's notification preferences), changes of one row (an
 invitation, a trip, an itinerary, an invoice, a venue payout, an API key, an in-app
-notification, a data export) and the numbering of one corporate's invoices. The module
-takes about 30 s on 2 cores (``-n 2``).
+notification, a data export, an account rehashed on sign-in) and the numbering of one
+corporate's invoices. The module takes about 30 s on 2 cores (``-n 2``).
 
 Negative controls swap in repositories that read without the locks and show that the same
 races then end in other errors (each stops at the first round that shows one).
@@ -31,6 +31,7 @@ from typing import Any, ClassVar, get_args
 import attrs
 import pytest
 
+from travelcore.accounts import AccountService, RegisterAccount, Secret
 from travelcore.apikeys import ApiKeyService, CreateApiKey
 from travelcore.billing import (
     AdjustPayout,
@@ -105,6 +106,7 @@ from travelcore_adapters.notifications import JinjaRenderer
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork, StatementPath
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.postgres.repositories import ledger
+from travelcore_adapters.postgres.repositories.accounts import PostgresAccounts
 from travelcore_adapters.postgres.repositories.apikeys import PostgresApiKeys
 from travelcore_adapters.postgres.repositories.billing import PostgresInvoices, PostgresPayouts
 from travelcore_adapters.postgres.repositories.booking import PostgresBookingRepository
@@ -128,7 +130,7 @@ from travelcore_adapters.postgres.repositories.travel import (
     PostgresTravelPreferences,
     PostgresTrips,
 )
-from travelcore_adapters.security import AesGcmSecretBox
+from travelcore_adapters.security import AesGcmSecretBox, Argon2PasswordHasher
 
 THREADS, ROUNDS, FEW = 8, 20, 10
 PATHS: tuple[StatementPath, ...] = get_args(StatementPath)
@@ -1286,4 +1288,59 @@ def test_negative_control_export_downloads_without_the_lock_lose_races(
 ) -> None:
     database = without_locks(unlocked_pool, data_exports=UnlockedDataExports)
     seen = lost_races(lambda: download_round(database, unlocked_pool.retrying)[0], {"ok"})
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+# -- sign-ins of one account whose password hash is outdated --------------------------------
+
+
+class UnlockedAccounts(PostgresAccounts):
+    lock_on_get: ClassVar[bool] = False
+
+
+BOX = AesGcmSecretBox({"k": bytes(32)}, current="k")
+OLD_HASHER = Argon2PasswordHasher(time_cost=1, memory_cost=512, parallelism=1)
+NEW_HASHER = Argon2PasswordHasher(time_cost=2, memory_cost=512, parallelism=1)
+
+
+def sign_in_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[str], bool, int]:
+    """Eight sign-ins at once to an account whose password was hashed with parameters
+    that have since changed (a sign-in rehashes it): the outcomes, whether the stored hash
+    is up to date, and the account's version."""
+    tenant, clock = TenantId(new_uuid()), ManualClock(T0)
+    user_id, password = UserId(new_uuid()), Secret("correct horse battery staple")
+    AccountService(database, clock, secret_box=BOX, hasher=OLD_HASHER).register(
+        RegisterAccount(
+            tenant_id=tenant,
+            user_id=user_id,
+            email="ada@example.com",
+            name="Ada",
+            password=password,
+            idempotency_key="register",
+        ),
+        actor=admin(tenant),
+    )
+    accounts = AccountService(database, clock, secret_box=BOX, hasher=NEW_HASHER)
+    sign_in = functools.partial(retrying(accounts.sign_in), tenant, "ada@example.com", password)
+    outcomes = race([sign_in] * THREADS)
+    with database(tenant) as uow:
+        stored = uow.accounts.get(user_id)
+    return outcomes, not NEW_HASHER.needs_rehash(stored.password_hash), stored.version
+
+
+def test_eight_sign_ins_rehashing_one_password_all_pass_and_rehash_once_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, retrying = racing
+    for _ in range(FEW):
+        outcomes, rehashed, version = sign_in_round(database, retrying)
+        assert outcomes == Counter({"ok": THREADS}), outcomes
+        assert (rehashed, version) == (True, 2)  # registered at 1, rehashed once
+
+
+def test_negative_control_sign_ins_without_the_lock_lose_races(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(unlocked_pool, accounts=UnlockedAccounts)
+    seen = lost_races(lambda: sign_in_round(database, unlocked_pool.retrying)[0], {"ok"})
     assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
