@@ -12,8 +12,8 @@ seats of a subscription's period, a travel policy rule, a traveller's preference
 tenant's platform settings, a user's notification preferences), changes of one row (an
 invitation, a trip, an itinerary, an invoice, a venue payout, an API key, an in-app
 notification, a data export, an account rehashed on sign-in), the sessions generated
-for one schedule and the numbering of one corporate's invoices. The module takes about
-40 s on 2 cores (``-n 2``).
+for one schedule, the numbering of one corporate's invoices and a parent's first
+locations (one of them primary). The module takes about 40 s on 2 cores (``-n 2``).
 
 Negative controls swap in repositories that read without the locks and show that the same
 races then end in other errors (each stops at the first round that shows one).
@@ -51,6 +51,8 @@ from travelcore.booking import (
     ConfirmBooking,
 )
 from travelcore.catalog import CreateSchedule, GenerateSessions
+from travelcore.discovery import Places
+from travelcore.discovery.intent import LOCATION_TYPES
 from travelcore.export import DataExportService
 from travelcore.invitations import MAX_RESENDS, ResendInvitation
 from travelcore.kernel import (
@@ -113,6 +115,7 @@ from travelcore_adapters.postgres.repositories.apikeys import PostgresApiKeys
 from travelcore_adapters.postgres.repositories.billing import PostgresInvoices, PostgresPayouts
 from travelcore_adapters.postgres.repositories.booking import PostgresBookingRepository
 from travelcore_adapters.postgres.repositories.catalog import PostgresScheduleRepository
+from travelcore_adapters.postgres.repositories.discovery import PostgresUserLocations
 from travelcore_adapters.postgres.repositories.invitations import PostgresInvitations
 from travelcore_adapters.postgres.repositories.ledger import (
     PostgresLedgerRepository,
@@ -1402,3 +1405,57 @@ def test_negative_control_generations_without_the_lock_lose_races(
     database = without_locks(unlocked_pool, schedules=UnlockedSchedules)
     seen = lost_races(lambda: generation_round(database, unlocked_pool.retrying)[0], {"ok"})
     assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+# -- a parent's first locations, set at once -----------------------------------------------
+
+
+class UnlockedUserLocations(PostgresUserLocations):
+    """Locations listed without the user's lock."""
+
+    user_lock: ClassVar[bool] = False
+
+
+def locations_round(database: Any) -> tuple[Counter[str], list[str]]:
+    """A parent without locations sets home, work, school and other from two threads each
+    at once (the first location is primary): the outcomes and the primary ones' types."""
+    world = World(database, ManualClock(T0))
+    parent, _ = world.family(credits=0)
+    places = Places(database)
+    calls = [
+        functools.partial(
+            places.set_location,
+            world.tenant,
+            parent,
+            kind,
+            address_line1=f"{n} Main Street",
+            city="Springfield",
+            postal_code="12345",
+            actor=admin(world.tenant),
+        )
+        for n, kind in enumerate(LOCATION_TYPES * 2)
+    ]
+    outcomes = race(calls)
+    stored = places.locations(world.tenant, parent, actor=admin(world.tenant))
+    assert sorted(loc.location_type for loc in stored) == sorted(LOCATION_TYPES)
+    return outcomes, [loc.location_type for loc in stored if loc.is_primary]
+
+
+def test_a_parents_first_locations_set_at_once_have_one_primary_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, _ = racing
+    for _ in range(FEW):
+        outcomes, primary = locations_round(database)
+        assert outcomes == Counter({"ok": THREADS}), outcomes
+        assert len(primary) == 1, primary
+
+
+def test_negative_control_locations_listed_without_the_lock_get_several_primaries(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    """Without the lock, each caller sees no other location and makes its own primary:
+    no error, but the one-primary rule breaks."""
+    database = without_locks(unlocked_pool, user_locations=UnlockedUserLocations)
+    primaries = [len(locations_round(database)[1]) for _ in range(FEW)]
+    assert max(primaries) > 1, primaries
