@@ -11,9 +11,10 @@ Each race runs 8 threads (``THREADS``) on memory and on both statement paths: 20
 seats of a subscription's period, a travel policy rule, a traveller's preferences, a
 tenant's platform settings, a user's notification preferences), changes of one row (an
 invitation, a trip, an itinerary, an invoice, a venue payout, an API key, an in-app
-notification, a data export, an account rehashed on sign-in), the sessions generated
-for one schedule, the numbering of one corporate's invoices and a parent's first
-locations (one of them primary). The module takes about 40 s on 2 cores (``-n 2``).
+notification, a data export, an account rehashed on sign-in, a conversation), the
+sessions generated for one schedule, the numbering of one corporate's invoices and a
+parent's first locations (one of them primary). The module takes about 40 s on 2 cores
+(``-n 2``).
 
 Negative controls swap in repositories that read without the locks and show that the same
 races then end in other errors (each stops at the first round that shows one).
@@ -32,7 +33,14 @@ from typing import Any, ClassVar, get_args
 import attrs
 import pytest
 
-from travelcore.accounts import AccountService, RegisterAccount, Secret
+from travelcore.accounts import (
+    AccountService,
+    ConversationService,
+    EndConversation,
+    RegisterAccount,
+    Secret,
+    StartConversation,
+)
 from travelcore.apikeys import ApiKeyService, CreateApiKey
 from travelcore.billing import (
     AdjustPayout,
@@ -110,7 +118,10 @@ from travelcore_adapters.notifications import JinjaRenderer
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork, StatementPath
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.postgres.repositories import ledger
-from travelcore_adapters.postgres.repositories.accounts import PostgresAccounts
+from travelcore_adapters.postgres.repositories.accounts import (
+    PostgresAccounts,
+    PostgresConversations,
+)
 from travelcore_adapters.postgres.repositories.apikeys import PostgresApiKeys
 from travelcore_adapters.postgres.repositories.billing import PostgresInvoices, PostgresPayouts
 from travelcore_adapters.postgres.repositories.booking import PostgresBookingRepository
@@ -1459,3 +1470,51 @@ def test_negative_control_locations_listed_without_the_lock_get_several_primarie
     database = without_locks(unlocked_pool, user_locations=UnlockedUserLocations)
     primaries = [len(locations_round(database)[1]) for _ in range(FEW)]
     assert max(primaries) > 1, primaries
+
+
+# -- one conversation ended from several tabs ------------------------------------------------
+
+
+class UnlockedConversations(PostgresConversations):
+    lock_on_get: ClassVar[bool] = False
+
+
+def conversation_round(database: Any, retrying: Callable[..., Any]) -> Counter[str]:
+    """A user's conversation with the agent ended from 8 threads at once: the outcomes."""
+    tenant, clock = TenantId(new_uuid()), ManualClock(T0)
+    conversations = ConversationService(database, clock)
+    user_id = UserId(new_uuid())
+    conversation_id = conversations.start(
+        StartConversation(tenant_id=tenant, user_id=user_id, idempotency_key="start"),
+        actor=admin(tenant),
+    )
+    end = retrying(conversations.end)
+    calls = [
+        functools.partial(
+            end,
+            EndConversation(
+                tenant_id=tenant, conversation_id=conversation_id, idempotency_key=f"end-{n}"
+            ),
+            actor=admin(tenant),
+        )
+        for n in range(THREADS)
+    ]
+    return race(calls)
+
+
+def test_eight_ends_of_one_conversation_succeed_once_and_the_losers_get_invalid_transition(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, retrying = racing
+    for _ in range(FEW):
+        outcomes = conversation_round(database, retrying)
+        assert outcomes == Counter({"ok": 1, "InvalidTransition": THREADS - 1}), outcomes
+
+
+def test_negative_control_conversation_ends_checked_before_the_lock_give_other_errors(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(unlocked_pool, conversations=UnlockedConversations)
+    expected = {"ok", "InvalidTransition"}
+    seen = lost_races(lambda: conversation_round(database, unlocked_pool.retrying), expected)
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen

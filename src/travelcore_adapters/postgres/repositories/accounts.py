@@ -125,7 +125,11 @@ class PostgresMessages(TableRepository[Message]):
 
 
 class PostgresConversations(TableRepository[Conversation]):
+    """``get`` locks the conversation's row: a message posted and the conversation ended at
+    once queue, so no message follows the end."""
+
     table, entity = conv, "conversation"
+    lock_on_get: ClassVar[bool] = True
 
     def __init__(self, scope: PostgresScope) -> None:
         super().__init__(scope)
