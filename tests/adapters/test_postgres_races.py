@@ -11,10 +11,10 @@ Each race runs 8 threads (``THREADS``) on memory and on both statement paths: 20
 seats of a subscription's period, a travel policy rule, a traveller's preferences, a
 tenant's platform settings, a user's notification preferences), changes of one row (an
 invitation, a trip, an itinerary, an invoice, a venue payout, an API key, an in-app
-notification, a data export, an account rehashed on sign-in, a conversation), the
-sessions generated for one schedule, the numbering of one corporate's invoices and a
-parent's first locations (one of them primary). The module takes about 40 s on 2 cores
-(``-n 2``).
+notification, a data export, an account rehashed on sign-in, a conversation, a review
+flagged and hidden), the sessions generated for one schedule, the numbering of one
+corporate's invoices and a parent's first locations (one of them primary). The module
+takes about 30 s on 2 cores (``-n 2``).
 
 Negative controls swap in repositories that read without the locks and show that the same
 races then end in other errors (each stops at the first round that shows one).
@@ -57,9 +57,11 @@ from travelcore.booking import (
     CancelBooking,
     CancellationReason,
     ConfirmBooking,
+    MarkAttendance,
 )
 from travelcore.catalog import CreateSchedule, GenerateSessions
-from travelcore.discovery import Places
+from travelcore.discovery import Places, ReviewModeration
+from travelcore.discovery.feedback import FeedbackService
 from travelcore.discovery.intent import LOCATION_TYPES
 from travelcore.export import DataExportService
 from travelcore.invitations import MAX_RESENDS, ResendInvitation
@@ -112,8 +114,10 @@ from travelcore.travel import (
     TripId,
     TripStatus,
 )
+from travelcore.vectors import HashingEmbedder
 from travelcore_adapters.memory import MemoryDatabase
 from travelcore_adapters.memory.payment_gateway import MemoryPaymentGateway
+from travelcore_adapters.memory.vectors import MemoryVectorStore
 from travelcore_adapters.notifications import JinjaRenderer
 from travelcore_adapters.postgres import PostgresDatabase, PostgresUnitOfWork, StatementPath
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
@@ -126,7 +130,10 @@ from travelcore_adapters.postgres.repositories.apikeys import PostgresApiKeys
 from travelcore_adapters.postgres.repositories.billing import PostgresInvoices, PostgresPayouts
 from travelcore_adapters.postgres.repositories.booking import PostgresBookingRepository
 from travelcore_adapters.postgres.repositories.catalog import PostgresScheduleRepository
-from travelcore_adapters.postgres.repositories.discovery import PostgresUserLocations
+from travelcore_adapters.postgres.repositories.discovery import (
+    PostgresReviews,
+    PostgresUserLocations,
+)
 from travelcore_adapters.postgres.repositories.invitations import PostgresInvitations
 from travelcore_adapters.postgres.repositories.ledger import (
     PostgresLedgerRepository,
@@ -1518,3 +1525,95 @@ def test_negative_control_conversation_ends_checked_before_the_lock_give_other_e
     expected = {"ok", "InvalidTransition"}
     seen = lost_races(lambda: conversation_round(database, unlocked_pool.retrying), expected)
     assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+# -- one review flagged and hidden at once -------------------------------------------------
+
+
+class UnlockedReviews(PostgresReviews):
+    lock_on_get: ClassVar[bool] = False
+
+
+def review_round(database: Any) -> tuple[Counter[str], bool]:
+    """A review flagged by 4 threads and hidden by 4 others at once: the outcomes of the
+    hides and flags, and whether the review stays hidden."""
+    world = World(database, ManualClock(T0))
+    parent, [child] = world.family(credits=20)
+    session_id = world.session(starts_in=timedelta(days=1))
+    receipt = world.bookings.book(
+        BookSession(
+            tenant_id=world.tenant,
+            session_id=session_id,
+            child_id=child,
+            parent_id=parent,
+            idempotency_key="book",
+        ),
+        actor=admin(world.tenant),
+    )
+    world.bookings.confirm(
+        ConfirmBooking(
+            tenant_id=world.tenant, booking_id=receipt.booking_id, idempotency_key="confirm"
+        ),
+        actor=admin(world.tenant),
+    )
+    world.clock.advance(timedelta(days=1, hours=2))
+    world.bookings.mark_attendance(
+        MarkAttendance(
+            tenant_id=world.tenant,
+            booking_id=receipt.booking_id,
+            attended=True,
+            idempotency_key="attended",
+        ),
+        actor=admin(world.tenant),
+    )
+    feedback = FeedbackService(
+        database, world.clock, embedder=HashingEmbedder(16), store=MemoryVectorStore(16)
+    )
+    review = feedback.review(
+        world.tenant, parent, receipt.booking_id, rating=1, text="Rude", actor=admin(world.tenant)
+    )
+    moderation = ReviewModeration(database)
+    hide = functools.partial(
+        feedback.hide,
+        world.tenant,
+        review.id,
+        admin_id=UserId(new_uuid()),
+        reason="abusive",
+        actor=admin(world.tenant),
+    )
+    flag = functools.partial(
+        moderation.flag, world.tenant, review.id, reason="rude", actor=admin(world.tenant)
+    )
+
+    def hiding() -> None:
+        try:
+            hide()
+        except TravelcoreError as error:
+            raise AssertionError(f"a hide failed: {error!r}") from error
+
+    outcomes = race([hiding, flag] * (THREADS // 2))
+    with database(world.tenant) as uow:
+        stored = uow.reviews.get(review.id)
+    return outcomes, not stored.is_visible
+
+
+def test_a_review_hidden_while_it_is_flagged_stays_hidden_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    """Each change applies to what the one before it left: a flag after a hide is refused
+    (``ValidationFailed``: the review is not visible), none undoes a hide."""
+    database, _ = racing
+    for _ in range(FEW):
+        outcomes, hidden = review_round(database)
+        assert set(outcomes) <= {"ok", "ValidationFailed"}, outcomes
+        assert hidden
+
+
+def test_negative_control_reviews_changed_without_the_lock_lose_a_hide(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    """Without the lock, a flag that read the review before a hide committed writes it back
+    visible after: no error, but the hide is lost."""
+    database = without_locks(unlocked_pool, reviews=UnlockedReviews)
+    hidden = [review_round(database)[1] for _ in range(FEW)]
+    assert not all(hidden), hidden

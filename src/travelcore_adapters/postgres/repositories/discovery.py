@@ -188,9 +188,12 @@ class PostgresVenueLocations:
 
 
 class PostgresReviews(TableRepository[Review]):
-    """One review per booking; ``save`` (moderation) replaces the stored review."""
+    """One review per booking; ``save`` (moderation) replaces the stored review. ``get``
+    locks its row, so a flag and a hide at once apply one after the other (neither undoes
+    the other)."""
 
     table, entity = t.reviews, "review"
+    lock_on_get: ClassVar[bool] = True
     masked_fields = ("text",)
     same_named = (
         "id tenant_id booking_id activity_id venue_id user_id rating would_book_again "
