@@ -12,9 +12,10 @@ seats of a subscription's period, a travel policy rule, a traveller's preference
 tenant's platform settings, a user's notification preferences), changes of one row (an
 invitation, a trip, an itinerary, an invoice, a venue payout, an API key, an in-app
 notification, a data export, an account rehashed on sign-in, a conversation, a review
-flagged and hidden), the sessions generated for one schedule, the numbering of one
-corporate's invoices and a parent's first locations (one of them primary). The module
-takes about 30 s on 2 cores (``-n 2``).
+flagged and hidden), the sessions generated for one schedule, the due reminders of one
+tenant sent by several job runners, the numbering of one corporate's invoices and a
+parent's first locations (one of them primary). The module takes about 30 s on 2 cores
+(``-n 2``).
 
 Negative controls swap in repositories that read without the locks and show that the same
 races then end in other errors (each stops at the first round that shows one).
@@ -94,7 +95,7 @@ from travelcore.notifications import (
 from travelcore.notifications.model import DEFAULT_CHANNELS
 from travelcore.payments import PaymentService, PayTrip, RefundPayment
 from travelcore.settings import PlatformSettingsService
-from travelcore.testing.actors import admin
+from travelcore.testing.actors import admin, job
 from travelcore.testing.builders import a_corporate, a_parent
 from travelcore.testing.invitations import Company
 from travelcore.testing.world import World
@@ -108,6 +109,7 @@ from travelcore.travel import (
     LineItem,
     PolicyKey,
     RegisterTenant,
+    SendDueReminders,
     SetPolicyRule,
     SetTravelPreferences,
     TravelService,
@@ -150,6 +152,7 @@ from travelcore_adapters.postgres.repositories.scope import PostgresScope
 from travelcore_adapters.postgres.repositories.settings import PostgresPlatformSettings
 from travelcore_adapters.postgres.repositories.travel import (
     PostgresItineraries,
+    PostgresReminders,
     PostgresTravelPolicies,
     PostgresTravelPreferences,
     PostgresTrips,
@@ -1617,3 +1620,76 @@ def test_negative_control_reviews_changed_without_the_lock_lose_a_hide(
     database = without_locks(unlocked_pool, reviews=UnlockedReviews)
     hidden = [review_round(database)[1] for _ in range(FEW)]
     assert not all(hidden), hidden
+
+
+# -- one tenant's due reminders sent by several job runners ----------------------------------
+
+
+class UnlockedReminders(PostgresReminders):
+    due_lock: ClassVar[bool] = False
+
+
+def reminders_round(
+    database: Any, retrying: Callable[..., Any]
+) -> tuple[Counter[str], list[object], int]:
+    """A confirmed trip's reminders, all due, sent by 8 job runners at once: the outcomes,
+    the reminders each sent (all together) and how many the trip has."""
+    tenant, clock = TenantId(new_uuid()), ManualClock(T0)
+    travel = TravelService(database, clock)
+    travel.register_tenant(
+        RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key="t"), actor=admin(tenant)
+    )
+    start = date(2026, 5, 1)
+    hotel = LineItem.hotel(
+        provider="Booking.com",
+        external_ref="H",
+        price_per_night=Money.of("110.00", "EUR"),
+        check_in=start,
+        check_out=start + timedelta(days=2),
+    )
+    trip = travel.book_trip(
+        BookTrip(
+            tenant_id=tenant,
+            user_id=UserId(new_uuid()),
+            currency="EUR",
+            items=(hotel,),
+            idempotency_key="trip",
+        ),
+        actor=admin(tenant),
+    )
+    travel.confirm_trip(
+        ChangeTrip(tenant_id=tenant, trip_id=TripId(trip.id), idempotency_key="confirm"),
+        actor=admin(tenant),
+    )
+    clock.set(datetime(2026, 5, 1, 12, tzinfo=UTC))
+    runner = job(tenant, "reminders")
+    scheduled = len(travel.due_reminders(tenant, actor=runner))
+    send = retrying(travel.send_due_reminders)
+    sent: list[object] = []
+
+    def run(n: int) -> None:
+        command = SendDueReminders(tenant_id=tenant, idempotency_key=f"send-{n}")
+        sent.extend(send(command, actor=runner).reminder_ids)
+
+    outcomes = race([functools.partial(run, n) for n in range(THREADS)])
+    assert travel.due_reminders(tenant, actor=runner) == []
+    return outcomes, sent, scheduled
+
+
+def test_eight_job_runners_send_each_due_reminder_once_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    database, retrying = racing
+    for _ in range(FEW):
+        outcomes, sent, scheduled = reminders_round(database, retrying)
+        assert outcomes == Counter({"ok": THREADS}), outcomes
+        assert scheduled > 0
+        assert len(sent) == len(set(sent)) == scheduled
+
+
+def test_negative_control_reminders_read_without_the_lock_lose_races(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(unlocked_pool, reminders=UnlockedReminders)
+    seen = lost_races(lambda: reminders_round(database, unlocked_pool.retrying)[0], {"ok"})
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen

@@ -380,7 +380,11 @@ class PostgresTrips(WithChildren[Trip, LineItem]):
 
 
 class PostgresReminders(TableRepository[Reminder]):
+    """``due`` locks the reminders it finds: job runners sending at once queue, and each
+    finds only the reminders the ones before it left unsent."""
+
     table, entity = rem, "reminder"
+    due_lock: ClassVar[bool] = True
 
     def to_row(self, entity: Reminder) -> dict[str, Any]:
         return {
@@ -415,4 +419,5 @@ class PostgresReminders(TableRepository[Reminder]):
 
     def due(self, now: datetime) -> Sequence[Reminder]:
         query = self._select(rem.c.sent_at.is_(None), rem.c.due_at <= now)
-        return self._all(query.order_by(rem.c.due_at, rem.c.id))
+        query = query.order_by(rem.c.due_at, rem.c.id)
+        return self._all(query.with_for_update(key_share=True) if self.due_lock else query)
