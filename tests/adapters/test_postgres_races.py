@@ -12,9 +12,10 @@ seats of a subscription's period, a travel policy rule, a traveller's preference
 tenant's platform settings, a user's notification preferences), changes of one row (an
 invitation, a trip, an itinerary, an invoice, a venue payout, an API key, an in-app
 notification, a data export, an account rehashed on sign-in, a conversation, a review
-flagged and hidden), the sessions generated for one schedule, the due reminders of one
-tenant sent by several job runners, the numbering of one corporate's invoices and a
-parent's first locations (one of them primary). The module takes about 30 s on 2 cores
+flagged and hidden, an invoice paid while overdue sweeps run), the sessions generated
+for one schedule, the due reminders of one tenant sent by several job runners, the
+numbering of one corporate's invoices and a parent's first locations (one of them
+primary). The module takes about 30 s on 2 cores
 (``-n 2``).
 
 Negative controls swap in repositories that read without the locks and show that the same
@@ -955,10 +956,12 @@ def test_negative_control_itinerary_days_without_the_lock_lose_races(
 
 
 class UnlockedInvoices(PostgresInvoices):
-    """Invoices read without the row lock, numbered without the corporate's lock."""
+    """Invoices read without the row lock (found by the overdue sweep without it too),
+    numbered without the corporate's lock."""
 
     lock_on_get: ClassVar[bool] = False
     numbering_lock: ClassVar[bool] = False
+    due_lock: ClassVar[bool] = False
 
 
 def invoicing(database: Any, subscriptions: int) -> tuple[World, BillingService, list[Any]]:
@@ -1692,4 +1695,56 @@ def test_negative_control_reminders_read_without_the_lock_lose_races(
 ) -> None:
     database = without_locks(unlocked_pool, reminders=UnlockedReminders)
     seen = lost_races(lambda: reminders_round(database, unlocked_pool.retrying)[0], {"ok"})
+    assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen
+
+
+def overdue_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[str], object]:
+    """A sent invoice past its due date paid by 4 threads while 4 overdue sweeps run: the
+    outcomes and its status."""
+    world, billing, [subscription] = invoicing(database, 1)
+    invoice = issue(world, billing, subscription)()
+    billing.send_invoice(
+        ChangeInvoice(tenant_id=world.tenant, invoice_id=invoice.id, idempotency_key="send"),
+        actor=admin(world.tenant),
+    )
+    world.clock.set(datetime(2026, 4, 3, 12, tzinfo=UTC))
+    pay = retrying(billing.record_payment)
+    sweep = functools.partial(retrying(billing.mark_overdue), world.tenant, actor=job(world.tenant))
+    calls = [
+        functools.partial(
+            pay,
+            RecordInvoicePayment(
+                tenant_id=world.tenant,
+                invoice_id=invoice.id,
+                amount=invoice.total,
+                reference=f"transfer-{n}",
+                idempotency_key=f"pay-{n}",
+            ),
+            actor=admin(world.tenant),
+        )
+        for n in range(THREADS // 2)
+    ]
+    outcomes = race([*calls, *[sweep] * len(calls)])
+    return outcomes, billing.invoice(world.tenant, invoice.id, actor=admin(world.tenant)).status
+
+
+def test_an_invoice_paid_while_overdue_sweeps_run_is_paid_once_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    """Every sweep succeeds (it marks the invoice overdue or finds it paid); one payment
+    succeeds and the others get ``InvalidTransition``."""
+    database, retrying = racing
+    half = THREADS // 2
+    for _ in range(FEW):
+        outcomes, status = overdue_round(database, retrying)
+        assert outcomes == Counter({"ok": half + 1, "InvalidTransition": half - 1}), outcomes
+        assert status is InvoiceStatus.PAID
+
+
+def test_negative_control_overdue_sweeps_without_the_lock_lose_races(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(unlocked_pool, invoices=UnlockedInvoices)
+    expected = {"ok", "InvalidTransition"}
+    seen = lost_races(lambda: overdue_round(database, unlocked_pool.retrying)[0], expected)
     assert set(seen) & {"StaleVersion", "AlreadyExists"}, seen

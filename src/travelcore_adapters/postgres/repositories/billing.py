@@ -35,13 +35,15 @@ LAST_SEQUENCE = Statement(
 
 
 class PostgresInvoices(TableRepository[Invoice]):
-    """``get`` locks the invoice's row; ``last_sequence`` takes the corporate's numbering
-    lock first, so concurrent issues of one corporate's invoices number one after another
-    (both held until the transaction ends)."""
+    """``get`` and ``sent_due_before`` (the overdue sweep) lock the invoices' rows;
+    ``last_sequence`` takes the corporate's numbering lock first, so concurrent issues of
+    one corporate's invoices number one after another (all held until the transaction
+    ends)."""
 
     table, entity = inv, "invoice"
     lock_on_get: ClassVar[bool] = True
     numbering_lock: ClassVar[bool] = True
+    due_lock: ClassVar[bool] = True
 
     def to_row(self, entity: Invoice) -> dict[str, Any]:
         return {
@@ -112,7 +114,8 @@ class PostgresInvoices(TableRepository[Invoice]):
 
     def sent_due_before(self, day: date) -> list[Invoice]:
         query = self._select(inv.c.status == InvoiceStatus.SENT.value, inv.c.due_on < day)
-        return self._all(query.order_by(inv.c.due_on, inv.c.number))
+        query = query.order_by(inv.c.due_on, inv.c.number)
+        return self._all(query.with_for_update(key_share=True) if self.due_lock else query)
 
 
 class PostgresPayouts(TableRepository[VenuePayout]):
