@@ -206,7 +206,8 @@ class AccountService(_Service):
 
     def authenticate(self, tenant_id: TenantId, email: str, password: Secret) -> UserAccount:
         """The account for ``email`` if ``password`` matches (else ``AccessDenied``); a hash
-        made with outdated parameters is replaced on the way."""
+        made with outdated parameters is replaced on the way (once, by one of concurrent
+        sign-ins)."""
         _secret(MAX_PASSWORD_LENGTH)(password, "password")
         refused = AccessDenied("unknown email or wrong password")
         try:
@@ -222,9 +223,11 @@ class AccountService(_Service):
             if not self._hasher.verify(account.password_hash, password):
                 raise refused
             if self._hasher.needs_rehash(account.password_hash):
-                account = account.with_password_hash(self._hasher.hash(password))
-                uow.accounts.save(account)
-                uow.commit()
+                current = uow.accounts.get(account.user_id)  # the row locked: sign-ins queue
+                if current.password_hash == account.password_hash:  # else rehashed or changed
+                    account = current.with_password_hash(self._hasher.hash(password))
+                    uow.accounts.save(account)
+                    uow.commit()
         return account
 
     def sign_in(self, tenant_id: TenantId, email: str, password: Secret) -> Actor:

@@ -126,10 +126,12 @@ class ApiKeyService:
             actor = key.actor(user)
             if scope is not None:
                 actor.require(scope)
-            if key.last_used_at is None or now - key.last_used_at >= LAST_USE_GRANULARITY:
-                key.last_used_at = now
-                uow.api_keys.save(key)
-                uow.commit()
+            if _use_due(key, now):
+                current = uow.api_keys.get(key.id)  # the row locked: concurrent uses queue
+                if current.state_at(now) == "active" and _use_due(current, now):
+                    current.last_used_at = now
+                    uow.api_keys.save(current)
+                    uow.commit()
         return actor
 
     def revoke(self, tenant_id: TenantId, key_id: ApiKeyId, *, reason: str, actor: Actor) -> ApiKey:
@@ -146,3 +148,8 @@ class ApiKeyService:
 
     def _hash(self, tenant_id: TenantId, parsed: ParsedToken) -> str:
         return self._digest.digest(b"api_key\x00" + tenant_id.bytes + parsed.token.encode())
+
+
+def _use_due(key: ApiKey, now: datetime) -> bool:
+    """Whether a use of ``key`` at ``now`` is recorded (none in the last minute)."""
+    return key.last_used_at is None or now - key.last_used_at >= LAST_USE_GRANULARITY

@@ -4,7 +4,7 @@ ciphertext (``bytea``) only; accounts keep the argon2id hash, never a password."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from travelcore.accounts import (
     Conversation,
@@ -27,9 +27,11 @@ from travelcore_adapters.postgres.tables.accounts import credentials as cred
 
 
 class PostgresAccounts(TableRepository[UserAccount]):
-    """Accounts; emails are unique per tenant (``uq_accounts_tenant_id_email``)."""
+    """Accounts; emails are unique per tenant (``uq_accounts_tenant_id_email``). ``get``
+    locks the account's row (a rehash on sign-in); ``find_by_email`` does not."""
 
     table, entity = acc, "account"
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: UserAccount) -> dict[str, Any]:
         return {
@@ -123,7 +125,11 @@ class PostgresMessages(TableRepository[Message]):
 
 
 class PostgresConversations(TableRepository[Conversation]):
+    """``get`` locks the conversation's row: a message posted and the conversation ended at
+    once queue, so no message follows the end."""
+
     table, entity = conv, "conversation"
+    lock_on_get: ClassVar[bool] = True
 
     def __init__(self, scope: PostgresScope) -> None:
         super().__init__(scope)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from travelcore.apikeys import ApiKey, ApiKeyId
 from travelcore.kernel import TenantId, UserId
@@ -11,7 +11,11 @@ from travelcore_adapters.postgres.tables.apikeys import api_keys
 
 
 class PostgresApiKeys(TableRepository[ApiKey]):
+    """``get`` locks the key's row (a revocation, a recorded use); ``find_by_prefix``, the
+    read of every request, does not."""
+
     table, entity = api_keys, "api_key"
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: ApiKey) -> dict[str, Any]:
         return {

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from travelcore.billing import (
     Invoice,
@@ -23,12 +23,27 @@ from travelcore.catalog import VenueId
 from travelcore.kernel import Money, TenantId, dumps, from_data, to_data
 from travelcore.ledger import BillingPeriod, CorporateId, SubscriptionId
 from travelcore_adapters.postgres.repositories.base import TableRepository
+from travelcore_adapters.postgres.statements import ADVISORY_LOCK, Statement
 from travelcore_adapters.postgres.tables.billing import invoices as inv
 from travelcore_adapters.postgres.tables.billing import venue_payouts as pay
 
+LAST_SEQUENCE = Statement(
+    select(func.coalesce(func.max(inv.c.sequence), 0).label("last")).where(
+        inv.c.tenant_id == bindparam("tid"), inv.c.corporate_id == bindparam("corporate_id")
+    )
+)
+
 
 class PostgresInvoices(TableRepository[Invoice]):
+    """``get`` and ``sent_due_before`` (the overdue sweep) lock the invoices' rows;
+    ``last_sequence`` takes the corporate's numbering lock first, so concurrent issues of
+    one corporate's invoices number one after another (all held until the transaction
+    ends)."""
+
     table, entity = inv, "invoice"
+    lock_on_get: ClassVar[bool] = True
+    numbering_lock: ClassVar[bool] = True
+    due_lock: ClassVar[bool] = True
 
     def to_row(self, entity: Invoice) -> dict[str, Any]:
         return {
@@ -91,18 +106,23 @@ class PostgresInvoices(TableRepository[Invoice]):
         )
 
     def last_sequence(self, corporate_id: CorporateId) -> int:
-        query = select(func.coalesce(func.max(inv.c.sequence), 0)).where(
-            inv.c.tenant_id == self._tid, inv.c.corporate_id == corporate_id
-        )
-        return int(self._scope.execute(query).scalar_one())
+        if self.numbering_lock:
+            lock = f"{self.table.name}:{self._tid}:sequence:{corporate_id}"
+            self._scope.enqueue(ADVISORY_LOCK, {"lock": lock})
+        [row] = self._scope.rows(*self._query(LAST_SEQUENCE, corporate_id=corporate_id))
+        return int(row.last)
 
     def sent_due_before(self, day: date) -> list[Invoice]:
         query = self._select(inv.c.status == InvoiceStatus.SENT.value, inv.c.due_on < day)
-        return self._all(query.order_by(inv.c.due_on, inv.c.number))
+        query = query.order_by(inv.c.due_on, inv.c.number)
+        return self._all(query.with_for_update(key_share=True) if self.due_lock else query)
 
 
 class PostgresPayouts(TableRepository[VenuePayout]):
+    """``get`` locks the payout's row (adjustments and moves of one payout queue)."""
+
     table, entity = pay, "payout"
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: VenuePayout) -> dict[str, Any]:
         return {

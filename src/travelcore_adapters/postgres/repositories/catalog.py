@@ -204,7 +204,11 @@ class PostgresSessionRepository(TableRepository[Session]):
 
 
 class PostgresScheduleRepository(TableRepository[RecurringSchedule]):
+    """``get`` locks the schedule's row: concurrent generations of its sessions queue, and
+    each finds the sessions the one before it created."""
+
     table, entity = rs, "schedule"
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: RecurringSchedule) -> dict[str, Any]:
         return {

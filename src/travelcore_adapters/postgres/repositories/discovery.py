@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
 from psycopg.types.json import Jsonb
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from travelcore.booking import BookingId
@@ -45,7 +45,15 @@ from travelcore.people import ChildId
 from travelcore_adapters.postgres.outbox import ASYNC_COMMIT_STATEMENT
 from travelcore_adapters.postgres.repositories.base import TableRepository
 from travelcore_adapters.postgres.repositories.scope import PostgresScope
+from travelcore_adapters.postgres.statements import ADVISORY_LOCK, Statement
 from travelcore_adapters.postgres.tables import discovery as t
+
+USER_LOCATIONS = Statement(
+    select(t.user_locations).where(
+        t.user_locations.c.tenant_id == bindparam("tid"),
+        t.user_locations.c.user_id == bindparam("user_id"),
+    )
+)
 
 
 class PostgresSearchLogs(TableRepository[SearchLogEntry]):
@@ -108,8 +116,12 @@ class PostgresSearchLogs(TableRepository[SearchLogEntry]):
 
 
 class PostgresUserLocations(TableRepository[UserLocation]):
+    """``for_user`` takes the user's lock first: concurrent changes of one user's locations
+    queue, and each sees the ones before it (the first location is the primary one)."""
+
     table, entity = t.user_locations, "user location"
     audited = False
+    user_lock: ClassVar[bool] = True
     same_named = (
         "id tenant_id user_id location_type label address_line1 city postal_code country is_primary"
     )
@@ -139,7 +151,10 @@ class PostgresUserLocations(TableRepository[UserLocation]):
         )
 
     def for_user(self, user_id: UserId) -> list[UserLocation]:
-        found = self._all(self._select(self.table.c.user_id == user_id))
+        if self.user_lock:
+            lock = f"{self.table.name}:{self._tid}:{user_id}"
+            self._scope.enqueue(ADVISORY_LOCK, {"lock": lock})
+        found = self._rows_of(self._query(USER_LOCATIONS, user_id=user_id))
         return sorted(found, key=lambda loc: LOCATION_TYPES.index(loc.location_type))
 
     def remove(self, user_id: UserId, location_type: LocationType) -> None:
@@ -173,9 +188,12 @@ class PostgresVenueLocations:
 
 
 class PostgresReviews(TableRepository[Review]):
-    """One review per booking; ``save`` (moderation) replaces the stored review."""
+    """One review per booking; ``save`` (moderation) replaces the stored review. ``get``
+    locks its row, so a flag and a hide at once apply one after the other (neither undoes
+    the other)."""
 
     table, entity = t.reviews, "review"
+    lock_on_get: ClassVar[bool] = True
     masked_fields = ("text",)
     same_named = (
         "id tenant_id booking_id activity_id venue_id user_id rating would_book_again "

@@ -38,6 +38,7 @@ class PostgresNotificationRepository(TableRepository[Notification]):
     table = n
     entity = "notification"
     audited = False  # content (personal text the erasure redacts or deletes), not a change of state
+    lock_on_get: ClassVar[bool] = True  # a notification read from several tabs at once
 
     def to_row(self, entity: Notification) -> dict[str, Any]:
         return {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
@@ -127,8 +127,11 @@ class PostgresConsents:
 
 
 class PostgresDataExports(TableRepository[DataExport]):
+    """``get`` locks the export's row (concurrent downloads of one export queue)."""
+
     table, entity = data_export_requests, "data_export"
     audited = False  # an export's document is a copy of personal data: never kept twice
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, e: DataExport) -> dict[str, Any]:
         return {

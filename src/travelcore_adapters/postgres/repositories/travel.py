@@ -237,6 +237,7 @@ class WithChildren(TableRepository[E], Generic[E, C]):
 class PostgresItineraries(WithChildren[Itinerary, ItineraryDay]):
     table, entity = it, "itinerary"
     child_table, parent_column = days, "itinerary_id"
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: Itinerary) -> dict[str, Any]:
         return {
@@ -299,6 +300,7 @@ class PostgresItineraries(WithChildren[Itinerary, ItineraryDay]):
 class PostgresTrips(WithChildren[Trip, LineItem]):
     table, entity = tr, "trip"
     child_table, parent_column = items, "trip_id"
+    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: Trip) -> dict[str, Any]:
         return {
@@ -378,7 +380,11 @@ class PostgresTrips(WithChildren[Trip, LineItem]):
 
 
 class PostgresReminders(TableRepository[Reminder]):
+    """``due`` locks the reminders it finds: job runners sending at once queue, and each
+    finds only the reminders the ones before it left unsent."""
+
     table, entity = rem, "reminder"
+    due_lock: ClassVar[bool] = True
 
     def to_row(self, entity: Reminder) -> dict[str, Any]:
         return {
@@ -413,4 +419,5 @@ class PostgresReminders(TableRepository[Reminder]):
 
     def due(self, now: datetime) -> Sequence[Reminder]:
         query = self._select(rem.c.sent_at.is_(None), rem.c.due_at <= now)
-        return self._all(query.order_by(rem.c.due_at, rem.c.id))
+        query = query.order_by(rem.c.due_at, rem.c.id)
+        return self._all(query.with_for_update(key_share=True) if self.due_lock else query)
