@@ -35,10 +35,9 @@ from travelcore_adapters.postgres import (
     PostgresUnitOfWork,
     StatementPath,
 )
-from travelcore_adapters.postgres import uow as uow_module
 from travelcore_adapters.postgres.outbox import CHANNEL
 from travelcore_adapters.postgres.provision import ProvisionedDatabase, admin_connection
-from travelcore_adapters.postgres.statements import MAX_ROWS_PER_INSERT, Statement, get_statement
+from travelcore_adapters.postgres.statements import MAX_ROWS_PER_INSERT, get_statement
 from travelcore_adapters.postgres.tables.ledger import credit_balances
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -312,45 +311,14 @@ def _wake_ups(listener: psycopg.Connection[Any]) -> int:
 
 
 def test_a_commit_that_wrote_events_wakes_the_relays(
-    world: World,
-    postgres_test_database: ProvisionedDatabase,
-    statement_path: StatementPath,
-    monkeypatch: pytest.MonkeyPatch,
+    world: World, postgres_test_database: ProvisionedDatabase
 ) -> None:
-    """On either path: the fast one sends the wake-up after the COMMIT in its round trip
-    (no waker thread), the portable one through the waker."""
-    if statement_path == "fast":
-        monkeypatch.setattr(uow_module, "waker", lambda engine: pytest.fail("a waker woke"))
+    """On either path, a listening relay hears of a commit that wrote events."""
     db = postgres_test_database
     with admin_connection(db.superuser_url, db.name) as listener:
         listener.execute(f"LISTEN {CHANNEL}")
         world.family()  # commits events
         assert _wake_ups(listener) == 1
-
-
-def test_a_refused_wake_up_after_the_commit_leaves_the_commit_standing(
-    single_fast: tuple[PostgresDatabase, World], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The wake-up runs in a transaction of its own, after the COMMIT: its refusal is
-    ignored, and the unit of work's work stays committed."""
-    database, world = single_fast
-    session_id = world.session()
-    monkeypatch.setattr(uow_module, "WAKE", Statement(text("SELECT 1 / 0")))
-    parent, [child] = world.family()
-    receipt = world.bookings.book(
-        BookSession(
-            tenant_id=world.tenant,
-            session_id=session_id,
-            child_id=child,
-            parent_id=parent,
-            idempotency_key="wake",
-        ),
-        actor=admin(world.tenant),
-    )
-    with database(world.tenant) as uow:
-        assert uow.bookings.get(receipt.booking_id).confirmation_code == receipt.confirmation_code
-        # the wake-up's asynchronous commit was its transaction's own setting
-        assert uow.execute(text("SHOW synchronous_commit")).scalar() == "on"
 
 
 def test_audit_entries_beyond_one_insert_all_land(

@@ -1,9 +1,8 @@
 """The PostgreSQL outbox and inbox.
 
 The unit of work inserts its events into ``outbox`` in the transaction that commits them
-(:func:`outbox_statements`: they are sent with the COMMIT, in the same round trip) and then
-notifies the relays listening on :data:`CHANNEL`: on the fast path with :data:`WAKE`,
-right after the COMMIT in that round trip; otherwise through a :class:`Waker`.
+(:func:`outbox_statements`: they are sent with the COMMIT, in the same round trip); once it
+has committed, a :class:`Waker` notifies the relays listening on :data:`CHANNEL`.
 
 A relay's claim is one transaction that sets ``app.outbox_relay`` (the outbox's row-level
 security lets such a transaction see every tenant's rows, see migration 0008), locks a
@@ -49,13 +48,6 @@ CHANNEL = "travelcore_outbox"
 WRITTEN = tuple(c.name for c in outbox.c if c.name not in ("seq", "last_error", "delivered_at"))
 """The columns a new message fills (the others take their defaults)."""
 NOTIFY = Statement(select(func.pg_notify(CHANNEL, "")))
-WAKE = Statement(
-    select(func.set_config("synchronous_commit", "off", True), func.pg_notify(CHANNEL, ""))
-)
-"""The relays' wake-up that follows a unit of work's ``COMMIT`` in the same round trip (the
-fast path): a transaction of its own, committed asynchronously, so it holds the
-database-wide lock that notifying commits take only for an instant, without waiting for
-the disk (were it lost in a crash, the relays would find the events by polling)."""
 ADMIT = Statement(
     pg_insert(inbox)
     .from_select(
@@ -105,15 +97,15 @@ def array_literal(items: Iterable[str]) -> str:
 
 
 class Waker:
-    """Wakes the relays after commits that wrote outbox rows where the commit's round trip
-    cannot carry :data:`WAKE` (the portable path, a unit of work enlisted in a claim):
-    ``pg_notify`` from a thread and connection of its own rather than inside each
-    transaction (a transaction that notifies holds a database-wide lock through its
-    commit, which serializes every notifying commit). The first commit after a quiet spell
-    is notified at once; commits that land while a notification is sent, or within
-    :data:`GAP` seconds after it, share the next one (a relay that is awake delivers them
-    anyway). The thread and its connection end after :data:`IDLE` seconds without commits.
-    A lost wake-up costs a relay's polling interval, never an event."""
+    """Wakes the relays after commits that wrote outbox rows: ``pg_notify`` from a thread
+    and connection of its own rather than inside each transaction (a transaction that
+    notifies holds a database-wide lock through its commit, which serializes every
+    notifying commit), so the commit's round trip waits for no notification. The first
+    commit after a quiet spell is notified at once; commits that land while a notification
+    is sent, or within :data:`GAP` seconds after it, share the next one (a relay that is
+    awake delivers them anyway). The thread and its connection end after :data:`IDLE`
+    seconds without commits. A lost wake-up costs a relay's polling interval, never an
+    event."""
 
     IDLE = 1.0
     GAP = 0.002

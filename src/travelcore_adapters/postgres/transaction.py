@@ -228,32 +228,24 @@ class Transaction:
         raw = self._raw
         return raw is not None and raw.info.transaction_status is pq.TransactionStatus.INERROR
 
-    def end(self, end: Statement, *, then: Statement | None = None) -> bool:
+    def end(self, end: Statement) -> None:
         """Send what is queued and end the transaction with ``end`` (:data:`COMMIT` or
-        :data:`ROLLBACK`), in one round trip. Where the statement path allows it (the fast
-        path, not enlisted), ``then`` follows a ``COMMIT`` in that round trip, in a
-        transaction of its own whose failure is ignored; returns whether it did."""
+        :data:`ROLLBACK`), in one round trip."""
         connection, raw = self._connection, self._raw
         if connection is None or raw is None or self._batch is None:
             raise RuntimeError("use the unit of work inside a `with` block")
         if self._host is not None:
             self._end_savepoint(end)
-            return False
-        carried = then is not None and end is COMMIT and self._batch.carries_after_end
+            return
         with translated():
             status = raw.info.transaction_status
             if not raw.broken and (self._batch or status is not pq.TransactionStatus.IDLE):
                 self._queue(end, {})
-                if carried:
-                    self._batch.queue(cast(Statement, then), (), tolerated=True)
                 self._sync()
-            else:
-                carried = False
             if connection.in_transaction():  # SQLAlchemy ran statements: tell it the end
                 # (psycopg finds the connection idle, so it sends nothing and, unlike its own
                 # ROLLBACK, keeps the statements prepared on the connection)
                 (connection.commit if end is COMMIT else connection.rollback)()
-        return carried
 
     def _end_savepoint(self, end: Statement) -> None:
         """Release the savepoint (returning to it first on ``ROLLBACK``), sending it with

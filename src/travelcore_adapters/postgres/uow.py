@@ -23,7 +23,7 @@ from travelcore.kernel import (
     UserId,
 )
 from travelcore.people import ChildId
-from travelcore_adapters.postgres.outbox import WAKE, PostgresInbox, outbox_statements, waker
+from travelcore_adapters.postgres.outbox import PostgresInbox, outbox_statements, waker
 from travelcore_adapters.postgres.repositories.accounts import (
     PostgresAccounts,
     PostgresConversations,
@@ -245,8 +245,8 @@ class PostgresUnitOfWork(UnitOfWorkBase):
                 "an earlier statement failed, so PostgreSQL rolled the transaction back; "
                 "nothing was committed"
             )
-        wake = WAKE if self._wakes_relays else None
-        if not self._tx.end(COMMIT, then=wake) and wake is not None:
+        self._tx.end(COMMIT)
+        if self._wakes_relays:
             waker(self._engine).wake()
 
     def _write_outbox(self, messages: list[OutboxMessage]) -> None:

@@ -113,15 +113,11 @@ def options_of(connection: Connection) -> WireOptions:
 class Reply:
     """What the server answered to one statement of a batch (once the batch is sent)."""
 
-    __slots__ = ("_make", "_transformer", "result", "tolerated")
+    __slots__ = ("_make", "_transformer", "result")
 
-    def __init__(
-        self, transformer: abc.Transformer, make: RowMaker[Any], tolerated: bool = False
-    ) -> None:
+    def __init__(self, transformer: abc.Transformer, make: RowMaker[Any]) -> None:
         self._transformer = transformer
         self._make = make
-        self.tolerated = tolerated
-        """Whether the server may refuse the statement without failing the batch."""
         self.result: pq.abc.PGresult | None = None
 
     @property
@@ -161,10 +157,6 @@ def _transformer(connection: psycopg.Connection[Any]) -> abc.Transformer:
 class Batch:
     """Statements queued on one connection, sent together by :meth:`send`."""
 
-    carries_after_end = False
-    """Whether statements queued after the transaction's ``COMMIT`` travel in the same
-    round trip (each then runs in a transaction of its own)."""
-
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self._connection = connection
         self._transformer = _transformer(connection)
@@ -173,11 +165,9 @@ class Batch:
     def __len__(self) -> int:
         return len(self._queued)
 
-    def queue(self, statement: Statement, args: Sequence[Any], *, tolerated: bool = False) -> Reply:
-        """Queue ``statement`` with its parameter values in placeholder order; a
-        ``tolerated`` statement may be refused without failing the batch (only where
-        :attr:`carries_after_end`: the last statement of a batch)."""
-        reply = Reply(self._transformer, statement.make_row, tolerated)
+    def queue(self, statement: Statement, args: Sequence[Any]) -> Reply:
+        """Queue ``statement`` with its parameter values in placeholder order."""
+        reply = Reply(self._transformer, statement.make_row)
         self._queued.append((statement, args, reply))
         return reply
 
@@ -375,8 +365,6 @@ class FastBatch(Batch):
     (``KeyboardInterrupt``) or a wait that runs out cancels the query on the server and
     closes the connection (the unit of work then discards it)."""
 
-    carries_after_end = True
-
     def __init__(self, connection: psycopg.Connection[Any], timeout: float | None) -> None:
         super().__init__(connection)
         self._timeout = timeout
@@ -465,8 +453,6 @@ def _receive(
             if result.status not in OK:
                 if isinstance(item, bytes):
                     prepared.discard(item)
-                elif item.tolerated:
-                    continue
                 if error is None and result.status != ABORTED:
                     error = result
                 continue
