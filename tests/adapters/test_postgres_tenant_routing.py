@@ -54,9 +54,9 @@ def sent(
     statements: set[str] = set()
     queue = Batch.queue
 
-    def recording(batch: Batch, statement: Statement, args: Any, **options: Any) -> Any:
+    def recording(batch: Batch, statement: Statement, args: Any) -> Any:
         statements.add(statement.sql.decode())
-        return queue(batch, statement, args, **options)
+        return queue(batch, statement, args)
 
     def executed(*args: Any) -> None:
         statements.add(args[2])
