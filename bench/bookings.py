@@ -19,7 +19,9 @@ Two hand-written baselines, both straightforward psycopg (one statement after an
   statements.
 
 travelcore runs on each statement path named by ``--paths`` (default: both, ``fast`` and
-``portable``), each its own implementation with its own pool.
+``portable``), each its own implementation with its own pool. Its engine's pool hands out
+the connection returned last; so does the baselines' (:class:`LifoPool`, ``--threads``
+psycopg connections), so with one thread every implementation reuses one connection.
 
 Every implementation runs as the application role (row-level security on), on its own
 tenant with 4 sessions and enough families, with 8 threads (several sessions and parents
@@ -51,7 +53,6 @@ from typing import Any, cast
 
 import psycopg
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
 
 from travelcore.booking import BookSession
 from travelcore.kernel import ManualClock, TenantId, UserId
@@ -203,6 +204,28 @@ SAME_WORK = {
 }
 
 
+class LifoPool:
+    """``size`` psycopg connections, the one returned last handed out first (as
+    travelcore's engine does, so both sides reuse the connection a thread just used)."""
+
+    def __init__(self, conninfo: str, size: int) -> None:
+        self._idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue()
+        for _ in range(size):
+            self._idle.put(psycopg.connect(conninfo, options="-c timezone=UTC"))
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        conn = self._idle.get()
+        try:
+            yield conn
+        finally:
+            self._idle.put(conn)
+
+    def close(self) -> None:
+        while not self._idle.empty():
+            self._idle.get().close()
+
+
 def audit_values(params: dict[str, Any], seat: tuple[int, int]) -> dict[str, Jsonb]:
     """The audit entries' before and after of the balance (the hold placed), the session
     (the seat taken) and the booking (all its fields)."""
@@ -303,7 +326,7 @@ def age(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def same_work_booker(pool: ConnectionPool[Any], tenant: TenantId) -> Callable[[Item], None]:
+def same_work_booker(pool: LifoPool, tenant: TenantId) -> Callable[[Item], None]:
     """By hand, with the rules travelcore applies: the idempotency key is locked, looked
     up and recorded; the session (locked, with its activity, venue and waitlist) and the
     child (with its bookings and waitlist entries) are read in one joined query each and
@@ -364,7 +387,7 @@ def same_work_booker(pool: ConnectionPool[Any], tenant: TenantId) -> Callable[[I
     return run
 
 
-def bare_booker(pool: ConnectionPool[Any], tenant: TenantId) -> Callable[[Item], None]:
+def bare_booker(pool: LifoPool, tenant: TenantId) -> Callable[[Item], None]:
     """The least a booking can do: set the tenant, take a seat and hold the credits with
     conditional UPDATEs, insert the hold and the booking (no idempotency, no eligibility
     reads). Five statements."""
@@ -464,13 +487,7 @@ def main() -> None:
             for path in paths
         }
         database = databases[paths[0]]  # sets the tenants up
-        pool: ConnectionPool[Any] = ConnectionPool(
-            conninfo,
-            min_size=args.threads,
-            max_size=args.threads,
-            kwargs={"options": "-c timezone=UTC"},
-            open=True,
-        )
+        pool = LifoPool(conninfo, args.threads)
         bookers: dict[str, Callable[[World], Callable[[Item], None]]] = {
             **{path: functools.partial(travelcore_booker, pg) for path, pg in databases.items()},
             "same work": lambda world: same_work_booker(pool, world.tenant),

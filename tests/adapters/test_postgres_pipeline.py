@@ -334,3 +334,20 @@ def test_audit_entries_beyond_one_insert_all_land(
     with postgres_database(world.tenant) as uow:
         found = uow.audit_log.find(AuditQuery(entity_type="venue", limit=count + 1)).entries
     assert sorted(entry.entity_id for entry in found) == sorted(str(v.id) for v in venues)
+
+
+def test_the_pool_hands_out_the_connection_returned_last(
+    postgres_test_database: ProvisionedDatabase,
+) -> None:
+    """Last in, first out: one unit of work after another reuses the warm connection."""
+    with PostgresDatabase(postgres_test_database.app_url, pool_size=2) as database:
+        tenant = TenantId(new_uuid())
+        pid = text("SELECT pg_backend_pid()")
+        with database(tenant) as first, database(tenant) as second:
+            first_pid = first.execute(pid).scalar()
+            second_pid = second.execute(pid).scalar()
+        assert first_pid != second_pid
+        # ``second`` went back first, ``first`` last: ``first``'s connection comes out next
+        for _ in range(3):
+            with database(tenant) as uow:
+                assert uow.execute(pid).scalar() == first_pid

@@ -74,7 +74,11 @@ def create_pg_engine(
     attempt, so a dead server or pooler surfaces as ``ConnectionLost`` (an
     ``Unavailable``) after at most ``reconnect_within`` plus one attempt.
 
-    No ping on checkout (it would cost a round trip per transaction): a connection whose
+    The pool hands out the connection returned last (last in, first out): work that runs
+    one unit of work after another keeps reusing one warm connection (its server process,
+    its prepared statements and caches), and the others stay idle until
+    ``pool_recycle`` replaces them. No ping on checkout (it would cost a round trip per
+    transaction): a connection whose
     socket has something to read while idle (the server closed it) is replaced at checkout,
     one found broken later is discarded when its unit of work ends, and connections are
     replaced after ``pool_recycle`` seconds. A new connection that the server refuses
@@ -93,6 +97,7 @@ def create_pg_engine(
         psycopg_url(url),
         pool_size=pool_size,
         max_overflow=0,
+        pool_use_lifo=True,
         pool_timeout=pool_timeout,
         pool_recycle=pool_recycle,
         json_serializer=dumps,
