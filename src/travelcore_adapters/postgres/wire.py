@@ -140,26 +140,12 @@ class Reply:
         return self.result
 
 
-_transformers: weakref.WeakKeyDictionary[psycopg.Connection[Any], abc.Transformer] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _transformer(connection: psycopg.Connection[Any]) -> abc.Transformer:
-    """The connection's transformer, which keeps the dumpers and loaders it has looked up
-    for the batches of every transaction on it (one thread at a time uses a connection)."""
-    found = _transformers.get(connection)
-    if found is None:
-        found = _transformers[connection] = Transformer(connection)
-    return found
-
-
 class Batch:
     """Statements queued on one connection, sent together by :meth:`send`."""
 
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self._connection = connection
-        self._transformer = _transformer(connection)
+        self._transformer: abc.Transformer = Transformer(connection)
         self._queued: list[tuple[Statement, Sequence[Any], Reply]] = []
 
     def __len__(self) -> int:
