@@ -176,6 +176,8 @@ def translated() -> _Translated:
     return _TRANSLATED
 
 
+_RETRIED = (TransientConflict, ConnectionLost)
+"""What :func:`retry_transient` runs again."""
 _FIRST_WAIT = 0.005
 """Seconds: the ceiling of the jittered wait after the first failed attempt (it doubles
 with each attempt, up to 0.2 s)."""
@@ -191,12 +193,12 @@ def retry_transient(fn: Callable[P, T], attempts: int = DEFAULT_RETRY_ATTEMPTS) 
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return fn(*args, **kwargs)  # the first attempt, without the retry machinery
-        except (TransientConflict, ConnectionLost):
+        except _RETRIED:
             if attempts < 2:
                 raise
         time.sleep(random.uniform(0, _FIRST_WAIT))  # noqa: S311 (jitter, as tenacity waits)
         retrying = Retrying(  # attempt k here is attempt k + 1 in all: twice the wait
-            retry=retry_if_exception_type((TransientConflict, ConnectionLost)),
+            retry=retry_if_exception_type(_RETRIED),
             stop=stop_after_attempt(attempts - 1),
             wait=wait_random_exponential(multiplier=2 * _FIRST_WAIT, max=0.2),
             reraise=True,
