@@ -334,15 +334,8 @@ def test_negative_control_cancellations_checked_before_the_lock_give_other_error
 # -- refunds of one payment --------------------------------------------------------------------
 
 
-def refund_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[str], Money | None]:
-    """A paid trip of 220 EUR refunded in full from 8 threads at once: the outcomes and
-    what the provider refunded. A full refund of a payment with nothing left to refund is
-    ``ValidationFailed("amount", "positive")``."""
-    clock = ManualClock(T0)
-    tenant = TenantId(new_uuid())
-    travel = TravelService(database, clock)
-    gateway = MemoryPaymentGateway()
-    payments = PaymentService(database, clock, gateway=gateway)
+def hotel_trip(travel: TravelService, tenant: TenantId) -> TripId:
+    """A new tenant's trip of two hotel nights at 110 EUR (220 EUR in all), booked."""
     travel.register_tenant(
         RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key="t"), actor=admin(tenant)
     )
@@ -364,10 +357,23 @@ def refund_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[s
         ),
         actor=admin(tenant),
     )
+    return TripId(trip.id)
+
+
+def refund_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[str], Money | None]:
+    """A paid trip of 220 EUR refunded in full from 8 threads at once: the outcomes and
+    what the provider refunded. A full refund of a payment with nothing left to refund is
+    ``ValidationFailed("amount", "positive")``."""
+    clock = ManualClock(T0)
+    tenant = TenantId(new_uuid())
+    travel = TravelService(database, clock)
+    gateway = MemoryPaymentGateway()
+    payments = PaymentService(database, clock, gateway=gateway)
+    trip_id = hotel_trip(travel, tenant)
     paid = payments.pay(
         PayTrip(
             tenant_id=tenant,
-            trip_id=TripId(trip.id),
+            trip_id=trip_id,
             payment_method="pm_card_visa",
             idempotency_key="p",
         ),
@@ -831,28 +837,7 @@ def trip_round(database: Any, retrying: Callable[..., Any]) -> tuple[Counter[str
     """A confirmed trip cancelled from 8 threads at once: the outcomes and its status."""
     tenant, clock = TenantId(new_uuid()), ManualClock(T0)
     travel = TravelService(database, clock)
-    travel.register_tenant(
-        RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key="t"), actor=admin(tenant)
-    )
-    start = date(2026, 5, 1)
-    hotel = LineItem.hotel(
-        provider="Booking.com",
-        external_ref="H",
-        price_per_night=Money.of("110.00", "EUR"),
-        check_in=start,
-        check_out=start + timedelta(days=2),
-    )
-    trip = travel.book_trip(
-        BookTrip(
-            tenant_id=tenant,
-            user_id=UserId(new_uuid()),
-            currency="EUR",
-            items=(hotel,),
-            idempotency_key="trip",
-        ),
-        actor=admin(tenant),
-    )
-    trip_id = TripId(trip.id)
+    trip_id = hotel_trip(travel, tenant)
     travel.confirm_trip(
         ChangeTrip(tenant_id=tenant, trip_id=trip_id, idempotency_key="confirm"),
         actor=admin(tenant),
@@ -1639,29 +1624,9 @@ def reminders_round(
     the reminders each sent (all together) and how many the trip has."""
     tenant, clock = TenantId(new_uuid()), ManualClock(T0)
     travel = TravelService(database, clock)
-    travel.register_tenant(
-        RegisterTenant(tenant_id=tenant, name="Acme", idempotency_key="t"), actor=admin(tenant)
-    )
-    start = date(2026, 5, 1)
-    hotel = LineItem.hotel(
-        provider="Booking.com",
-        external_ref="H",
-        price_per_night=Money.of("110.00", "EUR"),
-        check_in=start,
-        check_out=start + timedelta(days=2),
-    )
-    trip = travel.book_trip(
-        BookTrip(
-            tenant_id=tenant,
-            user_id=UserId(new_uuid()),
-            currency="EUR",
-            items=(hotel,),
-            idempotency_key="trip",
-        ),
-        actor=admin(tenant),
-    )
+    trip_id = hotel_trip(travel, tenant)
     travel.confirm_trip(
-        ChangeTrip(tenant_id=tenant, trip_id=TripId(trip.id), idempotency_key="confirm"),
+        ChangeTrip(tenant_id=tenant, trip_id=trip_id, idempotency_key="confirm"),
         actor=admin(tenant),
     )
     clock.set(datetime(2026, 5, 1, 12, tzinfo=UTC))
