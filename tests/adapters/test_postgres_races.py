@@ -59,7 +59,6 @@ from travelcore.booking import (
     CancelBooking,
     CancellationReason,
     ConfirmBooking,
-    MarkAttendance,
 )
 from travelcore.catalog import CreateSchedule, GenerateSessions
 from travelcore.discovery import Places, ReviewModeration
@@ -98,6 +97,7 @@ from travelcore.payments import PaymentService, PayTrip, RefundPayment
 from travelcore.settings import PlatformSettingsService
 from travelcore.testing.actors import admin, job
 from travelcore.testing.builders import a_corporate, a_parent
+from travelcore.testing.feedback import completed_bookings
 from travelcore.testing.invitations import Company
 from travelcore.testing.world import World
 from travelcore.travel import (
@@ -1529,39 +1529,12 @@ def review_round(database: Any) -> tuple[Counter[str], bool]:
     """A review flagged by 4 threads and hidden by 4 others at once: the outcomes of the
     hides and flags, and whether the review stays hidden."""
     world = World(database, ManualClock(T0))
-    parent, [child] = world.family(credits=20)
-    session_id = world.session(starts_in=timedelta(days=1))
-    receipt = world.bookings.book(
-        BookSession(
-            tenant_id=world.tenant,
-            session_id=session_id,
-            child_id=child,
-            parent_id=parent,
-            idempotency_key="book",
-        ),
-        actor=admin(world.tenant),
-    )
-    world.bookings.confirm(
-        ConfirmBooking(
-            tenant_id=world.tenant, booking_id=receipt.booking_id, idempotency_key="confirm"
-        ),
-        actor=admin(world.tenant),
-    )
-    world.clock.advance(timedelta(days=1, hours=2))
-    world.bookings.mark_attendance(
-        MarkAttendance(
-            tenant_id=world.tenant,
-            booking_id=receipt.booking_id,
-            attended=True,
-            idempotency_key="attended",
-        ),
-        actor=admin(world.tenant),
-    )
+    parent, _, [booking], _ = completed_bookings(world)
     feedback = FeedbackService(
         database, world.clock, embedder=HashingEmbedder(16), store=MemoryVectorStore(16)
     )
     review = feedback.review(
-        world.tenant, parent, receipt.booking_id, rating=1, text="Rude", actor=admin(world.tenant)
+        world.tenant, parent, booking, rating=1, text="Rude", actor=admin(world.tenant)
     )
     moderation = ReviewModeration(database)
     hide = functools.partial(

@@ -38,6 +38,53 @@ from travelcore.vectors.ports import VectorStore
 DIMENSION = 16
 
 
+def completed_bookings(
+    world: World, children: int = 1, capacity: int = 10, *, ai_consent: bool = True
+) -> tuple[UserId, list[ChildId], list[BookingId], Any]:
+    """A parent with ``children`` children, each booked on one session (confirmed) and
+    marked attended after it: the parent, the children, the bookings and the session."""
+    parent, kids = world.family(
+        credits=50 * children,
+        born=[world.clock.now().date().replace(year=2018)] * children,
+        ai_consent=ai_consent,
+    )
+    session_id = world.session(starts_in=timedelta(days=1), capacity=capacity)
+    bookings = []
+    for child in kids:
+        receipt = world.bookings.book(
+            BookSession(
+                tenant_id=world.tenant,
+                session_id=session_id,
+                child_id=child,
+                parent_id=parent,
+                source=BookingSource.BROWSE,
+                idempotency_key=world.key(),
+            ),
+            actor=admin(world.tenant),
+        )
+        world.bookings.confirm(
+            ConfirmBooking(
+                tenant_id=world.tenant,
+                booking_id=receipt.booking_id,
+                idempotency_key=world.key(),
+            ),
+            actor=admin(world.tenant),
+        )
+        bookings.append(receipt.booking_id)
+    world.clock.advance(timedelta(days=1, hours=2))
+    for booking_id in bookings:
+        world.bookings.mark_attendance(
+            MarkAttendance(
+                tenant_id=world.tenant,
+                booking_id=booking_id,
+                attended=True,
+                idempotency_key=world.key(),
+            ),
+            actor=admin(world.tenant),
+        )
+    return parent, kids, bookings, world.get_session(session_id)
+
+
 class FeedbackContract:
     @pytest.fixture
     def world(self, uow_factory: Callable[[TenantId], Any], clock: ManualClock) -> World:
@@ -51,54 +98,10 @@ class FeedbackContract:
             uow_factory, clock, embedder=HashingEmbedder(DIMENSION), store=vectors
         )
 
-    def _completed(
-        self, world: World, children: int = 1, capacity: int = 10, *, ai_consent: bool = True
-    ) -> tuple[UserId, list[ChildId], list[BookingId], Any]:
-        parent, kids = world.family(
-            credits=50 * children,
-            born=[world.clock.now().date().replace(year=2018)] * children,
-            ai_consent=ai_consent,
-        )
-        session_id = world.session(starts_in=timedelta(days=1), capacity=capacity)
-        bookings = []
-        for child in kids:
-            receipt = world.bookings.book(
-                BookSession(
-                    tenant_id=world.tenant,
-                    session_id=session_id,
-                    child_id=child,
-                    parent_id=parent,
-                    source=BookingSource.BROWSE,
-                    idempotency_key=world.key(),
-                ),
-                actor=admin(world.tenant),
-            )
-            world.bookings.confirm(
-                ConfirmBooking(
-                    tenant_id=world.tenant,
-                    booking_id=receipt.booking_id,
-                    idempotency_key=world.key(),
-                ),
-                actor=admin(world.tenant),
-            )
-            bookings.append(receipt.booking_id)
-        world.clock.advance(timedelta(days=1, hours=2))
-        for booking_id in bookings:
-            world.bookings.mark_attendance(
-                MarkAttendance(
-                    tenant_id=world.tenant,
-                    booking_id=booking_id,
-                    attended=True,
-                    idempotency_key=world.key(),
-                ),
-                actor=admin(world.tenant),
-            )
-        return parent, kids, bookings, world.get_session(session_id)
-
     def test_a_review_of_a_completed_booking_by_its_parent(
         self, world: World, service: FeedbackService, uow_factory: Callable[[TenantId], Any]
     ) -> None:
-        parent, _, [booking], session = self._completed(world)
+        parent, _, [booking], session = completed_bookings(world)
         review = service.review(
             world.tenant,
             parent,
@@ -144,7 +147,7 @@ class FeedbackContract:
             service.quick_feedback(
                 world.tenant, parent, receipt.booking_id, positive=True, actor=admin(world.tenant)
             )
-        done_parent, _, [done], _ = self._completed(world)
+        done_parent, _, [done], _ = completed_bookings(world)
         for bad in (0, 6, True):
             with pytest.raises(ValidationFailed):
                 service.review(
@@ -163,7 +166,7 @@ class FeedbackContract:
     def test_hidden_reviews_leave_the_public_list(
         self, world: World, service: FeedbackService, uow_factory: Callable[[TenantId], Any]
     ) -> None:
-        parent, _, [booking], session = self._completed(world)
+        parent, _, [booking], session = completed_bookings(world)
         review = service.review(
             world.tenant, parent, booking, rating=1, text="rude words", actor=admin(world.tenant)
         )
@@ -181,7 +184,7 @@ class FeedbackContract:
     def test_concurrent_reviews_keep_the_rating_exact(
         self, world: World, service: FeedbackService, uow_factory: Callable[[TenantId], Any]
     ) -> None:
-        parent, _, bookings, session = self._completed(world, children=6)
+        parent, _, bookings, session = completed_bookings(world, children=6)
         errors: list[BaseException] = []
 
         def review(booking_id: BookingId, stars: int) -> None:
@@ -213,7 +216,7 @@ class FeedbackContract:
         vectors: VectorStore,
         uow_factory: Callable[[TenantId], Any],
     ) -> None:
-        parent, [child], [booking], session = self._completed(world)
+        parent, [child], [booking], session = completed_bookings(world)
         activity = [1.0] + [0.0] * (DIMENSION - 1)
         vectors.upsert(
             namespace_for(world.tenant, "activities"),
@@ -250,7 +253,7 @@ class FeedbackContract:
         vectors: VectorStore,
         uow_factory: Callable[[TenantId], Any],
     ) -> None:
-        parent, [child], [booking], session = self._completed(world, ai_consent=False)
+        parent, [child], [booking], session = completed_bookings(world, ai_consent=False)
         vectors.upsert(
             namespace_for(world.tenant, "activities"),
             [VectorRecord(str(session.activity_id), [1.0] + [0.0] * (DIMENSION - 1), {})],
