@@ -17,10 +17,9 @@ from travelcore.audit import AuditAction, AuditEntry, AuditPage, AuditQuery
 from travelcore.audit.model import NO_REQUEST, page_of
 from travelcore.kernel import RequestContext, Role, TenantId, UserId, check_tenant
 from travelcore_adapters.postgres.repositories.scope import PostgresScope
-from travelcore_adapters.postgres.statements import Statement, insert_statement, inserts_of_rows
+from travelcore_adapters.postgres.statements import Statement, inserts_of_rows
 from travelcore_adapters.postgres.tables.audit import audit_logs as t
 
-INSERT = insert_statement(t, on_conflict="error")
 FORGET = Statement(
     select(
         func.travelcore_forget_in_audit_logs(
@@ -46,7 +45,8 @@ class PostgresAuditLog:
     def add_many(self, entries: Sequence[AuditEntry]) -> None:
         for entry in entries:
             check_tenant(self._scope, entry.tenant_id)
-        self._scope.write_many(INSERT, [_row(entry) for entry in entries])
+        for statement, params in audit_statements(entries):
+            self._scope.write(statement, params)
 
     def find(self, query: AuditQuery) -> AuditPage:
         c = t.c
