@@ -48,20 +48,13 @@ from travelcore_adapters.postgres.tables.people import children
 class BookingRepositories(Protocol):
     """The unit of work's repositories the booking rules read."""
 
-    @property
-    def sessions(self) -> PostgresSessionRepository: ...
-    @property
-    def activities(self) -> PostgresActivityRepository: ...
-    @property
-    def venues(self) -> PostgresVenueRepository: ...
-    @property
-    def waitlist(self) -> PostgresWaitlistRepository: ...
-    @property
-    def credits(self) -> PostgresLedgerRepository: ...
-    @property
-    def children(self) -> PostgresChildRepository: ...
-    @property
-    def bookings(self) -> PostgresBookingRepository: ...
+    sessions: PostgresSessionRepository
+    activities: PostgresActivityRepository
+    venues: PostgresVenueRepository
+    waitlist: PostgresWaitlistRepository
+    credits: PostgresLedgerRepository
+    children: PostgresChildRepository
+    bookings: PostgresBookingRepository
 
 
 Rows = list[Any]
