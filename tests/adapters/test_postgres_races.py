@@ -94,7 +94,7 @@ from travelcore.notifications import (
 )
 from travelcore.notifications.model import DEFAULT_CHANNELS
 from travelcore.payments import PaymentService, PayTrip, RefundPayment
-from travelcore.settings import PlatformSettingsService
+from travelcore.settings import PlatformSettings, PlatformSettingsService
 from travelcore.testing.actors import admin, job
 from travelcore.testing.builders import a_corporate, a_parent
 from travelcore.testing.feedback import completed_bookings
@@ -656,7 +656,8 @@ def test_negative_control_travel_settings_without_the_locks_lose_races(
 
 
 class UnlockedSettings(PostgresPlatformSettings):
-    lock_on_get: ClassVar[bool] = False
+    def get_for_update(self, key: object = ()) -> PlatformSettings:
+        return self.get()
 
 
 DURATIONS = [f.name for f in attrs.fields(attrs.resolve_types(Policy)) if f.type is timedelta][

@@ -186,7 +186,7 @@ class CatalogService:
         def action(uow: CatalogUnitOfWork, now: datetime) -> VenueStatus:
             access.review(actor)
             move = cmd.action
-            venue = uow.venues.get(cmd.venue_id)
+            venue = uow.venues.get_for_update(cmd.venue_id)
             if move is VenueAction.APPROVE:
                 venue.approve(now, actor=actor.label)
             elif move is VenueAction.REJECT:
@@ -202,7 +202,7 @@ class CatalogService:
 
     def update_insurance(self, cmd: UpdateInsurance, *, actor: Actor) -> VenueId:
         def action(uow: CatalogUnitOfWork, now: datetime) -> VenueId:
-            venue = uow.venues.get(cmd.venue_id)
+            venue = uow.venues.get_for_update(cmd.venue_id)
             access.manage(actor, venue.id)
             venue.update_insurance(cmd.coverage, cmd.expiry_date)
             uow.venues.save(venue)

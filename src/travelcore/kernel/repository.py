@@ -8,6 +8,14 @@ it. A model never changes its own ``version``; only a repository's ``save`` does
 (:func:`saved`). A stored version that moved on is :class:`StaleVersion`, a missing row is
 :class:`NotFound` (:func:`check_version`).
 
+**Locking reads.** ``get_for_update(key)`` is ``get`` for a caller about to change the
+entity: no other unit of work changes it until this one ends, so concurrent commands on one
+entity run one after another and each checks what the one before left (the losers of a
+race get the domain's answer, never ``StaleVersion``). A lookup that finds nothing keeps
+the key reserved the same way, so concurrent create-or-update calls queue too. Commands
+read what they change with it; a plain ``get`` locks nothing (repositories whose rows are
+only read to change them may lock on ``get`` as well).
+
 **The tenant rule.** A write of an entity whose ``tenant_id`` is not the unit of work's is
 refused with ``ValidationFailed("tenant_id", "matches_unit_of_work")`` before anything is
 written (:func:`check_tenant`); a read never sees another tenant's rows (``NotFound``).

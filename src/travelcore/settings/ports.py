@@ -18,6 +18,11 @@ class PlatformSettingsRepository(Protocol):
         """``NotFound`` while the tenant has none."""
         ...
 
+    def get_for_update(self) -> PlatformSettings:
+        """``get`` for a write (see :func:`travelcore.kernel.repository`'s locking reads):
+        concurrent writes of the record, its first one included, run one after another."""
+        ...
+
     def save(self, settings: PlatformSettings) -> None: ...
 
 

@@ -53,7 +53,7 @@ class PlatformSettingsService:
         with self._uow(tenant_id) as uow:
             uow.actor = actor  # who the audit log names
             try:
-                settings: PlatformSettings | None = uow.platform_settings.get()
+                settings: PlatformSettings | None = uow.platform_settings.get_for_update()
             except NotFound:
                 settings = None
             merged = dict(settings.overrides) if settings else {}

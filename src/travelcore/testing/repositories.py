@@ -53,6 +53,10 @@ class RepositoryContract:
     def fetch(self, uow: Any, key: Any) -> Any:
         return self.repo(uow).get(key)
 
+    def fetch_for_update(self, uow: Any, key: Any) -> Any:
+        """The locking read (``get_for_update``) of what ``fetch`` reads."""
+        return self.repo(uow).get_for_update(key)
+
     @pytest.fixture
     def tenant(self) -> TenantId:
         return TenantId(new_uuid())
@@ -105,6 +109,27 @@ class RepositoryContract:
             uow.commit()
         with uow_factory(tenant, None) as uow:
             assert self.fetch(uow, self.key(entity)) == changed
+
+    def test_a_locking_read_gives_what_get_gives_and_its_save_follows_the_version(
+        self, uow_factory: UowFactory, tenant: TenantId
+    ) -> None:
+        entity = self.stored(uow_factory, tenant)
+        with uow_factory(tenant, None) as uow:
+            locked = self.fetch_for_update(uow, self.key(entity))
+            assert locked == self.fetch(uow, self.key(entity))
+            before = locked.version
+            changed = self.changed(locked)
+            self.repo(uow).save(changed)
+            assert changed.version == before + 1
+            uow.commit()
+        with uow_factory(tenant, None) as uow:
+            assert self.fetch(uow, self.key(entity)) == changed
+
+    def test_a_locking_read_of_a_missing_entity_raises_not_found(
+        self, uow_factory: UowFactory, tenant: TenantId
+    ) -> None:
+        with uow_factory(tenant, None) as uow, pytest.raises(NotFound):
+            self.fetch_for_update(uow, self.missing_key())
 
     def test_saving_twice_in_one_unit_of_work_follows_the_version(
         self, uow_factory: UowFactory, tenant: TenantId

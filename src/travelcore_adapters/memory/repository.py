@@ -79,6 +79,12 @@ class MemoryRepository(Generic[E]):
             raise NotFound(self.entity, key)
         return found
 
+    def get_for_update(self, key: Any) -> E:
+        """``get`` for a caller about to change the entity. A memory unit of work holds the
+        store's lock from begin to end, so no other one can change the entity meanwhile:
+        the same outcome as PostgreSQL's row lock."""
+        return self.get(key)
+
     def save(self, entity: E) -> None:
         check_tenant(self._scope, self.tenant_of(entity))
         key = self.key_of(entity)

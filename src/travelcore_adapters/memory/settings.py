@@ -16,3 +16,6 @@ class MemoryPlatformSettings(MemoryRepository[PlatformSettings]):
 
     def get(self, key: object = ()) -> PlatformSettings:
         return super().get(())
+
+    def get_for_update(self, key: object = ()) -> PlatformSettings:
+        return super().get_for_update(())

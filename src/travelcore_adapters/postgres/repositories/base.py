@@ -64,10 +64,9 @@ class TableRepository(Generic[E]):
     (``primary_key``) as ``AlreadyExists``; others fail the statement, translated by the
     constraint's registered error."""
     lock_on_get: ClassVar[bool] = False
-    """``get`` takes a ``FOR NO KEY UPDATE`` row lock (entities that are read to change:
-    a caller checks the entity only once it holds the row, so concurrent changes queue).
-    A lookup that finds no row then locks the key and looks again (see
-    :meth:`_locked_first`), so concurrent create-or-update calls of one key queue too."""
+    """``get`` is :meth:`get_for_update` (entities that are only read to change them).
+    Without it ``get`` is a plain read, for entities that hot paths read without changing
+    them (a booking reads its venue)."""
 
     def __init__(self, scope: PostgresScope) -> None:
         self._scope = scope
@@ -100,6 +99,17 @@ class TableRepository(Generic[E]):
     def get(self, key: Any) -> E:
         """The entity with ``key`` (a tuple for a key of several columns)."""
         found = self._find(key)
+        if found is None:
+            raise NotFound(self.entity, key)
+        return found
+
+    def get_for_update(self, key: Any) -> E:
+        """``get`` for a caller about to change the entity: the row is read ``FOR NO KEY
+        UPDATE`` and stays locked until the unit of work ends, so the caller checks it only
+        once it holds it and concurrent changes queue. A lookup that finds no row locks the
+        key and looks again (see :meth:`_locked_first`), so concurrent create-or-update
+        calls of one key queue too."""
+        found = self._locked_first(self._locked_query(key), key, locked=True)
         if found is None:
             raise NotFound(self.entity, key)
         return found
@@ -168,16 +178,21 @@ class TableRepository(Generic[E]):
         """The query ``get(key)`` sends (what a read-ahead answers it under)."""
         return get_statement(self.table, self.lock_on_get), self._params(key)
 
+    def _locked_query(self, key: Any) -> Query:
+        """The query :meth:`get_for_update` sends."""
+        return get_statement(self.table, True), self._params(key)
+
     def _find(self, key: Any) -> E | None:
         return self._locked_first(self.get_query(key), key)
 
-    def _locked_first(self, query: Query, key: Any) -> E | None:
-        """The first entity of ``query``. With ``lock_on_get``, when there is none, a
-        lock on ``key`` is taken and the query sent again: a create-or-update of the key
-        waits for a concurrent one to commit, then finds its row (as on memory, where one
-        unit of work runs at a time) instead of clashing with it on insert."""
+    def _locked_first(self, query: Query, key: Any, *, locked: bool | None = None) -> E | None:
+        """The first entity of ``query``. When it locks (``locked``, by default
+        ``lock_on_get``) and there is none, a lock on ``key`` is taken and the query sent
+        again: a create-or-update of the key waits for a concurrent one to commit, then
+        finds its row (as on memory, where one unit of work runs at a time) instead of
+        clashing with it on insert."""
         found = self._first_of(query)
-        if found is None and self.lock_on_get:
+        if found is None and (self.lock_on_get if locked is None else locked):
             self._scope.enqueue(ADVISORY_LOCK, {"lock": f"{self.table.name}:{self._tid}:{key}"})
             found = self._first_of(query)
         return found

@@ -1,8 +1,9 @@
-"""The PostgreSQL platform settings repository (one row per tenant)."""
+"""The PostgreSQL platform settings repository (one row per tenant). ``get`` is a plain
+read (every policy lookup makes one); the writes read with ``get_for_update``."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from psycopg.types.json import Jsonb
 
@@ -14,7 +15,6 @@ from travelcore_adapters.postgres.tables.settings import platform_settings
 
 class PostgresPlatformSettings(TableRepository[PlatformSettings]):
     table, entity = platform_settings, "platform_settings"
-    lock_on_get: ClassVar[bool] = True
 
     def to_row(self, entity: PlatformSettings) -> dict[str, Any]:
         return {
@@ -35,7 +35,12 @@ class PostgresPlatformSettings(TableRepository[PlatformSettings]):
         )
 
     def get(self) -> PlatformSettings:  # type: ignore[override]
+        """A plain read (policy lookups)."""
         found = self._find(())
         if found is None:
             raise NotFound("platform_settings", self._tid)
         return found
+
+    def get_for_update(self, key: object = ()) -> PlatformSettings:
+        """The locked read the writes use."""
+        return super().get_for_update(())

@@ -98,6 +98,9 @@ class PostgresTenants(TableRepository[Tenant]):
             raise NotFound("tenant", self._tid)
         return found
 
+    def get_for_update(self, key: object = ()) -> Tenant:
+        return super().get_for_update(())
+
 
 class PostgresTravelPolicies(TableRepository[PolicyRule]):
     table, entity = pol, "policy rule"
