@@ -1,10 +1,10 @@
 """Locking reads (``get_for_update``) of rows that hot paths read without a lock: a venue
-(every booking reads its venue) and a tenant's platform settings (every policy lookup
-reads them).
+(every booking reads its venue), a child (every booking reads its child) and a tenant's
+platform settings (every policy lookup reads them).
 
-Commands that change a venue read it with ``get_for_update``, so concurrent venue
-commands queue on PostgreSQL and give the outcomes memory gives (8 threads, memory and
-both statement paths), while a booking still reads the venue without waiting for them.
+Commands that change a venue or a child read it with ``get_for_update``, so concurrent
+commands on one of them queue on PostgreSQL and give the outcomes memory gives (8 threads,
+memory and both statement paths), while a booking still reads the venue without waiting.
 Policy lookups read the settings without a lock, so they never wait for a write of the
 settings. Negative controls read without the lock (the races end in ``StaleVersion``) or
 with it (the lookup waits until its statement times out).
@@ -36,6 +36,8 @@ from tests.adapters.test_postgres_races import (
 from travelcore.booking import BookSession
 from travelcore.catalog import ChangeVenueStatus, UpdateInsurance, Venue, VenueId, VenueStatus
 from travelcore.kernel import Actor, ManualClock, TenantId, UserId, new_uuid
+from travelcore.people import Child
+from travelcore.retention import ChildDeletion
 from travelcore.settings import PlatformSettings, PlatformSettingsService
 from travelcore.testing.actors import admin
 from travelcore.testing.world import World
@@ -43,6 +45,7 @@ from travelcore_adapters.postgres import PostgresDatabase, StatementPath
 from travelcore_adapters.postgres.errors import StatementTimedOut
 from travelcore_adapters.postgres.provision import ProvisionedDatabase
 from travelcore_adapters.postgres.repositories.catalog import PostgresVenueRepository
+from travelcore_adapters.postgres.repositories.people import PostgresChildRepository
 
 __all__ = ["pools", "racing", "unlocked_pool"]  # the fixtures this module uses
 
@@ -125,6 +128,55 @@ def test_negative_control_venue_commands_without_the_lock_get_stale_version(
     seen = lost_races(
         lambda: venue_round(database, unlocked_pool.retrying, suspensions=False)[0], {"ok"}
     )
+    assert "StaleVersion" in seen, seen
+
+
+# -- a parent's requests to erase one child -------------------------------------------------
+
+
+class UnlockedChildren(PostgresChildRepository):
+    def get_for_update(self, key: Any) -> Child:
+        return self.get(key)
+
+
+def erasure_round(database: Any) -> tuple[Counter[str], set[date | None], int]:
+    """A parent asks to erase a child from 8 threads at once (a double-clicked button):
+    the outcomes, the dates they were told and the child's saves."""
+    world = World(database, ManualClock(T0))
+    parent, [child_id] = world.family(credits=0)
+    with database(world.tenant) as uow:
+        actor = Actor.parent(world.tenant, parent, uow.users.get(parent).corporate_id)
+        before = uow.children.get(child_id).version
+    job = ChildDeletion(database, world.clock)
+    told: set[date | None] = set()
+
+    def request() -> None:
+        told.add(job.request(child_id, actor=actor))
+
+    outcomes = race([request] * THREADS)
+    with database(world.tenant) as uow:
+        child = uow.children.get(child_id)
+    told.discard(child.deletion_scheduled_for)
+    return outcomes, told, child.version - before
+
+
+def test_eight_erasure_requests_of_one_child_all_keep_the_first_schedule_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    """Each request saves the child (deactivated again) and is told the one scheduled day."""
+    database, _ = racing
+    for _ in range(FEW):
+        outcomes, other_days, saves = erasure_round(database)
+        assert outcomes == Counter({"ok": THREADS}), outcomes
+        assert other_days == set()
+        assert saves == THREADS
+
+
+def test_negative_control_erasure_requests_without_the_lock_get_stale_version(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(unlocked_pool, children=UnlockedChildren)
+    seen = lost_races(lambda: erasure_round(database)[0], {"ok"})
     assert "StaleVersion" in seen, seen
 
 

@@ -89,7 +89,7 @@ class ChildDeletion:
             raise AccessDenied("a parent asks to erase their own child", rule="own_children")
         delay = self._policies.policy_for(actor.tenant_id).child_deletion_delay
         with self._uow(actor.tenant_id) as uow:
-            child = uow.children.get(child_id)
+            child = uow.children.get_for_update(child_id)
             if child.parent_id != actor.user_id:
                 raise AccessDenied("a parent asks to erase their own child", rule="own_children")
             child.request_deletion(self._clock.now(), delay)
