@@ -19,6 +19,7 @@ from tenacity import (
 )
 
 from travelcore.kernel import (
+    FIRST_VERSION,
     AccessDenied,
     AlreadyExists,
     InsufficientCredits,
@@ -96,7 +97,7 @@ def test_a_balance_round_trips_with_entries_and_holds(
         loaded.warn_of_expiry(datetime(2026, 3, 30, tzinfo=UTC), timedelta(days=7))
         uow.credits.save(loaded)
         uow.commit()
-    assert loaded.version == 1
+    assert loaded.version == FIRST_VERSION + 1
     with postgres_database(tenant) as uow:
         again = uow.credits.get(balance.id)
         assert uow.credits.find(balance.user_id, date(2026, 3, 31)) == again
@@ -188,7 +189,7 @@ def test_other_tenants_balances_are_out_of_reach(postgres_database: PostgresData
         assert updated.rowcount == 0
         uow.commit()
     with postgres_database(other) as uow:
-        assert uow.credits.get(balance_id).version == 0
+        assert uow.credits.get(balance_id).version == FIRST_VERSION
 
 
 # --- concurrency on real connections --------------------------------------------------------
@@ -353,5 +354,5 @@ def test_a_refused_save_writes_nothing(postgres_database: PostgresDatabase) -> N
     with postgres_database(tenant) as uow:
         stored = uow.credits.get(balance_id)
         row = uow.execute(b.select().where(b.c.id == balance_id)).one()
-    assert (stored.version, stored.available, len(stored.entries)) == (0, 5, 1)
-    assert (row.version, row.credits_available) == (0, 5)
+    assert (stored.version, stored.available, len(stored.entries)) == (FIRST_VERSION, 5, 1)
+    assert (row.version, row.credits_available) == (FIRST_VERSION, 5)

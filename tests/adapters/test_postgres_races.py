@@ -693,7 +693,7 @@ def test_eight_overrides_of_one_tenants_settings_all_land_as_on_memory(
     racing: tuple[Any, Callable[..., Any]],
 ) -> None:
     """Each update merges its override into what the one before it stored: none is lost,
-    and the version counts the 7 saves after the first update added the record (at 0)."""
+    and the version counts the 7 saves after the first update added the record (at 1)."""
     database, retrying = racing
     default = Policy()
     expected = {
@@ -704,7 +704,7 @@ def test_eight_overrides_of_one_tenants_settings_all_land_as_on_memory(
         outcomes, overrides, version = settings_round(database, retrying)
         assert outcomes == Counter({"ok": THREADS}), outcomes
         assert overrides == expected
-        assert version == THREADS - 1
+        assert version == THREADS
 
 
 def test_negative_control_settings_without_the_locks_lose_races(
@@ -758,14 +758,14 @@ def test_eight_channel_switches_of_one_user_all_land_as_on_memory(
     racing: tuple[Any, Callable[..., Any]],
 ) -> None:
     """Each switch is applied to what the one before it stored: none is lost, and the
-    version counts the 7 saves after the first switch added the record (at 0)."""
+    version counts the 7 saves after the first switch added the record (at 1)."""
     database, retrying = racing
     on = tuple(sorted(DEFAULT_CHANNELS | {Channel.SMS}))
     for _ in range(FEW):
         outcomes, channels, version = notification_round(database, retrying)
         assert outcomes == Counter({"ok": THREADS}), outcomes
         assert channels == dict.fromkeys(KINDS, on)
-        assert version == THREADS - 1
+        assert version == THREADS
 
 
 def test_negative_control_channel_switches_without_the_locks_lose_races(
@@ -811,7 +811,7 @@ def test_eight_resends_of_one_invitation_stop_at_the_limit_as_on_memory(
         assert outcomes == Counter(
             {"ok": MAX_RESENDS, "ResendLimitReached": THREADS - MAX_RESENDS}
         ), outcomes
-        assert stored == (MAX_RESENDS, MAX_RESENDS)  # created at version 0, one save each
+        assert stored == (MAX_RESENDS, 1 + MAX_RESENDS)  # created at version 1, one save each
 
 
 def test_negative_control_resends_checked_before_the_lock_give_other_errors(
@@ -1114,7 +1114,7 @@ def test_eight_requests_with_one_api_key_all_pass_and_record_one_use_as_on_memor
     for _ in range(FEW):
         outcomes, stored = api_key_round(database, retrying, revoke=False)
         assert outcomes == Counter({"ok": THREADS}), outcomes
-        assert stored == (True, False, 1)
+        assert stored == (True, False, 2)
 
 
 def test_eight_revocations_of_one_api_key_succeed_once_as_on_memory(
@@ -1124,7 +1124,7 @@ def test_eight_revocations_of_one_api_key_succeed_once_as_on_memory(
     for _ in range(FEW):
         outcomes, stored = api_key_round(database, retrying, revoke=True)
         assert outcomes == Counter({"ok": 1, "InvalidTransition": THREADS - 1}), outcomes
-        assert stored == (False, True, 1)
+        assert stored == (False, True, 2)
 
 
 @pytest.mark.parametrize("revoke", [False, True], ids=["uses", "revocations"])

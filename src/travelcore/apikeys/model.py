@@ -73,7 +73,7 @@ class ApiKey:
     revoked_at: datetime | None = None
     revoked_reason: str | None = None
     last_used_at: datetime | None = None
-    version: int = 0
+    version: int = 1
 
     def state_at(self, now: datetime) -> str:
         """``active``, ``revoked`` or ``expired``."""

@@ -152,7 +152,7 @@ class Booking(Aggregate):
     attendance_marked_at: datetime | None = None
     attendance_marked_by: str | None = None
     completed_at: datetime | None = None
-    version: int = 0
+    version: int = 1
 
     @classmethod
     def place(

@@ -79,7 +79,7 @@ class WaitlistEntry(Aggregate):
     is_active: bool = True
     removed_at: datetime | None = None
     removed_reason: RemovalReason | None = None
-    version: int = 0
+    version: int = 1
 
     @classmethod
     def join(

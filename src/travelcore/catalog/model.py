@@ -130,7 +130,7 @@ class Venue(Aggregate):
     insurance_expiry_date: date | None = None
     rejection_reason: str | None = None
     approved_at: datetime | None = None
-    version: int = 0
+    version: int = 1
 
     @classmethod
     def apply(
@@ -243,7 +243,7 @@ class Activity:
     tags: tuple[str, ...] = ()
     is_published: bool = False
     is_active: bool = True
-    version: int = 0
+    version: int = 1
 
     @classmethod
     def create(
@@ -354,7 +354,7 @@ class Session(Aggregate):
     completed_at: datetime | None = None
     inventory_released: bool = False
     inventory_released_at: datetime | None = None
-    version: int = 0
+    version: int = 1
 
     @classmethod
     def create(

@@ -48,7 +48,7 @@ class RecurringSchedule:
     name: str | None = None
     is_active: bool = True
     sessions_generated_until: date | None = None
-    version: int = 0
+    version: int = 1
 
     @classmethod
     def create(

@@ -86,7 +86,7 @@ class SuggestionRecord:
     responded_at: datetime | None = None
     converted_booking_ids: tuple[BookingId, ...] = ()
     rejection_reason: str | None = None
-    version: int = 0
+    version: int = 1
 
     @property
     def is_group(self) -> bool:

@@ -78,7 +78,7 @@ class DataExport:
     last_downloaded_at: datetime | None = None
     request_ip: str | None = attrs.field(default=None, validator=_optional_text(45))
     request_user_agent: str | None = attrs.field(default=None, validator=_optional_text(500))
-    version: int = 0
+    version: int = 1
 
     def _move(self, target: ExportStatus) -> None:
         if target not in MOVES[self.status]:

@@ -94,7 +94,7 @@ class FeatureFlag:
     """Variant name -> weight (``{"control": 50, "variant_a": 50}``), in declared order."""
     starts_at: datetime | None = None
     ends_at: datetime | None = None
-    version: int = 0
+    version: int = 1
 
     def __attrs_post_init__(self) -> None:
         for name, check in _CHECKS.items():

@@ -99,7 +99,7 @@ class Invitation:
     batch_import_id: UUID | None = None
     created_at: datetime
     updated_at: datetime
-    version: int = 0
+    version: int = 1
 
     @classmethod
     def create(

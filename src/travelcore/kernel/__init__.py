@@ -46,6 +46,7 @@ from travelcore.kernel.money import (
 from travelcore.kernel.outbox import OutboxMessage, aggregate_of, event_class, outbox_message
 from travelcore.kernel.policy import Policy, PolicyProvider, StaticPolicies
 from travelcore.kernel.repository import (
+    FIRST_VERSION,
     RepositoryScope,
     Versioned,
     check_tenant,
@@ -59,6 +60,7 @@ from travelcore.kernel.uow import Change, EventBus, EventHandler, UnitOfWork, Un
 
 __all__ = [
     "ADMINS",
+    "FIRST_VERSION",
     "MAX_AMOUNT",
     "MINOR_UNITS",
     "AccessDenied",

@@ -2,11 +2,11 @@
 version rule.
 
 **The version rule.** An entity's ``version`` is the version of the stored row it was read
-from (or the version it was added with). ``save(entity)`` writes only if the stored version
-still equals ``entity.version``, stores ``entity.version + 1`` and sets ``entity.version`` to
-it. A model never changes its own ``version``; only a repository's ``save`` does
-(:func:`saved`). A stored version that moved on is :class:`StaleVersion`, a missing row is
-:class:`NotFound` (:func:`check_version`).
+from, or :data:`FIRST_VERSION` (1) for a new one, which ``add`` stores. ``save(entity)``
+writes only if the stored version still equals ``entity.version``, stores
+``entity.version + 1`` and sets ``entity.version`` to it. A model never changes its own
+``version``; only a repository's ``save`` does (:func:`saved`). A stored version that moved
+on is :class:`StaleVersion`, a missing row is :class:`NotFound` (:func:`check_version`).
 
 **Locking reads.** ``get_for_update(key)`` is ``get`` for a caller about to change the
 entity: no other unit of work changes it until this one ends, so concurrent commands on one
@@ -35,6 +35,11 @@ from typing import Protocol
 
 from travelcore.kernel.errors import NotFound, StaleVersion, ValidationFailed
 from travelcore.kernel.ids import TenantId
+
+FIRST_VERSION = 1
+"""The version of a new entity, stored by ``add``: a row's version counts its writes. (A
+repository whose ``save`` also adds the row takes version 0 for an entity not stored
+yet, and stores it at this version.)"""
 
 
 class Versioned(Protocol):

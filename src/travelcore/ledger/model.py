@@ -205,7 +205,7 @@ class CreditBalance(Aggregate):
     entries: list[LedgerEntry] = attrs.field(factory=list)
     holds: list[Hold] = attrs.field(factory=list)
     expiry_warning_sent_at: datetime | None = None
-    version: int = 0
+    version: int = 1
     timezone: str = "UTC"
     """The IANA zone of the user's corporate when the balance was opened: the period's
     days are its local dates, and the period ends at local midnight of ``period.end``."""

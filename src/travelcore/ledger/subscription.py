@@ -98,7 +98,7 @@ class CorporateSubscription:
     cancellation_reason: str | None = None
     timezone: str = attrs.field(default="UTC", validator=_zone)
     """The corporate's IANA zone: its billing periods and "today" are its local dates."""
-    version: int = 0
+    version: int = 1
 
     def __attrs_post_init__(self) -> None:
         if self.end_date is not None:

@@ -122,7 +122,7 @@ class NotificationPreferences:
     quiet_hours: QuietHours | None = None
     language: str | None = None
     addresses: dict[Channel, str] = attrs.field(factory=dict)
-    version: int = 0
+    version: int = 1
 
     @property
     def id(self) -> UserId:
@@ -236,7 +236,7 @@ class Notification:
     sent_at: datetime | None = None
     external_id: str | None = None
     read_at: datetime | None = None
-    version: int = 0
+    version: int = 1
 
     def __attrs_post_init__(self) -> None:
         if not self.title or len(self.title) > MAX_TITLE:

@@ -63,7 +63,7 @@ class Corporate:
     timezone: str = "UTC"
     """The IANA zone of the corporate's billing: its periods and "today" are local dates."""
     is_active: bool = True
-    version: int = 0
+    version: int = 1
 
     @classmethod
     def create(
@@ -105,7 +105,7 @@ class User:
     venue_id: UUID | None = None
     timezone: str = "America/New_York"
     is_active: bool = True
-    version: int = 0
+    version: int = 1
 
     @classmethod
     def create(
@@ -177,7 +177,7 @@ class Child:
     parental_consent_given: bool = False
     parental_consent_at: datetime | None = None
     is_active: bool = True
-    version: int = 0
+    version: int = 1
     deletion_requested_at: datetime | None = None
     deletion_scheduled_for: date | None = None
 

@@ -20,7 +20,7 @@ class PlatformSettings:
     overrides: dict[str, Any]
     updated_at: datetime
     updated_by: UserId | None = None
-    version: int = 0
+    version: int = 1
 
     def policy(self, default: Policy) -> Policy:
         return default.with_overrides(self.overrides)

@@ -128,13 +128,13 @@ class AuditLogContract:
             "revoked_at": None,
             "revoked_reason": None,
             "last_used_at": None,
-            "version": 0,
+            "version": 1,
         }
         assert update.after == {
             "revoked_at": T0.isoformat(),
             "revoked_reason": "leaked",
             "last_used_at": T0.isoformat(),
-            "version": 2,
+            "version": 3,
         }
 
     def test_a_removal_records_what_was_removed(

@@ -10,6 +10,7 @@ import attrs
 import pytest
 
 from travelcore.kernel import (
+    FIRST_VERSION,
     AlreadyExists,
     Conflict,
     Money,
@@ -296,7 +297,7 @@ class SubscriptionRepositoryContract:
         with uow_factory(tenant) as uow:
             uow.subscriptions.save(first)
             uow.commit()
-        assert first.version == 1
+        assert first.version == FIRST_VERSION + 1
         with uow_factory(tenant) as uow, pytest.raises(StaleVersion):
             uow.subscriptions.save(second)
         with uow_factory(tenant) as uow:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from travelcore.kernel import (
+    FIRST_VERSION,
     AlreadyExists,
     NotFound,
     StaleVersion,
@@ -109,6 +110,21 @@ class RepositoryContract:
             uow.commit()
         with uow_factory(tenant, None) as uow:
             assert self.fetch(uow, self.key(entity)) == changed
+
+    def test_an_entity_is_added_at_the_first_version_and_a_save_adds_one(
+        self, uow_factory: UowFactory, tenant: TenantId
+    ) -> None:
+        """The kernel's version rule, on the entity and on the stored row: ``add`` stores
+        ``FIRST_VERSION``, a save one more."""
+        entity = self.stored(uow_factory, tenant)
+        assert entity.version == FIRST_VERSION
+        with uow_factory(tenant, None) as uow:
+            loaded = self.fetch(uow, self.key(entity))
+            assert loaded.version == FIRST_VERSION
+            self.repo(uow).save(self.changed(loaded))
+            uow.commit()
+        with uow_factory(tenant, None) as uow:
+            assert self.fetch(uow, self.key(entity)).version == FIRST_VERSION + 1
 
     def test_a_locking_read_gives_what_get_gives_and_its_save_follows_the_version(
         self, uow_factory: UowFactory, tenant: TenantId
