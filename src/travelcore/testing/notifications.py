@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from travelcore.kernel import AlreadyExists, StaleVersion, TenantId, UserId, new_uuid
+from travelcore.kernel import (
+    FIRST_VERSION,
+    AlreadyExists,
+    StaleVersion,
+    TenantId,
+    UserId,
+    new_uuid,
+)
 from travelcore.notifications import (
     Channel,
     Notification,
@@ -160,12 +167,14 @@ class PreferenceRepositoryContract:
         with uow_factory(tenant, None) as uow:
             found = uow.notification_preferences.find(user)
             assert found == prefs
+            assert found.version == FIRST_VERSION  # the kernel's version rule
             stale = uow.notification_preferences.find(user)
             found.language = "de"
             uow.notification_preferences.put(found)
             uow.commit()
         with uow_factory(tenant, None) as uow:
-            assert uow.notification_preferences.find(user).language == "de"
+            stored = uow.notification_preferences.find(user)
+            assert (stored.language, stored.version) == ("de", FIRST_VERSION + 1)
             stale.language = "it"
             with pytest.raises(StaleVersion):
                 uow.notification_preferences.put(stale)
