@@ -12,7 +12,7 @@ sent once and kept once sent (a cancel withdraws only unsent ones).
 
 Each case runs ``ROUNDS`` (5) rounds; a negative control, which swaps in a repository that
 reads without its lock (or writes without its guard), stops at the first round that
-diverges (at most ``ROUNDS``). The module takes about 25 s on 2 cores (``-n 2``).
+diverges (at most ``ROUNDS``). The module takes 10 to 30 s on 2 cores (``-n 2``).
 """
 
 from __future__ import annotations
