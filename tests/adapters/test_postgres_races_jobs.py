@@ -2,13 +2,13 @@
 and on both PostgreSQL statement paths (the helpers and fixtures of
 ``test_postgres_races``): the feedback job folding quick feedback into child preferences
 (run by 7 job runners while the parent records a new feedback), the retention job (run by
-6 runners while the parent asks for a second child's erasure and for an export), 8
-accepts or 8 rejects of one suggestion, the vector sync job run by 8 runners, and a trip
-cancelled by 4 callers while 4 job runners send its due reminders. Every caller gets the
-outcome memory gives and the state after the race is what one run after another leaves:
-each feedback moves a preference once, each record is purged once, one answer per
-suggestion (and one booking for an accept), one sync state per document, each reminder
-sent once and kept once sent (a cancel withdraws only unsent ones).
+5 runners while the parent asks again for the child's erasure, for a second child's and
+for an export), 8 accepts or 8 rejects of one suggestion, the vector sync job run by 8
+runners, and a trip cancelled by 4 callers while 4 job runners send its due reminders.
+Every caller gets the outcome memory gives and the state after the race is what one run
+after another leaves: each feedback moves a preference once, each record is purged once,
+one answer per suggestion (and one booking for an accept), one sync state per document,
+each reminder sent once and kept once sent (a cancel withdraws only unsent ones).
 
 Each case runs ``ROUNDS`` (5) rounds; a negative control, which swaps in a repository that
 reads without its lock (or writes without its guard), stops at the first round that
@@ -161,10 +161,10 @@ def retention_round(
     database: Any, retrying: Callable[..., Any]
 ) -> tuple[Counter[str], Counter[str], int, dict[str, int]]:
     """A child due for erasure and two exports due to expire (its parent's, which the
-    erasure expires too, and another parent's), swept by 6 retention runners at once while
-    the parent asks for the second child's erasure and for a new export: the outcomes,
-    what the runners purged (all together), how many placeholders the family has and what
-    one more run purges."""
+    erasure expires too, and another parent's), swept by 5 retention runners at once while
+    the parent asks again for that child's erasure, for the second child's and for a new
+    export: the outcomes, what the runners purged (all together), how many placeholders
+    the family has and what one more run purges."""
     world = World(database, ManualClock(T0))
     parent, [erased, kept] = world.family(born=[date(2017, 2, 13), date(2019, 6, 1)])
     as_parent = parent_actor(database, world.tenant, parent)
@@ -184,7 +184,8 @@ def retention_round(
 
     outcomes = race(
         [
-            *[sweep] * (THREADS - 2),
+            *[sweep] * (THREADS - 3),
+            functools.partial(retrying(deletion.request), erased, actor=as_parent),
             functools.partial(retrying(deletion.request), kept, actor=as_parent),
             functools.partial(retrying(exports.request), actor=as_parent),
         ]
@@ -206,11 +207,13 @@ def test_retention_runs_at_once_purge_each_record_once_as_on_memory(
     """The erasure ``claim`` locks the child and the exports due to expire are read under
     lock: the runners share out the work, each record counted by the one that purged it
     (the erased child's parent's export by the erasure, or first by another runner's
-    sweep of exports)."""
+    sweep of exports). A repeated request for the child's erasure keeps its day, or finds
+    the child gone (``NotFound``), as on memory."""
     database, retrying = racing
     for _ in range(ROUNDS):
         outcomes, purged, placeholders, again = retention_round(database, retrying)
-        assert outcomes == Counter({"ok": THREADS}), outcomes
+        assert outcomes["ok"] >= THREADS - 1, outcomes
+        assert set(outcomes) <= {"ok", "NotFound"}, outcomes
         assert purged["child_erasure"] == 1, purged
         assert purged["data_exports"] in (1, 2), purged
         assert placeholders == 1
