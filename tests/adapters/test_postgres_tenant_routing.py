@@ -37,7 +37,7 @@ from travelcore.payments import PayTrip
 from travelcore.testing.actors import admin
 from travelcore.testing.booking_machine import booking_machine
 from travelcore.testing.ledger_machine import ledger_machine
-from travelcore.travel import BookTrip, LineItem
+from travelcore.travel import BookTrip, DraftItinerary, LineItem
 from travelcore_adapters.postgres import PostgresDatabase
 from travelcore_adapters.postgres.statements import Statement
 from travelcore_adapters.postgres.tables.booking import bookings
@@ -97,8 +97,9 @@ TRAVEL_AND_ACCOUNTS = {
 
 
 def accounts_conversations_and_a_paid_trip(database: PostgresDatabase) -> None:
-    """An account with a credential and a conversation, and a trip booked and paid
-    (random commands rarely make a valid account or reach a payment)."""
+    """An account with a credential and a conversation, an itinerary drafted and a trip
+    booked and paid (random commands rarely make a valid account or reach a payment, and
+    may draft no itinerary)."""
     runner = Runner(database)
     tenant, user, accounts, chats = (
         runner.tenant,
@@ -139,6 +140,17 @@ def accounts_conversations_and_a_paid_trip(database: PostgresDatabase) -> None:
             role=Role.USER,
             content="a hotel in Lisbon",
             idempotency_key="p",
+        ),
+        actor=admin(tenant),
+    )
+    runner.services["travel"].draft_itinerary(
+        DraftItinerary(
+            tenant_id=tenant,
+            user_id=user,
+            starts_on=date(2027, 6, 1),
+            ends_on=date(2027, 6, 3),
+            destinations=("LIS",),
+            idempotency_key="d",
         ),
         actor=admin(tenant),
     )

@@ -11,6 +11,8 @@ Children without current consent to AI personalisation get none.
 With a ``PlaceDirectory``, only venues within the parent's primary search radius count.
 Suggestions expire at the end of the month in the tenant's zone; accepting one books
 through the booking service with source ``suggestion`` (a group booking for siblings).
+Of answers to one suggestion at once, one lands and the others get ``SuggestionClosed``
+(concurrent accepts may instead get the booking's ``AlreadyBooked``: the child is booked).
 """
 
 from __future__ import annotations
@@ -350,7 +352,9 @@ class Curation:
 
     def _open(self, tenant_id: TenantId, parent: UserId, suggestion_id: UUID) -> SuggestionRecord:
         with self._uow_factory(tenant_id) as uow:
-            record = uow.suggestions.get(suggestion_id)
+            return self._check_open(uow.suggestions.get(suggestion_id), parent)
+
+    def _check_open(self, record: SuggestionRecord, parent: UserId) -> SuggestionRecord:
         if record.user_id != parent:
             raise AccessDenied(
                 "only the parent the suggestion was made for may answer it", rule="own_family"
@@ -420,10 +424,14 @@ class Curation:
     def _answer(
         self, tenant_id: TenantId, record: SuggestionRecord, actor: Actor, **changes: object
     ) -> SuggestionRecord:
+        """Save the answer, checked again once the suggestion is read to change (locked
+        where storage locks): of answers at once, one lands and the others find it
+        closed."""
         with self._uow_factory(tenant_id) as uow:
             uow.actor = actor
+            current = self._check_open(uow.suggestions.get(record.id), record.user_id)
             saved = uow.suggestions.save(
-                attrs.evolve(record, responded_at=self._clock.now(), **changes)  # type: ignore[arg-type]
+                attrs.evolve(current, responded_at=self._clock.now(), **changes)  # type: ignore[arg-type]
             )
             uow.commit()
         return saved

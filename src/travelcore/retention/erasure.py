@@ -101,10 +101,12 @@ def _deidentify(uow: RetentionUnitOfWork, subject: Subject) -> int:
 
 
 def _exports(uow: RetentionUnitOfWork, subject: Subject) -> int:
-    """The parent's produced exports hold the child's data: they expire now."""
+    """The parent's produced exports hold the child's data: they expire now (each checked
+    again once locked, ``get``: a concurrent sweep may have expired it)."""
     produced = {ExportStatus.READY, ExportStatus.DOWNLOADED}
     expired = 0
-    for export in uow.data_exports.for_user(subject.child.parent_id):
+    for listed in uow.data_exports.for_user(subject.child.parent_id):
+        export = uow.data_exports.get(listed.id) if listed.status in produced else listed
         if export.status in produced:
             export.expire()
             uow.data_exports.save(export)

@@ -56,18 +56,21 @@ def _outbox(sweep: Sweep) -> int:
 
 
 def _children(sweep: Sweep) -> int:
-    """Children whose scheduled erasure day (request + delay) has come."""
+    """Children whose scheduled erasure day (request + delay) has come; a child another
+    run erased meanwhile is not counted."""
     with sweep.uow_factory(sweep.tenant_id) as uow:
         due = uow.erasure.due(sweep.now.date(), sweep.batch)
+    erased = 0
     for child in due:
-        erase_child(
+        done = erase_child(
             sweep.uow_factory,
             sweep.tenant_id,
             child,
             stores=sweep.stores,
             steps=sweep.erasure_steps,
         )
-    return len(due)
+        erased += bool(done)
+    return erased
 
 
 RETENTION_RULES: tuple[RetentionRule, ...] = (

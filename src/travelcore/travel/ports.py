@@ -95,7 +95,9 @@ class ReminderRepository(Protocol):
 
     def remove(self, reminder_id: ReminderId) -> None: ...
 
-    def for_trip(self, trip_id: TripId) -> Sequence[Reminder]: ...
+    def for_trip(self, trip_id: TripId) -> Sequence[Reminder]:
+        """The trip's reminders, earliest first, read to change (a sender of them queues)."""
+        ...
 
     def due(self, now: datetime) -> Sequence[Reminder]:
         """Unsent reminders whose ``due_at`` is at or before ``now``, earliest first."""

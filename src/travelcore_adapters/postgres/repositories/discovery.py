@@ -468,9 +468,11 @@ class PostgresVenueScores(TableRepository[VenueScore]):
 
 
 class PostgresSuggestions(TableRepository[SuggestionRecord]):
-    """``save`` returns the record at its next version."""
+    """``get`` locks the suggestion's row (answers at once queue); ``save`` returns the
+    record at its next version."""
 
     table, entity = t.ai_suggestions, "suggestion"
+    lock_on_get: ClassVar[bool] = True
     masked_fields = ("rejection_reason",)
     same_named = (
         "id tenant_id user_id session_id activity_id rank match_score responded_at "

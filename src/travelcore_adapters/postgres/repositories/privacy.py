@@ -127,11 +127,13 @@ class PostgresConsents:
 
 
 class PostgresDataExports(TableRepository[DataExport]):
-    """``get`` locks the export's row (concurrent downloads of one export queue)."""
+    """``get`` locks the export's row (concurrent downloads of one export queue), and so
+    does ``due_to_expire``: sweeps running at once expire each export once."""
 
     table, entity = data_export_requests, "data_export"
     audited = False  # an export's document is a copy of personal data: never kept twice
     lock_on_get: ClassVar[bool] = True
+    due_lock: ClassVar[bool] = True
 
     def to_row(self, e: DataExport) -> dict[str, Any]:
         return {
@@ -183,7 +185,8 @@ class PostgresDataExports(TableRepository[DataExport]):
     def due_to_expire(self, now: datetime) -> list[DataExport]:
         c = self.table.c
         open_ = c.status.in_([ExportStatus.READY.value, ExportStatus.DOWNLOADED.value])
-        return self._all(self._select(open_, c.file_expires_at <= now).order_by(c.id))
+        query = self._select(open_, c.file_expires_at <= now).order_by(c.id)
+        return self._all(query.with_for_update(key_share=True) if self.due_lock else query)
 
     def for_user(self, user_id: UserId) -> list[DataExport]:
         c = self.table.c

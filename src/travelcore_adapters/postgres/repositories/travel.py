@@ -384,10 +384,13 @@ class PostgresTrips(WithChildren[Trip, LineItem]):
 
 class PostgresReminders(TableRepository[Reminder]):
     """``due`` locks the reminders it finds: job runners sending at once queue, and each
-    finds only the reminders the ones before it left unsent."""
+    finds only the reminders the ones before it left unsent. ``for_trip`` locks them too
+    (a cancelled trip's unsent reminders are withdrawn: a sender queues behind the
+    cancel, or the cancel behind the sender and then finds them sent)."""
 
     table, entity = rem, "reminder"
     due_lock: ClassVar[bool] = True
+    trip_lock: ClassVar[bool] = True
 
     def to_row(self, entity: Reminder) -> dict[str, Any]:
         return {
@@ -417,8 +420,8 @@ class PostgresReminders(TableRepository[Reminder]):
         self._remove(reminder_id)
 
     def for_trip(self, trip_id: TripId) -> Sequence[Reminder]:
-        query = self._select(rem.c.trip_id == trip_id)
-        return self._all(query.order_by(rem.c.due_at, rem.c.id))
+        query = self._select(rem.c.trip_id == trip_id).order_by(rem.c.due_at, rem.c.id)
+        return self._all(query.with_for_update() if self.trip_lock else query)
 
     def due(self, now: datetime) -> Sequence[Reminder]:
         query = self._select(rem.c.sent_at.is_(None), rem.c.due_at <= now)
