@@ -56,7 +56,14 @@ from travelcore.kernel.repository import (
 from travelcore.kernel.request import RequestContext
 from travelcore.kernel.retry import RetryPolicy
 from travelcore.kernel.serialization import converter, dumps, from_data, loads, to_data
-from travelcore.kernel.uow import Change, EventBus, EventHandler, UnitOfWork, UnitOfWorkBase
+from travelcore.kernel.uow import (
+    Change,
+    EventBus,
+    EventHandler,
+    UnitOfWork,
+    UnitOfWorkBase,
+    WorkRecord,
+)
 
 __all__ = [
     "ADMINS",
@@ -108,6 +115,7 @@ __all__ = [
     "ValidationFailed",
     "VectorStoreUnavailable",
     "Versioned",
+    "WorkRecord",
     "aggregate_of",
     "check_tenant",
     "check_version",

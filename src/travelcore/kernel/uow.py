@@ -4,7 +4,7 @@ A unit of work is one transaction for one tenant. It rolls back unless ``commit(
 called; events emitted inside it reach subscribers only after a successful commit, so a
 notification goes out if and only if the change that caused it is durable.
 
-Repositories report every entity they add, save or remove (:meth:`UnitOfWorkBase.changed`);
+Repositories report every entity they add, save or remove (:meth:`WorkRecord.changed`);
 the commit hands one :class:`Change` per entity to the adapter, which writes the audit log
 in the same transaction.
 """
@@ -98,12 +98,51 @@ class Change:
     after: object | None
 
 
+class WorkRecord:
+    """What the repositories of one transaction read, added and wrote: the aggregates
+    whose events the commit collects and the changes it hands to the audit log.
+
+    It is apart from the unit of work so that storage may hold it (its ``seen`` and
+    ``changed``) without holding the unit of work: no reference cycle, so a finished unit
+    of work is freed at once rather than by the garbage collector.
+    """
+
+    __slots__ = ("aggregates", "changes")
+
+    def __init__(self) -> None:
+        self.aggregates: dict[int, Aggregate] = {}
+        self.changes: dict[tuple[str, Hashable], Change] = {}
+
+    def seen(self, *entities: object) -> None:
+        """Entities a repository read or added; the events of those that are aggregates
+        are collected on commit."""
+        for entity in entities:
+            if isinstance(entity, Aggregate):
+                self.aggregates.setdefault(id(entity), entity)
+
+    def changed(
+        self, entity_type: str, key: Hashable, before: object | None, after: object | None
+    ) -> None:
+        """A repository wrote an entity: ``before`` is its stored state (``None`` if it is
+        new), ``after`` what was written (``None``: removed). Several writes of one entity
+        make one change, from its first ``before`` to its last ``after``."""
+        first = self.changes.get((entity_type, key))
+        if first is not None:
+            before = first.before
+        self.changes[(entity_type, key)] = Change(entity_type, key, before, after)
+
+    def clear(self) -> None:
+        self.aggregates.clear()
+        self.changes.clear()
+
+
 class UnitOfWorkBase:
     """Event collection, the record of changes and the commit/rollback protocol; adapters
     supply the storage.
 
     ``actor`` is who the work is done for (set by the use case; ``None`` when unknown);
-    ``clock`` dates the audit rows. Subclasses implement ``_begin``, ``_commit``,
+    ``clock`` dates the audit rows; ``record`` is the transaction's :class:`WorkRecord`.
+    Subclasses implement ``_begin``, ``_commit``,
     ``_rollback``, ``_write_outbox`` and ``_write_changes``.
     """
 
@@ -116,16 +155,15 @@ class UnitOfWorkBase:
         self.clock: Clock = clock or SystemClock()
         self._bus = bus
         self._events: list[DomainEvent] = []
-        self._seen: dict[int, Aggregate] = {}
-        self._changes: dict[tuple[str, Hashable], Change] = {}
+        self.record = WorkRecord()
         self._active = False
         self.committed_events: list[DomainEvent] = []
 
     def __enter__(self) -> Self:
         if self._active:
             raise RuntimeError("unit of work is already active")
-        self._events, self._seen, self.committed_events = [], {}, []
-        self._changes = {}
+        self._events, self.committed_events = [], []
+        self.record.clear()
         self._begin()
         self._active = True
         return self
@@ -146,36 +184,30 @@ class UnitOfWorkBase:
         self._events.extend(events)
 
     def seen(self, *entities: object) -> None:
-        """Entities a repository read or added; the events of those that are aggregates
-        are collected on commit."""
-        for entity in entities:
-            if isinstance(entity, Aggregate):
-                self._seen.setdefault(id(entity), entity)
+        """See :meth:`WorkRecord.seen`."""
+        self.record.seen(*entities)
 
     def changed(
         self, entity_type: str, key: Hashable, before: object | None, after: object | None
     ) -> None:
-        """A repository wrote an entity: ``before`` is its stored state (``None`` if it is
-        new), ``after`` what was written (``None``: removed). Several writes of one entity
-        make one change, from its first ``before`` to its last ``after``."""
-        first = self._changes.get((entity_type, key))
-        if first is not None:
-            before = first.before
-        self._changes[(entity_type, key)] = Change(entity_type, key, before, after)
+        """See :meth:`WorkRecord.changed`."""
+        self.record.changed(entity_type, key, before, after)
 
     def commit(self) -> None:
         if not self._active:
             raise RuntimeError("unit of work is not active")
-        for aggregate in self._seen.values():
+        record = self.record
+        for aggregate in record.aggregates.values():
             self._events.extend(aggregate.pull_events())
-        if self._changes:
-            self._write_changes(list(self._changes.values()))
+        if record.changes:
+            self._write_changes(list(record.changes.values()))
         if self._events:
             self._write_outbox([outbox_message(event) for event in self._events])
         self._commit()
         self._active = False
         self.committed_events = self._events
-        self._events, self._seen, self._changes = [], {}, {}
+        self._events = []
+        record.clear()
         if self._bus is not None:
             self._bus.publish(self.committed_events)
 
@@ -187,7 +219,8 @@ class UnitOfWorkBase:
     def rollback(self) -> None:
         if self._active:
             self._active = False
-            self._events, self._seen, self._changes = [], {}, {}
+            self._events = []
+            self.record.clear()
             self._rollback()
 
     def _begin(self) -> None:

@@ -180,9 +180,8 @@ class PostgresUnitOfWork(UnitOfWorkBase):
     ):
         super().__init__(tenant_id, bus, clock=clock)
         self._engine = engine
-        self._tx = Transaction(engine, tenant_id, self.seen, self.changed)
+        self._tx = Transaction(engine, tenant_id, self.record.seen, self.record.changed)
         self._wakes_relays = False
-        self.personal_data = PostgresPersonalData(self)
 
     if not TYPE_CHECKING:
 
@@ -193,6 +192,11 @@ class PostgresUnitOfWork(UnitOfWorkBase):
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
             repository = self.__dict__[name] = make(self._tx)
             return repository
+
+    @property
+    def personal_data(self) -> PostgresPersonalData:
+        """One person's records, read through this unit of work's repositories."""
+        return PostgresPersonalData(self)
 
     @property
     def scope(self) -> PostgresScope:
