@@ -283,7 +283,7 @@ def audit_values(params: dict[str, Any], seat: tuple[int, int]) -> dict[str, Jso
                 **empty,
                 "credits_refunded": 0,
                 "attendance_marked": False,
-                "version": 0,
+                "version": 1,
             }
         ),
     }
