@@ -225,7 +225,9 @@ def test_negative_control_exports_expired_without_the_lock_lose_races(
 ) -> None:
     database = without_locks(unlocked_pool, data_exports=UnlockedDataExports)
     seen = lost_races(
-        lambda: retention_round(database, unlocked_pool.retrying)[0], {"ok"}, rounds=ROUNDS
+        lambda: retention_round(database, unlocked_pool.retrying)[0],
+        {"ok", "NotFound"},  # a repeated erasure request may find the child gone, as on memory
+        rounds=ROUNDS,
     )
     assert set(seen) & {"StaleVersion"}, seen
 
