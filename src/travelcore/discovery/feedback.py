@@ -7,9 +7,14 @@
   updated in the same transaction as the review is written.
 - Processing a quick feedback moves the child's preference vector by ``shift_preference``
   and counts it, in one transaction that also marks the feedback processed: each feedback
-  moves the vector exactly once. The preference lives in the database (the source of truth);
-  the vector store copy is written after the commit. A child without current consent to
-  AI personalisation gets no preference vector: their feedback is marked processed unused.
+  moves the vector exactly once. The preference is read with the locking read, so job
+  runners folding in several feedbacks of one child at once queue and each moves what the
+  one before left. The preference lives in the database (the source of truth); the vector
+  store copy is written after the commit, in a second transaction that locks the stored
+  preference again and copies it only if it is still there: an erasure of the child (or a
+  withdrawal of consent) deletes the preference and then the copy, so whichever comes
+  first, no copy outlives the preference. A child without current consent to AI
+  personalisation gets no preference vector: their feedback is marked processed unused.
 """
 
 from __future__ import annotations
@@ -175,6 +180,11 @@ class ActivityRatingRepository(Protocol):
 
 class ChildPreferenceRepository(Protocol):
     def get(self, child_id: ChildId) -> ChildPreference | None: ...
+
+    def get_for_update(self, child_id: ChildId) -> ChildPreference | None:
+        """``get`` under the kernel's locking read: a missing preference keeps the key
+        reserved too, so concurrent create-or-update calls of one child queue."""
+        ...
 
     def save(self, preference: ChildPreference) -> None:
         """Optimistic: ``StaleVersion`` if it changed since it was read (version 0: new)."""
@@ -361,17 +371,29 @@ class FeedbackService:
             preference = self._apply(tenant_id, item, record.values, actor)
             if preference is not None:
                 applied += 1
-                self._store.upsert(
-                    namespace_for(tenant_id, "child_preferences"),
-                    [
-                        VectorRecord(
-                            str(preference.child_id),
-                            preference.vector,
-                            {"feedback_count": preference.feedback_incorporated_count},
-                        )
-                    ],
-                )
+                self._publish(tenant_id, preference, actor)
         return applied
+
+    def _publish(self, tenant_id: TenantId, moved: ChildPreference, actor: Actor) -> None:
+        """Copy the child's preference, as stored now, to the vector store while holding it
+        (an erasure deletes the stored one, then the copy; after it, nothing is copied)."""
+        with self._uow_factory(tenant_id) as uow:
+            uow.actor = actor
+            stored = uow.child_preferences.get_for_update(moved.child_id)
+            if stored is not None:
+                self._copy(tenant_id, stored)
+
+    def _copy(self, tenant_id: TenantId, preference: ChildPreference) -> None:
+        self._store.upsert(
+            namespace_for(tenant_id, "child_preferences"),
+            [
+                VectorRecord(
+                    str(preference.child_id),
+                    preference.vector,
+                    {"feedback_count": preference.feedback_incorporated_count},
+                )
+            ],
+        )
 
     def _apply(
         self, tenant_id: TenantId, item: QuickFeedback, activity: Sequence[float], actor: Actor
@@ -384,7 +406,7 @@ class FeedbackService:
             if not allows_ai_personalisation(uow.consents, item.child_id):
                 uow.commit()  # processed: without consent it moves no vector
                 return None
-            current = uow.child_preferences.get(item.child_id)
+            current = uow.child_preferences.get_for_update(item.child_id)
             if current is None:
                 child = uow.children.get(item.child_id)
                 text = first_preference_text(child.interests, child.age_on(now.date()))

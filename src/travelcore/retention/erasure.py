@@ -11,7 +11,11 @@ de-identified: they point to a placeholder child with a new id and no name or bi
 so the ledger (which names bookings, never children) keeps every entry and every sum; the
 child's id in stored events becomes the placeholder's, and stored idempotent results naming
 the child are forgotten (their retry window is long over), and so are the audit log's
-entries of the child (the others name the placeholder instead). A crash
+entries of the child (the others name the placeholder instead). Before it commits, the
+preference vector leaves the stores once more: the transaction has deleted (so holds) the
+preference row, and the feedback job copies a preference to a store only while it holds
+the row, so a copy written after the first deletion is deleted now, and a later one finds
+no preference to copy. A crash
 anywhere leaves the transaction undone and the vectors already gone; the next sweep runs it
 again (each step is idempotent).
 """
@@ -150,7 +154,8 @@ def erase_child(
     steps: Sequence[tuple[str, ErasureStep]] = ERASURE_STEPS,
 ) -> dict[str, int]:
     """Erase ``child``; what each step removed or changed (nothing if it is gone)."""
-    _forget_vectors(stores, namespace_for(tenant_id, "child_preferences"), [str(child.id)])
+    preference = namespace_for(tenant_id, "child_preferences")
+    _forget_vectors(stores, preference, [str(child.id)])
     with uow_factory(tenant_id) as uow:
         claimed = uow.erasure.claim(child.id)
         if claimed is None:
@@ -163,6 +168,7 @@ def erase_child(
         memory = namespace_for(tenant_id, "user_memory")
         _forget_vectors(stores, memory, [str(m) for m in subject.memories])
         done = {name: step(uow, subject) for name, step in steps}
+        _forget_vectors(stores, preference, [str(child.id)])  # copied meanwhile
         uow.commit()
     return done
 

@@ -246,6 +246,30 @@ class FeedbackContract:
         stored = vectors.fetch(namespace_for(world.tenant, "child_preferences"), [str(child)])
         assert stored.records[str(child)].values == pytest.approx(preference.vector)
 
+    def test_a_locking_read_of_a_preference_gives_what_get_gives(
+        self,
+        world: World,
+        service: FeedbackService,
+        vectors: VectorStore,
+        uow_factory: Callable[[TenantId], Any],
+    ) -> None:
+        parent, [child], [booking], session = completed_bookings(world)
+        with uow_factory(world.tenant) as uow:
+            assert uow.child_preferences.get_for_update(child) is None
+        vectors.upsert(
+            namespace_for(world.tenant, "activities"),
+            [VectorRecord(str(session.activity_id), [1.0] + [0.0] * (DIMENSION - 1), {})],
+        )
+        service.quick_feedback(
+            world.tenant, parent, booking, positive=True, actor=admin(world.tenant)
+        )
+        assert service.process_feedback(world.tenant, actor=job(world.tenant)) == 1
+        with uow_factory(world.tenant) as uow:
+            locked = uow.child_preferences.get_for_update(child)
+            assert locked is not None
+            assert locked == uow.child_preferences.get(child)
+            assert locked.feedback_incorporated_count == 1
+
     def test_without_ai_consent_feedback_makes_no_preference_vector(
         self,
         world: World,

@@ -169,6 +169,10 @@ class MemoryChildPreferences(MemoryRepository[ChildPreference]):
     def get(self, key: ChildId) -> ChildPreference | None:  # type: ignore[override]
         return self._find(key)
 
+    def get_for_update(self, key: ChildId) -> ChildPreference | None:  # type: ignore[override]
+        """``get``: the unit of work holds the store's lock until it ends."""
+        return self._find(key)
+
     def save(self, entity: ChildPreference) -> None:
         check_tenant(self._scope, entity.tenant_id)
         current = self._find(entity.child_id)

@@ -315,6 +315,10 @@ class PostgresChildPreferences(TableRepository[ChildPreference]):
     def get(self, key: ChildId) -> ChildPreference | None:  # type: ignore[override]
         return self._find(key)
 
+    def get_for_update(self, key: ChildId) -> ChildPreference | None:  # type: ignore[override]
+        """The row locked, or the key locked when there is none (then read again)."""
+        return self._locked_first(self._locked_query(key), key, locked=True)
+
     def save(self, entity: ChildPreference) -> None:
         check_tenant(self._scope, entity.tenant_id)
         row = self.to_row(attrs.evolve(entity, version=entity.version + 1))
