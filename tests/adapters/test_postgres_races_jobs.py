@@ -236,6 +236,9 @@ def test_negative_control_exports_expired_without_the_lock_lose_races(
 class UnlockedSuggestions(PostgresSuggestions):
     lock_on_get: ClassVar[bool] = False
 
+    def get_for_update(self, key: Any) -> SuggestionRecord:
+        return self.get(key)
+
 
 def suggestion_round(
     database: Any, retrying: Callable[..., Any], answer: str
