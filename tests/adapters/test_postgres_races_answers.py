@@ -37,7 +37,7 @@ from travelcore.accounts import (
     Secret,
     StoreCredential,
 )
-from travelcore.booking import BookGroup, BookingSource, BookSession
+from travelcore.booking import BookingSource, BookSession
 from travelcore.discovery.scoring import RepositoryMetricsReader, VenueScoring
 from travelcore.discovery.suggestions import Curation, SuggestionRecord
 from travelcore.kernel import Actor, ManualClock, TenantId, UserId, new_uuid
@@ -70,8 +70,8 @@ class UnlockedSuggestions(PostgresSuggestions):
 
 
 class BookingFirstCuration(Curation):
-    """An accept that books through the booking service, in a unit of work of its own,
-    before it records the answer in another."""
+    """An accept (of a suggestion for one child) that books through the booking service,
+    in a unit of work of its own, before it records the answer in another."""
 
     def accept(
         self,
@@ -83,38 +83,25 @@ class BookingFirstCuration(Curation):
         actor: Actor,
     ) -> SuggestionRecord:
         with self._uow_factory(tenant_id) as uow:
-            record = self._check_open(uow.suggestions.get(suggestion_id), parent)
-        if record.is_group:
-            group = self._bookings.book_group(
-                BookGroup(
-                    tenant_id=tenant_id,
-                    session_id=record.session_id,
-                    child_ids=record.child_ids,
-                    parent_id=parent,
-                    source=BookingSource.SUGGESTION,
-                    idempotency_key=idempotency_key,
-                ),
-                actor=actor,
-            )
-            booked = tuple(b.booking_id for b in group.bookings)
-        else:
-            receipt = self._bookings.book(
-                BookSession(
-                    tenant_id=tenant_id,
-                    session_id=record.session_id,
-                    child_id=record.child_ids[0],
-                    parent_id=parent,
-                    source=BookingSource.SUGGESTION,
-                    idempotency_key=idempotency_key,
-                ),
-                actor=actor,
-            )
-            booked = (receipt.booking_id,)
+            found = uow.suggestions.get(suggestion_id)
+        record = self._check_open(found, parent, self._clock.now())
+        receipt = self._bookings.book(
+            BookSession(
+                tenant_id=tenant_id,
+                session_id=record.session_id,
+                child_id=record.child_ids[0],
+                parent_id=parent,
+                source=BookingSource.SUGGESTION,
+                idempotency_key=idempotency_key,
+            ),
+            actor=actor,
+        )
         with self._uow_factory(tenant_id) as uow:
             uow.actor = actor
-            current = self._check_open(uow.suggestions.get_for_update(record.id), parent)
+            now = self._clock.now()
+            current = self._check_open(uow.suggestions.get_for_update(record.id), parent, now)
             saved = self._save_answer(
-                uow, current, self._clock.now(), response="accepted", converted_booking_ids=booked
+                uow, current, now, response="accepted", converted_booking_ids=(receipt.booking_id,)
             )
             uow.commit()
         return saved

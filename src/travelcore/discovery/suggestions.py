@@ -355,14 +355,15 @@ class Curation:
         with self._uow_factory(tenant_id) as uow:
             return uow.suggestions.for_parent(parent, month_start(month))
 
-    def _check_open(self, record: SuggestionRecord, parent: UserId) -> SuggestionRecord:
+    @staticmethod
+    def _check_open(record: SuggestionRecord, parent: UserId, now: datetime) -> SuggestionRecord:
         if record.user_id != parent:
             raise AccessDenied(
                 "only the parent the suggestion was made for may answer it", rule="own_family"
             )
         if record.response is not None:
             raise SuggestionClosed(f"the suggestion was already {record.response}")
-        if self._clock.now() >= record.expires_at:
+        if now >= record.expires_at:
             raise SuggestionClosed("the suggestion has expired")
         return record
 
@@ -385,7 +386,7 @@ class Curation:
         request = _Accept(tenant_id=tenant_id, parent=parent, suggestion_id=suggestion_id)
 
         def action(uow: CurationUnitOfWork, now: datetime) -> SuggestionRecord:
-            record = self._check_open(uow.suggestions.get_for_update(suggestion_id), parent)
+            record = self._check_open(uow.suggestions.get_for_update(suggestion_id), parent, now)
             receipts = self._bookings.book_in(
                 uow,
                 now,
@@ -422,15 +423,17 @@ class Curation:
             raise ValidationFailed("reason", "text_of_1_to_500_characters")
         with self._uow_factory(tenant_id) as uow:
             uow.actor = actor
-            record = self._check_open(uow.suggestions.get_for_update(suggestion_id), parent)
+            now = self._clock.now()
+            record = self._check_open(uow.suggestions.get_for_update(suggestion_id), parent, now)
             saved = self._save_answer(
-                uow, record, self._clock.now(), response="rejected", rejection_reason=reason
+                uow, record, now, response="rejected", rejection_reason=reason
             )
             uow.commit()
         return saved
 
+    @staticmethod
     def _save_answer(
-        self, uow: CurationUnitOfWork, record: SuggestionRecord, now: datetime, **changes: object
+        uow: CurationUnitOfWork, record: SuggestionRecord, now: datetime, **changes: object
     ) -> SuggestionRecord:
         return uow.suggestions.save(
             attrs.evolve(record, responded_at=now, **changes)  # type: ignore[arg-type]
