@@ -73,6 +73,12 @@ class CredentialRepository(Protocol):
         """By creation time."""
         ...
 
+    def list_for_update(self) -> Sequence[Credential]:
+        """Every credential of the tenant, by creation time, read to change them: each
+        stays locked until the unit of work ends (``get_for_update`` of them all), so
+        concurrent rotations queue and each finds what the one before it re-sealed."""
+        ...
+
 
 class ConversationRepository(Protocol):
     def add(self, conversation: Conversation) -> None: ...

@@ -299,7 +299,7 @@ class AccountService(_Service):
         def action(uow: AccountsUnitOfWork, now: datetime) -> RotationReport:
             access.rotate(actor)
             resealed, unreadable = [], []
-            for credential in uow.credentials.list():
+            for credential in uow.credentials.list_for_update():
                 try:
                     if self._box.is_current(credential.sealed):
                         continue

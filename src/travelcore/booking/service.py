@@ -8,7 +8,7 @@ race (``StaleVersion``) is retried from the start.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -307,8 +307,7 @@ class _Service:
         txns: list[rules.Txn] = []
 
         def begin(uow: BookingUnitOfWork, now: datetime) -> None:
-            policy = self._policies.policy_for(tenant_id)
-            txn = rules.Txn(uow, now, policy, actor.label, self._code_factory)
+            txn = self._txn(uow, now, actor)
             txns.append(txn)
             if prefetch is not None:
                 prefetch(txn)
@@ -337,9 +336,39 @@ class _Service:
             actor=actor,
         )
 
+    def _txn(self, uow: BookingUnitOfWork, now: datetime, actor: Actor) -> rules.Txn:
+        """The booking rules' view of ``uow``: the tenant's policy, the confirmation codes."""
+        policy = self._policies.policy_for(uow.tenant_id)
+        return rules.Txn(uow, now, policy, actor.label, self._code_factory)
+
 
 class BookingService(_Service):
     """Book, confirm, cancel, refund and close out sessions."""
+
+    def book_in(
+        self,
+        uow: BookingUnitOfWork,
+        now: datetime,
+        session_id: SessionId,
+        child_ids: Sequence[ChildId],
+        parent_id: UserId,
+        *,
+        source: BookingSource,
+        actor: Actor,
+    ) -> tuple[BookingReceipt, ...]:
+        """Book ``child_ids`` on the session (a group booking for several) inside ``uow``:
+        the unit of work of another context's use case that records its own change in the
+        same transaction (accepting a suggestion). The rules and access checks of
+        :meth:`book`; the caller runs it idempotently, commits, and reruns it on
+        ``StaleVersion``."""
+        access.as_family(actor, parent_id)
+        txn = self._txn(uow, now, actor)
+        group = GroupBookingId(new_uuid()) if len(child_ids) > 1 else None
+        bookings = rules.book(
+            txn, session_id, child_ids, parent_id, source=source, group_booking_id=group
+        )
+        txn.flush()
+        return tuple(BookingReceipt.of(b) for b in bookings)
 
     def book(self, cmd: BookSession, *, actor: Actor) -> BookingReceipt:
         def action(txn: rules.Txn) -> BookingReceipt:

@@ -11,8 +11,9 @@ Children without current consent to AI personalisation get none.
 With a ``PlaceDirectory``, only venues within the parent's primary search radius count.
 Suggestions expire at the end of the month in the tenant's zone; accepting one books
 through the booking service with source ``suggestion`` (a group booking for siblings).
-Of answers to one suggestion at once, one lands and the others get ``SuggestionClosed``
-(concurrent accepts may instead get the booking's ``AlreadyBooked``: the child is booked).
+An accept books and records the answer in one unit of work, the suggestion read with
+``get_for_update`` first: of answers to one suggestion at once, one lands and the others
+get ``SuggestionClosed``, and a booking exists if and only if the suggestion is accepted.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import attrs
 
 from travelcore.booking.model import ACTIVE_STATUSES, BookingId, BookingSource
 from travelcore.booking.ports import BookingUnitOfWork
-from travelcore.booking.service import BookGroup, BookingService, BookSession
+from travelcore.booking.service import ATTEMPTS, BookingService
 from travelcore.catalog.model import Activity, ActivityId, SessionId, Venue, VenueId
 from travelcore.consent.ports import ConsentRepository
 from travelcore.consent.service import allows_ai_personalisation
@@ -45,7 +46,7 @@ from travelcore.discovery.geo import GeoPoint, StraightLineTravelTime, TravelTim
 from travelcore.discovery.personal import FavouriteRepository
 from travelcore.discovery.scoring import VenueScoring
 from travelcore.discovery.search import PlaceDirectory
-from travelcore.kernel import Actor, require_tenant
+from travelcore.kernel import Actor, require_tenant, run_use_case
 from travelcore.kernel import validation as v
 from travelcore.kernel.clock import Clock, checked_clock
 from travelcore.kernel.errors import AccessDenied, AlreadyExists, RuleViolation, ValidationFailed
@@ -102,6 +103,10 @@ class SuggestionRepository(Protocol):
         ...
 
     def get(self, suggestion_id: UUID) -> SuggestionRecord: ...
+
+    def get_for_update(self, suggestion_id: UUID) -> SuggestionRecord:
+        """``get``, locked until the unit of work ends (answers at once queue)."""
+        ...
 
     def for_parent(self, user_id: UserId, month: date) -> list[SuggestionRecord]:
         """Group suggestions first, then by children and rank."""
@@ -350,18 +355,15 @@ class Curation:
         with self._uow_factory(tenant_id) as uow:
             return uow.suggestions.for_parent(parent, month_start(month))
 
-    def _open(self, tenant_id: TenantId, parent: UserId, suggestion_id: UUID) -> SuggestionRecord:
-        with self._uow_factory(tenant_id) as uow:
-            return self._check_open(uow.suggestions.get(suggestion_id), parent)
-
-    def _check_open(self, record: SuggestionRecord, parent: UserId) -> SuggestionRecord:
+    @staticmethod
+    def _check_open(record: SuggestionRecord, parent: UserId, now: datetime) -> SuggestionRecord:
         if record.user_id != parent:
             raise AccessDenied(
                 "only the parent the suggestion was made for may answer it", rule="own_family"
             )
         if record.response is not None:
             raise SuggestionClosed(f"the suggestion was already {record.response}")
-        if self._clock.now() >= record.expires_at:
+        if now >= record.expires_at:
             raise SuggestionClosed("the suggestion has expired")
         return record
 
@@ -374,40 +376,41 @@ class Curation:
         idempotency_key: str,
         actor: Actor,
     ) -> SuggestionRecord:
-        """Book the suggested session (source ``suggestion``) and record the booking."""
+        """Book the suggested session (source ``suggestion``) and record the booking, in
+        one unit of work with the suggestion locked first: the booking exists if and only
+        if the suggestion is accepted. Idempotent per ``idempotency_key``."""
         v.ids(parent=parent, suggestion_id=suggestion_id)
         v.text(255)(idempotency_key, "idempotency_key")
         require_tenant(actor, tenant_id)
         access.family(actor, parent)
-        record = self._open(tenant_id, parent, suggestion_id)
-        if record.is_group:
-            group = self._bookings.book_group(
-                BookGroup(
-                    tenant_id=tenant_id,
-                    session_id=record.session_id,
-                    child_ids=record.child_ids,
-                    parent_id=parent,
-                    source=BookingSource.SUGGESTION,
-                    idempotency_key=idempotency_key,
-                ),
+        request = _Accept(tenant_id=tenant_id, parent=parent, suggestion_id=suggestion_id)
+
+        def action(uow: CurationUnitOfWork, now: datetime) -> SuggestionRecord:
+            record = self._check_open(uow.suggestions.get_for_update(suggestion_id), parent, now)
+            receipts = self._bookings.book_in(
+                uow,
+                now,
+                record.session_id,
+                record.child_ids,
+                parent,
+                source=BookingSource.SUGGESTION,
                 actor=actor,
             )
-            booked = tuple(b.booking_id for b in group.bookings)
-        else:
-            receipt = self._bookings.book(
-                BookSession(
-                    tenant_id=tenant_id,
-                    session_id=record.session_id,
-                    child_id=record.child_ids[0],
-                    parent_id=parent,
-                    source=BookingSource.SUGGESTION,
-                    idempotency_key=idempotency_key,
-                ),
-                actor=actor,
+            booked = tuple(r.booking_id for r in receipts)
+            return self._save_answer(
+                uow, record, now, response="accepted", converted_booking_ids=booked
             )
-            booked = (receipt.booking_id,)
-        return self._answer(
-            tenant_id, record, actor, response="accepted", converted_booking_ids=booked
+
+        return run_use_case(
+            self._uow_factory,
+            tenant_id,
+            self._clock,
+            idempotency_key,
+            request,
+            SuggestionRecord,
+            action,
+            actor=actor,
+            attempts=ATTEMPTS,
         )
 
     def reject(
@@ -418,20 +421,29 @@ class Curation:
         access.family(actor, parent)
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
             raise ValidationFailed("reason", "text_of_1_to_500_characters")
-        record = self._open(tenant_id, parent, suggestion_id)
-        return self._answer(tenant_id, record, actor, response="rejected", rejection_reason=reason)
-
-    def _answer(
-        self, tenant_id: TenantId, record: SuggestionRecord, actor: Actor, **changes: object
-    ) -> SuggestionRecord:
-        """Save the answer, checked again once the suggestion is read to change (locked
-        where storage locks): of answers at once, one lands and the others find it
-        closed."""
         with self._uow_factory(tenant_id) as uow:
             uow.actor = actor
-            current = self._check_open(uow.suggestions.get(record.id), record.user_id)
-            saved = uow.suggestions.save(
-                attrs.evolve(current, responded_at=self._clock.now(), **changes)  # type: ignore[arg-type]
+            now = self._clock.now()
+            record = self._check_open(uow.suggestions.get_for_update(suggestion_id), parent, now)
+            saved = self._save_answer(
+                uow, record, now, response="rejected", rejection_reason=reason
             )
             uow.commit()
         return saved
+
+    @staticmethod
+    def _save_answer(
+        uow: CurationUnitOfWork, record: SuggestionRecord, now: datetime, **changes: object
+    ) -> SuggestionRecord:
+        return uow.suggestions.save(
+            attrs.evolve(record, responded_at=now, **changes)  # type: ignore[arg-type]
+        )
+
+
+@attrs.frozen(kw_only=True)
+class _Accept:
+    """What an accept's idempotency key stands for."""
+
+    tenant_id: TenantId
+    parent: UserId
+    suggestion_id: UUID

@@ -106,6 +106,7 @@ class AccountRepositoriesContract:
             assert uow.credentials.get(first.id) == first
             assert [c.id for c in uow.credentials.list(user_id=user)] == [first.id, later.id]
             assert len(uow.credentials.list()) == 3
+            assert uow.credentials.list_for_update() == uow.credentials.list()
             resealed = first.resealed(b"\x01\x02new", T0)
             uow.credentials.save(resealed)
             with pytest.raises(StaleVersion):

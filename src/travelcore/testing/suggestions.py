@@ -127,11 +127,17 @@ class SuggestionsContract:
                 idempotency_key=world.key(),
                 actor=admin(world.tenant),
             )
+        key = world.key()
         accepted = curation.accept(
-            world.tenant, parent, group.id, idempotency_key=world.key(), actor=admin(world.tenant)
+            world.tenant, parent, group.id, idempotency_key=key, actor=admin(world.tenant)
         )
         assert accepted.response == "accepted"
         assert len(accepted.converted_booking_ids) == 2
+        again = curation.accept(
+            world.tenant, parent, group.id, idempotency_key=key, actor=admin(world.tenant)
+        )
+        assert again == accepted  # the stored answer: nothing booked twice
+        assert len(world.bookings_on(group.session_id)) == 2
         with uow_factory(world.tenant) as uow:
             booked = [uow.bookings.get(b) for b in accepted.converted_booking_ids]
         assert {b.child_id for b in booked} == set(kids)

@@ -29,6 +29,10 @@ class MemoryCredentials(MemoryRepository[Credential]):
         found = self._rows(lambda c: user_id is None or c.user_id == user_id)
         return sorted(found, key=lambda c: (c.created_at, str(c.id)))
 
+    def list_for_update(self) -> Sequence[Credential]:
+        """:meth:`list`: a memory unit of work holds the store's lock from begin to end."""
+        return self.list()
+
 
 class MemoryMessages(MemoryRepository[Message]):
     table, entity = "travel/conversation_messages", "message"

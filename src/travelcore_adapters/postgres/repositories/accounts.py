@@ -90,6 +90,12 @@ class PostgresCredentials(TableRepository[Credential]):
         where = [] if user_id is None else [cred.c.user_id == user_id]
         return self._all(self._select(*where).order_by(cred.c.created_at, cred.c.id))
 
+    def list_for_update(self) -> Sequence[Credential]:
+        """``FOR NO KEY UPDATE``, in the order of :meth:`list` (one lock order, no
+        deadlock between rotations)."""
+        query = self._select().order_by(cred.c.created_at, cred.c.id)
+        return self._all(query.with_for_update(key_share=True))
+
 
 class PostgresMessages(TableRepository[Message]):
     """Messages of conversations (a message's conversation must exist: foreign key)."""
