@@ -8,8 +8,13 @@ names the placeholder): after both, no feedback names the erased child, as on me
 staged interleavings (the feedback pauses after its read while the erasure starts; the
 erasure pauses after deleting the feedback while the feedback is given) check it.
 
+A parent adding a favourite of the child checks the child and adds the favourite in one
+unit of work holding the child: an erasure past its favourites step makes it wait and then
+refuse (``AccessDenied``: the child is unknown), as on memory.
+
 Negative controls: feedback reading the booking without the lock, and an erasure that
-claims the child without locking its bookings (both leave feedback naming the erased child).
+claims the child without locking its bookings (both leave feedback naming the erased child),
+and a favourite reading the child without the lock (the favourite is left).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from tests.adapters import test_postgres_races as races
 from tests.adapters.test_postgres_races_feedback import one_child_booked
 from travelcore.booking import BookingId
 from travelcore.discovery.feedback import FeedbackService
+from travelcore.discovery.personal import Favourites
 from travelcore.kernel import Actor, ManualClock, UserId
 from travelcore.people import Child, ChildId
 from travelcore.retention import ERASURE_STEPS, ChildDeletion, RetentionJob
@@ -34,6 +40,7 @@ from travelcore.testing.world import World
 from travelcore.vectors import HashingEmbedder
 from travelcore_adapters.memory.vectors import MemoryVectorStore
 from travelcore_adapters.postgres import PostgresDatabase
+from travelcore_adapters.postgres.repositories.people import PostgresChildRepository
 from travelcore_adapters.postgres.repositories.privacy import PostgresErasure
 from travelcore_adapters.postgres.tables import people
 
@@ -70,6 +77,9 @@ class FeedbackDuringErasure:
         ChildDeletion(database, world.clock).request(self.child, actor=as_parent)
         world.clock.advance(timedelta(days=31))
         self.retention = RetentionJob(database, world.clock, stores=[store], erasure_steps=steps)
+        self.as_parent = as_parent
+        self.activity = world.get_session(world.booking(self.booking).session_id).activity_id
+        self.favourites = Favourites(database, world.clock)
 
     def give(self) -> None:
         self.service.quick_feedback(
@@ -78,6 +88,13 @@ class FeedbackDuringErasure:
 
     def erase(self) -> None:
         assert self.retention.run(actor=job(self.tenant, "retention"))["child_erasure"] == 1
+
+    def favour(self) -> None:
+        self.favourites.add(self.tenant, self.child, self.activity, actor=self.as_parent)
+
+    def favourites_left(self) -> int:
+        with self.database(self.tenant) as uow:
+            return len(uow.favourites.for_child(self.child))
 
     def naming_the_child(self) -> int:
         with self.database(self.tenant) as uow:
@@ -144,9 +161,9 @@ def test_negative_control_feedback_read_without_the_lock_names_the_erased_child(
 
 
 def pausing_steps(
-    deleted: threading.Event, given: threading.Event
+    deleted: threading.Event, given: threading.Event, after: str = "feedback"
 ) -> tuple[tuple[str, ErasureStep], ...]:
-    """The erasure's steps, pausing right after the feedback step: sets ``deleted``, then
+    """The erasure's steps, pausing right after the step ``after``: sets ``deleted``, then
     waits for ``given`` (``PAUSE`` at most)."""
 
     def pause(uow: RetentionUnitOfWork, subject: Subject) -> int:
@@ -154,8 +171,9 @@ def pausing_steps(
         given.wait(PAUSE)
         return 0
 
-    first, *rest = ERASURE_STEPS
-    return (first, ("pause", pause), *rest)
+    names = [name for name, _ in ERASURE_STEPS]
+    at = names.index(after) + 1
+    return (*ERASURE_STEPS[:at], ("pause", pause), *ERASURE_STEPS[at:])
 
 
 class UnlockedClaim(PostgresErasure):
@@ -196,3 +214,39 @@ def test_negative_control_an_erasure_not_locking_the_bookings_leaves_the_feedbac
 ) -> None:
     database = without_locks(unlocked_pool, erasure=UnlockedClaim)
     assert deleted_first_round(database) == (Counter({"ok": 2}), 1)
+
+
+class UnlockedChildren(PostgresChildRepository):
+    def get_for_update(self, key: ChildId) -> Child:  # type: ignore[override]
+        return self.get(key)
+
+
+def favourite_round(database: Any) -> tuple[Counter[str], int]:
+    """The parent adds a favourite of the child once the erasure has deleted the child's
+    favourites: the outcomes and how many favourites of the erased child are left."""
+    deleted, given = threading.Event(), threading.Event()
+    case = FeedbackDuringErasure(database, steps=pausing_steps(deleted, given, "favourites"))
+
+    def favour() -> None:
+        assert deleted.wait(WAIT)
+        try:
+            case.favour()
+        finally:
+            given.set()
+
+    return race([favour, case.erase]), case.favourites_left()
+
+
+def test_a_favourite_added_while_the_erasure_runs_is_refused_as_on_memory(
+    racing: tuple[Any, Callable[..., Any]],
+) -> None:
+    """The favourite waits for the erasure's hold on the child, then finds it gone."""
+    database, _ = racing
+    assert favourite_round(database) == (Counter({"ok": 1, "AccessDenied": 1}), 0)
+
+
+def test_negative_control_a_favourite_reading_the_child_without_the_lock_is_left(
+    unlocked_pool: PostgresDatabase,
+) -> None:
+    database = without_locks(unlocked_pool, children=UnlockedChildren)
+    assert favourite_round(database) == (Counter({"ok": 2}), 1)
