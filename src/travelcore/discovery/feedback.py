@@ -229,6 +229,9 @@ class FeedbackService:
         self._alpha = alpha
 
     def _reviewable(self, uow: FeedbackUnitOfWork, booking_id: BookingId, user_id: UserId) -> Any:
+        """The booking (read locked, as bookings are: a running erasure of its child holds
+        it, so feedback waits and then names what the erasure left), once its parent may
+        review it."""
         booking = uow.bookings.get(booking_id)
         if booking.parent_id != user_id:
             raise AccessDenied(

@@ -116,9 +116,11 @@ class Favourites:
     def add(
         self, tenant_id: TenantId, child_id: ChildId, activity_id: ActivityId, *, actor: Actor
     ) -> Favourite:
+        """The child's favourite, checked and added in one unit of work that holds the
+        child (its locking read), so a concurrent erasure of the child deletes it or comes
+        first (then the child is unknown)."""
         v.ids(child_id=child_id, activity_id=activity_id)
         require_tenant(actor, tenant_id)
-        self._check(tenant_id, child_id, access.family, actor)
         favourite = Favourite(
             tenant_id=tenant_id,
             child_id=child_id,
@@ -126,6 +128,11 @@ class Favourites:
             created_at=self._clock.now(),
         )
         with self._uow_factory(tenant_id) as uow:
+            try:
+                parent: UserId | None = uow.children.get_for_update(child_id).parent_id
+            except NotFound:
+                parent = None
+            access.family(actor, parent)
             uow.favourites.add(favourite)
             uow.commit()
         return favourite

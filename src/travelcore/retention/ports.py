@@ -25,8 +25,9 @@ class ErasureStore(Protocol):
         ...
 
     def claim(self, child_id: ChildId) -> Child | None:
-        """The child, locked until the transaction ends (a concurrent erasure of it waits,
-        then finds it gone: ``None``)."""
+        """The child, locked with its bookings and waitlist entries until the transaction
+        ends (a concurrent erasure of it waits, then finds it gone: ``None``; a command
+        holding one of its bookings commits first)."""
         ...
 
     def delete_child_rows(self, table: str, child_id: ChildId) -> int:

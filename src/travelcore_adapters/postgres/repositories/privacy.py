@@ -253,8 +253,20 @@ class PostgresErasure:
         return self._children._all(query.order_by(c.deletion_scheduled_for, c.id).limit(limit))
 
     def claim(self, child_id: ChildId) -> Child | None:
+        """The child and its bookings and waitlist entries, locked: a command that writes
+        a row about the child from one of them (quick feedback) holds it with the locking
+        read, so it commits before the erasure deletes such rows, or waits and then names
+        the placeholder."""
         c = people.children.c
-        return self._children._first(self._children._select(c.id == child_id).with_for_update())
+        child = self._children._first(self._children._select(c.id == child_id).with_for_update())
+        if child is not None:
+            for table in (booking.bookings, booking.waitlist):
+                self._scope.execute(
+                    select(table.c.id)
+                    .where(table.c.tenant_id == self._tid, table.c.child_id == child_id)
+                    .with_for_update()
+                )
+        return child
 
     def delete_child_rows(self, table: str, child_id: ChildId) -> int:
         if table == "ai_suggestions":
