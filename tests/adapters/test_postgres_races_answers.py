@@ -21,7 +21,6 @@ import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -29,6 +28,7 @@ import attrs
 import pytest
 
 from tests.adapters import test_postgres_races as races
+from tests.adapters import test_postgres_races_jobs as jobs
 from travelcore.accounts import (
     AccountService,
     Credential,
@@ -38,14 +38,11 @@ from travelcore.accounts import (
     StoreCredential,
 )
 from travelcore.booking import BookingSource, BookSession
-from travelcore.discovery.scoring import RepositoryMetricsReader, VenueScoring
 from travelcore.discovery.suggestions import Curation, SuggestionRecord
 from travelcore.kernel import Actor, ManualClock, TenantId, UserId, new_uuid
 from travelcore.people import ChildId
 from travelcore.testing.actors import admin, job
 from travelcore.testing.world import World
-from travelcore.vectors import HashingEmbedder
-from travelcore_adapters.memory.vectors import MemoryVectorStore
 from travelcore_adapters.postgres import PostgresDatabase
 from travelcore_adapters.postgres.repositories.accounts import PostgresCredentials
 from travelcore_adapters.postgres.repositories.discovery import PostgresSuggestions
@@ -132,33 +129,9 @@ def answers_round(
     parent, kids = world.family(credits=50, born=[date(2018, 5, 1)] * siblings)
     session = world.get_session(world.session(starts_in=timedelta(days=10), credits=CREDITS))
     children = tuple(ChildId(k) for k in kids)
-    record = SuggestionRecord(
-        id=new_uuid(),
-        tenant_id=world.tenant,
-        user_id=parent,
-        month=date(2026, 3, 1),
-        child_ids=children,
-        session_id=session.id,
-        activity_id=session.activity_id,
-        rank=1,
-        match_score=Decimal("0.9"),
-        fits=dict.fromkeys(children, Decimal("0.9")),
-        generated_at=T0,
-        expires_at=T0 + timedelta(days=30),
-    )
-    with database(world.tenant) as uow:
-        uow.suggestions.add_many([record])
-        uow.commit()
-    curation = curation_type(
-        database,
-        store=MemoryVectorStore(DIMENSION),
-        embedder=HashingEmbedder(DIMENSION),
-        bookings=world.bookings,
-        scoring=VenueScoring(database, RepositoryMetricsReader(database), world.clock),
-        clock=world.clock,
-    )
-    with database(world.tenant) as uow:
-        actor = Actor.parent(world.tenant, parent, uow.users.get(parent).corporate_id)
+    record = jobs.stored_suggestion(database, world, parent, children, session)
+    curation = jobs.curation_of(database, world, curation_type)
+    actor = jobs.parent_actor(database, world.tenant, parent)
     accept = functools.partial(retrying(curation.accept), world.tenant, parent, record.id)
     reject = functools.partial(retrying(curation.reject), world.tenant, parent, record.id)
     calls: list[Callable[[], object]] = []

@@ -30,6 +30,7 @@ import pytest
 from sqlalchemy import update
 
 from tests.adapters import test_postgres_races as races
+from travelcore.catalog import Session
 from travelcore.discovery.feedback import FeedbackService, QuickFeedback
 from travelcore.discovery.scoring import RepositoryMetricsReader, VenueScoring
 from travelcore.discovery.suggestions import Curation, SuggestionRecord
@@ -245,6 +246,42 @@ class UnlockedSuggestions(PostgresSuggestions):
         return self.get(key)
 
 
+def stored_suggestion(
+    database: Any, world: World, parent: UserId, children: tuple[ChildId, ...], session: Session
+) -> SuggestionRecord:
+    """An open suggestion of ``session`` for ``children`` of ``parent``, stored."""
+    record = SuggestionRecord(
+        id=new_uuid(),
+        tenant_id=world.tenant,
+        user_id=parent,
+        month=date(2026, 3, 1),
+        child_ids=children,
+        session_id=session.id,
+        activity_id=session.activity_id,
+        rank=1,
+        match_score=Decimal("0.9"),
+        fits=dict.fromkeys(children, Decimal("0.9")),
+        generated_at=T0,
+        expires_at=T0 + timedelta(days=30),
+    )
+    with database(world.tenant) as uow:
+        uow.suggestions.add_many([record])
+        uow.commit()
+    return record
+
+
+def curation_of(database: Any, world: World, curation_type: type[Curation] = Curation) -> Curation:
+    """``curation_type`` over ``database``, booking through ``world``'s booking service."""
+    return curation_type(
+        database,
+        store=MemoryVectorStore(DIMENSION),
+        embedder=HashingEmbedder(DIMENSION),
+        bookings=world.bookings,
+        scoring=VenueScoring(database, RepositoryMetricsReader(database), world.clock),
+        clock=world.clock,
+    )
+
+
 def suggestion_round(
     database: Any, retrying: Callable[..., Any], answer: str
 ) -> tuple[Counter[str], SuggestionRecord, int]:
@@ -253,31 +290,8 @@ def suggestion_round(
     world = World(database, ManualClock(T0))
     parent, [kid] = world.family(credits=50)
     session = world.get_session(world.session(starts_in=timedelta(days=10)))
-    record = SuggestionRecord(
-        id=new_uuid(),
-        tenant_id=world.tenant,
-        user_id=parent,
-        month=date(2026, 3, 1),
-        child_ids=(ChildId(kid),),
-        session_id=session.id,
-        activity_id=session.activity_id,
-        rank=1,
-        match_score=Decimal("0.9"),
-        fits={ChildId(kid): Decimal("0.9")},
-        generated_at=T0,
-        expires_at=T0 + timedelta(days=30),
-    )
-    with database(world.tenant) as uow:
-        uow.suggestions.add_many([record])
-        uow.commit()
-    curation = Curation(
-        database,
-        store=MemoryVectorStore(DIMENSION),
-        embedder=HashingEmbedder(DIMENSION),
-        bookings=world.bookings,
-        scoring=VenueScoring(database, RepositoryMetricsReader(database), world.clock),
-        clock=world.clock,
-    )
+    record = stored_suggestion(database, world, parent, (ChildId(kid),), session)
+    curation = curation_of(database, world)
     as_parent = parent_actor(database, world.tenant, parent)
     if answer == "accept":
         calls = [
