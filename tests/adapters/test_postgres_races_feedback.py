@@ -233,9 +233,17 @@ def stalled_round(database: Any, kind: type[StallingFeedback]) -> tuple[Counter[
     case = Erasure(
         database, MemoryVectorStore(DIMENSION), kind=kind, stalled=stalled, resume=erased
     )
+    return staged_race(case, stalled, erased)
+
+
+def staged_race(
+    case: Erasure, started: threading.Event, erased: threading.Event
+) -> tuple[Counter[str], bool]:
+    """The job folds while the erasure waits for ``started``, then erases the child and
+    sets ``erased``: the outcomes and whether the erased child's vector is left."""
 
     def erase() -> None:
-        assert stalled.wait(WAIT)
+        assert started.wait(WAIT)
         try:
             assert case.erase()["child_erasure"] == 1
         finally:
@@ -290,16 +298,7 @@ def copying_round(database: Any, kind: type[FeedbackService]) -> tuple[Counter[s
     the erased child's vector is left in the store."""
     copying, erased = threading.Event(), threading.Event()
     case = Erasure(database, HeldStore(copying, erased), kind=kind)
-
-    def erase() -> None:
-        assert copying.wait(WAIT)
-        try:
-            assert case.erase()["child_erasure"] == 1
-        finally:
-            erased.set()
-
-    outcomes = race([case.fold, erase])
-    return outcomes, case.vector_left()
+    return staged_race(case, copying, erased)
 
 
 def test_an_erasure_while_the_job_copies_deletes_the_copy(
